@@ -1,0 +1,288 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Element-wise activation functions. Each <c>XxxForward(x, y)</c> writes <c>y = f(x)</c>; each
+/// <c>XxxBackward(x, y, dy, dx)</c> adds <c>dy · f'(x)</c> to <c>dx</c>, using whichever of x and y gives the derivative
+/// most cheaply. Loops run on 512-bit vectors where the hardware has them, then 256-bit, then <see cref="Vector{T}"/>.
+/// </summary>
+public static class Activations
+{
+    /// <summary>y = max(0, x).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length.</param>
+    public static void ReluForward(ReadOnlySpan<float> x, Span<float> y) => Map(new Relu(), x, y);
+
+    /// <summary>dx += x &gt; 0 ? dy : 0.</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Relu(), x, y, dy, dx);
+
+    /// <summary>y = x &gt; 0 ? x : alpha·x.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length.</param>
+    /// <param name="alpha">The negative slope.</param>
+    public static void LeakyReluForward(ReadOnlySpan<float> x, Span<float> y, float alpha) => Map(new LeakyRelu(alpha), x, y);
+
+    /// <summary>dx += dy · (x &gt; 0 ? 1 : alpha).</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    /// <param name="alpha">The negative slope.</param>
+    public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha) => MapBackward(new LeakyRelu(alpha), x, y, dy, dx);
+
+    /// <summary>y = x &gt; 0 ? x : alpha·(eˣ − 1).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length.</param>
+    /// <param name="alpha">The scale of the negative part.</param>
+    public static void EluForward(ReadOnlySpan<float> x, Span<float> y, float alpha) => Map(new Elu(alpha), x, y);
+
+    /// <summary>dx += dy · (x &gt; 0 ? 1 : y + alpha).</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    /// <param name="alpha">The scale of the negative part.</param>
+    public static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha) => MapBackward(new Elu(alpha), x, y, dy, dx);
+
+    /// <summary>y = 1 / (1 + e⁻ˣ).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length.</param>
+    public static void SigmoidForward(ReadOnlySpan<float> x, Span<float> y) => Map(new Sigmoid(), x, y);
+
+    /// <summary>dx += dy · y·(1 − y).</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void SigmoidBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Sigmoid(), x, y, dy, dx);
+
+    /// <summary>y = tanh(x).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length.</param>
+    public static void TanhForward(ReadOnlySpan<float> x, Span<float> y) => Map(new Tanh(), x, y);
+
+    /// <summary>dx += dy · (1 − y²).</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void TanhBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Tanh(), x, y, dy, dx);
+
+    /// <summary>An element-wise function with its derivative, at every vector width.</summary>
+    private interface IActivation
+    {
+        float Forward(float x);
+
+        Vector512<float> Forward(Vector512<float> x);
+
+        Vector256<float> Forward(Vector256<float> x);
+
+        Vector<float> Forward(Vector<float> x);
+
+        /// <summary>f'(x) given x and y = f(x).</summary>
+        float Derivative(float x, float y);
+
+        Vector512<float> Derivative(Vector512<float> x, Vector512<float> y);
+
+        Vector256<float> Derivative(Vector256<float> x, Vector256<float> y);
+
+        Vector<float> Derivative(Vector<float> x, Vector<float> y);
+    }
+
+    private static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
+        where T : struct, IActivation
+    {
+        if (y.Length != x.Length)
+        {
+            throw new ArgumentException($"The output holds {y.Length} floats but the input has {x.Length}.", nameof(y));
+        }
+
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                f.Forward(Vector512.LoadUnsafe(ref rx, i)).StoreUnsafe(ref ry, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                f.Forward(Vector256.LoadUnsafe(ref rx, i)).StoreUnsafe(ref ry, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            f.Forward(Vector.LoadUnsafe(ref rx, i)).StoreUnsafe(ref ry, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref ry, i) = f.Forward(Unsafe.Add(ref rx, i));
+        }
+    }
+
+    private static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        where T : struct, IActivation
+    {
+        int len = x.Length;
+        if (y.Length != len || dy.Length != len || dx.Length != len)
+        {
+            throw new ArgumentException($"Activation backward needs equal lengths: x {len}, y {y.Length}, dy {dy.Length}, dx {dx.Length}.");
+        }
+
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float rdy = ref MemoryMarshal.GetReference(dy);
+        ref float rdx = ref MemoryMarshal.GetReference(dx);
+        nuint n = (nuint)len, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var d = f.Derivative(Vector512.LoadUnsafe(ref rx, i), Vector512.LoadUnsafe(ref ry, i));
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), d, Vector512.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var d = f.Derivative(Vector256.LoadUnsafe(ref rx, i), Vector256.LoadUnsafe(ref ry, i));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), d, Vector256.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            var d = f.Derivative(Vector.LoadUnsafe(ref rx, i), Vector.LoadUnsafe(ref ry, i));
+            (Vector.LoadUnsafe(ref rdx, i) + Vector.LoadUnsafe(ref rdy, i) * d).StoreUnsafe(ref rdx, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rdx, i) += Unsafe.Add(ref rdy, i) * f.Derivative(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
+        }
+    }
+
+    private readonly struct Relu : IActivation
+    {
+        public float Forward(float x) => x > 0f ? x : 0f;
+
+        public Vector512<float> Forward(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+
+        public Vector256<float> Forward(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+
+        public Vector<float> Forward(Vector<float> x) => Vector.Max(x, Vector<float>.Zero);
+
+        public float Derivative(float x, float y) => x > 0f ? 1f : 0f;
+
+        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.GreaterThan(x, Vector512<float>.Zero) & Vector512<float>.One;
+
+        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.GreaterThan(x, Vector256<float>.Zero) & Vector256<float>.One;
+
+        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.AsVectorSingle(Vector.GreaterThan(x, Vector<float>.Zero)) & Vector<float>.One;
+    }
+
+    private readonly struct LeakyRelu(float alpha) : IActivation
+    {
+        public float Forward(float x) => x > 0f ? x : alpha * x;
+
+        public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
+
+        public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * alpha);
+
+        public Vector<float> Forward(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, x * alpha);
+
+        public float Derivative(float x, float y) => x > 0f ? 1f : alpha;
+
+        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(alpha));
+
+        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(alpha));
+
+        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, new Vector<float>(alpha));
+    }
+
+    private readonly struct Elu(float alpha) : IActivation
+    {
+        public float Forward(float x) => x > 0f ? x : alpha * (MathF.Exp(x) - 1f);
+
+        public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One) * alpha);
+
+        public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, (Vector256.Exp(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One) * alpha);
+
+        public Vector<float> Forward(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, (Vector.Exp(Vector.Min(x, Vector<float>.Zero)) - Vector<float>.One) * alpha);
+
+        public float Derivative(float x, float y) => x > 0f ? 1f : y + alpha;
+
+        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, y + Vector512.Create(alpha));
+
+        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, y + Vector256.Create(alpha));
+
+        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, y + new Vector<float>(alpha));
+    }
+
+    private readonly struct Sigmoid : IActivation
+    {
+        public float Forward(float x) => 1f / (1f + MathF.Exp(-x));
+
+        public Vector512<float> Forward(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+
+        public Vector256<float> Forward(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+
+        public Vector<float> Forward(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+
+        public float Derivative(float x, float y) => y * (1f - y);
+
+        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y * (Vector512<float>.One - y);
+
+        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => y * (Vector256<float>.One - y);
+
+        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => y * (Vector<float>.One - y);
+    }
+
+    private readonly struct Tanh : IActivation
+    {
+        // tanh(x) = 1 - 2 / (e^(2x) + 1); the clamp keeps e^(2x) finite, where tanh is ±1 in float anyway.
+        public float Forward(float x) => MathF.Tanh(x);
+
+        public Vector512<float> Forward(Vector512<float> x)
+        {
+            var e = Vector512.Exp(Vector512.Min(x + x, Vector512.Create(80f)));
+            return Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
+        }
+
+        public Vector256<float> Forward(Vector256<float> x)
+        {
+            var e = Vector256.Exp(Vector256.Min(x + x, Vector256.Create(80f)));
+            return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+        }
+
+        public Vector<float> Forward(Vector<float> x)
+        {
+            var e = Vector.Exp(Vector.Min(x + x, new Vector<float>(80f)));
+            return Vector<float>.One - new Vector<float>(2f) / (e + Vector<float>.One);
+        }
+
+        public float Derivative(float x, float y) => 1f - (y * y);
+
+        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512<float>.One - (y * y);
+
+        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256<float>.One - (y * y);
+
+        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector<float>.One - (y * y);
+    }
+}

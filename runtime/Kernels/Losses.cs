@@ -1,0 +1,229 @@
+using System;
+
+namespace NetGen.Kernels;
+
+/// <summary>Loss heads: forward (the network output), the mean loss and its gradient with respect to the head's input.</summary>
+public static class Losses
+{
+    /// <summary>Row-wise softmax, stable (the row maximum is subtracted before exponentiating).</summary>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The row length.</param>
+    /// <param name="logits">The input, batch×classes.</param>
+    /// <param name="probabilities">The output, batch×classes.</param>
+    public static void SoftmaxForward(int batch, int classes, ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> z = logits.Slice(b * classes, classes);
+            Span<float> p = probabilities.Slice(b * classes, classes);
+            float max = Max(z);
+            float sum = 0f;
+            for (int c = 0; c < classes; c++)
+            {
+                float e = MathF.Exp(z[c] - max);
+                p[c] = e;
+                sum += e;
+            }
+
+            float inv = 1f / sum;
+            for (int c = 0; c < classes; c++)
+            {
+                p[c] *= inv;
+            }
+        }
+    }
+
+    /// <summary>Mean cross-entropy of softmax(logits) against class labels, computed as <c>logsumexp(z) − z[label]</c>.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="logits">The head's input, batch×classes.</param>
+    /// <param name="labels">One class index per sample.</param>
+    public static float SoftmaxCrossEntropy(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels)
+    {
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> z = logits.Slice(b * classes, classes);
+            int label = CheckLabel(labels[b], classes, b);
+            total += LogSumExp(z) - z[label];
+        }
+
+        return (float)(total / batch);
+    }
+
+    /// <summary>Mean cross-entropy of softmax(logits) against target distributions: <c>Σ_c t_c·(logsumexp(z) − z_c)</c>.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="logits">The head's input, batch×classes.</param>
+    /// <param name="targets">Target probabilities, batch×classes.</param>
+    public static float SoftmaxCrossEntropy(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets)
+    {
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> z = logits.Slice(b * classes, classes);
+            ReadOnlySpan<float> t = targets.Slice(b * classes, classes);
+            float lse = LogSumExp(z);
+            for (int c = 0; c < classes; c++)
+            {
+                total += t[c] * (lse - z[c]);
+            }
+        }
+
+        return (float)(total / batch);
+    }
+
+    /// <summary>Adds the gradient of the mean cross-entropy against labels, <c>(p − onehot) / batch</c>, to <paramref name="dLogits"/>.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="probabilities">The softmax output, batch×classes.</param>
+    /// <param name="labels">One class index per sample.</param>
+    /// <param name="dLogits">The gradient of the head's input (added to).</param>
+    public static void SoftmaxCrossEntropyBackward(int batch, int classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, Span<float> dLogits)
+    {
+        float scale = 1f / batch;
+        for (int b = 0; b < batch; b++)
+        {
+            int label = CheckLabel(labels[b], classes, b);
+            ReadOnlySpan<float> p = probabilities.Slice(b * classes, classes);
+            Span<float> d = dLogits.Slice(b * classes, classes);
+            for (int c = 0; c < classes; c++)
+            {
+                d[c] += p[c] * scale;
+            }
+
+            d[label] -= scale;
+        }
+    }
+
+    /// <summary>Adds the gradient of the mean cross-entropy against target distributions, <c>(p·Σt − t) / batch</c>.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="probabilities">The softmax output, batch×classes.</param>
+    /// <param name="targets">Target probabilities, batch×classes.</param>
+    /// <param name="dLogits">The gradient of the head's input (added to).</param>
+    public static void SoftmaxCrossEntropyBackward(int batch, int classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> dLogits)
+    {
+        float scale = 1f / batch;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> p = probabilities.Slice(b * classes, classes);
+            ReadOnlySpan<float> t = targets.Slice(b * classes, classes);
+            Span<float> d = dLogits.Slice(b * classes, classes);
+            float mass = 0f;
+            for (int c = 0; c < classes; c++)
+            {
+                mass += t[c];
+            }
+
+            for (int c = 0; c < classes; c++)
+            {
+                d[c] += ((p[c] * mass) - t[c]) * scale;
+            }
+        }
+    }
+
+    /// <summary>Mean squared error over all batch×outputs values (PyTorch's <c>MSELoss</c> with mean reduction).</summary>
+    /// <param name="count">batch × outputs.</param>
+    /// <param name="y">The predictions.</param>
+    /// <param name="targets">The targets.</param>
+    public static float MeanSquaredError(int count, ReadOnlySpan<float> y, ReadOnlySpan<float> targets)
+    {
+        double total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            float d = y[i] - targets[i];
+            total += d * d;
+        }
+
+        return (float)(total / count);
+    }
+
+    /// <summary>Mean squared error against one-hot encodings of class labels.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="outputs">The outputs per sample.</param>
+    /// <param name="y">The predictions, batch×outputs.</param>
+    /// <param name="labels">One class index per sample.</param>
+    public static float MeanSquaredError(int batch, int outputs, ReadOnlySpan<float> y, ReadOnlySpan<int> labels)
+    {
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            int label = CheckLabel(labels[b], outputs, b);
+            for (int c = 0; c < outputs; c++)
+            {
+                float d = y[(b * outputs) + c] - (c == label ? 1f : 0f);
+                total += d * d;
+            }
+        }
+
+        return (float)(total / (batch * outputs));
+    }
+
+    /// <summary>Adds the gradient of the mean squared error, <c>2(y − t) / count</c>, to <paramref name="dy"/>.</summary>
+    /// <param name="count">batch × outputs.</param>
+    /// <param name="y">The predictions.</param>
+    /// <param name="targets">The targets.</param>
+    /// <param name="dy">The gradient of the predictions (added to).</param>
+    public static void MeanSquaredErrorBackward(int count, ReadOnlySpan<float> y, ReadOnlySpan<float> targets, Span<float> dy)
+    {
+        float scale = 2f / count;
+        for (int i = 0; i < count; i++)
+        {
+            dy[i] += (y[i] - targets[i]) * scale;
+        }
+    }
+
+    /// <summary>Adds the gradient of the mean squared error against one-hot labels to <paramref name="dy"/>.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="outputs">The outputs per sample.</param>
+    /// <param name="y">The predictions, batch×outputs.</param>
+    /// <param name="labels">One class index per sample.</param>
+    /// <param name="dy">The gradient of the predictions (added to).</param>
+    public static void MeanSquaredErrorBackward(int batch, int outputs, ReadOnlySpan<float> y, ReadOnlySpan<int> labels, Span<float> dy)
+    {
+        float scale = 2f / (batch * outputs);
+        for (int b = 0; b < batch; b++)
+        {
+            int label = CheckLabel(labels[b], outputs, b);
+            for (int c = 0; c < outputs; c++)
+            {
+                int i = (b * outputs) + c;
+                dy[i] += (y[i] - (c == label ? 1f : 0f)) * scale;
+            }
+        }
+    }
+
+    private static int CheckLabel(int label, int classes, int sample)
+    {
+        if ((uint)label >= (uint)classes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(label), label, $"Sample {sample} has label {label}, outside the {classes} classes [0, {classes - 1}].");
+        }
+
+        return label;
+    }
+
+    private static float Max(ReadOnlySpan<float> z)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in z)
+        {
+            max = MathF.Max(max, v);
+        }
+
+        return max;
+    }
+
+    private static float LogSumExp(ReadOnlySpan<float> z)
+    {
+        float max = Max(z);
+        double sum = 0;
+        foreach (float v in z)
+        {
+            sum += Math.Exp(v - max);
+        }
+
+        return max + (float)Math.Log(sum);
+    }
+}

@@ -1,0 +1,270 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace NetGen;
+
+/// <summary>Whether mode-dependent layers (dropout, batch normalization, …) behave as in training or in inference.</summary>
+public enum NetworkMode
+{
+    /// <summary>Training behaviour: random masks, mini-batch statistics.</summary>
+    Training = 0,
+
+    /// <summary>Inference behaviour: deterministic, running statistics.</summary>
+    Inference = 1,
+}
+
+/// <summary>What a parameter tensor is, so that optimizers and regularizers can treat kinds differently.</summary>
+public enum ParameterRole
+{
+    /// <summary>A weight matrix or kernel.</summary>
+    Weight = 0,
+
+    /// <summary>A bias vector.</summary>
+    Bias = 1,
+
+    /// <summary>A normalization scale or shift.</summary>
+    Normalization = 2,
+
+    /// <summary>Any other learned parameter (for example a learned activation slope).</summary>
+    Other = 3,
+}
+
+/// <summary>One named parameter tensor: a slice of the network's flat parameter buffer.</summary>
+/// <param name="Name">The tensor's name, e.g. <c>dense0.weight</c>.</param>
+/// <param name="LayerIndex">The index of the layer that owns it.</param>
+/// <param name="Offset">Where it starts in <see cref="NetworkBase.Parameters"/>.</param>
+/// <param name="Length">How many floats it holds.</param>
+/// <param name="Shape">Its logical shape, e.g. [256, 784] for a weight matrix of 256 outputs and 784 inputs.</param>
+/// <param name="Role">What kind of parameter it is.</param>
+public sealed record ParameterTensor(string Name, int LayerIndex, int Offset, int Length, int[] Shape, ParameterRole Role);
+
+/// <summary>One row of a network's summary table.</summary>
+/// <param name="Index">The layer's position (the input is not counted).</param>
+/// <param name="Name">The layer's name, e.g. <c>dense0</c>.</param>
+/// <param name="Kind">The layer kind as written in the declaration, e.g. <c>Dense</c>.</param>
+/// <param name="OutputShape">The shape of one sample after the layer.</param>
+/// <param name="ParameterCount">How many learned parameters the layer has.</param>
+public sealed record LayerInfo(int Index, string Name, string Kind, int[] OutputShape, int ParameterCount);
+
+/// <summary>
+/// The base class of every generated network. It owns the buffers, allocated once: one flat parameter buffer, one
+/// gradient buffer of the same layout, and one activation arena (plus its gradient mirror) sized for a batch capacity
+/// that grows on demand. The generated subclass supplies the straight-line forward and backward code.
+/// </summary>
+public abstract class NetworkBase
+{
+    private readonly float[] _parameters;
+    private readonly float[] _gradients;
+    private readonly int _activationFloatsPerSample;
+    private float[] _activations = Array.Empty<float>();
+    private float[] _activationGradients = Array.Empty<float>();
+    private int _capacity;
+    private int _lastBatch;
+
+    /// <summary>Creates the buffers; called by the generated constructor.</summary>
+    /// <param name="parameterCount">The number of learned parameters.</param>
+    /// <param name="activationFloatsPerSample">The floats the activation arena needs per sample.</param>
+    protected NetworkBase(int parameterCount, int activationFloatsPerSample)
+    {
+        _parameters = new float[parameterCount];
+        _gradients = new float[parameterCount];
+        _activationFloatsPerSample = activationFloatsPerSample;
+    }
+
+    /// <summary>The number of floats in one input sample.</summary>
+    public abstract int InputSize { get; }
+
+    /// <summary>The number of floats in one output sample.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>The number of learned parameters.</summary>
+    public int ParameterCount => _parameters.Length;
+
+    /// <summary>All learned parameters in one flat buffer; <see cref="ParameterTensors"/> says what lives where.</summary>
+    public Span<float> Parameters => _parameters;
+
+    /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, same layout. Backward passes add to it.</summary>
+    public Span<float> Gradients => _gradients;
+
+    /// <summary>The named parameter tensors in buffer order.</summary>
+    public abstract IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+
+    /// <summary>The layers with their output shapes and parameter counts.</summary>
+    public abstract IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>Whether mode-dependent layers behave as in training or inference.</summary>
+    public NetworkMode Mode { get; set; }
+
+    /// <summary>The batch size the activation arena currently holds without growing.</summary>
+    public int BatchCapacity => _capacity;
+
+    /// <summary>The batch size of the most recent <see cref="Forward"/> call (0 before the first).</summary>
+    public int LastBatchSize => _lastBatch;
+
+    /// <summary>Runs the network on <paramref name="batchSize"/> samples laid out one after another.</summary>
+    /// <param name="input">The inputs, <c>batchSize × InputSize</c> floats.</param>
+    /// <param name="batchSize">The number of samples; positive.</param>
+    /// <returns>The outputs, <c>batchSize × OutputSize</c> floats, valid until the next call.</returns>
+    public abstract ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize);
+
+    /// <summary>The mean loss of the last forward pass against class labels.</summary>
+    /// <param name="labels">One class index per sample of the last batch.</param>
+    public abstract float Loss(ReadOnlySpan<int> labels);
+
+    /// <summary>The mean loss of the last forward pass against float targets (probabilities or regression targets).</summary>
+    /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
+    public abstract float Loss(ReadOnlySpan<float> targets);
+
+    /// <summary>Back-propagates the mean loss of the last forward pass against class labels, adding to <see cref="Gradients"/>.</summary>
+    /// <param name="labels">One class index per sample of the last batch.</param>
+    public abstract void Backward(ReadOnlySpan<int> labels);
+
+    /// <summary>Back-propagates the mean loss of the last forward pass against float targets, adding to <see cref="Gradients"/>.</summary>
+    /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
+    public abstract void Backward(ReadOnlySpan<float> targets);
+
+    /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/>.</summary>
+    /// <param name="seed">The seed; the same seed gives the same parameters on every machine.</param>
+    public abstract void InitializeParameters(int seed);
+
+    /// <summary>Sets every gradient to zero; call it before each backward pass unless you accumulate on purpose.</summary>
+    public void ZeroGradients() => Array.Clear(_gradients);
+
+    /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>
+    /// <param name="batchSize">The largest batch the next calls will use.</param>
+    public void EnsureBatchCapacity(int batchSize)
+    {
+        if (batchSize <= _capacity)
+        {
+            return;
+        }
+
+        _capacity = batchSize;
+        _activations = new float[checked(batchSize * _activationFloatsPerSample)];
+        _activationGradients = new float[_activations.Length];
+    }
+
+    /// <summary>Returns the index of the largest output of each sample of the last forward pass.</summary>
+    /// <param name="predictions">Receives one class index per sample of the last batch.</param>
+    public void ArgMax(Span<int> predictions)
+    {
+        int batch = _lastBatch;
+        if (predictions.Length < batch)
+        {
+            throw new ArgumentException($"The span holds {predictions.Length} predictions but the last batch had {batch} samples.", nameof(predictions));
+        }
+
+        ReadOnlySpan<float> output = Output;
+        int n = OutputSize;
+        for (int b = 0; b < batch; b++)
+        {
+            predictions[b] = Kernels.Reductions.ArgMax(output.Slice(b * n, n));
+        }
+    }
+
+    /// <summary>The output of the last forward pass, <c>LastBatchSize × OutputSize</c> floats.</summary>
+    public ReadOnlySpan<float> Output => OutputCore(_lastBatch);
+
+    /// <summary>A Keras-style table of the layers, their output shapes and parameter counts, with the total.</summary>
+    public string Summary()
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        string title = GetType().Name;
+        sb.Append("Network: ").Append(title).Append('\n');
+        string line = new('-', 64);
+        sb.Append(line).Append('\n');
+        sb.Append(string.Format(inv, "{0,-28}{1,-22}{2,14}\n", "Layer (type)", "Output shape", "Params"));
+        sb.Append(new string('=', 64)).Append('\n');
+        sb.Append(string.Format(inv, "{0,-28}{1,-22}{2,14}\n", "input (Input)", FormatShape(InputShape), 0));
+        foreach (LayerInfo layer in Layers)
+        {
+            sb.Append(string.Format(inv, "{0,-28}{1,-22}{2,14:N0}\n", $"{layer.Name} ({layer.Kind})", FormatShape(layer.OutputShape), layer.ParameterCount));
+        }
+
+        sb.Append(new string('=', 64)).Append('\n');
+        sb.Append(string.Format(inv, "Total params: {0:N0}\n", ParameterCount));
+        sb.Append(line);
+        return sb.ToString();
+    }
+
+    /// <summary>The shape of one input sample.</summary>
+    public abstract int[] InputShape { get; }
+
+    private static string FormatShape(int[] shape) => "(batch, " + string.Join(", ", shape) + ")";
+
+    /// <summary>The output slice of the arena for <paramref name="batch"/> samples; supplied by the generated code.</summary>
+    /// <param name="batch">The number of samples.</param>
+    protected abstract ReadOnlySpan<float> OutputCore(int batch);
+
+    /// <summary>Validates a forward call, grows the arena if needed and copies the input into it.</summary>
+    /// <param name="input">The caller's input.</param>
+    /// <param name="batchSize">The number of samples.</param>
+    /// <param name="inputOffset">Where the input buffer starts in the arena, per sample.</param>
+    protected void BeginForward(ReadOnlySpan<float> input, int batchSize, int inputOffset)
+    {
+        if (batchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        }
+
+        int inputSize = InputSize;
+        if (input.Length != batchSize * inputSize)
+        {
+            throw new ArgumentException(
+                $"The input holds {input.Length} floats but a batch of {batchSize} samples of {inputSize} floats needs {batchSize * inputSize}.",
+                nameof(input));
+        }
+
+        EnsureBatchCapacity(batchSize);
+        input.CopyTo(Activation(inputOffset, inputSize, batchSize));
+        _lastBatch = batchSize;
+    }
+
+    /// <summary>Validates a loss or backward call against the last forward pass and returns its batch size.</summary>
+    /// <param name="length">The length of the labels or targets span.</param>
+    /// <param name="perSample">How many values each sample needs (1 for labels, <see cref="OutputSize"/> for targets).</param>
+    /// <param name="name">The argument's name for the exception.</param>
+    protected int CheckTargets(int length, int perSample, string name)
+    {
+        int batch = _lastBatch;
+        if (batch == 0)
+        {
+            throw new InvalidOperationException("Call Forward before computing a loss or a backward pass.");
+        }
+
+        if (length != batch * perSample)
+        {
+            throw new ArgumentException(
+                $"The span holds {length} values but the last forward pass had {batch} samples, which need {batch * perSample}.",
+                name);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Validates a backward call, clears the activation gradients and returns the batch size.</summary>
+    /// <param name="length">The length of the labels or targets span.</param>
+    /// <param name="perSample">How many values each sample needs.</param>
+    /// <param name="name">The argument's name for the exception.</param>
+    protected int BeginBackward(int length, int perSample, string name)
+    {
+        int batch = CheckTargets(length, perSample, name);
+        Array.Clear(_activationGradients);
+        return batch;
+    }
+
+    /// <summary>A slice of the activation arena: buffer at <paramref name="offset"/> (per sample) for <paramref name="batch"/> samples.</summary>
+    /// <param name="offset">The buffer's offset per sample (a generated constant).</param>
+    /// <param name="size">The buffer's floats per sample.</param>
+    /// <param name="batch">The number of samples.</param>
+    protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * _capacity, size * batch);
+
+    /// <summary>The gradient mirror of <see cref="Activation"/>.</summary>
+    /// <param name="offset">The buffer's offset per sample (a generated constant).</param>
+    /// <param name="size">The buffer's floats per sample.</param>
+    /// <param name="batch">The number of samples.</param>
+    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.AsSpan(offset * _capacity, size * batch);
+}
