@@ -1,13 +1,76 @@
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using NetGen.Generator.Emit;
+using NetGen.Generator.Model;
+using NetGen.Generator.Parsing;
+using NetGen.Generator.Validation;
 
 namespace NetGen.Generator;
 
-/// <summary>The NetGen incremental source generator.</summary>
+/// <summary>
+/// The NetGen incremental source generator: for every class marked <c>[Network]</c> it parses the layer attributes
+/// into a plain model, validates shapes (reporting NG diagnostics on the offending attribute) and emits the forward
+/// and backward code.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
-public sealed partial class NetworkGenerator : IIncrementalGenerator
+public sealed class NetworkGenerator : IIncrementalGenerator
 {
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValuesProvider<NetworkSpec> specs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                NetworkParser.NetworkAttributeName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => NetworkParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Parse);
+
+        IncrementalValuesProvider<ValidationResult> results = specs
+            .Select(static (spec, _) => NetworkValidator.Validate(spec))
+            .WithTrackingName(TrackingNames.Validate);
+
+        context.RegisterSourceOutput(results, static (spc, result) => Execute(spc, result));
     }
+
+    private static void Execute(SourceProductionContext context, ValidationResult result)
+    {
+        foreach (DiagnosticInfo info in result.Diagnostics)
+        {
+            DiagnosticDescriptor? descriptor = Diagnostics.Find(info.Id);
+            if (descriptor is not null)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, info.Location?.ToLocation(), info.Arguments.Cast<object>().ToArray()));
+            }
+        }
+
+        if (result.Model is { } model)
+        {
+            string source;
+            try
+            {
+                source = NetworkEmitter.Emit(model);
+            }
+            catch (System.Exception ex)
+            {
+                // The generator must never fail the build with an exception; say what happened instead.
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InternalError, null, model.ClassName, ex.GetType().Name + ": " + ex.Message));
+                return;
+            }
+
+            context.AddSource(NetworkEmitter.HintName(model), SourceText.From(source, System.Text.Encoding.UTF8));
+        }
+    }
+}
+
+/// <summary>The names of the tracked pipeline steps (used by the caching tests).</summary>
+public static class TrackingNames
+{
+    /// <summary>Attributes → <c>NetworkSpec</c>.</summary>
+    public const string Parse = nameof(Parse);
+
+    /// <summary><c>NetworkSpec</c> → validated model and diagnostics.</summary>
+    public const string Validate = nameof(Validate);
 }

@@ -1,0 +1,97 @@
+using Microsoft.CodeAnalysis;
+
+namespace NetGen.Generator;
+
+/// <summary>Every diagnostic NetGen reports, in one table. Each id has a section in docs/diagnostics.md.</summary>
+internal static class Diagnostics
+{
+    private const string Category = "NetGen";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        "NG0001",
+        "Network class must be partial",
+        "Network class '{0}' must be declared 'partial' so that NetGen can generate its forward and backward code");
+
+    public static readonly DiagnosticDescriptor MissingInput = Error(
+        "NG0002",
+        "Network has no input shape",
+        "Network '{0}' has no [Input(...)] layer; declare the shape of one sample first, e.g. [Input(784)]");
+
+    public static readonly DiagnosticDescriptor InputNotFirst = Error(
+        "NG0003",
+        "Input must be the first layer, once",
+        "[Input] must be the first layer attribute and appear once, but it is layer attribute {0} of network '{1}'");
+
+    public static readonly DiagnosticDescriptor InvalidInputDimension = Error(
+        "NG0004",
+        "Input dimension must be positive",
+        "Input dimension {0} is {1}; every dimension of the input shape must be positive");
+
+    public static readonly DiagnosticDescriptor InvalidHyperparameter = Error(
+        "NG0005",
+        "Invalid layer hyperparameter",
+        "{0} of [{1}] is {2}; it must be {3}");
+
+    public static readonly DiagnosticDescriptor MissingLossHead = Error(
+        "NG0006",
+        "Network has no loss head",
+        "Network '{0}' must end with a loss head: add [SoftmaxCrossEntropy] or [MeanSquaredError] as the last layer");
+
+    public static readonly DiagnosticDescriptor LossHeadNotLast = Error(
+        "NG0007",
+        "Loss head must be the last layer",
+        "[{0}] is a loss head and must be the last layer, but {1} layer(s) follow it");
+
+    public static readonly DiagnosticDescriptor GenericNetwork = Error(
+        "NG0008",
+        "Network class cannot be generic",
+        "Network class '{0}' cannot be generic: every shape must be a compile-time constant");
+
+    public static readonly DiagnosticDescriptor SplitDeclaration = Error(
+        "NG0009",
+        "Layer attributes split over several partial declarations",
+        "Network '{0}' has layer attributes on more than one partial declaration, so the layer order is ambiguous; put all layer attributes on one declaration");
+
+    public static readonly DiagnosticDescriptor NonPartialContainer = Error(
+        "NG0010",
+        "Containing type must be partial",
+        "Network class '{0}' is nested in '{1}', which must also be declared 'partial'");
+
+    public static readonly DiagnosticDescriptor UnsupportedLayer = Error(
+        "NG0011",
+        "Layer kind not supported here",
+        "[{0}] cannot follow a layer whose output has shape {1}: {2}");
+
+    public static readonly DiagnosticDescriptor SoftmaxTooFewClasses = Error(
+        "NG0012",
+        "Softmax cross-entropy needs at least two outputs",
+        "[SoftmaxCrossEntropy] follows a layer with {0} output(s); a classifier needs at least 2 classes");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "NG0999",
+        "NetGen could not generate a network",
+        "NetGen failed to generate network '{0}' ({1}); please report this as a bug");
+
+    public static DiagnosticDescriptor? Find(string id) => id switch
+    {
+        "NG0001" => NotPartial,
+        "NG0002" => MissingInput,
+        "NG0003" => InputNotFirst,
+        "NG0004" => InvalidInputDimension,
+        "NG0005" => InvalidHyperparameter,
+        "NG0006" => MissingLossHead,
+        "NG0007" => LossHeadNotLast,
+        "NG0008" => GenericNetwork,
+        "NG0009" => SplitDeclaration,
+        "NG0010" => NonPartialContainer,
+        "NG0011" => UnsupportedLayer,
+        "NG0012" => SoftmaxTooFewClasses,
+        "NG0999" => InternalError,
+        _ => null,
+    };
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string HelpLink(string id) => "docs/diagnostics.md#" + id.ToLowerInvariant();
+}

@@ -1,0 +1,63 @@
+using System;
+using System.Globalization;
+using System.Text;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>An indenting source writer; emitters use it so that their code reads like the code they produce.</summary>
+internal sealed class CodeWriter
+{
+    private readonly StringBuilder _sb = new();
+    private int _indent;
+
+    public CodeWriter Line(string text = "")
+    {
+        if (text.Length > 0)
+        {
+            _sb.Append(' ', _indent * 4).Append(text);
+        }
+
+        _sb.Append('\n');
+        return this;
+    }
+
+    /// <summary>Writes <paramref name="header"/>, an opening brace, and returns a scope that closes it.</summary>
+    public Scope Block(string header)
+    {
+        Line(header);
+        Line("{");
+        _indent++;
+        return new Scope(this);
+    }
+
+    /// <summary>Writes <paramref name="header"/> and an opening brace, and returns a scope that closes it with <paramref name="close"/>.</summary>
+    public Scope Block(string header, string close)
+    {
+        Line(header);
+        Line("{");
+        _indent++;
+        return new Scope(this, close);
+    }
+
+    /// <summary>Writes a one- or two-sentence XML summary.</summary>
+    public CodeWriter Summary(string text) => Line($"/// <summary>{Escape(text)}</summary>");
+
+    public override string ToString() => _sb.ToString();
+
+    public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Thousands(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    public readonly struct Scope(CodeWriter writer, string close = "}") : IDisposable
+    {
+        public void Dispose()
+        {
+            writer._indent--;
+            writer.Line(close);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>
+/// Loss heads. Forward produces the network output (softmax probabilities, or the input itself for mean squared
+/// error); the public <c>Loss</c> and <c>Backward</c> overloads compute the mean loss and seed the gradient of the
+/// head's input, from which the layers back-propagate.
+/// </summary>
+internal sealed class LossEmitter : ILayerEmitter
+{
+    public string Describe(LayerModel layer)
+    {
+        var l = (LossLayer)layer;
+        return l.Loss == LossKind.SoftmaxCrossEntropy
+            ? $"SoftmaxCrossEntropy over {l.InputShape.Size} classes (output: probabilities)"
+            : $"MeanSquaredError over {l.InputShape.Size} outputs (output: the input)";
+    }
+
+    public string ExtraConstants(LayerModel layer) => "";
+
+    public bool HasForward(LayerModel layer) => ((LossLayer)layer).Loss == LossKind.SoftmaxCrossEntropy;
+
+    public bool HasBackward(LayerModel layer) => false;
+
+    public void EmitForward(CodeWriter w, LayerModel layer)
+    {
+        var l = (LossLayer)layer;
+        w.Summary($"Layer {l.Index} forward ({l.Name}): probabilities = softmax(logits), row by row, max-subtracted for stability.");
+        using (w.Block($"private void Layer{l.Index}Forward(int batch)"))
+        {
+            w.Line($"{Names.Kernels}.Losses.SoftmaxForward(batch, {Names.P(l, "In")}, logits: {Names.X(l)}, probabilities: {Names.Y(l)});");
+        }
+    }
+
+    public void EmitBackward(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitInitialization(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitParameterTensors(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    /// <summary>Writes the four public loss members: Loss and Backward for labels and for float targets.</summary>
+    public void EmitLossMembers(CodeWriter w, LossLayer l)
+    {
+        bool softmax = l.Loss == LossKind.SoftmaxCrossEntropy;
+        string n = Names.P(l, "In");
+        string what = softmax ? "softmax cross-entropy" : "mean squared error";
+
+        foreach (bool labels in new[] { true, false })
+        {
+            string param = labels ? "global::System.ReadOnlySpan<int> labels" : "global::System.ReadOnlySpan<float> targets";
+            string arg = labels ? "labels" : "targets";
+            string perSample = labels ? "1" : n;
+            string against = labels ? "class labels" : (softmax ? "target probabilities" : "targets");
+
+            w.Line($"/// <summary>The mean {what} of the last forward pass against {against}.</summary>");
+            w.Line($"/// <param name=\"{arg}\">{(labels ? "One class index per sample." : $"batch × {l.InputShape.Size} values.")}</param>");
+            using (w.Block($"public override float Loss({param})"))
+            {
+                w.Line($"int batch = CheckTargets({arg}.Length, {perSample}, nameof({arg}));");
+                w.Line(softmax
+                    ? $"return {Names.Kernels}.Losses.SoftmaxCrossEntropy(batch, {n}, {Names.X(l)}, {arg});"
+                    : labels
+                        ? $"return {Names.Kernels}.Losses.MeanSquaredError(batch, {n}, {Names.X(l)}, {arg});"
+                        : $"return {Names.Kernels}.Losses.MeanSquaredError(batch * {n}, {Names.X(l)}, {arg});");
+            }
+
+            w.Line();
+            w.Line($"/// <summary>Back-propagates the mean {what} against {against}, adding every parameter's gradient to <c>Gradients</c>.</summary>");
+            w.Line($"/// <param name=\"{arg}\">{(labels ? "One class index per sample." : $"batch × {l.InputShape.Size} values.")}</param>");
+            using (w.Block($"public override void Backward({param})"))
+            {
+                w.Line($"int batch = BeginBackward({arg}.Length, {perSample}, nameof({arg}));");
+                if (softmax)
+                {
+                    w.Line(labels
+                        ? $"// Layer {l.Index} ({l.Name}): dlogits = (probabilities − onehot(labels)) / batch."
+                        : $"// Layer {l.Index} ({l.Name}): dlogits = (probabilities·Σtargets − targets) / batch.");
+                    w.Line($"{Names.Kernels}.Losses.SoftmaxCrossEntropyBackward(batch, {n}, {Names.Y(l)}, {arg}, {Names.DX(l)});");
+                }
+                else
+                {
+                    w.Line($"// Layer {l.Index} ({l.Name}): dy = 2·(y − target) / (batch·{l.InputShape.Size}).");
+                    w.Line(labels
+                        ? $"{Names.Kernels}.Losses.MeanSquaredErrorBackward(batch, {n}, {Names.X(l)}, {arg}, {Names.DX(l)});"
+                        : $"{Names.Kernels}.Losses.MeanSquaredErrorBackward(batch * {n}, {Names.X(l)}, {arg}, {Names.DX(l)});");
+                }
+
+                w.Line("Backpropagate(batch);");
+            }
+
+            w.Line();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Linq;
+
+namespace NetGen.Generator.Model;
+
+/// <summary>The shape of one sample (batch excluded), e.g. [784] or [1, 28, 28].</summary>
+internal readonly record struct Shape(EquatableArray<int> Dims)
+{
+    public static Shape Of(params int[] dims) => new(new EquatableArray<int>(dims));
+
+    public int Size => Dims.Aggregate(1, (a, b) => a * b);
+
+    public int Rank => Dims.Count;
+
+    public override string ToString() => string.Join("×", Dims);
+}
+
+/// <summary>The element-wise activations.</summary>
+internal enum ActivationKind
+{
+    Sigmoid,
+    Tanh,
+    ReLU,
+    LeakyReLU,
+    ELU,
+}
+
+/// <summary>The loss heads.</summary>
+internal enum LossKind
+{
+    SoftmaxCrossEntropy,
+    MeanSquaredError,
+}
+
+/// <summary>Mirrors NetGen.WeightInit (same names and numeric values).</summary>
+internal enum WeightInitKind
+{
+    Auto = 0,
+    Xavier,
+    XavierUniform,
+    He,
+    HeUniform,
+    Gaussian,
+    Zeros,
+    Constant,
+}
+
+/// <summary>
+/// One layer after validation: every shape and offset resolved. Offsets into the activation arena are per sample
+/// (the runtime multiplies them by the batch capacity); parameter offsets index the flat parameter buffer.
+/// </summary>
+internal abstract record LayerModel
+{
+    /// <summary>The layer's position, counting from 0 after the input.</summary>
+    public int Index { get; init; }
+
+    /// <summary>A name for summaries and parameter tensors, e.g. <c>dense0</c>.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The attribute name without the suffix, e.g. <c>Dense</c>.</summary>
+    public string Kind { get; init; } = "";
+
+    public Shape InputShape { get; init; }
+
+    public Shape OutputShape { get; init; }
+
+    /// <summary>Per-sample arena offset of the layer's input.</summary>
+    public int InputBuffer { get; init; }
+
+    /// <summary>Per-sample arena offset of the layer's output.</summary>
+    public int OutputBuffer { get; init; }
+
+    /// <summary>Whether the input is the network input (so no input gradient is needed).</summary>
+    public bool InputIsNetworkInput { get; init; }
+
+    public int ParameterCount { get; init; }
+
+    public LocationInfo? Location { get; init; }
+}
+
+/// <summary>A fully connected layer.</summary>
+internal sealed record DenseLayer(
+    int Units,
+    WeightInitKind Init,
+    string InitReason,
+    float InitStd,
+    float InitValue,
+    bool HasBias,
+    float BiasInit,
+    int WeightOffset,
+    int BiasOffset) : LayerModel;
+
+/// <summary>An element-wise activation.</summary>
+internal sealed record ActivationLayer(ActivationKind Activation, float Alpha) : LayerModel;
+
+/// <summary>The loss head (always last).</summary>
+internal sealed record LossLayer(LossKind Loss) : LayerModel;
+
+/// <summary>A validated network, everything the emitter needs and nothing from Roslyn.</summary>
+internal sealed record NetworkModel(
+    string? Namespace,
+    string ClassName,
+    EquatableArray<string> ContainingTypes,
+    Shape InputShape,
+    EquatableArray<LayerModel> Layers,
+    int ParameterCount,
+    int ArenaFloatsPerSample,
+    int OutputBuffer,
+    string Declaration)
+{
+    public LayerModel Last => Layers[Layers.Count - 1];
+
+    public int OutputSize => Last.OutputShape.Size;
+}
+
+/// <summary>What validation produced: the model when the network is valid, and the diagnostics either way.</summary>
+internal sealed record ValidationResult(NetworkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

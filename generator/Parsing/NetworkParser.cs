@@ -1,0 +1,148 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Parsing;
+
+/// <summary>
+/// Turns a class marked [Network] into a <see cref="NetworkSpec"/>: its name and nesting, and its layer attributes in
+/// source order with their arguments as plain values. Pure: no shapes are checked here and no Roslyn object escapes.
+/// </summary>
+internal static class NetworkParser
+{
+    public const string NetworkAttributeName = "NetGen.NetworkAttribute";
+    private const string LayerAttributeBase = "NetGen.LayerAttribute";
+
+    public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var symbol = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (ClassDeclarationSyntax)context.TargetNode;
+        var diagnostics = new List<DiagnosticInfo>();
+        LocationInfo? classLocation = LocationInfo.From(syntax.Identifier.GetLocation());
+
+        bool isPartial = symbol.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is ClassDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!isPartial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, classLocation, symbol.Name));
+        }
+
+        if (symbol.IsGenericType)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.GenericNetwork, classLocation, symbol.Name));
+        }
+
+        var containing = new List<string>();
+        for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            bool outerPartial = outer.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!outerPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPartialContainer, classLocation, symbol.Name, outer.Name));
+            }
+
+            containing.Insert(0, TypeHeader(outer));
+        }
+
+        // Layer attributes in source order. Attributes on several partial declarations make the order ambiguous.
+        var layers = new List<(SyntaxTree Tree, int Position, LayerSpec Spec)>();
+        foreach (AttributeData attribute in symbol.GetAttributes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (attribute.AttributeClass is not { } cls || cls.TypeKind == TypeKind.Error || !DerivesFrom(cls, LayerAttributeBase))
+            {
+                continue;
+            }
+
+            SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+            if (reference is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+            {
+                continue; // the compiler reports broken attribute applications itself
+            }
+
+            string kind = cls.Name.EndsWith("Attribute") ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length) : cls.Name;
+            var args = new List<ArgumentSpec>();
+            IMethodSymbol? ctor = attribute.AttributeConstructor;
+            for (int i = 0; i < attribute.ConstructorArguments.Length; i++)
+            {
+                string name = ctor is not null && i < ctor.Parameters.Length ? ctor.Parameters[i].Name : "arg" + i;
+                args.Add(ToSpec(name, attribute.ConstructorArguments[i]));
+            }
+
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                args.Add(ToSpec(named.Key, named.Value));
+            }
+
+            LocationInfo? location = LocationInfo.From(reference.GetSyntax(cancellationToken));
+            layers.Add((reference.SyntaxTree, reference.Span.Start, new LayerSpec(kind, args.ToEquatableArray(), location)));
+        }
+
+        if (layers.Select(l => l.Tree).Distinct().Count() > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SplitDeclaration, classLocation, symbol.Name));
+        }
+
+        LayerSpec[] ordered = layers.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
+        string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        return new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), isPartial, new EquatableArray<LayerSpec>(ordered), diagnostics.ToEquatableArray(), classLocation);
+    }
+
+    private static string TypeHeader(INamedTypeSymbol type)
+    {
+        string keyword = type.IsRecord ? (type.IsValueType ? "record struct" : "record") : type.TypeKind switch
+        {
+            TypeKind.Struct => "struct",
+            TypeKind.Interface => "interface",
+            _ => "class",
+        };
+        string typeParameters = type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+        return $"{(type.IsStatic ? "static " : "")}partial {keyword} {type.Name}{typeParameters}";
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol type, string baseName)
+    {
+        for (INamedTypeSymbol? t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.ToDisplayString() == baseName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ArgumentSpec ToSpec(string name, TypedConstant constant)
+    {
+        if (constant.Kind == TypedConstantKind.Array)
+        {
+            var values = constant.IsNull ? new string[0] : constant.Values.Select(v => Format(v.Value)).ToArray();
+            return new ArgumentSpec(name, ArgumentKind.Array, "", new EquatableArray<string>(values));
+        }
+
+        ArgumentKind kind = constant.Kind == TypedConstantKind.Enum ? ArgumentKind.Enum : constant.Value switch
+        {
+            int or long or short or byte or sbyte or uint or ushort => ArgumentKind.Integer,
+            float or double => ArgumentKind.Float,
+            bool => ArgumentKind.Boolean,
+            string => ArgumentKind.String,
+            _ => ArgumentKind.Other,
+        };
+        return new ArgumentSpec(name, kind, Format(constant.Value), EquatableArray<string>.Empty);
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "",
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        System.IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}
