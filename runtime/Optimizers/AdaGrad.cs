@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Optimizers;
@@ -62,6 +63,7 @@ public sealed class AdaGrad : Optimizer
         public float[] Sum;
         public float WeightDecay, Epsilon, StepSize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly T Update<T>(T param, T grad, nuint index)
             where T : struct, IFloatLanes<T>
         {

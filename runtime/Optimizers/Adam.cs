@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Optimizers;
@@ -94,6 +95,7 @@ internal struct AdamRule : IUpdateRule
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly T Update<T>(T param, T grad, nuint index)
         where T : struct, IFloatLanes<T>
     {

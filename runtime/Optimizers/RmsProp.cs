@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Optimizers;
@@ -82,6 +83,7 @@ public sealed class RmsProp : Optimizer
         public float Alpha, OneMinusAlpha, Epsilon, WeightDecay, Momentum, LearningRate;
         public bool Centered;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly T Update<T>(T param, T grad, nuint index)
             where T : struct, IFloatLanes<T>
         {

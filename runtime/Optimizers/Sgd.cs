@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Optimizers;
@@ -72,6 +73,7 @@ public sealed class Sgd : Optimizer
         public float Momentum, OneMinusDampening, WeightDecay, LearningRate;
         public bool Nesterov, FirstStep;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly T Update<T>(T param, T grad, nuint index)
             where T : struct, IFloatLanes<T>
         {

@@ -48,9 +48,15 @@ public class OptimizerBehaviourTests(ITestOutputHelper output)
 
         Optimizer resumed = c.CreateNetGen();
         resumed.SetState(saved);
+        foreach (float[] buffer in saved.Buffers)
+        {
+            Array.Fill(buffer, float.NaN); // SetState copied; the checkpoint object may be reused
+        }
+
         OptimizerProblem.ContinueNetGen(resumed, p, 50, 50);
 
         Assert.Equal(50, saved.StepCount);
+        Assert.All(saved.Buffers, b => Assert.Equal(p.Length, b.Length));
         Assert.Equal(first.StateNames, saved.Names);
         Assert.Equal(OptimizerProblem.Steps, resumed.StepCount);
         Assert.Equal(straight, p); // bit for bit
