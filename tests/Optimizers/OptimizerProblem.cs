@@ -11,6 +11,8 @@ namespace NetGen.Tests.Optimizers;
 /// g = c ⊙ (p − target) + noise_t, computed from the parameters each implementation currently holds, so the whole
 /// trajectory (not just the sum of fixed gradients) must agree. 1003 parameters: the 512-bit loop covers 992, the
 /// Vector&lt;float&gt; loop 8 more and the scalar tail the last 3, so every code path of the update loop runs.
+/// (On AVX-512 machines the 256-bit path is skipped; run with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or
+/// DOTNET_EnableHWIntrinsic=0 to check the narrower paths against torch too.)
 /// </summary>
 internal static class OptimizerProblem
 {
