@@ -1,0 +1,128 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NetGen.Optimizers;
+
+/// <summary>
+/// Adam (Kingma and Ba, 2015) with bias-corrected moment estimates, coupled L2 weight decay and optional AMSGrad, with
+/// the semantics of <c>torch.optim.Adam</c>. For decoupled weight decay use <see cref="AdamW"/>.
+/// </summary>
+/// <remarks>
+/// Per element at step t: <c>g += weightDecay·p; m = β₁·m + (1 − β₁)·g; v = β₂·v + (1 − β₂)·g²</c>;
+/// <c>p −= lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)</c>, where AMSGrad uses the running maximum of v instead of v.
+/// </remarks>
+public sealed class Adam : Optimizer
+{
+    /// <summary>Creates an Adam optimizer; the defaults are torch's.</summary>
+    /// <param name="learningRate">The step size; zero or more.</param>
+    /// <param name="beta1">The decay rate of the first-moment (mean) estimate, in [0, 1).</param>
+    /// <param name="beta2">The decay rate of the second-moment (uncentered variance) estimate, in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator to avoid dividing by zero; zero or more.</param>
+    /// <param name="weightDecay">The L2 penalty added to the gradient as <c>weightDecay·p</c>; zero or more.</param>
+    /// <param name="amsGrad">Whether to use the AMSGrad variant (Reddi et al., 2018), which divides by the running maximum of v.</param>
+    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f, bool amsGrad = false)
+        : base(learningRate, AdamRule.StateNames(amsGrad))
+    {
+        AdamRule.CheckArguments(beta1, beta2, epsilon, weightDecay);
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        AmsGrad = amsGrad;
+    }
+
+    /// <summary>The decay rate of the first-moment estimate.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>The decay rate of the second-moment estimate.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>The term added to the denominator.</summary>
+    public float Epsilon { get; }
+
+    /// <summary>The coupled L2 penalty factor added to the gradient.</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Whether the AMSGrad variant is used.</summary>
+    public bool AmsGrad { get; }
+
+    private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        var rule = AdamRule.Create(this, Beta1, Beta2, Epsilon, AmsGrad, l2: WeightDecay, decoupledDecay: 1f);
+        UpdateLoop.Run(ref rule, parameters, gradients);
+    }
+}
+
+/// <summary>The update shared by <see cref="Adam"/> (coupled L2 decay) and <see cref="AdamW"/> (decoupled decay).</summary>
+internal struct AdamRule : IUpdateRule
+{
+    public float[] ExpAvg, ExpAvgSq, MaxExpAvgSq;
+    public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Epsilon, L2, DecoupledDecay, StepSize, SqrtBiasCorrection2;
+    public bool AmsGrad;
+
+    /// <summary>The state names, torch's: <c>exp_avg</c>, <c>exp_avg_sq</c> and, for AMSGrad, <c>max_exp_avg_sq</c>.</summary>
+    public static string[] StateNames(bool amsGrad) => amsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
+
+    public static void CheckArguments(float beta1, float beta2, float epsilon, float weightDecay)
+    {
+        Optimizer.CheckRange(beta1, 0f, 1f, nameof(beta1), maxInclusive: false);
+        Optimizer.CheckRange(beta2, 0f, 1f, nameof(beta2), maxInclusive: false);
+        Optimizer.CheckRange(epsilon, 0f, float.PositiveInfinity, nameof(epsilon), maxInclusive: false);
+        Optimizer.CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
+    }
+
+    /// <summary>The rule for the optimizer's current step; bias corrections are computed in double, as torch does.</summary>
+    public static AdamRule Create(Optimizer optimizer, float beta1, float beta2, float epsilon, bool amsGrad, float l2, float decoupledDecay)
+    {
+        double biasCorrection1 = 1.0 - Math.Pow(beta1, optimizer.StepCount);
+        double biasCorrection2 = 1.0 - Math.Pow(beta2, optimizer.StepCount);
+        return new AdamRule
+        {
+            ExpAvg = optimizer.StateBuffer(0),
+            ExpAvgSq = optimizer.StateBuffer(1),
+            MaxExpAvgSq = amsGrad ? optimizer.StateBuffer(2) : [],
+            Beta1 = beta1,
+            OneMinusBeta1 = (float)(1.0 - beta1),
+            Beta2 = beta2,
+            OneMinusBeta2 = (float)(1.0 - beta2),
+            Epsilon = epsilon,
+            L2 = l2,
+            DecoupledDecay = decoupledDecay,
+            StepSize = (float)(optimizer.LearningRate / biasCorrection1),
+            SqrtBiasCorrection2 = (float)Math.Sqrt(biasCorrection2),
+            AmsGrad = amsGrad,
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly T Update<T>(T param, T grad, nuint index)
+        where T : struct, IFloatLanes<T>
+    {
+        if (DecoupledDecay != 1f)
+        {
+            param *= DecoupledDecay;
+        }
+
+        if (L2 != 0f)
+        {
+            grad += param * L2;
+        }
+
+        ref float m = ref MemoryMarshal.GetArrayDataReference(ExpAvg);
+        ref float v = ref MemoryMarshal.GetArrayDataReference(ExpAvgSq);
+        T expAvg = T.Load(ref m, index) * Beta1 + grad * OneMinusBeta1;
+        T expAvgSq = T.Load(ref v, index) * Beta2 + grad * OneMinusBeta2 * grad;
+        expAvg.Store(ref m, index);
+        expAvgSq.Store(ref v, index);
+
+        if (AmsGrad)
+        {
+            ref float vMax = ref MemoryMarshal.GetArrayDataReference(MaxExpAvgSq);
+            expAvgSq = T.Max(T.Load(ref vMax, index), expAvgSq);
+            expAvgSq.Store(ref vMax, index);
+        }
+
+        return param - expAvg * StepSize / (T.Sqrt(expAvgSq) / SqrtBiasCorrection2 + Epsilon);
+    }
+}
