@@ -1,0 +1,49 @@
+using System;
+
+namespace NetGen.Training;
+
+/// <summary>The settings of a <see cref="Trainer"/> run.</summary>
+public sealed class TrainerOptions
+{
+    /// <summary>The number of passes over the training set.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>The number of samples per training step.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>The number of samples per forward pass when evaluating (no gradients are kept, so it can be larger).</summary>
+    public int EvaluationBatchSize { get; init; } = 256;
+
+    /// <summary>The seed of the shuffling; the same seed gives the same batch order on every machine.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Whether each epoch visits the training samples in a new random order.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>The shortest time between two per-batch progress reports; end-of-epoch reports are always sent.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    public void Validate()
+    {
+        if (Epochs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "The number of epochs must be positive.");
+        }
+
+        if (BatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be positive.");
+        }
+
+        if (EvaluationBatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EvaluationBatchSize), EvaluationBatchSize, "The evaluation batch size must be positive.");
+        }
+
+        if (ProgressInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "The progress interval cannot be negative.");
+        }
+    }
+}

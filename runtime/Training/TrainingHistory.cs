@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+
+namespace NetGen.Training;
+
+/// <summary>The loss and accuracy of a network on a dataset; deconstructs as <c>var (loss, accuracy) = …</c>.</summary>
+/// <param name="Loss">The mean loss per sample.</param>
+/// <param name="Accuracy">The fraction of samples whose largest output is the label.</param>
+public readonly record struct EvaluationResult(double Loss, double Accuracy);
+
+/// <summary>What one epoch of training achieved.</summary>
+/// <param name="Epoch">The epoch's number, from 1.</param>
+/// <param name="TrainLoss">The mean training loss per sample over the epoch (measured before each step's update).</param>
+/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update).</param>
+/// <param name="ValidationLoss">The validation loss after the epoch, or null without a validation set.</param>
+/// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null without a validation set.</param>
+/// <param name="Duration">The wall-clock time of the epoch, evaluation included.</param>
+/// <param name="SamplesPerSecond">Training throughput: training samples per second of training steps (evaluation excluded).</param>
+/// <param name="LearningRate">The optimizer's learning rate at the end of the epoch.</param>
+public sealed record EpochMetrics(
+    int Epoch,
+    double TrainLoss,
+    double TrainAccuracy,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    TimeSpan Duration,
+    double SamplesPerSecond,
+    float LearningRate);
+
+/// <summary>The per-epoch record of a training run, in order.</summary>
+public sealed class TrainingHistory
+{
+    private readonly List<EpochMetrics> _epochs;
+
+    /// <summary>Creates an empty history.</summary>
+    /// <param name="capacity">The expected number of epochs.</param>
+    public TrainingHistory(int capacity = 0) => _epochs = new List<EpochMetrics>(capacity);
+
+    /// <summary>The completed epochs, first to last.</summary>
+    public IReadOnlyList<EpochMetrics> Epochs => _epochs;
+
+    /// <summary>The last completed epoch, or null before the first.</summary>
+    public EpochMetrics? Last => _epochs.Count == 0 ? null : _epochs[^1];
+
+    /// <summary>The summed duration of the completed epochs.</summary>
+    public TimeSpan TotalDuration
+    {
+        get
+        {
+            TimeSpan total = TimeSpan.Zero;
+            foreach (EpochMetrics epoch in _epochs)
+            {
+                total += epoch.Duration;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Appends a completed epoch.</summary>
+    /// <param name="epoch">The epoch's metrics.</param>
+    public void Add(EpochMetrics epoch)
+    {
+        ArgumentNullException.ThrowIfNull(epoch);
+        _epochs.Add(epoch);
+    }
+}
