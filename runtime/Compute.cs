@@ -44,20 +44,22 @@ public static class Compute
     }
 
     /// <summary>
-    /// Runs <c>body(state, t, threads)</c> for every <c>t</c> in <c>[0, threads)</c>, part 0 on the calling thread and the
-    /// others on workers, and returns when all are done. Falls back to fewer threads (down to running every part on the
-    /// caller) when the workers are busy with another caller's job. Allocates nothing after the workers exist.
+    /// Runs <c>body(state, chunk, chunks)</c> for every <c>chunk</c> in <c>[0, chunks)</c> on the calling thread and up to
+    /// <c>threads − 1</c> workers, and returns when all are done. Chunks are claimed one at a time, so a worker that
+    /// wakes late (or is descheduled on a loaded machine) costs nothing: the others take its share. When the workers
+    /// are busy with another caller's job, every chunk runs here. Allocates nothing after the workers exist.
     /// </summary>
-    /// <param name="threads">The number of parts; at most <see cref="ThreadCount"/> are run concurrently.</param>
-    /// <param name="body">A static function taking the shared state, the part index and the part count.</param>
+    /// <param name="chunks">The number of pieces of work.</param>
+    /// <param name="threads">How many threads, the caller included, may take part; at most <see cref="MaxThreads"/>.</param>
+    /// <param name="body">A static function taking the shared state, the chunk index and the chunk count.</param>
     /// <param name="state">Opaque state for <paramref name="body"/>; must stay valid (pinned or on the stack) until return.</param>
-    internal static unsafe void For(int threads, delegate*<void*, int, int, void> body, void* state)
+    internal static unsafe void For(int chunks, int threads, delegate*<void*, int, int, void> body, void* state)
     {
-        if (threads > 1 && Interlocked.CompareExchange(ref Pool.Busy, 1, 0) == 0)
+        if (threads > 1 && chunks > 1 && Interlocked.CompareExchange(ref Pool.Busy, 1, 0) == 0)
         {
             try
             {
-                Pool.Run(threads, body, state);
+                Pool.Run(chunks, threads, body, state);
             }
             finally
             {
@@ -67,14 +69,13 @@ public static class Compute
             return;
         }
 
-        // The workers are taken (or one part was asked for): run every part here, in order.
-        for (int t = 0; t < threads; t++)
+        for (int chunk = 0; chunk < chunks; chunk++)
         {
-            body(state, t, threads);
+            body(state, chunk, chunks);
         }
     }
 
-    /// <summary>The dedicated workers; only the thread that set <see cref="Busy"/> touches the job fields.</summary>
+    /// <summary>The dedicated workers; only the thread that set <see cref="Busy"/> publishes jobs.</summary>
     private static unsafe class Pool
     {
         /// <summary>1 while a caller owns the workers.</summary>
@@ -86,32 +87,40 @@ public static class Compute
         private static readonly object Gate = new();
         private static Thread[] workers = [];
 
-        // The current job. Written by the owner before it bumps Generation; read by workers after they see the bump.
+        // The current job, written by the owner before it publishes the generation and left alone until every chunk
+        // is done.
         private static delegate*<void*, int, int, void> jobBody;
         private static void* jobState;
+        private static int jobChunks;
         private static int jobThreads;
 
-        // A sequence counter: odd while the owner writes the job fields, even once the job is published. Workers
-        // compare it with the last generation they saw, and re-read it after copying the fields to be sure they
-        // copied one job (a worker that sat out the previous job may look at the fields while the next is written).
+        // Bumped by 2 per job; workers wait for a value other than the last one they saw. Each job's generation is
+        // also the high half of `claim`, whose low half is the next unclaimed chunk: a worker claims with a
+        // compare-exchange that fails once the job is over, so a worker that wakes late never touches a later job.
         private static int generation;
+        private static long claim;
 
-        // Workers still running the current job, and workers blocked on Gate.
-        private static int pending;
+        // Chunks finished in the current job, and workers blocked on Gate.
+        private static int done;
         private static int sleepers;
 
-        internal static void Run(int threads, delegate*<void*, int, int, void> body, void* state)
+        internal static void Run(int chunks, int threads, delegate*<void*, int, int, void> body, void* state)
         {
             EnsureWorkers(threads - 1);
-            Interlocked.Increment(ref generation);
+            // Close the claims of the previous (finished) job before touching the fields: a worker that read them for
+            // that job and then loses its claim never runs them.
+            int job = generation + 2;
+            Interlocked.Exchange(ref claim, ((long)job << 32) | int.MaxValue);
             jobBody = body;
             jobState = state;
+            jobChunks = chunks;
             jobThreads = threads;
-            Volatile.Write(ref pending, threads - 1);
+            Volatile.Write(ref done, 0);
+            Interlocked.Exchange(ref claim, (long)job << 32);
 
             // Publish the job (a full fence), then wake blocked workers. A worker about to block re-checks the
             // generation after announcing itself in `sleepers` (also a full fence), so no wake-up is lost.
-            Interlocked.Increment(ref generation);
+            Interlocked.Exchange(ref generation, job);
             if (Volatile.Read(ref sleepers) > 0)
             {
                 lock (Gate)
@@ -120,13 +129,33 @@ public static class Compute
                 }
             }
 
-            body(state, 0, threads);
+            Work(job, body, state, chunks);
 
-            // Wait for the workers' parts; they finish within the time of our own part, so spin, yielding now and then.
+            // Wait for chunks that workers claimed; each is no longer than one of ours, so spin, yielding now and then.
             var spinner = new SpinWait();
-            while (Volatile.Read(ref pending) != 0)
+            while (Volatile.Read(ref done) != chunks)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
+        /// <summary>Claims and runs chunks of job <paramref name="job"/> until none is left (or the job is over).</summary>
+        private static void Work(int job, delegate*<void*, int, int, void> body, void* state, int chunks)
+        {
+            while (true)
+            {
+                long current = Volatile.Read(ref claim);
+                int chunk = (int)current;
+                if ((int)(current >> 32) != job || chunk >= chunks)
+                {
+                    return;
+                }
+
+                if (Interlocked.CompareExchange(ref claim, current + 1, current) == current)
+                {
+                    body(state, chunk, chunks);
+                    Interlocked.Increment(ref done);
+                }
             }
         }
 
@@ -142,9 +171,9 @@ public static class Compute
             Array.Copy(workers, grown, workers.Length);
             for (int i = workers.Length; i < count; i++)
             {
-                int index = i + 1; // part 0 is the caller's
-                int start = generation; // even, and the job about to be published is the new worker's first
-                grown[i] = new Thread(() => WorkerLoop(index, start), maxStackSize: 256 * 1024)
+                int index = i + 1; // the caller is thread 0
+                int seen = generation; // the job about to be published is the new worker's first
+                grown[i] = new Thread(() => WorkerLoop(index, seen), maxStackSize: 256 * 1024)
                 {
                     IsBackground = true,
                     Name = $"NetGen compute {index}",
@@ -159,30 +188,25 @@ public static class Compute
         {
             while (true)
             {
-                int now = WaitForJob(seen);
+                seen = WaitForJob(seen);
+
+                // These fields belong to job `seen` while its claims are open; the owner closes them before it
+                // writes the next job, so a claim that succeeds in Work proves this copy was of job `seen`.
                 var body = jobBody;
                 void* state = jobState;
-                int threads = jobThreads;
-                Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref generation) != now)
+                int chunks = jobChunks;
+                if (index < jobThreads)
                 {
-                    continue; // the owner moved on to a later job while we copied: take that one
-                }
-
-                seen = now;
-                if (index < threads)
-                {
-                    body(state, index, threads);
-                    Interlocked.Decrement(ref pending);
+                    Work(seen, body, state, chunks);
                 }
             }
         }
 
-        /// <summary>Returns the first published generation other than <paramref name="seen"/>: spins, then blocks.</summary>
+        /// <summary>Returns the first generation other than <paramref name="seen"/>: spins for a while, then blocks.</summary>
         private static int WaitForJob(int seen)
         {
             int now = Volatile.Read(ref generation);
-            if (IsNew(now, seen))
+            if (now != seen)
             {
                 return now;
             }
@@ -193,7 +217,7 @@ public static class Compute
             {
                 Thread.SpinWait(20);
                 now = Volatile.Read(ref generation);
-                if (IsNew(now, seen))
+                if (now != seen)
                 {
                     return now;
                 }
@@ -207,7 +231,7 @@ public static class Compute
             lock (Gate)
             {
                 Interlocked.Increment(ref sleepers);
-                while (!IsNew(now = Volatile.Read(ref generation), seen))
+                while ((now = Volatile.Read(ref generation)) == seen)
                 {
                     Monitor.Wait(Gate);
                 }
@@ -217,7 +241,5 @@ public static class Compute
 
             return now;
         }
-
-        private static bool IsNew(int now, int seen) => now != seen && (now & 1) == 0;
     }
 }

@@ -55,6 +55,12 @@ public static class Gemm
     /// <summary>Below this many multiply-adds per thread a product stays on fewer threads (waking one costs ~1 µs).</summary>
     private const long MinWorkPerThread = 48 * 1024;
 
+    /// <summary>
+    /// Above this many multiply-adds per chunk, a product is cut into up to 4 chunks per thread, so threads that start
+    /// late (or are descheduled) leave their share to the others.
+    /// </summary>
+    private const long ChunkWork = 256 * 1024;
+
     private static unsafe void Run(GemmKind kind, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, int rowStrideA, int colStrideA)
     {
         if (m == 0 || n == 0)
@@ -75,10 +81,12 @@ public static class Gemm
         long work = (long)m * n * k;
         int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
 
+        int chunks = threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4);
+
         // Split along n when it has enough whole tiles (each thread then reads only its rows/columns of B, the larger
         // operand in the layers we serve), otherwise along m.
         int columnUnit = kind == GemmKind.ABt ? 4 : 16;
-        bool splitRows = n / columnUnit < 2 * threads && m / 4 > n / columnUnit;
+        bool splitRows = n / columnUnit < 2 * chunks && m / 4 > n / columnUnit;
         fixed (float* pa = a, pb = b, pc = c)
         {
             var job = new GemmJob
@@ -102,7 +110,7 @@ public static class Gemm
             }
             else
             {
-                Compute.For(threads, &RunPart, &job);
+                Compute.For(chunks, threads, &RunPart, &job);
             }
         }
     }
