@@ -215,7 +215,7 @@ public static class Compute
             int polls = 0;
             while (true)
             {
-                Thread.SpinWait(20);
+                Thread.SpinWait(1);
                 now = Volatile.Read(ref generation);
                 if (now != seen)
                 {

@@ -53,7 +53,7 @@ public static class Gemm
     }
 
     /// <summary>Below this many multiply-adds per thread a product stays on fewer threads (waking one costs ~1 µs).</summary>
-    private const long MinWorkPerThread = 48 * 1024;
+    private const long MinWorkPerThread = 16 * 1024;
 
     /// <summary>
     /// Above this many multiply-adds per chunk, a product is cut into up to 4 chunks per thread, so threads that start
@@ -83,10 +83,14 @@ public static class Gemm
 
         int chunks = threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4);
 
-        // Split along n when it has enough whole tiles (each thread then reads only its rows/columns of B, the larger
-        // operand in the layers we serve), otherwise along m.
-        int columnUnit = kind == GemmKind.ABt ? 4 : 16;
-        bool splitRows = n / columnUnit < 2 * chunks && m / 4 > n / columnUnit;
+        // Chunks hold whole tiles: 4 columns (rows of B) for A·Bᵀ, 64-column panels for the broadcast kernels, or 4 rows.
+        // Prefer splitting n, so each thread reads only its part of B (the weights in A·Bᵀ and A·B); else m; else
+        // whichever has more tiles, with fewer chunks.
+        int columnUnit = kind == GemmKind.ABt ? 4 : n >= 64 ? 64 : 16;
+        int columnTiles = (n + columnUnit - 1) / columnUnit, rowTiles = (m + 3) / 4;
+        bool splitRows = columnTiles < chunks && (rowTiles >= chunks || rowTiles > columnTiles);
+        chunks = Math.Min(chunks, splitRows ? rowTiles : columnTiles);
+        threads = Math.Min(threads, chunks);
         fixed (float* pa = a, pb = b, pc = c)
         {
             var job = new GemmJob
@@ -104,7 +108,7 @@ public static class Gemm
                 SplitRows = splitRows,
                 ColumnUnit = columnUnit,
             };
-            if (threads == 1)
+            if (threads <= 1)
             {
                 RunPart(&job, 0, 1);
             }
