@@ -1,13 +1,12 @@
 using System;
-using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
 
 /// <summary>
 /// Single-precision matrix products on row-major spans, the one kernel every dense and convolution layer shares.
-/// Each method either overwrites or accumulates into <c>c</c>.
+/// Each method either overwrites or accumulates into <c>c</c>. Products large enough to pay for it are split across
+/// <see cref="Compute.ThreadCount"/> threads; none allocates.
 /// </summary>
 public static class Gemm
 {
@@ -21,18 +20,8 @@ public static class Gemm
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
     public static void MultiplyABt(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
     {
-        Check(m, n, k, a.Length, b.Length, c.Length, m * k, n * k);
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        ref float rb = ref MemoryMarshal.GetReference(b);
-        for (int i = 0; i < m; i++)
-        {
-            ReadOnlySpan<float> ai = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref ra, i * k), k);
-            for (int j = 0; j < n; j++)
-            {
-                float dot = Dot(ai, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref rb, j * k), k));
-                c[i * n + j] = accumulate ? c[i * n + j] + dot : dot;
-            }
-        }
+        Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
+        Run(GemmKind.ABt, m, n, k, a, b, c, accumulate, rowStrideA: k, colStrideA: 1);
     }
 
     /// <summary><c>C[m×n] (+)= A[m×k] · B[k×n]</c> (dense input gradient).</summary>
@@ -45,20 +34,8 @@ public static class Gemm
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
     public static void MultiplyAB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
     {
-        Check(m, n, k, a.Length, b.Length, c.Length, m * k, k * n);
-        if (!accumulate)
-        {
-            c.Slice(0, m * n).Clear();
-        }
-
-        for (int i = 0; i < m; i++)
-        {
-            Span<float> ci = c.Slice(i * n, n);
-            for (int p = 0; p < k; p++)
-            {
-                Axpy(a[i * k + p], b.Slice(p * n, n), ci);
-            }
-        }
+        Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)k * n);
+        Run(GemmKind.Outer, m, n, k, a, b, c, accumulate, rowStrideA: k, colStrideA: 1);
     }
 
     /// <summary><c>C[m×n] (+)= A[k×m]ᵀ · B[k×n]</c> (dense weight gradient).</summary>
@@ -71,65 +48,154 @@ public static class Gemm
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
     public static void MultiplyAtB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
     {
-        Check(m, n, k, a.Length, b.Length, c.Length, k * m, k * n);
-        if (!accumulate)
+        Check(m, n, k, a.Length, b.Length, c.Length, (long)k * m, (long)k * n);
+        Run(GemmKind.Outer, m, n, k, a, b, c, accumulate, rowStrideA: 1, colStrideA: m);
+    }
+
+    /// <summary>Below this many multiply-adds per thread a product stays on fewer threads (waking one costs ~1 µs).</summary>
+    private const long MinWorkPerThread = 16 * 1024;
+
+    /// <summary>
+    /// Above this many multiply-adds per chunk, a product is cut into up to 4 chunks per thread, so threads that start
+    /// late (or are descheduled) leave their share to the others.
+    /// </summary>
+    private const long ChunkWork = 256 * 1024;
+
+    private static unsafe void Run(GemmKind kind, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, int rowStrideA, int colStrideA)
+    {
+        if (m == 0 || n == 0)
         {
-            c.Slice(0, m * n).Clear();
+            return;
         }
 
-        for (int p = 0; p < k; p++)
+        if (k == 0)
         {
-            ReadOnlySpan<float> bp = b.Slice(p * n, n);
-            for (int i = 0; i < m; i++)
+            if (!accumulate)
             {
-                Axpy(a[p * m + i], bp, c.Slice(i * n, n));
+                c.Slice(0, m * n).Clear();
+            }
+
+            return;
+        }
+
+        long work = (long)m * n * k;
+        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
+
+        int chunks = threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4);
+
+        // Chunks hold whole tiles: 4 columns (rows of B) for A·Bᵀ, 64-column panels for the broadcast kernels, or 4 rows.
+        // Prefer splitting n, so each thread reads only its part of B (the weights in A·Bᵀ and A·B); else m; else
+        // whichever has more tiles, with fewer chunks.
+        int columnUnit = kind == GemmKind.ABt ? 4 : n >= 64 ? 64 : 16;
+        int columnTiles = (n + columnUnit - 1) / columnUnit, rowTiles = (m + 3) / 4;
+        bool splitRows = columnTiles < chunks && (rowTiles >= chunks || rowTiles > columnTiles);
+        chunks = Math.Min(chunks, splitRows ? rowTiles : columnTiles);
+        threads = Math.Min(threads, chunks);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var job = new GemmJob
+            {
+                Kind = kind,
+                A = pa,
+                B = pb,
+                C = pc,
+                M = m,
+                N = n,
+                K = k,
+                RowStrideA = rowStrideA,
+                ColStrideA = colStrideA,
+                Accumulate = accumulate,
+                SplitRows = splitRows,
+                ColumnUnit = columnUnit,
+            };
+            if (threads <= 1)
+            {
+                RunPart(&job, 0, 1);
+            }
+            else
+            {
+                Compute.For(chunks, threads, &RunPart, &job);
             }
         }
     }
 
-    private static void Check(int m, int n, int k, int aLength, int bLength, int cLength, int aNeeded, int bNeeded)
+    /// <summary>Computes part <paramref name="part"/> of <paramref name="parts"/>: a range of whole row or column tiles.</summary>
+    private static unsafe void RunPart(void* state, int part, int parts)
+    {
+        ref readonly GemmJob g = ref *(GemmJob*)state;
+        int i0 = 0, i1 = g.M, j0 = 0, j1 = g.N;
+        if (g.SplitRows)
+        {
+            int tiles = (g.M + 3) / 4;
+            i0 = Math.Min(g.M, tiles * part / parts * 4);
+            i1 = Math.Min(g.M, tiles * (part + 1) / parts * 4);
+        }
+        else
+        {
+            int unit = g.ColumnUnit;
+            int tiles = (g.N + unit - 1) / unit;
+            j0 = Math.Min(g.N, tiles * part / parts * unit);
+            j1 = Math.Min(g.N, tiles * (part + 1) / parts * unit);
+        }
+
+        if (i0 >= i1 || j0 >= j1)
+        {
+            return;
+        }
+
+        if (g.Kind == GemmKind.ABt)
+        {
+            GemmDot.Run(in g, i0, i1, j0, j1);
+        }
+        else
+        {
+            GemmOuter.Run(in g, i0, i1, j0, j1);
+        }
+    }
+
+    private static void Check(int m, int n, int k, int aLength, int bLength, int cLength, long aNeeded, long bNeeded)
     {
         if (m < 0 || n < 0 || k < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(m), $"Matrix dimensions must not be negative (m={m}, n={n}, k={k}).");
         }
 
-        if (aLength < aNeeded || bLength < bNeeded || cLength < m * n)
+        if (aLength < aNeeded || bLength < bNeeded || cLength < (long)m * n)
         {
-            throw new ArgumentException($"Spans too short for a {m}×{k}·{k}×{n} product: A has {aLength} (needs {aNeeded}), B has {bLength} (needs {bNeeded}), C has {cLength} (needs {m * n}).");
+            throw new ArgumentException($"Spans too short for a {m}×{k}·{k}×{n} product: A has {aLength} (needs {aNeeded}), B has {bLength} (needs {bNeeded}), C has {cLength} (needs {(long)m * n}).");
         }
     }
+}
 
-    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        int i = 0;
-        var acc = Vector<float>.Zero;
-        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            acc += new Vector<float>(x.Slice(i)) * new Vector<float>(y.Slice(i));
-        }
+/// <summary>Which micro-kernel family a <see cref="GemmJob"/> runs.</summary>
+internal enum GemmKind
+{
+    /// <summary><c>A·Bᵀ</c>: dot products of rows (<see cref="GemmDot"/>).</summary>
+    ABt,
 
-        float sum = Vector.Sum(acc);
-        for (; i < x.Length; i++)
-        {
-            sum += x[i] * y[i];
-        }
+    /// <summary><c>A·B</c> or <c>Aᵀ·B</c>: broadcast rank-1 updates (<see cref="GemmOuter"/>).</summary>
+    Outer,
+}
 
-        return sum;
-    }
+/// <summary>One product, as the workers see it: pinned operands, shapes, strides and how to split it.</summary>
+internal unsafe struct GemmJob
+{
+    public GemmKind Kind;
+    public float* A;
+    public float* B;
+    public float* C;
+    public int M;
+    public int N;
+    public int K;
 
-    private static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        var va = new Vector<float>(alpha);
-        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (new Vector<float>(y.Slice(i)) + va * new Vector<float>(x.Slice(i))).CopyTo(y.Slice(i));
-        }
+    /// <summary>Distance between A's elements (i, p) and (i + 1, p).</summary>
+    public int RowStrideA;
 
-        for (; i < x.Length; i++)
-        {
-            y[i] += alpha * x[i];
-        }
-    }
+    /// <summary>Distance between A's elements (i, p) and (i, p + 1).</summary>
+    public int ColStrideA;
+    public bool Accumulate;
+    public bool SplitRows;
+
+    /// <summary>Columns per tile when splitting along n: thread boundaries stay on whole tiles.</summary>
+    public int ColumnUnit;
 }

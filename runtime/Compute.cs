@@ -1,0 +1,245 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace NetGen;
+
+/// <summary>
+/// Process-wide compute settings for the kernels, in the spirit of <c>torch.set_num_threads</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="ThreadCount"/> defaults to <see cref="Environment.ProcessorCount"/>, as PyTorch does: the matrix products
+/// only split work that is large enough to pay for it (tens of thousands of multiply-adds per thread), so small
+/// problems stay on the calling thread whatever the setting. Set it to 1 to keep every kernel on the calling thread,
+/// for instance when training several networks on separate threads.
+/// </para>
+/// <para>
+/// Parallel kernels run on <c>ThreadCount − 1</c> dedicated background worker threads plus the calling thread. Workers
+/// spin for a short while after each job (so back-to-back kernels, such as the layers of one inference, start within
+/// a fraction of a microsecond) and then block. One caller uses the workers at a time; a kernel called while another
+/// thread holds them runs on its own thread instead, so concurrent use is safe.
+/// </para>
+/// </remarks>
+public static class Compute
+{
+    private static int threadCount = Math.Clamp(Environment.ProcessorCount, 1, MaxThreads);
+
+    /// <summary>The largest accepted <see cref="ThreadCount"/>.</summary>
+    public const int MaxThreads = 256;
+
+    /// <summary>
+    /// The number of threads (the caller included) a kernel may use; defaults to the processor count.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or above <see cref="MaxThreads"/>.</exception>
+    public static int ThreadCount
+    {
+        get => Volatile.Read(ref threadCount);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxThreads);
+            Volatile.Write(ref threadCount, value);
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>body(state, chunk, chunks)</c> for every <c>chunk</c> in <c>[0, chunks)</c> on the calling thread and up to
+    /// <c>threads − 1</c> workers, and returns when all are done. Chunks are claimed one at a time, so a worker that
+    /// wakes late (or is descheduled on a loaded machine) costs nothing: the others take its share. When the workers
+    /// are busy with another caller's job, every chunk runs here. Allocates nothing after the workers exist.
+    /// </summary>
+    /// <param name="chunks">The number of pieces of work.</param>
+    /// <param name="threads">How many threads, the caller included, may take part; at most <see cref="MaxThreads"/>.</param>
+    /// <param name="body">A static function taking the shared state, the chunk index and the chunk count.</param>
+    /// <param name="state">Opaque state for <paramref name="body"/>; must stay valid (pinned or on the stack) until return.</param>
+    internal static unsafe void For(int chunks, int threads, delegate*<void*, int, int, void> body, void* state)
+    {
+        if (threads > 1 && chunks > 1 && Interlocked.CompareExchange(ref Pool.Busy, 1, 0) == 0)
+        {
+            try
+            {
+                Pool.Run(chunks, threads, body, state);
+            }
+            finally
+            {
+                Volatile.Write(ref Pool.Busy, 0);
+            }
+
+            return;
+        }
+
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            body(state, chunk, chunks);
+        }
+    }
+
+    /// <summary>The dedicated workers; only the thread that set <see cref="Busy"/> publishes jobs.</summary>
+    private static unsafe class Pool
+    {
+        /// <summary>1 while a caller owns the workers.</summary>
+        internal static int Busy;
+
+        // How long a worker keeps polling for the next job before it blocks, in Stopwatch ticks (~200 µs).
+        private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
+
+        private static readonly object Gate = new();
+        private static Thread[] workers = [];
+
+        // The current job, written by the owner before it publishes the generation and left alone until every chunk
+        // is done.
+        private static delegate*<void*, int, int, void> jobBody;
+        private static void* jobState;
+        private static int jobChunks;
+        private static int jobThreads;
+
+        // Bumped by 2 per job; workers wait for a value other than the last one they saw. Each job's generation is
+        // also the high half of `claim`, whose low half is the next unclaimed chunk: a worker claims with a
+        // compare-exchange that fails once the job is over, so a worker that wakes late never touches a later job.
+        private static int generation;
+        private static long claim;
+
+        // Chunks finished in the current job, and workers blocked on Gate.
+        private static int done;
+        private static int sleepers;
+
+        internal static void Run(int chunks, int threads, delegate*<void*, int, int, void> body, void* state)
+        {
+            EnsureWorkers(threads - 1);
+            // Close the claims of the previous (finished) job before touching the fields: a worker that read them for
+            // that job and then loses its claim never runs them.
+            int job = generation + 2;
+            Interlocked.Exchange(ref claim, ((long)job << 32) | int.MaxValue);
+            jobBody = body;
+            jobState = state;
+            jobChunks = chunks;
+            jobThreads = threads;
+            Volatile.Write(ref done, 0);
+            Interlocked.Exchange(ref claim, (long)job << 32);
+
+            // Publish the job (a full fence), then wake blocked workers. A worker about to block re-checks the
+            // generation after announcing itself in `sleepers` (also a full fence), so no wake-up is lost.
+            Interlocked.Exchange(ref generation, job);
+            if (Volatile.Read(ref sleepers) > 0)
+            {
+                lock (Gate)
+                {
+                    Monitor.PulseAll(Gate);
+                }
+            }
+
+            Work(job, body, state, chunks);
+
+            // Wait for chunks that workers claimed; each is no longer than one of ours, so spin, yielding now and then.
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref done) != chunks)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
+        /// <summary>Claims and runs chunks of job <paramref name="job"/> until none is left (or the job is over).</summary>
+        private static void Work(int job, delegate*<void*, int, int, void> body, void* state, int chunks)
+        {
+            while (true)
+            {
+                long current = Volatile.Read(ref claim);
+                int chunk = (int)current;
+                if ((int)(current >> 32) != job || chunk >= chunks)
+                {
+                    return;
+                }
+
+                if (Interlocked.CompareExchange(ref claim, current + 1, current) == current)
+                {
+                    body(state, chunk, chunks);
+                    Interlocked.Increment(ref done);
+                }
+            }
+        }
+
+        private static void EnsureWorkers(int count)
+        {
+            if (workers.Length >= count)
+            {
+                return;
+            }
+
+            // Only the owner of the pool grows it, so no other thread races on `workers`.
+            var grown = new Thread[count];
+            Array.Copy(workers, grown, workers.Length);
+            for (int i = workers.Length; i < count; i++)
+            {
+                int index = i + 1; // the caller is thread 0
+                int seen = generation; // the job about to be published is the new worker's first
+                grown[i] = new Thread(() => WorkerLoop(index, seen), maxStackSize: 256 * 1024)
+                {
+                    IsBackground = true,
+                    Name = $"NetGen compute {index}",
+                };
+                grown[i].Start();
+            }
+
+            workers = grown;
+        }
+
+        private static void WorkerLoop(int index, int seen)
+        {
+            while (true)
+            {
+                seen = WaitForJob(seen);
+
+                // These fields belong to job `seen` while its claims are open; the owner closes them before it
+                // writes the next job, so a claim that succeeds in Work proves this copy was of job `seen`.
+                var body = jobBody;
+                void* state = jobState;
+                int chunks = jobChunks;
+                if (index < jobThreads)
+                {
+                    Work(seen, body, state, chunks);
+                }
+            }
+        }
+
+        /// <summary>Returns the first generation other than <paramref name="seen"/>: spins for a while, then blocks.</summary>
+        private static int WaitForJob(int seen)
+        {
+            int now = Volatile.Read(ref generation);
+            if (now != seen)
+            {
+                return now;
+            }
+
+            long start = Stopwatch.GetTimestamp();
+            int polls = 0;
+            while (true)
+            {
+                Thread.SpinWait(1);
+                now = Volatile.Read(ref generation);
+                if (now != seen)
+                {
+                    return now;
+                }
+
+                if ((++polls & 63) == 0 && Stopwatch.GetTimestamp() - start > SpinTicks)
+                {
+                    break;
+                }
+            }
+
+            lock (Gate)
+            {
+                Interlocked.Increment(ref sleepers);
+                while ((now = Volatile.Read(ref generation)) == seen)
+                {
+                    Monitor.Wait(Gate);
+                }
+
+                Interlocked.Decrement(ref sleepers);
+            }
+
+            return now;
+        }
+    }
+}

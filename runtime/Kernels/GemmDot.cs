@@ -1,0 +1,355 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Micro-kernels for <c>C (+)= A·Bᵀ</c> where both operands run contiguously along k: every element of C is a dot
+/// product of a row of A with a row of B. Tiles of 4 rows of A × 4 rows of B keep 16 vector accumulators in registers
+/// (8 loads feed 16 fused multiply-adds per step of 16 floats) and reduce them to the 16 results with one transposing
+/// tree of shuffles at the end, so nothing needs packing and a single row of A (batch-1 inference) streams B once.
+/// </summary>
+internal static unsafe class GemmDot
+{
+    /// <summary>Longest stretch of k done in one pass: 8 rows of this length (32 KiB) stay in the L1 cache.</summary>
+    private const int KBlock = 1024;
+
+    /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c> of <c>A[m×k]·B[n×k]ᵀ</c>.</summary>
+    internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)
+    {
+        int k = g.K;
+        int blocks = (k + KBlock - 1) / KBlock;
+        int kc = blocks <= 1 ? k : ((k + blocks - 1) / blocks + 15) & ~15;
+        for (int p0 = 0; p0 < k; p0 += kc)
+        {
+            int len = Math.Min(kc, k - p0);
+            bool accumulate = g.Accumulate || p0 > 0;
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+            {
+                Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, i0, i1, j0, j1, accumulate);
+            }
+            else
+            {
+                BlockVector(g.A + p0, g.B + p0, g.C, k, g.N, len, i0, i1, j0, j1, accumulate);
+            }
+        }
+    }
+
+    // ---- AVX-512 -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One pass over <paramref name="len"/> columns of k: for each group of 4 rows of B (kept in L1), every group of 4
+    /// rows of A; leftover rows of A use 1×4 tiles, leftover rows of B 4×1 and 1×1 tiles.
+    /// </summary>
+    private static void Block512(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
+    {
+        // Lanes [0, len % 16) of the last, partial step; masked loads never touch memory past the row.
+        Vector512<float> tail = TailMask512(len & 15);
+        int i4 = i0 + ((i1 - i0) & ~3);
+        int j = j0;
+        for (; j + 4 <= j1; j += 4)
+        {
+            float* bj = b + (nint)j * ld;
+            for (int i = i0; i < i4; i += 4)
+            {
+                Vector512<float> sums = Dot4x4(a + (nint)i * ld, bj, ld, len, tail);
+                float* ci = c + (nint)i * ldc + j;
+
+                // Lanes 4r..4r+3 hold row r of the tile.
+                Store(ci, Avx512F.ExtractVector128(sums, 0), accumulate);
+                Store(ci + ldc, Avx512F.ExtractVector128(sums, 1), accumulate);
+                Store(ci + 2 * (nint)ldc, Avx512F.ExtractVector128(sums, 2), accumulate);
+                Store(ci + 3 * (nint)ldc, Avx512F.ExtractVector128(sums, 3), accumulate);
+            }
+        }
+
+        for (; j < j1; j++)
+        {
+            float* bj = b + (nint)j * ld;
+            for (int i = i0; i < i4; i += 4)
+            {
+                // One row of B against 4 rows of A gives a column of C.
+                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len, tail);
+                float* ci = c + (nint)i * ldc + j;
+                for (int r = 0; r < 4; r++)
+                {
+                    float v = column.GetElement(r);
+                    ci[(nint)r * ldc] = accumulate ? ci[(nint)r * ldc] + v : v;
+                }
+            }
+        }
+
+        // The last rows of A (all of them for batch-1 inference): one row against 4 rows of B at a time, then single rows.
+        // (Against 8 rows at a time measured slower: the GEMV is bound by L2 bandwidth, ~27 B/cycle, either way.)
+        for (int i = i4; i < i1; i++)
+        {
+            float* ai = a + (nint)i * ld;
+            float* ci = c + (nint)i * ldc;
+            j = j0;
+            for (; j + 4 <= j1; j += 4)
+            {
+                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len, tail), accumulate);
+            }
+
+            for (; j < j1; j++)
+            {
+                float v = Dot1x1(ai, b + (nint)j * ld, len, tail);
+                ci[j] = accumulate ? ci[j] + v : v;
+            }
+        }
+    }
+
+    /// <summary>The 16 dot products of rows <c>a + r·ld</c> with rows <c>b + s·ld</c>, lane <c>4r + s</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Dot4x4(float* a, float* b, int ld, int len, Vector512<float> tail)
+    {
+        float* a1 = a + ld, a2 = a1 + ld, a3 = a2 + ld;
+        float* b1 = b + ld, b2 = b1 + ld, b3 = b2 + ld;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        int p = 0;
+        for (; p <= len - 16; p += 16)
+        {
+            Vector512<float> x0 = Vector512.Load(a + p), x1 = Vector512.Load(a1 + p);
+            Vector512<float> x2 = Vector512.Load(a2 + p), x3 = Vector512.Load(a3 + p);
+            Vector512<float> y = Vector512.Load(b + p);
+            c00 = Vector512.FusedMultiplyAdd(x0, y, c00);
+            c10 = Vector512.FusedMultiplyAdd(x1, y, c10);
+            c20 = Vector512.FusedMultiplyAdd(x2, y, c20);
+            c30 = Vector512.FusedMultiplyAdd(x3, y, c30);
+            y = Vector512.Load(b1 + p);
+            c01 = Vector512.FusedMultiplyAdd(x0, y, c01);
+            c11 = Vector512.FusedMultiplyAdd(x1, y, c11);
+            c21 = Vector512.FusedMultiplyAdd(x2, y, c21);
+            c31 = Vector512.FusedMultiplyAdd(x3, y, c31);
+            y = Vector512.Load(b2 + p);
+            c02 = Vector512.FusedMultiplyAdd(x0, y, c02);
+            c12 = Vector512.FusedMultiplyAdd(x1, y, c12);
+            c22 = Vector512.FusedMultiplyAdd(x2, y, c22);
+            c32 = Vector512.FusedMultiplyAdd(x3, y, c32);
+            y = Vector512.Load(b3 + p);
+            c03 = Vector512.FusedMultiplyAdd(x0, y, c03);
+            c13 = Vector512.FusedMultiplyAdd(x1, y, c13);
+            c23 = Vector512.FusedMultiplyAdd(x2, y, c23);
+            c33 = Vector512.FusedMultiplyAdd(x3, y, c33);
+        }
+
+        if (p < len)
+        {
+            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> x0 = Avx512F.MaskLoad(a + p, tail, z), x1 = Avx512F.MaskLoad(a1 + p, tail, z);
+            Vector512<float> x2 = Avx512F.MaskLoad(a2 + p, tail, z), x3 = Avx512F.MaskLoad(a3 + p, tail, z);
+            Vector512<float> y = Avx512F.MaskLoad(b + p, tail, z);
+            c00 = Vector512.FusedMultiplyAdd(x0, y, c00);
+            c10 = Vector512.FusedMultiplyAdd(x1, y, c10);
+            c20 = Vector512.FusedMultiplyAdd(x2, y, c20);
+            c30 = Vector512.FusedMultiplyAdd(x3, y, c30);
+            y = Avx512F.MaskLoad(b1 + p, tail, z);
+            c01 = Vector512.FusedMultiplyAdd(x0, y, c01);
+            c11 = Vector512.FusedMultiplyAdd(x1, y, c11);
+            c21 = Vector512.FusedMultiplyAdd(x2, y, c21);
+            c31 = Vector512.FusedMultiplyAdd(x3, y, c31);
+            y = Avx512F.MaskLoad(b2 + p, tail, z);
+            c02 = Vector512.FusedMultiplyAdd(x0, y, c02);
+            c12 = Vector512.FusedMultiplyAdd(x1, y, c12);
+            c22 = Vector512.FusedMultiplyAdd(x2, y, c22);
+            c32 = Vector512.FusedMultiplyAdd(x3, y, c32);
+            y = Avx512F.MaskLoad(b3 + p, tail, z);
+            c03 = Vector512.FusedMultiplyAdd(x0, y, c03);
+            c13 = Vector512.FusedMultiplyAdd(x1, y, c13);
+            c23 = Vector512.FusedMultiplyAdd(x2, y, c23);
+            c33 = Vector512.FusedMultiplyAdd(x3, y, c33);
+        }
+
+        // Transposing reduction: 16 vectors → one vector of their 16 sums, in 45 shuffles and adds.
+        Vector512<float> r0 = Interleave64(Interleave32(c00, c01), Interleave32(c02, c03));
+        Vector512<float> r1 = Interleave64(Interleave32(c10, c11), Interleave32(c12, c13));
+        Vector512<float> r2 = Interleave64(Interleave32(c20, c21), Interleave32(c22, c23));
+        Vector512<float> r3 = Interleave64(Interleave32(c30, c31), Interleave32(c32, c33));
+        return Quarters(Quarters(r0, r1), Quarters(r2, r3));
+    }
+
+    /// <summary>The 4 dot products of row <paramref name="x"/> with rows <c>y + s·ld</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len, Vector512<float> tail)
+    {
+        float* y1 = y + ld, y2 = y1 + ld, y3 = y2 + ld;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        int p = 0;
+
+        // Two steps per iteration: 8 independent chains hide the FMA latency when B streams from L2 (batch 1).
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        for (; p <= len - 32; p += 32)
+        {
+            Vector512<float> v = Vector512.Load(x + p), w = Vector512.Load(x + p + 16);
+            c0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(y + p), c0);
+            c1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(y1 + p), c1);
+            c2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(y2 + p), c2);
+            c3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(y3 + p), c3);
+            d0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(y + p + 16), d0);
+            d1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(y1 + p + 16), d1);
+            d2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(y2 + p + 16), d2);
+            d3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(y3 + p + 16), d3);
+        }
+
+        c0 += d0;
+        c1 += d1;
+        c2 += d2;
+        c3 += d3;
+        for (; p < len; p += 16)
+        {
+            // Full steps load normally; the last partial one masks (p ≤ len - 16 is re-tested, cheap).
+            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : tail;
+            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> v = Avx512F.MaskLoad(x + p, mask, z);
+            c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y + p, mask, z), c0);
+            c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1 + p, mask, z), c1);
+            c2 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y2 + p, mask, z), c2);
+            c3 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y3 + p, mask, z), c3);
+        }
+
+        // Lane s of each 128-bit quarter holds a partial sum of c_s; add the quarters.
+        Vector512<float> q = Interleave64(Interleave32(c0, c1), Interleave32(c2, c3));
+        Vector256<float> h = q.GetLower() + q.GetUpper();
+        return h.GetLower() + h.GetUpper();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot1x1(float* x, float* y, int len, Vector512<float> tail)
+    {
+        Vector512<float> acc = default;
+        int p = 0;
+        for (; p <= len - 16; p += 16)
+        {
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(y + p), acc);
+        }
+
+        if (p < len)
+        {
+            Vector512<float> z = Vector512<float>.Zero;
+            acc = Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(x + p, tail, z), Avx512F.MaskLoad(y + p, tail, z), acc);
+        }
+
+        return Vector512.Sum(acc);
+    }
+
+    /// <summary>
+    /// First reduction level: within each 128-bit quarter the result holds partial sums of (x, y, x, y).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Interleave32(Vector512<float> x, Vector512<float> y)
+    {
+        return Avx512F.UnpackLow(x, y) + Avx512F.UnpackHigh(x, y);
+    }
+
+    /// <summary>
+    /// Second level, on two first-level results (of v₀,v₁ and v₂,v₃): each 128-bit quarter then holds one partial
+    /// sum of each of (v₀, v₁, v₂, v₃).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Interleave64(Vector512<float> x, Vector512<float> y)
+    {
+        Vector512<double> xd = x.AsDouble(), yd = y.AsDouble();
+        return Avx512F.UnpackLow(xd, yd).AsSingle() + Avx512F.UnpackHigh(xd, yd).AsSingle();
+    }
+
+    /// <summary>Adds 128-bit quarters pairwise: result quarters are (x₀+x₁, x₂+x₃, y₀+y₁, y₂+y₃).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Quarters(Vector512<float> x, Vector512<float> y)
+    {
+        return Avx512F.Shuffle4x128(x, y, 0b10_00_10_00) + Avx512F.Shuffle4x128(x, y, 0b11_01_11_01);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector128<float> v, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v += Vector128.Load(c);
+        }
+
+        v.Store(c);
+    }
+
+    /// <summary>A mask with lanes <c>[0, count)</c> set (all lanes when <paramref name="count"/> is 0).</summary>
+    internal static Vector512<float> TailMask512(int count)
+    {
+        return count == 0
+            ? Vector512<float>.AllBitsSet
+            : Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+    }
+
+    // ---- Portable fallback (Vector<float>: 256-bit under the JIT without AVX-512, 128-bit under default NativeAOT) ----
+
+    private static void BlockVector(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
+    {
+        for (int i = i0; i < i1; i++)
+        {
+            float* ai = a + (nint)i * ld;
+            float* ci = c + (nint)i * ldc;
+            int j = j0;
+            for (; j + 4 <= j1; j += 4)
+            {
+                float* bj = b + (nint)j * ld;
+                DotVector1x4(ai, bj, ld, len, out float s0, out float s1, out float s2, out float s3);
+                ci[j] = accumulate ? ci[j] + s0 : s0;
+                ci[j + 1] = accumulate ? ci[j + 1] + s1 : s1;
+                ci[j + 2] = accumulate ? ci[j + 2] + s2 : s2;
+                ci[j + 3] = accumulate ? ci[j + 3] + s3 : s3;
+            }
+
+            for (; j < j1; j++)
+            {
+                float* bj = b + (nint)j * ld;
+                Vector<float> acc = default;
+                int p = 0;
+                for (; p <= len - Vector<float>.Count; p += Vector<float>.Count)
+                {
+                    acc = Vector.MultiplyAddEstimate(Vector.Load(ai + p), Vector.Load(bj + p), acc);
+                }
+
+                float s = Vector.Sum(acc);
+                for (; p < len; p++)
+                {
+                    s += ai[p] * bj[p];
+                }
+
+                ci[j] = accumulate ? ci[j] + s : s;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotVector1x4(float* x, float* y, int ld, int len, out float s0, out float s1, out float s2, out float s3)
+    {
+        float* y1 = y + ld, y2 = y1 + ld, y3 = y2 + ld;
+        Vector<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        int p = 0;
+        for (; p <= len - Vector<float>.Count; p += Vector<float>.Count)
+        {
+            Vector<float> v = Vector.Load(x + p);
+            c0 = Vector.MultiplyAddEstimate(v, Vector.Load(y + p), c0);
+            c1 = Vector.MultiplyAddEstimate(v, Vector.Load(y1 + p), c1);
+            c2 = Vector.MultiplyAddEstimate(v, Vector.Load(y2 + p), c2);
+            c3 = Vector.MultiplyAddEstimate(v, Vector.Load(y3 + p), c3);
+        }
+
+        s0 = Vector.Sum(c0);
+        s1 = Vector.Sum(c1);
+        s2 = Vector.Sum(c2);
+        s3 = Vector.Sum(c3);
+        for (; p < len; p++)
+        {
+            float v = x[p];
+            s0 += v * y[p];
+            s1 += v * y1[p];
+            s2 += v * y2[p];
+            s3 += v * y3[p];
+        }
+    }
+}

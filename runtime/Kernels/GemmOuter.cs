@@ -1,0 +1,304 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Micro-kernels for <c>C (+)= op(A)·B</c> where B and C run contiguously along n (<c>A·B</c> and <c>Aᵀ·B</c>): each
+/// step of k broadcasts one element of A per row and multiplies it into whole vectors of a row of B (a rank-1 update
+/// of a register tile). A tile of 4 rows × 4 Vector512 (64 columns) holds 16 accumulators; 4 loads and 4 broadcasts
+/// feed 16 fused multiply-adds. A is addressed through two strides, so the same code serves A (row stride k) and
+/// Aᵀ (column stride m). Column tails use masked loads and stores, so no lane outside C is read or written.
+/// </summary>
+internal static unsafe class GemmOuter
+{
+    /// <summary>Longest stretch of k done in one pass: a 64-column panel of B of this height is 64 KiB.</summary>
+    private const int KBlock = 256;
+
+    /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c>; <paramref name="j0"/> must be a multiple of 16 or reach <c>n</c>.</summary>
+    internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)
+    {
+        int k = g.K;
+        int blocks = (k + KBlock - 1) / KBlock;
+        int kc = blocks <= 1 ? k : (k + blocks - 1) / blocks;
+        for (int p0 = 0; p0 < k; p0 += kc)
+        {
+            int len = Math.Min(kc, k - p0);
+            bool accumulate = g.Accumulate || p0 > 0;
+            float* a = g.A + (nint)p0 * g.ColStrideA;
+            float* b = g.B + (nint)p0 * g.N;
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+            {
+                Block512(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate);
+            }
+            else
+            {
+                BlockVector(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate);
+            }
+        }
+    }
+
+    // ---- AVX-512 -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One pass over <paramref name="len"/> steps of k: for each 64-column panel of B (reused from cache by every row
+    /// tile), every group of 4 rows; then the remaining columns 16 at a time, the last one masked.
+    /// </summary>
+    private static void Block512(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
+    {
+        int j = j0;
+        for (; j + 64 <= j1; j += 64)
+        {
+            int i = i0;
+            for (; i + 4 <= i1; i += 4)
+            {
+                Tile4x64(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+            }
+
+            for (; i < i1; i++)
+            {
+                Tile1x64(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+            }
+        }
+
+        for (; j < j1; j += 16)
+        {
+            Vector512<float> mask = GemmDot.TailMask512(Math.Min(j1 - j, 16) & 15);
+            int i = i0;
+            for (; i + 4 <= i1; i += 4)
+            {
+                Tile4x16(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, mask, accumulate);
+            }
+
+            for (; i < i1; i++)
+            {
+                Tile1x16(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, mask, accumulate);
+            }
+        }
+    }
+
+    /// <summary>4 rows × 64 columns: <c>C[r, 0..64) (+)= Σₚ A[r, p]·B[p, 0..64)</c>, with B and C rows <paramref name="ld"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    {
+        float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
+        Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        if (accumulate)
+        {
+            c00 = Vector512.Load(c); c01 = Vector512.Load(c + 16); c02 = Vector512.Load(c + 32); c03 = Vector512.Load(c + 48);
+            c10 = Vector512.Load(c1); c11 = Vector512.Load(c1 + 16); c12 = Vector512.Load(c1 + 32); c13 = Vector512.Load(c1 + 48);
+            c20 = Vector512.Load(c2); c21 = Vector512.Load(c2 + 16); c22 = Vector512.Load(c2 + 32); c23 = Vector512.Load(c2 + 48);
+            c30 = Vector512.Load(c3); c31 = Vector512.Load(c3 + 16); c32 = Vector512.Load(c3 + 32); c33 = Vector512.Load(c3 + 48);
+        }
+        else
+        {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = default;
+            c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = default;
+        }
+
+        nint r1 = rsa, r2 = 2 * (nint)rsa, r3 = 3 * (nint)rsa;
+        for (int p = 0; p < len; p++)
+        {
+            Vector512<float> y0 = Vector512.Load(b), y1 = Vector512.Load(b + 16);
+            Vector512<float> y2 = Vector512.Load(b + 32), y3 = Vector512.Load(b + 48);
+            Vector512<float> x = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, y0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, y1, c01);
+            c02 = Vector512.FusedMultiplyAdd(x, y2, c02);
+            c03 = Vector512.FusedMultiplyAdd(x, y3, c03);
+            x = Vector512.Create(a[r1]);
+            c10 = Vector512.FusedMultiplyAdd(x, y0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, y1, c11);
+            c12 = Vector512.FusedMultiplyAdd(x, y2, c12);
+            c13 = Vector512.FusedMultiplyAdd(x, y3, c13);
+            x = Vector512.Create(a[r2]);
+            c20 = Vector512.FusedMultiplyAdd(x, y0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, y1, c21);
+            c22 = Vector512.FusedMultiplyAdd(x, y2, c22);
+            c23 = Vector512.FusedMultiplyAdd(x, y3, c23);
+            x = Vector512.Create(a[r3]);
+            c30 = Vector512.FusedMultiplyAdd(x, y0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, y1, c31);
+            c32 = Vector512.FusedMultiplyAdd(x, y2, c32);
+            c33 = Vector512.FusedMultiplyAdd(x, y3, c33);
+            a += csa;
+            b += ld;
+        }
+
+        c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
+        c10.Store(c1); c11.Store(c1 + 16); c12.Store(c1 + 32); c13.Store(c1 + 48);
+        c20.Store(c2); c21.Store(c2 + 16); c22.Store(c2 + 32); c23.Store(c2 + 48);
+        c30.Store(c3); c31.Store(c3 + 16); c32.Store(c3 + 32); c33.Store(c3 + 48);
+    }
+
+    /// <summary>1 row × 64 columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile1x64(float* a, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        if (accumulate)
+        {
+            c0 = Vector512.Load(c); c1 = Vector512.Load(c + 16); c2 = Vector512.Load(c + 32); c3 = Vector512.Load(c + 48);
+        }
+
+        for (int p = 0; p < len; p++)
+        {
+            Vector512<float> x = Vector512.Create(*a);
+            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), c0);
+            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), c1);
+            c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), c2);
+            c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), c3);
+            a += csa;
+            b += ld;
+        }
+
+        c0.Store(c); c1.Store(c + 16); c2.Store(c + 32); c3.Store(c + 48);
+    }
+
+    /// <summary>4 rows × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ld, float* c, int len, Vector512<float> mask, bool accumulate)
+    {
+        float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
+        Vector512<float> z = Vector512<float>.Zero;
+        Vector512<float> c0v = z, c1v = z, c2v = z, c3v = z;
+        if (accumulate)
+        {
+            c0v = Avx512F.MaskLoad(c, mask, z);
+            c1v = Avx512F.MaskLoad(c1, mask, z);
+            c2v = Avx512F.MaskLoad(c2, mask, z);
+            c3v = Avx512F.MaskLoad(c3, mask, z);
+        }
+
+        nint r1 = rsa, r2 = 2 * (nint)rsa, r3 = 3 * (nint)rsa;
+        for (int p = 0; p < len; p++)
+        {
+            Vector512<float> y = Avx512F.MaskLoad(b, mask, z);
+            c0v = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), y, c0v);
+            c1v = Vector512.FusedMultiplyAdd(Vector512.Create(a[r1]), y, c1v);
+            c2v = Vector512.FusedMultiplyAdd(Vector512.Create(a[r2]), y, c2v);
+            c3v = Vector512.FusedMultiplyAdd(Vector512.Create(a[r3]), y, c3v);
+            a += csa;
+            b += ld;
+        }
+
+        Avx512F.MaskStore(c, mask, c0v);
+        Avx512F.MaskStore(c1, mask, c1v);
+        Avx512F.MaskStore(c2, mask, c2v);
+        Avx512F.MaskStore(c3, mask, c3v);
+    }
+
+    /// <summary>1 row × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile1x16(float* a, int csa, float* b, int ld, float* c, int len, Vector512<float> mask, bool accumulate)
+    {
+        Vector512<float> z = Vector512<float>.Zero;
+        Vector512<float> acc = accumulate ? Avx512F.MaskLoad(c, mask, z) : z;
+        for (int p = 0; p < len; p++)
+        {
+            acc = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Avx512F.MaskLoad(b, mask, z), acc);
+            a += csa;
+            b += ld;
+        }
+
+        Avx512F.MaskStore(c, mask, acc);
+    }
+
+    // ---- Portable fallback (Vector<float>) -----------------------------------------------------------------------
+
+    /// <summary>Rows 4 at a time (then singly) against 2-vector column strips, scalar columns at the end.</summary>
+    private static void BlockVector(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
+    {
+        int w = Vector<float>.Count;
+        int j = j0;
+        for (; j + 2 * w <= j1; j += 2 * w)
+        {
+            int i = i0;
+            for (; i + 4 <= i1; i += 4)
+            {
+                VectorTile4x2(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+            }
+
+            for (; i < i1; i++)
+            {
+                VectorRow(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, 2 * w, accumulate);
+            }
+        }
+
+        for (int i = i0; i < i1; i++)
+        {
+            VectorRow(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, j1 - j, accumulate);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VectorTile4x2(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    {
+        int w = Vector<float>.Count;
+        float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
+        Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        if (accumulate)
+        {
+            c00 = Vector.Load(c); c01 = Vector.Load(c + w);
+            c10 = Vector.Load(c1); c11 = Vector.Load(c1 + w);
+            c20 = Vector.Load(c2); c21 = Vector.Load(c2 + w);
+            c30 = Vector.Load(c3); c31 = Vector.Load(c3 + w);
+        }
+
+        nint r1 = rsa, r2 = 2 * (nint)rsa, r3 = 3 * (nint)rsa;
+        for (int p = 0; p < len; p++)
+        {
+            Vector<float> y0 = Vector.Load(b), y1 = Vector.Load(b + w);
+            var x = new Vector<float>(a[0]);
+            c00 = Vector.MultiplyAddEstimate(x, y0, c00);
+            c01 = Vector.MultiplyAddEstimate(x, y1, c01);
+            x = new Vector<float>(a[r1]);
+            c10 = Vector.MultiplyAddEstimate(x, y0, c10);
+            c11 = Vector.MultiplyAddEstimate(x, y1, c11);
+            x = new Vector<float>(a[r2]);
+            c20 = Vector.MultiplyAddEstimate(x, y0, c20);
+            c21 = Vector.MultiplyAddEstimate(x, y1, c21);
+            x = new Vector<float>(a[r3]);
+            c30 = Vector.MultiplyAddEstimate(x, y0, c30);
+            c31 = Vector.MultiplyAddEstimate(x, y1, c31);
+            a += csa;
+            b += ld;
+        }
+
+        c00.Store(c); c01.Store(c + w);
+        c10.Store(c1); c11.Store(c1 + w);
+        c20.Store(c2); c21.Store(c2 + w);
+        c30.Store(c3); c31.Store(c3 + w);
+    }
+
+    /// <summary>One row of C over <paramref name="count"/> columns: vectors while they fit, then scalars.</summary>
+    private static void VectorRow(float* a, int csa, float* b, int ld, float* c, int len, int count, bool accumulate)
+    {
+        if (!accumulate)
+        {
+            new Span<float>(c, count).Clear();
+        }
+
+        int w = Vector<float>.Count;
+        for (int p = 0; p < len; p++)
+        {
+            float x = a[(nint)p * csa];
+            float* bp = b + (nint)p * ld;
+            var xv = new Vector<float>(x);
+            int j = 0;
+            for (; j <= count - w; j += w)
+            {
+                Vector.MultiplyAddEstimate(xv, Vector.Load(bp + j), Vector.Load(c + j)).Store(c + j);
+            }
+
+            for (; j < count; j++)
+            {
+                c[j] += x * bp[j];
+            }
+        }
+    }
+}

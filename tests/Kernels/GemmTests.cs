@@ -1,0 +1,271 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using NetGen.Kernels;
+
+namespace NetGen.Tests.Kernels;
+
+/// <summary>
+/// The three matrix products against a double-precision triple loop, over shapes that hit every tile edge
+/// (1, 3, 15, 16, 17, 33, 64, 100, 257, 784 in each dimension), on one and two threads.
+/// </summary>
+/// <remarks>
+/// Tests here change <see cref="Compute.ThreadCount"/>; they run sequentially (one class, one xunit collection), and any
+/// thread count gives correct results, so other test classes running meanwhile are unaffected.
+/// </remarks>
+public class GemmTests
+{
+    public enum Product
+    {
+        ABt,
+        AB,
+        AtB,
+    }
+
+    private static readonly int[] Edges = [1, 3, 15, 16, 17, 33, 64, 100, 257, 784];
+
+    /// <summary>Every edge size in every dimension (the other two small and odd), the layer shapes, and big odd ones that split across threads.</summary>
+    public static IEnumerable<object[]> Shapes()
+    {
+        var shapes = new List<(int M, int N, int K)>();
+        foreach (int v in Edges)
+        {
+            shapes.Add((v, 17, 33));
+            shapes.Add((15, v, 33));
+            shapes.Add((17, 15, v));
+            shapes.Add((v, v, 3));
+            shapes.Add((3, v, v));
+        }
+
+        // The hot layer shapes (forward m=batch, n=out, k=in; weight gradient m=out, n=in, k=batch), batch-1 GEMVs,
+        // and large odd shapes that take the multi-threaded path split along m and along n.
+        shapes.AddRange([(64, 256, 784), (64, 128, 256), (64, 10, 128), (1, 256, 784), (1, 128, 256), (1, 10, 128),
+            (256, 784, 64), (128, 256, 64), (10, 128, 64), (64, 784, 256), (64, 256, 10),
+            (257, 100, 64), (784, 17, 33), (33, 784, 100), (100, 257, 1), (16, 16, 1041), (3, 5, 2100)]);
+        foreach (Product product in Enum.GetValues<Product>())
+        {
+            foreach (var (m, n, k) in shapes.Distinct())
+            {
+                yield return [product, m, n, k];
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Product_matches_double_precision_reference(Product product, int m, int n, int k)
+    {
+        var rng = new Random(m * 7919 + n * 104729 + k);
+        float[] a = Random(rng, m * k + 1);
+        float[] b = Random(rng, n * k + 1);
+        float[] c0 = Random(rng, m * n);
+        ReadOnlySpan<float> aSpan = a.AsSpan(1); // one float in: the kernels must not assume alignment
+        ReadOnlySpan<float> bSpan = b.AsSpan(1);
+        (double[] exact, double[] magnitude) = Reference(product, m, n, k, aSpan, bSpan);
+
+        int saved = Compute.ThreadCount;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Compute.ThreadCount = threads;
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    // C carries sentinels past m·n; when overwriting it starts as NaN, so an element read instead of
+                    // written (or skipped) shows up.
+                    float[] c = new float[m * n + 3];
+                    for (int i = 0; i < c.Length; i++)
+                    {
+                        c[i] = i >= m * n ? 12345f : accumulate ? c0[i] : float.NaN;
+                    }
+
+                    Multiply(product, m, n, k, aSpan, bSpan, c, accumulate);
+
+                    // Error bound for a sum of k+1 products and terms in any order, each term and partial sum
+                    // rounded once (FMA rounds once per step): |computed − exact| ≤ γ(k+1)·Σ|terms|, with
+                    // γ(j) = j·u/(1 − j·u), u = 2⁻²⁴ (Higham, Accuracy and Stability, §3.1). The kernels' blocked
+                    // sums (16 lanes, then a tree) stay far below this worst case, but it holds for any order.
+                    double u = Math.Pow(2, -24), j = k + 2;
+                    double gamma = j * u / (1 - j * u);
+                    for (int i = 0; i < m * n; i++)
+                    {
+                        double expected = exact[i] + (accumulate ? c0[i] : 0);
+                        double bound = gamma * (magnitude[i] + (accumulate ? Math.Abs(c0[i]) : 0)) + 1e-30;
+                        double error = Math.Abs(c[i] - expected);
+                        Assert.True(error <= bound, $"{product} {m}×{n}×{k} threads={threads} accumulate={accumulate}: C[{i / n},{i % n}] = {c[i]}, expected {expected} (error {error:E2} > bound {bound:E2})");
+                    }
+
+                    Assert.All(c.Skip(m * n), x => Assert.Equal(12345f, x));
+                }
+            }
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Products_allocate_nothing_after_warm_up(int threads)
+    {
+        int saved = Compute.ThreadCount;
+        Compute.ThreadCount = threads;
+        try
+        {
+            // The forward, input-gradient and weight-gradient shapes of a 784-256 layer at batch 64, and a GEMV.
+            var rng = new Random(1);
+            float[] a = Random(rng, 256 * 784), b = Random(rng, 256 * 784), c = new float[256 * 784];
+            void Step()
+            {
+                Gemm.MultiplyABt(64, 256, 784, a, b, c, accumulate: false);
+                Gemm.MultiplyABt(1, 256, 784, a, b, c, accumulate: true);
+                Gemm.MultiplyAB(64, 784, 256, a, b, c, accumulate: true);
+                Gemm.MultiplyAtB(256, 784, 64, a, b, c, accumulate: true);
+                Gemm.MultiplyAtB(10, 17, 3, a, b, c, accumulate: false);
+            }
+
+            for (int i = 0; i < 5; i++)
+            {
+                Step(); // starts the workers and JIT-compiles everything
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                Step();
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(Product.ABt)]
+    [InlineData(Product.AB)]
+    [InlineData(Product.AtB)]
+    public void Too_short_spans_throw(Product product)
+    {
+        const int m = 5, n = 7, k = 9;
+        float[] a = new float[m * k], b = new float[n * k], c = new float[m * n];
+        Assert.Throws<ArgumentException>(() => Multiply(product, m, n, k, a.AsSpan(1), b, c, false));
+        Assert.Throws<ArgumentException>(() => Multiply(product, m, n, k, a, b.AsSpan(1), c, false));
+        Assert.Throws<ArgumentException>(() => Multiply(product, m, n, k, a, b, c.AsSpan(1), true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Multiply(product, -1, n, k, a, b, c, false));
+        Multiply(product, m, n, k, a, b, c, false); // exact lengths are fine
+    }
+
+    [Theory]
+    [InlineData(Product.ABt)]
+    [InlineData(Product.AB)]
+    [InlineData(Product.AtB)]
+    public void Empty_k_overwrites_with_zeros_or_leaves_c(Product product)
+    {
+        float[] c = [1, 2, 3, 4, 5, 6];
+        Multiply(product, 2, 3, 0, [], [], c, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], c);
+        Multiply(product, 2, 3, 0, [], [], c, accumulate: false);
+        Assert.All(c, x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
+    public void Concurrent_callers_get_correct_results()
+    {
+        int saved = Compute.ThreadCount;
+        Compute.ThreadCount = 2;
+        try
+        {
+            // Four threads hammer the shared workers with products big enough to go parallel; the ones that find
+            // the workers busy run alone. Every result must still be exact to float rounding.
+            const int m = 64, n = 256, k = 784;
+            var rng = new Random(5);
+            float[] a = Random(rng, m * k), b = Random(rng, n * k);
+            float[] expected = new float[m * n];
+            Compute.ThreadCount = 1;
+            Gemm.MultiplyABt(m, n, k, a, b, expected, accumulate: false);
+            Compute.ThreadCount = 2;
+            Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+            {
+                float[] c = new float[m * n];
+                for (int iteration = 0; iteration < 200; iteration++)
+                {
+                    Gemm.MultiplyABt(m, n, k, a, b, c, accumulate: false);
+
+                    // Same tiles and summation order on any thread count: bit-identical.
+                    Assert.True(c.AsSpan().SequenceEqual(expected), $"iteration {iteration} differs");
+                }
+            });
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void Thread_count_rejects_values_out_of_range()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Compute.ThreadCount = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Compute.ThreadCount = Compute.MaxThreads + 1);
+        Assert.InRange(Compute.ThreadCount, 1, Compute.MaxThreads);
+    }
+
+    private static void Multiply(Product product, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
+    {
+        switch (product)
+        {
+            case Product.ABt:
+                Gemm.MultiplyABt(m, n, k, a, b, c, accumulate);
+                break;
+            case Product.AB:
+                Gemm.MultiplyAB(m, n, k, a, b, c, accumulate);
+                break;
+            default:
+                Gemm.MultiplyAtB(m, n, k, a, b, c, accumulate);
+                break;
+        }
+    }
+
+    /// <summary>The exact product in double (every float product is exact in double) and Σ|terms| per element.</summary>
+    private static (double[] Exact, double[] Magnitude) Reference(Product product, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var exact = new double[m * n];
+        var magnitude = new double[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, abs = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double x = product == Product.AtB ? a[p * m + i] : a[i * k + p];
+                    double y = product == Product.ABt ? b[j * k + p] : b[p * n + j];
+                    sum += x * y;
+                    abs += Math.Abs(x * y);
+                }
+
+                exact[i * n + j] = sum;
+                magnitude[i * n + j] = abs;
+            }
+        }
+
+        return (exact, magnitude);
+    }
+
+    private static float[] Random(Random rng, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(rng.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+}
