@@ -181,17 +181,17 @@ public class GradientCheckTests(ITestOutputHelper output)
         public override ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize)
         {
             BeginForward(input, batchSize, 0);
-            Kernels.Dense.Forward(batchSize, In, Hidden, Activation(0, In, batchSize), Parameters.Slice(W1, 18), Parameters.Slice(B1, 6), Activation(3, Hidden, batchSize));
-            Kernels.Activations.ReluForward(Activation(3, Hidden, batchSize), Activation(9, Hidden, batchSize));
-            Kernels.Dense.Forward(batchSize, Hidden, Classes, Activation(9, Hidden, batchSize), Parameters.Slice(W2, 12), Parameters.Slice(B2, 2), Activation(15, Classes, batchSize));
-            Kernels.Losses.SoftmaxForward(batchSize, Classes, Activation(15, Classes, batchSize), Activation(17, Classes, batchSize));
+            NetGen.Kernels.Dense.Forward(batchSize, In, Hidden, Activation(0, In, batchSize), Parameters.Slice(W1, 18), Parameters.Slice(B1, 6), Activation(3, Hidden, batchSize));
+            NetGen.Kernels.Activations.ReluForward(Activation(3, Hidden, batchSize), Activation(9, Hidden, batchSize));
+            NetGen.Kernels.Dense.Forward(batchSize, Hidden, Classes, Activation(9, Hidden, batchSize), Parameters.Slice(W2, 12), Parameters.Slice(B2, 2), Activation(15, Classes, batchSize));
+            NetGen.Kernels.Losses.SoftmaxForward(batchSize, Classes, Activation(15, Classes, batchSize), Activation(17, Classes, batchSize));
             return OutputCore(batchSize);
         }
 
         public override float Loss(ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return Kernels.Losses.SoftmaxCrossEntropy(batch, Classes, Activation(15, Classes, batch), labels);
+            return NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, Classes, Activation(15, Classes, batch), labels);
         }
 
         public override float Loss(ReadOnlySpan<float> targets) => throw new NotSupportedException();
@@ -199,12 +199,12 @@ public class GradientCheckTests(ITestOutputHelper output)
         public override void Backward(ReadOnlySpan<int> labels)
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
-            Kernels.Losses.SoftmaxCrossEntropyBackward(batch, Classes, Activation(17, Classes, batch), labels, ActivationGradient(15, Classes, batch));
-            Kernels.Dense.Backward(batch, Hidden, Classes, Activation(9, Hidden, batch), Parameters.Slice(W2, 12), ActivationGradient(15, Classes, batch), ActivationGradient(9, Hidden, batch), Gradients.Slice(W2, 12), Gradients.Slice(B2, 2));
+            NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, Classes, Activation(17, Classes, batch), labels, ActivationGradient(15, Classes, batch));
+            NetGen.Kernels.Dense.Backward(batch, Hidden, Classes, Activation(9, Hidden, batch), Parameters.Slice(W2, 12), ActivationGradient(15, Classes, batch), ActivationGradient(9, Hidden, batch), Gradients.Slice(W2, 12), Gradients.Slice(B2, 2));
 
             // The bug: the gradient passes through the ReLU unmasked (dx += dy instead of dx += dy·[x > 0]).
-            Kernels.Elementwise.Add(ActivationGradient(9, Hidden, batch), ActivationGradient(3, Hidden, batch));
-            Kernels.Dense.Backward(batch, In, Hidden, Activation(0, In, batch), Parameters.Slice(W1, 18), ActivationGradient(3, Hidden, batch), default, Gradients.Slice(W1, 18), Gradients.Slice(B1, 6));
+            NetGen.Kernels.Elementwise.Add(ActivationGradient(9, Hidden, batch), ActivationGradient(3, Hidden, batch));
+            NetGen.Kernels.Dense.Backward(batch, In, Hidden, Activation(0, In, batch), Parameters.Slice(W1, 18), ActivationGradient(3, Hidden, batch), default, Gradients.Slice(W1, 18), Gradients.Slice(B1, 6));
         }
 
         public override void Backward(ReadOnlySpan<float> targets) => throw new NotSupportedException();
