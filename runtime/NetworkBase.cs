@@ -174,17 +174,17 @@ public abstract class NetworkBase
         var inv = CultureInfo.InvariantCulture;
         string title = GetType().Name;
         sb.Append("Network: ").Append(title).Append('\n');
-        string line = new('-', 64);
+        string line = new('-', 68);
         sb.Append(line).Append('\n');
-        sb.Append(string.Format(inv, "{0,-28}{1,-22}{2,14}\n", "Layer (type)", "Output shape", "Params"));
-        sb.Append(new string('=', 64)).Append('\n');
-        sb.Append(string.Format(inv, "{0,-28}{1,-22}{2,14}\n", "input (Input)", FormatShape(InputShape), 0));
+        sb.Append(string.Format(inv, "{0,-32}{1,-22}{2,14}\n", "Layer (type)", "Output shape", "Params"));
+        sb.Append(new string('=', 68)).Append('\n');
+        sb.Append(string.Format(inv, "{0,-32}{1,-22}{2,14}\n", "input (Input)", FormatShape(InputShape), 0));
         foreach (LayerInfo layer in Layers)
         {
-            sb.Append(string.Format(inv, "{0,-28}{1,-22}{2,14:N0}\n", $"{layer.Name} ({layer.Kind})", FormatShape(layer.OutputShape), layer.ParameterCount));
+            sb.Append(string.Format(inv, "{0,-32}{1,-22}{2,14:N0}\n", $"{layer.Name} ({layer.Kind})", FormatShape(layer.OutputShape), layer.ParameterCount));
         }
 
-        sb.Append(new string('=', 64)).Append('\n');
+        sb.Append(new string('=', 68)).Append('\n');
         sb.Append(string.Format(inv, "Total params: {0:N0}\n", ParameterCount));
         sb.Append(line);
         return sb.ToString();

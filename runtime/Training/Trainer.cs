@@ -68,6 +68,8 @@ public sealed class Trainer
         int batchesPerEpoch = loader.BatchesPerEpoch;
         long reportInterval = (long)(o.ProgressInterval.TotalSeconds * Stopwatch.Frequency);
         long step = 0;
+        long totalSteps = (long)epochs * batchesPerEpoch;
+        float baseLearningRate = optimizer.LearningRate;
 
         NetworkMode originalMode = network.Mode;
         try
@@ -107,6 +109,11 @@ public sealed class Trainer
                     // Backward and update.
                     network.ZeroGradients();
                     network.Backward(mb.Labels);
+                    if (o.Schedule is { } schedule)
+                    {
+                        optimizer.LearningRate = schedule.GetLearningRate(step - 1, totalSteps, baseLearningRate);
+                    }
+
                     optimizer.Step(network.Parameters, network.Gradients);
 
                     if (progress is not null)

@@ -23,6 +23,9 @@ public sealed class TrainerOptions
     /// <summary>The shortest time between two per-batch progress reports; end-of-epoch reports are always sent.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Sets the optimizer's learning rate before every step from the rate it had at the start, or null to leave it alone.</summary>
+    public ILearningRateSchedule? Schedule { get; init; }
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using NetGen;
+using NetGen.Data;
+using NetGen.Optimizers;
+using NetGen.Samples.FashionMnist;
+using NetGen.Training;
+
+// Trains a NetGen network on Fashion-MNIST and prints its test accuracy.
+//   dotnet run -c Release --project samples/FashionMnist -- --model mlp --epochs 10 --seed 1
+var options = SampleOptions.Parse(args);
+if (options is null)
+{
+    return 2;
+}
+
+Compute.ThreadCount = options.Threads;
+string directory = FashionMnist.FindDirectory();
+Console.WriteLine($"Loading Fashion-MNIST from {directory}");
+(Dataset fullTrain, Dataset test) = FashionMnist.Load(directory);
+(Dataset train, Dataset validation) = fullTrain.Split(options.ValidationCount, checked((int)options.Seed));
+
+// Standardize with statistics of the training split only, then apply the same to validation and test.
+Standardizer standardizer = Standardizer.Fit(train, StandardizerKind.Global);
+standardizer.Apply(train);
+standardizer.Apply(validation);
+standardizer.Apply(test);
+Console.WriteLine($"train {train.Count}, validation {validation.Count}, test {test.Count}; mean {standardizer.Mean:F4}, std {standardizer.StandardDeviation:F4}");
+
+NetworkBase network = options.Model switch
+{
+    "mlp" => new FashionMlp(checked((int)options.Seed)),
+    _ => throw new InvalidOperationException("unreachable"),
+};
+Console.WriteLine(network.Summary());
+
+var optimizer = new AdamW(learningRate: options.LearningRate, weightDecay: options.WeightDecay);
+var trainer = new Trainer(new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, Schedule = new CosineSchedule() });
+Console.WriteLine($"Training {options.Model} for {options.Epochs} epochs: AdamW lr {options.LearningRate} with cosine decay, weight decay {options.WeightDecay}, batch {options.BatchSize}, seed {options.Seed}, {Compute.ThreadCount} thread(s)");
+var clock = Stopwatch.StartNew();
+TrainingHistory history = trainer.Fit(network, optimizer, train, validation, new ConsoleProgress());
+clock.Stop();
+
+EvaluationResult result = Trainer.Evaluate(network, test);
+Console.WriteLine($"training time: {clock.Elapsed.TotalSeconds:F1} s ({history.Epochs.Average(e => e.Duration.TotalSeconds):F2} s per epoch)");
+Console.WriteLine($"test loss: {result.Loss:F4}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy: {result.Accuracy:F4}"));
+return 0;
+
+/// <summary>Command-line options of the sample.</summary>
+internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount)
+{
+    private const string Usage = """
+        usage: FashionMnist [--model mlp] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N]
+          --model         the network to train (default mlp)
+          --epochs        passes over the training set (default 10)
+          --seed          seed for initialization, the validation split and shuffling (default 1)
+          --batch-size    mini-batch size (default 64)
+          --lr            AdamW learning rate (default 0.001)
+          --weight-decay  AdamW decoupled weight decay (default 0.0001)
+          --threads       compute threads (default: all cores)
+          --validation    training samples held out for validation (default 5000)
+        """;
+
+    public static SampleOptions? Parse(string[] args)
+    {
+        var o = new SampleOptions("mlp", 10, 1, 64, 1e-3f, 1e-4f, Environment.ProcessorCount, 5000);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            if (name is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return null;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                Console.Error.WriteLine($"error: {name} needs a value\n{Usage}");
+                return null;
+            }
+
+            string value = args[++i];
+            try
+            {
+                var inv = CultureInfo.InvariantCulture;
+                o = name switch
+                {
+                    "--model" when value is "mlp" => o with { Model = value },
+                    "--model" => throw new FormatException($"unknown model '{value}' (available: mlp)"),
+                    "--epochs" => o with { Epochs = Positive(int.Parse(value, inv), name) },
+                    "--seed" => o with { Seed = long.Parse(value, inv) },
+                    "--batch-size" => o with { BatchSize = Positive(int.Parse(value, inv), name) },
+                    "--lr" => o with { LearningRate = float.Parse(value, inv) },
+                    "--weight-decay" => o with { WeightDecay = float.Parse(value, inv) },
+                    "--threads" => o with { Threads = Positive(int.Parse(value, inv), name) },
+                    "--validation" => o with { ValidationCount = int.Parse(value, inv) },
+                    _ => throw new FormatException($"unknown option {name}"),
+                };
+            }
+            catch (FormatException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}\n{Usage}");
+                return null;
+            }
+        }
+
+        return o;
+    }
+
+    private static int Positive(int value, string name) => value > 0 ? value : throw new FormatException($"{name} must be positive, not {value}");
+}
