@@ -33,3 +33,15 @@ public partial class RegressionNet { }
 [Dense(12)] [Tanh]
 [Dense(5)] [SoftmaxCrossEntropy]
 public partial class OracleMlp { }
+
+/// <summary>One dense layer per initialization scheme, wide enough to measure the statistics of each.</summary>
+[Network]
+[Input(400)]
+[Dense(300)] [ReLU]
+[Dense(200)] [Tanh]
+[Dense(200, Init = WeightInit.Gaussian, InitStd = 0.05f, BiasInit = 0.01f)] [LeakyReLU]
+[Dense(100, Init = WeightInit.Constant, InitValue = 0.25f)] [Sigmoid]
+[Dense(100, Init = WeightInit.Zeros, Bias = false)] [ELU]
+[Dense(50, Init = WeightInit.HeUniform)] [ReLU]
+[Dense(10, Init = WeightInit.XavierUniform)] [SoftmaxCrossEntropy]
+public partial class InitNet { }
