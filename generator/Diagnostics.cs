@@ -67,6 +67,26 @@ internal static class Diagnostics
         "Softmax cross-entropy needs at least two outputs",
         "[SoftmaxCrossEntropy] follows a layer with {0} output(s); a classifier needs at least 2 classes");
 
+    public static readonly DiagnosticDescriptor SpatialAfterFlat = Error(
+        "NG0013",
+        "Spatial layer after a flat one",
+        "[{0}] needs a [channels, height, width] input, but the layer before it outputs the flat shape {1}");
+
+    public static readonly DiagnosticDescriptor ResidualShapeMismatch = Error(
+        "NG0014",
+        "Residual block changes the shape",
+        "Residual block '{0}' maps its input shape {1} to {2}; a residual connection adds the input to the output, so both shapes must be equal");
+
+    public static readonly DiagnosticDescriptor InvalidBlock = Error(
+        "NG0015",
+        "Residual block is invalid",
+        "Residual block '{0}' is invalid here: {1}");
+
+    public static readonly DiagnosticDescriptor NotABlock = Error(
+        "NG0016",
+        "Residual needs a [Block] class",
+        "[Residual] needs a class marked [Block], but '{0}' {1}");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "NG0999",
         "NetGen could not generate a network",
@@ -86,6 +106,10 @@ internal static class Diagnostics
         "NG0010" => NonPartialContainer,
         "NG0011" => UnsupportedLayer,
         "NG0012" => SoftmaxTooFewClasses,
+        "NG0013" => SpatialAfterFlat,
+        "NG0014" => ResidualShapeMismatch,
+        "NG0015" => InvalidBlock,
+        "NG0016" => NotABlock,
         "NG0999" => InternalError,
         _ => null,
     };

@@ -148,6 +148,24 @@ public static class GradientCheck
             throw new ArgumentException($"The analytic gradient has {analytic.Length} entries but the network has {network.ParameterCount} parameters.", nameof(analytic));
         }
 
+        // Every evaluation must see the same function: reuse the masks of the analytic pass, and keep running
+        // statistics (which a training-mode forward updates) as they were.
+        bool frozen = network.FreezeRandomness;
+        network.FreezeRandomness = true;
+        float[] buffers = network.Buffers.ToArray();
+        try
+        {
+            return CompareCore(network, analytic, loss, step, rtol, atol, maxPerTensor);
+        }
+        finally
+        {
+            network.FreezeRandomness = frozen;
+            buffers.CopyTo(network.Buffers);
+        }
+    }
+
+    private static GradientCheckReport CompareCore(NetworkBase network, ReadOnlySpan<float> analytic, Func<float> loss, float step, double rtol, double atol, int maxPerTensor)
+    {
         var rows = new List<TensorGradientCheck>();
         foreach (ParameterTensor tensor in network.ParameterTensors)
         {

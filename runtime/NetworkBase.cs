@@ -57,6 +57,8 @@ public abstract class NetworkBase
 {
     private readonly float[] _parameters;
     private readonly float[] _gradients;
+    private readonly float[] _buffers;
+    private readonly float[] _scratch;
     private readonly int _activationFloatsPerSample;
     private float[] _activations = Array.Empty<float>();
     private float[] _activationGradients = Array.Empty<float>();
@@ -66,11 +68,17 @@ public abstract class NetworkBase
     /// <summary>Creates the buffers; called by the generated constructor.</summary>
     /// <param name="parameterCount">The number of learned parameters.</param>
     /// <param name="activationFloatsPerSample">The floats the activation arena needs per sample.</param>
-    protected NetworkBase(int parameterCount, int activationFloatsPerSample)
+    /// <param name="bufferCount">The number of non-learned state values (e.g. batch-norm running statistics).</param>
+    /// <param name="scratchFloats">Temporary floats some kernels need (e.g. im2col), independent of the batch size.</param>
+    /// <param name="seed">Seeds <see cref="Random"/>, the source of dropout masks and other training-time randomness.</param>
+    protected NetworkBase(int parameterCount, int activationFloatsPerSample, int bufferCount = 0, int scratchFloats = 0, int seed = 0)
     {
         _parameters = new float[parameterCount];
         _gradients = new float[parameterCount];
+        _buffers = bufferCount == 0 ? Array.Empty<float>() : new float[bufferCount];
+        _scratch = scratchFloats == 0 ? Array.Empty<float>() : new float[scratchFloats];
         _activationFloatsPerSample = activationFloatsPerSample;
+        Random = new Rng(seed, stream: -1);
     }
 
     /// <summary>The number of floats in one input sample.</summary>
@@ -87,6 +95,24 @@ public abstract class NetworkBase
 
     /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, same layout. Backward passes add to it.</summary>
     public Span<float> Gradients => _gradients;
+
+    /// <summary>
+    /// Non-learned state that inference depends on, such as batch normalization's running mean and variance (PyTorch
+    /// calls these buffers). Saved with the parameters in checkpoints; optimizers never touch it.
+    /// </summary>
+    public Span<float> Buffers => _buffers;
+
+    /// <summary>The named tensors of <see cref="Buffers"/>.</summary>
+    public virtual IReadOnlyList<ParameterTensor> BufferTensors => Array.Empty<ParameterTensor>();
+
+    /// <summary>The random source of training-time randomness (dropout masks, random slopes, pooling regions).</summary>
+    public Rng Random { get; set; }
+
+    /// <summary>
+    /// When true, training-mode layers reuse the masks and random values of the previous forward pass instead of
+    /// drawing new ones (for gradient checks, which must see the same function on every evaluation).
+    /// </summary>
+    public bool FreezeRandomness { get; set; }
 
     /// <summary>The named parameter tensors in buffer order.</summary>
     public abstract IReadOnlyList<ParameterTensor> ParameterTensors { get; }
@@ -221,6 +247,7 @@ public abstract class NetworkBase
         EnsureBatchCapacity(batchSize);
         input.CopyTo(Activation(inputOffset, inputSize, batchSize));
         _lastBatch = batchSize;
+        TrainingForward = Mode == NetworkMode.Training;
     }
 
     /// <summary>Validates a loss or backward call against the last forward pass and returns its batch size.</summary>
@@ -261,6 +288,22 @@ public abstract class NetworkBase
     /// <param name="size">The buffer's floats per sample.</param>
     /// <param name="batch">The number of samples.</param>
     protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * _capacity, size * batch);
+
+    /// <summary>Temporary memory for kernels (im2col and the like), allocated once; its contents do not survive a layer call.</summary>
+    protected Span<float> Scratch => _scratch;
+
+    /// <summary>Whether the last forward pass ran in training mode; backward passes follow the forward pass's mode.</summary>
+    protected bool TrainingForward { get; private set; }
+
+    /// <summary>Throws unless the last forward pass ran in training mode (layers whose backward needs mini-batch statistics).</summary>
+    /// <param name="layer">The layer's name, for the message.</param>
+    protected void RequireTrainingForward(string layer)
+    {
+        if (!TrainingForward)
+        {
+            throw new InvalidOperationException($"Layer {layer} can back-propagate only after a training-mode forward pass; set Mode = NetworkMode.Training before Forward.");
+        }
+    }
 
     /// <summary>The gradient mirror of <see cref="Activation"/>.</summary>
     /// <param name="offset">The buffer's offset per sample (a generated constant).</param>

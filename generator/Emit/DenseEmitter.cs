@@ -2,15 +2,20 @@ using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
 
-/// <summary>Fully connected layer: <c>y = x·Wᵀ + b</c>; backward <c>dW += dyᵀ·x</c>, <c>db += Σ dy</c>, <c>dx += dy·W</c>.</summary>
-internal sealed class DenseEmitter : ILayerEmitter
+/// <summary>
+/// Fully connected layer: <c>y = x·Wᵀ + b</c>; backward <c>dW += dyᵀ·x</c>, <c>db += Σ dy</c>, <c>dx += dy·W</c>. With
+/// DropConnect the training pass uses <c>W ⊙ mask</c> (one mask per mini-batch) and routes the weight gradient
+/// through the mask.
+/// </summary>
+internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
 {
     public string Describe(LayerModel layer)
     {
         var d = (DenseLayer)layer;
         string weights = $"weights [{d.Units} x {d.InputShape.Size}] at params[{d.WeightOffset}..{d.WeightOffset + (d.Units * d.InputShape.Size)})";
         string bias = d.HasBias ? $", bias [{d.Units}] at params[{d.BiasOffset}..{d.BiasOffset + d.Units})" : ", no bias";
-        return $"Dense {d.InputShape.Size} -> {d.Units}, {weights}{bias}";
+        string dropConnect = d.DropConnectP > 0 ? $", DropConnect p = {CodeWriter.Float(d.DropConnectP).TrimEnd('f')}" : "";
+        return $"Dense {d.InputShape.Size} -> {d.Units}, {weights}{bias}{dropConnect}";
     }
 
     public string ExtraConstants(LayerModel layer)
@@ -23,15 +28,53 @@ internal sealed class DenseEmitter : ILayerEmitter
 
     public bool HasBackward(LayerModel layer) => true;
 
+    public void EmitFields(CodeWriter w, LayerModel layer)
+    {
+        var d = (DenseLayer)layer;
+        if (d.DropConnectP > 0)
+        {
+            string n = $"{Names.P(d, "Out")} * {Names.P(d, "In")}";
+            w.Line($"// Layer {d.Index} ({d.Name}) DropConnect: the mini-batch's weight mask, the masked weights and their gradient.");
+            w.Line($"private readonly float[] _l{d.Index}Mask = new float[{n}], _l{d.Index}MaskedW = new float[{n}], _l{d.Index}dMaskedW = new float[{n}];");
+        }
+    }
+
+    public void EmitBufferTensors(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitBufferInitialization(CodeWriter w, LayerModel layer)
+    {
+    }
+
     public void EmitForward(CodeWriter w, LayerModel layer)
     {
         var d = (DenseLayer)layer;
         w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].");
         using (w.Block($"private void Layer{d.Index}Forward(int batch)"))
         {
+            string weights = Weights(d, "Parameters");
+            if (d.DropConnectP > 0)
+            {
+                w.Line($"global::System.ReadOnlySpan<float> weights = {weights};");
+                using (w.Block("if (TrainingForward)"))
+                {
+                    w.Line($"// DropConnect: W ⊙ mask, each weight kept with probability {CodeWriter.Float(1 - d.DropConnectP)} and scaled by its inverse.");
+                    using (w.Block("if (!FreezeRandomness)"))
+                    {
+                        w.Line($"{Names.Kernels}.Dropout.FillMask(_l{d.Index}Mask, {CodeWriter.Float(d.DropConnectP)}, Random);");
+                    }
+
+                    w.Line($"{Names.Kernels}.Elementwise.Multiply(weights, _l{d.Index}Mask, _l{d.Index}MaskedW);");
+                    w.Line($"weights = _l{d.Index}MaskedW;");
+                }
+
+                weights = "weights";
+            }
+
             w.Line($"{Names.Kernels}.Dense.Forward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");
             w.Line($"    x: {Names.X(d)},");
-            w.Line($"    weights: {Weights(d, "Parameters")},");
+            w.Line($"    weights: {weights},");
             w.Line($"    bias: {Bias(d, "Parameters")},");
             w.Line($"    y: {Names.Y(d)});");
         }
@@ -44,26 +87,39 @@ internal sealed class DenseEmitter : ILayerEmitter
         w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, dbias += Σ_b dy, {dx}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Dense.Backward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");
-            w.Line($"    x: {Names.X(d)},");
-            w.Line($"    weights: {Weights(d, "Parameters")},");
-            w.Line($"    dy: {Names.DY(d)},");
-            w.Line($"    dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))},");
-            w.Line($"    dWeights: {Weights(d, "Gradients")},");
-            w.Line($"    dBias: {Bias(d, "Gradients")});");
+            if (d.DropConnectP > 0)
+            {
+                using (w.Block("if (TrainingForward)"))
+                {
+                    w.Line($"// DropConnect: the gradient of the masked weights, routed through the mask into dW.");
+                    w.Line($"global::System.Array.Clear(_l{d.Index}dMaskedW);");
+                    EmitCall(w, d, $"_l{d.Index}MaskedW", $"_l{d.Index}dMaskedW");
+                    w.Line($"{Names.Kernels}.Elementwise.MultiplyAdd(_l{d.Index}dMaskedW, _l{d.Index}Mask, {Weights(d, "Gradients")});");
+                    w.Line("return;");
+                }
+
+                w.Line();
+            }
+
+            EmitCall(w, d, Weights(d, "Parameters"), Weights(d, "Gradients"));
         }
+    }
+
+    private static void EmitCall(CodeWriter w, DenseLayer d, string weights, string dWeights)
+    {
+        w.Line($"{Names.Kernels}.Dense.Backward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");
+        w.Line($"    x: {Names.X(d)},");
+        w.Line($"    weights: {weights},");
+        w.Line($"    dy: {Names.DY(d)},");
+        w.Line($"    dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))},");
+        w.Line($"    dWeights: {dWeights},");
+        w.Line($"    dBias: {Bias(d, "Gradients")});");
     }
 
     public void EmitInitialization(CodeWriter w, LayerModel layer)
     {
         var d = (DenseLayer)layer;
-        w.Line($"// Layer {d.Index} ({d.Name}): weights {d.Init} ({d.InitReason}), bias {(d.HasBias ? CodeWriter.Float(d.BiasInit) : "none")}.");
-        w.Line($"global::NetGen.Initializers.Fill(global::NetGen.WeightInit.{d.Init}, {Weights(d, "p")},");
-        w.Line($"    fanIn: {Names.P(d, "In")}, fanOut: {Names.P(d, "Out")}, std: {CodeWriter.Float(d.InitStd)}, value: {CodeWriter.Float(d.InitValue)}, new global::NetGen.Rng(seed, stream: {d.Index}));");
-        if (d.HasBias)
-        {
-            w.Line($"{Bias(d, "p")}.Fill({CodeWriter.Float(d.BiasInit)});");
-        }
+        InitEmitter.Emit(w, d, d.Init, Weights(d, "p"), d.HasBias, Bias(d, "p"), d.BiasInit);
     }
 
     public void EmitParameterTensors(CodeWriter w, LayerModel layer)

@@ -31,18 +31,45 @@ internal interface ILayerEmitter
     void EmitParameterTensors(CodeWriter w, LayerModel layer);
 }
 
+/// <summary>Optional emitter parts, for layers with per-layer fields or non-learned state.</summary>
+internal interface ILayerStateEmitter
+{
+    /// <summary>Writes private fields the layer needs (allocated once with the network).</summary>
+    void EmitFields(CodeWriter w, LayerModel layer);
+
+    /// <summary>Writes this layer's entries of the buffer tensor table.</summary>
+    void EmitBufferTensors(CodeWriter w, LayerModel layer);
+
+    /// <summary>Writes the reset of this layer's buffers (part of <c>InitializeParameters</c>).</summary>
+    void EmitBufferInitialization(CodeWriter w, LayerModel layer);
+}
+
 /// <summary>Maps each layer model to its emitter: adding a layer kind means one model case and one emitter.</summary>
 internal static class EmitterRegistry
 {
     private static readonly DenseEmitter Dense = new();
     private static readonly ActivationEmitter Activation = new();
     private static readonly LossEmitter Loss = new();
+    private static readonly Conv2DEmitter Conv = new();
+    private static readonly PoolEmitter Pool = new();
+    private static readonly FlattenEmitter Flatten = new();
+    private static readonly NormEmitter Norm = new();
+    private static readonly DropoutEmitter Dropout = new();
+    private static readonly LearnedActivationEmitter Learned = new();
+    private static readonly ResidualEmitter Residual = new();
 
     public static ILayerEmitter For(LayerModel layer) => layer switch
     {
         DenseLayer => Dense,
         ActivationLayer => Activation,
         LossLayer => Loss,
+        Conv2DLayer => Conv,
+        PoolLayer or FractionalPoolLayer => Pool,
+        FlattenLayer => Flatten,
+        NormLayer => Norm,
+        DropoutLayer => Dropout,
+        PReluLayer or RReluLayer or MaxoutLayer or SoftmaxLayer => Learned,
+        ResidualAddLayer => Residual,
         _ => throw new System.InvalidOperationException("No emitter for " + layer.Kind),
     };
 }
@@ -53,6 +80,9 @@ internal static class Names
     public const string Kernels = "global::NetGen.Kernels";
 
     public static string P(LayerModel l, string suffix) => $"L{l.Index}_{suffix}";
+
+    /// <summary>A per-sample extra buffer of the layer (mask, statistics) for the batch.</summary>
+    public static string Extra(int offset, string size) => $"Activation({offset}, {size}, batch)";
 
     /// <summary>The layer's input activations for the batch.</summary>
     public static string X(LayerModel l) => $"Activation({P(l, "X")}, {P(l, "In")}, batch)";

@@ -72,6 +72,10 @@ internal static class NetworkEmitter
         w.Line($"public const int TotalParameters = {model.ParameterCount};");
         w.Summary("Floats of activation memory per sample (each layer's output has its own buffer).");
         w.Line($"public const int ArenaFloatsPerSample = {model.ArenaFloatsPerSample};");
+        w.Summary("Non-learned state values (running statistics), all in one flat buffer.");
+        w.Line($"public const int BufferCount = {model.BufferCount};");
+        w.Summary("Temporary floats the kernels need (im2col), independent of the batch size.");
+        w.Line($"public const int ScratchFloats = {model.ScratchFloats};");
         w.Line();
         w.Line("// Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.");
         foreach (LayerModel layer in model.Layers)
@@ -83,13 +87,32 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        bool anyFields = false;
+        foreach (LayerModel layer in model.Layers)
+        {
+            if (EmitterRegistry.For(layer) is ILayerStateEmitter state)
+            {
+                var fields = new CodeWriter();
+                state.EmitFields(fields, layer);
+                if (fields.ToString().Length > 0)
+                {
+                    state.EmitFields(w, layer);
+                    anyFields = true;
+                }
+            }
+        }
+
+        if (anyFields)
+        {
+            w.Line();
+        }
     }
 
     private static void EmitConstructorAndProperties(CodeWriter w, NetworkModel model)
     {
         w.Summary("Creates the network with all buffers and initializes its parameters deterministically from the seed.");
-        w.Line("/// <param name=\"seed\">The initialization seed; the same seed gives the same parameters everywhere.</param>");
-        using (w.Block($"public {model.ClassName}(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample)"))
+        w.Line("/// <param name=\"seed\">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>");
+        using (w.Block($"public {model.ClassName}(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)"))
         {
             w.Line("InitializeParameters(seed);");
         }
@@ -110,6 +133,12 @@ internal static class NetworkEmitter
         w.Line("/// <inheritdoc />");
         w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;");
         w.Line();
+        if (model.BufferCount > 0)
+        {
+            w.Line("/// <inheritdoc />");
+            w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors => s_bufferTensors;");
+            w.Line();
+        }
     }
 
     private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model)
@@ -143,6 +172,10 @@ internal static class NetworkEmitter
                 {
                     w.Line($"Layer{layer.Index}Backward(batch); // {layer.Name}");
                 }
+                else if (layer is FlattenLayer)
+                {
+                    w.Line($"// Layer {layer.Index} ({layer.Name}) is a change of view: nothing to do.");
+                }
                 else if (layer is not LossLayer)
                 {
                     w.Line($"// Layer {layer.Index} ({layer.Name}) needs no backward pass: nothing before it has parameters.");
@@ -163,6 +196,15 @@ internal static class NetworkEmitter
             {
                 EmitterRegistry.For(layer).EmitInitialization(w, layer);
             }
+
+            if (model.BufferCount > 0)
+            {
+                w.Line("global::System.Span<float> b = Buffers;");
+                foreach (LayerModel layer in model.Layers)
+                {
+                    (EmitterRegistry.For(layer) as ILayerStateEmitter)?.EmitBufferInitialization(w, layer);
+                }
+            }
         }
 
         w.Line();
@@ -181,6 +223,19 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        if (model.BufferCount > 0)
+        {
+            using (w.Block("private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =", "};"))
+            {
+                foreach (LayerModel layer in model.Layers)
+                {
+                    (EmitterRegistry.For(layer) as ILayerStateEmitter)?.EmitBufferTensors(w, layer);
+                }
+            }
+
+            w.Line();
+        }
+
         using (w.Block("private static readonly global::NetGen.LayerInfo[] s_layers =", "};"))
         {
             foreach (LayerModel layer in model.Layers)

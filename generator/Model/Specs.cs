@@ -16,11 +16,19 @@ internal enum ArgumentKind
     Enum,
     String,
     Array,
+    Type,
     Other,
 }
 
 /// <summary>One layer attribute as written: its kind (attribute name without the suffix), arguments and location.</summary>
-internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Arguments, LocationInfo? Location);
+/// <param name="Kind">The attribute name without the suffix, e.g. <c>Dense</c>.</param>
+/// <param name="Arguments">Constructor and named arguments.</param>
+/// <param name="Location">The attribute's location.</param>
+/// <param name="Block">For <c>[Residual(typeof(X))]</c>: the block class's name and layers; otherwise null.</param>
+internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Arguments, LocationInfo? Location, BlockSpec? Block = null);
+
+/// <summary>A block class used by a residual layer: its name, whether it is marked [Block], and its layers in order.</summary>
+internal sealed record BlockSpec(string Name, bool IsMarked, bool IsRecursive, EquatableArray<LayerSpec> Layers);
 
 /// <summary>The parse result for one network class: where it lives and its layer attributes in source order.</summary>
 internal sealed record NetworkSpec(

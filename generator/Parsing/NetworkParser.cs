@@ -49,7 +49,23 @@ internal static class NetworkParser
         }
 
         // Layer attributes in source order. Attributes on several partial declarations make the order ambiguous.
+        var layers = ReadLayers(symbol, new HashSet<string>(), cancellationToken);
+        if (layers.Select(l => l.Tree).Distinct().Count() > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SplitDeclaration, classLocation, symbol.Name));
+        }
+
+        LayerSpec[] ordered = layers.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
+        string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        return new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), isPartial, new EquatableArray<LayerSpec>(ordered), diagnostics.ToEquatableArray(), classLocation);
+    }
+
+    private const string BlockAttributeName = "NetGen.BlockAttribute";
+
+    private static List<(SyntaxTree Tree, int Position, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, CancellationToken cancellationToken)
+    {
         var layers = new List<(SyntaxTree Tree, int Position, LayerSpec Spec)>();
+        visiting.Add(symbol.ToDisplayString());
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -78,18 +94,28 @@ internal static class NetworkParser
                 args.Add(ToSpec(named.Key, named.Value));
             }
 
+            BlockSpec? block = null;
+            if (kind == "Residual" && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol blockType)
+            {
+                string blockName = blockType.ToDisplayString();
+                bool marked = blockType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == BlockAttributeName);
+                if (visiting.Contains(blockName))
+                {
+                    block = new BlockSpec(blockType.Name, marked, IsRecursive: true, EquatableArray<LayerSpec>.Empty);
+                }
+                else
+                {
+                    var inner = ReadLayers(blockType, new HashSet<string>(visiting), cancellationToken);
+                    LayerSpec[] ordered = inner.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
+                    block = new BlockSpec(blockType.Name, marked, IsRecursive: false, new EquatableArray<LayerSpec>(ordered));
+                }
+            }
+
             LocationInfo? location = LocationInfo.From(reference.GetSyntax(cancellationToken));
-            layers.Add((reference.SyntaxTree, reference.Span.Start, new LayerSpec(kind, args.ToEquatableArray(), location)));
+            layers.Add((reference.SyntaxTree, reference.Span.Start, new LayerSpec(kind, args.ToEquatableArray(), location, block)));
         }
 
-        if (layers.Select(l => l.Tree).Distinct().Count() > 1)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SplitDeclaration, classLocation, symbol.Name));
-        }
-
-        LayerSpec[] ordered = layers.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
-        string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), isPartial, new EquatableArray<LayerSpec>(ordered), diagnostics.ToEquatableArray(), classLocation);
+        return layers;
     }
 
     private static string TypeHeader(INamedTypeSymbol type)
@@ -123,6 +149,11 @@ internal static class NetworkParser
         {
             var values = constant.IsNull ? new string[0] : constant.Values.Select(v => Format(v.Value)).ToArray();
             return new ArgumentSpec(name, ArgumentKind.Array, "", new EquatableArray<string>(values));
+        }
+
+        if (constant.Kind == TypedConstantKind.Type)
+        {
+            return new ArgumentSpec(name, ArgumentKind.Type, (constant.Value as ITypeSymbol)?.ToDisplayString() ?? "", EquatableArray<string>.Empty);
         }
 
         ArgumentKind kind = constant.Kind == TypedConstantKind.Enum ? ArgumentKind.Enum : constant.Value switch

@@ -6,16 +6,17 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Validation;
 
 /// <summary>
-/// Infers the shape after every layer, lays out the flat parameter buffer and the activation arena, resolves
-/// defaults (weight init by the following activation), and reports every problem as an NG diagnostic on the
-/// offending attribute. Never throws on user input.
+/// Infers the shape after every layer, lays out the flat parameter buffer, the state buffers and the activation
+/// arena, resolves defaults (weight init by the following activation), inlines residual blocks, and reports every
+/// problem as an NG diagnostic on the offending attribute. Never throws on user input.
 /// </summary>
 internal static class NetworkValidator
 {
+    private static readonly HashSet<string> LossKinds = new() { "SoftmaxCrossEntropy", "MeanSquaredError" };
+
     public static ValidationResult Validate(NetworkSpec spec)
     {
         var diagnostics = new List<DiagnosticInfo>(spec.Diagnostics);
-        var layers = new List<LayerModel>();
         IReadOnlyList<LayerSpec> specs = spec.Layers;
 
         int inputIndex = -1;
@@ -39,143 +40,34 @@ internal static class NetworkValidator
         }
 
         Shape inputShape = ParseInputShape(specs[inputIndex], diagnostics);
-        Shape current = inputShape;
-        int parameterOffset = 0;
-        int arena = current.Size; // the input buffer sits at offset 0
-        int currentBuffer = 0;
-        bool currentIsInput = true;
-        bool sawLoss = false;
-
-        var body = specs.Where((s, i) => i != inputIndex && s.Kind != "Input").ToList();
+        var builder = new NetworkBuilder(inputShape, diagnostics);
+        List<LayerSpec> body = specs.Where(s => s.Kind != "Input").ToList();
         for (int i = 0; i < body.Count; i++)
         {
-            LayerSpec layer = body[i];
-            var args = new Arguments(layer, diagnostics);
-            LayerModel? model;
-            switch (layer.Kind)
+            if (LossKinds.Contains(body[i].Kind) && i != body.Count - 1)
             {
-                case "Dense":
-                {
-                    int units = args.Int("units", 0, v => v > 0, "a positive number of units");
-                    int inputs = current.Size;
-                    var init = (WeightInitKind)args.Int("Init", 0, v => v >= 0 && v <= (int)WeightInitKind.Constant, "a WeightInit value");
-                    float std = args.Float("InitStd", 0.01f, v => v > 0 && !float.IsInfinity(v), "a positive, finite standard deviation");
-                    float value = args.Float("InitValue", 0f, v => !float.IsNaN(v) && !float.IsInfinity(v), "a finite number");
-                    bool hasBias = args.Bool("Bias", true);
-                    float biasInit = args.Float("BiasInit", 0f, v => !float.IsNaN(v) && !float.IsInfinity(v), "a finite number");
-                    string reason = "as declared";
-                    if (init == WeightInitKind.Auto)
-                    {
-                        string? next = i + 1 < body.Count ? body[i + 1].Kind : null;
-                        (init, reason) = next switch
-                        {
-                            "ReLU" or "LeakyReLU" or "ELU" => (WeightInitKind.He, $"He, chosen because {next} follows"),
-                            "Tanh" or "Sigmoid" => (WeightInitKind.Xavier, $"Xavier, chosen because {next} follows"),
-                            _ => (WeightInitKind.Xavier, "Xavier, the default when no activation follows"),
-                        };
-                    }
-
-                    units = units > 0 ? units : 1;
-                    int weights = units * inputs;
-                    int weightOffset = parameterOffset;
-                    int biasOffset = weightOffset + weights;
-                    int count = weights + (hasBias ? units : 0);
-                    parameterOffset += count;
-                    model = new DenseLayer(units, init, reason, std, value, hasBias, biasInit, weightOffset, biasOffset)
-                    {
-                        Kind = "Dense",
-                        Name = "dense" + layers.Count,
-                        OutputShape = Shape.Of(units),
-                        ParameterCount = count,
-                    };
-                    break;
-                }
-
-                case "Sigmoid":
-                case "Tanh":
-                case "ReLU":
-                    model = new ActivationLayer((ActivationKind)System.Enum.Parse(typeof(ActivationKind), layer.Kind), 0f)
-                    {
-                        Kind = layer.Kind, Name = layer.Kind.ToLowerInvariant() + layers.Count, OutputShape = current,
-                    };
-                    break;
-
-                case "LeakyReLU":
-                {
-                    float alpha = args.Float("alpha", 0.01f, v => v >= 0f && v < 1f, "in [0, 1)");
-                    model = new ActivationLayer(ActivationKind.LeakyReLU, alpha) { Kind = layer.Kind, Name = "leakyrelu" + layers.Count, OutputShape = current };
-                    break;
-                }
-
-                case "ELU":
-                {
-                    float alpha = args.Float("alpha", 1f, v => v > 0f && !float.IsInfinity(v), "positive and finite");
-                    model = new ActivationLayer(ActivationKind.ELU, alpha) { Kind = layer.Kind, Name = "elu" + layers.Count, OutputShape = current };
-                    break;
-                }
-
-                case "SoftmaxCrossEntropy":
-                case "MeanSquaredError":
-                {
-                    if (i != body.Count - 1)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.LossHeadNotLast, layer.Location, layer.Kind, body.Count - 1 - i));
-                    }
-
-                    var loss = layer.Kind == "SoftmaxCrossEntropy" ? LossKind.SoftmaxCrossEntropy : LossKind.MeanSquaredError;
-                    if (loss == LossKind.SoftmaxCrossEntropy && current.Size < 2)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxTooFewClasses, layer.Location, current.Size));
-                    }
-
-                    sawLoss = true;
-                    model = new LossLayer(loss) { Kind = layer.Kind, Name = loss == LossKind.SoftmaxCrossEntropy ? "softmax" : "mse", OutputShape = current };
-                    break;
-                }
-
-                default:
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayer, layer.Location, layer.Kind, current.ToString(), "this layer kind is not supported by this version of the generator"));
-                    continue;
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.LossHeadNotLast, body[i].Location, body[i].Kind, body.Count - 1 - i));
             }
-
-            // Lay out the arena: every layer gets its own output buffer, except the mean-squared-error head, whose
-            // output is its input.
-            int outputBuffer = model is LossLayer { Loss: LossKind.MeanSquaredError } ? currentBuffer : arena;
-            if (outputBuffer == arena)
-            {
-                arena += model.OutputShape.Size;
-            }
-
-            model = model with
-            {
-                Index = layers.Count,
-                InputShape = current,
-                InputBuffer = currentBuffer,
-                OutputBuffer = outputBuffer,
-                InputIsNetworkInput = currentIsInput,
-                Location = layer.Location,
-            };
-            layers.Add(model);
-            current = model.OutputShape;
-            currentBuffer = outputBuffer;
-            currentIsInput = false;
         }
 
-        if (!sawLoss)
+        builder.AddLayers(body, prefix: "", inBlock: false);
+        if (body.Count == 0 || !LossKinds.Contains(body[body.Count - 1].Kind))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingLossHead, spec.Location, spec.ClassName));
         }
 
         bool hasErrors = diagnostics.Count > 0;
-        NetworkModel? network = hasErrors || layers.Count == 0 ? null : new NetworkModel(
+        NetworkModel? network = hasErrors || builder.Layers.Count == 0 ? null : new NetworkModel(
             spec.Namespace,
             spec.ClassName,
             spec.ContainingTypes,
             inputShape,
-            layers.ToEquatableArray(),
-            parameterOffset,
-            arena,
-            currentBuffer,
+            builder.Layers.ToEquatableArray(),
+            builder.ParameterOffset,
+            builder.Arena,
+            builder.BufferOffset,
+            builder.Scratch,
+            builder.CurrentBuffer,
             string.Join(" ", specs.Select(Describe)));
         return new ValidationResult(network, diagnostics.ToEquatableArray());
     }
@@ -199,68 +91,24 @@ internal static class NetworkValidator
             }
         }
 
-        if (dims.Count == 0)
+        if (dims.Count is not (1 or 3))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidInputDimension, input.Location, 1, "missing"));
-            dims.Add(1);
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidHyperparameter, input.Location, "shape", "Input", dims.Count == 0 ? "empty" : string.Join(", ", dims), "one dimension (features) or three (channels, height, width)"));
+            return Shape.Of(dims.Count == 0 ? 1 : dims.Aggregate(1, (a, b) => a * b));
         }
 
         return Shape.Of(dims.ToArray());
     }
 
-    private static string Describe(LayerSpec layer)
+    internal static string Describe(LayerSpec layer)
     {
-        IEnumerable<string> args = layer.Arguments.Select(a => a.Kind == ArgumentKind.Array ? string.Join(", ", a.Values) : a.Value);
+        IEnumerable<string> args = layer.Arguments.Select(a => a.Kind switch
+        {
+            ArgumentKind.Array => string.Join(", ", a.Values),
+            ArgumentKind.Type => $"typeof({a.Value.Split('.').Last()})",
+            _ => a.Value,
+        });
         string joined = string.Join(", ", args);
         return joined.Length == 0 ? $"[{layer.Kind}]" : $"[{layer.Kind}({joined})]";
-    }
-
-    /// <summary>Typed access to a layer's arguments; a bad value becomes an NG0005 diagnostic and the default is used.</summary>
-    private readonly struct Arguments(LayerSpec layer, List<DiagnosticInfo> diagnostics)
-    {
-        public int Int(string name, int fallback, System.Func<int, bool> valid, string allowed)
-        {
-            ArgumentSpec? arg = Find(name);
-            if (arg is null)
-            {
-                return fallback;
-            }
-
-            if (int.TryParse(arg.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && valid(v))
-            {
-                return v;
-            }
-
-            Report(name, arg.Value, allowed);
-            return fallback;
-        }
-
-        public float Float(string name, float fallback, System.Func<float, bool> valid, string allowed)
-        {
-            ArgumentSpec? arg = Find(name);
-            if (arg is null)
-            {
-                return fallback;
-            }
-
-            if (float.TryParse(arg.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && valid(v))
-            {
-                return v;
-            }
-
-            Report(name, arg.Value, allowed);
-            return fallback;
-        }
-
-        public bool Bool(string name, bool fallback)
-        {
-            ArgumentSpec? arg = Find(name);
-            return arg is null ? fallback : arg.Value == "true";
-        }
-
-        private ArgumentSpec? Find(string name) => layer.Arguments.FirstOrDefault(a => a.Name == name);
-
-        private void Report(string name, string value, string allowed)
-            => diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidHyperparameter, layer.Location, name, layer.Kind, value, allowed));
     }
 }

@@ -77,6 +77,47 @@ public static class Activations
     /// <param name="dx">The input gradient (added to).</param>
     public static void TanhBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Tanh(), x, y, dy, dx);
 
+    /// <summary>y = x &gt; 0 ? x : slope[i]·x, with one slope per element (randomized leaky ReLU with given slopes).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="slopes">The negative slope of each element.</param>
+    /// <param name="y">The output, same length.</param>
+    public static void SlopedReluForward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, Span<float> y)
+    {
+        if (slopes.Length != x.Length || y.Length != x.Length)
+        {
+            throw new ArgumentException($"Sloped ReLU needs equal lengths: x {x.Length}, slopes {slopes.Length}, y {y.Length}.");
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            y[i] = v > 0f ? v : slopes[i] * v;
+        }
+    }
+
+    /// <summary>dx += dy · (x &gt; 0 ? 1 : slope[i]).</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="slopes">The slopes the forward pass used.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to); empty to skip.</param>
+    public static void SlopedReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        if (slopes.Length != x.Length || dy.Length != x.Length || dx.Length != x.Length)
+        {
+            throw new ArgumentException($"Sloped ReLU backward needs equal lengths: x {x.Length}, slopes {slopes.Length}, dy {dy.Length}, dx {dx.Length}.");
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            dx[i] += x[i] > 0f ? dy[i] : slopes[i] * dy[i];
+        }
+    }
+
     /// <summary>An element-wise function with its derivative, at every vector width.</summary>
     private interface IActivation
     {

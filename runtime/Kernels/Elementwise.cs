@@ -47,4 +47,86 @@ public static class Elementwise
             Unsafe.Add(ref ry, i) += Unsafe.Add(ref rx, i);
         }
     }
+
+    /// <summary><c>z[i] = x[i]·y[i]</c>.</summary>
+    /// <param name="x">The first factor.</param>
+    /// <param name="y">The second factor, same length.</param>
+    /// <param name="z">The product, same length.</param>
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
+    {
+        CheckSameLength(x.Length, y.Length, z.Length);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float rz = ref MemoryMarshal.GetReference(z);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512.LoadUnsafe(ref rx, i) * Vector512.LoadUnsafe(ref ry, i)).StoreUnsafe(ref rz, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref rx, i) * Vector256.LoadUnsafe(ref ry, i)).StoreUnsafe(ref rz, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref rx, i) * Vector.LoadUnsafe(ref ry, i)).StoreUnsafe(ref rz, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rz, i) = Unsafe.Add(ref rx, i) * Unsafe.Add(ref ry, i);
+        }
+    }
+
+    /// <summary><c>z[i] += x[i]·y[i]</c>.</summary>
+    /// <param name="x">The first factor.</param>
+    /// <param name="y">The second factor, same length.</param>
+    /// <param name="z">The accumulator, same length.</param>
+    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
+    {
+        CheckSameLength(x.Length, y.Length, z.Length);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        ref float rz = ref MemoryMarshal.GetReference(z);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, i), Vector512.LoadUnsafe(ref ry, i), Vector512.LoadUnsafe(ref rz, i)).StoreUnsafe(ref rz, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rx, i), Vector256.LoadUnsafe(ref ry, i), Vector256.LoadUnsafe(ref rz, i)).StoreUnsafe(ref rz, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref rz, i) + (Vector.LoadUnsafe(ref rx, i) * Vector.LoadUnsafe(ref ry, i))).StoreUnsafe(ref rz, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rz, i) += Unsafe.Add(ref rx, i) * Unsafe.Add(ref ry, i);
+        }
+    }
+
+    private static void CheckSameLength(int x, int y, int z)
+    {
+        if (x != y || x != z)
+        {
+            throw new ArgumentException($"Element-wise operands must have equal lengths, but they have {x}, {y} and {z}.");
+        }
+    }
 }

@@ -1,0 +1,18 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>Writes the initialization of a weight tensor and its bias; shared by dense and convolution layers.</summary>
+internal static class InitEmitter
+{
+    public static void Emit(CodeWriter w, LayerModel layer, InitModel init, string weights, bool hasBias, string bias, float biasInit)
+    {
+        w.Line($"// Layer {layer.Index} ({layer.Name}): weights {init.Kind} ({init.Reason}), bias {(hasBias ? CodeWriter.Float(biasInit) : "none")}.");
+        w.Line($"global::NetGen.Initializers.Fill(global::NetGen.WeightInit.{init.Kind}, {weights},");
+        w.Line($"    fanIn: {init.FanIn}, fanOut: {init.FanOut}, std: {CodeWriter.Float(init.Std)}, value: {CodeWriter.Float(init.Value)}, new global::NetGen.Rng(seed, stream: {layer.Index}));");
+        if (hasBias)
+        {
+            w.Line($"{bias}.Fill({CodeWriter.Float(biasInit)});");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>
+/// Max, average and fractional max pooling. Backward routes each output gradient to the window's maximum (found again
+/// from x and y) or spreads it evenly over the window. Fractional pooling draws new region boundaries per training
+/// forward pass and uses fixed ones at inference.
+/// </summary>
+internal sealed class PoolEmitter : ILayerEmitter, ILayerStateEmitter
+{
+    public string Describe(LayerModel layer) => layer switch
+    {
+        PoolLayer p => $"{(p.IsMax ? "MaxPool2D" : "AvgPool2D")} {p.InputShape} -> {p.OutputShape}, window {p.Size} stride {p.Stride}",
+        FractionalPoolLayer f => $"FractionalMaxPool2D {f.InputShape} -> {f.OutputShape}, ratio {f.Ratio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        _ => layer.Kind,
+    };
+
+    public string ExtraConstants(LayerModel layer) => Spatial.Constants(layer) + (layer is PoolLayer p ? $", {Names.P(p, "Size")} = {p.Size}, {Names.P(p, "Stride")} = {p.Stride}" : "");
+
+    public bool HasForward(LayerModel layer) => true;
+
+    public bool HasBackward(LayerModel layer) => !layer.InputIsNetworkInput;
+
+    public void EmitFields(CodeWriter w, LayerModel layer)
+    {
+        if (layer is FractionalPoolLayer f)
+        {
+            w.Line($"// Layer {f.Index} ({f.Name}): the pooling region boundaries of the last forward pass (rows, columns).");
+            w.Line($"private readonly int[] _l{f.Index}Rows = new int[{Names.P(f, "OutH")} + 1], _l{f.Index}Cols = new int[{Names.P(f, "OutW")} + 1];");
+        }
+    }
+
+    public void EmitBufferTensors(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitBufferInitialization(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitForward(CodeWriter w, LayerModel layer)
+    {
+        string dims = $"batch, {Names.P(layer, "InC")}, {Names.P(layer, "InH")}, {Names.P(layer, "InW")}";
+        if (layer is PoolLayer p)
+        {
+            string op = p.IsMax ? "Max" : "Avg";
+            w.Summary($"Layer {p.Index} forward ({p.Name}): y = {(p.IsMax ? "max" : "mean")} over each {p.Size}×{p.Size} window, stride {p.Stride}.");
+            using (w.Block($"private void Layer{p.Index}Forward(int batch)"))
+            {
+                w.Line($"{Names.Kernels}.Pooling.{op}Pool2DForward({dims}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)});");
+            }
+
+            return;
+        }
+
+        var f = (FractionalPoolLayer)layer;
+        w.Summary($"Layer {f.Index} forward ({f.Name}): max over pseudo-random regions (training) or fixed regions (inference).");
+        using (w.Block($"private void Layer{f.Index}Forward(int batch)"))
+        {
+            using (w.Block("if (!TrainingForward || !FreezeRandomness)"))
+            {
+                w.Line("// Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.");
+                w.Line("double u = TrainingForward ? Random.NextDouble() : 0.5;");
+                w.Line($"{Names.Kernels}.Pooling.FractionalRegions({Names.P(f, "InH")}, {Names.P(f, "OutH")}, u, _l{f.Index}Rows);");
+                w.Line($"{Names.Kernels}.Pooling.FractionalRegions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
+            }
+
+            w.Line($"{Names.Kernels}.Pooling.FractionalMaxPool2DForward({dims}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)});");
+        }
+    }
+
+    public void EmitBackward(CodeWriter w, LayerModel layer)
+    {
+        string dims = $"batch, {Names.P(layer, "InC")}, {Names.P(layer, "InH")}, {Names.P(layer, "InW")}";
+        if (layer is PoolLayer p)
+        {
+            string op = p.IsMax ? "Max" : "Avg";
+            w.Summary(p.IsMax
+                ? $"Layer {p.Index} backward ({p.Name}): each dy goes to the position of its window's maximum."
+                : $"Layer {p.Index} backward ({p.Name}): each dy is spread evenly over its window.");
+            using (w.Block($"private void Layer{p.Index}Backward(int batch)"))
+            {
+                w.Line($"{Names.Kernels}.Pooling.{op}Pool2DBackward({dims}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)}, {Names.DY(p)}, {Names.DX(p)});");
+            }
+
+            return;
+        }
+
+        var f = (FractionalPoolLayer)layer;
+        w.Summary($"Layer {f.Index} backward ({f.Name}): each dy goes to the maximum of its region.");
+        using (w.Block($"private void Layer{f.Index}Backward(int batch)"))
+        {
+            w.Line($"{Names.Kernels}.Pooling.FractionalMaxPool2DBackward({dims}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)}, {Names.DY(f)}, {Names.DX(f)});");
+        }
+    }
+
+    public void EmitInitialization(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitParameterTensors(CodeWriter w, LayerModel layer)
+    {
+    }
+}
+
+/// <summary>Flatten: a change of view, no work in either direction (its output buffer is its input buffer).</summary>
+internal sealed class FlattenEmitter : ILayerEmitter
+{
+    public string Describe(LayerModel layer) => $"Flatten {layer.InputShape} -> {layer.OutputShape}{(((FlattenLayer)layer).IsImplicit ? " (implicit before a dense layer)" : "")}";
+
+    public string ExtraConstants(LayerModel layer) => "";
+
+    public bool HasForward(LayerModel layer) => false;
+
+    public bool HasBackward(LayerModel layer) => false;
+
+    public void EmitForward(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitBackward(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitInitialization(CodeWriter w, LayerModel layer)
+    {
+    }
+
+    public void EmitParameterTensors(CodeWriter w, LayerModel layer)
+    {
+    }
+}
