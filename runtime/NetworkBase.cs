@@ -58,7 +58,8 @@ public abstract class NetworkBase
     private readonly float[] _parameters;
     private readonly float[] _gradients;
     private readonly float[] _buffers;
-    private readonly float[] _scratch;
+    private readonly int _scratchPerThread;
+    private float[] _scratch = Array.Empty<float>();
     private readonly int _activationFloatsPerSample;
     private float[] _activations = Array.Empty<float>();
     private float[] _activationGradients = Array.Empty<float>();
@@ -69,14 +70,14 @@ public abstract class NetworkBase
     /// <param name="parameterCount">The number of learned parameters.</param>
     /// <param name="activationFloatsPerSample">The floats the activation arena needs per sample.</param>
     /// <param name="bufferCount">The number of non-learned state values (e.g. batch-norm running statistics).</param>
-    /// <param name="scratchFloats">Temporary floats some kernels need (e.g. im2col), independent of the batch size.</param>
+    /// <param name="scratchFloats">Temporary floats some kernels need per thread (e.g. im2col), independent of the batch size.</param>
     /// <param name="seed">Seeds <see cref="Random"/>, the source of dropout masks and other training-time randomness.</param>
     protected NetworkBase(int parameterCount, int activationFloatsPerSample, int bufferCount = 0, int scratchFloats = 0, int seed = 0)
     {
         _parameters = new float[parameterCount];
         _gradients = new float[parameterCount];
         _buffers = bufferCount == 0 ? Array.Empty<float>() : new float[bufferCount];
-        _scratch = scratchFloats == 0 ? Array.Empty<float>() : new float[scratchFloats];
+        _scratchPerThread = scratchFloats;
         _activationFloatsPerSample = activationFloatsPerSample;
         Random = new Rng(seed, stream: -1);
     }
@@ -245,6 +246,11 @@ public abstract class NetworkBase
         }
 
         EnsureBatchCapacity(batchSize);
+        if (_scratch.Length < _scratchPerThread * Compute.ThreadCount)
+        {
+            _scratch = new float[_scratchPerThread * Compute.ThreadCount]; // grows only when the thread count does
+        }
+
         input.CopyTo(Activation(inputOffset, inputSize, batchSize));
         _lastBatch = batchSize;
         TrainingForward = Mode == NetworkMode.Training;
@@ -289,7 +295,7 @@ public abstract class NetworkBase
     /// <param name="batch">The number of samples.</param>
     protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * _capacity, size * batch);
 
-    /// <summary>Temporary memory for kernels (im2col and the like), allocated once; its contents do not survive a layer call.</summary>
+    /// <summary>Temporary memory for kernels (im2col and the like), one slot per compute thread; its contents do not survive a layer call.</summary>
     protected Span<float> Scratch => _scratch;
 
     /// <summary>Whether the last forward pass ran in training mode; backward passes follow the forward pass's mode.</summary>

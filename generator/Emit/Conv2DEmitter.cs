@@ -38,7 +38,7 @@ internal sealed class Conv2DEmitter : ILayerEmitter
             w.Line($"    weights: {Weights(c, "Parameters")},");
             w.Line($"    bias: {Bias(c, "Parameters")},");
             w.Line($"    y: {Names.Y(c)},");
-            w.Line($"    scratch: Scratch.Slice(0, {c.ScratchFloats}));");
+            w.Line("    scratch: Scratch);");
         }
     }
 
@@ -56,7 +56,7 @@ internal sealed class Conv2DEmitter : ILayerEmitter
             w.Line($"    dx: {(c.InputIsNetworkInput ? "default" : Names.DX(c))},");
             w.Line($"    dWeights: {Weights(c, "Gradients")},");
             w.Line($"    dBias: {Bias(c, "Gradients")},");
-            w.Line($"    scratch: Scratch.Slice(0, {c.ScratchFloats}));");
+            w.Line("    scratch: Scratch);");
         }
     }
 

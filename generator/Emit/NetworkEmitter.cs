@@ -74,7 +74,7 @@ internal static class NetworkEmitter
         w.Line($"public const int ArenaFloatsPerSample = {model.ArenaFloatsPerSample};");
         w.Summary("Non-learned state values (running statistics), all in one flat buffer.");
         w.Line($"public const int BufferCount = {model.BufferCount};");
-        w.Summary("Temporary floats the kernels need (im2col), independent of the batch size.");
+        w.Summary("Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.");
         w.Line($"public const int ScratchFloats = {model.ScratchFloats};");
         w.Line();
         w.Line("// Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.");

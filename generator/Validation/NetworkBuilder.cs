@@ -249,7 +249,8 @@ internal sealed class NetworkBuilder(Shape input, List<DiagnosticInfo> diagnosti
         float biasInit = args.Float("BiasInit", 0f, v => !float.IsNaN(v) && !float.IsInfinity(v), "a finite number");
         int weights = filters * c * kernel * kernel;
         int count = weights + (hasBias ? filters : 0);
-        int scratch = 2 * c * kernel * kernel * oh * ow;
+        int k2 = c * kernel * kernel;
+        int scratch = (k2 * ((oh * ow) + filters)) + filters; // per thread: im2col K·P plus private dW and dbias (Conv2D.ScratchSize)
         Scratch = System.Math.Max(Scratch, scratch);
         var model = new Conv2DLayer(filters, kernel, stride, padding, init, hasBias, biasInit, ParameterOffset, ParameterOffset + weights, scratch) { ParameterCount = count };
         ParameterOffset += count;
