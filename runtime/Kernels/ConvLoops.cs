@@ -13,6 +13,12 @@ internal static unsafe class ConvLoops
     /// </summary>
     internal static void Im2Col(in ConvShape s, float* x, float* col)
     {
+        if (s.Stride == 1 && s.OutWidth == s.Width)
+        {
+            Im2ColSame(in s, x, col);
+            return;
+        }
+
         int k = s.Kernel, stride = s.Stride, pad = s.Padding, h = s.Height, w = s.Width, outH = s.OutHeight, outW = s.OutWidth;
         for (int c = 0; c < s.InChannels; c++)
         {
@@ -63,6 +69,12 @@ internal static unsafe class ConvLoops
     /// <summary>The reverse of <see cref="Im2Col"/>, adding: <c>dx[c, i·stride − padding + u, j·stride − padding + v] += dcol[(c, u, v), (i, j)]</c>.</summary>
     internal static void Col2ImAdd(in ConvShape s, float* dcol, float* dx)
     {
+        if (s.Stride == 1 && s.OutWidth == s.Width)
+        {
+            Col2ImAddSame(in s, dcol, dx);
+            return;
+        }
+
         int k = s.Kernel, stride = s.Stride, pad = s.Padding, h = s.Height, w = s.Width, outH = s.OutHeight, outW = s.OutWidth;
         for (int c = 0; c < s.InChannels; c++)
         {
@@ -94,6 +106,91 @@ internal static unsafe class ConvLoops
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Im2Col"/> when the stride is 1 and the output is as wide as the input ("same" padding): then col row
+    /// <c>(c, u, v)</c> is the flat plane <c>c</c> shifted by <c>(u − pad)·W + v − pad</c>, so the rows inside the image
+    /// are one contiguous copy, after which the columns that fell into the padding (and picked up the neighbouring
+    /// image row) are zeroed.
+    /// </summary>
+    private static void Im2ColSame(in ConvShape s, float* x, float* col)
+    {
+        int k = s.Kernel, pad = s.Padding, h = s.Height, w = s.Width, outH = s.OutHeight, p = s.P;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            float* plane = x + (nint)c * h * w;
+            for (int u = 0; u < k; u++)
+            {
+                // Output rows i whose input row i − pad + u lies inside the image: [i0, i1).
+                int i0 = Math.Max(0, pad - u), i1 = Math.Min(outH, h + pad - u);
+                for (int v = 0; v < k; v++, col += p)
+                {
+                    if (i0 >= i1)
+                    {
+                        new Span<float>(col, p).Clear();
+                        continue;
+                    }
+
+                    // col[q] = plane[q + shift] for q in [i0·W, i1·W), clipped to the plane.
+                    int shift = (u - pad) * w + v - pad;
+                    int q0 = Math.Max(i0 * w, -shift), q1 = Math.Min(i1 * w, h * w - shift);
+                    new Span<float>(col, q0).Clear();
+                    Unsafe.CopyBlockUnaligned(col + q0, plane + q0 + shift, (uint)(q1 - q0) * sizeof(float));
+                    new Span<float>(col + q1, p - q1).Clear();
+                    ZeroPaddingColumns(col, v - pad, w, i0, i1);
+                }
+            }
+        }
+    }
+
+    /// <summary>The reverse of <see cref="Im2ColSame"/>, adding; zeroes the padding columns of dcol first.</summary>
+    private static void Col2ImAddSame(in ConvShape s, float* dcol, float* dx)
+    {
+        int k = s.Kernel, pad = s.Padding, h = s.Height, w = s.Width, outH = s.OutHeight, p = s.P;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            float* plane = dx + (nint)c * h * w;
+            for (int u = 0; u < k; u++)
+            {
+                int i0 = Math.Max(0, pad - u), i1 = Math.Min(outH, h + pad - u);
+                for (int v = 0; v < k; v++, dcol += p)
+                {
+                    if (i0 >= i1)
+                    {
+                        continue;
+                    }
+
+                    int shift = (u - pad) * w + v - pad;
+                    int q0 = Math.Max(i0 * w, -shift), q1 = Math.Min(i1 * w, h * w - shift);
+                    ZeroPaddingColumns(dcol, v - pad, w, i0, i1);
+                    Add(dcol + q0, plane + q0 + shift, q1 - q0);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// In rows <c>[i0, i1)</c> of a col row (width <paramref name="w"/>), zeroes the columns j whose input column
+    /// <c>j + offset</c> is outside <c>[0, w)</c>.
+    /// </summary>
+    private static void ZeroPaddingColumns(float* col, int offset, int w, int i0, int i1)
+    {
+        if (offset < 0)
+        {
+            for (int i = i0; i < i1; i++)
+            {
+                new Span<float>(col + (nint)i * w, Math.Min(w, -offset)).Clear();
+            }
+        }
+        else if (offset > 0)
+        {
+            int keep = Math.Max(0, w - offset);
+            for (int i = i0; i < i1; i++)
+            {
+                new Span<float>(col + (nint)i * w + keep, w - keep).Clear();
             }
         }
     }

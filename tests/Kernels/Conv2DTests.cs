@@ -29,6 +29,9 @@ public class Conv2DTests(ITestOutputHelper output)
         [4, 3, 8, 8, 8, 1, 1, 1, true],
         [4, 1, 7, 7, 32, 7, 1, 0, true],
         [3, 3, 6, 5, 8, 3, 3, 2, true],
+        [2, 3, 9, 10, 8, 5, 1, 2, true],
+        [4, 16, 13, 11, 8, 3, 1, 1, false],
+        [2, 3, 2, 3, 8, 5, 1, 2, true],
     ];
 
     [Theory]
