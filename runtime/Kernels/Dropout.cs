@@ -1,0 +1,371 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Inverted dropout (Srivastava et al. 2014): while training each activation is kept with probability 1 − p and scaled
+/// by 1/(1 − p), so that its expectation is unchanged and inference is the identity. The mask is drawn by
+/// <see cref="FillMask"/> into a caller-provided span and reused by <see cref="Backward"/>, so the backward pass (and a
+/// gradient check that freezes the mask) sees exactly the forward's mask.
+/// </summary>
+/// <remarks>
+/// Inference: the generator copies x to y, or calls <see cref="Forward"/> with an empty mask, which means the identity.
+/// </remarks>
+public static class Dropout
+{
+    /// <summary>
+    /// Writes an inverted-dropout mask: each entry is 1/(1 − p) with probability 1 − p and 0 otherwise. Every
+    /// <see cref="Rng.NextUInt64"/> gives two entries (each compares one 32-bit half against a threshold of p·2³²).
+    /// </summary>
+    /// <param name="mask">The mask to fill (one float per activation).</param>
+    /// <param name="p">The drop probability, in [0, 1).</param>
+    /// <param name="rng">The seeded generator the mask is drawn from.</param>
+    public static void FillMask(Span<float> mask, float p, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        MaskSampler.CheckDropProbability(p, nameof(p));
+        MaskSampler.FillKeepMask(mask, MaskSampler.Threshold(1.0 - p), 1f / (1f - p), rng);
+    }
+
+    /// <summary><c>y = x·mask</c> while training; with an empty <paramref name="mask"/>, <c>y = x</c> (inference).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="mask">The mask from <see cref="FillMask"/>, same length, or empty for the identity.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> mask, Span<float> y)
+    {
+        if (y.Length != x.Length || (!mask.IsEmpty && mask.Length != x.Length))
+        {
+            throw new ArgumentException($"Dropout forward needs equal lengths: x {x.Length}, mask {mask.Length} (or 0), y {y.Length}.");
+        }
+
+        if (mask.IsEmpty)
+        {
+            x.CopyTo(y);
+            return;
+        }
+
+        MaskSampler.Multiply(x, mask, y);
+    }
+
+    /// <summary><c>dx += dy·mask</c>; with an empty <paramref name="mask"/>, <c>dx += dy</c>; nothing when <paramref name="dx"/> is empty.</summary>
+    /// <param name="mask">The forward's mask, or empty if the forward was the identity.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    public static void Backward(ReadOnlySpan<float> mask, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        if (dx.Length != dy.Length || (!mask.IsEmpty && mask.Length != dy.Length))
+        {
+            throw new ArgumentException($"Dropout backward needs equal lengths: mask {mask.Length} (or 0), dy {dy.Length}, dx {dx.Length}.");
+        }
+
+        if (mask.IsEmpty)
+        {
+            Elementwise.Add(dy, dx);
+            return;
+        }
+
+        MaskSampler.MultiplyAdd(dy, mask, dx);
+    }
+}
+
+/// <summary>
+/// DropConnect (Wan et al. 2013): while training, the weights of the following dense layer are masked, one mask per
+/// mini-batch, and the layer runs on the masked copy. The mask is scaled by 1/(1 − p) like inverted dropout, so
+/// inference simply uses the full weights (the paper instead moment-matches a Gaussian at inference; the scaled mask
+/// gives the same expected pre-activation, which is the usual practical choice).
+/// </summary>
+/// <remarks>
+/// Training step: <c>MaskWeights(W, mask, Wm, p, rng)</c>, <c>Dense.Forward(.., Wm, ..)</c>; backward:
+/// <c>Dense.Backward(.., Wm, dy, dx, dWm, dBias)</c> into a scratch <c>dWm</c> zeroed beforehand, then
+/// <c>MaskGradient(dWm, mask, dW)</c>. The bias is not masked (mask it with a second call if wanted).
+/// </remarks>
+public static class DropConnect
+{
+    /// <summary>Draws a mask (entries 1/(1 − p) with probability 1 − p, else 0) and writes <c>maskedWeights = weights·mask</c>.</summary>
+    /// <param name="weights">The layer's weights.</param>
+    /// <param name="mask">The mask, same length (overwritten; keep it for <see cref="MaskGradient"/>).</param>
+    /// <param name="maskedWeights">The masked weights the layer runs on, same length (overwritten).</param>
+    /// <param name="p">The drop probability, in [0, 1).</param>
+    /// <param name="rng">The seeded generator the mask is drawn from.</param>
+    public static void MaskWeights(ReadOnlySpan<float> weights, Span<float> mask, Span<float> maskedWeights, float p, Rng rng)
+    {
+        if (mask.Length != weights.Length || maskedWeights.Length != weights.Length)
+        {
+            throw new ArgumentException($"DropConnect needs equal lengths: weights {weights.Length}, mask {mask.Length}, masked weights {maskedWeights.Length}.");
+        }
+
+        Dropout.FillMask(mask, p, rng);
+        MaskSampler.Multiply(weights, mask, maskedWeights);
+    }
+
+    /// <summary><c>dWeights += dMaskedWeights·mask</c>: the gradient with respect to the masked weights, routed back to the weights.</summary>
+    /// <param name="dMaskedWeights">The gradient with respect to the masked weights (what the dense backward produced).</param>
+    /// <param name="mask">The mask from <see cref="MaskWeights"/>.</param>
+    /// <param name="dWeights">The weight gradient (added to).</param>
+    public static void MaskGradient(ReadOnlySpan<float> dMaskedWeights, ReadOnlySpan<float> mask, Span<float> dWeights)
+    {
+        if (mask.Length != dMaskedWeights.Length || dWeights.Length != dMaskedWeights.Length)
+        {
+            throw new ArgumentException($"DropConnect gradient needs equal lengths: dMaskedWeights {dMaskedWeights.Length}, mask {mask.Length}, dWeights {dWeights.Length}.");
+        }
+
+        MaskSampler.MultiplyAdd(dMaskedWeights, mask, dWeights);
+    }
+}
+
+/// <summary>
+/// Stochastic depth (Huang et al. 2016) for a residual block <c>output = x + branch(x)</c>. Training: the branch is
+/// kept with probability <c>survival</c> and otherwise dropped, <c>output = x + (keep ? branch : 0)</c>; inference:
+/// <c>output = x + survival·branch</c>, the expectation of the training output.
+/// </summary>
+/// <remarks>
+/// <para>Per mini-batch (the paper): <c>keep = Sample(survival, rng)</c>, then skip the branch or add it; at inference
+/// add <c>survival·branch</c>. <see cref="AddScaledRows"/> with <c>batch = 1</c>, <c>perSample = batch·features</c> and a
+/// one-float mask does either.</para>
+/// <para>Per sample (torchvision's <c>stochastic_depth(mode="row")</c>): <see cref="FillSampleMask"/> draws one 0/1 per
+/// sample, <see cref="AddScaledRows"/> adds <c>mask[b]·branch[b]</c> and <see cref="ScaledRowsBackward"/> routes the
+/// gradient; at inference fill the mask with <c>survival</c>. torchvision instead divides kept rows by survival and
+/// uses the identity at inference; multiply the mask by 1/survival to get that convention.</para>
+/// </remarks>
+public static class StochasticDepth
+{
+    /// <summary>Whether to keep the residual branch for this mini-batch: true with probability <paramref name="survival"/>.</summary>
+    /// <param name="survival">The survival probability, in [0, 1].</param>
+    /// <param name="rng">The seeded generator.</param>
+    public static bool Sample(float survival, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        MaskSampler.CheckSurvival(survival);
+        return (rng.NextUInt64() >> 32) < MaskSampler.Threshold(survival);
+    }
+
+    /// <summary>Draws one keep flag per sample: <c>mask[b]</c> is 1 with probability <paramref name="survival"/>, else 0.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="survival">The survival probability, in [0, 1].</param>
+    /// <param name="rng">The seeded generator.</param>
+    /// <param name="mask">The per-sample mask, <paramref name="batch"/> floats (overwritten).</param>
+    public static void FillSampleMask(int batch, float survival, Rng rng, Span<float> mask)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        MaskSampler.CheckSurvival(survival);
+        if (mask.Length != batch)
+        {
+            throw new ArgumentException($"The sample mask holds {mask.Length} floats but the batch has {batch} samples.", nameof(mask));
+        }
+
+        MaskSampler.FillKeepMask(mask, MaskSampler.Threshold(survival), 1f, rng);
+    }
+
+    /// <summary>
+    /// <c>y[b, :] += mask[b]·branch[b, :]</c>: adds the scaled residual branch to <paramref name="y"/>, which holds the
+    /// shortcut x on entry (like <see cref="Elementwise.Add"/>, this kernel adds in place). Rows with a zero mask are skipped.
+    /// </summary>
+    /// <param name="batch">The number of samples (rows).</param>
+    /// <param name="perSample">The features per sample (channels × spatial).</param>
+    /// <param name="branch">The branch output, batch×perSample.</param>
+    /// <param name="mask">One scale per sample: 0/1 from <see cref="FillSampleMask"/> while training, survival at inference.</param>
+    /// <param name="y">The block output, batch×perSample, holding x on entry (added to).</param>
+    public static void AddScaledRows(int batch, int perSample, ReadOnlySpan<float> branch, ReadOnlySpan<float> mask, Span<float> y)
+    {
+        CheckRows(batch, perSample, branch.Length, mask.Length, y.Length, "AddScaledRows");
+        for (int b = 0; b < batch; b++)
+        {
+            float s = mask[b];
+            if (s != 0f)
+            {
+                MaskSampler.ScaleAdd(s, branch.Slice(b * perSample, perSample), y.Slice(b * perSample, perSample));
+            }
+        }
+    }
+
+    /// <summary><c>dBranch[b, :] += mask[b]·dy[b, :]</c>; the shortcut's gradient (<c>dx += dy</c>) is the caller's.</summary>
+    /// <param name="batch">The number of samples (rows).</param>
+    /// <param name="perSample">The features per sample.</param>
+    /// <param name="mask">The forward's per-sample scales.</param>
+    /// <param name="dy">The gradient of the block output, batch×perSample.</param>
+    /// <param name="dBranch">The gradient of the branch output (added to), or empty to skip it.</param>
+    public static void ScaledRowsBackward(int batch, int perSample, ReadOnlySpan<float> mask, ReadOnlySpan<float> dy, Span<float> dBranch)
+    {
+        if (dBranch.IsEmpty)
+        {
+            return;
+        }
+
+        CheckRows(batch, perSample, dBranch.Length, mask.Length, dy.Length, "ScaledRowsBackward");
+        for (int b = 0; b < batch; b++)
+        {
+            float s = mask[b];
+            if (s != 0f)
+            {
+                MaskSampler.ScaleAdd(s, dy.Slice(b * perSample, perSample), dBranch.Slice(b * perSample, perSample));
+            }
+        }
+    }
+
+    private static void CheckRows(int batch, int perSample, int branchLength, int maskLength, int yLength, string kernel)
+    {
+        if (batch < 0 || perSample < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), $"{kernel}: batch {batch} and perSample {perSample} must not be negative.");
+        }
+
+        long expected = (long)batch * perSample;
+        if (branchLength != expected || yLength != expected || maskLength != batch)
+        {
+            throw new ArgumentException($"{kernel} expects {expected} floats per tensor and {batch} mask entries, got {branchLength}, {yLength} and {maskLength}.");
+        }
+    }
+}
+
+/// <summary>Mask sampling and the small multiply loops shared by the dropout family.</summary>
+internal static class MaskSampler
+{
+    /// <summary>Throws unless 0 ≤ p &lt; 1 (NaN included).</summary>
+    public static void CheckDropProbability(float p, string name)
+    {
+        if (!(p >= 0f && p < 1f))
+        {
+            throw new ArgumentOutOfRangeException(name, p, "The drop probability must be in [0, 1).");
+        }
+    }
+
+    /// <summary>Throws unless 0 ≤ survival ≤ 1 (NaN included).</summary>
+    public static void CheckSurvival(float survival)
+    {
+        if (!(survival >= 0f && survival <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(survival), survival, "The survival probability must be in [0, 1].");
+        }
+    }
+
+    /// <summary>The count of 32-bit values below which a uniform 32-bit draw means "keep": round(keep·2³²), at most 2³².</summary>
+    public static ulong Threshold(double keep) => (ulong)Math.Round(keep * 4294967296.0);
+
+    /// <summary>mask[i] = (draw &lt; keepThreshold) ? keepValue : 0, two 32-bit draws per <see cref="Rng.NextUInt64"/>.</summary>
+    public static void FillKeepMask(Span<float> mask, ulong keepThreshold, float keepValue, Rng rng)
+    {
+        ref float rm = ref MemoryMarshal.GetReference(mask);
+        nuint n = (nuint)mask.Length, i = 0;
+        for (; i + 2 <= n; i += 2)
+        {
+            ulong r = rng.NextUInt64();
+            Unsafe.Add(ref rm, i) = (r & 0xFFFF_FFFFUL) < keepThreshold ? keepValue : 0f;
+            Unsafe.Add(ref rm, i + 1) = (r >> 32) < keepThreshold ? keepValue : 0f;
+        }
+
+        if (i < n)
+        {
+            Unsafe.Add(ref rm, i) = (rng.NextUInt64() >> 32) < keepThreshold ? keepValue : 0f;
+        }
+    }
+
+    /// <summary>y = a·b element-wise (equal lengths checked by the caller).</summary>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)a.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512.LoadUnsafe(ref ra, i) * Vector512.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref ra, i) * Vector256.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref ra, i) * Vector.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref ry, i) = Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
+        }
+    }
+
+    /// <summary>acc += a·b element-wise (equal lengths checked by the caller).</summary>
+    public static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> acc)
+    {
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        ref float rc = ref MemoryMarshal.GetReference(acc);
+        nuint n = (nuint)a.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, i), Vector512.LoadUnsafe(ref rb, i), Vector512.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ra, i), Vector256.LoadUnsafe(ref rb, i), Vector256.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref rc, i) + (Vector.LoadUnsafe(ref ra, i) * Vector.LoadUnsafe(ref rb, i))).StoreUnsafe(ref rc, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rc, i) += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
+        }
+    }
+
+    /// <summary>acc += s·x element-wise (equal lengths checked by the caller).</summary>
+    public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
+    {
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rc = ref MemoryMarshal.GetReference(acc);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(s);
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, i), vs, Vector512.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rx, i), vs, Vector256.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
+            }
+        }
+
+        var v = new Vector<float>(s);
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref rc, i) + (Vector.LoadUnsafe(ref rx, i) * v)).StoreUnsafe(ref rc, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rc, i) += s * Unsafe.Add(ref rx, i);
+        }
+    }
+}

@@ -1,0 +1,547 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// Activations that are more than a fixed element-wise function: PReLU (a learned slope per channel), RReLU (a random
+/// slope per element while training), Maxout (a maximum over groups of features) and softmax as a layer. Layout is
+/// [batch, channels, spatial] row-major. Forwards overwrite their output; backwards add (<c>+=</c>) to the input and
+/// parameter gradients, and skip any gradient span passed empty.
+/// </summary>
+public static class LearnedActivations
+{
+    /// <summary>
+    /// PReLU (He et al. 2015): <c>y = x &gt; 0 ? x : alpha[c]·x</c> with one learned slope per channel, as
+    /// <c>torch.nn.functional.prelu</c>. For PyTorch's single shared slope, pass <c>channels = 1</c> and
+    /// <c>spatial = channels·spatial</c>.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels (features for a dense layer).</param>
+    /// <param name="spatial">Positions per channel (H·W for images, 1 for dense features).</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="alpha">The slopes, one per channel.</param>
+    /// <param name="y">The output, same shape as x (overwritten).</param>
+    public static void PReluForward(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, Span<float> y)
+    {
+        int n = CheckPRelu(batch, channels, spatial, x.Length, alpha.Length);
+        CheckLength(y.Length, n, nameof(y));
+        if (spatial == 1)
+        {
+            // Dense features: a row of channels meets the slope vector element by element.
+            for (int b = 0; b < batch; b++)
+            {
+                LeakyForward(x.Slice(b * channels, channels), new PerElement(alpha), y.Slice(b * channels, channels));
+            }
+
+            return;
+        }
+
+        for (int bc = 0; bc < batch * channels; bc++)
+        {
+            LeakyForward(x.Slice(bc * spatial, spatial), new Shared(alpha[bc % channels]), y.Slice(bc * spatial, spatial));
+        }
+    }
+
+    /// <summary>
+    /// PReLU backward: <c>dx += dy·(x &gt; 0 ? 1 : alpha[c])</c> and <c>dAlpha[c] += Σ dy·x</c> over the entries of channel c
+    /// with <c>x ≤ 0</c> (all samples and positions).
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel.</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="alpha">The slopes, one per channel.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    /// <param name="dAlpha">The slope gradient, one per channel (added to), or empty to skip it.</param>
+    public static void PReluBackward(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dAlpha)
+    {
+        int n = CheckPRelu(batch, channels, spatial, x.Length, alpha.Length);
+        CheckLength(dy.Length, n, nameof(dy));
+        if (!dx.IsEmpty)
+        {
+            CheckLength(dx.Length, n, nameof(dx));
+        }
+
+        if (!dAlpha.IsEmpty)
+        {
+            CheckLength(dAlpha.Length, channels, nameof(dAlpha));
+        }
+
+        if (spatial == 1)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<float> xr = x.Slice(b * channels, channels), dyr = dy.Slice(b * channels, channels);
+                if (!dx.IsEmpty)
+                {
+                    LeakyInputGradient(xr, new PerElement(alpha), dyr, dx.Slice(b * channels, channels));
+                }
+
+                if (!dAlpha.IsEmpty)
+                {
+                    AddNegativePartProduct(xr, dyr, dAlpha);
+                }
+            }
+
+            return;
+        }
+
+        for (int bc = 0; bc < batch * channels; bc++)
+        {
+            int c = bc % channels;
+            ReadOnlySpan<float> xr = x.Slice(bc * spatial, spatial), dyr = dy.Slice(bc * spatial, spatial);
+            if (!dx.IsEmpty)
+            {
+                LeakyInputGradient(xr, new Shared(alpha[c]), dyr, dx.Slice(bc * spatial, spatial));
+            }
+
+            if (!dAlpha.IsEmpty)
+            {
+                dAlpha[c] += SumNegativePartProduct(xr, dyr);
+            }
+        }
+    }
+
+    /// <summary>
+    /// RReLU (Xu et al. 2015) while training: draws a slope <c>a ~ U(lower, upper)</c> per element into
+    /// <paramref name="slopes"/> (two 24-bit uniforms per <see cref="Rng.NextUInt64"/>) and writes
+    /// <c>y = x &gt; 0 ? x : a·x</c>, as <c>torch.nn.functional.rrelu(training=True)</c>. Slopes are drawn for every element
+    /// (those of positive inputs are unused), so the mask does not depend on x.
+    /// </summary>
+    /// <param name="x">The input.</param>
+    /// <param name="slopes">The sampled slopes, same length (overwritten; keep them for <see cref="RReluBackward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>).</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    /// <param name="lower">The lower bound of the slope (PyTorch's default is 1/8).</param>
+    /// <param name="upper">The upper bound of the slope (PyTorch's default is 1/3).</param>
+    /// <param name="rng">The seeded generator the slopes are drawn from.</param>
+    public static void RReluForwardTraining(ReadOnlySpan<float> x, Span<float> slopes, Span<float> y, float lower, float upper, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        CheckBounds(lower, upper);
+        CheckLength(slopes.Length, x.Length, nameof(slopes));
+        CheckLength(y.Length, x.Length, nameof(y));
+        FillUniform(slopes, lower, upper, rng);
+        LeakyForward(x, new PerElement(slopes), y);
+    }
+
+    /// <summary>RReLU at inference: <c>y = x &gt; 0 ? x : ((lower + upper)/2)·x</c>, the expected slope.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    /// <param name="lower">The lower bound of the slope.</param>
+    /// <param name="upper">The upper bound of the slope.</param>
+    public static void RReluForwardInference(ReadOnlySpan<float> x, Span<float> y, float lower, float upper)
+    {
+        CheckBounds(lower, upper);
+        CheckLength(y.Length, x.Length, nameof(y));
+        LeakyForward(x, new Shared((lower + upper) / 2f), y);
+    }
+
+    /// <summary>RReLU backward in training: <c>dx += dy·(x &gt; 0 ? 1 : slopes)</c> with the forward's stored slopes.</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="slopes">The slopes <see cref="RReluForwardTraining"/> drew.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    public static void RReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        CheckLength(slopes.Length, x.Length, nameof(slopes));
+        CheckLength(dy.Length, x.Length, nameof(dy));
+        CheckLength(dx.Length, x.Length, nameof(dx));
+        LeakyInputGradient(x, new PerElement(slopes), dy, dx);
+    }
+
+    /// <summary>RReLU backward in inference mode: <c>dx += dy·(x &gt; 0 ? 1 : (lower + upper)/2)</c>.</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    /// <param name="lower">The lower bound of the slope.</param>
+    /// <param name="upper">The upper bound of the slope.</param>
+    public static void RReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float lower, float upper)
+    {
+        CheckBounds(lower, upper);
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        CheckLength(dy.Length, x.Length, nameof(dy));
+        CheckLength(dx.Length, x.Length, nameof(dx));
+        LeakyInputGradient(x, new Shared((lower + upper) / 2f), dy, dx);
+    }
+
+    /// <summary>
+    /// Maxout (Goodfellow et al. 2013): <c>y[b, u] = max_k x[b, u, k]</c>. The preceding dense layer produces units·pieces
+    /// features laid out [batch, units, pieces], the piece index fastest.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="units">Output units per sample.</param>
+    /// <param name="pieces">Pieces per unit (k ≥ 1).</param>
+    /// <param name="x">The input, batch×units×pieces.</param>
+    /// <param name="y">The output, batch×units (overwritten).</param>
+    public static void MaxoutForward(int batch, int units, int pieces, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int rows = CheckMaxout(batch, units, pieces, x.Length, y.Length);
+        for (int j = 0; j < rows; j++)
+        {
+            ReadOnlySpan<float> group = x.Slice(j * pieces, pieces);
+            float max = group[0];
+            for (int k = 1; k < group.Length; k++)
+            {
+                // Strict comparison: the first maximum wins, as in the backward.
+                if (group[k] > max)
+                {
+                    max = group[k];
+                }
+            }
+
+            y[j] = max;
+        }
+    }
+
+    /// <summary>Maxout backward: <c>dx[b, u, k*] += dy[b, u]</c> for the first piece k* equal to the forward's maximum (piece 0 if none is, e.g. NaN).</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="units">Output units per sample.</param>
+    /// <param name="pieces">Pieces per unit.</param>
+    /// <param name="x">The forward input, batch×units×pieces.</param>
+    /// <param name="y">The forward output, batch×units.</param>
+    /// <param name="dy">The output gradient, batch×units.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    public static void MaxoutBackward(int batch, int units, int pieces, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int rows = CheckMaxout(batch, units, pieces, x.Length, y.Length);
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        CheckLength(dy.Length, rows, nameof(dy));
+        CheckLength(dx.Length, x.Length, nameof(dx));
+        for (int j = 0; j < rows; j++)
+        {
+            ReadOnlySpan<float> group = x.Slice(j * pieces, pieces);
+            int winner = group.IndexOf(y[j]);
+            dx[(j * pieces) + (winner < 0 ? 0 : winner)] += dy[j];
+        }
+    }
+
+    /// <summary>Softmax as a layer (not fused with a loss): row-wise and stable, <c>y = exp(x − max) / Σ exp(x − max)</c>.</summary>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The row length.</param>
+    /// <param name="x">The input, batch×classes.</param>
+    /// <param name="y">The output, batch×classes (overwritten).</param>
+    public static void SoftmaxLayerForward(int batch, int classes, ReadOnlySpan<float> x, Span<float> y)
+    {
+        int n = CheckSoftmax(batch, classes, x.Length);
+        CheckLength(y.Length, n, nameof(y));
+        Losses.SoftmaxForward(batch, classes, x, y);
+    }
+
+    /// <summary>Softmax layer backward: <c>dx += y ⊙ (dy − Σ_c dy·y)</c> per row (the Jacobian-vector product of softmax).</summary>
+    /// <param name="batch">The number of rows.</param>
+    /// <param name="classes">The row length.</param>
+    /// <param name="y">The forward output, batch×classes.</param>
+    /// <param name="dy">The output gradient, batch×classes.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    public static void SoftmaxLayerBackward(int batch, int classes, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int n = CheckSoftmax(batch, classes, y.Length);
+        if (dx.IsEmpty)
+        {
+            return;
+        }
+
+        CheckLength(dy.Length, n, nameof(dy));
+        CheckLength(dx.Length, n, nameof(dx));
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> yr = y.Slice(b * classes, classes), dyr = dy.Slice(b * classes, classes);
+            Span<float> dxr = dx.Slice(b * classes, classes);
+            float dot = 0f;
+            for (int c = 0; c < classes; c++)
+            {
+                dot += dyr[c] * yr[c];
+            }
+
+            for (int c = 0; c < classes; c++)
+            {
+                dxr[c] += yr[c] * (dyr[c] - dot);
+            }
+        }
+    }
+
+    /// <summary>The slope of the negative part, either one value for a whole row or one per element.</summary>
+    private interface ISlopes
+    {
+        float At(nuint i);
+
+        Vector512<float> At512(nuint i);
+
+        Vector256<float> At256(nuint i);
+
+        Vector<float> AtVector(nuint i);
+    }
+
+    /// <summary>y = x &gt; 0 ? x : s·x (lengths checked by the caller).</summary>
+    private static void LeakyForward<T>(ReadOnlySpan<float> x, T s, Span<float> y)
+        where T : ISlopes, allows ref struct
+    {
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref rx, i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * s.At512(i)).StoreUnsafe(ref ry, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref rx, i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * s.At256(i)).StoreUnsafe(ref ry, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            var v = Vector.LoadUnsafe(ref rx, i);
+            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * s.AtVector(i)).StoreUnsafe(ref ry, i);
+        }
+
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref rx, i);
+            Unsafe.Add(ref ry, i) = v > 0f ? v : s.At(i) * v;
+        }
+    }
+
+    /// <summary>dx += dy·(x &gt; 0 ? 1 : s) (lengths checked by the caller).</summary>
+    private static void LeakyInputGradient<T>(ReadOnlySpan<float> x, T s, ReadOnlySpan<float> dy, Span<float> dx)
+        where T : ISlopes, allows ref struct
+    {
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rdy = ref MemoryMarshal.GetReference(dy);
+        ref float rdx = ref MemoryMarshal.GetReference(dx);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var d = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref rx, i), Vector512<float>.Zero), Vector512<float>.One, s.At512(i));
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), d, Vector512.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var d = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref rx, i), Vector256<float>.Zero), Vector256<float>.One, s.At256(i));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), d, Vector256.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            var d = Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref rx, i), Vector<float>.Zero), Vector<float>.One, s.AtVector(i));
+            (Vector.LoadUnsafe(ref rdx, i) + (Vector.LoadUnsafe(ref rdy, i) * d)).StoreUnsafe(ref rdx, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rdx, i) += Unsafe.Add(ref rdy, i) * (Unsafe.Add(ref rx, i) > 0f ? 1f : s.At(i));
+        }
+    }
+
+    /// <summary>Σ dy·min(x, 0): the slope gradient of one channel's row (equal lengths checked by the caller).</summary>
+    private static float SumNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
+    {
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rdy = ref MemoryMarshal.GetReference(dy);
+        nuint n = (nuint)x.Length, i = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), Vector512.Min(Vector512.LoadUnsafe(ref rx, i), Vector512<float>.Zero), acc);
+            }
+
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8)
+            {
+                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), Vector256.Min(Vector256.LoadUnsafe(ref rx, i), Vector256<float>.Zero), acc);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+        else if (n >= (nuint)Vector<float>.Count)
+        {
+            var acc = Vector<float>.Zero;
+            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+            {
+                acc += Vector.LoadUnsafe(ref rdy, i) * Vector.Min(Vector.LoadUnsafe(ref rx, i), Vector<float>.Zero);
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += Unsafe.Add(ref rdy, i) * MathF.Min(Unsafe.Add(ref rx, i), 0f);
+        }
+
+        return sum;
+    }
+
+    /// <summary>acc += dy·min(x, 0) element-wise: the slope gradients of a dense row (equal lengths checked by the caller).</summary>
+    private static void AddNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> acc)
+    {
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rdy = ref MemoryMarshal.GetReference(dy);
+        ref float ra = ref MemoryMarshal.GetReference(acc);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), Vector512.Min(Vector512.LoadUnsafe(ref rx, i), Vector512<float>.Zero), Vector512.LoadUnsafe(ref ra, i)).StoreUnsafe(ref ra, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), Vector256.Min(Vector256.LoadUnsafe(ref rx, i), Vector256<float>.Zero), Vector256.LoadUnsafe(ref ra, i)).StoreUnsafe(ref ra, i);
+            }
+        }
+
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref ra, i) + (Vector.LoadUnsafe(ref rdy, i) * Vector.Min(Vector.LoadUnsafe(ref rx, i), Vector<float>.Zero))).StoreUnsafe(ref ra, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref ra, i) += Unsafe.Add(ref rdy, i) * MathF.Min(Unsafe.Add(ref rx, i), 0f);
+        }
+    }
+
+    /// <summary>values[i] = lower + (upper − lower)·u, u uniform on [0, 1) with 24 bits, two per <see cref="Rng.NextUInt64"/>.</summary>
+    private static void FillUniform(Span<float> values, float lower, float upper, Rng rng)
+    {
+        const float Unit = 1f / (1 << 24);
+        float width = (upper - lower) * Unit;
+        ref float rv = ref MemoryMarshal.GetReference(values);
+        nuint n = (nuint)values.Length, i = 0;
+        for (; i + 2 <= n; i += 2)
+        {
+            ulong r = rng.NextUInt64();
+            Unsafe.Add(ref rv, i) = MathF.Min(lower + (width * (r >> 40)), upper);
+            Unsafe.Add(ref rv, i + 1) = MathF.Min(lower + (width * ((r >> 8) & 0xFF_FFFF)), upper);
+        }
+
+        if (i < n)
+        {
+            Unsafe.Add(ref rv, i) = MathF.Min(lower + (width * (rng.NextUInt64() >> 40)), upper);
+        }
+    }
+
+    private static int CheckPRelu(int batch, int channels, int spatial, int xLength, int alphaLength)
+    {
+        if (batch < 0 || channels < 1 || spatial < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(channels), $"PReLU needs batch ≥ 0, channels ≥ 1 and spatial ≥ 1; got {batch}, {channels}, {spatial}.");
+        }
+
+        long n = (long)batch * channels * spatial;
+        CheckLength(xLength, n, "x");
+        CheckLength(alphaLength, channels, "alpha");
+        return (int)n;
+    }
+
+    private static int CheckMaxout(int batch, int units, int pieces, int xLength, int yLength)
+    {
+        if (batch < 0 || units < 0 || pieces < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pieces), $"Maxout needs batch ≥ 0, units ≥ 0 and pieces ≥ 1; got {batch}, {units}, {pieces}.");
+        }
+
+        long rows = (long)batch * units;
+        CheckLength(xLength, rows * pieces, "x");
+        CheckLength(yLength, rows, "y");
+        return (int)rows;
+    }
+
+    private static int CheckSoftmax(int batch, int classes, int length)
+    {
+        if (batch < 0 || classes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classes), $"Softmax needs batch ≥ 0 and classes ≥ 1; got {batch}, {classes}.");
+        }
+
+        long n = (long)batch * classes;
+        CheckLength(length, n, "x");
+        return (int)n;
+    }
+
+    private static void CheckBounds(float lower, float upper)
+    {
+        if (!(float.IsFinite(lower) && float.IsFinite(upper) && lower <= upper))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lower), $"RReLU needs finite bounds with lower ≤ upper; got lower {lower}, upper {upper}.");
+        }
+    }
+
+    private static void CheckLength(int actual, long expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{name} holds {actual} floats but {expected} were expected.", name);
+        }
+    }
+
+    /// <summary>One slope for every element.</summary>
+    private readonly struct Shared(float slope) : ISlopes
+    {
+        private readonly float _slope = slope;
+
+        public float At(nuint i) => _slope;
+
+        public Vector512<float> At512(nuint i) => Vector512.Create(_slope);
+
+        public Vector256<float> At256(nuint i) => Vector256.Create(_slope);
+
+        public Vector<float> AtVector(nuint i) => new(_slope);
+    }
+
+    /// <summary>One slope per element, from a span aligned with the input.</summary>
+    private readonly ref struct PerElement(ReadOnlySpan<float> slopes) : ISlopes
+    {
+        private readonly ref float _first = ref MemoryMarshal.GetReference(slopes);
+
+        public float At(nuint i) => Unsafe.Add(ref _first, i);
+
+        public Vector512<float> At512(nuint i) => Vector512.LoadUnsafe(ref _first, i);
+
+        public Vector256<float> At256(nuint i) => Vector256.LoadUnsafe(ref _first, i);
+
+        public Vector<float> AtVector(nuint i) => Vector.LoadUnsafe(ref _first, i);
+    }
+}

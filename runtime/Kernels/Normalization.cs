@@ -1,0 +1,457 @@
+using System;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// BatchNorm, GroupNorm, InstanceNorm and LayerNorm, forward and backward, with PyTorch's semantics. Tensors are laid out
+/// [batch, channels, spatial] row-major, where spatial is H·W for images and 1 for dense features.
+/// </summary>
+/// <remarks>
+/// Forwards overwrite their output; backwards add (+=) into dx, dGamma and dBeta, and skip dx when it is empty. The
+/// training forwards store the mean and 1/√(var + ε) that the backward needs into caller-provided spans whose sizes
+/// each method documents. Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing
+/// is allocated.
+/// </remarks>
+public static partial class Normalization
+{
+    /// <summary>
+    /// The BatchNorm training forward (<c>torch.nn.BatchNorm1d/2d</c> in train mode): normalizes each channel with the
+    /// mean and biased variance of its batch×spatial values, applies <c>gamma·x̂ + beta</c>, and updates the running
+    /// statistics as <c>running = (1 − momentum)·running + momentum·stat</c>, using the unbiased variance (n/(n − 1)).
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels (features after a dense layer).</param>
+    /// <param name="spatial">Positions per channel: H·W, or 1 after a dense layer.</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="beta">The shift, channels floats.</param>
+    /// <param name="y">The output, batch×channels×spatial (overwritten).</param>
+    /// <param name="saveMean">Receives each channel's batch mean: exactly channels floats.</param>
+    /// <param name="saveInvStd">Receives each channel's 1/√(biased var + ε): exactly channels floats.</param>
+    /// <param name="runningMean">The running mean, channels floats (updated).</param>
+    /// <param name="runningVar">The running variance, channels floats (updated).</param>
+    /// <param name="momentum">The weight of the new statistic in the running average; torch's default is 0.1.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, or batch×spatial is 1 (torch refuses that too: the unbiased variance is undefined).</exception>
+    public static void BatchNormForwardTraining(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
+        Span<float> saveMean, Span<float> saveInvStd, Span<float> runningMean, Span<float> runningVar, float momentum, float epsilon)
+    {
+        int size = TensorSize(batch, channels, spatial);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, channels, nameof(gamma));
+        RequireLength(beta, channels, nameof(beta));
+        RequireLength(y, size, nameof(y));
+        RequireLength(saveMean, channels, nameof(saveMean));
+        RequireLength(saveInvStd, channels, nameof(saveInvStd));
+        RequireLength(runningMean, channels, nameof(runningMean));
+        RequireLength(runningVar, channels, nameof(runningVar));
+        int n = batch * spatial;
+        if (n < 2)
+        {
+            throw new ArgumentException($"BatchNorm training needs more than one value per channel, but batch × spatial = {n}.", nameof(batch));
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            double sum = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                sum += Sum(x.Slice(((b * channels) + c) * spatial, spatial));
+            }
+
+            float mean = (float)(sum / n);
+            double squares = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                squares += SumSquaredDeviations(x.Slice(((b * channels) + c) * spatial, spatial), mean);
+            }
+
+            double variance = squares / n;
+            float invStd = (float)(1.0 / Math.Sqrt(variance + epsilon));
+            saveMean[c] = mean;
+            saveInvStd[c] = invStd;
+            for (int b = 0; b < batch; b++)
+            {
+                int offset = ((b * channels) + c) * spatial;
+                NormalizeRow(x.Slice(offset, spatial), mean, invStd, gamma[c], beta[c], y.Slice(offset, spatial));
+            }
+
+            runningMean[c] = ((1f - momentum) * runningMean[c]) + (momentum * mean);
+            runningVar[c] = ((1f - momentum) * runningVar[c]) + (momentum * (float)(squares / (n - 1)));
+        }
+    }
+
+    /// <summary>
+    /// The BatchNorm inference forward (<c>torch.nn.BatchNorm1d/2d</c> in eval mode):
+    /// <c>y = (x − runningMean)/√(runningVar + ε)·gamma + beta</c> per channel, so each sample's output is independent of the batch.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel: H·W, or 1 after a dense layer.</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="beta">The shift, channels floats.</param>
+    /// <param name="runningMean">The running mean, channels floats.</param>
+    /// <param name="runningVar">The running variance, channels floats.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <param name="y">The output, batch×channels×spatial (overwritten).</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void BatchNormForwardInference(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, float epsilon, Span<float> y)
+    {
+        int size = TensorSize(batch, channels, spatial);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, channels, nameof(gamma));
+        RequireLength(beta, channels, nameof(beta));
+        RequireLength(runningMean, channels, nameof(runningMean));
+        RequireLength(runningVar, channels, nameof(runningVar));
+        RequireLength(y, size, nameof(y));
+        for (int c = 0; c < channels; c++)
+        {
+            float invStd = (float)(1.0 / Math.Sqrt((double)runningVar[c] + epsilon));
+            for (int b = 0; b < batch; b++)
+            {
+                int offset = ((b * channels) + c) * spatial;
+                NormalizeRow(x.Slice(offset, spatial), runningMean[c], invStd, gamma[c], beta[c], y.Slice(offset, spatial));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The BatchNorm training backward, through the batch statistics: <c>dBeta += Σ dy</c>, <c>dGamma += Σ dy·x̂</c> and
+    /// <c>dx += gamma·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))</c> per channel, the means over batch×spatial.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel.</param>
+    /// <param name="x">The forward input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="saveMean">The means the training forward saved, channels floats.</param>
+    /// <param name="saveInvStd">The inverse standard deviations the training forward saved, channels floats.</param>
+    /// <param name="dy">The output gradient, batch×channels×spatial.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
+    /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void BatchNormBackward(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
+    {
+        int size = TensorSize(batch, channels, spatial);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, channels, nameof(gamma));
+        RequireLength(saveMean, channels, nameof(saveMean));
+        RequireLength(saveInvStd, channels, nameof(saveInvStd));
+        RequireLength(dy, size, nameof(dy));
+        RequireLengthOrEmpty(dx, size, nameof(dx));
+        RequireLength(dGamma, channels, nameof(dGamma));
+        RequireLength(dBeta, channels, nameof(dBeta));
+        double n = (double)batch * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            float mean = saveMean[c], invStd = saveInvStd[c];
+            double sumDy = 0, sumDyXc = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                int offset = ((b * channels) + c) * spatial;
+                var (planeDy, planeDyXc) = SumGradients(dy.Slice(offset, spatial), x.Slice(offset, spatial), mean);
+                sumDy += planeDy;
+                sumDyXc += planeDyXc;
+            }
+
+            dBeta[c] += (float)sumDy;
+            dGamma[c] += (float)(sumDyXc * invStd);
+            if (dx.IsEmpty)
+            {
+                continue;
+            }
+
+            // dx = γr·dy − γr·Σdy/n − γr³·Σdy(x−μ)/n·(x−μ)
+            double gr = (double)gamma[c] * invStd;
+            float kX = (float)(-gr * invStd * invStd * sumDyXc / n);
+            float k0 = (float)(-gr * sumDy / n);
+            for (int b = 0; b < batch; b++)
+            {
+                int offset = ((b * channels) + c) * spatial;
+                AddInputGradientRow(dy.Slice(offset, spatial), x.Slice(offset, spatial), mean, invStd, gamma[c], kX, k0, dx.Slice(offset, spatial));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The GroupNorm forward (<c>torch.nn.GroupNorm(groups, channels)</c>, training and inference alike): each sample's
+    /// channels are split into <paramref name="groups"/> consecutive groups, each group normalized with its own mean and
+    /// biased variance, then <c>gamma[c]·x̂ + beta[c]</c> per channel.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels, a multiple of <paramref name="groups"/>.</param>
+    /// <param name="spatial">Positions per channel: H·W, or 1 after a dense layer.</param>
+    /// <param name="groups">The number of groups.</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="beta">The shift, channels floats.</param>
+    /// <param name="y">The output, batch×channels×spatial (overwritten).</param>
+    /// <param name="saveMean">Receives each (sample, group) mean: exactly batch×groups floats.</param>
+    /// <param name="saveInvStd">Receives each (sample, group) 1/√(var + ε): exactly batch×groups floats.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, or channels is not a multiple of groups.</exception>
+    public static void GroupNormForward(
+        int batch, int channels, int spatial, int groups, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> saveMean, Span<float> saveInvStd, float epsilon)
+    {
+        int size = TensorSize(batch, channels, spatial);
+        int perGroup = ChannelsPerGroup(channels, groups);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, channels, nameof(gamma));
+        RequireLength(beta, channels, nameof(beta));
+        RequireLength(y, size, nameof(y));
+        RequireLength(saveMean, batch * groups, nameof(saveMean));
+        RequireLength(saveInvStd, batch * groups, nameof(saveInvStd));
+        int groupSize = perGroup * spatial;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                // The channels of a group are consecutive, so the group is one contiguous run of floats.
+                int start = ((b * channels) + (g * perGroup)) * spatial;
+                ReadOnlySpan<float> group = x.Slice(start, groupSize);
+                float mean = (float)(Sum(group) / groupSize);
+                float invStd = (float)(1.0 / Math.Sqrt((SumSquaredDeviations(group, mean) / groupSize) + epsilon));
+                saveMean[(b * groups) + g] = mean;
+                saveInvStd[(b * groups) + g] = invStd;
+                for (int c = g * perGroup, offset = start; c < (g + 1) * perGroup; c++, offset += spatial)
+                {
+                    NormalizeRow(x.Slice(offset, spatial), mean, invStd, gamma[c], beta[c], y.Slice(offset, spatial));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The GroupNorm backward: <c>dBeta[c] += Σ dy</c>, <c>dGamma[c] += Σ dy·x̂</c> and, per (sample, group) with
+    /// <c>ĝ = gamma[c]·dy</c>, <c>dx += invStd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))</c>.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels, a multiple of <paramref name="groups"/>.</param>
+    /// <param name="spatial">Positions per channel.</param>
+    /// <param name="groups">The number of groups.</param>
+    /// <param name="x">The forward input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="saveMean">The means the forward saved, batch×groups floats.</param>
+    /// <param name="saveInvStd">The inverse standard deviations the forward saved, batch×groups floats.</param>
+    /// <param name="dy">The output gradient, batch×channels×spatial.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
+    /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, or channels is not a multiple of groups.</exception>
+    public static void GroupNormBackward(
+        int batch, int channels, int spatial, int groups, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
+    {
+        int size = TensorSize(batch, channels, spatial);
+        int perGroup = ChannelsPerGroup(channels, groups);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, channels, nameof(gamma));
+        RequireLength(saveMean, batch * groups, nameof(saveMean));
+        RequireLength(saveInvStd, batch * groups, nameof(saveInvStd));
+        RequireLength(dy, size, nameof(dy));
+        RequireLengthOrEmpty(dx, size, nameof(dx));
+        RequireLength(dGamma, channels, nameof(dGamma));
+        RequireLength(dBeta, channels, nameof(dBeta));
+        double groupSize = (double)perGroup * spatial;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                float mean = saveMean[(b * groups) + g], invStd = saveInvStd[(b * groups) + g];
+                int start = ((b * channels) + (g * perGroup)) * spatial;
+
+                // Σ ĝ and Σ ĝ·(x − μ) over the group, gathered channel by channel with the parameter gradients.
+                double sumG = 0, sumGXc = 0;
+                for (int c = g * perGroup, offset = start; c < (g + 1) * perGroup; c++, offset += spatial)
+                {
+                    var (sumDy, sumDyXc) = SumGradients(dy.Slice(offset, spatial), x.Slice(offset, spatial), mean);
+                    dBeta[c] += (float)sumDy;
+                    dGamma[c] += (float)(sumDyXc * invStd);
+                    sumG += gamma[c] * sumDy;
+                    sumGXc += gamma[c] * sumDyXc;
+                }
+
+                if (dx.IsEmpty)
+                {
+                    continue;
+                }
+
+                // dx = γ_c·r·dy − r·Σĝ/m − r³·Σĝ(x−μ)/m·(x−μ)
+                float kX = (float)(-(double)invStd * invStd * invStd * sumGXc / groupSize);
+                float k0 = (float)(-(double)invStd * sumG / groupSize);
+                for (int c = g * perGroup, offset = start; c < (g + 1) * perGroup; c++, offset += spatial)
+                {
+                    AddInputGradientRow(dy.Slice(offset, spatial), x.Slice(offset, spatial), mean, invStd, gamma[c], kX, k0, dx.Slice(offset, spatial));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The InstanceNorm forward (<c>torch.nn.InstanceNorm2d(channels, affine: true)</c> without running statistics):
+    /// GroupNorm with one group per channel.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel: H·W.</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="beta">The shift, channels floats.</param>
+    /// <param name="y">The output, batch×channels×spatial (overwritten).</param>
+    /// <param name="saveMean">Receives each (sample, channel) mean: exactly batch×channels floats.</param>
+    /// <param name="saveInvStd">Receives each (sample, channel) 1/√(var + ε): exactly batch×channels floats.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void InstanceNormForward(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> saveMean, Span<float> saveInvStd, float epsilon)
+        => GroupNormForward(batch, channels, spatial, channels, x, gamma, beta, y, saveMean, saveInvStd, epsilon);
+
+    /// <summary>The InstanceNorm backward: <see cref="GroupNormBackward"/> with one group per channel.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel.</param>
+    /// <param name="x">The forward input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="saveMean">The means the forward saved, batch×channels floats.</param>
+    /// <param name="saveInvStd">The inverse standard deviations the forward saved, batch×channels floats.</param>
+    /// <param name="dy">The output gradient, batch×channels×spatial.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
+    /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void InstanceNormBackward(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
+        => GroupNormBackward(batch, channels, spatial, channels, x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta);
+
+    /// <summary>
+    /// The LayerNorm forward (<c>torch.nn.LayerNorm</c> over all features of a sample, training and inference alike):
+    /// each sample is normalized with its own mean and biased variance, then <c>gamma[i]·x̂ + beta[i]</c> element-wise.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="features">Features per sample (channels×spatial for images).</param>
+    /// <param name="x">The input, batch×features.</param>
+    /// <param name="gamma">The element-wise scale, features floats.</param>
+    /// <param name="beta">The element-wise shift, features floats.</param>
+    /// <param name="y">The output, batch×features (overwritten).</param>
+    /// <param name="saveMean">Receives each sample's mean: exactly batch floats (batch×groups with one group).</param>
+    /// <param name="saveInvStd">Receives each sample's 1/√(var + ε): exactly batch floats.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void LayerNormForward(
+        int batch, int features, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> saveMean, Span<float> saveInvStd, float epsilon)
+    {
+        int size = TensorSize(batch, features, 1);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, features, nameof(gamma));
+        RequireLength(beta, features, nameof(beta));
+        RequireLength(y, size, nameof(y));
+        RequireLength(saveMean, batch, nameof(saveMean));
+        RequireLength(saveInvStd, batch, nameof(saveInvStd));
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> row = x.Slice(b * features, features);
+            float mean = (float)(Sum(row) / features);
+            float invStd = (float)(1.0 / Math.Sqrt((SumSquaredDeviations(row, mean) / features) + epsilon));
+            saveMean[b] = mean;
+            saveInvStd[b] = invStd;
+            NormalizeRowElementwise(row, mean, invStd, gamma, beta, y.Slice(b * features, features));
+        }
+    }
+
+    /// <summary>
+    /// The LayerNorm backward: <c>dBeta[i] += Σ_b dy</c>, <c>dGamma[i] += Σ_b dy·x̂</c> and, per sample with
+    /// <c>ĝ = gamma[i]·dy</c>, <c>dx += invStd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))</c>.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="features">Features per sample.</param>
+    /// <param name="x">The forward input, batch×features.</param>
+    /// <param name="gamma">The element-wise scale, features floats.</param>
+    /// <param name="saveMean">The means the forward saved, batch floats.</param>
+    /// <param name="saveInvStd">The inverse standard deviations the forward saved, batch floats.</param>
+    /// <param name="dy">The output gradient, batch×features.</param>
+    /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
+    /// <param name="dGamma">The scale gradient (added to), features floats.</param>
+    /// <param name="dBeta">The shift gradient (added to), features floats.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void LayerNormBackward(
+        int batch, int features, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
+    {
+        int size = TensorSize(batch, features, 1);
+        RequireLength(x, size, nameof(x));
+        RequireLength(gamma, features, nameof(gamma));
+        RequireLength(saveMean, batch, nameof(saveMean));
+        RequireLength(saveInvStd, batch, nameof(saveInvStd));
+        RequireLength(dy, size, nameof(dy));
+        RequireLengthOrEmpty(dx, size, nameof(dx));
+        RequireLength(dGamma, features, nameof(dGamma));
+        RequireLength(dBeta, features, nameof(dBeta));
+        for (int b = 0; b < batch; b++)
+        {
+            float mean = saveMean[b], invStd = saveInvStd[b];
+            ReadOnlySpan<float> xRow = x.Slice(b * features, features), dyRow = dy.Slice(b * features, features);
+            var (sumG, sumGXc) = AccumulateParameterGradientsElementwise(dyRow, xRow, mean, invStd, gamma, dGamma, dBeta);
+            if (dx.IsEmpty)
+            {
+                continue;
+            }
+
+            // dx = γ_i·r·dy − r·Σĝ/F − r³·Σĝ(x−μ)/F·(x−μ)
+            float kX = (float)(-(double)invStd * invStd * invStd * sumGXc / features);
+            float k0 = (float)(-(double)invStd * sumG / features);
+            AddInputGradientRowElementwise(dyRow, xRow, mean, invStd, gamma, kX, k0, dx.Slice(b * features, features));
+        }
+    }
+
+    private static int TensorSize(int batch, int channels, int spatial)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spatial);
+        long size = (long)batch * channels * spatial;
+        if (size > Array.MaxLength)
+        {
+            throw new ArgumentException($"A {batch}×{channels}×{spatial} tensor does not fit in one span.");
+        }
+
+        return (int)size;
+    }
+
+    private static int ChannelsPerGroup(int channels, int groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
+        if (channels % groups != 0)
+        {
+            throw new ArgumentException($"{channels} channels cannot be split into {groups} equal groups.", nameof(groups));
+        }
+
+        return channels / groups;
+    }
+
+    private static void RequireLength(ReadOnlySpan<float> span, int expected, string name)
+    {
+        if (span.Length != expected)
+        {
+            throw new ArgumentException($"{name} must hold {expected} floats but holds {span.Length}.", name);
+        }
+    }
+
+    private static void RequireLengthOrEmpty(ReadOnlySpan<float> span, int expected, string name)
+    {
+        if (!span.IsEmpty)
+        {
+            RequireLength(span, expected, name);
+        }
+    }
+}
