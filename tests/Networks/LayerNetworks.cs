@@ -1,0 +1,40 @@
+namespace NetGen.Tests.Networks;
+
+/// <summary>A residual block: two 3×3 convolutions with batch norm, same shape in and out.</summary>
+[Block]
+[Conv2D(4, 3, padding: 1)] [BatchNorm] [ReLU]
+[Conv2D(4, 3, padding: 1)] [BatchNorm]
+public partial class BasicBlock { }
+
+/// <summary>
+/// A residual block with a smooth activation: batch norm couples every unit of a batch to every parameter before it,
+/// so with ReLU some unit almost always sits within a finite-difference step of its kink, which makes central
+/// differences meaningless there (ReLU itself is checked in networks without that coupling).
+/// </summary>
+[Block]
+[Conv2D(4, 3, padding: 1)] [BatchNorm] [ELU]
+[Conv2D(4, 3, padding: 1)] [BatchNorm]
+public partial class SmoothBlock { }
+
+/// <summary>Every layer kind of the training notes in one small network, for gradient checks.</summary>
+[Network]
+[Input(2, 6, 6)]
+[Conv2D(4, 3, padding: 1)] [BatchNorm] [ELU]
+[Residual(typeof(SmoothBlock))]
+[Residual(typeof(SmoothBlock), Survival = 0.7f)]
+[Conv2D(3, 3, stride: 2)] [GroupNorm(3)] [PReLU]
+[Dense(6)] [LayerNorm] [RReLU]
+[DropConnect(0.3f)] [Dense(8)] [Maxout(2)]
+[Dropout(0.25f)]
+[Dense(3)] [SoftmaxCrossEntropy]
+public partial class KitchenSinkNet { }
+
+/// <summary>Instance norm, group norm, ELU, a softmax layer and the MSE head over spatial inputs.</summary>
+[Network]
+[Input(3, 5, 5)]
+[Conv2D(4, 3, padding: 1)] [InstanceNorm] [ELU]
+[Conv2D(4, 2, stride: 1)] [GroupNorm(2)] [Tanh]
+[Flatten]
+[Dense(5)] [Softmax]
+[MeanSquaredError]
+public partial class NormalizationNet { }
