@@ -6,17 +6,13 @@ using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
 
-/// <summary>
-/// The contiguous-row loops the normalization layers are built from. Each normalizes or differentiates one row (a
-/// channel plane of <c>spatial</c> floats, a group of planes, or a whole sample) with scalars the caller computed.
-/// </summary>
-/// <remarks>
-/// Reductions add floats in vector lanes over blocks of <see cref="Block"/> elements and carry the block totals in a
-/// double, so a channel of 800k elements sums with float-vector speed and near-double accuracy. Element-wise loops use
-/// plain multiplies and adds (no fused multiply-add) in the same order at every vector width and in the scalar tail, so
-/// an element's result does not depend on where it falls in the row: GroupNorm with one group and LayerNorm produce the
-/// same bits from the same statistics.
-/// </remarks>
+// The contiguous-row loops the normalization layers are built from. Each normalizes or differentiates one row (a
+// channel plane of spatial floats, a group of planes, or a whole sample) with scalars the caller computed.
+// Reductions add floats in vector lanes over blocks of Block elements and carry the block totals in a
+// double, so a channel of 800k elements sums with float-vector speed and near-double accuracy. Element-wise loops use
+// plain multiplies and adds (no fused multiply-add) in the same order at every vector width and in the scalar tail, so
+// an element's result does not depend on where it falls in the row: GroupNorm with one group and LayerNorm produce the
+// same bits from the same statistics.
 public static partial class Normalization
 {
     /// <summary>Floats added in vector lanes before the block total moves into the double accumulator.</summary>
