@@ -38,3 +38,12 @@ public partial class KitchenSinkNet { }
 [Dense(5)] [Softmax]
 [MeanSquaredError]
 public partial class NormalizationNet { }
+
+/// <summary>A residual CNN compared with the same network in TorchSharp.</summary>
+[Network]
+[Input(2, 6, 6)]
+[Conv2D(4, 3, padding: 1)] [BatchNorm] [ReLU]
+[Residual(typeof(BasicBlock))]
+[Conv2D(3, 3, stride: 2, padding: 1)] [ELU(0.8f)]
+[Dense(5)] [SoftmaxCrossEntropy]
+public partial class ResidualOracleNet { }
