@@ -87,6 +87,25 @@ internal static class Diagnostics
         "Residual needs a [Block] class",
         "[Residual] needs a class marked [Block], but '{0}' {1}");
 
+    public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning(
+        "NG0101",
+        "Bias before batch normalization is redundant",
+        "[{0}] has a bias, but the [BatchNorm] right after it subtracts the mean and with it the bias; set Bias = false to drop {1} useless parameters");
+
+    public static readonly DiagnosticDescriptor SigmoidHidden = new(
+        "NG0102",
+        "Sigmoid as a hidden activation",
+        "Sigmoid as a hidden activation saturates (its gradient vanishes for large inputs) and its output is not zero-centred; ReLU (or tanh) usually trains faster",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("NG0102"));
+
+    public static readonly DiagnosticDescriptor XavierBeforeRelu = Warning(
+        "NG0103",
+        "Xavier initialization before a ReLU-family activation",
+        "[{0}] uses {1} initialization but {2} follows it; Xavier assumes a linear or symmetric activation and lets ReLU activations shrink layer by layer; He initialization (WeightInit.He) is suggested");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "NG0999",
         "NetGen could not generate a network",
@@ -110,9 +129,15 @@ internal static class Diagnostics
         "NG0014" => ResidualShapeMismatch,
         "NG0015" => InvalidBlock,
         "NG0016" => NotABlock,
+        "NG0101" => BiasBeforeBatchNorm,
+        "NG0102" => SigmoidHidden,
+        "NG0103" => XavierBeforeRelu,
         "NG0999" => InternalError,
         _ => null,
     };
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     private static DiagnosticDescriptor Error(string id, string title, string message)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));

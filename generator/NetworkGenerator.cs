@@ -33,19 +33,39 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Validate);
 
         context.RegisterSourceOutput(results, static (spc, result) => Execute(spc, result));
+
+        // Diagnostics go out on their own branch, combined with the compilation so that each is reported on the real
+        // syntax tree: only then do #pragma warning disable and [SuppressMessage] apply to it. This branch re-runs on
+        // every edit but only maps locations; the model and the generated source stay cached.
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
+            .Select(static (result, _) => result.Diagnostics)
+            .Where(static d => d.Count > 0);
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
+    }
+
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)
+    {
+        foreach (DiagnosticInfo info in diagnostics)
+        {
+            DiagnosticDescriptor? descriptor = Diagnostics.Find(info.Id);
+            if (descriptor is null)
+            {
+                continue;
+            }
+
+            Location? location = null;
+            if (info.Location is { } l)
+            {
+                SyntaxTree? tree = compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == l.FilePath);
+                location = tree is not null && l.Span.End <= tree.Length ? Location.Create(tree, l.Span) : l.ToLocation();
+            }
+
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, info.Arguments.Cast<object>().ToArray()));
+        }
     }
 
     private static void Execute(SourceProductionContext context, ValidationResult result)
     {
-        foreach (DiagnosticInfo info in result.Diagnostics)
-        {
-            DiagnosticDescriptor? descriptor = Diagnostics.Find(info.Id);
-            if (descriptor is not null)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(descriptor, info.Location?.ToLocation(), info.Arguments.Cast<object>().ToArray()));
-            }
-        }
-
         if (result.Model is { } model)
         {
             string source;

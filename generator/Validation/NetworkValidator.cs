@@ -56,7 +56,8 @@ internal static class NetworkValidator
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingLossHead, spec.Location, spec.ClassName));
         }
 
-        bool hasErrors = diagnostics.Count > 0;
+        Advice.Add(builder.Layers, diagnostics);
+        bool hasErrors = diagnostics.Any(d => Diagnostics.Find(d.Id)?.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
         NetworkModel? network = hasErrors || builder.Layers.Count == 0 ? null : new NetworkModel(
             spec.Namespace,
             spec.ClassName,
