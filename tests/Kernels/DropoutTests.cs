@@ -72,6 +72,26 @@ public class DropoutTests(ITestOutputHelper output)
         Assert.True(a.Zip(c).Count(t => t.First != t.Second) > 1000);
     }
 
+    [Theory]
+    [InlineData(0.5f, 1)]
+    [InlineData(0.3f, 255)] // one full vectorized block of 128 and a partial one with a scalar tail
+    [InlineData(0.9f, 1000)]
+    public void Mask_is_the_documented_function_of_the_generator_words(float p, int length)
+    {
+        float[] mask = new float[length];
+        Dropout.FillMask(mask, p, new Rng(31));
+
+        // Entry i keeps iff the i-th 32-bit half (low half first) of the words is below round((1 − p)·2³²).
+        var words = new Rng(31);
+        ulong threshold = (ulong)Math.Round((1.0 - p) * 4294967296.0), word = 0;
+        for (int i = 0; i < length; i++)
+        {
+            word = i % 2 == 0 ? words.NextUInt64() : word;
+            ulong half = i % 2 == 0 ? word & 0xFFFF_FFFFUL : word >> 32;
+            Assert.Equal(half < threshold ? 1f / (1f - p) : 0f, mask[i]);
+        }
+    }
+
     [Fact]
     public void Backward_uses_the_forward_mask_and_accumulates()
     {

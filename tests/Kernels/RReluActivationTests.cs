@@ -63,6 +63,27 @@ public class RReluActivationTests(ITestOutputHelper output)
         Assert.Equal(s1, s2);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(300)] // two vectorized blocks of 128 and a scalar tail
+    public void Slopes_are_the_documented_function_of_the_generator_words(int n)
+    {
+        const float lower = 0.1f, upper = 0.4f;
+        float[] slopes = new float[n], y = new float[n];
+        LearnedActivations.RReluForwardTraining(new float[n], slopes, y, lower, upper, new Rng(13));
+
+        // Slope i = min(lower + (upper − lower)·2⁻²⁴·(half_i >> 8), upper), half_i the i-th 32-bit half, low half first.
+        var words = new Rng(13);
+        ulong word = 0;
+        for (int i = 0; i < n; i++)
+        {
+            word = i % 2 == 0 ? words.NextUInt64() : word;
+            uint half = (uint)(i % 2 == 0 ? word & 0xFFFF_FFFFUL : word >> 32);
+            float expected = MathF.Min(MathF.FusedMultiplyAdd((int)(half >> 8), (upper - lower) * (1f / (1 << 24)), lower), upper);
+            Assert.Equal(expected, slopes[i]);
+        }
+    }
+
     [Fact]
     public void Training_backward_uses_the_stored_slopes_and_accumulates()
     {
