@@ -19,7 +19,8 @@ public static class Dropout
 {
     /// <summary>
     /// Writes an inverted-dropout mask: each entry is 1/(1 − p) with probability 1 − p and 0 otherwise. Every
-    /// <see cref="Rng.NextUInt64"/> gives two entries (each compares one 32-bit half against a threshold of p·2³²).
+    /// <see cref="Rng.NextUInt64"/> gives two entries (each compares one 32-bit half against the integer threshold
+    /// round((1 − p)·2³²)), compared in vectors without branches.
     /// </summary>
     /// <param name="mask">The mask to fill (one float per activation).</param>
     /// <param name="p">The drop probability, in [0, 1).</param>
@@ -250,22 +251,122 @@ internal static class MaskSampler
     /// <summary>The count of 32-bit values below which a uniform 32-bit draw means "keep": round(keep·2³²), at most 2³².</summary>
     public static ulong Threshold(double keep) => (ulong)Math.Round(keep * 4294967296.0);
 
-    /// <summary>mask[i] = (draw &lt; keepThreshold) ? keepValue : 0, two 32-bit draws per <see cref="Rng.NextUInt64"/>.</summary>
+    /// <summary>Random words drawn per block: 128 draws of 32 bits, 512 bytes of stack.</summary>
+    private const int BlockWords = 64;
+
+    /// <summary>
+    /// mask[i] = (draw[i] &lt; keepThreshold) ? keepValue : 0 with draw[i] the i-th 32-bit half (low half first) of the
+    /// generator's words, two per <see cref="Rng.NextUInt64"/>. Words are drawn in blocks on the stack and compared with
+    /// vectors, branch-free; a threshold of 0 or of 2³² fills without drawing.
+    /// </summary>
+    [SkipLocalsInit]
     public static void FillKeepMask(Span<float> mask, ulong keepThreshold, float keepValue, Rng rng)
     {
-        ref float rm = ref MemoryMarshal.GetReference(mask);
-        nuint n = (nuint)mask.Length, i = 0;
-        for (; i + 2 <= n; i += 2)
+        if (keepThreshold == 0)
         {
-            ulong r = rng.NextUInt64();
-            Unsafe.Add(ref rm, i) = (r & 0xFFFF_FFFFUL) < keepThreshold ? keepValue : 0f;
-            Unsafe.Add(ref rm, i + 1) = (r >> 32) < keepThreshold ? keepValue : 0f;
+            mask.Clear();
+            return;
         }
 
-        if (i < n)
+        if (keepThreshold > uint.MaxValue)
         {
-            Unsafe.Add(ref rm, i) = (rng.NextUInt64() >> 32) < keepThreshold ? keepValue : 0f;
+            mask.Fill(keepValue);
+            return;
         }
+
+        uint threshold = (uint)keepThreshold;
+        Span<ulong> words = stackalloc ulong[BlockWords];
+        for (int start = 0; start < mask.Length; start += 2 * BlockWords)
+        {
+            int count = Math.Min(2 * BlockWords, mask.Length - start);
+            ReadOnlySpan<uint> draws = NextDraws(words, count, rng);
+            ref uint rd = ref MemoryMarshal.GetReference(draws);
+            ref float rm = ref MemoryMarshal.GetReference(mask.Slice(start, count));
+            nuint n = (nuint)count, i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var t = Vector512.Create(threshold);
+                var k = Vector512.Create(keepValue);
+                for (; i + 16 <= n; i += 16)
+                {
+                    (Vector512.LessThan(Vector512.LoadUnsafe(ref rd, i), t).AsSingle() & k).StoreUnsafe(ref rm, i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var t = Vector256.Create(threshold);
+                var k = Vector256.Create(keepValue);
+                for (; i + 8 <= n; i += 8)
+                {
+                    (Vector256.LessThan(Vector256.LoadUnsafe(ref rd, i), t).AsSingle() & k).StoreUnsafe(ref rm, i);
+                }
+            }
+
+            for (; i + (nuint)Vector<uint>.Count <= n; i += (nuint)Vector<uint>.Count)
+            {
+                (Vector.AsVectorSingle(Vector.LessThan(Vector.LoadUnsafe(ref rd, i), new Vector<uint>(threshold))) & new Vector<float>(keepValue)).StoreUnsafe(ref rm, i);
+            }
+
+            for (; i < n; i++)
+            {
+                Unsafe.Add(ref rm, i) = Unsafe.Add(ref rd, i) < threshold ? keepValue : 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// values[i] = min(lower + (upper − lower)·u[i], upper) with u[i] = (draw[i] &gt;&gt; 8)·2⁻²⁴ uniform on [0, 1), the draws
+    /// being 32-bit halves (low half first) of the generator's words, two per <see cref="Rng.NextUInt64"/>.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void FillUniform(Span<float> values, float lower, float upper, Rng rng)
+    {
+        float width = (upper - lower) * (1f / (1 << 24));
+        Span<ulong> words = stackalloc ulong[BlockWords];
+        for (int start = 0; start < values.Length; start += 2 * BlockWords)
+        {
+            int count = Math.Min(2 * BlockWords, values.Length - start);
+            ReadOnlySpan<uint> draws = NextDraws(words, count, rng);
+            ref uint rd = ref MemoryMarshal.GetReference(draws);
+            ref float rv = ref MemoryMarshal.GetReference(values.Slice(start, count));
+            nuint n = (nuint)count, i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> lo = Vector512.Create(lower), hi = Vector512.Create(upper), w = Vector512.Create(width);
+                for (; i + 16 <= n; i += 16)
+                {
+                    var u = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Vector512.LoadUnsafe(ref rd, i), 8).AsInt32());
+                    Vector512.Min(Vector512.FusedMultiplyAdd(u, w, lo), hi).StoreUnsafe(ref rv, i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> lo = Vector256.Create(lower), hi = Vector256.Create(upper), w = Vector256.Create(width);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var u = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref rd, i), 8).AsInt32());
+                    Vector256.Min(Vector256.FusedMultiplyAdd(u, w, lo), hi).StoreUnsafe(ref rv, i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                Unsafe.Add(ref rv, i) = MathF.Min(MathF.FusedMultiplyAdd((int)(Unsafe.Add(ref rd, i) >> 8), width, lower), upper);
+            }
+        }
+    }
+
+    /// <summary>Fills the first ⌈count/2⌉ words with fresh draws and returns them as <paramref name="count"/> 32-bit halves.</summary>
+    private static ReadOnlySpan<uint> NextDraws(Span<ulong> words, int count, Rng rng)
+    {
+        int used = (count + 1) / 2;
+        for (int w = 0; w < used; w++)
+        {
+            words[w] = rng.NextUInt64();
+        }
+
+        // On little-endian machines word w gives draws 2w (low half) and 2w + 1 (high half).
+        return MemoryMarshal.Cast<ulong, uint>(words).Slice(0, count);
     }
 
     /// <summary>y = a·b element-wise (equal lengths checked by the caller).</summary>

@@ -109,7 +109,7 @@ public static class LearnedActivations
 
     /// <summary>
     /// RReLU (Xu et al. 2015) while training: draws a slope <c>a ~ U(lower, upper)</c> per element into
-    /// <paramref name="slopes"/> (two 24-bit uniforms per <see cref="Rng.NextUInt64"/>) and writes
+    /// <paramref name="slopes"/> (two 24-bit uniforms per <see cref="Rng.NextUInt64"/>, drawn in vectorized blocks) and writes
     /// <c>y = x &gt; 0 ? x : a·x</c>, as <c>torch.nn.functional.rrelu(training=True)</c>. Slopes are drawn for every element
     /// (those of positive inputs are unused), so the mask does not depend on x.
     /// </summary>
@@ -125,7 +125,7 @@ public static class LearnedActivations
         CheckBounds(lower, upper);
         CheckLength(slopes.Length, x.Length, nameof(slopes));
         CheckLength(y.Length, x.Length, nameof(y));
-        FillUniform(slopes, lower, upper, rng);
+        MaskSampler.FillUniform(slopes, lower, upper, rng);
         LeakyForward(x, new PerElement(slopes), y);
     }
 
@@ -440,26 +440,6 @@ public static class LearnedActivations
         for (; i < n; i++)
         {
             Unsafe.Add(ref ra, i) += Unsafe.Add(ref rdy, i) * MathF.Min(Unsafe.Add(ref rx, i), 0f);
-        }
-    }
-
-    /// <summary>values[i] = lower + (upper − lower)·u, u uniform on [0, 1) with 24 bits, two per <see cref="Rng.NextUInt64"/>.</summary>
-    private static void FillUniform(Span<float> values, float lower, float upper, Rng rng)
-    {
-        const float Unit = 1f / (1 << 24);
-        float width = (upper - lower) * Unit;
-        ref float rv = ref MemoryMarshal.GetReference(values);
-        nuint n = (nuint)values.Length, i = 0;
-        for (; i + 2 <= n; i += 2)
-        {
-            ulong r = rng.NextUInt64();
-            Unsafe.Add(ref rv, i) = MathF.Min(lower + (width * (r >> 40)), upper);
-            Unsafe.Add(ref rv, i + 1) = MathF.Min(lower + (width * ((r >> 8) & 0xFF_FFFF)), upper);
-        }
-
-        if (i < n)
-        {
-            Unsafe.Add(ref rv, i) = MathF.Min(lower + (width * (rng.NextUInt64() >> 40)), upper);
         }
     }
 

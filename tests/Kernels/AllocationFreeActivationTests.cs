@@ -1,0 +1,42 @@
+using NetGen.Kernels;
+
+namespace NetGen.Tests.Kernels;
+
+/// <summary>After one warm-up call, every learned-activation kernel (including RReLU's slope sampling) allocates nothing.</summary>
+public class AllocationFreeActivationTests
+{
+    [Fact]
+    public void Learned_activation_kernels_allocate_nothing_after_warm_up()
+    {
+        const int batch = 8, channels = 16, spatial = 9, n = batch * channels * spatial;
+        float[] x = DropoutTests.Gaussian(n, seed: 1), dy = DropoutTests.Gaussian(n, seed: 2), y = new float[n], dx = new float[n];
+        float[] alpha = Enumerable.Repeat(0.25f, channels).ToArray(), dAlpha = new float[channels], slopes = new float[n];
+        float[] dense = new float[batch * channels], maxout = new float[n / 3];
+        var rng = new Rng(1);
+
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            Step();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        void Step()
+        {
+            LearnedActivations.PReluForward(batch, channels, spatial, x, alpha, y);
+            LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
+            LearnedActivations.PReluForward(batch * spatial, channels, 1, x, alpha, y);
+            LearnedActivations.PReluBackward(batch * spatial, channels, 1, x, alpha, dy, dx, dAlpha);
+            LearnedActivations.RReluForwardTraining(x, slopes, y, 0.125f, 1f / 3f, rng);
+            LearnedActivations.RReluBackward(x, slopes, dy, dx);
+            LearnedActivations.RReluForwardInference(x, y, 0.125f, 1f / 3f);
+            LearnedActivations.RReluBackward(x, dy, dx, 0.125f, 1f / 3f);
+            LearnedActivations.MaxoutForward(batch, n / batch / 3, 3, x, maxout);
+            LearnedActivations.MaxoutBackward(batch, n / batch / 3, 3, x, maxout, dy.AsSpan(0, maxout.Length), dx);
+            LearnedActivations.SoftmaxLayerForward(batch * spatial, channels, x, y);
+            LearnedActivations.SoftmaxLayerBackward(batch * spatial, channels, y, dy, dx);
+        }
+    }
+}
