@@ -9,8 +9,11 @@ namespace NetGen.Generator.Emit;
 /// </summary>
 internal static class NetworkEmitter
 {
+    /// <summary>The generated file's name: namespace, containing types and class, so equal class names in different namespaces do not collide.</summary>
     public static string HintName(NetworkModel model)
-        => string.Join(".", model.ContainingTypes.Select(t => t.Split(' ').Last().Split('<')[0]).Concat(new[] { model.ClassName })) + ".g.cs";
+        => string.Join(".", (model.Namespace is null ? new string[0] : new[] { model.Namespace })
+            .Concat(model.ContainingTypes.Select(t => t.Split(' ').Last().Split('<')[0]))
+            .Concat(new[] { model.ClassName })) + ".g.cs";
 
     public static string Emit(NetworkModel model)
     {

@@ -20,7 +20,11 @@ internal enum ArgumentKind
 }
 
 /// <summary>One layer attribute as written: its kind (attribute name without the suffix), arguments and location.</summary>
-internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Arguments, LocationInfo? Location);
+internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Arguments, LocationInfo? Location)
+{
+    /// <summary>The attribute as written, whitespace normalized (e.g. <c>Dense(8, Bias = false)</c>), for the generated header.</summary>
+    public string Source { get; init; } = "";
+}
 
 /// <summary>The parse result for one network class: where it lives and its layer attributes in source order.</summary>
 internal sealed record NetworkSpec(

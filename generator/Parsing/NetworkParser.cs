@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -49,7 +50,7 @@ internal static class NetworkParser
         }
 
         // Layer attributes in source order. Attributes on several partial declarations make the order ambiguous.
-        var layers = new List<(SyntaxTree Tree, int Position, LayerSpec Spec)>();
+        var layers = new List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)>();
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -78,11 +79,19 @@ internal static class NetworkParser
                 args.Add(ToSpec(named.Key, named.Value));
             }
 
-            LocationInfo? location = LocationInfo.From(reference.GetSyntax(cancellationToken));
-            layers.Add((reference.SyntaxTree, reference.Span.Start, new LayerSpec(kind, args.ToEquatableArray(), location)));
+            SyntaxNode attributeSyntax = reference.GetSyntax(cancellationToken);
+            LocationInfo? location = LocationInfo.From(attributeSyntax);
+
+            // Keep the declaration as written: named arguments and enum members stay readable in the generated header.
+            string source = attributeSyntax is AttributeSyntax { ArgumentList: { } list }
+                ? kind + Regex.Replace(list.NormalizeWhitespace().ToFullString(), @"\s+", " ")
+                : kind;
+            SyntaxNode? declaration = attributeSyntax.Parent?.Parent; // Attribute -> AttributeList -> ClassDeclaration
+            layers.Add((reference.SyntaxTree, reference.Span.Start, declaration, new LayerSpec(kind, args.ToEquatableArray(), location) { Source = source }));
         }
 
-        if (layers.Select(l => l.Tree).Distinct().Count() > 1)
+        // Two partial declarations are ambiguous whether they sit in two files or in one.
+        if (layers.Select(l => l.Declaration).Distinct().Count() > 1)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SplitDeclaration, classLocation, symbol.Name));
         }

@@ -38,7 +38,11 @@ internal static class NetworkValidator
             return new ValidationResult(null, diagnostics.ToEquatableArray());
         }
 
+        int reportedBeforeInput = diagnostics.Count;
         Shape inputShape = ParseInputShape(specs[inputIndex], diagnostics);
+
+        // After an invalid size the shapes are placeholders: checks that depend on them would only add noise.
+        bool shapesAreGuesses = diagnostics.Count > reportedBeforeInput;
         Shape current = inputShape;
         int parameterOffset = 0;
         int arena = current.Size; // the input buffer sits at offset 0
@@ -75,6 +79,7 @@ internal static class NetworkValidator
                         };
                     }
 
+                    shapesAreGuesses |= units <= 0;
                     units = units > 0 ? units : 1;
                     int weights = units * inputs;
                     int weightOffset = parameterOffset;
@@ -123,7 +128,7 @@ internal static class NetworkValidator
                     }
 
                     var loss = layer.Kind == "SoftmaxCrossEntropy" ? LossKind.SoftmaxCrossEntropy : LossKind.MeanSquaredError;
-                    if (loss == LossKind.SoftmaxCrossEntropy && current.Size < 2)
+                    if (loss == LossKind.SoftmaxCrossEntropy && current.Size < 2 && !shapesAreGuesses)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxTooFewClasses, layer.Location, current.Size));
                     }
@@ -210,6 +215,11 @@ internal static class NetworkValidator
 
     private static string Describe(LayerSpec layer)
     {
+        if (layer.Source.Length > 0)
+        {
+            return $"[{layer.Source}]";
+        }
+
         IEnumerable<string> args = layer.Arguments.Select(a => a.Kind == ArgumentKind.Array ? string.Join(", ", a.Values) : a.Value);
         string joined = string.Join(", ", args);
         return joined.Length == 0 ? $"[{layer.Kind}]" : $"[{layer.Kind}({joined})]";
