@@ -26,7 +26,7 @@ internal sealed class DenseEmitter : ILayerEmitter
     public void EmitForward(CodeWriter w, LayerModel layer)
     {
         var d = (DenseLayer)layer;
-        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].");
+        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i].");
         using (w.Block($"private void Layer{d.Index}Forward(int batch)"))
         {
             w.Line($"{Names.Kernels}.Dense.Forward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");
@@ -41,7 +41,7 @@ internal sealed class DenseEmitter : ILayerEmitter
     {
         var d = (DenseLayer)layer;
         string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : "dx += dy·W";
-        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, dbias += Σ_b dy, {dx}.");
+        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
             w.Line($"{Names.Kernels}.Dense.Backward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");

@@ -380,7 +380,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 8: Dense 6 -> 5, weights [5 x 6] at params[239..269), no bias ----
-    /// <summary>Layer 8 forward (dense8): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
+    /// <summary>Layer 8 forward (dense8): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer8Forward(int batch)
     {
         global::NetGen.Kernels.Dense.Forward(batch, L8_In, L8_Out,
@@ -390,7 +390,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y: Activation(L8_Y, L8_Out, batch));
     }
 
-    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx += dy·W.</summary>
     private void Layer8Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(batch, L8_In, L8_Out,
@@ -420,7 +420,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 10: Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias ----
-    /// <summary>Layer 10 forward (dense10): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
+    /// <summary>Layer 10 forward (dense10): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer10Forward(int batch)
     {
         global::NetGen.Kernels.Dense.Forward(batch, L10_In, L10_Out,
@@ -430,7 +430,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y: Activation(L10_Y, L10_Out, batch));
     }
 
-    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx += dy·W.</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(batch, L10_In, L10_Out,
