@@ -127,7 +127,7 @@ public class GeneratorSnapshotTests
     [Fact]
     public void Invalid_network_generates_nothing_and_reports_its_diagnostics()
     {
-        GeneratorRun run = GeneratorDriverHelper.RunWithoutChecks("""
+        GeneratorRun run = GeneratorDriverHelper.RunExpectingDiagnostics("""
             using NetGen;
 
             [Network]

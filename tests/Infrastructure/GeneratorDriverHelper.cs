@@ -86,6 +86,20 @@ public static class GeneratorDriverHelper
         return run;
     }
 
+    /// <summary>
+    /// Runs the generator on sources that should be rejected: the generator must report at least one NG diagnostic,
+    /// must not throw, and the output compilation must have no errors of its own.
+    /// </summary>
+    public static GeneratorRun RunExpectingDiagnostics(params string[] sources)
+    {
+        GeneratorRun run = RunWithoutChecks(CreateCompilation(sources));
+        AssertNoGeneratorExceptions(run);
+        Assert.Contains(run.GeneratorDiagnostics, d => d.Id.StartsWith("NG", StringComparison.Ordinal));
+        var errors = run.CompilationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, "The output compilation has errors:\n" + Describe(errors));
+        return run;
+    }
+
     /// <summary>Runs the generator without asserting anything about the result (for diagnostic tests).</summary>
     public static GeneratorRun RunWithoutChecks(params string[] sources) => RunWithoutChecks(CreateCompilation(sources));
 

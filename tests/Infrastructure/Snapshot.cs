@@ -175,16 +175,25 @@ public static partial class Snapshot
             sb.Append("    ").Append(a[i]).Append('\n');
         }
 
-        int shown = 0;
-        for (int i = first; i < a.Length && shown < 6; i++, shown++)
+        // Line by line from the first difference: '-' verified, '+' received, ' ' both.
+        for (int i = first; i < first + 6 && (i < a.Length || i < b.Length); i++)
         {
-            sb.Append("  - ").Append(a[i]).Append('\n');
-        }
+            string? left = i < a.Length ? a[i] : null, right = i < b.Length ? b[i] : null;
+            if (left == right)
+            {
+                sb.Append("    ").Append(left).Append('\n');
+                continue;
+            }
 
-        shown = 0;
-        for (int i = first; i < b.Length && shown < 6; i++, shown++)
-        {
-            sb.Append("  + ").Append(b[i]).Append('\n');
+            if (left is not null)
+            {
+                sb.Append("  - ").Append(left).Append('\n');
+            }
+
+            if (right is not null)
+            {
+                sb.Append("  + ").Append(right).Append('\n');
+            }
         }
 
         return sb.ToString().TrimEnd('\n');
