@@ -32,7 +32,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, classLocation, symbol.Name));
         }
 
-        if (symbol.IsGenericType)
+        if (symbol.Arity > 0) // the class's own type parameters; a generic containing type is fine (see TypeHeader)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.GenericNetwork, classLocation, symbol.Name));
         }

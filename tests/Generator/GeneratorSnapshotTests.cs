@@ -125,6 +125,36 @@ public class GeneratorSnapshotTests
     }
 
     [Fact]
+    public void Networks_nested_in_generic_and_non_generic_containers_of_one_name_compile_side_by_side()
+    {
+        // A generic container is fine (the shapes do not depend on T); only the network's own type parameters are not.
+        GeneratorRun run = GeneratorDriverHelper.Run("""
+            using NetGen;
+
+            namespace Samples;
+
+            /// <summary>Plain container.</summary>
+            public partial class Outer
+            {
+                /// <summary>A network.</summary>
+                [Network] [Input(2)] [Dense(2)] [SoftmaxCrossEntropy]
+                public partial class Net { }
+            }
+
+            /// <summary>Generic container.</summary>
+            public partial class Outer<TKey, TValue>
+            {
+                /// <summary>Another network.</summary>
+                [Network] [Input(3)] [Dense(2)] [SoftmaxCrossEntropy]
+                public partial class Net { }
+            }
+            """);
+
+        Assert.Equal(["Samples.Outer.Net.g.cs", "Samples.Outer`2.Net.g.cs"], run.GeneratedSources.Select(s => s.HintName));
+        Assert.Contains("partial class Outer<TKey, TValue>", run.Source("Samples.Outer`2.Net.g.cs"));
+    }
+
+    [Fact]
     public void Invalid_network_generates_nothing_and_reports_its_diagnostics()
     {
         GeneratorRun run = GeneratorDriverHelper.RunExpectingDiagnostics("""
