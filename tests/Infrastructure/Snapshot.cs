@@ -1,7 +1,8 @@
 // Snapshot testing by hand, following Verify's file convention exactly (Verify.SourceGenerators is not on our feed).
-// The files are byte-identical to Verify's, so switching to Verify.SourceGenerators is a one-line change in each
-// method below: `Verify(GeneratorDriverRunResult)` becomes `Verifier.Verify(driver).UseDirectory("Snapshots")` and
-// `Verify(string, extension)` becomes `Verifier.Verify(text, extension).UseDirectory("Snapshots")`.
+// Names, encoding and layout of the source files are Verify's, so switching to Verify.SourceGenerators is a one-line
+// change in each method below: `Verify(GeneratorDriverRunResult)` becomes `Verifier.Verify(driver).UseDirectory("Snapshots")`
+// and `Verify(string, extension)` becomes `Verifier.Verify(text, extension).UseDirectory("Snapshots")` (tests then await
+// them; the diagnostics .txt would be re-accepted once, since Verify prints diagnostics in its own layout).
 //
 // Convention: prefix = {test file's dir}/Snapshots/{TestClass}.{TestMethod}[_{parameters}]. Each generated source goes
 // to {prefix}#{hint without .cs}.verified.cs (first line `//HintName: {hint}`), sorted by hint name; generator
