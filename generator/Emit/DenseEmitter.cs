@@ -50,7 +50,7 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
     public void EmitForward(CodeWriter w, LayerModel layer)
     {
         var d = (DenseLayer)layer;
-        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].");
+        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i].");
         using (w.Block($"private void Layer{d.Index}Forward(int batch)"))
         {
             string weights = Weights(d, "Parameters");
@@ -84,7 +84,7 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
     {
         var d = (DenseLayer)layer;
         string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : "dx += dy·W";
-        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, dbias += Σ_b dy, {dx}.");
+        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
             if (d.DropConnectP > 0)

@@ -50,7 +50,7 @@ internal sealed class LossEmitter : ILayerEmitter
     {
         bool softmax = l.Loss == LossKind.SoftmaxCrossEntropy;
         string n = Names.P(l, "In");
-        string what = softmax ? "softmax cross-entropy" : "mean squared error";
+        string what = softmax ? "softmax cross-entropy" : "squared error"; // read after "the mean"
 
         foreach (bool labels in new[] { true, false })
         {

@@ -9,8 +9,19 @@ namespace NetGen.Generator.Emit;
 /// </summary>
 internal static class NetworkEmitter
 {
+    /// <summary>The generated file's name: namespace, containing types and class, so equal class names in different namespaces do not collide.</summary>
     public static string HintName(NetworkModel model)
-        => string.Join(".", model.ContainingTypes.Select(t => t.Split(' ').Last().Split('<')[0]).Concat(new[] { model.ClassName })) + ".g.cs";
+        => string.Join(".", (model.Namespace is null ? new string[0] : new[] { model.Namespace })
+            .Concat(model.ContainingTypes.Select(TypeName))
+            .Concat(new[] { model.ClassName })) + ".g.cs";
+
+    /// <summary>A containing type's name from its header (<c>partial class Outer&lt;T, U&gt;</c> → <c>Outer`2</c>), arity included so Outer and Outer&lt;T&gt; differ.</summary>
+    private static string TypeName(string header)
+    {
+        int lt = header.IndexOf('<');
+        string name = (lt < 0 ? header : header.Substring(0, lt)).Split(' ').Last();
+        return lt < 0 ? name : name + "`" + (header.Count(c => c == ',') + 1);
+    }
 
     public static string Emit(NetworkModel model)
     {

@@ -25,7 +25,11 @@ internal enum ArgumentKind
 /// <param name="Arguments">Constructor and named arguments.</param>
 /// <param name="Location">The attribute's location.</param>
 /// <param name="Block">For <c>[Residual(typeof(X))]</c>: the block class's name and layers; otherwise null.</param>
-internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Arguments, LocationInfo? Location, BlockSpec? Block = null);
+internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Arguments, LocationInfo? Location, BlockSpec? Block = null)
+{
+    /// <summary>The attribute as written, whitespace normalized (e.g. <c>Dense(8, Bias = false)</c>), for the generated header.</summary>
+    public string Source { get; init; } = "";
+}
 
 /// <summary>A block class used by a residual layer: its name, whether it is marked [Block], and its layers in order.</summary>
 internal sealed record BlockSpec(string Name, bool IsMarked, bool IsRecursive, EquatableArray<LayerSpec> Layers);

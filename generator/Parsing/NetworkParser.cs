@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -31,7 +32,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, classLocation, symbol.Name));
         }
 
-        if (symbol.IsGenericType)
+        if (symbol.Arity > 0) // the class's own type parameters; a generic containing type is fine (see TypeHeader)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.GenericNetwork, classLocation, symbol.Name));
         }
@@ -50,7 +51,8 @@ internal static class NetworkParser
 
         // Layer attributes in source order. Attributes on several partial declarations make the order ambiguous.
         var layers = ReadLayers(symbol, new HashSet<string>(), cancellationToken);
-        if (layers.Select(l => l.Tree).Distinct().Count() > 1)
+        // Two partial declarations are ambiguous whether they sit in two files or in one.
+        if (layers.Select(l => l.Declaration).Distinct().Count() > 1)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SplitDeclaration, classLocation, symbol.Name));
         }
@@ -62,9 +64,9 @@ internal static class NetworkParser
 
     private const string BlockAttributeName = "NetGen.BlockAttribute";
 
-    private static List<(SyntaxTree Tree, int Position, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, CancellationToken cancellationToken)
+    private static List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, CancellationToken cancellationToken)
     {
-        var layers = new List<(SyntaxTree Tree, int Position, LayerSpec Spec)>();
+        var layers = new List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)>();
         visiting.Add(symbol.ToDisplayString());
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
@@ -111,8 +113,15 @@ internal static class NetworkParser
                 }
             }
 
-            LocationInfo? location = LocationInfo.From(reference.GetSyntax(cancellationToken));
-            layers.Add((reference.SyntaxTree, reference.Span.Start, new LayerSpec(kind, args.ToEquatableArray(), location, block)));
+            SyntaxNode attributeSyntax = reference.GetSyntax(cancellationToken);
+            LocationInfo? location = LocationInfo.From(attributeSyntax);
+
+            // Keep the declaration as written: named arguments and enum members stay readable in the generated header.
+            string source = attributeSyntax is AttributeSyntax { ArgumentList: { } list }
+                ? kind + Regex.Replace(list.NormalizeWhitespace().ToFullString(), @"\s+", " ")
+                : kind;
+            SyntaxNode? declaration = attributeSyntax.Parent?.Parent; // Attribute -> AttributeList -> ClassDeclaration
+            layers.Add((reference.SyntaxTree, reference.Span.Start, declaration, new LayerSpec(kind, args.ToEquatableArray(), location, block) { Source = source }));
         }
 
         return layers;

@@ -155,7 +155,8 @@ internal sealed class NetworkBuilder(Shape input, List<DiagnosticInfo> diagnosti
                     AddResidual(layer, args, prefix);
                     break;
                 case "SoftmaxCrossEntropy":
-                    if (Current.Size < 2)
+                    // After an invalid size earlier the shapes are placeholders: a softmax-size error would only add noise.
+                    if (Current.Size < 2 && !diagnostics.Any(d => d.Id == "NG0004" || d.Id == "NG0005"))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxTooFewClasses, layer.Location, Current.Size));
                     }

@@ -103,6 +103,11 @@ internal static class NetworkValidator
 
     internal static string Describe(LayerSpec layer)
     {
+        if (layer.Source.Length > 0)
+        {
+            return $"[{layer.Source}]";
+        }
+
         IEnumerable<string> args = layer.Arguments.Select(a => a.Kind switch
         {
             ArgumentKind.Array => string.Join(", ", a.Values),

@@ -1,0 +1,25 @@
+﻿// Describe: ELU(alpha 0.75) on 5
+// ExtraConstants: 
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 1 forward (elu1): y = x &gt; 0 ? x : 0.75f·(eˣ − 1).</summary>
+private void Layer1Forward(int batch)
+{
+    global::NetGen.Kernels.Activations.EluForward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch), alpha: 0.75f);
+}
+
+// EmitBackward
+/// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.75f).</summary>
+private void Layer1Backward(int batch)
+{
+    global::NetGen.Kernels.Activations.EluBackward(
+        x: Activation(L1_X, L1_In, batch),
+        y: Activation(L1_Y, L1_Out, batch),
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch), alpha: 0.75f);
+}
+
+// EmitInitialization
+
+// EmitParameterTensors

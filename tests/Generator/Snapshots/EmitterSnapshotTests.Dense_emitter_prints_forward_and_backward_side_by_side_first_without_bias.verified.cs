@@ -1,0 +1,35 @@
+﻿// Describe: Dense 6 -> 4, weights [4 x 6] at params[0..24), no bias
+// ExtraConstants: L0_W = 0
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 0 forward (dense0): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
+private void Layer0Forward(int batch)
+{
+    global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
+        x: Activation(L0_X, L0_In, batch),
+        weights: Parameters.Slice(L0_W, L0_Out * L0_In),
+        bias: default,
+        y: Activation(L0_Y, L0_Out, batch));
+}
+
+// EmitBackward
+/// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dx += dy·W is skipped: the input needs no gradient.</summary>
+private void Layer0Backward(int batch)
+{
+    global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        x: Activation(L0_X, L0_In, batch),
+        weights: Parameters.Slice(L0_W, L0_Out * L0_In),
+        dy: ActivationGradient(L0_Y, L0_Out, batch),
+        dx: default,
+        dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
+        dBias: default);
+}
+
+// EmitInitialization
+// Layer 0 (dense0): weights Constant (as declared), bias none.
+global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Constant, p.Slice(L0_W, L0_Out * L0_In),
+    fanIn: L0_In, fanOut: L0_Out, std: 0.01f, value: 0.25f, new global::NetGen.Rng(seed, stream: 0));
+
+// EmitParameterTensors
+new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
