@@ -416,14 +416,107 @@ internal static unsafe class PoolPlanes
     /// <summary>Odd lanes of two concatenated 512-bit vectors.</summary>
     private static readonly Vector512<int> Odds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 
+    /// <summary>Interleaves lanes 0..7 of two vectors: a0 b0 a1 b1 … a7 b7.</summary>
+    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+
+    /// <summary>Interleaves lanes 8..15 of two vectors: a8 b8 … a15 b15.</summary>
+    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    /// <summary>Lanes [0, n) set, for n in [0, 16] (n may be out of range: it is clamped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+
+    /// <summary>
+    /// One plane of 2×2, stride-2 pooling (AVX-512): per output row, 32 inputs of each of the two input rows give 16
+    /// outputs: the rows are combined lane by lane, then even and odd lanes are split by two-source permutes and
+    /// combined. Masked loads and stores cover row ends, so narrow planes (14 or 7 outputs wide) stay vectorized.
+    /// </summary>
+    private static void Forward2x2<TOp>(in PoolShape s, float* x, float* y)
+        where TOp : struct, IPoolOp
+    {
+        int w = s.Width, outW = s.OutWidth, inputs = 2 * outW;
+        Vector512<float> zero = Vector512<float>.Zero;
+        for (int i = 0; i < s.OutHeight; i++, y += outW)
+        {
+            float* r0 = x + (nint)2 * i * w, r1 = r0 + w;
+            for (int j = 0; j < outW; j += 16)
+            {
+                int left = inputs - 2 * j;
+                Vector512<float> mLow = Mask(left), mHigh = Mask(left - 16);
+                float* a = r0 + 2 * j, b = r1 + 2 * j;
+                Vector512<float> lo = TOp.Combine(Avx512F.MaskLoad(a, mLow, zero), Avx512F.MaskLoad(b, mLow, zero));
+                Vector512<float> hi = TOp.Combine(Avx512F.MaskLoad(a + 16, mHigh, zero), Avx512F.MaskLoad(b + 16, mHigh, zero));
+                Vector512<float> acc = TOp.Combine(Avx512F.PermuteVar16x32x2(lo, Evens, hi), Avx512F.PermuteVar16x32x2(lo, Odds, hi));
+                Avx512F.MaskStore(y + j, Mask(outW - j), TOp.Average ? acc * 0.25f : acc);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One plane of the 2×2, stride-2 backward (AVX-512): splits each pair of input rows into the four window positions
+    /// (as <see cref="Forward2x2"/>), picks per output the first position equal to y (max) or all four with dy/4
+    /// (average), and interleaves the gradients back into the two rows of dx.
+    /// </summary>
+    internal static void Backward2x2(in PoolShape s, bool max, float* x, float* y, float* dy, float* dx)
+    {
+        int w = s.Width, outW = s.OutWidth, inputs = 2 * outW;
+        Vector512<float> zero = Vector512<float>.Zero;
+        for (int i = 0; i < s.OutHeight; i++, y += outW, dy += outW)
+        {
+            nint r0 = (nint)2 * i * w, r1 = r0 + w;
+            for (int j = 0; j < outW; j += 16)
+            {
+                int left = inputs - 2 * j;
+                Vector512<float> mLow = Mask(left), mHigh = Mask(left - 16), mOut = Mask(outW - j);
+                Vector512<float> g = Avx512F.MaskLoad(dy + j, mOut, zero);
+                Vector512<float> g00, g01, g10, g11;
+                if (max)
+                {
+                    float* a = x + r0 + 2 * j, b = x + r1 + 2 * j;
+                    Vector512<float> top0 = Avx512F.MaskLoad(a, mLow, zero), top1 = Avx512F.MaskLoad(a + 16, mHigh, zero);
+                    Vector512<float> bottom0 = Avx512F.MaskLoad(b, mLow, zero), bottom1 = Avx512F.MaskLoad(b + 16, mHigh, zero);
+                    Vector512<float> m = Avx512F.MaskLoad(y + j, mOut, zero);
+
+                    // The first of the four (row-major) equal to the maximum takes the gradient; if none of the first
+                    // three is, the fourth is.
+                    Vector512<float> e00 = Vector512.Equals(Avx512F.PermuteVar16x32x2(top0, Evens, top1), m);
+                    Vector512<float> e01 = Vector512.AndNot(Vector512.Equals(Avx512F.PermuteVar16x32x2(top0, Odds, top1), m), e00);
+                    Vector512<float> taken = e00 | e01;
+                    Vector512<float> e10 = Vector512.AndNot(Vector512.Equals(Avx512F.PermuteVar16x32x2(bottom0, Evens, bottom1), m), taken);
+                    taken |= e10;
+                    g00 = g & e00;
+                    g01 = g & e01;
+                    g10 = g & e10;
+                    g11 = Vector512.AndNot(g, taken);
+                }
+                else
+                {
+                    g00 = g01 = g10 = g11 = g * 0.25f;
+                }
+
+                float* d0 = dx + r0 + 2 * j, d1 = dx + r1 + 2 * j;
+                Avx512F.MaskStore(d0, mLow, Avx512F.MaskLoad(d0, mLow, zero) + Avx512F.PermuteVar16x32x2(g00, InterleaveLow, g01));
+                Avx512F.MaskStore(d0 + 16, mHigh, Avx512F.MaskLoad(d0 + 16, mHigh, zero) + Avx512F.PermuteVar16x32x2(g00, InterleaveHigh, g01));
+                Avx512F.MaskStore(d1, mLow, Avx512F.MaskLoad(d1, mLow, zero) + Avx512F.PermuteVar16x32x2(g10, InterleaveLow, g11));
+                Avx512F.MaskStore(d1 + 16, mHigh, Avx512F.MaskLoad(d1 + 16, mHigh, zero) + Avx512F.PermuteVar16x32x2(g10, InterleaveHigh, g11));
+            }
+        }
+    }
+
     /// <summary>
     /// One plane of max or average pooling. Stride 1 reduces shifted rows 16 (or 8) outputs at a time; 2×2 windows with
-    /// stride 2 reduce row pairs and then split even and odd lanes with two-source permutes; the rest is scalar.
+    /// stride 2 go to <see cref="Forward2x2"/>; the rest is scalar.
     /// </summary>
     internal static void WindowForward<TOp>(in PoolShape s, float* x, float* y)
         where TOp : struct, IPoolOp
     {
         int w = s.Width, size = s.Size, stride = s.Stride, outW = s.OutWidth;
+        if (size == 2 && stride == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Forward2x2<TOp>(in s, x, y);
+            return;
+        }
+
         float scale = 1f / (size * size);
         for (int i = 0; i < s.OutHeight; i++, y += outW)
         {
@@ -467,20 +560,6 @@ internal static unsafe class PoolPlanes
                     }
                 }
             }
-            else if (stride == 2 && size == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
-            {
-                // Inputs 2j .. 2j + 31 of both rows give outputs j .. j + 15.
-                float* next = row + w;
-                for (; j + 16 <= outW; j += 16)
-                {
-                    float* r0 = row + 2 * j, r1 = next + 2 * j;
-                    Vector512<float> lo = TOp.Combine(Vector512.Load(r0), Vector512.Load(r1));
-                    Vector512<float> hi = TOp.Combine(Vector512.Load(r0 + 16), Vector512.Load(r1 + 16));
-                    Vector512<float> acc = TOp.Combine(Avx512F.PermuteVar16x32x2(lo, Evens, hi), Avx512F.PermuteVar16x32x2(lo, Odds, hi));
-                    (TOp.Average ? acc * scale : acc).Store(y + j);
-                }
-            }
-
             for (; j < outW; j++)
             {
                 float* r = row + (nint)j * stride;
@@ -501,6 +580,12 @@ internal static unsafe class PoolPlanes
     /// <summary>One plane of the max-pool backward: each dy goes to the first input of its window equal to y.</summary>
     internal static void MaxBackward(in PoolShape s, float* x, float* y, float* dy, float* dx)
     {
+        if (s.Size == 2 && s.Stride == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Backward2x2(in s, max: true, x, y, dy, dx);
+            return;
+        }
+
         int w = s.Width, size = s.Size, stride = s.Stride, outW = s.OutWidth;
         for (int i = 0; i < s.OutHeight; i++, y += outW, dy += outW)
         {
@@ -516,6 +601,12 @@ internal static unsafe class PoolPlanes
     /// <summary>One plane of the average-pool backward: each dy/size² goes to every input of its window.</summary>
     internal static void AvgBackward(in PoolShape s, float* dy, float* dx)
     {
+        if (s.Size == 2 && s.Stride == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Backward2x2(in s, max: false, null, null, dy, dx);
+            return;
+        }
+
         int w = s.Width, size = s.Size, stride = s.Stride, outW = s.OutWidth;
         float scale = 1f / (size * size);
         for (int i = 0; i < s.OutHeight; i++, dy += outW)
