@@ -60,7 +60,7 @@ public class Conv2DTests(ITestOutputHelper output)
         int saved = Compute.ThreadCount;
         try
         {
-            foreach ((int threads, int slots) in new[] { (1, 1), (2, 1), (2, 2) })
+            foreach ((int threads, int slots) in new[] { (1, 1), (1, 2), (2, 1), (2, 2) })
             {
                 Compute.ThreadCount = threads;
                 float[] scratch = new float[Conv2D.ScratchSize(inC, h, w, outC, k, stride, pad, slots)];
