@@ -51,7 +51,7 @@ internal static class NetworkValidator
         }
 
         builder.AddLayers(body, prefix: "", inBlock: false);
-        if (body.Count == 0 || !LossKinds.Contains(body[body.Count - 1].Kind))
+        if (!body.Any(s => LossKinds.Contains(s.Kind)))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingLossHead, spec.Location, spec.ClassName));
         }
@@ -92,10 +92,16 @@ internal static class NetworkValidator
             }
         }
 
+        if (dims.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidInputDimension, input.Location, 1, "missing"));
+            return Shape.Of(1);
+        }
+
         if (dims.Count is not (1 or 3))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidHyperparameter, input.Location, "shape", "Input", dims.Count == 0 ? "empty" : string.Join(", ", dims), "one dimension (features) or three (channels, height, width)"));
-            return Shape.Of(dims.Count == 0 ? 1 : dims.Aggregate(1, (a, b) => a * b));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidHyperparameter, input.Location, "shape", "Input", string.Join(", ", dims), "one dimension (features) or three (channels, height, width)"));
+            return Shape.Of(dims.Aggregate(1, (a, b) => a * b));
         }
 
         return Shape.Of(dims.ToArray());

@@ -41,6 +41,15 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
         [Dense(8)] [Tanh]
         [Dense(2)] [SoftmaxCrossEntropy]
         public partial class Xor { }
+
+        // Advice (a bias before batch norm) suppressed the normal way; the project treats warnings as errors.
+        #pragma warning disable NG0101
+        [Network]
+        [Input(1, 6, 6)]
+        [Conv2D(2, 3)] [BatchNorm] [ReLU]
+        [Dense(2)] [SoftmaxCrossEntropy]
+        public partial class SuppressedAdvice { }
+        #pragma warning restore NG0101
         """;
 
     private const string InvalidProgram = """
@@ -53,6 +62,12 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
         [Dense(0)] [ReLU]
         [Dense(2)] [SoftmaxCrossEntropy]
         public partial class Broken { }
+
+        [Network]
+        [Input(1, 6, 6)]
+        [Conv2D(2, 3)] [BatchNorm] [ReLU]
+        [Dense(2)] [SoftmaxCrossEntropy]
+        public partial class Advised { }
         """;
 
     [Fact]
@@ -76,6 +91,8 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
         Assert.NotEqual(0, code);
         Assert.Contains("error NG0005", text);
         Assert.Contains("Program.cs(7,2)", text); // on the [Dense(0)] attribute
+        Assert.Contains("NG0101", text); // unsuppressed advice is reported (as an error under TreatWarningsAsErrors)
+        Assert.Contains("Program.cs(13,2)", text);
     }
 
     internal static (int Code, string Output) Run(string file, string arguments, string directory)

@@ -72,7 +72,7 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("Input(0)", "1 is 0")]
-    [InlineData("Input(3, -2)", "2 is -2")]
+    [InlineData("Input(3, -2, 4)", "2 is -2")]
     [InlineData("Input", "1 is missing")]
     public void NG0004_non_positive_input_dimension_is_reported_on_the_input(string input, string message)
     {
@@ -361,11 +361,152 @@ public class DiagnosticTests
         Assert.Contains("unexpected: NG0005", failure.Message);
     }
 
+    [Theory]
+    [InlineData("Conv2D(4, 3)")]
+    [InlineData("MaxPool2D(2)")]
+    [InlineData("InstanceNorm")]
+    public void NG0013_spatial_layer_after_a_flat_one_is_reported_on_it(string layer)
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify($$"""
+            using NetGen;
+
+            [Network]
+            [Input(1, 8, 8)]
+            [Dense(16)] [{|NG0013:{{layer}}|}]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class FlatThenSpatial { }
+            """));
+
+        AssertError(d, "NG0013", "[channels, height, width]", "flat shape 16");
+    }
+
+    [Fact]
+    public void NG0014_residual_block_that_changes_the_shape_names_both_shapes()
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            [Block]
+            [Conv2D(8, 3, padding: 1)] [ReLU]
+            public partial class Widen { }
+
+            [Network]
+            [Input(4, 6, 6)]
+            [{|NG0014:Residual(typeof(Widen))|}]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class BadResidual { }
+            """));
+
+        AssertError(d, "NG0014", "'Widen'", "4×6×6", "8×6×6");
+    }
+
+    [Fact]
+    public void NG0015_invalid_block_is_reported_on_the_block_and_on_the_use_site()
+    {
+        IReadOnlyList<Diagnostic> diagnostics = DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            [Block]
+            [{|NG0005:Conv2D(0, 3, padding: 1)|}]
+            public partial class Broken { }
+
+            [Network]
+            [Input(4, 6, 6)]
+            [{|NG0015:Residual(typeof(Broken))|}]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class UsesBroken { }
+            """);
+
+        Diagnostic useSite = Assert.Single(diagnostics, d => d.Id == "NG0015");
+        AssertError(useSite, "NG0015", "'Broken'", "NG0005", "filters");
+    }
+
+    [Theory]
+    [InlineData("is not marked [Block]")]
+    public void NG0016_residual_of_a_class_without_Block_is_reported_on_the_residual(string message)
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            public partial class NotABlock { }
+
+            [Network]
+            [Input(4)]
+            [{|NG0016:Residual(typeof(NotABlock))|}]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class UsesNotABlock { }
+            """));
+
+        AssertError(d, "NG0016", "'NotABlock'", message);
+    }
+
+    [Fact]
+    public void NG0101_bias_before_batch_norm_is_a_warning_on_the_layer_with_the_bias()
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            [Network]
+            [Input(1, 8, 8)]
+            [{|NG0101:Conv2D(4, 3)|}] [BatchNorm] [ReLU]
+            [Dense(16, Bias = false)] [BatchNorm] [ReLU]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class BiasThenNorm { }
+            """));
+
+        AssertAdvice(d, "NG0101", DiagnosticSeverity.Warning, "[Conv2D]", "4 useless parameters", "Bias = false");
+    }
+
+    [Fact]
+    public void NG0102_sigmoid_hidden_activation_is_information_and_not_for_the_output()
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            [Network]
+            [Input(4)]
+            [Dense(8)] [{|NG0102:Sigmoid|}]
+            [Dense(1)] [Sigmoid] [MeanSquaredError]
+            public partial class SigmoidHidden { }
+            """));
+
+        AssertAdvice(d, "NG0102", DiagnosticSeverity.Info, "saturates", "ReLU");
+    }
+
+    [Fact]
+    public void NG0103_explicit_xavier_before_relu_is_a_warning_suggesting_he()
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            [Network]
+            [Input(4)]
+            [{|NG0103:Dense(8, Init = WeightInit.Xavier, Bias = false)|}] [BatchNorm] [ReLU]
+            [Dense(8, Init = WeightInit.Xavier)] [Tanh]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class XavierRelu { }
+            """));
+
+        AssertAdvice(d, "NG0103", DiagnosticSeverity.Warning, "Xavier", "ReLU", "WeightInit.He");
+    }
+
+    private static void AssertAdvice(Diagnostic d, string id, DiagnosticSeverity severity, params string[] messageParts)
+    {
+        Assert.Equal(id, d.Id);
+        Assert.Equal(severity, d.Severity);
+        Assert.Equal("docs/diagnostics.md#" + id.ToLowerInvariant(), d.Descriptor.HelpLinkUri);
+        string message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string part in messageParts)
+        {
+            Assert.Contains(part, message);
+        }
+    }
+
     [Fact]
     public void Every_diagnostic_id_in_the_table_is_covered_here()
     {
         // NG0999 (internal error) cannot be triggered from source: it reports an emitter exception.
-        string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0999"];
+        string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0013", "NG0014", "NG0015", "NG0016", "NG0101", "NG0102", "NG0103", "NG0999"];
         string[] declared = typeof(global::NetGen.Generator.Diagnostics)
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)

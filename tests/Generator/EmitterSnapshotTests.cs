@@ -41,7 +41,7 @@ public class EmitterSnapshotTests
     public void Network_emitter_prints_a_hand_built_model_in_the_global_namespace_inside_a_record()
     {
         // Input [2] -> Dense 3 (Gaussian, bias 0.5) -> Sigmoid -> SoftmaxCrossEntropy; offsets laid out by hand.
-        var dense = new DenseLayer(3, WeightInitKind.Gaussian, "as declared", 0.1f, 0f, true, 0.5f, WeightOffset: 0, BiasOffset: 6)
+        var dense = new DenseLayer(3, new InitModel(WeightInitKind.Gaussian, "as declared", 0.1f, 0f, FanIn: 2, FanOut: 3), HasBias: true, BiasInit: 0.5f, WeightOffset: 0, BiasOffset: 6, DropConnectP: 0f)
         {
             Index = 0, Name = "dense0", Kind = "Dense", InputShape = Shape.Of(2), OutputShape = Shape.Of(3),
             InputBuffer = 0, OutputBuffer = 2, InputIsNetworkInput = true, ParameterCount = 9,
@@ -64,6 +64,8 @@ public class EmitterSnapshotTests
             Layers: Equatable<LayerModel>(dense, sigmoid, softmax),
             ParameterCount: 9,
             ArenaFloatsPerSample: 11,
+            BufferCount: 0,
+            ScratchFloats: 0,
             OutputBuffer: 8,
             Declaration: "[Input(2)] [Dense(3, Init = WeightInit.Gaussian, InitStd = 0.1f, BiasInit = 0.5f)] [Sigmoid] [SoftmaxCrossEntropy]");
 
@@ -77,12 +79,12 @@ public class EmitterSnapshotTests
     public void Dense_emitter_prints_forward_and_backward_side_by_side(string variant)
     {
         DenseLayer layer = variant == "hidden_with_bias"
-            ? new DenseLayer(4, WeightInitKind.He, "He, chosen because ReLU follows", 0.01f, 0f, HasBias: true, BiasInit: 0.01f, WeightOffset: 40, BiasOffset: 64)
+            ? new DenseLayer(4, new InitModel(WeightInitKind.He, "He, chosen because ReLU follows", 0.01f, 0f, FanIn: 6, FanOut: 4), HasBias: true, BiasInit: 0.01f, WeightOffset: 40, BiasOffset: 64, DropConnectP: 0f)
             {
                 Index = 2, Name = "dense2", Kind = "Dense", InputShape = Shape.Of(6), OutputShape = Shape.Of(4),
                 InputBuffer = 14, OutputBuffer = 20, ParameterCount = 28,
             }
-            : new DenseLayer(4, WeightInitKind.Constant, "as declared", 0.01f, 0.25f, HasBias: false, BiasInit: 0f, WeightOffset: 0, BiasOffset: 24)
+            : new DenseLayer(4, new InitModel(WeightInitKind.Constant, "as declared", 0.01f, 0.25f, FanIn: 6, FanOut: 4), HasBias: false, BiasInit: 0f, WeightOffset: 0, BiasOffset: 24, DropConnectP: 0f)
             {
                 Index = 0, Name = "dense0", Kind = "Dense", InputShape = Shape.Of(6), OutputShape = Shape.Of(4),
                 InputBuffer = 0, OutputBuffer = 6, InputIsNetworkInput = true, ParameterCount = 24,

@@ -79,9 +79,9 @@ public class GeneratorSnapshotTests
                 /// <summary>Holds the models.</summary>
                 public static partial class Models
                 {
-                    /// <summary>A tiny classifier over flattened 2×3 images.</summary>
+                    /// <summary>A tiny classifier over flattened 1×2×3 images.</summary>
                     [Network]
-                    [Input(2, 3)]
+                    [Input(1, 2, 3)]
                     [Dense(4)] [ReLU]
                     [Dense(3)] [SoftmaxCrossEntropy]
                     public partial class TinyClassifier { }
@@ -168,6 +168,79 @@ public class GeneratorSnapshotTests
             """);
 
         Assert.Empty(run.GeneratedSources);
+        Snapshot.Verify(run.RunResult);
+    }
+
+    [Fact]
+    public void Cnn_with_batch_norm_pooling_and_dropout_generates_conv_and_pool_blocks()
+    {
+        GeneratorRun run = GeneratorDriverHelper.Run("""
+            using NetGen;
+
+            namespace Samples;
+
+            /// <summary>Two conv + batch norm + pooling stages and a dense head.</summary>
+            [Network]
+            [Input(1, 28, 28)]
+            [Conv2D(32, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+            [Conv2D(64, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+            [Dense(128)] [ReLU] [Dropout(0.3f)]
+            [Dense(10)] [SoftmaxCrossEntropy]
+            public partial class FashionCnn { }
+            """);
+
+        Snapshot.Verify(run.RunResult);
+    }
+
+    [Fact]
+    public void Residual_network_inlines_each_use_of_a_block_with_its_own_parameters()
+    {
+        GeneratorRun run = GeneratorDriverHelper.Run("""
+            using NetGen;
+
+            namespace Samples;
+
+            /// <summary>A basic residual block.</summary>
+            [Block]
+            [Conv2D(8, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU]
+            [Conv2D(8, 3, padding: 1, Bias = false)] [BatchNorm]
+            public partial class BasicBlock { }
+
+            /// <summary>A small residual network with stochastic depth on the second block.</summary>
+            [Network]
+            [Input(3, 8, 8)]
+            [Conv2D(8, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU]
+            [Residual(typeof(BasicBlock))] [ReLU]
+            [Residual(typeof(BasicBlock), Survival = 0.8f)] [ReLU]
+            [AvgPool2D(8)]
+            [Dense(4)] [SoftmaxCrossEntropy]
+            public partial class TinyResNet { }
+            """);
+
+        Snapshot.Verify(run.RunResult);
+    }
+
+    [Fact]
+    public void Normalization_heavy_network_generates_every_norm_and_the_learned_activations()
+    {
+        GeneratorRun run = GeneratorDriverHelper.Run("""
+            using NetGen;
+
+            namespace Samples;
+
+            /// <summary>Instance, group, layer and batch norm with PReLU, RReLU, maxout, DropConnect and fractional pooling.</summary>
+            [Network]
+            [Input(3, 12, 12)]
+            [Conv2D(6, 3, padding: 1)] [InstanceNorm] [PReLU]
+            [FractionalMaxPool2D(1.5)]
+            [Conv2D(6, 3, stride: 2, padding: 1)] [GroupNorm(3)] [RReLU]
+            [Flatten]
+            [Dense(32)] [LayerNorm] [ELU]
+            [DropConnect(0.2f)] [Dense(16, Bias = false)] [BatchNorm(Momentum = 0.05f)] [Maxout(2)]
+            [Dense(5)] [Softmax] [MeanSquaredError]
+            public partial class NormHeavy { }
+            """);
+
         Snapshot.Verify(run.RunResult);
     }
 }

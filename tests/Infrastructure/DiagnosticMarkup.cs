@@ -80,7 +80,7 @@ public static class DiagnosticMarkup
         GeneratorRun run = GeneratorDriverHelper.RunWithoutChecks(sources.ToArray());
         GeneratorDriverHelper.AssertNoGeneratorExceptions(run);
         var actual = run.GeneratorDiagnostics.Concat(run.CompilationDiagnostics)
-            .Where(d => d.Severity >= DiagnosticSeverity.Warning)
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning || (d.Severity == DiagnosticSeverity.Info && d.Id.StartsWith("NG", StringComparison.Ordinal)))
 
             // Test sources are compiled with documentation checks on (for the generated code's sake); their own
             // missing doc comments are noise here.

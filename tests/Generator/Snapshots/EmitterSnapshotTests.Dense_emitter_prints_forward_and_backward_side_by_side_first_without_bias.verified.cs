@@ -29,7 +29,7 @@ private void Layer0Backward(int batch)
 // EmitInitialization
 // Layer 0 (dense0): weights Constant (as declared), bias none.
 global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Constant, p.Slice(L0_W, L0_Out * L0_In),
-    fanIn: L0_In, fanOut: L0_Out, std: 0.01f, value: 0.25f, new global::NetGen.Rng(seed, stream: 0));
+    fanIn: 6, fanOut: 4, std: 0.01f, value: 0.25f, new global::NetGen.Rng(seed, stream: 0));
 
 // EmitParameterTensors
 new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),

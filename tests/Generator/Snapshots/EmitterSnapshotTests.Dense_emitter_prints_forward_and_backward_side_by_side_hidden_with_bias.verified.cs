@@ -29,7 +29,7 @@ private void Layer2Backward(int batch)
 // EmitInitialization
 // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01f.
 global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L2_W, L2_Out * L2_In),
-    fanIn: L2_In, fanOut: L2_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+    fanIn: 6, fanOut: 4, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
 p.Slice(L2_B, L2_Out).Fill(0.01f);
 
 // EmitParameterTensors

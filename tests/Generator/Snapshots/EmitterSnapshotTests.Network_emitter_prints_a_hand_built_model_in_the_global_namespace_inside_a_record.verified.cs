@@ -26,6 +26,10 @@ partial record Outer
         public const int TotalParameters = 9;
         /// <summary>Floats of activation memory per sample (each layer's output has its own buffer).</summary>
         public const int ArenaFloatsPerSample = 11;
+        /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
+        public const int BufferCount = 0;
+        /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+        public const int ScratchFloats = 0;
 
         // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
         // Layer 0: Dense 2 -> 3, weights [3 x 2] at params[0..6), bias [3] at params[6..9)
@@ -36,8 +40,8 @@ partial record Outer
         private const int L2_In = 3, L2_Out = 3, L2_X = 5, L2_Y = 8;
 
         /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-        /// <param name="seed">The initialization seed; the same seed gives the same parameters everywhere.</param>
-        public Tiny(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample)
+        /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+        public Tiny(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
         {
             InitializeParameters(seed);
         }
@@ -119,7 +123,7 @@ partial record Outer
             global::System.Span<float> p = Parameters;
             // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5f.
             global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Gaussian, p.Slice(L0_W, L0_Out * L0_In),
-                fanIn: L0_In, fanOut: L0_Out, std: 0.1f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+                fanIn: 2, fanOut: 3, std: 0.1f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
             p.Slice(L0_B, L0_Out).Fill(0.5f);
         }
 

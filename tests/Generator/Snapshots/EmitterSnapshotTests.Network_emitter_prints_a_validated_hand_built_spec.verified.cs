@@ -27,6 +27,10 @@ partial class Sensor : global::NetGen.NetworkBase
     public const int TotalParameters = 30;
     /// <summary>Floats of activation memory per sample (each layer's output has its own buffer).</summary>
     public const int ArenaFloatsPerSample = 15;
+    /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
+    public const int BufferCount = 0;
+    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+    public const int ScratchFloats = 0;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20)
@@ -39,8 +43,8 @@ partial class Sensor : global::NetGen.NetworkBase
     private const int L3_In = 2, L3_Out = 2, L3_X = 13, L3_Y = 13;
 
     /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-    /// <param name="seed">The initialization seed; the same seed gives the same parameters everywhere.</param>
-    public Sensor(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample)
+    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+    public Sensor(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
     {
         InitializeParameters(seed);
     }
@@ -124,11 +128,11 @@ partial class Sensor : global::NetGen.NetworkBase
         global::System.Span<float> p = Parameters;
         // Layer 0 (dense0): weights HeUniform (as declared), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.HeUniform, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In, fanOut: L0_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+            fanIn: 3, fanOut: 5, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights Xavier (Xavier, the default when no activation follows), bias none.
+        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In, fanOut: L2_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+            fanIn: 5, fanOut: 2, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
     }
 
     private static readonly int[] s_inputShape = { 3 };

@@ -36,6 +36,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     public const int TotalParameters = 284;
     /// <summary>Floats of activation memory per sample (each layer's output has its own buffer).</summary>
     public const int ArenaFloatsPerSample = 80;
+    /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
+    public const int BufferCount = 0;
+    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+    public const int ScratchFloats = 0;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56)
@@ -64,8 +68,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     private const int L11_In = 3, L11_Out = 3, L11_X = 74, L11_Y = 77;
 
     /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-    /// <param name="seed">The initialization seed; the same seed gives the same parameters everywhere.</param>
-    public AllActivationsNet(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample)
+    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+    public AllActivationsNet(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
     {
         InitializeParameters(seed);
     }
@@ -165,26 +169,26 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         global::System.Span<float> p = Parameters;
         // Layer 0 (dense0): weights Gaussian (as declared), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Gaussian, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In, fanOut: L0_Out, std: 0.05f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+            fanIn: 6, fanOut: 8, std: 0.05f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
         // Layer 2 (dense2): weights XavierUniform (as declared), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.XavierUniform, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In, fanOut: L2_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+            fanIn: 8, fanOut: 8, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
         // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.HeUniform, p.Slice(L4_W, L4_Out * L4_In),
-            fanIn: L4_In, fanOut: L4_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
+            fanIn: 8, fanOut: 7, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_Out).Fill(0.01f);
         // Layer 6 (dense6): weights Constant (as declared), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Constant, p.Slice(L6_W, L6_Out * L6_In),
-            fanIn: L6_In, fanOut: L6_Out, std: 0.01f, value: 0.5f, new global::NetGen.Rng(seed, stream: 6));
+            fanIn: 7, fanOut: 6, std: 0.01f, value: 0.5f, new global::NetGen.Rng(seed, stream: 6));
         p.Slice(L6_B, L6_Out).Fill(0f);
         // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L8_W, L8_Out * L8_In),
-            fanIn: L8_In, fanOut: L8_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 8));
+            fanIn: 6, fanOut: 5, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 8));
         // Layer 10 (dense10): weights Zeros (as declared), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Zeros, p.Slice(L10_W, L10_Out * L10_In),
-            fanIn: L10_In, fanOut: L10_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 10));
+            fanIn: 5, fanOut: 3, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 10));
     }
 
     private static readonly int[] s_inputShape = { 6 };

@@ -30,6 +30,10 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public const int TotalParameters = 235146;
     /// <summary>Floats of activation memory per sample (each layer's output has its own buffer).</summary>
     public const int ArenaFloatsPerSample = 1572;
+    /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
+    public const int BufferCount = 0;
+    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+    public const int ScratchFloats = 0;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
@@ -46,8 +50,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
     private const int L5_In = 10, L5_Out = 10, L5_X = 1552, L5_Y = 1562;
 
     /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-    /// <param name="seed">The initialization seed; the same seed gives the same parameters everywhere.</param>
-    public FashionMlp(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample)
+    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+    public FashionMlp(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
     {
         InitializeParameters(seed);
     }
@@ -135,15 +139,15 @@ partial class FashionMlp : global::NetGen.NetworkBase
         global::System.Span<float> p = Parameters;
         // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In, fanOut: L0_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+            fanIn: 784, fanOut: 256, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
         // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In, fanOut: L2_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+            fanIn: 256, fanOut: 128, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights Xavier (Xavier, the default when no activation follows), bias 0f.
+        // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L4_W, L4_Out * L4_In),
-            fanIn: L4_In, fanOut: L4_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
+            fanIn: 128, fanOut: 10, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_Out).Fill(0f);
     }
 

@@ -28,6 +28,10 @@ partial class Regressor : global::NetGen.NetworkBase
     public const int TotalParameters = 114;
     /// <summary>Floats of activation memory per sample (each layer's output has its own buffer).</summary>
     public const int ArenaFloatsPerSample = 38;
+    /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
+    public const int BufferCount = 0;
+    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+    public const int ScratchFloats = 0;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80)
@@ -40,8 +44,8 @@ partial class Regressor : global::NetGen.NetworkBase
     private const int L3_In = 2, L3_Out = 2, L3_X = 36, L3_Y = 36;
 
     /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-    /// <param name="seed">The initialization seed; the same seed gives the same parameters everywhere.</param>
-    public Regressor(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample)
+    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+    public Regressor(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
     {
         InitializeParameters(seed);
     }
@@ -125,11 +129,11 @@ partial class Regressor : global::NetGen.NetworkBase
         global::System.Span<float> p = Parameters;
         // Layer 0 (dense0): weights Xavier (Xavier, chosen because Tanh follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In, fanOut: L0_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+            fanIn: 4, fanOut: 16, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights Xavier (Xavier, the default when no activation follows), bias 0f.
+        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In, fanOut: L2_Out, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+            fanIn: 16, fanOut: 2, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
     }
 
