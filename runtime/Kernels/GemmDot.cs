@@ -17,6 +17,9 @@ internal static unsafe class GemmDot
     /// <summary>Longest stretch of k done in one pass: 8 rows of this length (32 KiB) stay in the L1 cache.</summary>
     private const int KBlock = 1024;
 
+    /// <summary>Floats of A processed against one group of B rows before moving on: 256 KiB, a quarter of L2.</summary>
+    private const int ABlockFloats = 64 * 1024;
+
     /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c> of <c>A[m×k]·B[n×k]ᵀ</c>.</summary>
     internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)
     {
@@ -29,7 +32,13 @@ internal static unsafe class GemmDot
             bool accumulate = g.Accumulate || p0 > 0;
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
-                Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, i0, i1, j0, j1, accumulate);
+                // Rows of A in blocks that stay in L2 while every group of 4 rows of B (in L1) passes over them; with
+                // A larger than that (im2col), streaming all of A per group would be bound by L3 bandwidth.
+                int rows = Math.Max(4, ABlockFloats / len & ~3);
+                for (int ib = i0; ib < i1; ib += rows)
+                {
+                    Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, ib, Math.Min(i1, ib + rows), j0, j1, accumulate);
+                }
             }
             else
             {
@@ -44,6 +53,7 @@ internal static unsafe class GemmDot
     /// One pass over <paramref name="len"/> columns of k: for each group of 4 rows of B (kept in L1), every group of 4
     /// rows of A; leftover rows of A use 1×4 tiles, leftover rows of B 4×1 and 1×1 tiles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         // Lanes [0, len % 16) of the last, partial step; masked loads never touch memory past the row.
@@ -286,6 +296,7 @@ internal static unsafe class GemmDot
 
     // ---- Portable fallback (Vector<float>: 256-bit under the JIT without AVX-512, 128-bit under default NativeAOT) ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockVector(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         for (int i = i0; i < i1; i++)
