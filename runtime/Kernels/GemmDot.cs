@@ -82,7 +82,7 @@ internal static unsafe class GemmDot
             for (int i = i0; i < i4; i += 4)
             {
                 // One row of B against 4 rows of A gives a column of C.
-                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len, tail);
+                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len);
                 float* ci = c + (nint)i * ldc + j;
                 for (int r = 0; r < 4; r++)
                 {
@@ -101,7 +101,7 @@ internal static unsafe class GemmDot
             j = j0;
             for (; j + 4 <= j1; j += 4)
             {
-                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len, tail), accumulate);
+                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len), accumulate);
             }
 
             for (; j < j1; j++)
@@ -186,11 +186,26 @@ internal static unsafe class GemmDot
 
     /// <summary>The 4 dot products of row <paramref name="x"/> with rows <c>y + s·ld</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len, Vector512<float> tail)
+    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len)
     {
         float* y1 = y + ld, y2 = y1 + ld, y3 = y2 + ld;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> z = Vector512<float>.Zero;
         int p = 0;
+
+        // Batch 1 streams B from L2, where loads that straddle two cache lines cost: one masked step first brings
+        // y to a 64-byte boundary (and the other rows too when the row length is a multiple of 16).
+        int head = (int)(((nuint)(-(nint)y) & 63) / sizeof(float));
+        if (len >= 64 && head != 0)
+        {
+            Vector512<float> mask = TailMask512(head);
+            Vector512<float> v = Avx512F.MaskLoad(x, mask, z);
+            c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y, mask, z), c0);
+            c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1, mask, z), c1);
+            c2 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y2, mask, z), c2);
+            c3 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y3, mask, z), c3);
+            p = head;
+        }
 
         // Two steps per iteration: 8 independent chains hide the FMA latency when B streams from L2 (batch 1).
         Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
@@ -214,8 +229,7 @@ internal static unsafe class GemmDot
         for (; p < len; p += 16)
         {
             // Full steps load normally; the last partial one masks (p ≤ len - 16 is re-tested, cheap).
-            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : tail;
-            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : TailMask512(len - p);
             Vector512<float> v = Avx512F.MaskLoad(x + p, mask, z);
             c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y + p, mask, z), c0);
             c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1 + p, mask, z), c1);
