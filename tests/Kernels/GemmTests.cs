@@ -195,7 +195,7 @@ public class GemmTests
             Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
             {
                 float[] c = new float[m * n];
-                for (int iteration = 0; iteration < 200; iteration++)
+                for (int iteration = 0; iteration < 50; iteration++)
                 {
                     Gemm.MultiplyABt(m, n, k, a, b, c, accumulate: false);
 
