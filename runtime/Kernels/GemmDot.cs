@@ -12,10 +12,18 @@ namespace NetGen.Kernels;
 /// (8 loads feed 16 fused multiply-adds per step of 16 floats) and reduce them to the 16 results with one transposing
 /// tree of shuffles at the end, so nothing needs packing and a single row of A (batch-1 inference) streams B once.
 /// </summary>
+/// <remarks>
+/// The block drivers are compiled fully optimized on first call (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// with tiered PGO, whichever tile path ran first was laid out as the hot one, and a batch-1 GEMV run after batch-64
+/// products measured ~15% slower.
+/// </remarks>
 internal static unsafe class GemmDot
 {
     /// <summary>Longest stretch of k done in one pass: 8 rows of this length (32 KiB) stay in the L1 cache.</summary>
     private const int KBlock = 1024;
+
+    /// <summary>Floats of A processed against one group of B rows before moving on: 256 KiB, a quarter of L2.</summary>
+    private const int ABlockFloats = 64 * 1024;
 
     /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c> of <c>A[m×k]·B[n×k]ᵀ</c>.</summary>
     internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)
@@ -29,7 +37,13 @@ internal static unsafe class GemmDot
             bool accumulate = g.Accumulate || p0 > 0;
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
-                Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, i0, i1, j0, j1, accumulate);
+                // Rows of A in blocks that stay in L2 while every group of 4 rows of B (in L1) passes over them; with
+                // A larger than that (im2col), streaming all of A per group would be bound by L3 bandwidth.
+                int rows = Math.Max(4, ABlockFloats / len & ~3);
+                for (int ib = i0; ib < i1; ib += rows)
+                {
+                    Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, ib, Math.Min(i1, ib + rows), j0, j1, accumulate);
+                }
             }
             else
             {
@@ -44,6 +58,7 @@ internal static unsafe class GemmDot
     /// One pass over <paramref name="len"/> columns of k: for each group of 4 rows of B (kept in L1), every group of 4
     /// rows of A; leftover rows of A use 1×4 tiles, leftover rows of B 4×1 and 1×1 tiles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         // Lanes [0, len % 16) of the last, partial step; masked loads never touch memory past the row.
@@ -72,7 +87,7 @@ internal static unsafe class GemmDot
             for (int i = i0; i < i4; i += 4)
             {
                 // One row of B against 4 rows of A gives a column of C.
-                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len, tail);
+                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len);
                 float* ci = c + (nint)i * ldc + j;
                 for (int r = 0; r < 4; r++)
                 {
@@ -91,7 +106,7 @@ internal static unsafe class GemmDot
             j = j0;
             for (; j + 4 <= j1; j += 4)
             {
-                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len, tail), accumulate);
+                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len), accumulate);
             }
 
             for (; j < j1; j++)
@@ -176,11 +191,26 @@ internal static unsafe class GemmDot
 
     /// <summary>The 4 dot products of row <paramref name="x"/> with rows <c>y + s·ld</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len, Vector512<float> tail)
+    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len)
     {
         float* y1 = y + ld, y2 = y1 + ld, y3 = y2 + ld;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> z = Vector512<float>.Zero;
         int p = 0;
+
+        // Batch 1 streams B from L2, where loads that straddle two cache lines cost: one masked step first brings
+        // y to a 64-byte boundary (and the other rows too when the row length is a multiple of 16).
+        int head = (int)(((nuint)(-(nint)y) & 63) / sizeof(float));
+        if (len >= 64 && head != 0)
+        {
+            Vector512<float> mask = TailMask512(head);
+            Vector512<float> v = Avx512F.MaskLoad(x, mask, z);
+            c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y, mask, z), c0);
+            c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1, mask, z), c1);
+            c2 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y2, mask, z), c2);
+            c3 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y3, mask, z), c3);
+            p = head;
+        }
 
         // Two steps per iteration: 8 independent chains hide the FMA latency when B streams from L2 (batch 1).
         Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
@@ -204,8 +234,7 @@ internal static unsafe class GemmDot
         for (; p < len; p += 16)
         {
             // Full steps load normally; the last partial one masks (p ≤ len - 16 is re-tested, cheap).
-            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : tail;
-            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : TailMask512(len - p);
             Vector512<float> v = Avx512F.MaskLoad(x + p, mask, z);
             c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y + p, mask, z), c0);
             c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1 + p, mask, z), c1);
@@ -286,21 +315,50 @@ internal static unsafe class GemmDot
 
     // ---- Portable fallback (Vector<float>: 256-bit under the JIT without AVX-512, 128-bit under default NativeAOT) ----
 
+    /// <summary>
+    /// The same schedule with 4×2 tiles (8 accumulators, 6 loads per 8 multiply-adds: without AVX-512 there are only
+    /// 16 vector registers), 1×4 tiles for leftover rows of A and a 4×1 column for a leftover row of B.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockVector(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
-        for (int i = i0; i < i1; i++)
+        int i4 = i0 + ((i1 - i0) & ~3);
+        int j = j0;
+        for (; j + 2 <= j1; j += 2)
+        {
+            float* bj = b + (nint)j * ld;
+            for (int i = i0; i < i4; i += 4)
+            {
+                DotVector4x2(a + (nint)i * ld, bj, ld, len, c + (nint)i * ldc + j, ldc, accumulate);
+            }
+        }
+
+        for (; j < j1; j++)
+        {
+            float* bj = b + (nint)j * ld;
+            for (int i = i0; i < i4; i += 4)
+            {
+                DotVector1x4(bj, a + (nint)i * ld, ld, len, out float s0, out float s1, out float s2, out float s3);
+                float* ci = c + (nint)i * ldc + j;
+                Put(ci, s0, accumulate);
+                Put(ci + ldc, s1, accumulate);
+                Put(ci + 2 * (nint)ldc, s2, accumulate);
+                Put(ci + 3 * (nint)ldc, s3, accumulate);
+            }
+        }
+
+        for (int i = i4; i < i1; i++)
         {
             float* ai = a + (nint)i * ld;
             float* ci = c + (nint)i * ldc;
-            int j = j0;
+            j = j0;
             for (; j + 4 <= j1; j += 4)
             {
-                float* bj = b + (nint)j * ld;
-                DotVector1x4(ai, bj, ld, len, out float s0, out float s1, out float s2, out float s3);
-                ci[j] = accumulate ? ci[j] + s0 : s0;
-                ci[j + 1] = accumulate ? ci[j + 1] + s1 : s1;
-                ci[j + 2] = accumulate ? ci[j + 2] + s2 : s2;
-                ci[j + 3] = accumulate ? ci[j + 3] + s3 : s3;
+                DotVector1x4(ai, b + (nint)j * ld, ld, len, out float s0, out float s1, out float s2, out float s3);
+                Put(ci + j, s0, accumulate);
+                Put(ci + j + 1, s1, accumulate);
+                Put(ci + j + 2, s2, accumulate);
+                Put(ci + j + 3, s3, accumulate);
             }
 
             for (; j < j1; j++)
@@ -313,15 +371,74 @@ internal static unsafe class GemmDot
                     acc = Vector.MultiplyAddEstimate(Vector.Load(ai + p), Vector.Load(bj + p), acc);
                 }
 
-                float s = Vector.Sum(acc);
+                float sum = Vector.Sum(acc);
                 for (; p < len; p++)
                 {
-                    s += ai[p] * bj[p];
+                    sum += ai[p] * bj[p];
                 }
 
-                ci[j] = accumulate ? ci[j] + s : s;
+                Put(ci + j, sum, accumulate);
             }
         }
+    }
+
+    /// <summary>Rows <c>a + r·ld</c> (r &lt; 4) against rows <c>b + s·ld</c> (s &lt; 2), into <c>C[r, s]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotVector4x2(float* a, float* b, int ld, int len, float* c, int ldc, bool accumulate)
+    {
+        float* a1 = a + ld, a2 = a1 + ld, a3 = a2 + ld, b1 = b + ld;
+        Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        int p = 0;
+        for (; p <= len - Vector<float>.Count; p += Vector<float>.Count)
+        {
+            Vector<float> y0 = Vector.Load(b + p), y1 = Vector.Load(b1 + p);
+            Vector<float> x = Vector.Load(a + p);
+            c00 = Vector.MultiplyAddEstimate(x, y0, c00);
+            c01 = Vector.MultiplyAddEstimate(x, y1, c01);
+            x = Vector.Load(a1 + p);
+            c10 = Vector.MultiplyAddEstimate(x, y0, c10);
+            c11 = Vector.MultiplyAddEstimate(x, y1, c11);
+            x = Vector.Load(a2 + p);
+            c20 = Vector.MultiplyAddEstimate(x, y0, c20);
+            c21 = Vector.MultiplyAddEstimate(x, y1, c21);
+            x = Vector.Load(a3 + p);
+            c30 = Vector.MultiplyAddEstimate(x, y0, c30);
+            c31 = Vector.MultiplyAddEstimate(x, y1, c31);
+        }
+
+        float s00 = Vector.Sum(c00), s01 = Vector.Sum(c01), s10 = Vector.Sum(c10), s11 = Vector.Sum(c11);
+        float s20 = Vector.Sum(c20), s21 = Vector.Sum(c21), s30 = Vector.Sum(c30), s31 = Vector.Sum(c31);
+        for (; p < len; p++)
+        {
+            float y0 = b[p], y1 = b1[p];
+            s00 += a[p] * y0;
+            s01 += a[p] * y1;
+            s10 += a1[p] * y0;
+            s11 += a1[p] * y1;
+            s20 += a2[p] * y0;
+            s21 += a2[p] * y1;
+            s30 += a3[p] * y0;
+            s31 += a3[p] * y1;
+        }
+
+        Put(c, s00, accumulate);
+        Put(c + 1, s01, accumulate);
+        c += ldc;
+        Put(c, s10, accumulate);
+        Put(c + 1, s11, accumulate);
+        c += ldc;
+        Put(c, s20, accumulate);
+        Put(c + 1, s21, accumulate);
+        c += ldc;
+        Put(c, s30, accumulate);
+        Put(c + 1, s31, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(float* c, float value, bool accumulate)
+    {
+        *c = accumulate ? *c + value : value;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
