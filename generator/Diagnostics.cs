@@ -87,6 +87,11 @@ internal static class Diagnostics
         "Residual needs a [Block] class",
         "[Residual] needs a class marked [Block], but '{0}' {1}");
 
+    public static readonly DiagnosticDescriptor TooLarge = Error(
+        "NG0017",
+        "Network too large",
+        "Network '{0}' needs more than 2^31 floats for its parameters or activations; reduce the layer sizes");
+
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning(
         "NG0101",
         "Bias before batch normalization is redundant",
@@ -129,6 +134,7 @@ internal static class Diagnostics
         "NG0014" => ResidualShapeMismatch,
         "NG0015" => InvalidBlock,
         "NG0016" => NotABlock,
+        "NG0017" => TooLarge,
         "NG0101" => BiasBeforeBatchNorm,
         "NG0102" => SigmoidHidden,
         "NG0103" => XavierBeforeRelu,

@@ -40,6 +40,14 @@ public enum ParameterRole
 /// <param name="Role">What kind of parameter it is.</param>
 public sealed record ParameterTensor(string Name, int LayerIndex, int Offset, int Length, int[] Shape, ParameterRole Role);
 
+/// <summary>The time one layer takes, from <see cref="NetworkBase.Profile"/>.</summary>
+/// <param name="Index">The layer's position.</param>
+/// <param name="Name">The layer's name.</param>
+/// <param name="Kind">The layer kind.</param>
+/// <param name="ForwardMilliseconds">Mean forward time per batch.</param>
+/// <param name="BackwardMilliseconds">Mean backward time per batch.</param>
+public sealed record LayerTiming(int Index, string Name, string Kind, double ForwardMilliseconds, double BackwardMilliseconds);
+
 /// <summary>One row of a network's summary table.</summary>
 /// <param name="Index">The layer's position (the input is not counted).</param>
 /// <param name="Name">The layer's name, e.g. <c>dense0</c>.</param>
@@ -193,6 +201,66 @@ public abstract class NetworkBase
 
     /// <summary>The output of the last forward pass, <c>LastBatchSize × OutputSize</c> floats.</summary>
     public ReadOnlySpan<float> Output => OutputCore(_lastBatch);
+
+    /// <summary>
+    /// Measures where a training step's time goes: runs forward and backward <paramref name="repetitions"/> times and
+    /// times each layer's forward and backward call on its own (with the current <see cref="Mode"/>). Gradients are
+    /// zeroed afterwards; the parameters are not changed.
+    /// </summary>
+    /// <param name="input">The inputs, batch × InputSize.</param>
+    /// <param name="labels">One label per sample.</param>
+    /// <param name="batchSize">The number of samples.</param>
+    /// <param name="repetitions">How many steps to average over.</param>
+    /// <returns>One row per layer; the loss head's gradient seed is not listed (it is negligible).</returns>
+    public IReadOnlyList<LayerTiming> Profile(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize, int repetitions = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        IReadOnlyList<LayerInfo> layers = Layers;
+        var forward = new long[layers.Count];
+        var backward = new long[layers.Count];
+        float[] buffers = Buffers.ToArray();
+        Forward(input, batchSize);
+        Backward(labels);
+        for (int r = 0; r < repetitions; r++)
+        {
+            Forward(input, batchSize);
+            for (int i = 0; i < layers.Count; i++)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                ForwardLayer(i, batchSize);
+                forward[i] += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            }
+
+            Backward(labels);
+            for (int i = layers.Count - 1; i >= 0; i--)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                BackwardLayer(i, batchSize);
+                backward[i] += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            }
+        }
+
+        ZeroGradients();
+        buffers.CopyTo(Buffers);
+        var rows = new LayerTiming[layers.Count];
+        double toMs = 1000.0 / System.Diagnostics.Stopwatch.Frequency / repetitions;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new LayerTiming(i, layers[i].Name, layers[i].Kind, forward[i] * toMs, backward[i] * toMs);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs layer <paramref name="index"/>'s forward pass alone (for <see cref="Profile"/>); layers without forward work do nothing.</summary>
+    /// <param name="index">The layer's position.</param>
+    /// <param name="batch">The batch size of the last forward pass.</param>
+    protected virtual void ForwardLayer(int index, int batch) => throw new NotSupportedException($"{GetType().Name} does not support per-layer profiling.");
+
+    /// <summary>Runs layer <paramref name="index"/>'s backward pass alone (for <see cref="Profile"/>); layers without backward work do nothing.</summary>
+    /// <param name="index">The layer's position.</param>
+    /// <param name="batch">The batch size of the last forward pass.</param>
+    protected virtual void BackwardLayer(int index, int batch) => throw new NotSupportedException($"{GetType().Name} does not support per-layer profiling.");
 
     /// <summary>A Keras-style table of the layers, their output shapes and parameter counts, with the total.</summary>
     public string Summary()

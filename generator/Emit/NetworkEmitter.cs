@@ -170,6 +170,8 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        EmitDispatch(w, model, forward: true);
+        EmitDispatch(w, model, forward: false);
         w.Line("/// <inheritdoc />");
         w.Line($"protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation({Names.P(model.Last, "Y")}, OutputFeatures, batch);");
         w.Line();
@@ -191,6 +193,31 @@ internal static class NetworkEmitter
                 {
                     w.Line($"// Layer {layer.Index} ({layer.Name}) needs no backward pass: nothing before it has parameters.");
                 }
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>The per-layer dispatch used only by <c>Profile</c>; Forward and Backward stay straight-line.</summary>
+    private static void EmitDispatch(CodeWriter w, NetworkModel model, bool forward)
+    {
+        string direction = forward ? "Forward" : "Backward";
+        w.Line($"/// <inheritdoc />");
+        using (w.Block($"protected override void {direction}Layer(int index, int batch)"))
+        {
+            using (w.Block("switch (index)"))
+            {
+                foreach (LayerModel layer in model.Layers)
+                {
+                    ILayerEmitter e = EmitterRegistry.For(layer);
+                    if (forward ? e.HasForward(layer) : e.HasBackward(layer))
+                    {
+                        w.Line($"case {layer.Index}: Layer{layer.Index}{direction}(batch); break;");
+                    }
+                }
+
+                w.Line("default: break; // layers without this pass");
             }
         }
 

@@ -7,7 +7,7 @@ internal readonly record struct Shape(EquatableArray<int> Dims)
 {
     public static Shape Of(params int[] dims) => new(new EquatableArray<int>(dims));
 
-    public int Size => Dims.Aggregate(1, (a, b) => a * b);
+    public int Size => Dims.Aggregate(1, (a, b) => checked(a * b));
 
     public int Rank => Dims.Count;
 

@@ -52,7 +52,7 @@ internal static class NetworkParser
         // Layer attributes in source order. Attributes on several partial declarations make the order ambiguous.
         var layers = ReadLayers(symbol, new HashSet<string>(), cancellationToken);
         // Two partial declarations are ambiguous whether they sit in two files or in one.
-        if (layers.Select(l => l.Declaration).Distinct().Count() > 1)
+        if (layers.Where(l => l.Declaration is not null).Select(l => l.Declaration).Distinct().Count() > 1)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SplitDeclaration, classLocation, symbol.Name));
         }
@@ -64,6 +64,9 @@ internal static class NetworkParser
 
     private const string BlockAttributeName = "NetGen.BlockAttribute";
 
+    /// <summary>The kind of a layer attribute the compiler could not bind; the network is then not generated.</summary>
+    public const string BrokenKind = "<broken>";
+
     private static List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, CancellationToken cancellationToken)
     {
         var layers = new List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)>();
@@ -71,15 +74,29 @@ internal static class NetworkParser
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (attribute.AttributeClass is not { } cls || cls.TypeKind == TypeKind.Error || !DerivesFrom(cls, LayerAttributeBase))
+            SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+            if (attribute.AttributeClass is not { } cls || cls.TypeKind == TypeKind.Error)
+            {
+                // An attribute the compiler cannot bind (a typo, a missing using) may be a layer: generating the network
+                // without it would silently change the architecture. The compiler reports it; generate nothing.
+                if (reference is not null)
+                {
+                    layers.Add((reference.SyntaxTree, reference.Span.Start, null, new LayerSpec(BrokenKind, EquatableArray<ArgumentSpec>.Empty, null)));
+                }
+
+                continue;
+            }
+
+            if (!DerivesFrom(cls, LayerAttributeBase) || reference is null)
             {
                 continue;
             }
 
-            SyntaxReference? reference = attribute.ApplicationSyntaxReference;
-            if (reference is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
             {
-                continue; // the compiler reports broken attribute applications itself
+                // Arguments of the wrong type: the compiler reports them; generate nothing rather than guess.
+                layers.Add((reference.SyntaxTree, reference.Span.Start, null, new LayerSpec(BrokenKind, EquatableArray<ArgumentSpec>.Empty, null)));
+                continue;
             }
 
             string kind = cls.Name.EndsWith("Attribute") ? cls.Name.Substring(0, cls.Name.Length - "Attribute".Length) : cls.Name;

@@ -16,7 +16,27 @@ internal static class NetworkValidator
 
     public static ValidationResult Validate(NetworkSpec spec)
     {
+        try
+        {
+            return ValidateCore(spec);
+        }
+        catch (System.OverflowException)
+        {
+            // A size beyond int: say so instead of laying out a wrong network (all size arithmetic is checked).
+            var diagnostics = new List<DiagnosticInfo>(spec.Diagnostics) { DiagnosticInfo.Create(Diagnostics.TooLarge, spec.Location, spec.ClassName) };
+            return new ValidationResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static ValidationResult ValidateCore(NetworkSpec spec)
+    {
         var diagnostics = new List<DiagnosticInfo>(spec.Diagnostics);
+        if (ContainsBroken(spec.Layers))
+        {
+            // The compiler reports the attribute it could not bind; any shape we inferred without it would mislead.
+            return new ValidationResult(null, diagnostics.ToEquatableArray());
+        }
+
         IReadOnlyList<LayerSpec> specs = spec.Layers;
 
         int inputIndex = -1;
@@ -101,11 +121,14 @@ internal static class NetworkValidator
         if (dims.Count is not (1 or 3))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidHyperparameter, input.Location, "shape", "Input", string.Join(", ", dims), "one dimension (features) or three (channels, height, width)"));
-            return Shape.Of(dims.Aggregate(1, (a, b) => a * b));
+            return Shape.Of(dims.Aggregate(1, (a, b) => checked(a * b)));
         }
 
         return Shape.Of(dims.ToArray());
     }
+
+    private static bool ContainsBroken(IEnumerable<LayerSpec> layers)
+        => layers.Any(l => l.Kind == Parsing.NetworkParser.BrokenKind || (l.Block is { } b && ContainsBroken(b.Layers)));
 
     internal static string Describe(LayerSpec layer)
     {

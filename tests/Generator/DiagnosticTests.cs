@@ -490,6 +490,41 @@ public class DiagnosticTests
         AssertAdvice(d, "NG0103", DiagnosticSeverity.Warning, "Xavier", "ReLU", "WeightInit.He");
     }
 
+    [Fact]
+    public void NG0017_a_network_larger_than_int_is_reported_on_its_identifier()
+    {
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            [Network]
+            [Input(100000)]
+            [Dense(100000)] [ReLU]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class {|NG0017:Huge|} { }
+            """));
+
+        AssertError(d, "NG0017", "'Huge'", "2^31");
+    }
+
+    [Fact]
+    public void A_layer_attribute_the_compiler_cannot_bind_suppresses_generation_without_an_NG_diagnostic()
+    {
+        GeneratorRun run = GeneratorDriverHelper.RunWithoutChecks("""
+            using NetGen;
+
+            [Network]
+            [Input(4)]
+            [Dense("wide")] [ReLU]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class WrongType { }
+            """);
+
+        GeneratorDriverHelper.AssertNoGeneratorExceptions(run);
+        Assert.Empty(run.GeneratedSources);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains(run.CompilationDiagnostics, d => d.Id == "CS1503");
+    }
+
     private static void AssertAdvice(Diagnostic d, string id, DiagnosticSeverity severity, params string[] messageParts)
     {
         Assert.Equal(id, d.Id);
@@ -506,7 +541,7 @@ public class DiagnosticTests
     public void Every_diagnostic_id_in_the_table_is_covered_here()
     {
         // NG0999 (internal error) cannot be triggered from source: it reports an emitter exception.
-        string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0013", "NG0014", "NG0015", "NG0016", "NG0101", "NG0102", "NG0103", "NG0999"];
+        string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0013", "NG0014", "NG0015", "NG0016", "NG0017", "NG0101", "NG0102", "NG0103", "NG0999"];
         string[] declared = typeof(global::NetGen.Generator.Diagnostics)
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
