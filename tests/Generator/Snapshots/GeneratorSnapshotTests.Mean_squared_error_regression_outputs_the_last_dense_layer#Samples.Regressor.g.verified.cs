@@ -77,6 +77,30 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    protected override void ForwardLayer(int index, int batch)
+    {
+        switch (index)
+        {
+            case 0: Layer0Forward(batch); break;
+            case 1: Layer1Forward(batch); break;
+            case 2: Layer2Forward(batch); break;
+            default: break; // layers without this pass
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardLayer(int index, int batch)
+    {
+        switch (index)
+        {
+            case 0: Layer0Backward(batch); break;
+            case 1: Layer1Backward(batch); break;
+            case 2: Layer2Backward(batch); break;
+            default: break; // layers without this pass
+        }
+    }
+
+    /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation(L3_Y, OutputFeatures, batch);
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>

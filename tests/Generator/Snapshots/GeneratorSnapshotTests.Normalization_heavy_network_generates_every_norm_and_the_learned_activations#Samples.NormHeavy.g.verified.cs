@@ -139,6 +139,54 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    protected override void ForwardLayer(int index, int batch)
+    {
+        switch (index)
+        {
+            case 0: Layer0Forward(batch); break;
+            case 1: Layer1Forward(batch); break;
+            case 2: Layer2Forward(batch); break;
+            case 3: Layer3Forward(batch); break;
+            case 4: Layer4Forward(batch); break;
+            case 5: Layer5Forward(batch); break;
+            case 6: Layer6Forward(batch); break;
+            case 8: Layer8Forward(batch); break;
+            case 9: Layer9Forward(batch); break;
+            case 10: Layer10Forward(batch); break;
+            case 11: Layer11Forward(batch); break;
+            case 12: Layer12Forward(batch); break;
+            case 13: Layer13Forward(batch); break;
+            case 14: Layer14Forward(batch); break;
+            case 15: Layer15Forward(batch); break;
+            default: break; // layers without this pass
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardLayer(int index, int batch)
+    {
+        switch (index)
+        {
+            case 0: Layer0Backward(batch); break;
+            case 1: Layer1Backward(batch); break;
+            case 2: Layer2Backward(batch); break;
+            case 3: Layer3Backward(batch); break;
+            case 4: Layer4Backward(batch); break;
+            case 5: Layer5Backward(batch); break;
+            case 6: Layer6Backward(batch); break;
+            case 8: Layer8Backward(batch); break;
+            case 9: Layer9Backward(batch); break;
+            case 10: Layer10Backward(batch); break;
+            case 11: Layer11Backward(batch); break;
+            case 12: Layer12Backward(batch); break;
+            case 13: Layer13Backward(batch); break;
+            case 14: Layer14Backward(batch); break;
+            case 15: Layer15Backward(batch); break;
+            default: break; // layers without this pass
+        }
+    }
+
+    /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation(L16_Y, OutputFeatures, batch);
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
