@@ -40,7 +40,7 @@ if (options.Profile)
     // Where a training step's time goes, layer by layer, on the first batch of the training set.
     int batch = options.BatchSize;
     network.Mode = NetworkMode.Training;
-    IReadOnlyList<LayerTiming> timings = network.Profile(train.Features.AsSpan(0, batch * train.FeatureCount), train.Labels.AsSpan(0, batch), batch, repetitions: 20);
+    IReadOnlyList<LayerTiming> timings = network.Profile(train.Features.Slice(0, batch * train.FeatureCount), train.Labels.Slice(0, batch), batch, repetitions: 20);
     double total = timings.Sum(t => t.ForwardMilliseconds + t.BackwardMilliseconds);
     Console.WriteLine($"{"layer",-16}{"kind",-22}{"forward ms",12}{"backward ms",13}{"share",8}");
     foreach (LayerTiming t in timings)
