@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using NetGen.Data;
@@ -16,6 +17,9 @@ public sealed class Trainer
 {
     /// <summary>The <see cref="Rng"/> stream of the shuffling, so that it never correlates with initialization streams.</summary>
     public const long ShuffleStream = 0x5348_5546; // "SHUF"
+
+    /// <summary>The <see cref="Rng"/> stream of the batch transforms (augmentation).</summary>
+    public const long AugmentationStream = 0x4155_474D; // "AUGM"
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The settings, or null for the defaults.</param>
@@ -47,6 +51,31 @@ public sealed class Trainer
         Dataset? validation,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
+        => Fit(network, optimizer, train, validation, resume: null, progress, cancellationToken);
+
+    /// <summary>
+    /// Trains like <see cref="Fit(NetworkBase, IOptimizer, Dataset, Dataset?, IProgress{TrainingProgress}?, CancellationToken)"/>,
+    /// continuing a run from <paramref name="resume"/>: the epochs it completed are skipped and the random sources and
+    /// learning-rate state are restored, so that (with the network and optimizer restored from the same checkpoint)
+    /// the run continues exactly as if it had never stopped.
+    /// </summary>
+    /// <param name="network">The network; its parameters are updated in place.</param>
+    /// <param name="optimizer">The update rule.</param>
+    /// <param name="train">The training set.</param>
+    /// <param name="validation">The validation set, or null.</param>
+    /// <param name="resume">The trainer state saved with the checkpoint, or null to start a new run.</param>
+    /// <param name="progress">Receives throttled per-batch reports and one report per epoch, or null.</param>
+    /// <param name="cancellationToken">Stops training between two steps.</param>
+    /// <returns>The per-epoch metrics, including those of the resumed epochs.</returns>
+    /// <exception cref="TrainingDivergedException">A step's loss or gradient was NaN or infinite.</exception>
+    public TrainingHistory Fit(
+        NetworkBase network,
+        IOptimizer optimizer,
+        Dataset train,
+        Dataset? validation,
+        TrainingState? resume,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -60,22 +89,64 @@ public sealed class Trainer
         int epochs = o.Epochs;
 
         // Everything a step touches is allocated here, before the first step.
-        var loader = new BatchLoader(train, o.BatchSize, o.Shuffle ? new Rng(o.Seed, ShuffleStream) : null);
+        var shuffleRng = new Rng(o.Seed, ShuffleStream);
+        var augmentationRng = new Rng(o.Seed, AugmentationStream);
+        var loader = new BatchLoader(train, o.BatchSize, o.Shuffle ? shuffleRng : null);
         BatchLoader? validationLoader = validation is null ? null : new BatchLoader(validation, o.EvaluationBatchSize, rng: null);
         var predictions = new int[Math.Max(o.BatchSize, o.EvaluationBatchSize)];
         network.EnsureBatchCapacity(Math.Max(Math.Min(o.BatchSize, train.Count), validation is null ? 0 : Math.Min(o.EvaluationBatchSize, validation.Count)));
         var history = new TrainingHistory(epochs);
         int batchesPerEpoch = loader.BatchesPerEpoch;
         long reportInterval = (long)(o.ProgressInterval.TotalSeconds * Stopwatch.Frequency);
-        long step = 0;
-        long totalSteps = (long)epochs * batchesPerEpoch;
-        float baseLearningRate = optimizer.LearningRate;
+        bool softTargets = false;
+        for (int i = 0; i < o.BatchTransforms.Count; i++)
+        {
+            softTargets |= o.BatchTransforms[i].ProducesSoftTargets;
+        }
+
+        int outputs = network.OutputSize;
+        float[] targets = o.BatchTransforms.Count > 0 ? new float[o.BatchSize * outputs] : Array.Empty<float>();
+        float[] augmented = o.BatchTransforms.Count > 0 ? new float[o.BatchSize * train.FeatureCount] : Array.Empty<float>();
+
+        var context = new TrainingContext(network, optimizer, o, train, validation, history, shuffleRng, augmentationRng)
+        {
+            BatchesPerEpoch = batchesPerEpoch,
+            TotalSteps = (long)epochs * batchesPerEpoch,
+            BaseLearningRate = optimizer.LearningRate,
+        };
+        int firstEpoch = 1;
+        if (resume is not null)
+        {
+            if (resume.CompletedEpochs > epochs)
+            {
+                throw new ArgumentException($"The checkpoint has {resume.CompletedEpochs} completed epochs but the run has only {epochs}.", nameof(resume));
+            }
+
+            shuffleRng.SetState(resume.ShuffleRngState);
+            augmentationRng.SetState(resume.AugmentationRngState);
+            context.Step = resume.Step;
+            context.BaseLearningRate = resume.BaseLearningRate;
+            context.LearningRateScale = resume.LearningRateScale;
+            foreach (EpochMetrics done in resume.History)
+            {
+                history.Add(done);
+            }
+
+            firstEpoch = resume.CompletedEpochs + 1;
+        }
 
         NetworkMode originalMode = network.Mode;
         try
         {
-            for (int epoch = 1; epoch <= epochs; epoch++)
+            context.Epoch = firstEpoch - 1;
+            for (int c = 0; c < o.Callbacks.Count; c++)
             {
+                o.Callbacks[c].OnTrainingStart(context);
+            }
+
+            for (int epoch = firstEpoch; epoch <= epochs && !context.StopRequested; epoch++)
+            {
+                context.Epoch = epoch;
                 network.Mode = NetworkMode.Training;
                 long epochStart = Stopwatch.GetTimestamp();
                 long lastReport = epochStart;
@@ -90,11 +161,29 @@ public sealed class Trainer
                     cancellationToken.ThrowIfCancellationRequested();
                     MiniBatch mb = loader.Current;
                     batch++;
-                    step++;
+                    long step = ++context.Step;
+
+                    // Augmentation works on the batch's own copy of the samples.
+                    Span<float> batchTargets = default;
+                    ReadOnlySpan<float> features = mb.Features;
+                    if (o.BatchTransforms.Count > 0)
+                    {
+                        Span<float> copy = augmented.AsSpan(0, mb.Features.Length);
+                        mb.Features.CopyTo(copy);
+                        batchTargets = targets.AsSpan(0, mb.Size * outputs);
+                        OneHot(mb.Labels, outputs, batchTargets);
+                        for (int t = 0; t < o.BatchTransforms.Count; t++)
+                        {
+                            o.BatchTransforms[t].Apply(copy, mb.Labels, mb.Size, batchTargets, augmentationRng);
+                        }
+
+                        features = copy;
+                    }
 
                     // Forward and loss; a non-finite loss stops before it can corrupt the parameters.
-                    network.Forward(mb.Features, mb.Size);
-                    float loss = network.Loss(mb.Labels);
+                    network.Forward(features, mb.Size);
+                    float loss = softTargets ? network.Loss(batchTargets) : network.Loss(mb.Labels);
+                    context.LastLoss = loss;
                     if (!float.IsFinite(loss))
                     {
                         throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history);
@@ -106,15 +195,42 @@ public sealed class Trainer
                     lossSum += (double)loss * mb.Size;
                     seen += mb.Size;
 
-                    // Backward and update.
+                    // Backward, gradient transforms (penalties, clipping, freezing), checks, update.
                     network.ZeroGradients();
-                    network.Backward(mb.Labels);
-                    if (o.Schedule is { } schedule)
+                    if (softTargets)
                     {
-                        optimizer.LearningRate = schedule.GetLearningRate(step - 1, totalSteps, baseLearningRate);
+                        network.Backward(batchTargets);
+                    }
+                    else
+                    {
+                        network.Backward(mb.Labels);
                     }
 
-                    optimizer.Step(network.Parameters, network.Gradients);
+                    Span<float> gradients = network.Gradients;
+                    for (int t = 0; t < o.GradientTransforms.Count; t++)
+                    {
+                        o.GradientTransforms[t].Apply(network, gradients);
+                    }
+
+                    if (o.CheckGradients && FirstNonFiniteGradient(network) is { } tensor)
+                    {
+                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor);
+                    }
+
+                    if (o.Schedule is { } schedule)
+                    {
+                        optimizer.LearningRate = schedule.GetLearningRate(step - 1, context.TotalSteps, context.BaseLearningRate) * context.LearningRateScale;
+                    }
+                    else if (context.LearningRateScale != 1f)
+                    {
+                        optimizer.LearningRate = context.BaseLearningRate * context.LearningRateScale;
+                    }
+
+                    optimizer.Step(network.Parameters, gradients);
+                    for (int c = 0; c < o.Callbacks.Count; c++)
+                    {
+                        o.Callbacks[c].OnStepEnd(context);
+                    }
 
                     if (progress is not null)
                     {
@@ -142,7 +258,18 @@ public sealed class Trainer
                     trainSeconds > 0 ? seen / trainSeconds : 0,
                     optimizer.LearningRate);
                 history.Add(metrics);
-                progress?.Report(MakeReport(TrainingProgressKind.EpochCompleted, epoch, epochs, batch, batchesPerEpoch, step, lossSum, correct, seen, epochStart, trainEnd, metrics));
+                for (int c = 0; c < o.Callbacks.Count; c++)
+                {
+                    o.Callbacks[c].OnEpochEnd(context, metrics);
+                }
+
+                progress?.Report(MakeReport(TrainingProgressKind.EpochCompleted, epoch, epochs, batch, batchesPerEpoch, context.Step, lossSum, correct, seen, epochStart, trainEnd, metrics));
+            }
+
+            history.StopReason = context.StopReason;
+            for (int c = 0; c < o.Callbacks.Count; c++)
+            {
+                o.Callbacks[c].OnTrainingEnd(context);
             }
         }
         finally
@@ -151,6 +278,39 @@ public sealed class Trainer
         }
 
         return history;
+    }
+
+    /// <summary>The first parameter tensor, in backward order (last layer first), whose gradient holds NaN or infinity.</summary>
+    /// <param name="network">The network whose gradients to check.</param>
+    /// <returns>The tensor's name, or null when every gradient is finite.</returns>
+    public static string? FirstNonFiniteGradient(NetworkBase network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ReadOnlySpan<float> gradients = network.Gradients;
+        if (Kernels.Reductions.AllFinite(gradients))
+        {
+            return null;
+        }
+
+        IReadOnlyList<ParameterTensor> tensors = network.ParameterTensors;
+        for (int i = tensors.Count - 1; i >= 0; i--)
+        {
+            if (!Kernels.Reductions.AllFinite(gradients.Slice(tensors[i].Offset, tensors[i].Length)))
+            {
+                return tensors[i].Name;
+            }
+        }
+
+        return "(a gradient outside the named tensors)";
+    }
+
+    private static void OneHot(ReadOnlySpan<int> labels, int classes, Span<float> targets)
+    {
+        targets.Clear();
+        for (int b = 0; b < labels.Length; b++)
+        {
+            targets[(b * classes) + labels[b]] = 1f;
+        }
     }
 
     /// <summary>

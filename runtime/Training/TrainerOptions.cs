@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 
 namespace NetGen.Training;
@@ -25,6 +26,21 @@ public sealed class TrainerOptions
 
     /// <summary>Sets the optimizer's learning rate before every step from the rate it had at the start, or null to leave it alone.</summary>
     public ILearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Applied to the gradients after each backward pass, in order (penalties, clipping, freezing).</summary>
+    public IReadOnlyList<IGradientTransform> GradientTransforms { get; init; } = Array.Empty<IGradientTransform>();
+
+    /// <summary>Applied to each training batch before the forward pass, in order (augmentation).</summary>
+    public IReadOnlyList<IBatchTransform> BatchTransforms { get; init; } = Array.Empty<IBatchTransform>();
+
+    /// <summary>Observe and steer the run (early stopping, weight averaging, logs, checkpoints).</summary>
+    public IReadOnlyList<TrainingCallback> Callbacks { get; init; } = Array.Empty<TrainingCallback>();
+
+    /// <summary>
+    /// Checks every step's gradients for NaN or infinity and stops with a report naming the first parameter tensor
+    /// (in backward order) that went non-finite, before the update (default true; costs one pass over the gradients).
+    /// </summary>
+    public bool CheckGradients { get; init; } = true;
 
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()

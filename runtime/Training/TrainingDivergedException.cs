@@ -4,7 +4,7 @@ using System.Globalization;
 namespace NetGen.Training;
 
 /// <summary>
-/// Thrown by <see cref="Trainer.Fit"/> when a training step produces a non-finite loss (NaN or ±∞). Training stops at
+/// Thrown by <see cref="Trainer"/> when a training step produces a non-finite loss (NaN or ±∞). Training stops at
 /// once, before that step's backward pass and update; the exception names the epoch and step and carries the history
 /// of the completed epochs.
 /// </summary>
@@ -18,8 +18,23 @@ public sealed class TrainingDivergedException : Exception
     /// <param name="loss">The non-finite loss.</param>
     /// <param name="history">The completed epochs.</param>
     public TrainingDivergedException(int epoch, int batch, int batchesPerEpoch, long step, float loss, TrainingHistory history)
+        : this(epoch, batch, batchesPerEpoch, step, loss, history, tensor: null)
+    {
+    }
+
+    /// <summary>Creates the exception for a step whose loss or gradients became non-finite.</summary>
+    /// <param name="epoch">The epoch, from 1.</param>
+    /// <param name="batch">The step within the epoch, from 1.</param>
+    /// <param name="batchesPerEpoch">The number of steps per epoch.</param>
+    /// <param name="step">The step since the start of the run, from 1.</param>
+    /// <param name="loss">The step's loss (finite when only a gradient diverged).</param>
+    /// <param name="history">The completed epochs.</param>
+    /// <param name="tensor">The first parameter tensor, in backward order, whose gradient is non-finite; null when the loss itself is.</param>
+    public TrainingDivergedException(int epoch, int batch, int batchesPerEpoch, long step, float loss, TrainingHistory history, string? tensor)
         : base(
-            $"Training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch}, step {batch} of {batchesPerEpoch} (step {step} of the run). " +
+            (tensor is null
+                ? $"Training diverged: the loss is {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch}, step {batch} of {batchesPerEpoch} (step {step} of the run). "
+                : $"Training diverged: the gradient of {tensor} is not finite (NaN or infinity) at epoch {epoch}, step {batch} of {batchesPerEpoch} (step {step} of the run); the loss was {loss.ToString(CultureInfo.InvariantCulture)}. ") +
             "Training was stopped before this step's update. Try a lower learning rate, check the inputs for NaN or infinite values, or clip the gradients.")
     {
         Epoch = epoch;
@@ -27,7 +42,11 @@ public sealed class TrainingDivergedException : Exception
         Step = step;
         Loss = loss;
         History = history;
+        Tensor = tensor;
     }
+
+    /// <summary>The first parameter tensor (in backward order) whose gradient went non-finite, or null if the loss did.</summary>
+    public string? Tensor { get; }
 
     /// <summary>The epoch in which the loss became non-finite, from 1.</summary>
     public int Epoch { get; }

@@ -57,6 +57,9 @@ public sealed class TrainingHistory
         }
     }
 
+    /// <summary>Why the run stopped before its last epoch (early stopping and the like), or null if it ran to the end.</summary>
+    public string? StopReason { get; set; }
+
     /// <summary>Appends a completed epoch.</summary>
     /// <param name="epoch">The epoch's metrics.</param>
     public void Add(EpochMetrics epoch)
