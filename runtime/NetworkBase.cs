@@ -123,6 +123,29 @@ public abstract class NetworkBase
     /// </summary>
     public bool FreezeRandomness { get; set; }
 
+    /// <summary>
+    /// A canonical description of the architecture (input shape, layers, output shapes, parameter tensors), written by
+    /// the generator. Checkpoints record it so that weights are never loaded into a different network.
+    /// </summary>
+    public virtual string Architecture => GetType().FullName ?? GetType().Name;
+
+    /// <summary>A 64-bit FNV-1a hash of <see cref="Architecture"/>, computed at compile time.</summary>
+    public virtual ulong ArchitectureFingerprint => Fnv1a(Architecture);
+
+    /// <summary>The 64-bit FNV-1a hash of a string's UTF-16 code units (the generator uses the same function).</summary>
+    /// <param name="text">The text to hash.</param>
+    public static ulong Fnv1a(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 1099511628211UL);
+        }
+
+        return hash;
+    }
+
     /// <summary>The named parameter tensors in buffer order.</summary>
     public abstract IReadOnlyList<ParameterTensor> ParameterTensors { get; }
 

@@ -129,6 +129,16 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        string architecture = ArchitectureText(model);
+        w.Line("/// <inheritdoc />");
+        w.Line($"public override string Architecture => \"{architecture}\";");
+        w.Line();
+        w.Summary("FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.");
+        w.Line($"public const ulong Fingerprint = 0x{Fnv1a(architecture):X16}UL;");
+        w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line("public override ulong ArchitectureFingerprint => Fingerprint;");
+        w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public override int InputSize => InputFeatures;");
         w.Line();
@@ -150,6 +160,35 @@ internal static class NetworkEmitter
             w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors => s_bufferTensors;");
             w.Line();
         }
+    }
+
+    /// <summary>Input shape, then per layer its kind, output shape and parameter tensors: what a checkpoint must match.</summary>
+    internal static string ArchitectureText(NetworkModel model)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("input ").Append(model.InputShape);
+        foreach (LayerModel layer in model.Layers)
+        {
+            sb.Append("; ").Append(layer.Name).Append(' ').Append(layer.Kind).Append(" -> ").Append(layer.OutputShape);
+            if (layer.ParameterCount > 0)
+            {
+                sb.Append(" (").Append(layer.ParameterCount).Append(" params)");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The same FNV-1a as <c>NetworkBase.Fnv1a</c>, over UTF-16 code units.</summary>
+    internal static ulong Fnv1a(string text)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 1099511628211UL);
+        }
+
+        return hash;
     }
 
     private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model)

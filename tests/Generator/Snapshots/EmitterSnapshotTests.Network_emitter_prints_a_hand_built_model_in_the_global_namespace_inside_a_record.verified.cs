@@ -47,6 +47,15 @@ partial record Outer
         }
 
         /// <inheritdoc />
+        public override string Architecture => "input 2; dense0 Dense -> 3 (9 params); sigmoid1 Sigmoid -> 3; softmax SoftmaxCrossEntropy -> 3";
+
+        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+        public const ulong Fingerprint = 0x60D3999A978A00ECUL;
+
+        /// <inheritdoc />
+        public override ulong ArchitectureFingerprint => Fingerprint;
+
+        /// <inheritdoc />
         public override int InputSize => InputFeatures;
 
         /// <inheritdoc />

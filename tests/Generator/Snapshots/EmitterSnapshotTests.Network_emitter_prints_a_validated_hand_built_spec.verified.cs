@@ -50,6 +50,15 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 3; dense0 Dense -> 5 (20 params); elu1 ELU -> 5; dense2 Dense -> 2 (10 params); mse MeanSquaredError -> 2";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0xD04AFB2B6B92CC25UL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />

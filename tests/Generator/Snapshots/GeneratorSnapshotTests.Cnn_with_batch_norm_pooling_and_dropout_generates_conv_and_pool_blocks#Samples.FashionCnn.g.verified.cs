@@ -86,6 +86,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 1×28×28; conv0 Conv2D -> 32×28×28 (288 params); bn1 BatchNorm -> 32×28×28 (64 params); relu2 ReLU -> 32×28×28; maxpool3 MaxPool2D -> 32×14×14; conv4 Conv2D -> 64×14×14 (18432 params); bn5 BatchNorm -> 64×14×14 (128 params); relu6 ReLU -> 64×14×14; maxpool7 MaxPool2D -> 64×7×7; flatten8 Flatten -> 3136; dense9 Dense -> 128 (401536 params); relu10 ReLU -> 128; dropout11 Dropout -> 128; dense12 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0x8425D954DF7C873EUL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />

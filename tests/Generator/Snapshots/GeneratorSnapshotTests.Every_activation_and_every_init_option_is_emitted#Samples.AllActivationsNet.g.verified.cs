@@ -75,6 +75,15 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 6; dense0 Dense -> 8 (56 params); sigmoid1 Sigmoid -> 8; dense2 Dense -> 8 (72 params); tanh3 Tanh -> 8; dense4 Dense -> 7 (63 params); relu5 ReLU -> 7; dense6 Dense -> 6 (48 params); leakyrelu7 LeakyReLU -> 6; dense8 Dense -> 5 (30 params); elu9 ELU -> 5; dense10 Dense -> 3 (15 params); softmax SoftmaxCrossEntropy -> 3";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0x6C6FDC6E91AE975CUL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />

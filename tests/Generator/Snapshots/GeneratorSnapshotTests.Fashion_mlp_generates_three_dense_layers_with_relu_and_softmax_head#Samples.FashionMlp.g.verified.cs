@@ -57,6 +57,15 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 784; dense0 Dense -> 256 (200960 params); relu1 ReLU -> 256; dense2 Dense -> 128 (32896 params); relu3 ReLU -> 128; dense4 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0xCC3A127EB660CD87UL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />

@@ -51,6 +51,15 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 4; dense0 Dense -> 16 (80 params); tanh1 Tanh -> 16; dense2 Dense -> 2 (34 params); mse MeanSquaredError -> 2";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0x9B38495BFAF8FF90UL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />

@@ -56,6 +56,15 @@ static partial class Models
         }
 
         /// <inheritdoc />
+        public override string Architecture => "input 1×2×3; flatten0 Flatten -> 6; dense1 Dense -> 4 (28 params); relu2 ReLU -> 4; dense3 Dense -> 3 (15 params); softmax SoftmaxCrossEntropy -> 3";
+
+        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+        public const ulong Fingerprint = 0x69761383A06ABF32UL;
+
+        /// <inheritdoc />
+        public override ulong ArchitectureFingerprint => Fingerprint;
+
+        /// <inheritdoc />
         public override int InputSize => InputFeatures;
 
         /// <inheritdoc />

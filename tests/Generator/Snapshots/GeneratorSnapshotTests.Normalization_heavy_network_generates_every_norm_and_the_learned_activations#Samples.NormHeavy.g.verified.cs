@@ -97,6 +97,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 3×12×12; conv0 Conv2D -> 6×12×12 (168 params); in1 InstanceNorm -> 6×12×12 (12 params); prelu2 PReLU -> 6×12×12 (6 params); fracpool3 FractionalMaxPool2D -> 6×8×8; conv4 Conv2D -> 6×4×4 (330 params); gn5 GroupNorm -> 6×4×4 (12 params); rrelu6 RReLU -> 6×4×4; flatten7 Flatten -> 96; dense8 Dense -> 32 (3104 params); ln9 LayerNorm -> 32 (64 params); elu10 ELU -> 32; dense11 Dense -> 16 (512 params); bn12 BatchNorm -> 16 (32 params); maxout13 Maxout -> 8; dense14 Dense -> 5 (45 params); softmaxlayer15 Softmax -> 5; mse MeanSquaredError -> 5";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0x3F40F7C2B60D6F2EUL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />

@@ -113,6 +113,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    public override string Architecture => "input 3×8×8; conv0 Conv2D -> 8×8×8 (216 params); bn1 BatchNorm -> 8×8×8 (16 params); relu2 ReLU -> 8×8×8; res0.conv3 Conv2D -> 8×8×8 (576 params); res0.bn4 BatchNorm -> 8×8×8 (16 params); res0.relu5 ReLU -> 8×8×8; res0.conv6 Conv2D -> 8×8×8 (576 params); res0.bn7 BatchNorm -> 8×8×8 (16 params); res0.add Residual -> 8×8×8; relu9 ReLU -> 8×8×8; res1.conv10 Conv2D -> 8×8×8 (576 params); res1.bn11 BatchNorm -> 8×8×8 (16 params); res1.relu12 ReLU -> 8×8×8; res1.conv13 Conv2D -> 8×8×8 (576 params); res1.bn14 BatchNorm -> 8×8×8 (16 params); res1.add Residual -> 8×8×8; relu16 ReLU -> 8×8×8; avgpool17 AvgPool2D -> 8×1×1; flatten18 Flatten -> 8; dense19 Dense -> 4 (36 params); softmax SoftmaxCrossEntropy -> 4";
+
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    public const ulong Fingerprint = 0xC93177CA87AAE057UL;
+
+    /// <inheritdoc />
+    public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
     public override int InputSize => InputFeatures;
 
     /// <inheritdoc />
