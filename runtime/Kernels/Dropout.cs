@@ -49,7 +49,7 @@ public static class Dropout
             return;
         }
 
-        MaskSampler.Multiply(x, mask, y);
+        Elementwise.Multiply(x, mask, y);
     }
 
     /// <summary><c>dx += dy·mask</c>; with an empty <paramref name="mask"/>, <c>dx += dy</c>; nothing when <paramref name="dx"/> is empty.</summary>
@@ -74,7 +74,7 @@ public static class Dropout
             return;
         }
 
-        MaskSampler.MultiplyAdd(dy, mask, dx);
+        Elementwise.MultiplyAdd(dy, mask, dx);
     }
 }
 
@@ -105,7 +105,7 @@ public static class DropConnect
         }
 
         Dropout.FillMask(mask, p, rng);
-        MaskSampler.Multiply(weights, mask, maskedWeights);
+        Elementwise.Multiply(weights, mask, maskedWeights);
     }
 
     /// <summary><c>dWeights += dMaskedWeights·mask</c>: the gradient with respect to the masked weights, routed back to the weights.</summary>
@@ -119,7 +119,7 @@ public static class DropConnect
             throw new ArgumentException($"DropConnect gradient needs equal lengths: dMaskedWeights {dMaskedWeights.Length}, mask {mask.Length}, dWeights {dWeights.Length}.");
         }
 
-        MaskSampler.MultiplyAdd(dMaskedWeights, mask, dWeights);
+        Elementwise.MultiplyAdd(dMaskedWeights, mask, dWeights);
     }
 }
 
@@ -183,7 +183,7 @@ public static class StochasticDepth
             float s = mask[b];
             if (s != 0f)
             {
-                MaskSampler.ScaleAdd(s, branch.Slice(b * perSample, perSample), y.Slice(b * perSample, perSample));
+                Elementwise.ScaleAdd(s, branch.Slice(b * perSample, perSample), y.Slice(b * perSample, perSample));
             }
         }
     }
@@ -207,7 +207,7 @@ public static class StochasticDepth
             float s = mask[b];
             if (s != 0f)
             {
-                MaskSampler.ScaleAdd(s, dy.Slice(b * perSample, perSample), dBranch.Slice(b * perSample, perSample));
+                Elementwise.ScaleAdd(s, dy.Slice(b * perSample, perSample), dBranch.Slice(b * perSample, perSample));
             }
         }
     }
@@ -367,106 +367,5 @@ internal static class MaskSampler
 
         // On little-endian machines word w gives draws 2w (low half) and 2w + 1 (high half).
         return MemoryMarshal.Cast<ulong, uint>(words).Slice(0, count);
-    }
-
-    /// <summary>y = a·b element-wise (equal lengths checked by the caller).</summary>
-    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
-    {
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        ref float rb = ref MemoryMarshal.GetReference(b);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)a.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref ra, i) * Vector512.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref ra, i) * Vector256.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref ra, i) * Vector.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) = Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
-        }
-    }
-
-    /// <summary>acc += a·b element-wise (equal lengths checked by the caller).</summary>
-    public static void MultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> acc)
-    {
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        ref float rb = ref MemoryMarshal.GetReference(b);
-        ref float rc = ref MemoryMarshal.GetReference(acc);
-        nuint n = (nuint)a.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, i), Vector512.LoadUnsafe(ref rb, i), Vector512.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ra, i), Vector256.LoadUnsafe(ref rb, i), Vector256.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref rc, i) + (Vector.LoadUnsafe(ref ra, i) * Vector.LoadUnsafe(ref rb, i))).StoreUnsafe(ref rc, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rc, i) += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
-        }
-    }
-
-    /// <summary>acc += s·x element-wise (equal lengths checked by the caller).</summary>
-    public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rc = ref MemoryMarshal.GetReference(acc);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vs = Vector512.Create(s);
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, i), vs, Vector512.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var vs = Vector256.Create(s);
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rx, i), vs, Vector256.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
-            }
-        }
-
-        var v = new Vector<float>(s);
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref rc, i) + (Vector.LoadUnsafe(ref rx, i) * v)).StoreUnsafe(ref rc, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rc, i) += s * Unsafe.Add(ref rx, i);
-        }
     }
 }

@@ -122,6 +122,49 @@ public static class Elementwise
         }
     }
 
+    /// <summary>acc += s·x element-wise </summary>
+    /// <param name="s">The scale.</param>
+    /// <param name="x">The addend.</param>
+    /// <param name="acc">The accumulator, as long as <paramref name="x"/>.</param>
+    public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
+    {
+        if (acc.Length != x.Length)
+        {
+            throw new ArgumentException($"The accumulator holds {acc.Length} floats but the addend has {x.Length}.", nameof(acc));
+        }
+
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float rc = ref MemoryMarshal.GetReference(acc);
+        nuint n = (nuint)x.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(s);
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, i), vs, Vector512.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rx, i), vs, Vector256.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
+            }
+        }
+
+        var v = new Vector<float>(s);
+        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref rc, i) + (Vector.LoadUnsafe(ref rx, i) * v)).StoreUnsafe(ref rc, i);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rc, i) += s * Unsafe.Add(ref rx, i);
+        }
+    }
+
     private static void CheckSameLength(int x, int y, int z)
     {
         if (x != y || x != z)
