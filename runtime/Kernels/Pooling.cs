@@ -410,17 +410,36 @@ internal readonly struct SumOp : IPoolOp
 /// <summary>The per-plane loops of <see cref="Pooling"/>.</summary>
 internal static unsafe class PoolPlanes
 {
+    // The permute indices are properties, not static readonly fields: constant vectors need no class-initialization
+    // check, which a method compiled before the class is initialized would otherwise run on every use.
+
     /// <summary>Even lanes of two concatenated 512-bit vectors (indices 0..31 into lower ++ upper).</summary>
-    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static Vector512<int> Evens
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    }
 
     /// <summary>Odd lanes of two concatenated 512-bit vectors.</summary>
-    private static readonly Vector512<int> Odds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    private static Vector512<int> Odds
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    }
 
     /// <summary>Interleaves lanes 0..7 of two vectors: a0 b0 a1 b1 … a7 b7.</summary>
-    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static Vector512<int> InterleaveLow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    }
 
     /// <summary>Interleaves lanes 8..15 of two vectors: a8 b8 … a15 b15.</summary>
-    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    private static Vector512<int> InterleaveHigh
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    }
 
     /// <summary>Lanes [0, n) set, for n in [0, 16] (n may be out of range: it is clamped).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
