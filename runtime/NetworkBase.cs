@@ -275,6 +275,37 @@ public abstract class NetworkBase
         return rows;
     }
 
+    /// <summary>
+    /// The output of layer <paramref name="index"/> in the last forward pass, <c>LastBatchSize × size</c> floats (for
+    /// inspecting activations, e.g. their statistics per layer); valid until the next forward pass.
+    /// </summary>
+    /// <param name="index">The layer's position in <see cref="Layers"/>.</param>
+    public ReadOnlySpan<float> LayerOutput(int index)
+    {
+        IReadOnlyList<LayerInfo> layers = Layers;
+        if ((uint)index >= (uint)layers.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"The network has {layers.Count} layers.");
+        }
+
+        if (_lastBatch == 0)
+        {
+            throw new InvalidOperationException("Call Forward before reading layer outputs.");
+        }
+
+        int size = 1;
+        foreach (int d in layers[index].OutputShape)
+        {
+            size *= d;
+        }
+
+        return Activation(LayerOutputOffset(index), size, _lastBatch);
+    }
+
+    /// <summary>The per-sample arena offset of layer <paramref name="index"/>'s output; supplied by the generated code.</summary>
+    /// <param name="index">The layer's position.</param>
+    protected virtual int LayerOutputOffset(int index) => throw new NotSupportedException($"{GetType().Name} does not expose layer outputs.");
+
     /// <summary>Runs layer <paramref name="index"/>'s forward pass alone (for <see cref="Profile"/>); layers without forward work do nothing.</summary>
     /// <param name="index">The layer's position.</param>
     /// <param name="batch">The batch size of the last forward pass.</param>

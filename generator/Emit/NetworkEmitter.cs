@@ -209,6 +209,9 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line("protected override int LayerOutputOffset(int index) => s_outputOffsets[index];");
+        w.Line();
         EmitDispatch(w, model, forward: true);
         EmitDispatch(w, model, forward: false);
         w.Line("/// <inheritdoc />");
@@ -290,6 +293,9 @@ internal static class NetworkEmitter
     private static void EmitTables(CodeWriter w, NetworkModel model)
     {
         w.Line($"private static readonly int[] s_inputShape = {{ {string.Join(", ", model.InputShape.Dims)} }};");
+        w.Line();
+        w.Line("/// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>");
+        w.Line($"private static readonly int[] s_outputOffsets = {{ {string.Join(", ", model.Layers.Select(l => Names.P(l, "Y")))} }};");
         w.Line();
         using (w.Block("private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =", "};"))
         {
