@@ -61,6 +61,16 @@ public abstract class TrainingCallback
     {
     }
 
+    /// <summary>
+    /// Called when a step's loss or gradient went non-finite, before the <see cref="TrainingDivergedException"/> leaves
+    /// the trainer (no update was applied for that step). Close logs here; never write a checkpoint from this state.
+    /// </summary>
+    /// <param name="context">The run.</param>
+    /// <param name="exception">What diverged, where.</param>
+    public virtual void OnTrainingDiverged(TrainingContext context, TrainingDivergedException exception)
+    {
+    }
+
     /// <summary>Called once after the last epoch (also after an early stop).</summary>
     /// <param name="context">The run.</param>
     public virtual void OnTrainingEnd(TrainingContext context)

@@ -272,6 +272,16 @@ public sealed class Trainer
                 o.Callbacks[c].OnTrainingEnd(context);
             }
         }
+        catch (TrainingDivergedException diverged)
+        {
+            history.StopReason = diverged.Message;
+            for (int c = 0; c < o.Callbacks.Count; c++)
+            {
+                o.Callbacks[c].OnTrainingDiverged(context, diverged);
+            }
+
+            throw;
+        }
         finally
         {
             network.Mode = originalMode;
