@@ -42,11 +42,21 @@ public class MixupTrainingTests(ITestOutputHelper output)
         }
     }
 
-    private sealed class LossRecorder : TrainingCallback
+    /// <summary>Records every step's loss, and the gradients of the step the spy captured.</summary>
+    private sealed class StepRecorder(SoftBatchSpy spy) : TrainingCallback
     {
         public List<float> Losses { get; } = new(capacity: 1000);
 
-        public override void OnStepEnd(TrainingContext context) => Losses.Add(context.LastLoss);
+        public float[]? Gradients { get; private set; }
+
+        public override void OnStepEnd(TrainingContext context)
+        {
+            Losses.Add(context.LastLoss);
+            if (context.Step - 1 == spy.Step)
+            {
+                Gradients = context.Network.Gradients.ToArray();
+            }
+        }
     }
 
     [Fact]
@@ -60,9 +70,9 @@ public class MixupTrainingTests(ITestOutputHelper output)
         standardizer.Apply(train);
         standardizer.Apply(heldOut);
 
-        var recorder = new LossRecorder();
         var network = new FashionMlp(1);
         var spy = new SoftBatchSpy(new Mixup(0.2f, batch), network, batch * train.FeatureCount, batch * FashionMnist.ClassCount);
+        var recorder = new StepRecorder(spy);
         EvaluationResult before = Trainer.Evaluate(network, heldOut);
         var trainer = new Trainer(new TrainerOptions { Epochs = 1, BatchSize = batch, Seed = 3, BatchTransforms = [spy], Callbacks = [recorder] });
         trainer.Fit(network, new Adam(1e-3f), train, validation: null);
@@ -92,7 +102,20 @@ public class MixupTrainingTests(ITestOutputHelper output)
         output.WriteLine($"step {spy.Step}: recorded {losses[spy.Step]:F5}, soft {softLoss:F5}, hard {hardLoss:F5}");
         Assert.Equal(softLoss, losses[spy.Step], 5);
         Assert.NotEqual(hardLoss, losses[spy.Step], 2);
+
+        // Likewise the step's gradients are those of the soft-target loss.
+        replay.ZeroGradients();
+        replay.Backward(spy.Targets);
+        float[] softGradients = replay.Gradients.ToArray();
+        replay.ZeroGradients();
+        replay.Backward(ownLabels);
+        float[] hardGradients = replay.Gradients.ToArray();
+        Assert.NotNull(recorder.Gradients);
+        Assert.True(MaxDifference(softGradients, recorder.Gradients) < 1e-6, $"soft-target gradients differ by {MaxDifference(softGradients, recorder.Gradients)}");
+        Assert.True(MaxDifference(hardGradients, recorder.Gradients) > 1e-3, "the step used the hard-label gradients");
     }
+
+    private static double MaxDifference(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
 
     private static int ArgMax(ReadOnlySpan<float> values)
     {
