@@ -8,7 +8,7 @@ namespace NetGen.Transfer;
 /// optimizer instance, a learning-rate multiplier, or not at all (frozen). A tensor belongs to the first group whose
 /// <see cref="Selector"/> accepts it.
 /// </summary>
-public sealed class ParameterGroup
+public sealed record ParameterGroup
 {
     /// <summary>Creates a group of the tensors <paramref name="selector"/> accepts.</summary>
     /// <param name="name">The group's name (unique, without '/'); checkpoints name the group's optimizer buffers after it.</param>

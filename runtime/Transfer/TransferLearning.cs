@@ -5,7 +5,7 @@ using NetGen.Serialization;
 
 namespace NetGen.Transfer;
 
-/// <summary>How <see cref="Transfer.LoadMatching(NetworkBase, NetworkBase, TensorMatch, Func{string, bool}?, bool, bool)"/> pairs target tensors with source tensors.</summary>
+/// <summary>How <see cref="TransferLearning.LoadMatching(NetworkBase, NetworkBase, TensorMatch, Func{string, bool}?, bool, bool)"/> pairs target tensors with source tensors.</summary>
 public enum TensorMatch
 {
     /// <summary>A target tensor takes the source tensor of the same name (e.g. <c>dense0.weight</c>).</summary>
@@ -15,20 +15,20 @@ public enum TensorMatch
     Position = 1,
 }
 
-/// <summary>One tensor that <see cref="Transfer"/> copied.</summary>
+/// <summary>One tensor that <see cref="TransferLearning"/> copied.</summary>
 /// <param name="TargetName">The tensor's name in the target network.</param>
 /// <param name="SourceName">The name of the tensor it was copied from.</param>
 /// <param name="Shape">The shape both share.</param>
 /// <param name="IsBuffer">Whether it is a buffer (running statistics) rather than a learned parameter.</param>
 public sealed record CopiedTensor(string TargetName, string SourceName, int[] Shape, bool IsBuffer);
 
-/// <summary>One target tensor that <see cref="Transfer"/> left untouched, and why.</summary>
+/// <summary>One target tensor that <see cref="TransferLearning"/> left untouched, and why.</summary>
 /// <param name="TargetName">The tensor's name in the target network.</param>
 /// <param name="IsBuffer">Whether it is a buffer rather than a learned parameter.</param>
 /// <param name="Reason">Why it was not copied (no match, excluded by the filter, or a shape mismatch naming both shapes).</param>
 public sealed record SkippedTensor(string TargetName, bool IsBuffer, string Reason);
 
-/// <summary>What a <see cref="Transfer"/> call copied and what it left alone.</summary>
+/// <summary>What a <see cref="TransferLearning"/> call copied and what it left alone.</summary>
 /// <param name="Copied">The tensors copied, in target order (parameters first, then buffers).</param>
 /// <param name="Skipped">The target tensors left untouched, with the reason.</param>
 public sealed record TransferReport(IReadOnlyList<CopiedTensor> Copied, IReadOnlyList<SkippedTensor> Skipped)
@@ -84,7 +84,7 @@ public sealed record TransferReport(IReadOnlyList<CopiedTensor> Copied, IReadOnl
 /// wherever tensors match by name or position and have the same shape, e.g. a feature extractor into a network with a
 /// new head. Every pair is checked before anything is copied, so an error leaves the target untouched.
 /// </summary>
-public static class Transfer
+public static class TransferLearning
 {
     /// <summary>Copies the matching tensors of <paramref name="source"/> into <paramref name="target"/>.</summary>
     /// <param name="target">The network to copy into.</param>
