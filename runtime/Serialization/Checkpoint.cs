@@ -19,9 +19,26 @@ public sealed record CheckpointOptimizer(string TypeName, float LearningRate, Op
 /// Everything needed to continue a run or deploy a model, read from or written to a versioned binary file: the
 /// architecture (text and fingerprint) and tensor tables, the parameters, the buffers (running statistics), the
 /// network's random state, optionally the optimizer's state, the trainer's <see cref="Training.TrainingState"/> with the
-/// metrics history, and named float arrays of preprocessing statistics. The layout is described in
-/// <c>docs/checkpoints.md</c>; all numbers are little-endian and the payload is protected by a CRC-32.
+/// metrics history, and named float arrays of preprocessing statistics. All numbers are little-endian and the
+/// payload is protected by a CRC-32.
 /// </summary>
+/// <remarks>
+/// Layout of format version 1:
+/// <code>
+/// header   magic 89 4E 47 43 4B 50 54 0A ("\x89NGCKPT\n") | u32 version | u32 CRC-32 of payload | u64 payload length
+/// payload  sections, each: 4-byte ASCII tag | u64 body length | body
+///   ARCH   string architecture | u64 fingerprint | parameter tensor table | buffer tensor table
+///          (table: i32 n, then per tensor: string name, i32 layer, i32 offset, i32 length, i32 rank, i32[rank] shape, u8 role)
+///   PARM   float array of the parameters          BUFF  float array of the buffers
+///   NRNG   4 × u64 network random state
+///   OPTM   string type name | f32 learning rate | i64 step count | i32 n | n × (string name, float array)   (optional)
+///   TRST   i32 completed epochs | i64 step | 4 × u64 shuffle state | 4 × u64 augmentation state | f32 base lr | f32 lr scale (optional)
+///   HIST   i32 n | n × (i32 epoch, f64 train loss, f64 train acc, u8+f64 val loss, u8+f64 val acc, i64 duration ticks, f64 samples/s, f32 lr)
+///   PREP   i32 n | n × (string name, float array), sorted by name (optional)
+/// string = i32 UTF-8 byte count + bytes; float array = i32 count + IEEE-754 floats
+/// </code>
+/// Readers skip sections with unknown tags, so later minor additions stay readable; a changed meaning needs a new version.
+/// </remarks>
 public sealed class Checkpoint
 {
     /// <summary>The format version this build writes; it reads this version only.</summary>

@@ -365,6 +365,32 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void Checkpoint_callback_never_saves_a_diverged_epoch()
+    {
+        using var dir = new TempDirectory();
+        Dataset train = Synthetic.Blobs(128, 8, 4, seed: 1);            // 8 steps per epoch
+        var network = new SoftmaxRegression(8, 4) { NaNLossAtForwardCall = 8 + 3 };
+        network.InitializeParameters(1);
+        var callback = new CheckpointCallback(dir.Path, everyEpochs: 1, keepLast: 0);
+        var trainer = new Trainer(new TrainerOptions { Epochs = 3, BatchSize = 16, Callbacks = [callback] });
+
+        Assert.Throws<TrainingDivergedException>(() => trainer.Fit(network, new Sgd(0.1f), train, null));
+
+        Assert.Equal(["checkpoint-epoch0001.ngck"], System.IO.Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+        Assert.Equal(8, Checkpoint.Load(callback.LastPath!).TrainingState!.Step);
+    }
+
+    [Fact]
+    public void Checkpoint_callback_refuses_an_optimizer_whose_state_it_cannot_save()
+    {
+        using var dir = new TempDirectory();
+        var network = new SoftmaxRegression(8, 4);
+        var trainer = new Trainer(new TrainerOptions { Epochs = 1, Callbacks = [new CheckpointCallback(dir.Path)] });
+        var e = Assert.Throws<NotSupportedException>(() => trainer.Fit(network, new TestSgd(0.1f), Synthetic.Blobs(16, 8, 4, seed: 1), null));
+        Assert.Contains("TestSgd", e.Message);
+    }
+
+    [Fact]
     public void Standardizer_statistics_travel_with_the_checkpoint()
     {
         using var dir = new TempDirectory();
