@@ -81,6 +81,9 @@ partial record Outer
         }
 
         /// <inheritdoc />
+        protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
+
+        /// <inheritdoc />
         protected override void ForwardLayer(int index, int batch)
         {
             switch (index)
@@ -160,6 +163,9 @@ partial record Outer
         }
 
         private static readonly int[] s_inputShape = { 2 };
+
+        /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
+        private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y };
 
         private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
         {

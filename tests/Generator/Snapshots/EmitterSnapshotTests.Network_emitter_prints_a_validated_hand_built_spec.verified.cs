@@ -85,6 +85,9 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
+
+    /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
     {
         switch (index)
@@ -169,6 +172,9 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     private static readonly int[] s_inputShape = { 3 };
+
+    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
+    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y };
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {

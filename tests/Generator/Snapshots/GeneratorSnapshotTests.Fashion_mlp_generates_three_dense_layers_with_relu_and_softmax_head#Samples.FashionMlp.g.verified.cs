@@ -94,6 +94,9 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
+
+    /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
     {
         switch (index)
@@ -190,6 +193,9 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     private static readonly int[] s_inputShape = { 784 };
+
+    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
+    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y };
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {

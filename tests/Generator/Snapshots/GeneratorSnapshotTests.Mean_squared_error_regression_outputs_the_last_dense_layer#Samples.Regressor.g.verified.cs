@@ -86,6 +86,9 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
+
+    /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
     {
         switch (index)
@@ -171,6 +174,9 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     private static readonly int[] s_inputShape = { 4 };
+
+    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
+    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y };
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {

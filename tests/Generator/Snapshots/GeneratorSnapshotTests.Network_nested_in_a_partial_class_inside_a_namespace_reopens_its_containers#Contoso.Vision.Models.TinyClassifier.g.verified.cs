@@ -92,6 +92,9 @@ static partial class Models
         }
 
         /// <inheritdoc />
+        protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
+
+        /// <inheritdoc />
         protected override void ForwardLayer(int index, int batch)
         {
             switch (index)
@@ -179,6 +182,9 @@ static partial class Models
         }
 
         private static readonly int[] s_inputShape = { 1, 2, 3 };
+
+        /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
+        private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y };
 
         private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
         {

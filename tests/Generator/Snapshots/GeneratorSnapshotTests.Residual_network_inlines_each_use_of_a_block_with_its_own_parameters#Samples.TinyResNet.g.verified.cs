@@ -168,6 +168,9 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
+    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
+
+    /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
     {
         switch (index)
@@ -345,6 +348,9 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     private static readonly int[] s_inputShape = { 3, 8, 8 };
+
+    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
+    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y, L12_Y, L13_Y, L14_Y, L15_Y, L16_Y, L17_Y, L18_Y, L19_Y, L20_Y };
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
