@@ -33,6 +33,27 @@ internal static class OptimizationFixtures
         return new Dataset(features, labels, [2], 2);
     }
 
+    /// <summary>
+    /// Four blobs of <paramref name="perBlob"/> points at (±1, ±1) with spread 0.2, labelled by the XOR of the signs:
+    /// separable, but not by a line, so a classifier needs its hidden layer.
+    /// </summary>
+    public static Dataset XorBlobs(int perBlob, int seed)
+    {
+        var rng = new Rng(seed);
+        var features = new float[perBlob * 4 * 2];
+        var labels = new int[perBlob * 4];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int blob = i % 4;
+            float cx = (blob & 1) == 0 ? -1f : 1f, cy = (blob & 2) == 0 ? -1f : 1f;
+            features[2 * i] = cx + (0.2f * rng.NextGaussian());
+            features[(2 * i) + 1] = cy + (0.2f * rng.NextGaussian());
+            labels[i] = (blob & 1) ^ ((blob >> 1) & 1);
+        }
+
+        return new Dataset(features, labels, [2], 2);
+    }
+
     /// <summary>Uniform random floats in [−scale, scale).</summary>
     public static float[] RandomVector(int length, int seed, float scale = 1f)
     {
