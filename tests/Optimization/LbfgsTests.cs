@@ -63,6 +63,7 @@ public class LbfgsTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(1)]
+    [InlineData(2)]
     [InlineData(4)]
     [InlineData(15)]
     public void Fixed_step_iterates_match_torch_optim_LBFGS(int iterations)
