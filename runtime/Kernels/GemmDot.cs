@@ -17,6 +17,9 @@ internal static unsafe class GemmDot
     /// <summary>Longest stretch of k done in one pass: 8 rows of this length (32 KiB) stay in the L1 cache.</summary>
     private const int KBlock = 1024;
 
+    /// <summary>Floats of A processed against one group of B rows before moving on: 256 KiB, a quarter of L2.</summary>
+    private const int ABlockFloats = 64 * 1024;
+
     /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c> of <c>A[m×k]·B[n×k]ᵀ</c>.</summary>
     internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)
     {
@@ -29,7 +32,13 @@ internal static unsafe class GemmDot
             bool accumulate = g.Accumulate || p0 > 0;
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
-                Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, i0, i1, j0, j1, accumulate);
+                // Rows of A in blocks that stay in L2 while every group of 4 rows of B (in L1) passes over them; with
+                // A larger than that (im2col), streaming all of A per group would be bound by L3 bandwidth.
+                int rows = Math.Max(4, ABlockFloats / len & ~3);
+                for (int ib = i0; ib < i1; ib += rows)
+                {
+                    Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, ib, Math.Min(i1, ib + rows), j0, j1, accumulate);
+                }
             }
             else
             {
@@ -44,6 +53,7 @@ internal static unsafe class GemmDot
     /// One pass over <paramref name="len"/> columns of k: for each group of 4 rows of B (kept in L1), every group of 4
     /// rows of A; leftover rows of A use 1×4 tiles, leftover rows of B 4×1 and 1×1 tiles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         // Lanes [0, len % 16) of the last, partial step; masked loads never touch memory past the row.
@@ -72,7 +82,7 @@ internal static unsafe class GemmDot
             for (int i = i0; i < i4; i += 4)
             {
                 // One row of B against 4 rows of A gives a column of C.
-                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len, tail);
+                Vector128<float> column = Dot1x4(bj, a + (nint)i * ld, ld, len);
                 float* ci = c + (nint)i * ldc + j;
                 for (int r = 0; r < 4; r++)
                 {
@@ -91,7 +101,7 @@ internal static unsafe class GemmDot
             j = j0;
             for (; j + 4 <= j1; j += 4)
             {
-                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len, tail), accumulate);
+                Store(ci + j, Dot1x4(ai, b + (nint)j * ld, ld, len), accumulate);
             }
 
             for (; j < j1; j++)
@@ -176,11 +186,26 @@ internal static unsafe class GemmDot
 
     /// <summary>The 4 dot products of row <paramref name="x"/> with rows <c>y + s·ld</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len, Vector512<float> tail)
+    private static Vector128<float> Dot1x4(float* x, float* y, int ld, int len)
     {
         float* y1 = y + ld, y2 = y1 + ld, y3 = y2 + ld;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> z = Vector512<float>.Zero;
         int p = 0;
+
+        // Batch 1 streams B from L2, where loads that straddle two cache lines cost: one masked step first brings
+        // y to a 64-byte boundary (and the other rows too when the row length is a multiple of 16).
+        int head = (int)(((nuint)(-(nint)y) & 63) / sizeof(float));
+        if (len >= 64 && head != 0)
+        {
+            Vector512<float> mask = TailMask512(head);
+            Vector512<float> v = Avx512F.MaskLoad(x, mask, z);
+            c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y, mask, z), c0);
+            c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1, mask, z), c1);
+            c2 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y2, mask, z), c2);
+            c3 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y3, mask, z), c3);
+            p = head;
+        }
 
         // Two steps per iteration: 8 independent chains hide the FMA latency when B streams from L2 (batch 1).
         Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
@@ -204,8 +229,7 @@ internal static unsafe class GemmDot
         for (; p < len; p += 16)
         {
             // Full steps load normally; the last partial one masks (p ≤ len - 16 is re-tested, cheap).
-            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : tail;
-            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> mask = p <= len - 16 ? Vector512<float>.AllBitsSet : TailMask512(len - p);
             Vector512<float> v = Avx512F.MaskLoad(x + p, mask, z);
             c0 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y + p, mask, z), c0);
             c1 = Vector512.FusedMultiplyAdd(v, Avx512F.MaskLoad(y1 + p, mask, z), c1);
@@ -286,6 +310,7 @@ internal static unsafe class GemmDot
 
     // ---- Portable fallback (Vector<float>: 256-bit under the JIT without AVX-512, 128-bit under default NativeAOT) ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockVector(float* a, float* b, float* c, int ld, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         for (int i = i0; i < i1; i++)

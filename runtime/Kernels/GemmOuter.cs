@@ -47,6 +47,7 @@ internal static unsafe class GemmOuter
     /// One pass over <paramref name="len"/> steps of k: for each 64-column panel of B (reused from cache by every row
     /// tile), every group of 4 rows; then the remaining columns 16 at a time, the last one masked.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         int j = j0;
@@ -210,6 +211,7 @@ internal static unsafe class GemmOuter
     // ---- Portable fallback (Vector<float>) -----------------------------------------------------------------------
 
     /// <summary>Rows 4 at a time (then singly) against 2-vector column strips, scalar columns at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlockVector(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
     {
         int w = Vector<float>.Count;
@@ -276,6 +278,7 @@ internal static unsafe class GemmOuter
     }
 
     /// <summary>One row of C over <paramref name="count"/> columns: vectors while they fit, then scalars.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void VectorRow(float* a, int csa, float* b, int ld, float* c, int len, int count, bool accumulate)
     {
         if (!accumulate)

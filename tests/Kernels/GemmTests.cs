@@ -42,7 +42,8 @@ public class GemmTests
         // and large odd shapes that take the multi-threaded path split along m and along n.
         shapes.AddRange([(64, 256, 784), (64, 128, 256), (64, 10, 128), (1, 256, 784), (1, 128, 256), (1, 10, 128),
             (256, 784, 64), (128, 256, 64), (10, 128, 64), (64, 784, 256), (64, 256, 10),
-            (257, 100, 64), (784, 17, 33), (33, 784, 100), (100, 257, 1), (16, 16, 1041), (3, 5, 2100)]);
+            (257, 100, 64), (784, 17, 33), (33, 784, 100), (100, 257, 1), (16, 16, 1041), (3, 5, 2100),
+            (257, 33, 784), (300, 20, 1041)]); // the last two cross the row and k blocks of A·Bᵀ
         foreach (Product product in Enum.GetValues<Product>())
         {
             foreach (var (m, n, k) in shapes.Distinct())
