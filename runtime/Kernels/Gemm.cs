@@ -78,15 +78,18 @@ public static class Gemm
             return;
         }
 
+        // With a short k the product is bound by reading and writing C, not by arithmetic, and a second thread
+        // mostly moves C between the cores' caches (measured slower at k = 10); so only k ≥ 32 is split.
         long work = (long)m * n * k;
-        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
+        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
 
         int chunks = threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4);
 
-        // Chunks hold whole tiles: 4 columns (rows of B) for A·Bᵀ, 64-column panels for the broadcast kernels, or 4 rows.
-        // Prefer splitting n, so each thread reads only its part of B (the weights in A·Bᵀ and A·B); else m; else
-        // whichever has more tiles, with fewer chunks.
-        int columnUnit = kind == GemmKind.ABt ? 4 : n >= 64 ? 64 : 16;
+        // Chunks hold whole tiles and at least 16 columns (a cache line of C: narrower column chunks would have both
+        // threads writing the same lines of C): 16 columns (4 tiles) for A·Bᵀ, 64-column panels for the broadcast
+        // kernels, or 4 rows. Prefer splitting n, so each thread reads only its part of B (the weights in A·Bᵀ and
+        // A·B); else m; else whichever has more tiles, with fewer chunks.
+        int columnUnit = kind == GemmKind.Outer && n >= 64 ? 64 : 16;
         int columnTiles = (n + columnUnit - 1) / columnUnit, rowTiles = (m + 3) / 4;
         bool splitRows = columnTiles < chunks && (rowTiles >= chunks || rowTiles > columnTiles);
         chunks = Math.Min(chunks, splitRows ? rowTiles : columnTiles);

@@ -13,6 +13,11 @@ namespace NetGen.Kernels;
 /// feed 16 fused multiply-adds. A is addressed through two strides, so the same code serves A (row stride k) and
 /// Aᵀ (column stride m). Column tails use masked loads and stores, so no lane outside C is read or written.
 /// </summary>
+/// <remarks>
+/// The block drivers are compiled fully optimized on first call (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// with tiered PGO, whichever tile path ran first was laid out as the hot one, and a batch-1 GEMV run after batch-64
+/// products measured ~15% slower.
+/// </remarks>
 internal static unsafe class GemmOuter
 {
     /// <summary>Longest stretch of k done in one pass: a 64-column panel of B of this height is 64 KiB.</summary>

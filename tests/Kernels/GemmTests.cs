@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using NetGen.Kernels;
 
@@ -194,7 +195,7 @@ public class GemmTests
             Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
             {
                 float[] c = new float[m * n];
-                for (int iteration = 0; iteration < 200; iteration++)
+                for (int iteration = 0; iteration < 50; iteration++)
                 {
                     Gemm.MultiplyABt(m, n, k, a, b, c, accumulate: false);
 
@@ -202,6 +203,39 @@ public class GemmTests
                     Assert.True(c.AsSpan().SequenceEqual(expected), $"iteration {iteration} differs");
                 }
             });
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void Workers_wake_from_spinning_and_from_blocking()
+    {
+        int saved = Compute.ThreadCount;
+        try
+        {
+            // Batch-1 GEMVs split across two threads, back to back (workers still spinning) and after pauses long
+            // enough for them to block; each must match the single-threaded result bit for bit (same tiles).
+            const int n = 256, k = 784;
+            var rng = new Random(9);
+            float[] x = Random(rng, k), w = Random(rng, n * k);
+            float[] expected = new float[n], y = new float[n];
+            Compute.ThreadCount = 1;
+            Gemm.MultiplyABt(1, n, k, x, w, expected, accumulate: false);
+            Compute.ThreadCount = 2;
+            for (int i = 0; i < 3000; i++)
+            {
+                if (i % 500 == 499)
+                {
+                    Thread.Sleep(5);
+                }
+
+                y.AsSpan().Fill(float.NaN);
+                Gemm.MultiplyABt(1, n, k, x, w, y, accumulate: false);
+                Assert.True(y.AsSpan().SequenceEqual(expected), $"call {i} differs");
+            }
         }
         finally
         {
