@@ -20,9 +20,13 @@ public static class KernelProfile
 {
     private const int B = TrainingStepBenchmarks.Batch;
 
+    private static string? s_only;
+
     /// <summary>Prints the table for 1 and 2 threads.</summary>
-    public static void Run()
+    /// <param name="only">If given, only the rows whose name contains this text (e.g. <c>inference</c>).</param>
+    public static void Run(string? only = null)
     {
+        s_only = only;
         foreach (int threads in new[] { 1, 2 })
         {
             Compute.ThreadCount = threads;
@@ -142,6 +146,11 @@ public static class KernelProfile
 
     private static void Row(string name, string shape, double flops, Action netgen, Func<Tensor?>? torchCall)
     {
+        if (s_only is not null && !name.Contains(s_only, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
         (double best, double median) = Time(netgen);
         var inv = CultureInfo.InvariantCulture;
         string line = string.Format(inv, "| {0} | {1} | {2:F2} | {3:F2} | {4:F2} | {5} |", name, shape, flops / 1e6, best, median,

@@ -4,17 +4,17 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
-/// <c>-- --profile</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> instead.
+/// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead.
 /// </summary>
 public static class Program
 {
     /// <summary>Runs the benchmarks selected by the command-line filter with <see cref="BenchConfig"/>, or the profile.</summary>
-    /// <param name="args">BenchmarkDotNet's command-line arguments, e.g. <c>--filter '*'</c>, or <c>--profile</c>.</param>
+    /// <param name="args">BenchmarkDotNet's command-line arguments, e.g. <c>--filter '*'</c>, or <c>--profile [text]</c>.</param>
     public static void Main(string[] args)
     {
-        if (args.Length == 1 && args[0] == "--profile")
+        if (args.Length is 1 or 2 && args[0] == "--profile")
         {
-            KernelProfile.Run();
+            KernelProfile.Run(args.Length == 2 ? args[1] : null);
             return;
         }
 
