@@ -1,0 +1,40 @@
+namespace NetGen.Benchmarks;
+
+/// <summary>The floating-point work of one call of a benchmark method, read by <see cref="GflopsColumn"/>.</summary>
+/// <param name="flops">Floating-point operations per call (a multiply-add counts as two).</param>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class FlopCountAttribute(long flops) : Attribute
+{
+    /// <summary>Floating-point operations per call (a multiply-add counts as two).</summary>
+    public long Flops { get; } = flops;
+}
+
+/// <summary>FLOP counts of the Fashion-MNIST MLP (784 → 256 → 128 → 10); only the matrix products are counted.</summary>
+/// <remarks>
+/// With M = 784·256 + 256·128 + 128·10 = 234,752 multiply-adds per sample through the three weight matrices:
+/// <list type="bullet">
+/// <item>forward: 2·B·M (y = x·Wᵀ per layer);</item>
+/// <item>backward: weight gradients 2·B·M (dW = dyᵀ·x per layer) plus input gradients of layers 2 and 3 only,
+/// 2·B·(256·128 + 128·10) (dx = dy·W; the first layer's input needs no gradient, in NetGen and in torch);</item>
+/// <item>training step = forward + backward = 2·B·(2·M + 256·128 + 128·10); at B = 64 that is 64,454,656 FLOP;</item>
+/// <item>batch-1 inference = 2·M = 469,504 FLOP.</item>
+/// </list>
+/// Biases, activations, softmax, the loss and the optimizer (O(parameters), not O(B·parameters)) are not counted.
+/// </remarks>
+public static class FashionMlpFlops
+{
+    /// <summary>Multiply-adds per sample through the three weight matrices: 784·256 + 256·128 + 128·10.</summary>
+    public const long MultiplyAddsPerSample = 784 * 256 + 256 * 128 + 128 * 10;
+
+    /// <summary>Multiply-adds per sample of the input gradients that are computed (layers 2 and 3): 256·128 + 128·10.</summary>
+    public const long InputGradientMultiplyAddsPerSample = 256 * 128 + 128 * 10;
+
+    /// <summary>FLOP of one training step at batch <see cref="TrainingStepBenchmarks.Batch"/>: forward + weight gradients + input gradients.</summary>
+    public const long TrainingStep =
+        2 * TrainingStepBenchmarks.Batch * MultiplyAddsPerSample                    // forward
+        + 2 * TrainingStepBenchmarks.Batch * MultiplyAddsPerSample                  // backward: weight gradients
+        + 2 * TrainingStepBenchmarks.Batch * InputGradientMultiplyAddsPerSample;    // backward: input gradients, layers 2 and 3
+
+    /// <summary>FLOP of one batch-1 forward pass.</summary>
+    public const long Inference = 2 * MultiplyAddsPerSample;
+}

@@ -1,0 +1,23 @@
+using BenchmarkDotNet.Running;
+
+namespace NetGen.Benchmarks;
+
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
+/// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead.
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs the benchmarks selected by the command-line filter with <see cref="BenchConfig"/>, or the profile.</summary>
+    /// <param name="args">BenchmarkDotNet's command-line arguments, e.g. <c>--filter '*'</c>, or <c>--profile [text]</c>.</param>
+    public static void Main(string[] args)
+    {
+        if (args.Length is 1 or 2 && args[0] == "--profile")
+        {
+            KernelProfile.Run(args.Length == 2 ? args[1] : null);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+    }
+}
