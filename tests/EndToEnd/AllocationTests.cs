@@ -3,7 +3,14 @@ using NetGen.Tests.Networks;
 
 namespace NetGen.Tests.EndToEnd;
 
+/// <summary>Runs alone: it counts the bytes every thread of the process allocates, so no other test may run meanwhile.</summary>
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
+public sealed class AllocationTestsCollection
+{
+}
+
 /// <summary>After warm-up, a training step (forward, loss, zero, backward, optimizer) and inference allocate nothing.</summary>
+[Collection(nameof(AllocationTests))]
 public class AllocationTests
 {
     [Theory]
@@ -67,6 +74,59 @@ public class AllocationTests
             }
 
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Cnn_training_step_with_batch_norm_dropout_and_pooling_allocates_zero_bytes_on_any_thread(int threads)
+    {
+        int saved = Compute.ThreadCount;
+        Compute.ThreadCount = threads;
+        try
+        {
+            var net = new TestCnn(1);
+            var optimizer = new Adam(1e-3f);
+            var rng = new Rng(3);
+            var x = new float[32 * TestCnn.InputFeatures];
+            var labels = new int[32];
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = rng.NextFloat();
+            }
+
+            for (int b = 0; b < labels.Length; b++)
+            {
+                labels[b] = rng.NextInt(10);
+            }
+
+            void Step()
+            {
+                net.Forward(x, 32);
+                net.Loss(labels);
+                net.ZeroGradients();
+                net.Backward(labels);
+                optimizer.Step(net.Parameters, net.Gradients);
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                Step();
+            }
+
+            // All threads: the convolution runs samples on the compute workers.
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 5; i++)
+            {
+                Step();
+            }
+
+            Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
         }
         finally
         {

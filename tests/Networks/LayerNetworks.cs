@@ -53,3 +53,12 @@ public partial class NormalizationNet { }
 public partial class ResidualOracleNet { }
 
 #pragma warning restore NG0101
+
+/// <summary>The sample's CNN (for allocation and end-to-end tests).</summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(32, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Conv2D(64, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Dense(128)] [ReLU] [Dropout(0.3f)]
+[Dense(10)] [SoftmaxCrossEntropy]
+public partial class TestCnn { }
