@@ -208,27 +208,39 @@ public static class TransferStudy
         var results = new List<StrategyResult>();
         foreach (Strategy strategy in Enum.GetValues<Strategy>())
         {
-            var accuracies = new List<double>();
-            double seconds = 0;
-            int trainable = 0;
-            for (int r = 0; r < settings.Repeats; r++)
-            {
-                // Repeat r uses the same small set and head initialization for every strategy.
-                int seed = settings.Seed + (1000 * (r + 1));
-                Dataset small = data.TargetPool.Split(settings.SmallCount, seed).Validation;
-                (TargetCnn network, IOptimizer optimizer) = Prepare(strategy, source, seed, settings.FineTuneLearningRate);
-                trainable = TrainableParameters(network, optimizer);
-                long start = Stopwatch.GetTimestamp();
-                Train(network, optimizer, small, settings, seed);
-                seconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
-                accuracies.Add(Trainer.Evaluate(network, data.TargetTest).Accuracy);
-            }
-
-            var result = new StrategyResult(strategy, trainable, accuracies, seconds / settings.Repeats);
+            StrategyResult result = Compare(strategy, source, data, settings);
             results.Add(result);
             progress?.Report($"{strategy}: test accuracy {result.Mean:F4} ± {result.StandardDeviation:F4} over {settings.Repeats} small sets");
         }
 
         return new TransferOutcome(pretrainAccuracy, results);
+    }
+
+    /// <summary>Trains <paramref name="strategy"/>'s network on <see cref="TransferSettings.Repeats"/> small sets of classes 5–9 and tests each.</summary>
+    /// <param name="strategy">The strategy.</param>
+    /// <param name="source">The pretrained network.</param>
+    /// <param name="data">The two tasks.</param>
+    /// <param name="settings">The budgets.</param>
+    public static StrategyResult Compare(Strategy strategy, SourceCnn source, TransferData data, TransferSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(settings);
+        var accuracies = new List<double>();
+        double seconds = 0;
+        int trainable = 0;
+        for (int r = 0; r < settings.Repeats; r++)
+        {
+            // Repeat r draws the same small set and initializes the same head for every strategy.
+            int seed = settings.Seed + (1000 * (r + 1));
+            Dataset small = data.TargetPool.Split(settings.SmallCount, seed).Validation;
+            (TargetCnn network, IOptimizer optimizer) = Prepare(strategy, source, seed, settings.FineTuneLearningRate);
+            trainable = TrainableParameters(network, optimizer);
+            long start = Stopwatch.GetTimestamp();
+            Train(network, optimizer, small, settings, seed);
+            seconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            accuracies.Add(Trainer.Evaluate(network, data.TargetTest).Accuracy);
+        }
+
+        return new StrategyResult(strategy, trainable, accuracies, seconds / settings.Repeats);
     }
 }
