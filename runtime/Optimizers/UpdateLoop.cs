@@ -57,6 +57,8 @@ internal interface IUpdateRule
 internal static class UpdateLoop
 {
     /// <summary><c>parameters[i] = rule.Update(parameters[i], gradients[i], i)</c> for every i; lengths are checked by the caller.</summary>
+    // Fully optimized from the first call: with tiered PGO the loop was measured 2–4× slower (bench --profile).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TRule>(ref TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients)
         where TRule : struct, IUpdateRule
     {
