@@ -407,7 +407,8 @@ public abstract class NetworkBase
     protected int BeginBackward(int length, int perSample, string name)
     {
         int batch = CheckTargets(length, perSample, name);
-        Array.Clear(_activationGradients);
+        // Buffers are laid out for the current batch (see Activation), so the used part is a prefix of the arena.
+        Array.Clear(_activationGradients, 0, batch * _activationFloatsPerSample);
         return batch;
     }
 
@@ -415,7 +416,12 @@ public abstract class NetworkBase
     /// <param name="offset">The buffer's offset per sample (a generated constant).</param>
     /// <param name="size">The buffer's floats per sample.</param>
     /// <param name="batch">The number of samples.</param>
-    protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * _capacity, size * batch);
+    /// <remarks>
+    /// Buffer k starts at <c>offset × batch</c>: the layout follows the batch of the current pass (forward and backward
+    /// use the same one), so a pass touches only the first <c>batch × ArenaFloatsPerSample</c> floats however large the
+    /// capacity has grown.
+    /// </remarks>
+    protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * batch, size * batch);
 
     /// <summary>Temporary memory for kernels (im2col and the like), one slot per compute thread; its contents do not survive a layer call.</summary>
     protected Span<float> Scratch => _scratch;
@@ -437,5 +443,5 @@ public abstract class NetworkBase
     /// <param name="offset">The buffer's offset per sample (a generated constant).</param>
     /// <param name="size">The buffer's floats per sample.</param>
     /// <param name="batch">The number of samples.</param>
-    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.AsSpan(offset * _capacity, size * batch);
+    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.AsSpan(offset * batch, size * batch);
 }
