@@ -4,7 +4,8 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
-/// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead.
+/// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead;
+/// <c>-- --machine</c> only prints <see cref="MachineProbe"/>'s line, which every benchmark run also prints first.
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,12 @@ public static class Program
         if (args.Length is 1 or 2 && args[0] == "--profile")
         {
             KernelProfile.Run(args.Length == 2 ? args[1] : null);
+            return;
+        }
+
+        Console.WriteLine(MachineProbe.Describe());
+        if (args.Length == 1 && args[0] == "--machine")
+        {
             return;
         }
 

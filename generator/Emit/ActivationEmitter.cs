@@ -55,7 +55,7 @@ internal sealed class ActivationEmitter : ILayerEmitter
         _ => a.Activation.ToString(),
     };
 
-    private static string Kernel(ActivationLayer a) => a.Activation switch
+    internal static string Kernel(ActivationLayer a) => a.Activation switch
     {
         ActivationKind.ReLU => "Relu",
         ActivationKind.LeakyReLU => "LeakyRelu",

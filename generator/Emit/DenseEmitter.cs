@@ -132,7 +132,7 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    private static string Weights(DenseLayer d, string buffer) => $"{buffer}.Slice({Names.P(d, "W")}, {Names.P(d, "Out")} * {Names.P(d, "In")})";
+    internal static string Weights(DenseLayer d, string buffer) => $"{buffer}.Slice({Names.P(d, "W")}, {Names.P(d, "Out")} * {Names.P(d, "In")})";
 
-    private static string Bias(DenseLayer d, string buffer) => d.HasBias ? $"{buffer}.Slice({Names.P(d, "B")}, {Names.P(d, "Out")})" : "default";
+    internal static string Bias(DenseLayer d, string buffer) => d.HasBias ? $"{buffer}.Slice({Names.P(d, "B")}, {Names.P(d, "Out")})" : "default";
 }

@@ -35,6 +35,11 @@ internal static class NetworkEmitter
         w.Line("//");
         w.Line("// Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their");
         w.Line("// mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.");
+        if (DensePairEmitter.Find(model).Count > 0)
+        {
+            w.Line("// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches");
+            w.Line("// run it as a single parallel job).");
+        }
         w.Line("//");
         w.Line($"//   {"#",-3} {"layer",-14} {"output",-10} {"params",12}  description");
         foreach (LayerModel layer in model.Layers)
@@ -197,8 +202,17 @@ internal static class NetworkEmitter
         using (w.Block("public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)"))
         {
             w.Line($"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer});");
-            foreach (LayerModel layer in model.Layers)
+            var pairs = DensePairEmitter.Find(model).ToDictionary(p => p.First.Index);
+            for (int i = 0; i < model.Layers.Count; i++)
             {
+                LayerModel layer = model.Layers[i];
+                if (pairs.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+                {
+                    w.Line(DensePairEmitter.ForwardCall(pair));
+                    i += 2;
+                    continue;
+                }
+
                 ILayerEmitter e = EmitterRegistry.For(layer);
                 w.Line(e.HasForward(layer)
                     ? $"Layer{layer.Index}Forward(batchSize); // {layer.Name}: {layer.InputShape} -> {layer.OutputShape}"
@@ -332,6 +346,7 @@ internal static class NetworkEmitter
 
     private static void EmitLayers(CodeWriter w, NetworkModel model)
     {
+        var pairs = DensePairEmitter.Find(model).ToDictionary(p => p.Second.Index);
         bool first = true;
         foreach (LayerModel layer in model.Layers)
         {
@@ -357,6 +372,13 @@ internal static class NetworkEmitter
             {
                 w.Line();
                 e.EmitBackward(w, layer);
+            }
+
+            if (pairs.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+            {
+                w.Line();
+                w.Line($"// ---- Layers {pair.First.Index}–{pair.Second.Index}: dense pair ({pair.First.Name}, {pair.Activation.Name}, {pair.Second.Name}) ----");
+                DensePairEmitter.EmitMethod(w, pair);
             }
         }
     }

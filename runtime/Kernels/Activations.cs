@@ -13,6 +13,25 @@ namespace NetGen.Kernels;
 /// </summary>
 public static class Activations
 {
+    /// <summary>y = f(x) for one of the stateless activations, chosen by <paramref name="function"/>.</summary>
+    /// <param name="function">The activation.</param>
+    /// <param name="alpha">The slope of <see cref="ActivationFunction.LeakyRelu"/> or scale of <see cref="ActivationFunction.Elu"/>; ignored otherwise.</param>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="function"/> is not a defined value.</exception>
+    public static void Forward(ActivationFunction function, float alpha, ReadOnlySpan<float> x, Span<float> y)
+    {
+        switch (function)
+        {
+            case ActivationFunction.Relu: Map(new Relu(), x, y); break;
+            case ActivationFunction.LeakyRelu: Map(new LeakyRelu(alpha), x, y); break;
+            case ActivationFunction.Elu: Map(new Elu(alpha), x, y); break;
+            case ActivationFunction.Sigmoid: Map(new Sigmoid(), x, y); break;
+            case ActivationFunction.Tanh: Map(new Tanh(), x, y); break;
+            default: throw new ArgumentOutOfRangeException(nameof(function), function, "Not an activation function.");
+        }
+    }
+
     /// <summary>y = max(0, x).</summary>
     /// <param name="x">The input.</param>
     /// <param name="y">The output, same length.</param>
@@ -121,8 +140,7 @@ public static class Activations
     /// <summary>An element-wise function with its derivative, at every vector width.</summary>
     private interface IActivation
     {
-        float Forward(float x);
-
+        /// <summary>y = f(x), lane by lane.</summary>
         Vector512<float> Forward(Vector512<float> x);
 
         Vector256<float> Forward(Vector256<float> x);
@@ -139,6 +157,8 @@ public static class Activations
         Vector<float> Derivative(Vector<float> x, Vector<float> y);
     }
 
+    // Every element goes through the same vector function, the last partial vector through a zero-padded copy: an
+    // element's result never depends on where it sits in the span (a fused kernel applies the activation to slices).
     private static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
         where T : struct, IActivation
     {
@@ -149,30 +169,55 @@ public static class Activations
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
+        int n = x.Length, i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + 16 <= n; i += 16)
             {
-                f.Forward(Vector512.LoadUnsafe(ref rx, i)).StoreUnsafe(ref ry, i);
+                f.Forward(Vector512.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                Span<float> tail = stackalloc float[16];
+                tail.Clear();
+                x.Slice(i).CopyTo(tail);
+                f.Forward(Vector512.Create<float>(tail)).CopyTo(tail);
+                tail.Slice(0, n - i).CopyTo(y.Slice(i));
             }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= n; i += 8)
             {
-                f.Forward(Vector256.LoadUnsafe(ref rx, i)).StoreUnsafe(ref ry, i);
+                f.Forward(Vector256.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                Span<float> tail = stackalloc float[8];
+                tail.Clear();
+                x.Slice(i).CopyTo(tail);
+                f.Forward(Vector256.Create<float>(tail)).CopyTo(tail);
+                tail.Slice(0, n - i).CopyTo(y.Slice(i));
             }
         }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        else
         {
-            f.Forward(Vector.LoadUnsafe(ref rx, i)).StoreUnsafe(ref ry, i);
-        }
+            int width = Vector<float>.Count;
+            for (; i + width <= n; i += width)
+            {
+                f.Forward(Vector.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
+            }
 
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) = f.Forward(Unsafe.Add(ref rx, i));
+            if (i < n)
+            {
+                Span<float> tail = stackalloc float[width];
+                tail.Clear();
+                x.Slice(i).CopyTo(tail);
+                f.Forward(new Vector<float>(tail)).CopyTo(tail);
+                tail.Slice(0, n - i).CopyTo(y.Slice(i));
+            }
         }
     }
 
@@ -189,40 +234,69 @@ public static class Activations
         ref float ry = ref MemoryMarshal.GetReference(y);
         ref float rdy = ref MemoryMarshal.GetReference(dy);
         ref float rdx = ref MemoryMarshal.GetReference(dx);
-        nuint n = (nuint)len, i = 0;
+        int n = len, i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + 16 <= n; i += 16)
             {
-                var d = f.Derivative(Vector512.LoadUnsafe(ref rx, i), Vector512.LoadUnsafe(ref ry, i));
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), d, Vector512.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
+                var d = f.Derivative(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, (nuint)i), d, Vector512.LoadUnsafe(ref rdx, (nuint)i)).StoreUnsafe(ref rdx, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                Span<float> tail = stackalloc float[64];
+                tail.Clear();
+                Span<float> tx = tail.Slice(0, 16), ty = tail.Slice(16, 16), tdy = tail.Slice(32, 16), tdx = tail.Slice(48, 16);
+                x.Slice(i).CopyTo(tx);
+                y.Slice(i).CopyTo(ty);
+                dy.Slice(i).CopyTo(tdy);
+                dx.Slice(i).CopyTo(tdx);
+                var d = f.Derivative(Vector512.Create<float>(tx), Vector512.Create<float>(ty));
+                Vector512.FusedMultiplyAdd(Vector512.Create<float>(tdy), d, Vector512.Create<float>(tdx)).CopyTo(tdx);
+                tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
             }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             for (; i + 8 <= n; i += 8)
             {
-                var d = f.Derivative(Vector256.LoadUnsafe(ref rx, i), Vector256.LoadUnsafe(ref ry, i));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), d, Vector256.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
+                var d = f.Derivative(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, (nuint)i), d, Vector256.LoadUnsafe(ref rdx, (nuint)i)).StoreUnsafe(ref rdx, (nuint)i);
+            }
+
+            if (i < n)
+            {
+                Span<float> tail = stackalloc float[32];
+                tail.Clear();
+                Span<float> tx = tail.Slice(0, 8), ty = tail.Slice(8, 8), tdy = tail.Slice(16, 8), tdx = tail.Slice(24, 8);
+                x.Slice(i).CopyTo(tx);
+                y.Slice(i).CopyTo(ty);
+                dy.Slice(i).CopyTo(tdy);
+                dx.Slice(i).CopyTo(tdx);
+                var d = f.Derivative(Vector256.Create<float>(tx), Vector256.Create<float>(ty));
+                Vector256.FusedMultiplyAdd(Vector256.Create<float>(tdy), d, Vector256.Create<float>(tdx)).CopyTo(tdx);
+                tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
             }
         }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
+        else
         {
-            var d = f.Derivative(Vector.LoadUnsafe(ref rx, i), Vector.LoadUnsafe(ref ry, i));
-            (Vector.LoadUnsafe(ref rdx, i) + Vector.LoadUnsafe(ref rdy, i) * d).StoreUnsafe(ref rdx, i);
-        }
+            int width = Vector<float>.Count;
+            for (; i + width <= n; i += width)
+            {
+                var d = f.Derivative(Vector.LoadUnsafe(ref rx, (nuint)i), Vector.LoadUnsafe(ref ry, (nuint)i));
+                (Vector.LoadUnsafe(ref rdx, (nuint)i) + (Vector.LoadUnsafe(ref rdy, (nuint)i) * d)).StoreUnsafe(ref rdx, (nuint)i);
+            }
 
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rdx, i) += Unsafe.Add(ref rdy, i) * f.Derivative(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
+            for (; i < n; i++)
+            {
+                Unsafe.Add(ref rdx, i) += Unsafe.Add(ref rdy, i) * f.Derivative(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
+            }
         }
     }
 
     private readonly struct Relu : IActivation
     {
-        public float Forward(float x) => x > 0f ? x : 0f;
-
         public Vector512<float> Forward(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 
         public Vector256<float> Forward(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
@@ -240,8 +314,6 @@ public static class Activations
 
     private readonly struct LeakyRelu(float alpha) : IActivation
     {
-        public float Forward(float x) => x > 0f ? x : alpha * x;
-
         public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
 
         public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * alpha);
@@ -259,8 +331,6 @@ public static class Activations
 
     private readonly struct Elu(float alpha) : IActivation
     {
-        public float Forward(float x) => x > 0f ? x : alpha * (MathF.Exp(x) - 1f);
-
         public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One) * alpha);
 
         public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, (Vector256.Exp(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One) * alpha);
@@ -278,8 +348,6 @@ public static class Activations
 
     private readonly struct Sigmoid : IActivation
     {
-        public float Forward(float x) => 1f / (1f + MathF.Exp(-x));
-
         public Vector512<float> Forward(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
 
         public Vector256<float> Forward(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
@@ -298,8 +366,6 @@ public static class Activations
     private readonly struct Tanh : IActivation
     {
         // tanh(x) = 1 - 2 / (e^(2x) + 1); the clamp keeps e^(2x) finite, where tanh is ±1 in float anyway.
-        public float Forward(float x) => MathF.Tanh(x);
-
         public Vector512<float> Forward(Vector512<float> x)
         {
             var e = Vector512.Exp(Vector512.Min(x + x, Vector512.Create(80f)));

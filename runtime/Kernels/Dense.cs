@@ -1,10 +1,21 @@
 using System;
+using System.Diagnostics;
 
 namespace NetGen.Kernels;
 
 /// <summary>Forward and backward of a fully connected layer, <c>y = x·Wᵀ + b</c> with W stored [outputs × inputs].</summary>
 public static class Dense
 {
+    /// <summary>The largest batch for which <see cref="ForwardPair"/> runs the two layers as one parallel job.</summary>
+    public const int MaxPairBatch = 8;
+
+    /// <summary>Below this many multiply-adds per thread a pair stays on fewer threads (a hand-off costs ~0.3–1 µs).</summary>
+    private const long MinPairWorkPerThread = 32 * 1024;
+
+    /// <summary>The calling thread's buffer for the partial sums of the second layer (grown, never shrunk).</summary>
+    [ThreadStatic]
+    private static float[]? t_partials;
+
     /// <summary>Computes <c>y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i]</c>.</summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="inputs">Input features per sample.</param>
@@ -57,5 +68,227 @@ public static class Dense
         {
             Gemm.MultiplyAB(batch, inputs, outputs, dy, weights, dx, accumulate: true);
         }
+    }
+
+    /// <summary>
+    /// The forward pass of two dense layers with an element-wise activation between them:
+    /// <c>y1 = x·W1ᵀ + b1</c>, <c>a1 = f(y1)</c>, <c>y2 = a1·W2ᵀ + b2</c>, writing all three outputs exactly as
+    /// <see cref="Forward"/>, <see cref="Activations.Forward"/> and <see cref="Forward"/> called in turn would.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// For small batches (at most <see cref="MaxPairBatch"/> samples, such as batch-1 inference) with enough work for
+    /// several threads, the pair runs as <b>one</b> parallel job instead of two: each thread computes a range of the
+    /// hidden units (its rows of W1, the bias and the activation) and then multiplies its own slice of <c>a1</c> by the
+    /// matching columns of W2 (a split-k product), and the caller adds the threads' partial sums. Threads exchange
+    /// data once per pair rather than once per layer, which matters when one hand-off between cores costs as much as
+    /// a tenth of the whole computation. Larger batches (or one thread) take the layer-by-layer path.
+    /// </para>
+    /// <para>
+    /// The second layer's sums are grouped by thread, so its output can differ from the layer-by-layer result in the
+    /// last bits; for a given <see cref="Compute.ThreadCount"/> it is deterministic.
+    /// </para>
+    /// </remarks>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="inputs">Input features per sample of the first layer.</param>
+    /// <param name="hidden">Outputs of the first layer, inputs of the second.</param>
+    /// <param name="outputs">Outputs of the second layer.</param>
+    /// <param name="x">The input, batch×inputs.</param>
+    /// <param name="weights1">W1, hidden×inputs.</param>
+    /// <param name="bias1">b1 (hidden floats), or empty for a first layer without bias.</param>
+    /// <param name="y1">The first layer's output before the activation, batch×hidden (overwritten).</param>
+    /// <param name="activation">The activation between the layers.</param>
+    /// <param name="alpha">The activation's parameter (LeakyReLU slope, ELU scale); ignored by the others.</param>
+    /// <param name="a1">The activation's output, batch×hidden (overwritten); the second layer's input.</param>
+    /// <param name="weights2">W2, outputs×hidden.</param>
+    /// <param name="bias2">b2 (outputs floats), or empty for a second layer without bias.</param>
+    /// <param name="y2">The second layer's output, batch×outputs (overwritten).</param>
+    /// <exception cref="ArgumentException">A span is shorter than its shape needs, or a bias has the wrong length.</exception>
+    public static unsafe void ForwardPair(
+        int batch,
+        int inputs,
+        int hidden,
+        int outputs,
+        ReadOnlySpan<float> x,
+        ReadOnlySpan<float> weights1,
+        ReadOnlySpan<float> bias1,
+        Span<float> y1,
+        ActivationFunction activation,
+        float alpha,
+        Span<float> a1,
+        ReadOnlySpan<float> weights2,
+        ReadOnlySpan<float> bias2,
+        Span<float> y2)
+    {
+        CheckPair(batch, inputs, hidden, outputs, x.Length, weights1.Length, bias1.Length, y1.Length, a1.Length, weights2.Length, bias2.Length, y2.Length);
+        int parts = PairParts(batch, inputs, hidden, outputs);
+        if (parts <= 1)
+        {
+            Forward(batch, inputs, hidden, x, weights1, bias1, y1);
+            Activations.Forward(activation, alpha, y1.Slice(0, batch * hidden), a1.Slice(0, batch * hidden));
+            Forward(batch, hidden, outputs, a1, weights2, bias2, y2);
+            return;
+        }
+
+        int partialFloats = batch * outputs;
+        float[] partials = t_partials is { } existing && existing.Length >= (parts - 1) * partialFloats
+            ? existing
+            : t_partials = new float[Math.Max((parts - 1) * partialFloats, 4096)];
+        fixed (float* px = x, pw1 = weights1, pb1 = bias1, py1 = y1, pa1 = a1, pw2 = weights2, pb2 = bias2, py2 = y2, pp = partials)
+        {
+            var job = new PairJob
+            {
+                Batch = batch,
+                Inputs = inputs,
+                Hidden = hidden,
+                Outputs = outputs,
+                X = px,
+                W1 = pw1,
+                B1 = bias1.IsEmpty ? null : pb1,
+                Y1 = py1,
+                Activation = activation,
+                Alpha = alpha,
+                A1 = pa1,
+                W2 = pw2,
+                B2 = bias2.IsEmpty ? null : pb2,
+                Y2 = py2,
+                Partials = pp,
+            };
+            Compute.For(parts, parts, &PairPart, &job);
+        }
+
+        // y2 already holds b2 plus part 0's sums; add the other parts' in part order (deterministic for a thread count).
+        Span<float> result = y2.Slice(0, partialFloats);
+        for (int part = 1; part < parts; part++)
+        {
+            Elementwise.Add(partials.AsSpan((part - 1) * partialFloats, partialFloats), result);
+        }
+    }
+
+    /// <summary>How many parts <see cref="ForwardPair"/> splits a pair into; 1 means the layer-by-layer path.</summary>
+    private static int PairParts(int batch, int inputs, int hidden, int outputs)
+    {
+        int threads = Compute.ThreadCount;
+        if (threads <= 1 || batch > MaxPairBatch)
+        {
+            return 1;
+        }
+
+        long work = (long)batch * hidden * (inputs + outputs);
+        int parts = (int)Math.Clamp(work / MinPairWorkPerThread, 1, threads);
+
+        // Every part takes whole 16-unit ranges of the hidden layer (a cache line of y1 and a1).
+        return Math.Min(parts, (hidden + 15) / 16);
+    }
+
+    /// <summary>One part of a pair: a range of hidden units through both layers.</summary>
+    private static unsafe void PairPart(void* state, int part, int parts)
+    {
+        ref readonly PairJob g = ref *(PairJob*)state;
+        int batch = g.Batch, hidden = g.Hidden, outputs = g.Outputs;
+        int tiles = (hidden + 15) / 16;
+        int h0 = Math.Min(hidden, tiles * part / parts * 16);
+        int h1 = Math.Min(hidden, tiles * (part + 1) / parts * 16);
+        Debug.Assert(h0 < h1, "PairParts gives every part at least one tile.");
+
+        // First layer, units [h0, h1): bias, then the product accumulated onto it, then the activation.
+        int width = h1 - h0;
+        for (int b = 0; b < batch; b++)
+        {
+            var row = new Span<float>(g.Y1 + ((nint)b * hidden) + h0, width);
+            if (g.B1 is null)
+            {
+                row.Clear();
+            }
+            else
+            {
+                new ReadOnlySpan<float>(g.B1 + h0, width).CopyTo(row);
+            }
+        }
+
+        GemmDot.Run(g.X, g.W1, g.Y1, g.Inputs, hidden, g.Inputs, 0, batch, h0, h1, accumulateInto: true);
+        for (int b = 0; b < batch; b++)
+        {
+            nint offset = ((nint)b * hidden) + h0;
+            Activations.Forward(g.Activation, g.Alpha, new ReadOnlySpan<float>(g.Y1 + offset, width), new Span<float>(g.A1 + offset, width));
+        }
+
+        // Second layer, split along k: this part's slice of a1 times the matching columns of W2. Part 0 writes y2
+        // (starting from the bias); the others write their partial sums for the caller to add.
+        float* c;
+        if (part == 0)
+        {
+            c = g.Y2;
+            for (int b = 0; b < batch; b++)
+            {
+                var row = new Span<float>(c + ((nint)b * outputs), outputs);
+                if (g.B2 is null)
+                {
+                    row.Clear();
+                }
+                else
+                {
+                    new ReadOnlySpan<float>(g.B2, outputs).CopyTo(row);
+                }
+            }
+        }
+        else
+        {
+            c = g.Partials + ((nint)(part - 1) * batch * outputs);
+        }
+
+        GemmDot.Run(g.A1 + h0, g.W2 + h0, c, hidden, outputs, width, 0, batch, 0, outputs, accumulateInto: part == 0);
+    }
+
+    private static void CheckPair(int batch, int inputs, int hidden, int outputs, int x, int w1, int b1, int y1, int a1, int w2, int b2, int y2)
+    {
+        if (batch < 0 || inputs <= 0 || hidden <= 0 || outputs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), $"A dense pair needs a batch of at least 0 and positive sizes (batch={batch}, inputs={inputs}, hidden={hidden}, outputs={outputs}).");
+        }
+
+        static void Need(string name, int length, long needed)
+        {
+            if (length < needed)
+            {
+                throw new ArgumentException($"The span '{name}' holds {length} floats but needs {needed}.", name);
+            }
+        }
+
+        Need("x", x, (long)batch * inputs);
+        Need("weights1", w1, (long)hidden * inputs);
+        Need("y1", y1, (long)batch * hidden);
+        Need("a1", a1, (long)batch * hidden);
+        Need("weights2", w2, (long)outputs * hidden);
+        Need("y2", y2, (long)batch * outputs);
+        if (b1 != 0 && b1 < hidden)
+        {
+            throw new ArgumentException($"The first bias holds {b1} floats but the layer has {hidden} units.", "bias1");
+        }
+
+        if (b2 != 0 && b2 < outputs)
+        {
+            throw new ArgumentException($"The second bias holds {b2} floats but the layer has {outputs} units.", "bias2");
+        }
+    }
+
+    /// <summary>A pair as the threads see it: pinned spans and shapes.</summary>
+    private unsafe struct PairJob
+    {
+        public int Batch;
+        public int Inputs;
+        public int Hidden;
+        public int Outputs;
+        public float* X;
+        public float* W1;
+        public float* B1;
+        public float* Y1;
+        public ActivationFunction Activation;
+        public float Alpha;
+        public float* A1;
+        public float* W2;
+        public float* B2;
+        public float* Y2;
+        public float* Partials;
     }
 }

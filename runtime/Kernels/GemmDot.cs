@@ -26,15 +26,22 @@ internal static unsafe class GemmDot
     private const int ABlockFloats = 64 * 1024;
 
     /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c> of <c>A[m×k]·B[n×k]ᵀ</c>.</summary>
-    internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)
+    internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1) =>
+        Run(g.A, g.B, g.C, g.K, g.N, g.K, i0, i1, j0, j1, g.Accumulate);
+
+    /// <summary>
+    /// Computes the block <c>C[i0..i1, j0..j1)</c> of <c>A·Bᵀ</c> over <paramref name="k"/> columns, where rows of A and
+    /// of B are <paramref name="ld"/> floats apart (so a column range of wider matrices, as in a split-k product) and
+    /// rows of C <paramref name="ldc"/> floats apart.
+    /// </summary>
+    internal static void Run(float* a, float* b, float* c, int ld, int ldc, int k, int i0, int i1, int j0, int j1, bool accumulateInto)
     {
-        int k = g.K;
         int blocks = (k + KBlock - 1) / KBlock;
         int kc = blocks <= 1 ? k : ((k + blocks - 1) / blocks + 15) & ~15;
         for (int p0 = 0; p0 < k; p0 += kc)
         {
             int len = Math.Min(kc, k - p0);
-            bool accumulate = g.Accumulate || p0 > 0;
+            bool accumulate = accumulateInto || p0 > 0;
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
                 // Rows of A in blocks that stay in L2 while every group of 4 rows of B (in L1) passes over them; with
@@ -42,12 +49,12 @@ internal static unsafe class GemmDot
                 int rows = Math.Max(4, ABlockFloats / len & ~3);
                 for (int ib = i0; ib < i1; ib += rows)
                 {
-                    Block512(g.A + p0, g.B + p0, g.C, k, g.N, len, ib, Math.Min(i1, ib + rows), j0, j1, accumulate);
+                    Block512(a + p0, b + p0, c, ld, ldc, len, ib, Math.Min(i1, ib + rows), j0, j1, accumulate);
                 }
             }
             else
             {
-                BlockVector(g.A + p0, g.B + p0, g.C, k, g.N, len, i0, i1, j0, j1, accumulate);
+                BlockVector(a + p0, b + p0, c, ld, ldc, len, i0, i1, j0, j1, accumulate);
             }
         }
     }

@@ -69,6 +69,57 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The Fashion-MNIST MLP in inference mode at the batch sizes that take the fused dense-pair path (1, 3, 8) and one
+    /// that does not (9), on one and two threads, against the same weights in TorchSharp.
+    /// </summary>
+    [Fact]
+    public void Fashion_mlp_small_batch_inference_matches_torch_on_one_and_two_threads()
+    {
+        var net = new FashionMlp(seed: 4) { Mode = NetworkMode.Inference };
+        var rng = new Rng(77);
+        var x = new float[9 * FashionMlp.InputFeatures];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.NextFloat();
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor Param(string name)
+        {
+            ParameterTensor t = net.ParameterTensors.Single(p => p.Name == name);
+            return torch.tensor(net.Parameters.Slice(t.Offset, t.Length).ToArray(), t.Shape.Select(d => (long)d).ToArray());
+        }
+
+        Tensor w0 = Param("dense0.weight"), b0 = Param("dense0.bias"), w2 = Param("dense2.weight"), b2 = Param("dense2.bias");
+        Tensor w4 = Param("dense4.weight"), b4 = Param("dense4.bias");
+        int saved = Compute.ThreadCount;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Compute.ThreadCount = threads;
+                foreach (int batch in new[] { 1, 3, 8, 9 })
+                {
+                    float[] input = x.AsSpan(0, batch * FashionMlp.InputFeatures).ToArray();
+                    float[] ours = net.Forward(input, batch).ToArray();
+                    Tensor t = torch.tensor(input, new long[] { batch, FashionMlp.InputFeatures });
+                    Tensor h = nn.functional.relu(nn.functional.linear(t, w0, b0));
+                    h = nn.functional.relu(nn.functional.linear(h, w2, b2));
+                    float[] theirs = nn.functional.softmax(nn.functional.linear(h, w4, b4), 1).data<float>().ToArray();
+                    double diff = MaxAbsDiff(ours, theirs);
+                    output.WriteLine($"threads {threads}, batch {batch}: max |diff| {diff:E2}");
+                    Assert.True(diff <= 1e-5, $"threads {threads}, batch {batch}: probabilities differ by {diff}");
+                }
+            }
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
     private static double MaxAbsDiff(float[] a, float[] b)
     {
         Assert.Equal(a.Length, b.Length);

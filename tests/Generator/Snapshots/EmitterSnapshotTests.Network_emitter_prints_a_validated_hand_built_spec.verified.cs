@@ -4,6 +4,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
+// run it as a single parallel job).
 //
 //   #   layer          output           params  description
 //   0   dense0         5                    20  Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20)
@@ -77,9 +79,7 @@ partial class Sensor : global::NetGen.NetworkBase
     public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        Layer0Forward(batchSize); // dense0: 3 -> 5
-        Layer1Forward(batchSize); // elu1: 5 -> 5
-        Layer2Forward(batchSize); // dense2: 5 -> 2
+        Layers0To2Forward(batchSize, input); // dense0 + elu1 + dense2: 3 -> 5 -> 2
         // Layer 3 (mse) has no forward work: its output is its input.
         return OutputCore(batchSize);
     }
@@ -252,5 +252,24 @@ partial class Sensor : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
             dBias: default);
+    }
+
+    // ---- Layers 0–2: dense pair (dense0, elu1, dense2) ----
+    /// <summary>Layers 0–2 forward (dense0, elu1, dense2) in one call: the outputs of Layer0Forward, Layer1Forward and Layer2Forward; small batches run as one parallel job.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
+    private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
+    {
+        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+            x: input,
+            weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
+            bias1: Parameters.Slice(L0_B, L0_Out),
+            y1: Activation(L0_Y, L0_Out, batch),
+            activation: global::NetGen.Kernels.ActivationFunction.Elu,
+            alpha: 0.5f,
+            a1: Activation(L1_Y, L1_Out, batch),
+            weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
+            bias2: default,
+            y2: Activation(L2_Y, L2_Out, batch));
     }
 }

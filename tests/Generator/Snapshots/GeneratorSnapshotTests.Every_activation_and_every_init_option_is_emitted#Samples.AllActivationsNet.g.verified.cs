@@ -5,6 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
+// run it as a single parallel job).
 //
 //   #   layer          output           params  description
 //   0   dense0         8                    56  Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56)
@@ -102,17 +104,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        Layer0Forward(batchSize); // dense0: 6 -> 8
-        Layer1Forward(batchSize); // sigmoid1: 8 -> 8
-        Layer2Forward(batchSize); // dense2: 8 -> 8
+        Layers0To2Forward(batchSize, input); // dense0 + sigmoid1 + dense2: 6 -> 8 -> 8
         Layer3Forward(batchSize); // tanh3: 8 -> 8
-        Layer4Forward(batchSize); // dense4: 8 -> 7
-        Layer5Forward(batchSize); // relu5: 7 -> 7
-        Layer6Forward(batchSize); // dense6: 7 -> 6
+        Layers4To6Forward(batchSize); // dense4 + relu5 + dense6: 8 -> 7 -> 6
         Layer7Forward(batchSize); // leakyrelu7: 6 -> 6
-        Layer8Forward(batchSize); // dense8: 6 -> 5
-        Layer9Forward(batchSize); // elu9: 5 -> 5
-        Layer10Forward(batchSize); // dense10: 5 -> 3
+        Layers8To10Forward(batchSize); // dense8 + elu9 + dense10: 6 -> 5 -> 3
         Layer11Forward(batchSize); // softmax: 3 -> 3
         return OutputCore(batchSize);
     }
@@ -342,6 +338,25 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dBias: Gradients.Slice(L2_B, L2_Out));
     }
 
+    // ---- Layers 0–2: dense pair (dense0, sigmoid1, dense2) ----
+    /// <summary>Layers 0–2 forward (dense0, sigmoid1, dense2) in one call: the outputs of Layer0Forward, Layer1Forward and Layer2Forward; small batches run as one parallel job.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
+    private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
+    {
+        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+            x: input,
+            weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
+            bias1: Parameters.Slice(L0_B, L0_Out),
+            y1: Activation(L0_Y, L0_Out, batch),
+            activation: global::NetGen.Kernels.ActivationFunction.Sigmoid,
+            alpha: 0f,
+            a1: Activation(L1_Y, L1_Out, batch),
+            weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
+            bias2: Parameters.Slice(L2_B, L2_Out),
+            y2: Activation(L2_Y, L2_Out, batch));
+    }
+
     // ---- Layer 3: Tanh on 8 ----
     /// <summary>Layer 3 forward (tanh3): y = tanh(x).</summary>
     private void Layer3Forward(int batch)
@@ -422,6 +437,23 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dBias: Gradients.Slice(L6_B, L6_Out));
     }
 
+    // ---- Layers 4–6: dense pair (dense4, relu5, dense6) ----
+    /// <summary>Layers 4–6 forward (dense4, relu5, dense6) in one call: the outputs of Layer4Forward, Layer5Forward and Layer6Forward; small batches run as one parallel job.</summary>
+    private void Layers4To6Forward(int batch)
+    {
+        global::NetGen.Kernels.Dense.ForwardPair(batch, L4_In, L4_Out, L6_Out,
+            x: Activation(L4_X, L4_In, batch),
+            weights1: Parameters.Slice(L4_W, L4_Out * L4_In),
+            bias1: Parameters.Slice(L4_B, L4_Out),
+            y1: Activation(L4_Y, L4_Out, batch),
+            activation: global::NetGen.Kernels.ActivationFunction.Relu,
+            alpha: 0f,
+            a1: Activation(L5_Y, L5_Out, batch),
+            weights2: Parameters.Slice(L6_W, L6_Out * L6_In),
+            bias2: Parameters.Slice(L6_B, L6_Out),
+            y2: Activation(L6_Y, L6_Out, batch));
+    }
+
     // ---- Layer 7: LeakyReLU(alpha 0.2) on 6 ----
     /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2f·x.</summary>
     private void Layer7Forward(int batch)
@@ -500,6 +532,23 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L10_X, L10_In, batch),
             dWeights: Gradients.Slice(L10_W, L10_Out * L10_In),
             dBias: default);
+    }
+
+    // ---- Layers 8–10: dense pair (dense8, elu9, dense10) ----
+    /// <summary>Layers 8–10 forward (dense8, elu9, dense10) in one call: the outputs of Layer8Forward, Layer9Forward and Layer10Forward; small batches run as one parallel job.</summary>
+    private void Layers8To10Forward(int batch)
+    {
+        global::NetGen.Kernels.Dense.ForwardPair(batch, L8_In, L8_Out, L10_Out,
+            x: Activation(L8_X, L8_In, batch),
+            weights1: Parameters.Slice(L8_W, L8_Out * L8_In),
+            bias1: default,
+            y1: Activation(L8_Y, L8_Out, batch),
+            activation: global::NetGen.Kernels.ActivationFunction.Elu,
+            alpha: 0.5f,
+            a1: Activation(L9_Y, L9_Out, batch),
+            weights2: Parameters.Slice(L10_W, L10_Out * L10_In),
+            bias2: default,
+            y2: Activation(L10_Y, L10_Out, batch));
     }
 
     // ---- Layer 11: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

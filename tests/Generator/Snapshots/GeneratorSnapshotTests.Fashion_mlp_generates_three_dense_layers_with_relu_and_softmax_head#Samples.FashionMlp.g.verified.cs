@@ -5,6 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
+// run it as a single parallel job).
 //
 //   #   layer          output           params  description
 //   0   dense0         256             200,960  Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
@@ -84,9 +86,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        Layer0Forward(batchSize); // dense0: 784 -> 256
-        Layer1Forward(batchSize); // relu1: 256 -> 256
-        Layer2Forward(batchSize); // dense2: 256 -> 128
+        Layers0To2Forward(batchSize, input); // dense0 + relu1 + dense2: 784 -> 256 -> 128
         Layer3Forward(batchSize); // relu3: 128 -> 128
         Layer4Forward(batchSize); // dense4: 128 -> 10
         Layer5Forward(batchSize); // softmax: 10 -> 10
@@ -278,6 +278,25 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
             dBias: Gradients.Slice(L2_B, L2_Out));
+    }
+
+    // ---- Layers 0–2: dense pair (dense0, relu1, dense2) ----
+    /// <summary>Layers 0–2 forward (dense0, relu1, dense2) in one call: the outputs of Layer0Forward, Layer1Forward and Layer2Forward; small batches run as one parallel job.</summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
+    private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
+    {
+        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+            x: input,
+            weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
+            bias1: Parameters.Slice(L0_B, L0_Out),
+            y1: Activation(L0_Y, L0_Out, batch),
+            activation: global::NetGen.Kernels.ActivationFunction.Relu,
+            alpha: 0f,
+            a1: Activation(L1_Y, L1_Out, batch),
+            weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
+            bias2: Parameters.Slice(L2_B, L2_Out),
+            y2: Activation(L2_Y, L2_Out, batch));
     }
 
     // ---- Layer 3: ReLU on 128 ----

@@ -5,6 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
+// run it as a single parallel job).
 //
 //   #   layer          output           params  description
 //   0   flatten0       6                     0  Flatten 1×2×3 -> 6 (implicit before a dense layer)
@@ -84,9 +86,7 @@ static partial class Models
         {
             BeginForward(input, batchSize, inputOffset: 0);
             // Layer 0 (flatten0) has no forward work: its output is its input.
-            Layer1Forward(batchSize); // dense1: 6 -> 4
-            Layer2Forward(batchSize); // relu2: 4 -> 4
-            Layer3Forward(batchSize); // dense3: 4 -> 3
+            Layers1To3Forward(batchSize); // dense1 + relu2 + dense3: 6 -> 4 -> 3
             Layer4Forward(batchSize); // softmax: 3 -> 3
             return OutputCore(batchSize);
         }
@@ -264,6 +264,23 @@ static partial class Models
                 dx: ActivationGradient(L3_X, L3_In, batch),
                 dWeights: Gradients.Slice(L3_W, L3_Out * L3_In),
                 dBias: Gradients.Slice(L3_B, L3_Out));
+        }
+
+        // ---- Layers 1–3: dense pair (dense1, relu2, dense3) ----
+        /// <summary>Layers 1–3 forward (dense1, relu2, dense3) in one call: the outputs of Layer1Forward, Layer2Forward and Layer3Forward; small batches run as one parallel job.</summary>
+        private void Layers1To3Forward(int batch)
+        {
+            global::NetGen.Kernels.Dense.ForwardPair(batch, L1_In, L1_Out, L3_Out,
+                x: Activation(L1_X, L1_In, batch),
+                weights1: Parameters.Slice(L1_W, L1_Out * L1_In),
+                bias1: Parameters.Slice(L1_B, L1_Out),
+                y1: Activation(L1_Y, L1_Out, batch),
+                activation: global::NetGen.Kernels.ActivationFunction.Relu,
+                alpha: 0f,
+                a1: Activation(L2_Y, L2_Out, batch),
+                weights2: Parameters.Slice(L3_W, L3_Out * L3_In),
+                bias2: Parameters.Slice(L3_B, L3_Out),
+                y2: Activation(L3_Y, L3_Out, batch));
         }
 
         // ---- Layer 4: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

@@ -1,0 +1,84 @@
+using System.Collections.Generic;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>
+/// Two dense layers with a stateless activation between them (<c>[Dense] [ReLU] [Dense]</c>): Forward calls them
+/// through one <c>Dense.ForwardPair</c>, which writes the same three outputs as the three layer methods and, for small
+/// batches on several threads, runs them as a single parallel job (one hand-off between cores instead of two). The
+/// per-layer methods stay for <c>Profile</c> and the backward pass is unchanged.
+/// </summary>
+internal static class DensePairEmitter
+{
+    /// <summary>A fused run of three consecutive layers.</summary>
+    internal sealed record Pair(DenseLayer First, ActivationLayer Activation, DenseLayer Second)
+    {
+        public string MethodName => $"Layers{First.Index}To{Second.Index}Forward";
+    }
+
+    /// <summary>
+    /// The pairs of a network, left to right without overlap: each Dense (no DropConnect, whose mask makes the
+    /// training pass different) → activation → Dense (no DropConnect) whose buffers chain directly.
+    /// </summary>
+    public static List<Pair> Find(NetworkModel model)
+    {
+        var pairs = new List<Pair>();
+        var layers = model.Layers;
+        for (int i = 0; i + 2 < layers.Count; i++)
+        {
+            if (layers[i] is DenseLayer { DropConnectP: <= 0 } first
+                && layers[i + 1] is ActivationLayer activation
+                && layers[i + 2] is DenseLayer { DropConnectP: <= 0 } second
+                && activation.InputBuffer == first.OutputBuffer
+                && second.InputBuffer == activation.OutputBuffer)
+            {
+                pairs.Add(new Pair(first, activation, second));
+                i += 2;
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>The line in Forward that replaces the three layer calls.</summary>
+    public static string ForwardCall(Pair p) =>
+        $"{p.MethodName}(batchSize{(ReadsInput(p) ? ", input" : "")}); // {p.First.Name} + {p.Activation.Name} + {p.Second.Name}: {p.First.InputShape} -> {p.First.OutputShape} -> {p.Second.OutputShape}";
+
+    /// <summary>
+    /// Whether the pair starts at the network input: then it reads the caller's span rather than the arena copy that
+    /// <c>BeginForward</c> has just written (kept for the backward pass), so the worker threads read memory the caller
+    /// did not just write — each of those cache lines would otherwise cross between cores on every call.
+    /// </summary>
+    private static bool ReadsInput(Pair p) => p.First.Index == 0 && p.First.InputIsNetworkInput;
+
+    public static void EmitMethod(CodeWriter w, Pair p)
+    {
+        DenseLayer a = p.First, b = p.Second;
+        ActivationLayer f = p.Activation;
+        w.Summary(
+            $"Layers {a.Index}–{b.Index} forward ({a.Name}, {f.Name}, {b.Name}) in one call: the outputs of Layer{a.Index}Forward, "
+            + $"Layer{f.Index}Forward and Layer{b.Index}Forward; small batches run as one parallel job.");
+        if (ReadsInput(p))
+        {
+            w.Line($"/// <param name=\"batch\">The number of samples.</param>");
+            w.Line($"/// <param name=\"input\">The caller's input (already checked), read directly instead of its copy in the arena.</param>");
+        }
+
+        using (w.Block(ReadsInput(p) ? $"private void {p.MethodName}(int batch, global::System.ReadOnlySpan<float> input)" : $"private void {p.MethodName}(int batch)"))
+        {
+            string alpha = f.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? CodeWriter.Float(f.Alpha) : "0f";
+            w.Line($"{Names.Kernels}.Dense.ForwardPair(batch, {Names.P(a, "In")}, {Names.P(a, "Out")}, {Names.P(b, "Out")},");
+            w.Line(ReadsInput(p) ? "    x: input," : $"    x: {Names.X(a)},");
+            w.Line($"    weights1: {DenseEmitter.Weights(a, "Parameters")},");
+            w.Line($"    bias1: {DenseEmitter.Bias(a, "Parameters")},");
+            w.Line($"    y1: {Names.Y(a)},");
+            w.Line($"    activation: {Names.Kernels}.ActivationFunction.{ActivationEmitter.Kernel(f)},");
+            w.Line($"    alpha: {alpha},");
+            w.Line($"    a1: {Names.Y(f)},");
+            w.Line($"    weights2: {DenseEmitter.Weights(b, "Parameters")},");
+            w.Line($"    bias2: {DenseEmitter.Bias(b, "Parameters")},");
+            w.Line($"    y2: {Names.Y(b)});");
+        }
+    }
+}

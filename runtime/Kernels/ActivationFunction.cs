@@ -1,0 +1,20 @@
+namespace NetGen.Kernels;
+
+/// <summary>The stateless element-wise activations, for kernels that apply one inside a fused pass.</summary>
+public enum ActivationFunction
+{
+    /// <summary><c>max(0, x)</c>.</summary>
+    Relu,
+
+    /// <summary><c>x &gt; 0 ? x : alpha·x</c>.</summary>
+    LeakyRelu,
+
+    /// <summary><c>x &gt; 0 ? x : alpha·(eˣ − 1)</c>.</summary>
+    Elu,
+
+    /// <summary><c>1 / (1 + e⁻ˣ)</c>.</summary>
+    Sigmoid,
+
+    /// <summary><c>tanh(x)</c>.</summary>
+    Tanh,
+}

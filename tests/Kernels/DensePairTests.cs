@@ -1,0 +1,254 @@
+using System;
+using System.Collections.Generic;
+using NetGen.Kernels;
+
+namespace NetGen.Tests.Kernels;
+
+/// <summary>
+/// <see cref="Dense.ForwardPair"/> (two dense layers with an activation between them, run as one parallel job for small
+/// batches) against a double-precision reference, on 1–4 threads, for every activation, with and without biases, and
+/// on both sides of <see cref="Dense.MaxPairBatch"/>.
+/// </summary>
+/// <remarks>
+/// Tests here change <see cref="Compute.ThreadCount"/>; they run sequentially (one class, one xunit collection), and any
+/// thread count gives correct results, so other test classes running meanwhile are unaffected.
+/// </remarks>
+public class DensePairTests
+{
+    /// <summary>Shapes that split into 2–4 parts (the batch-1 MLP pair among them), odd hidden sizes, tiny pairs and batches above the limit.</summary>
+    public static IEnumerable<object[]> Cases()
+    {
+        var shapes = new (int Batch, int Inputs, int Hidden, int Outputs)[]
+        {
+            (1, 784, 256, 128), // the Fashion-MNIST MLP at batch 1: two parts on two threads
+            (3, 300, 200, 100),
+            (8, 257, 40, 17),   // hidden 40: three 16-unit ranges, the last one short
+            (2, 1041, 33, 10),  // k of the first layer crosses a k block
+            (1, 5, 7, 3),       // too small to split: the layer-by-layer path
+            (9, 200, 64, 32),   // above MaxPairBatch: the layer-by-layer path
+            (4, 600, 1, 9),     // one hidden unit
+        };
+        foreach (var (batch, inputs, hidden, outputs) in shapes)
+        {
+            foreach (ActivationFunction activation in Enum.GetValues<ActivationFunction>())
+            {
+                yield return [batch, inputs, hidden, outputs, activation, true];
+            }
+
+            yield return [batch, inputs, hidden, outputs, ActivationFunction.Relu, false];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Pair_matches_double_precision_reference_on_any_thread_count(int batch, int inputs, int hidden, int outputs, ActivationFunction activation, bool biases)
+    {
+        var rng = new Random((batch * 31) + (inputs * 7) + hidden + (int)activation);
+        float[] x = Random(rng, batch * inputs), w1 = Random(rng, hidden * inputs), w2 = Random(rng, outputs * hidden);
+        float[] b1 = biases ? Random(rng, hidden) : [], b2 = biases ? Random(rng, outputs) : [];
+        const float alpha = 0.3f;
+
+        int saved = Compute.ThreadCount;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3, 4 })
+            {
+                Compute.ThreadCount = threads;
+
+                // Outputs start as NaN and carry sentinels past their end: an element skipped or read before it is
+                // written shows up, and so does a write past the shape.
+                float[] y1 = Filled(batch * hidden), a1 = Filled(batch * hidden), y2 = Filled(batch * outputs);
+                Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, y1, activation, alpha, a1, w2, b2, y2);
+                string where = $"{batch}×{inputs}→{hidden}→{outputs} {activation} biases={biases} threads={threads}";
+
+                // First layer against the exact dot products (Higham's bound for a sum of k+1 terms in any order).
+                for (int b = 0; b < batch; b++)
+                {
+                    for (int h = 0; h < hidden; h++)
+                    {
+                        double exact = biases ? b1[h] : 0, magnitude = Math.Abs(exact);
+                        for (int i = 0; i < inputs; i++)
+                        {
+                            double term = (double)x[(b * inputs) + i] * w1[(h * inputs) + i];
+                            exact += term;
+                            magnitude += Math.Abs(term);
+                        }
+
+                        AssertClose(y1[(b * hidden) + h], exact, magnitude, inputs, $"{where}: y1[{b},{h}]");
+                    }
+                }
+
+                // The activation: exactly what the element-wise kernel gives for the same y1.
+                float[] expectedA1 = new float[batch * hidden];
+                Activations.Forward(activation, alpha, y1.AsSpan(0, batch * hidden), expectedA1);
+                Assert.True(expectedA1.AsSpan().SequenceEqual(a1.AsSpan(0, batch * hidden)), $"{where}: a1 is not f(y1)");
+
+                // Second layer against the exact products of the a1 it was given.
+                for (int b = 0; b < batch; b++)
+                {
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        double exact = biases ? b2[o] : 0, magnitude = Math.Abs(exact);
+                        for (int h = 0; h < hidden; h++)
+                        {
+                            double term = (double)a1[(b * hidden) + h] * w2[(o * hidden) + h];
+                            exact += term;
+                            magnitude += Math.Abs(term);
+                        }
+
+                        AssertClose(y2[(b * outputs) + o], exact, magnitude, hidden, $"{where}: y2[{b},{o}]");
+                    }
+                }
+
+                AssertSentinels(y1, batch * hidden, where);
+                AssertSentinels(a1, batch * hidden, where);
+                AssertSentinels(y2, batch * outputs, where);
+            }
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void Results_are_bit_identical_from_call_to_call_for_a_thread_count_and_close_to_the_layer_by_layer_path()
+    {
+        const int batch = 1, inputs = 784, hidden = 256, outputs = 128;
+        var rng = new Random(3);
+        float[] x = Random(rng, batch * inputs), w1 = Random(rng, hidden * inputs), b1 = Random(rng, hidden);
+        float[] w2 = Random(rng, outputs * hidden), b2 = Random(rng, outputs);
+        float[] y1 = new float[hidden], a1 = new float[hidden], y2 = new float[outputs];
+
+        // The layer-by-layer path, as the generated code ran it before pairs existed.
+        float[] r1 = new float[hidden], ra = new float[hidden], r2 = new float[outputs];
+        Dense.Forward(batch, inputs, hidden, x, w1, b1, r1);
+        Activations.ReluForward(r1, ra);
+        Dense.Forward(batch, hidden, outputs, ra, w2, b2, r2);
+
+        int saved = Compute.ThreadCount;
+        try
+        {
+            Compute.ThreadCount = 2;
+            Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, y1, ActivationFunction.Relu, 0, a1, w2, b2, y2);
+            float[] first = y2.ToArray();
+            for (int call = 0; call < 2000; call++)
+            {
+                y2.AsSpan().Fill(float.NaN);
+                Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, y1, ActivationFunction.Relu, 0, a1, w2, b2, y2);
+                Assert.True(first.AsSpan().SequenceEqual(y2), $"call {call} differs from the first");
+            }
+
+            // The first layer's outputs have the same tiles as Dense.Forward; the second layer's sums are grouped by
+            // thread, so only rounding may differ.
+            Assert.True(r1.AsSpan().SequenceEqual(y1), "y1 differs from Dense.Forward");
+            for (int o = 0; o < outputs; o++)
+            {
+                Assert.True(Math.Abs(r2[o] - y2[o]) <= 1e-5f * (1 + Math.Abs(r2[o])), $"y2[{o}]: pair {y2[o]}, layer by layer {r2[o]}");
+            }
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Pair_allocates_nothing_after_warm_up(int threads)
+    {
+        int saved = Compute.ThreadCount;
+        Compute.ThreadCount = threads;
+        try
+        {
+            var rng = new Random(2);
+            float[] x = Random(rng, 9 * 784), w1 = Random(rng, 256 * 784), b1 = Random(rng, 256), w2 = Random(rng, 128 * 256);
+            float[] y1 = new float[9 * 256], a1 = new float[9 * 256], y2 = new float[9 * 128];
+            int[] batches = [1, 3, 8, 9];
+            void Run()
+            {
+                foreach (int batch in batches)
+                {
+                    Dense.ForwardPair(batch, 784, 256, 128, x, w1, b1, y1, ActivationFunction.Tanh, 0, a1, w2, default, y2);
+                }
+            }
+
+            for (int i = 0; i < 5; i++)
+            {
+                Run(); // JIT, workers and the partial-sum buffer
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++)
+            {
+                Run();
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void Short_spans_and_wrong_biases_throw_naming_the_argument()
+    {
+        const int batch = 2, inputs = 5, hidden = 4, outputs = 3;
+        float[] x = new float[batch * inputs], w1 = new float[hidden * inputs], b1 = new float[hidden];
+        float[] y1 = new float[batch * hidden], a1 = new float[batch * hidden], w2 = new float[outputs * hidden], b2 = new float[outputs], y2 = new float[batch * outputs];
+        void Call(float[]? xs = null, float[]? w1s = null, float[]? b1s = null, float[]? y1s = null, float[]? a1s = null, float[]? w2s = null, float[]? b2s = null, float[]? y2s = null) =>
+            Dense.ForwardPair(batch, inputs, hidden, outputs, xs ?? x, w1s ?? w1, b1s ?? b1, y1s ?? y1, ActivationFunction.Relu, 0, a1s ?? a1, w2s ?? w2, b2s ?? b2, y2s ?? y2);
+
+        Call(); // exact lengths are fine
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => Call(xs: new float[(batch * inputs) - 1])).ParamName);
+        Assert.Equal("weights1", Assert.Throws<ArgumentException>(() => Call(w1s: new float[1])).ParamName);
+        Assert.Equal("y1", Assert.Throws<ArgumentException>(() => Call(y1s: new float[3])).ParamName);
+        Assert.Equal("a1", Assert.Throws<ArgumentException>(() => Call(a1s: new float[3])).ParamName);
+        Assert.Equal("weights2", Assert.Throws<ArgumentException>(() => Call(w2s: new float[11])).ParamName);
+        Assert.Equal("y2", Assert.Throws<ArgumentException>(() => Call(y2s: new float[5])).ParamName);
+        Assert.Equal("bias1", Assert.Throws<ArgumentException>(() => Call(b1s: new float[hidden - 1])).ParamName);
+        Assert.Equal("bias2", Assert.Throws<ArgumentException>(() => Call(b2s: new float[1])).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Dense.ForwardPair(batch, inputs, 0, outputs, x, w1, b1, y1, ActivationFunction.Relu, 0, a1, w2, b2, y2));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, y1, (ActivationFunction)99, 0, a1, w2, b2, y2));
+    }
+
+    private static void AssertClose(float actual, double exact, double magnitude, int terms, string what)
+    {
+        double u = Math.Pow(2, -24), j = terms + 2;
+        double bound = (j * u / (1 - (j * u)) * magnitude) + 1e-30;
+        double error = Math.Abs(actual - exact);
+        Assert.True(error <= bound, $"{what} = {actual}, expected {exact} (error {error:E2} > bound {bound:E2})");
+    }
+
+    private static void AssertSentinels(float[] values, int used, string where)
+    {
+        for (int i = used; i < values.Length; i++)
+        {
+            Assert.True(values[i] == 12345f, $"{where}: element {i} past the output was written");
+        }
+    }
+
+    private static float[] Filled(int used)
+    {
+        float[] values = new float[used + 3];
+        values.AsSpan(0, used).Fill(float.NaN);
+        values.AsSpan(used).Fill(12345f);
+        return values;
+    }
+
+    private static float[] Random(Random rng, int count)
+    {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return values;
+    }
+}
