@@ -5,7 +5,7 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
 /// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead;
-/// <c>-- --machine</c> only prints <see cref="MachineProbe"/>'s line, which every benchmark run also prints first.
+/// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference.
 /// </summary>
 public static class Program
 {
@@ -19,9 +19,9 @@ public static class Program
             return;
         }
 
-        Console.WriteLine(MachineProbe.Describe());
-        if (args.Length == 1 && args[0] == "--machine")
+        if (args.Length is 1 or 2 && args[0] == "--stability")
         {
+            InferenceStability.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
             return;
         }
 

@@ -153,6 +153,42 @@ public class DensePairTests
         }
     }
 
+    [Fact]
+    public void Concurrent_callers_get_the_single_caller_result_bit_for_bit()
+    {
+        // Four threads run batch-1 pairs at once: one owns the workers, the others find them busy and run every part
+        // themselves; the parts (and so the sums) depend only on the thread count, so all agree bit for bit.
+        const int inputs = 784, hidden = 256, outputs = 128;
+        var rng = new Random(8);
+        float[] w1 = Random(rng, hidden * inputs), b1 = Random(rng, hidden), w2 = Random(rng, outputs * hidden), b2 = Random(rng, outputs);
+        float[][] inputsPerCaller = [Random(rng, inputs), Random(rng, inputs), Random(rng, inputs), Random(rng, inputs)];
+        int saved = Compute.ThreadCount;
+        try
+        {
+            Compute.ThreadCount = 2;
+            float[][] expected = new float[4][];
+            for (int caller = 0; caller < 4; caller++)
+            {
+                expected[caller] = new float[outputs];
+                Dense.ForwardPair(1, inputs, hidden, outputs, inputsPerCaller[caller], w1, b1, new float[hidden], ActivationFunction.Elu, 1f, new float[hidden], w2, b2, expected[caller]);
+            }
+
+            System.Threading.Tasks.Parallel.For(0, 4, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, caller =>
+            {
+                float[] y1 = new float[hidden], a1 = new float[hidden], y2 = new float[outputs];
+                for (int call = 0; call < 300; call++)
+                {
+                    Dense.ForwardPair(1, inputs, hidden, outputs, inputsPerCaller[caller], w1, b1, y1, ActivationFunction.Elu, 1f, a1, w2, b2, y2);
+                    Assert.True(expected[caller].AsSpan().SequenceEqual(y2), $"caller {caller}, call {call} differs");
+                }
+            });
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
