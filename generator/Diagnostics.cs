@@ -92,6 +92,11 @@ internal static class Diagnostics
         "Network too large",
         "Network '{0}' needs more than 2^31 floats for its parameters or activations; reduce the layer sizes");
 
+    public static readonly DiagnosticDescriptor NetworkIsRecord = Error(
+        "NG0018",
+        "Network must be a class, not a record",
+        "Network '{0}' is a record; declare it as 'partial class' (a network derives from NetGen.NetworkBase, which a record cannot)");
+
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning(
         "NG0101",
         "Bias before batch normalization is redundant",
@@ -135,6 +140,7 @@ internal static class Diagnostics
         "NG0015" => InvalidBlock,
         "NG0016" => NotABlock,
         "NG0017" => TooLarge,
+        "NG0018" => NetworkIsRecord,
         "NG0101" => BiasBeforeBatchNorm,
         "NG0102" => SigmoidHidden,
         "NG0103" => XavierBeforeRelu,

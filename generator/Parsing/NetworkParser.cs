@@ -22,11 +22,16 @@ internal static class NetworkParser
     public static NetworkSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
-        var syntax = (ClassDeclarationSyntax)context.TargetNode;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
         LocationInfo? classLocation = LocationInfo.From(syntax.Identifier.GetLocation());
 
-        bool isPartial = symbol.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is ClassDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (symbol.IsRecord)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NetworkIsRecord, classLocation, symbol.Name));
+        }
+
+        bool isPartial = symbol.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
         if (!isPartial)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, classLocation, symbol.Name));

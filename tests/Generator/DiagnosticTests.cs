@@ -507,6 +507,26 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void NG0018_a_record_network_is_reported_on_its_identifier_and_not_generated()
+    {
+        GeneratorRun run = GeneratorDriverHelper.RunWithoutChecks("""
+            using NetGen;
+
+            [Network]
+            [Input(4)]
+            [Dense(3)] [ReLU]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial record Recorded;
+            """);
+
+        GeneratorDriverHelper.AssertNoGeneratorExceptions(run);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        AssertError(d, "NG0018", "'Recorded'", "partial class");
+        Assert.Equal("Recorded", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
+    }
+
+    [Fact]
     public void A_layer_attribute_the_compiler_cannot_bind_suppresses_generation_without_an_NG_diagnostic()
     {
         GeneratorRun run = GeneratorDriverHelper.RunWithoutChecks("""
@@ -541,7 +561,7 @@ public class DiagnosticTests
     public void Every_diagnostic_id_in_the_table_is_covered_here()
     {
         // NG0999 (internal error) cannot be triggered from source: it reports an emitter exception.
-        string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0013", "NG0014", "NG0015", "NG0016", "NG0017", "NG0101", "NG0102", "NG0103", "NG0999"];
+        string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0013", "NG0014", "NG0015", "NG0016", "NG0017", "NG0018", "NG0101", "NG0102", "NG0103", "NG0999"];
         string[] declared = typeof(global::NetGen.Generator.Diagnostics)
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
