@@ -10,7 +10,8 @@ namespace NetGen.Tests.Kernels;
 /// the output, and the gradients of the input, weights and bias, on one and two threads and with a scratch sized for
 /// one thread (threaded matrix products) or for two (samples in parallel).
 /// </summary>
-/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>; any value gives correct results, so other classes are unaffected.</remarks>
+/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>.</remarks>
+[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class Conv2DTests(ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Configs() =>

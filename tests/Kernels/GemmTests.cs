@@ -12,9 +12,10 @@ namespace NetGen.Tests.Kernels;
 /// (1, 3, 15, 16, 17, 33, 64, 100, 257, 784 in each dimension), on one and two threads.
 /// </summary>
 /// <remarks>
-/// Tests here change <see cref="Compute.ThreadCount"/>; they run sequentially (one class, one xunit collection), and any
-/// thread count gives correct results, so other test classes running meanwhile are unaffected.
+/// Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>
+/// (alone, after the parallel classes).
 /// </remarks>
+[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class GemmTests
 {
     public enum Product

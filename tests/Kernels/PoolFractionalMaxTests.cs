@@ -6,7 +6,8 @@ namespace NetGen.Tests.Kernels;
 /// Fractional max pooling (Graham 2014): the region boundaries are valid for many sizes and offsets, fixed for a fixed
 /// offset, and the forward and backward agree with a naive loop over the same regions.
 /// </summary>
-/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>; any value gives correct results, so other classes are unaffected.</remarks>
+/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>.</remarks>
+[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class PoolFractionalMaxTests
 {
     [Fact]

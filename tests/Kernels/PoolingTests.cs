@@ -9,7 +9,8 @@ namespace NetGen.Tests.Kernels;
 /// Max and average pooling against <c>torch.nn.functional.max_pool2d</c> / <c>avg_pool2d</c> with autograd (outputs
 /// and input gradients), on one and two threads, plus ties, accumulation and allocation.
 /// </summary>
-/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>; any value gives correct results, so other classes are unaffected.</remarks>
+/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>.</remarks>
+[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class PoolingTests(ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Configs()

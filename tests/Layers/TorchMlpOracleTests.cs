@@ -9,6 +9,7 @@ namespace NetGen.Tests.Layers;
 /// The generated 3-layer MLP (Dense 20→16, ReLU, Dense 16→12, Tanh, Dense 12→5, softmax cross-entropy) against the same
 /// network written in TorchSharp with the same weights and inputs: outputs, loss and every parameter gradient.
 /// </summary>
+[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class TorchMlpOracleTests(ITestOutputHelper output)
 {
     private const int Batch = 8;
