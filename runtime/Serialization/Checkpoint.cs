@@ -60,6 +60,7 @@ public sealed class Checkpoint
     private const uint TagTraining = 0x54535254;     // "TRST"
     private const uint TagHistory = 0x54534948;      // "HIST"
     private const uint TagPreprocessing = 0x50455250; // "PREP"
+    private const uint TagCallbacks = 0x534B4243;     // "CBKS": IResumableCallback states (readers without it skip it)
 
     private readonly float[] _parameters;
     private readonly float[] _buffers;
@@ -408,6 +409,23 @@ public sealed class Checkpoint
             w.EndSection(at);
         }
 
+        if (TrainingState is { CallbackStates.Count: > 0 } withCallbacks)
+        {
+            at = w.BeginSection(TagCallbacks);
+            var names = new List<string>(withCallbacks.CallbackStates.Keys);
+            names.Sort(StringComparer.Ordinal); // the same content gives the same bytes
+            w.WriteInt32(names.Count);
+            foreach (string name in names)
+            {
+                byte[] state = withCallbacks.CallbackStates[name];
+                w.WriteString(name);
+                w.WriteInt32(state.Length);
+                w.WriteBytes(state);
+            }
+
+            w.EndSection(at);
+        }
+
         if (TrainingState is not null || History.Count > 0)
         {
             at = w.BeginSection(TagHistory);
@@ -506,6 +524,7 @@ public sealed class Checkpoint
         TrainingState? training = null;
         List<EpochMetrics>? history = null;
         var preprocessing = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var seen = new HashSet<uint>();
 
         var sections = new ByteReader(payload, source, "table");
@@ -583,6 +602,19 @@ public sealed class Checkpoint
                     }
 
                     break;
+                case TagCallbacks:
+                    int callbacks = r.ReadCount("callback state", r.Remaining / 8);
+                    for (int k = 0; k < callbacks; k++)
+                    {
+                        string key = r.ReadString("callback name");
+                        int stateLength = r.ReadCount(key + " state length", r.Remaining);
+                        if (!callbackStates.TryAdd(key, r.Take(stateLength).ToArray()))
+                        {
+                            throw r.Fail($"names callback '{key}' twice");
+                        }
+                    }
+
+                    break;
                 case TagPreprocessing:
                     int arrays = r.ReadCount("preprocessing array", r.Remaining / 8);
                     for (int k = 0; k < arrays; k++)
@@ -613,7 +645,11 @@ public sealed class Checkpoint
         IReadOnlyList<EpochMetrics> epochs2 = history ?? (IReadOnlyList<EpochMetrics>)Array.Empty<EpochMetrics>();
         if (training is not null)
         {
-            training = training with { History = epochs2 };
+            training = training with { History = epochs2, CallbackStates = callbackStates };
+        }
+        else if (callbackStates.Count > 0)
+        {
+            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: it holds callback states (section CBKS) but no trainer state (TRST).");
         }
 
         return new Checkpoint(source, architecture, fingerprint, parameterTensors!, bufferTensors!, parameters, buffers, rng, optimizer, training, epochs2, preprocessing);
@@ -681,7 +717,20 @@ public sealed class Checkpoint
             ShuffleRngState = (ulong[])s.ShuffleRngState.Clone(),
             AugmentationRngState = (ulong[])s.AugmentationRngState.Clone(),
             History = new List<EpochMetrics>(s.History),
+            CallbackStates = CopyStates(s.CallbackStates),
         };
+    }
+
+    private static Dictionary<string, byte[]> CopyStates(IReadOnlyDictionary<string, byte[]> states)
+    {
+        var copy = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, byte[]> pair in states)
+        {
+            ArgumentNullException.ThrowIfNull(pair.Value, nameof(states));
+            copy.Add(pair.Key, (byte[])pair.Value.Clone());
+        }
+
+        return copy;
     }
 
     private static ParameterTensor[] CopyTensors(IReadOnlyList<ParameterTensor> tensors)

@@ -9,9 +9,10 @@ namespace NetGen.Serialization;
 /// <summary>
 /// Saves a checkpoint (network, optimizer, trainer state with history, preprocessing statistics) every
 /// <see cref="EveryEpochs"/> epochs, after the last epoch and when the run was asked to stop, keeping only the newest
-/// <see cref="KeepLast"/> files. It saves from <see cref="OnEpochEnd"/> only, so every file holds a state between two
-/// epochs from which <see cref="Trainer"/> resumes exactly; a diverged step throws before the epoch ends, and a state
-/// with non-finite parameters or buffers is never written.
+/// <see cref="KeepLast"/> files. It saves from <see cref="OnEpochCompleted"/> only — after every callback's
+/// <see cref="TrainingCallback.OnEpochEnd"/>, whatever their order — so every file holds a state between two epochs,
+/// including the states of the <see cref="IResumableCallback"/>s, from which <see cref="Trainer"/> resumes exactly; a
+/// diverged step throws before the epoch ends, and a state with non-finite parameters or buffers is never written.
 /// </summary>
 public sealed class CheckpointCallback : TrainingCallback
 {
@@ -91,7 +92,7 @@ public sealed class CheckpointCallback : TrainingCallback
     }
 
     /// <inheritdoc />
-    public override void OnEpochEnd(TrainingContext context, EpochMetrics metrics)
+    public override void OnEpochCompleted(TrainingContext context, EpochMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(context);
         int epoch = context.Epoch;

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 
 namespace NetGen.Training;
 
@@ -29,7 +30,7 @@ public enum EarlyStoppingMonitor
 /// <see cref="MinDelta"/>; NaN never does. When a run throws <see cref="TrainingDivergedException"/> the trainer does not
 /// call <see cref="OnTrainingEnd"/>: call <see cref="RestoreBest"/> yourself to get the best weights back.
 /// </remarks>
-public sealed class EarlyStopping : TrainingCallback
+public sealed class EarlyStopping : TrainingCallback, IResumableCallback
 {
     private float[] _bestParameters = Array.Empty<float>();
     private float[] _bestBuffers = Array.Empty<float>();
@@ -85,6 +86,72 @@ public sealed class EarlyStopping : TrainingCallback
 
     /// <summary>Whether the last run ended with the best epoch's weights put back.</summary>
     public bool WeightsRestored { get; private set; }
+
+    /// <summary>The name a checkpoint saves this callback's state under (change it when a run has two).</summary>
+    public string StateName { get; init; } = "EarlyStopping";
+
+    /// <summary>Saves the best value and epoch, the epochs without improvement and the best parameters and buffers.</summary>
+    /// <param name="writer">The destination.</param>
+    public void WriteState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write((int)Monitor);
+        writer.Write(BestEpoch);
+        writer.Write(BestValue);
+        writer.Write(_epochsWithoutImprovement);
+        writer.Write(StoppedEpoch);
+        bool weights = RestoreBestWeights && BestEpoch > 0;
+        writer.Write(weights);
+        if (weights)
+        {
+            CallbackStateIO.WriteFloats(writer, _bestParameters);
+            CallbackStateIO.WriteFloats(writer, _bestBuffers);
+        }
+    }
+
+    /// <summary>Takes the state saved by <see cref="WriteState"/> (after <see cref="OnTrainingStart"/> of a resumed run).</summary>
+    /// <param name="reader">The source.</param>
+    /// <param name="network">The network being trained.</param>
+    /// <exception cref="InvalidDataException">The state was saved for another metric, network size or weight setting.</exception>
+    public void ReadState(BinaryReader reader, NetworkBase network)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(network);
+        var monitor = (EarlyStoppingMonitor)reader.ReadInt32();
+        if (monitor != Monitor)
+        {
+            throw new InvalidDataException($"The saved state of '{StateName}' watched {monitor}, but this callback watches {Monitor}.");
+        }
+
+        int bestEpoch = reader.ReadInt32();
+        double bestValue = reader.ReadDouble();
+        int without = reader.ReadInt32();
+        int stopped = reader.ReadInt32();
+        bool weights = reader.ReadBoolean();
+        if (RestoreBestWeights && bestEpoch > 0 && !weights)
+        {
+            throw new InvalidDataException($"The saved state of '{StateName}' has no best weights (saved with restoreBestWeights: false), but this callback restores them.");
+        }
+
+        if (weights)
+        {
+            if (RestoreBestWeights)
+            {
+                CallbackStateIO.ReadFloats(reader, _bestParameters, StateName, "parameters");
+                CallbackStateIO.ReadFloats(reader, _bestBuffers, StateName, "buffer values");
+            }
+            else
+            {
+                CallbackStateIO.ReadFloats(reader, new float[network.ParameterCount], StateName, "parameters");
+                CallbackStateIO.ReadFloats(reader, new float[network.Buffers.Length], StateName, "buffer values");
+            }
+        }
+
+        BestEpoch = bestEpoch;
+        BestValue = bestValue;
+        _epochsWithoutImprovement = without;
+        StoppedEpoch = stopped;
+    }
 
     /// <summary>The metric's value in <paramref name="metrics"/>, or NaN when the epoch has none (no validation set).</summary>
     /// <param name="metrics">An epoch's results.</param>

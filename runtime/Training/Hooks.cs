@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using NetGen.Data;
 using NetGen.Optimizers;
 
@@ -37,6 +38,33 @@ public interface IBatchTransform
 }
 
 /// <summary>
+/// A callback whose state a checkpoint saves, so that a run resumed in a new process (new network, optimizer and
+/// callback objects) continues exactly as the uninterrupted run would: early-stopping counters and best weights,
+/// plateau counters, weight averages.
+/// </summary>
+/// <remarks>
+/// <see cref="TrainingContext.CaptureState"/> calls <see cref="WriteState"/> on every callback of the run that
+/// implements this interface; on resume the trainer calls <see cref="ReadState"/> right after
+/// <see cref="TrainingCallback.OnTrainingStart"/>, for each callback whose <see cref="StateName"/> the checkpoint holds.
+/// A checkpoint without it (an older file, or a callback added since) leaves the callback as OnTrainingStart left it.
+/// </remarks>
+public interface IResumableCallback
+{
+    /// <summary>The name the state is saved under; unique among the run's callbacks.</summary>
+    string StateName { get; }
+
+    /// <summary>Writes everything needed to continue the run exactly.</summary>
+    /// <param name="writer">The destination (little-endian binary).</param>
+    void WriteState(BinaryWriter writer);
+
+    /// <summary>Reads what <see cref="WriteState"/> wrote and takes that state.</summary>
+    /// <param name="reader">The source.</param>
+    /// <param name="network">The network being trained (to check sizes against).</param>
+    /// <exception cref="InvalidDataException">The state does not fit this callback or network.</exception>
+    void ReadState(BinaryReader reader, NetworkBase network);
+}
+
+/// <summary>
 /// Observes and steers a training run: early stopping, weight averaging, learning-rate changes on plateaus, metric
 /// logs, checkpoints. Override only what you need; every method does nothing by default.
 /// </summary>
@@ -58,6 +86,16 @@ public abstract class TrainingCallback
     /// <param name="context">The run.</param>
     /// <param name="metrics">The epoch's results.</param>
     public virtual void OnEpochEnd(TrainingContext context, EpochMetrics metrics)
+    {
+    }
+
+    /// <summary>
+    /// Called after every callback's <see cref="OnEpochEnd"/> for the epoch, so it sees what all of them did (a stop
+    /// request, a new learning-rate scale, an early-stopping best); checkpoints are written here.
+    /// </summary>
+    /// <param name="context">The run.</param>
+    /// <param name="metrics">The epoch's results.</param>
+    public virtual void OnEpochCompleted(TrainingContext context, EpochMetrics metrics)
     {
     }
 
@@ -159,7 +197,53 @@ public sealed class TrainingContext
         var augmentation = new ulong[4];
         ShuffleRng.GetState(shuffle);
         AugmentationRng.GetState(augmentation);
-        return new TrainingState(Epoch, Step, shuffle, augmentation, BaseLearningRate, LearningRateScale, new List<EpochMetrics>(History.Epochs));
+        var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (TrainingCallback callback in Options.Callbacks)
+        {
+            if (callback is IResumableCallback resumable)
+            {
+                using var stream = new MemoryStream();
+                using (var writer = new BinaryWriter(stream))
+                {
+                    resumable.WriteState(writer);
+                }
+
+                if (!callbackStates.TryAdd(resumable.StateName, stream.ToArray()))
+                {
+                    throw new InvalidOperationException($"Two callbacks of the run save their state as '{resumable.StateName}'; give them different state names.");
+                }
+            }
+        }
+
+        return new TrainingState(Epoch, Step, shuffle, augmentation, BaseLearningRate, LearningRateScale, new List<EpochMetrics>(History.Epochs))
+        {
+            CallbackStates = callbackStates,
+        };
+    }
+
+    /// <summary>Gives each resumable callback its saved state (right after OnTrainingStart of a resumed run).</summary>
+    internal void RestoreCallbackStates(TrainingState resume)
+    {
+        foreach (TrainingCallback callback in Options.Callbacks)
+        {
+            if (callback is IResumableCallback resumable && resume.CallbackStates.TryGetValue(resumable.StateName, out byte[]? state))
+            {
+                using var reader = new BinaryReader(new MemoryStream(state, writable: false));
+                try
+                {
+                    resumable.ReadState(reader, Network);
+                }
+                catch (EndOfStreamException e)
+                {
+                    throw new InvalidDataException($"The saved state of callback '{resumable.StateName}' is shorter than the callback expects.", e);
+                }
+
+                if (reader.BaseStream.Position != state.Length)
+                {
+                    throw new InvalidDataException($"The saved state of callback '{resumable.StateName}' has {state.Length - reader.BaseStream.Position} bytes the callback did not read.");
+                }
+            }
+        }
     }
 }
 
@@ -181,4 +265,8 @@ public sealed record TrainingState(
     ulong[] AugmentationRngState,
     float BaseLearningRate,
     float LearningRateScale,
-    IReadOnlyList<EpochMetrics> History);
+    IReadOnlyList<EpochMetrics> History)
+{
+    /// <summary>The saved states of the run's <see cref="IResumableCallback"/>s, by state name.</summary>
+    public IReadOnlyDictionary<string, byte[]> CallbackStates { get; init; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+}

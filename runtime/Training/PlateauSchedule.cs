@@ -36,7 +36,7 @@ public enum PlateauThresholdMode
 /// <see cref="TrainingContext.LearningRateScale"/>, a factor the trainer applies on top of any
 /// <see cref="TrainerOptions.Schedule"/>, so it composes with step schedules and is saved in checkpoints.
 /// </summary>
-public sealed class ReduceLearningRateOnPlateau : TrainingCallback
+public sealed class ReduceLearningRateOnPlateau : TrainingCallback, IResumableCallback
 {
     private readonly bool _higherIsBetter;
 
@@ -128,6 +128,40 @@ public sealed class ReduceLearningRateOnPlateau : TrainingCallback
 
     /// <summary>The number of reductions made so far.</summary>
     public int Reductions { get; private set; }
+
+    /// <summary>The name a checkpoint saves this callback's state under (change it when a run has two).</summary>
+    public string StateName { get; init; } = "ReduceLearningRateOnPlateau";
+
+    /// <summary>Saves the best value and the bad-epoch, cooldown and reduction counters (the scale itself is in the trainer state).</summary>
+    /// <param name="writer">The destination.</param>
+    public void WriteState(System.IO.BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write((int)Monitor);
+        writer.Write(Best);
+        writer.Write(BadEpochs);
+        writer.Write(CooldownRemaining);
+        writer.Write(Reductions);
+    }
+
+    /// <summary>Takes the state saved by <see cref="WriteState"/>.</summary>
+    /// <param name="reader">The source.</param>
+    /// <param name="network">The network being trained (unused).</param>
+    /// <exception cref="System.IO.InvalidDataException">The state was saved for another metric.</exception>
+    public void ReadState(System.IO.BinaryReader reader, NetworkBase network)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var monitor = (PlateauMonitor)reader.ReadInt32();
+        if (monitor != Monitor)
+        {
+            throw new System.IO.InvalidDataException($"The saved state of '{StateName}' watched {monitor}, but this callback watches {Monitor}.");
+        }
+
+        Best = reader.ReadDouble();
+        BadEpochs = reader.ReadInt32();
+        CooldownRemaining = reader.ReadInt32();
+        Reductions = reader.ReadInt32();
+    }
 
     /// <summary>Forgets the best value and the counters, as at the start of a run.</summary>
     public void Reset()

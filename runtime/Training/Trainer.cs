@@ -144,6 +144,11 @@ public sealed class Trainer
                 o.Callbacks[c].OnTrainingStart(context);
             }
 
+            if (resume is not null)
+            {
+                context.RestoreCallbackStates(resume);
+            }
+
             for (int epoch = firstEpoch; epoch <= epochs && !context.StopRequested; epoch++)
             {
                 context.Epoch = epoch;
@@ -261,6 +266,11 @@ public sealed class Trainer
                 for (int c = 0; c < o.Callbacks.Count; c++)
                 {
                     o.Callbacks[c].OnEpochEnd(context, metrics);
+                }
+
+                for (int c = 0; c < o.Callbacks.Count; c++)
+                {
+                    o.Callbacks[c].OnEpochCompleted(context, metrics);
                 }
 
                 progress?.Report(MakeReport(TrainingProgressKind.EpochCompleted, epoch, epochs, batch, batchesPerEpoch, context.Step, lossSum, correct, seen, epochStart, trainEnd, metrics));

@@ -19,7 +19,7 @@ namespace NetGen.Training;
 /// averaged too only when <see cref="IncludeBuffers"/> is set; otherwise a swap keeps the live buffers, like torch's
 /// <c>AveragedModel(use_buffers=False)</c>.
 /// </remarks>
-public sealed class ExponentialMovingAverage : TrainingCallback
+public sealed class ExponentialMovingAverage : TrainingCallback, IResumableCallback
 {
     private float[] _parameters = [];
     private float[] _buffers = [];
@@ -154,6 +154,65 @@ public sealed class ExponentialMovingAverage : TrainingCallback
     /// <summary>Folds the parameters after the step into the average.</summary>
     /// <param name="context">The run.</param>
     public override void OnStepEnd(TrainingContext context) => Update(context.Network);
+
+    /// <summary>The name a checkpoint saves this callback's state under (change it when a run has two).</summary>
+    public string StateName { get; init; } = "ExponentialMovingAverage";
+
+    /// <summary>Saves the averaged parameters (and buffers), and the update count.</summary>
+    /// <param name="writer">The destination.</param>
+    /// <exception cref="InvalidOperationException">The averages are swapped into a network.</exception>
+    public void WriteState(System.IO.BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ThrowIfSwapped();
+        writer.Write(IncludeBuffers);
+        writer.Write(_initialized);
+        writer.Write(UpdateCount);
+        if (_initialized)
+        {
+            CallbackStateIO.WriteFloats(writer, _parameters);
+            if (IncludeBuffers)
+            {
+                CallbackStateIO.WriteFloats(writer, _buffers);
+            }
+        }
+    }
+
+    /// <summary>Takes the state saved by <see cref="WriteState"/>.</summary>
+    /// <param name="reader">The source.</param>
+    /// <param name="network">The network being trained (sizes the averages).</param>
+    /// <exception cref="System.IO.InvalidDataException">The state was saved with another buffer setting or network size.</exception>
+    public void ReadState(System.IO.BinaryReader reader, NetworkBase network)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(network);
+        ThrowIfSwapped();
+        bool includeBuffers = reader.ReadBoolean();
+        if (includeBuffers != IncludeBuffers)
+        {
+            throw new System.IO.InvalidDataException($"The saved state of '{StateName}' was saved with includeBuffers: {includeBuffers}, but this callback has {IncludeBuffers}.");
+        }
+
+        bool initialized = reader.ReadBoolean();
+        long updates = reader.ReadInt64();
+        if (initialized)
+        {
+            var parameters = new float[network.ParameterCount];
+            CallbackStateIO.ReadFloats(reader, parameters, StateName, "parameters");
+            float[] buffers = _buffers;
+            if (IncludeBuffers)
+            {
+                buffers = new float[network.Buffers.Length];
+                CallbackStateIO.ReadFloats(reader, buffers, StateName, "buffer values");
+            }
+
+            _parameters = parameters;
+            _buffers = buffers;
+        }
+
+        _initialized = initialized;
+        UpdateCount = updates;
+    }
 
     /// <summary>Swaps back, if <paramref name="network"/> holds the averaged weights of this instance.</summary>
     internal void Restore(NetworkBase network)

@@ -191,6 +191,97 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void Resuming_restores_early_stopping_plateau_and_weight_average_state_bit_for_bit()
+    {
+        using var dir = new TempDirectory();
+        Dataset train = KitchenSinkData(120, 1);
+        Dataset validation = KitchenSinkData(36, 2);
+        const int Epochs = 7;
+        (EarlyStopping Stop, ReduceLearningRateOnPlateau Plateau, ExponentialMovingAverage Average) Stateful() => (
+            new EarlyStopping(EarlyStoppingMonitor.ValidationLoss, patience: 3),
+            new ReduceLearningRateOnPlateau(PlateauMonitor.ValidationAccuracy, factor: 0.5f, patience: 1),
+            new ExponentialMovingAverage(decay: 0.9f, includeBuffers: true));
+
+        // The uninterrupted run.
+        var straight = new KitchenSinkNet(seed: 5);
+        var a = Stateful();
+        TrainingHistory full = new Trainer(Options(Epochs, a.Stop, a.Plateau, a.Average)).Fit(straight, new Adam(3e-3f), train, validation);
+
+        // Interrupted after epoch 3, with the checkpoint callback listed first: it saves in OnEpochCompleted, after
+        // the stateful callbacks have taken epoch 3 into account.
+        var first = new KitchenSinkNet(seed: 5);
+        var b = Stateful();
+        var saver = new CheckpointCallback(dir.Path, everyEpochs: 1, keepLast: 1);
+        new Trainer(Options(Epochs, saver, new StopAfter(3), b.Stop, b.Plateau, b.Average)).Fit(first, new Adam(3e-3f), train, validation);
+        Checkpoint checkpoint = Checkpoint.Load(CheckpointCallback.FindLatest(dir.Path)!);
+        Assert.Equal(["EarlyStopping", "ExponentialMovingAverage", "ReduceLearningRateOnPlateau"], checkpoint.TrainingState!.CallbackStates.Keys.Order(StringComparer.Ordinal));
+
+        // A new process: fresh network, optimizer and callbacks; only the checkpoint carries the state over.
+        var resumed = new KitchenSinkNet(seed: 77);
+        var adam = new Adam(3e-3f);
+        var c = Stateful();
+        checkpoint.Restore(resumed, adam);
+        TrainingHistory rest = new Trainer(Options(Epochs, c.Stop, c.Plateau, c.Average)).Fit(resumed, adam, train, validation, checkpoint.TrainingState);
+
+        Assert.Equal(full.StopReason, rest.StopReason);
+        Assert.Equal(full.Epochs.Select(e => e.LearningRate), rest.Epochs.Select(e => e.LearningRate));
+        Assert.Equal((a.Stop.BestEpoch, a.Stop.BestValue, a.Stop.StoppedEpoch, a.Stop.WeightsRestored), (c.Stop.BestEpoch, c.Stop.BestValue, c.Stop.StoppedEpoch, c.Stop.WeightsRestored));
+        Assert.Equal((a.Plateau.Best, a.Plateau.BadEpochs, a.Plateau.CooldownRemaining, a.Plateau.Reductions), (c.Plateau.Best, c.Plateau.BadEpochs, c.Plateau.CooldownRemaining, c.Plateau.Reductions));
+        Assert.Equal(a.Average.UpdateCount, c.Average.UpdateCount);
+        Assert.Equal(Bits.Of(a.Average.Parameters), Bits.Of(c.Average.Parameters));
+        Assert.Equal(Bits.Of(a.Average.Buffers), Bits.Of(c.Average.Buffers));
+        Assert.Equal(Bits.Of(straight.Parameters), Bits.Of(resumed.Parameters)); // the best epoch's weights, put back
+        Assert.Equal(Bits.Of(straight.Buffers), Bits.Of(resumed.Buffers));
+        Assert.True(a.Plateau.Reductions > 0, "the plateau schedule never reduced the rate, so its state was not exercised");
+        Assert.True(a.Stop.BestEpoch > 0, "early stopping never saw an improvement");
+
+        // Sensitivity: the same resume without the callback states restarts the averages and the counters.
+        var careless = new KitchenSinkNet(seed: 77);
+        var carelessAdam = new Adam(3e-3f);
+        var d = Stateful();
+        checkpoint.Restore(careless, carelessAdam);
+        TrainingState withoutCallbacks = checkpoint.TrainingState with { CallbackStates = new Dictionary<string, byte[]>() };
+        new Trainer(Options(Epochs, d.Stop, d.Plateau, d.Average)).Fit(careless, carelessAdam, train, validation, withoutCallbacks);
+        Assert.NotEqual(Bits.Of(a.Average.Parameters), Bits.Of(d.Average.Parameters));
+        Assert.NotEqual(a.Average.UpdateCount, d.Average.UpdateCount);
+    }
+
+    [Fact]
+    public void A_callback_state_saved_for_another_setting_is_refused_with_its_name()
+    {
+        using var dir = new TempDirectory();
+        Dataset train = KitchenSinkData(48, 1);
+        Dataset validation = KitchenSinkData(24, 2);
+        var net = new KitchenSinkNet(seed: 5);
+        var saver = new CheckpointCallback(dir.Path, everyEpochs: 1, keepLast: 1);
+        new Trainer(Options(3, saver, new StopAfter(1), new EarlyStopping(EarlyStoppingMonitor.ValidationLoss), new ExponentialMovingAverage(0.9f))).Fit(net, new Adam(3e-3f), train, validation);
+        Checkpoint checkpoint = Checkpoint.Load(CheckpointCallback.FindLatest(dir.Path)!);
+
+        void Resume(params TrainingCallback[] callbacks)
+        {
+            var resumed = new KitchenSinkNet(seed: 5);
+            var adam = new Adam(3e-3f);
+            checkpoint.Restore(resumed, adam);
+            new Trainer(Options(3, callbacks)).Fit(resumed, adam, train, validation, checkpoint.TrainingState);
+        }
+
+        var monitor = Assert.Throws<InvalidDataException>(() => Resume(new EarlyStopping(EarlyStoppingMonitor.ValidationAccuracy)));
+        Assert.Contains("'EarlyStopping' watched ValidationLoss", monitor.Message);
+        var buffers = Assert.Throws<InvalidDataException>(() => Resume(new ExponentialMovingAverage(0.9f, includeBuffers: true)));
+        Assert.Contains("'ExponentialMovingAverage'", buffers.Message);
+        Resume(new EarlyStopping(EarlyStoppingMonitor.ValidationLoss), new ExponentialMovingAverage(0.9f)); // matching settings resume
+
+        // A state with bytes the callback does not read is named too.
+        var padded = new Dictionary<string, byte[]>(checkpoint.TrainingState!.CallbackStates);
+        padded["EarlyStopping"] = [.. padded["EarlyStopping"], 0];
+        var resumedPadded = new KitchenSinkNet(seed: 5);
+        var adamPadded = new Adam(3e-3f);
+        checkpoint.Restore(resumedPadded, adamPadded);
+        var extra = Assert.Throws<InvalidDataException>(() => new Trainer(Options(3, new EarlyStopping(EarlyStoppingMonitor.ValidationLoss))).Fit(resumedPadded, adamPadded, train, validation, checkpoint.TrainingState with { CallbackStates = padded }));
+        Assert.Contains("1 bytes the callback did not read", extra.Message);
+    }
+
+    [Fact]
     public void Restoring_into_another_architecture_names_both_and_leaves_the_network_untouched()
     {
         using var dir = new TempDirectory();
