@@ -193,18 +193,7 @@ public static class Dense
 
         // First layer, units [h0, h1): bias, then the product accumulated onto it, then the activation.
         int width = h1 - h0;
-        for (int b = 0; b < batch; b++)
-        {
-            var row = new Span<float>(g.Y1 + ((nint)b * hidden) + h0, width);
-            if (g.B1 is null)
-            {
-                row.Clear();
-            }
-            else
-            {
-                new ReadOnlySpan<float>(g.B1 + h0, width).CopyTo(row);
-            }
-        }
+        StartRows(g.Y1 + h0, batch, hidden, g.B1 is null ? null : g.B1 + h0, width);
 
         GemmDot.Run(g.X, g.W1, g.Y1, g.Inputs, hidden, g.Inputs, 0, batch, h0, h1, accumulateInto: true);
         for (int b = 0; b < batch; b++)
@@ -219,18 +208,7 @@ public static class Dense
         if (part == 0)
         {
             c = g.Y2;
-            for (int b = 0; b < batch; b++)
-            {
-                var row = new Span<float>(c + ((nint)b * outputs), outputs);
-                if (g.B2 is null)
-                {
-                    row.Clear();
-                }
-                else
-                {
-                    new ReadOnlySpan<float>(g.B2, outputs).CopyTo(row);
-                }
-            }
+            StartRows(c, batch, outputs, g.B2, outputs);
         }
         else
         {
@@ -238,6 +216,23 @@ public static class Dense
         }
 
         GemmDot.Run(g.A1 + h0, g.W2 + h0, c, hidden, outputs, width, 0, batch, 0, outputs, accumulateInto: part == 0);
+    }
+
+    /// <summary>Sets <paramref name="width"/> floats of each of <paramref name="rows"/> rows to the bias, or to zero without one.</summary>
+    private static unsafe void StartRows(float* first, int rows, int stride, float* bias, int width)
+    {
+        for (int b = 0; b < rows; b++)
+        {
+            var row = new Span<float>(first + ((nint)b * stride), width);
+            if (bias is null)
+            {
+                row.Clear();
+            }
+            else
+            {
+                new ReadOnlySpan<float>(bias, width).CopyTo(row);
+            }
+        }
     }
 
     private static void CheckPair(int batch, int inputs, int hidden, int outputs, int x, int w1, int b1, int y1, int a1, int w2, int b2, int y2)

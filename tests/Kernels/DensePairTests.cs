@@ -225,10 +225,15 @@ public class DensePairTests
                 }
             }
 
-            for (int i = 0; i < 5; i++)
+            // JIT (through tier 1: tiering's call counting can allocate on the calling thread), the workers and the
+            // partial-sum buffer.
+            for (int i = 0; i < 200; i++)
             {
-                Run(); // JIT, workers and the partial-sum buffer
+                Run();
             }
+
+            System.Threading.Thread.Sleep(100);
+            Run();
 
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 50; i++)
