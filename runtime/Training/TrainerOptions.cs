@@ -3,8 +3,11 @@ using System;
 
 namespace NetGen.Training;
 
-/// <summary>The settings of a <see cref="Trainer"/> run.</summary>
-public sealed class TrainerOptions
+/// <summary>
+/// The settings of a <see cref="Trainer"/> run. A record: derive variants with <c>options with { Epochs = 3 }</c>, which
+/// copies every other setting (lists are shared, not copied).
+/// </summary>
+public sealed record TrainerOptions
 {
     /// <summary>The number of passes over the training set.</summary>
     public int Epochs { get; init; } = 10;

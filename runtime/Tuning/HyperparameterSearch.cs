@@ -181,21 +181,9 @@ public sealed class HyperparameterSearch
         return new TrialResult(trial, accuracy, loss, meter.TrainLoss, Stopwatch.GetElapsedTime(start).TotalSeconds, meter.Steps, diverged);
     }
 
-    /// <summary>A copy of <paramref name="o"/> with the trial's epochs and the meter among the callbacks.</summary>
-    private static TrainerOptions WithBudget(TrainerOptions o, int epochs, IReadOnlyList<TrainingCallback> callbacks) => new()
-    {
-        Epochs = epochs,
-        BatchSize = o.BatchSize,
-        EvaluationBatchSize = o.EvaluationBatchSize,
-        Seed = o.Seed,
-        Shuffle = o.Shuffle,
-        ProgressInterval = o.ProgressInterval,
-        Schedule = o.Schedule,
-        GradientTransforms = o.GradientTransforms,
-        BatchTransforms = o.BatchTransforms,
-        Callbacks = callbacks,
-        CheckGradients = o.CheckGradients,
-    };
+    /// <summary>A copy of <paramref name="o"/> (every setting, including any added later) with the trial's epochs and callbacks.</summary>
+    private static TrainerOptions WithBudget(TrainerOptions o, int epochs, IReadOnlyList<TrainingCallback> callbacks) =>
+        o with { Epochs = epochs, Callbacks = callbacks };
 
     /// <summary>Counts steps, stops the trial at the step budget, and averages the losses of the last epoch's steps.</summary>
     private sealed class TrialMeter(long? maxSteps, CancellationTokenSource stop) : TrainingCallback

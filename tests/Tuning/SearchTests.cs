@@ -163,6 +163,62 @@ public class SearchTests
     }
 
     [Fact]
+    public void Trials_keep_every_setting_of_the_built_options_and_the_caller_s_callbacks()
+    {
+        // Each trial's options come from the builder; the search only sets the epochs and adds its meter. A gradient
+        // transform, a batch transform and a callback given by the builder must all run in the trial.
+        var transform = new CountingTransform();
+        var batches = new CountingBatchTransform();
+        var callback = new CountingCallback();
+        var search = new HyperparameterSearch(
+            p => (new OracleMlp(seed: 11), new Sgd(0.05f), new TrainerOptions
+            {
+                BatchSize = 40,
+                Seed = 4,
+                GradientTransforms = [transform],
+                BatchTransforms = [batches],
+                Callbacks = [callback],
+                CheckGradients = false,
+            }),
+            Train,
+            Validation,
+            SearchBudget.OfEpochs(2));
+        SearchResults results = search.Grid(new SearchSpace { { "lr", new Choice(0.05) } });
+
+        Assert.Equal(8, results[0].Steps);  // 160 samples / 40 per batch × 2 epochs
+        Assert.Equal(8, transform.Calls);
+        Assert.Equal(8, batches.Calls);
+        Assert.Equal(2, callback.Epochs);
+    }
+
+    private sealed class CountingTransform : IGradientTransform
+    {
+        public int Calls { get; private set; }
+
+        public double Apply(NetworkBase network, Span<float> gradients)
+        {
+            Calls++;
+            return 0;
+        }
+    }
+
+    private sealed class CountingBatchTransform : IBatchTransform
+    {
+        public int Calls { get; private set; }
+
+        public bool ProducesSoftTargets => false;
+
+        public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng) => Calls++;
+    }
+
+    private sealed class CountingCallback : TrainingCallback
+    {
+        public int Epochs { get; private set; }
+
+        public override void OnEpochEnd(TrainingContext context, EpochMetrics metrics) => Epochs++;
+    }
+
+    [Fact]
     public void A_step_budget_stops_each_trial_after_that_many_steps()
     {
         var space = new SearchSpace { { "lr", new Choice(0.05) }, { "momentum", new Choice(0.9) } };
