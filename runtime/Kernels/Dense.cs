@@ -72,8 +72,9 @@ public static class Dense
 
     /// <summary>
     /// The forward pass of two dense layers with an element-wise activation between them:
-    /// <c>y1 = x·W1ᵀ + b1</c>, <c>a1 = f(y1)</c>, <c>y2 = a1·W2ᵀ + b2</c>, writing all three outputs exactly as
-    /// <see cref="Forward"/>, <see cref="Activations.Forward"/> and <see cref="Forward"/> called in turn would.
+    /// <c>y1 = x·W1ᵀ + b1</c>, <c>a1 = f(y1)</c>, <c>y2 = a1·W2ᵀ + b2</c>, writing the three outputs that
+    /// <see cref="Forward"/>, <see cref="Activations.Forward"/> and <see cref="Forward"/> called in turn would (y1 and
+    /// a1 bit for bit; y2 up to rounding, see the remarks).
     /// </summary>
     /// <remarks>
     /// <para>
