@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using NetGen.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NetGen.Tests.EndToEnd;
@@ -7,6 +8,7 @@ namespace NetGen.Tests.EndToEnd;
 /// The NetGen package as a user gets it: pack the runtime (with the generator under analyzers/dotnet/cs) into a local
 /// folder, create fresh projects that reference only that package, build and run them.
 /// </summary>
+[Collection(RepositoryBuildCollection.Name)]
 public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed) : IClassFixture<PackageTests.PackedFeed>
 {
     private const string ValidProgram = """
