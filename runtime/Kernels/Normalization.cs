@@ -52,33 +52,50 @@ public static partial class Normalization
             throw new ArgumentException($"BatchNorm training needs more than one value per channel, but batch × spatial = {n}.", nameof(batch));
         }
 
-        for (int c = 0; c < channels; c++)
+        unsafe
+        {
+            fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = saveMean, ps = saveInvStd, prm = runningMean, prv = runningVar)
+            {
+                var job = new BatchNormJob
+                {
+                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py,
+                    Mean = pm, InvStd = ps, RunningMean = prm, RunningVar = prv, Momentum = momentum, Epsilon = epsilon,
+                };
+                RunOverChannels(&job, &TrainingForwardChannels, size);
+            }
+        }
+    }
+
+    /// <summary>Training forward of channels [c0, c1): statistics, normalization, running averages.</summary>
+    private static unsafe void TrainingForwardChannels(in BatchNormJob g, int c0, int c1)
+    {
+        int batch = g.Batch, channels = g.Channels, spatial = g.Spatial, n = batch * spatial;
+        for (int c = c0; c < c1; c++)
         {
             double sum = 0;
             for (int b = 0; b < batch; b++)
             {
-                sum += Sum(x.Slice(((b * channels) + c) * spatial, spatial));
+                sum += Sum(Plane(g.X, b, c, channels, spatial));
             }
 
             float mean = (float)(sum / n);
             double squares = 0;
             for (int b = 0; b < batch; b++)
             {
-                squares += SumSquaredDeviations(x.Slice(((b * channels) + c) * spatial, spatial), mean);
+                squares += SumSquaredDeviations(Plane(g.X, b, c, channels, spatial), mean);
             }
 
             double variance = squares / n;
-            float invStd = (float)(1.0 / Math.Sqrt(variance + epsilon));
-            saveMean[c] = mean;
-            saveInvStd[c] = invStd;
+            float invStd = (float)(1.0 / Math.Sqrt(variance + g.Epsilon));
+            g.Mean[c] = mean;
+            g.InvStd[c] = invStd;
             for (int b = 0; b < batch; b++)
             {
-                int offset = ((b * channels) + c) * spatial;
-                NormalizeRow(x.Slice(offset, spatial), mean, invStd, gamma[c], beta[c], y.Slice(offset, spatial));
+                NormalizeRow(Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, channels, spatial));
             }
 
-            runningMean[c] = ((1f - momentum) * runningMean[c]) + (momentum * mean);
-            runningVar[c] = ((1f - momentum) * runningVar[c]) + (momentum * (float)(squares / (n - 1)));
+            g.RunningMean[c] = ((1f - g.Momentum) * g.RunningMean[c]) + (g.Momentum * mean);
+            g.RunningVar[c] = ((1f - g.Momentum) * g.RunningVar[c]) + (g.Momentum * (float)(squares / (n - 1)));
         }
     }
 
@@ -108,13 +125,29 @@ public static partial class Normalization
         RequireLength(runningMean, channels, nameof(runningMean));
         RequireLength(runningVar, channels, nameof(runningVar));
         RequireLength(y, size, nameof(y));
-        for (int c = 0; c < channels; c++)
+        unsafe
         {
-            float invStd = (float)(1.0 / Math.Sqrt((double)runningVar[c] + epsilon));
-            for (int b = 0; b < batch; b++)
+            fixed (float* px = x, pg = gamma, pb = beta, py = y, prm = runningMean, prv = runningVar)
             {
-                int offset = ((b * channels) + c) * spatial;
-                NormalizeRow(x.Slice(offset, spatial), runningMean[c], invStd, gamma[c], beta[c], y.Slice(offset, spatial));
+                var job = new BatchNormJob
+                {
+                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py,
+                    RunningMean = prm, RunningVar = prv, Epsilon = epsilon,
+                };
+                RunOverChannels(&job, &InferenceForwardChannels, size);
+            }
+        }
+    }
+
+    /// <summary>Inference forward of channels [c0, c1) with the running statistics.</summary>
+    private static unsafe void InferenceForwardChannels(in BatchNormJob g, int c0, int c1)
+    {
+        for (int c = c0; c < c1; c++)
+        {
+            float invStd = (float)(1.0 / Math.Sqrt((double)g.RunningVar[c] + g.Epsilon));
+            for (int b = 0; b < g.Batch; b++)
+            {
+                NormalizeRow(Plane(g.X, b, c, g.Channels, g.Spatial), g.RunningMean[c], invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, g.Channels, g.Spatial));
             }
         }
     }
@@ -148,36 +181,106 @@ public static partial class Normalization
         RequireLengthOrEmpty(dx, size, nameof(dx));
         RequireLength(dGamma, channels, nameof(dGamma));
         RequireLength(dBeta, channels, nameof(dBeta));
-        double n = (double)batch * spatial;
-        for (int c = 0; c < channels; c++)
+        unsafe
         {
-            float mean = saveMean[c], invStd = saveInvStd[c];
+            fixed (float* px = x, pg = gamma, pm = saveMean, ps = saveInvStd, pdy = dy, pdx = dx, pdg = dGamma, pdb = dBeta)
+            {
+                var job = new BatchNormJob
+                {
+                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Mean = pm, InvStd = ps,
+                    Dy = pdy, Dx = dx.IsEmpty ? null : pdx, DGamma = pdg, DBeta = pdb,
+                };
+                RunOverChannels(&job, &BackwardChannels, size);
+            }
+        }
+    }
+
+    /// <summary>Backward of channels [c0, c1): the parameter gradients, then (unless skipped) the input gradient.</summary>
+    private static unsafe void BackwardChannels(in BatchNormJob g, int c0, int c1)
+    {
+        int batch = g.Batch, channels = g.Channels, spatial = g.Spatial;
+        double n = (double)batch * spatial;
+        for (int c = c0; c < c1; c++)
+        {
+            float mean = g.Mean[c], invStd = g.InvStd[c];
             double sumDy = 0, sumDyXc = 0;
             for (int b = 0; b < batch; b++)
             {
-                int offset = ((b * channels) + c) * spatial;
-                var (planeDy, planeDyXc) = SumGradients(dy.Slice(offset, spatial), x.Slice(offset, spatial), mean);
+                var (planeDy, planeDyXc) = SumGradients(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean);
                 sumDy += planeDy;
                 sumDyXc += planeDyXc;
             }
 
-            dBeta[c] += (float)sumDy;
-            dGamma[c] += (float)(sumDyXc * invStd);
-            if (dx.IsEmpty)
+            g.DBeta[c] += (float)sumDy;
+            g.DGamma[c] += (float)(sumDyXc * invStd);
+            if (g.Dx is null)
             {
                 continue;
             }
 
             // dx = γr·dy − γr·Σdy/n − γr³·Σdy(x−μ)/n·(x−μ)
-            double gr = (double)gamma[c] * invStd;
+            double gr = (double)g.Gamma[c] * invStd;
             float kX = (float)(-gr * invStd * invStd * sumDyXc / n);
             float k0 = (float)(-gr * sumDy / n);
             for (int b = 0; b < batch; b++)
             {
-                int offset = ((b * channels) + c) * spatial;
-                AddInputGradientRow(dy.Slice(offset, spatial), x.Slice(offset, spatial), mean, invStd, gamma[c], kX, k0, dx.Slice(offset, spatial));
+                AddInputGradientRow(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], kX, k0, Plane(g.Dx, b, c, channels, spatial));
             }
         }
+    }
+
+    /// <summary>Below this many values a BatchNorm pass stays on the calling thread.</summary>
+    private const int MinParallelValues = 64 * 1024;
+
+    /// <summary>
+    /// Runs <paramref name="channelsBody"/> over all channels: split into contiguous channel ranges over
+    /// <see cref="Compute.ThreadCount"/> threads for large tensors. Each channel is computed whole by one thread, in
+    /// the same order as on one thread, so the results do not depend on the thread count.
+    /// </summary>
+    private static unsafe void RunOverChannels(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> channelsBody, int size)
+    {
+        job->Body = channelsBody;
+        int parts = Math.Min(Math.Min(Compute.ThreadCount, job->Channels), Math.Max(1, size / MinParallelValues));
+        if (parts <= 1)
+        {
+            channelsBody(in *job, 0, job->Channels);
+            return;
+        }
+
+        Compute.For(parts, parts, &ChannelRange, job);
+    }
+
+    private static unsafe void ChannelRange(void* state, int part, int parts)
+    {
+        ref readonly BatchNormJob g = ref *(BatchNormJob*)state;
+        int c0 = (int)((long)g.Channels * part / parts), c1 = (int)((long)g.Channels * (part + 1) / parts);
+        g.Body(in g, c0, c1);
+    }
+
+    private static unsafe Span<float> Plane(float* tensor, int b, int c, int channels, int spatial) =>
+        new(tensor + ((((nint)b * channels) + c) * spatial), spatial);
+
+    /// <summary>One BatchNorm pass as the threads see it: pinned tensors, shapes, hyperparameters.</summary>
+    private unsafe struct BatchNormJob
+    {
+        public int Batch;
+        public int Channels;
+        public int Spatial;
+        public float* X;
+        public float* Gamma;
+        public float* Beta;
+        public float* Y;
+        public float* Mean;
+        public float* InvStd;
+        public float* RunningMean;
+        public float* RunningVar;
+        public float* Dy;
+        public float* Dx;
+        public float* DGamma;
+        public float* DBeta;
+        public float Momentum;
+        public float Epsilon;
+        public delegate*<in BatchNormJob, int, int, void> Body;
     }
 
     /// <summary>
