@@ -61,6 +61,7 @@ public sealed class Checkpoint
     private const uint TagHistory = 0x54534948;      // "HIST"
     private const uint TagPreprocessing = 0x50455250; // "PREP"
     private const uint TagCallbacks = 0x534B4243;     // "CBKS": IResumableCallback states (readers without it skip it)
+    private const uint TagPenalties = 0x4C4E4550;     // "PENL": EpochMetrics.TrainPenalty per epoch (readers without it skip it)
 
     private readonly float[] _parameters;
     private readonly float[] _buffers;
@@ -445,6 +446,24 @@ public sealed class Checkpoint
             w.EndSection(at);
         }
 
+        bool anyPenalty = false;
+        foreach (EpochMetrics m in History)
+        {
+            anyPenalty |= m.TrainPenalty != 0;
+        }
+
+        if (anyPenalty)
+        {
+            at = w.BeginSection(TagPenalties);
+            w.WriteInt32(History.Count);
+            foreach (EpochMetrics m in History)
+            {
+                w.WriteDouble(m.TrainPenalty);
+            }
+
+            w.EndSection(at);
+        }
+
         if (_preprocessing.Count > 0)
         {
             at = w.BeginSection(TagPreprocessing);
@@ -525,6 +544,7 @@ public sealed class Checkpoint
         List<EpochMetrics>? history = null;
         var preprocessing = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        double[]? penalties = null;
         var seen = new HashSet<uint>();
 
         var sections = new ByteReader(payload, source, "table");
@@ -602,6 +622,14 @@ public sealed class Checkpoint
                     }
 
                     break;
+                case TagPenalties:
+                    penalties = new double[r.ReadCount("epoch penalty", r.Remaining / 8)];
+                    for (int e = 0; e < penalties.Length; e++)
+                    {
+                        penalties[e] = r.ReadDouble();
+                    }
+
+                    break;
                 case TagCallbacks:
                     int callbacks = r.ReadCount("callback state", r.Remaining / 8);
                     for (int k = 0; k < callbacks; k++)
@@ -642,6 +670,19 @@ public sealed class Checkpoint
 
         CheckTensors(parameterTensors!, parameters.Length, "parameter", source);
         CheckTensors(bufferTensors!, buffers.Length, "buffer", source);
+        if (penalties is not null)
+        {
+            if (history is null || history.Count != penalties.Length)
+            {
+                throw new InvalidDataException($"Checkpoint '{source}' is corrupted: section PENL holds {penalties.Length} epoch penalties but the history has {history?.Count ?? 0} epochs.");
+            }
+
+            for (int e = 0; e < penalties.Length; e++)
+            {
+                history[e] = history[e] with { TrainPenalty = penalties[e] };
+            }
+        }
+
         IReadOnlyList<EpochMetrics> epochs2 = history ?? (IReadOnlyList<EpochMetrics>)Array.Empty<EpochMetrics>();
         if (training is not null)
         {

@@ -15,7 +15,7 @@ public interface IGradientTransform
     /// <summary>Adjusts <paramref name="gradients"/> (same layout as the network's parameters).</summary>
     /// <param name="network">The network being trained (its parameters and tensor table).</param>
     /// <param name="gradients">The gradients to adjust in place.</param>
-    /// <returns>The penalty this transform adds to the loss (0 for transforms that add none), for reporting.</returns>
+    /// <returns>The penalty this transform adds to the loss (0 for transforms that add none); the trainer reports the epoch's mean as <see cref="EpochMetrics.TrainPenalty"/>.</returns>
     double Apply(NetworkBase network, Span<float> gradients);
 }
 

@@ -32,7 +32,7 @@ public sealed class MetricsLogger : TrainingCallback, IDisposable
 {
     /// <summary>The columns every epoch file starts with; two columns per parameter tensor follow.</summary>
     public static readonly IReadOnlyList<string> EpochColumns =
-        ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "learning_rate", "duration_s", "samples_per_s"];
+        ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "learning_rate", "duration_s", "samples_per_s", "train_penalty"];
 
     /// <summary>The columns of the step file.</summary>
     public static readonly IReadOnlyList<string> StepColumns = ["step", "epoch", "loss", "learning_rate"];
@@ -208,6 +208,8 @@ public sealed class MetricsLogger : TrainingCallback, IDisposable
         w.Number(metrics.Duration.TotalSeconds);
         w.Comma();
         w.Number(metrics.SamplesPerSecond);
+        w.Comma();
+        w.Number(metrics.TrainPenalty);
         for (int i = 0; i < _norms.Length; i++)
         {
             w.Comma();

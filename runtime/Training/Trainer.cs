@@ -156,6 +156,7 @@ public sealed class Trainer
                 long epochStart = Stopwatch.GetTimestamp();
                 long lastReport = epochStart;
                 double lossSum = 0;
+                double penaltySum = 0;
                 long correct = 0;
                 long seen = 0;
                 int batch = 0;
@@ -214,7 +215,7 @@ public sealed class Trainer
                     Span<float> gradients = network.Gradients;
                     for (int t = 0; t < o.GradientTransforms.Count; t++)
                     {
-                        o.GradientTransforms[t].Apply(network, gradients);
+                        penaltySum += o.GradientTransforms[t].Apply(network, gradients);
                     }
 
                     if (o.CheckGradients && FirstNonFiniteGradient(network) is { } tensor)
@@ -261,7 +262,10 @@ public sealed class Trainer
                     validationResult?.Accuracy,
                     Stopwatch.GetElapsedTime(epochStart, epochEnd),
                     trainSeconds > 0 ? seen / trainSeconds : 0,
-                    optimizer.LearningRate);
+                    optimizer.LearningRate)
+                {
+                    TrainPenalty = batch > 0 ? penaltySum / batch : 0,
+                };
                 history.Add(metrics);
                 for (int c = 0; c < o.Callbacks.Count; c++)
                 {

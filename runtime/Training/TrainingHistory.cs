@@ -25,7 +25,15 @@ public sealed record EpochMetrics(
     double? ValidationAccuracy,
     TimeSpan Duration,
     double SamplesPerSecond,
-    float LearningRate);
+    float LearningRate)
+{
+    /// <summary>
+    /// The mean, over the epoch's steps, of the penalties the gradient transforms added (L1/L2 weight penalties, from
+    /// <see cref="IGradientTransform.Apply"/>); 0 without penalties. <see cref="TrainLoss"/> excludes it (as a PyTorch
+    /// loss excludes weight decay), so the objective being minimized is <c>TrainLoss + TrainPenalty</c>.
+    /// </summary>
+    public double TrainPenalty { get; init; }
+}
 
 /// <summary>The per-epoch record of a training run, in order.</summary>
 public sealed class TrainingHistory

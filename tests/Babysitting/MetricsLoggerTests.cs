@@ -68,7 +68,7 @@ public sealed class MetricsLoggerTests : IDisposable
         string[][] rows = ReadCsv(path);
         IReadOnlyList<string> columns = MetricsLogger.ColumnsFor(network);
         Assert.Equal(
-            ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "learning_rate", "duration_s", "samples_per_s",
+            ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "learning_rate", "duration_s", "samples_per_s", "train_penalty",
              "dense0.weight.norm", "dense0.weight.grad_norm", "dense0.bias.norm", "dense0.bias.grad_norm",
              "dense2.weight.norm", "dense2.weight.grad_norm", "dense2.bias.norm", "dense2.bias.grad_norm"],
             columns);
@@ -87,16 +87,17 @@ public sealed class MetricsLoggerTests : IDisposable
             Assert.Equal(m.LearningRate, float.Parse(row[5], CultureInfo.InvariantCulture));
             Assert.Equal(m.Duration.TotalSeconds, Number(row[6]));
             Assert.Equal(m.SamplesPerSecond, Number(row[7]));
+            Assert.Equal(m.TrainPenalty, Number(row[8]));
             for (int t = 0; t < network.ParameterTensors.Count; t++)
             {
                 ParameterTensor tensor = network.ParameterTensors[t];
-                Assert.Equal(Norm(recorder.Parameters[e], tensor), Number(row[8 + (2 * t)]), 12);
-                Assert.Equal(Norm(recorder.Gradients[e], tensor), Number(row[9 + (2 * t)]), 12);
+                Assert.Equal(Norm(recorder.Parameters[e], tensor), Number(row[9 + (2 * t)]), 12);
+                Assert.Equal(Norm(recorder.Gradients[e], tensor), Number(row[10 + (2 * t)]), 12);
             }
         }
 
         Assert.NotEqual(rows[1][5], rows[^1][5]); // the schedule changed the learning rate
-        Assert.True(Number(rows[^1][9]) > 0, "the last gradient is not zero");
+        Assert.True(Number(rows[^1][10]) > 0, "the last gradient is not zero");
     }
 
     [Fact]

@@ -247,6 +247,22 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void Epoch_penalties_travel_with_the_history()
+    {
+        using var dir = new TempDirectory();
+        Dataset train = KitchenSinkData(48, 1);
+        var net = new KitchenSinkNet(seed: 5);
+        var saver = new CheckpointCallback(dir.Path, everyEpochs: 1, keepLast: 1);
+        var options = Options(2, saver) with { GradientTransforms = [new NetGen.Regularization.L2Penalty(1e-3f)] };
+        TrainingHistory history = new Trainer(options).Fit(net, new Adam(3e-3f), train, null);
+        Checkpoint loaded = Checkpoint.Load(CheckpointCallback.FindLatest(dir.Path)!);
+
+        Assert.All(history.Epochs, m => Assert.True(m.TrainPenalty > 0));
+        Assert.Equal(history.Epochs.Select(m => m.TrainPenalty), loaded.History.Select(m => m.TrainPenalty));
+        Assert.Equal(history.Epochs.Select(m => m.TrainPenalty), loaded.TrainingState!.History.Select(m => m.TrainPenalty));
+    }
+
+    [Fact]
     public void A_callback_state_saved_for_another_setting_is_refused_with_its_name()
     {
         using var dir = new TempDirectory();

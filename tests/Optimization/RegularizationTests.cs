@@ -96,6 +96,34 @@ public class RegularizationTests(ITestOutputHelper output)
         Assert.True(difference < 1e-5, $"The runs differ by {difference:E3}.");
     }
 
+    [Fact]
+    public void The_epoch_reports_the_mean_penalty_of_its_steps_apart_from_the_loss()
+    {
+        // One full-batch step per epoch: epoch 1's penalty is ½·λ·Σw² of the initial weights (biases excluded), and
+        // its loss is the same as without the penalty (the loss is measured before the update and excludes it).
+        Dataset data = OptimizationFixtures.XorBlobs(16, seed: 1);
+        const float Lambda = 0.05f;
+        var net = new TinyClassifier(seed: 7);
+        double expected = 0;
+        foreach (ParameterTensor tensor in net.ParameterTensors.Where(t => t.Role == ParameterRole.Weight))
+        {
+            foreach (float w in net.Parameters.Slice(tensor.Offset, tensor.Length))
+            {
+                expected += 0.5 * Lambda * w * w;
+            }
+        }
+
+        TrainingHistory penalized = new Trainer(new TrainerOptions { Epochs = 3, BatchSize = 64, Shuffle = false, GradientTransforms = [new L2Penalty(Lambda)] })
+            .Fit(net, new Sgd(0.1f), data, null);
+        TrainingHistory plain = new Trainer(new TrainerOptions { Epochs = 1, BatchSize = 64, Shuffle = false })
+            .Fit(new TinyClassifier(seed: 7), new Sgd(0.1f), data, null);
+
+        Assert.Equal(expected, penalized.Epochs[0].TrainPenalty, 5);
+        Assert.Equal(plain.Epochs[0].TrainLoss, penalized.Epochs[0].TrainLoss);
+        Assert.NotEqual(penalized.Epochs[0].TrainPenalty, penalized.Epochs[2].TrainPenalty); // it follows the weights
+        Assert.Equal(0, plain.Epochs[0].TrainPenalty);
+    }
+
     [Theory]
     [InlineData(0.5f)]
     [InlineData(3f)]
