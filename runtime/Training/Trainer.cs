@@ -195,9 +195,12 @@ public sealed class Trainer
                         throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history);
                     }
 
-                    // Running metrics from this forward pass (before the update).
+                    // Running metrics from this forward pass (before the update). With soft targets (mixup) a sample
+                    // counts as right when the prediction is its dominant label.
                     network.ArgMax(predictions);
-                    correct += CountCorrect(predictions.AsSpan(0, mb.Size), mb.Labels);
+                    correct += softTargets
+                        ? CountDominant(predictions.AsSpan(0, mb.Size), batchTargets, outputs)
+                        : CountCorrect(predictions.AsSpan(0, mb.Size), mb.Labels);
                     lossSum += (double)loss * mb.Size;
                     seen += mb.Size;
 
@@ -403,6 +406,31 @@ public sealed class Trainer
             elapsed,
             remaining,
             metrics);
+    }
+
+    /// <summary>How many predictions are the largest entry (the first, on ties) of their sample's soft-target row.</summary>
+    private static int CountDominant(ReadOnlySpan<int> predictions, ReadOnlySpan<float> targets, int classes)
+    {
+        int count = 0;
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            ReadOnlySpan<float> row = targets.Slice(i * classes, classes);
+            int best = 0;
+            for (int k = 1; k < classes; k++)
+            {
+                if (row[k] > row[best])
+                {
+                    best = k;
+                }
+            }
+
+            if (predictions[i] == best)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private static int CountCorrect(ReadOnlySpan<int> predictions, ReadOnlySpan<int> labels)

@@ -11,7 +11,7 @@ public readonly record struct EvaluationResult(double Loss, double Accuracy);
 /// <summary>What one epoch of training achieved.</summary>
 /// <param name="Epoch">The epoch's number, from 1.</param>
 /// <param name="TrainLoss">The mean training loss per sample over the epoch (measured before each step's update).</param>
-/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update).</param>
+/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update); with soft targets (mixup), against each sample's dominant label.</param>
 /// <param name="ValidationLoss">The validation loss after the epoch, or null without a validation set.</param>
 /// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null without a validation set.</param>
 /// <param name="Duration">The wall-clock time of the epoch, evaluation included.</param>

@@ -1,6 +1,7 @@
 using NetGen.Data;
 using NetGen.Optimizers;
 using NetGen.Tests.Networks;
+using NetGen.Tests.Training;
 using NetGen.Training;
 using Xunit.Abstractions;
 
@@ -57,6 +58,54 @@ public class MixupTrainingTests(ITestOutputHelper output)
                 Gradients = context.Network.Gradients.ToArray();
             }
         }
+    }
+
+    /// <summary>Soft targets whose dominant class is the next class after the hard label (weight 0.7 against 0.3).</summary>
+    private sealed class ShiftedTargets(int classes) : IBatchTransform
+    {
+        public bool ProducesSoftTargets => true;
+
+        public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng)
+        {
+            softTargets.Slice(0, batchSize * classes).Clear();
+            for (int i = 0; i < batchSize; i++)
+            {
+                softTargets[(i * classes) + labels[i]] = 0.3f;
+                softTargets[(i * classes) + ((labels[i] + 1) % classes)] = 0.7f;
+            }
+        }
+    }
+
+    [Fact]
+    public void With_soft_targets_the_training_accuracy_counts_the_dominant_label()
+    {
+        // Learning rate 0 keeps the network fixed, so the epoch's accuracy can be recomputed afterwards from its
+        // predictions: it must be the share predicting each sample's dominant (shifted) class, not its hard label.
+        Dataset data = Synthetic.Blobs(60, 20, 5, seed: 3, noise: 1f);
+        var net = new OracleMlp(seed: 2);
+        TrainingHistory history = new Trainer(new TrainerOptions { Epochs = 1, BatchSize = 60, Shuffle = false, BatchTransforms = [new ShiftedTargets(5)] })
+            .Fit(net, new Sgd(0f), data, null);
+
+        ReadOnlySpan<float> probabilities = net.Forward(data.Features, data.Count);
+        int dominant = 0, hard = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            int predicted = 0;
+            for (int k = 1; k < 5; k++)
+            {
+                if (probabilities[(i * 5) + k] > probabilities[(i * 5) + predicted])
+                {
+                    predicted = k;
+                }
+            }
+
+            dominant += predicted == (data.Labels[i] + 1) % 5 ? 1 : 0;
+            hard += predicted == data.Labels[i] ? 1 : 0;
+        }
+
+        output.WriteLine($"reported {history.Epochs[0].TrainAccuracy:F4}; dominant {dominant / 60.0:F4}; hard {hard / 60.0:F4}");
+        Assert.NotEqual(dominant, hard); // otherwise the test could not tell the two apart
+        Assert.Equal(dominant / 60.0, history.Epochs[0].TrainAccuracy, 12);
     }
 
     [Fact]
