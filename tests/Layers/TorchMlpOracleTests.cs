@@ -121,6 +121,60 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A training step of the Fashion-MNIST MLP at batch 3 on two threads (the forward takes the split dense-pair path),
+    /// against torch autograd: the loss and every parameter gradient, so the backward pass reads what the pair wrote.
+    /// </summary>
+    [Fact]
+    public void Fashion_mlp_small_batch_training_step_on_two_threads_matches_torch_autograd()
+    {
+        const int batch = 3;
+        var net = new FashionMlp(seed: 6);
+        var rng = new Rng(5);
+        var x = new float[batch * FashionMlp.InputFeatures];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.NextFloat();
+        }
+
+        int[] labels = [2, 7, 0];
+        int saved = Compute.ThreadCount;
+        float loss;
+        try
+        {
+            Compute.ThreadCount = 2;
+            net.Forward(x, batch);
+            loss = net.Loss(labels);
+            net.ZeroGradients();
+            net.Backward(labels);
+        }
+        finally
+        {
+            Compute.ThreadCount = saved;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var parameters = net.ParameterTensors.ToDictionary(
+            t => t.Name,
+            t => torch.tensor(net.Parameters.Slice(t.Offset, t.Length).ToArray(), t.Shape.Select(d => (long)d).ToArray(), requires_grad: true));
+        Tensor input = torch.tensor(x, new long[] { batch, FashionMlp.InputFeatures });
+        Tensor h = nn.functional.relu(nn.functional.linear(input, parameters["dense0.weight"], parameters["dense0.bias"]));
+        h = nn.functional.relu(nn.functional.linear(h, parameters["dense2.weight"], parameters["dense2.bias"]));
+        Tensor logits = nn.functional.linear(h, parameters["dense4.weight"], parameters["dense4.bias"]);
+        Tensor torchLoss = nn.functional.cross_entropy(logits, torch.tensor(labels.Select(l => (long)l).ToArray()));
+        torchLoss.backward();
+
+        Assert.True(Math.Abs(loss - torchLoss.item<float>()) <= 1e-5, $"loss {loss} vs torch {torchLoss.item<float>()}");
+        foreach (ParameterTensor tensor in net.ParameterTensors)
+        {
+            float[] theirs = parameters[tensor.Name].grad!.data<float>().ToArray();
+            double diff = MaxAbsDiff(net.Gradients.Slice(tensor.Offset, tensor.Length).ToArray(), theirs);
+            output.WriteLine($"{tensor.Name,-14} max |diff| {diff:E2}");
+            Assert.True(theirs.Max(v => Math.Abs(v)) > 1e-4, $"{tensor.Name}: the torch gradient is ~0");
+            Assert.True(diff <= 1e-5, $"{tensor.Name}: gradients differ by {diff}");
+        }
+    }
+
     private static double MaxAbsDiff(float[] a, float[] b)
     {
         Assert.Equal(a.Length, b.Length);
