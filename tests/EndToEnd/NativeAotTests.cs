@@ -126,7 +126,7 @@ public class NativeAotTests(ITestOutputHelper output, NativeAotTests.Published f
                 throw new InvalidOperationException("NativeAOT needs a C toolchain to link: install gcc (or clang) and zlib1g-dev, e.g. apt-get install gcc zlib1g-dev.");
             }
 
-            string repo = FindRepository();
+            string repo = Repository.Root();
             string root = Path.Combine(Path.GetTempPath(), "netgen-aot-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(root);
             try
@@ -201,19 +201,6 @@ public class NativeAotTests(ITestOutputHelper output, NativeAotTests.Published f
             }
 
             return text.Replace("\r", "", StringComparison.Ordinal).Trim();
-        }
-
-        private static string FindRepository()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "NetGen.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("NetGen.sln not found above " + AppContext.BaseDirectory);
         }
     }
 }

@@ -128,7 +128,7 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
             Root = Path.Combine(Path.GetTempPath(), "netgen-e2e-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(Root);
             Version = "0.1.0-e2e" + DateTime.UtcNow.ToString("yyyyMMddHHmmss");
-            string repo = FindRepository();
+            string repo = Repository.Root();
             (int code, string text) = Run("dotnet", $"pack \"{Path.Combine(repo, "runtime", "NetGen.csproj")}\" -c Release -o \"{Feed}\" -p:PackageVersion={Version}", repo);
             if (code != 0)
             {
@@ -182,19 +182,6 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
             catch (IOException)
             {
             }
-        }
-
-        private static string FindRepository()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "NetGen.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("NetGen.sln not found above " + AppContext.BaseDirectory);
         }
     }
 }
