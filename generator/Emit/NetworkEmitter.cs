@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Model;
 
@@ -35,7 +36,8 @@ internal static class NetworkEmitter
         w.Line("//");
         w.Line("// Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their");
         w.Line("// mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.");
-        if (DensePairEmitter.Find(model).Count > 0)
+        List<DensePairEmitter.Pair> pairs = DensePairEmitter.Find(model);
+        if (pairs.Count > 0)
         {
             w.Line("// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches");
             w.Line("// run it as a single parallel job).");
@@ -63,11 +65,11 @@ internal static class NetworkEmitter
         {
             EmitConstants(w, model);
             EmitConstructorAndProperties(w, model);
-            EmitForwardAndBackward(w, model);
+            EmitForwardAndBackward(w, model, pairs);
             new LossEmitter().EmitLossMembers(w, loss);
             EmitInitialization(w, model);
             EmitTables(w, model);
-            EmitLayers(w, model);
+            EmitLayers(w, model, pairs);
         }
 
         for (int i = containers.Count - 1; i >= 0; i--)
@@ -196,17 +198,17 @@ internal static class NetworkEmitter
         return hash;
     }
 
-    private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model)
+    private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs)
     {
         w.Line("/// <inheritdoc />");
         using (w.Block("public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)"))
         {
             w.Line($"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer});");
-            var pairs = DensePairEmitter.Find(model).ToDictionary(p => p.First.Index);
+            var pairsByFirst = pairs.ToDictionary(p => p.First.Index);
             for (int i = 0; i < model.Layers.Count; i++)
             {
                 LayerModel layer = model.Layers[i];
-                if (pairs.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+                if (pairsByFirst.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
                 {
                     w.Line(DensePairEmitter.ForwardCall(pair));
                     i += 2;
@@ -344,9 +346,9 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitLayers(CodeWriter w, NetworkModel model)
+    private static void EmitLayers(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs)
     {
-        var pairs = DensePairEmitter.Find(model).ToDictionary(p => p.Second.Index);
+        var pairsBySecond = pairs.ToDictionary(p => p.Second.Index);
         bool first = true;
         foreach (LayerModel layer in model.Layers)
         {
@@ -374,7 +376,7 @@ internal static class NetworkEmitter
                 e.EmitBackward(w, layer);
             }
 
-            if (pairs.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+            if (pairsBySecond.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
             {
                 w.Line();
                 w.Line($"// ---- Layers {pair.First.Index}–{pair.Second.Index}: dense pair ({pair.First.Name}, {pair.Activation.Name}, {pair.Second.Name}) ----");

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -147,9 +146,7 @@ public static class Activations
 
         Vector<float> Forward(Vector<float> x);
 
-        /// <summary>f'(x) given x and y = f(x).</summary>
-        float Derivative(float x, float y);
-
+        /// <summary>f'(x) given x and y = f(x), lane by lane.</summary>
         Vector512<float> Derivative(Vector512<float> x, Vector512<float> y);
 
         Vector256<float> Derivative(Vector256<float> x, Vector256<float> y);
@@ -157,8 +154,12 @@ public static class Activations
         Vector<float> Derivative(Vector<float> x, Vector<float> y);
     }
 
-    // Every element goes through the same vector function, the last partial vector through a zero-padded copy: an
-    // element's result never depends on where it sits in the span (a fused kernel applies the activation to slices).
+    /// <summary>The widest accelerated vector, in floats: the unit of <see cref="Map"/> and <see cref="MapBackward"/>.</summary>
+    private static int Width => Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector<float>.Count;
+
+    // Every element goes through the same vector function; the last partial vector goes through a zero-padded copy of
+    // one vector, so an element's result never depends on where it sits in the span (a fused kernel applies the
+    // activation to slices).
     private static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
         where T : struct, IActivation
     {
@@ -176,15 +177,6 @@ public static class Activations
             {
                 f.Forward(Vector512.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
             }
-
-            if (i < n)
-            {
-                Span<float> tail = stackalloc float[16];
-                tail.Clear();
-                x.Slice(i).CopyTo(tail);
-                f.Forward(Vector512.Create<float>(tail)).CopyTo(tail);
-                tail.Slice(0, n - i).CopyTo(y.Slice(i));
-            }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
@@ -192,69 +184,45 @@ public static class Activations
             {
                 f.Forward(Vector256.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
             }
-
-            if (i < n)
-            {
-                Span<float> tail = stackalloc float[8];
-                tail.Clear();
-                x.Slice(i).CopyTo(tail);
-                f.Forward(Vector256.Create<float>(tail)).CopyTo(tail);
-                tail.Slice(0, n - i).CopyTo(y.Slice(i));
-            }
         }
         else
         {
-            int width = Vector<float>.Count;
-            for (; i + width <= n; i += width)
+            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
             {
                 f.Forward(Vector.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
             }
+        }
 
-            if (i < n)
-            {
-                Span<float> tail = stackalloc float[width];
-                tail.Clear();
-                x.Slice(i).CopyTo(tail);
-                f.Forward(new Vector<float>(tail)).CopyTo(tail);
-                tail.Slice(0, n - i).CopyTo(y.Slice(i));
-            }
+        if (i < n)
+        {
+            Span<float> tail = stackalloc float[2 * Width];
+            tail.Clear();
+            Span<float> tx = tail.Slice(0, Width), ty = tail.Slice(Width);
+            x.Slice(i).CopyTo(tx);
+            Map(f, tx, ty); // one whole vector
+            ty.Slice(0, n - i).CopyTo(y.Slice(i));
         }
     }
 
     private static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
         where T : struct, IActivation
     {
-        int len = x.Length;
-        if (y.Length != len || dy.Length != len || dx.Length != len)
+        int n = x.Length, i = 0;
+        if (y.Length != n || dy.Length != n || dx.Length != n)
         {
-            throw new ArgumentException($"Activation backward needs equal lengths: x {len}, y {y.Length}, dy {dy.Length}, dx {dx.Length}.");
+            throw new ArgumentException($"Activation backward needs equal lengths: x {n}, y {y.Length}, dy {dy.Length}, dx {dx.Length}.");
         }
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
         ref float rdy = ref MemoryMarshal.GetReference(dy);
         ref float rdx = ref MemoryMarshal.GetReference(dx);
-        int n = len, i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i + 16 <= n; i += 16)
             {
                 var d = f.Derivative(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
                 Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, (nuint)i), d, Vector512.LoadUnsafe(ref rdx, (nuint)i)).StoreUnsafe(ref rdx, (nuint)i);
-            }
-
-            if (i < n)
-            {
-                Span<float> tail = stackalloc float[64];
-                tail.Clear();
-                Span<float> tx = tail.Slice(0, 16), ty = tail.Slice(16, 16), tdy = tail.Slice(32, 16), tdx = tail.Slice(48, 16);
-                x.Slice(i).CopyTo(tx);
-                y.Slice(i).CopyTo(ty);
-                dy.Slice(i).CopyTo(tdy);
-                dx.Slice(i).CopyTo(tdx);
-                var d = f.Derivative(Vector512.Create<float>(tx), Vector512.Create<float>(ty));
-                Vector512.FusedMultiplyAdd(Vector512.Create<float>(tdy), d, Vector512.Create<float>(tdx)).CopyTo(tdx);
-                tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
             }
         }
         else if (Vector256.IsHardwareAccelerated)
@@ -264,34 +232,28 @@ public static class Activations
                 var d = f.Derivative(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
                 Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, (nuint)i), d, Vector256.LoadUnsafe(ref rdx, (nuint)i)).StoreUnsafe(ref rdx, (nuint)i);
             }
-
-            if (i < n)
-            {
-                Span<float> tail = stackalloc float[32];
-                tail.Clear();
-                Span<float> tx = tail.Slice(0, 8), ty = tail.Slice(8, 8), tdy = tail.Slice(16, 8), tdx = tail.Slice(24, 8);
-                x.Slice(i).CopyTo(tx);
-                y.Slice(i).CopyTo(ty);
-                dy.Slice(i).CopyTo(tdy);
-                dx.Slice(i).CopyTo(tdx);
-                var d = f.Derivative(Vector256.Create<float>(tx), Vector256.Create<float>(ty));
-                Vector256.FusedMultiplyAdd(Vector256.Create<float>(tdy), d, Vector256.Create<float>(tdx)).CopyTo(tdx);
-                tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
-            }
         }
         else
         {
-            int width = Vector<float>.Count;
-            for (; i + width <= n; i += width)
+            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
             {
                 var d = f.Derivative(Vector.LoadUnsafe(ref rx, (nuint)i), Vector.LoadUnsafe(ref ry, (nuint)i));
                 (Vector.LoadUnsafe(ref rdx, (nuint)i) + (Vector.LoadUnsafe(ref rdy, (nuint)i) * d)).StoreUnsafe(ref rdx, (nuint)i);
             }
+        }
 
-            for (; i < n; i++)
-            {
-                Unsafe.Add(ref rdx, i) += Unsafe.Add(ref rdy, i) * f.Derivative(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
-            }
+        if (i < n)
+        {
+            int w = Width;
+            Span<float> tail = stackalloc float[4 * w];
+            tail.Clear();
+            Span<float> tx = tail.Slice(0, w), ty = tail.Slice(w, w), tdy = tail.Slice(2 * w, w), tdx = tail.Slice(3 * w, w);
+            x.Slice(i).CopyTo(tx);
+            y.Slice(i).CopyTo(ty);
+            dy.Slice(i).CopyTo(tdy);
+            dx.Slice(i).CopyTo(tdx);
+            MapBackward(f, tx, ty, tdy, tdx); // one whole vector
+            tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
         }
     }
 
@@ -302,8 +264,6 @@ public static class Activations
         public Vector256<float> Forward(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
 
         public Vector<float> Forward(Vector<float> x) => Vector.Max(x, Vector<float>.Zero);
-
-        public float Derivative(float x, float y) => x > 0f ? 1f : 0f;
 
         public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.GreaterThan(x, Vector512<float>.Zero) & Vector512<float>.One;
 
@@ -320,8 +280,6 @@ public static class Activations
 
         public Vector<float> Forward(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, x * alpha);
 
-        public float Derivative(float x, float y) => x > 0f ? 1f : alpha;
-
         public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(alpha));
 
         public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(alpha));
@@ -337,8 +295,6 @@ public static class Activations
 
         public Vector<float> Forward(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, (Vector.Exp(Vector.Min(x, Vector<float>.Zero)) - Vector<float>.One) * alpha);
 
-        public float Derivative(float x, float y) => x > 0f ? 1f : y + alpha;
-
         public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, y + Vector512.Create(alpha));
 
         public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, y + Vector256.Create(alpha));
@@ -353,8 +309,6 @@ public static class Activations
         public Vector256<float> Forward(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
 
         public Vector<float> Forward(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
-
-        public float Derivative(float x, float y) => y * (1f - y);
 
         public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y * (Vector512<float>.One - y);
 
@@ -383,8 +337,6 @@ public static class Activations
             var e = Vector.Exp(Vector.Min(x + x, new Vector<float>(80f)));
             return Vector<float>.One - new Vector<float>(2f) / (e + Vector<float>.One);
         }
-
-        public float Derivative(float x, float y) => 1f - (y * y);
 
         public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512<float>.One - (y * y);
 

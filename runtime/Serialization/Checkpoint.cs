@@ -150,15 +150,7 @@ public sealed class Checkpoint
         CheckpointOptimizer? optimizerState = optimizer is null
             ? null
             : new CheckpointOptimizer(TypeNameOf(optimizer), optimizer.LearningRate, CaptureOptimizerState(optimizer));
-        var prep = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        if (preprocessing is not null)
-        {
-            foreach (KeyValuePair<string, float[]> pair in preprocessing)
-            {
-                ArgumentNullException.ThrowIfNull(pair.Value, nameof(preprocessing));
-                prep.Add(pair.Key, (float[])pair.Value.Clone());
-            }
-        }
+        Dictionary<string, float[]> prep = preprocessing is null ? new(StringComparer.Ordinal) : CopyNamed(preprocessing, nameof(preprocessing));
 
         TrainingState? training = trainingState is null ? null : CopyTrainingState(trainingState);
         return new Checkpoint(
@@ -758,17 +750,18 @@ public sealed class Checkpoint
             ShuffleRngState = (ulong[])s.ShuffleRngState.Clone(),
             AugmentationRngState = (ulong[])s.AugmentationRngState.Clone(),
             History = new List<EpochMetrics>(s.History),
-            CallbackStates = CopyStates(s.CallbackStates),
+            CallbackStates = CopyNamed(s.CallbackStates, nameof(s)),
         };
     }
 
-    private static Dictionary<string, byte[]> CopyStates(IReadOnlyDictionary<string, byte[]> states)
+    /// <summary>A copy of named arrays (each array cloned); a null array throws naming <paramref name="argument"/>.</summary>
+    private static Dictionary<string, T[]> CopyNamed<T>(IReadOnlyDictionary<string, T[]> arrays, string argument)
     {
-        var copy = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (KeyValuePair<string, byte[]> pair in states)
+        var copy = new Dictionary<string, T[]>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, T[]> pair in arrays)
         {
-            ArgumentNullException.ThrowIfNull(pair.Value, nameof(states));
-            copy.Add(pair.Key, (byte[])pair.Value.Clone());
+            ArgumentNullException.ThrowIfNull(pair.Value, argument);
+            copy.Add(pair.Key, (T[])pair.Value.Clone());
         }
 
         return copy;

@@ -45,4 +45,14 @@ internal static class CallbackStateIO
             destination[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float), sizeof(float)));
         }
     }
+
+    /// <summary>Reads past an array written by <see cref="WriteFloats"/>.</summary>
+    public static void SkipFloats(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0 || reader.ReadBytes(checked(count * sizeof(float))).Length != count * sizeof(float))
+        {
+            throw new EndOfStreamException();
+        }
+    }
 }

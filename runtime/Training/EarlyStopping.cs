@@ -142,8 +142,8 @@ public sealed class EarlyStopping : TrainingCallback, IResumableCallback
             }
             else
             {
-                CallbackStateIO.ReadFloats(reader, new float[network.ParameterCount], StateName, "parameters");
-                CallbackStateIO.ReadFloats(reader, new float[network.Buffers.Length], StateName, "buffer values");
+                CallbackStateIO.SkipFloats(reader); // saved best weights this callback does not restore
+                CallbackStateIO.SkipFloats(reader);
             }
         }
 

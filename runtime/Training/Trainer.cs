@@ -414,17 +414,7 @@ public sealed class Trainer
         int count = 0;
         for (int i = 0; i < predictions.Length; i++)
         {
-            ReadOnlySpan<float> row = targets.Slice(i * classes, classes);
-            int best = 0;
-            for (int k = 1; k < classes; k++)
-            {
-                if (row[k] > row[best])
-                {
-                    best = k;
-                }
-            }
-
-            if (predictions[i] == best)
+            if (predictions[i] == Kernels.Reductions.ArgMax(targets.Slice(i * classes, classes)))
             {
                 count++;
             }
