@@ -81,6 +81,11 @@ internal sealed class OnnxGraph : IOnnxGraphBuilder
             throw new InvalidOperationException($"The tensor '{name}' holds {tensor.Tensor.Length} values; it cannot be viewed as [{string.Join(", ", shape)}].");
         }
 
+        if (_initializers.Find(i => i.Name == name) is { } existing)
+        {
+            return existing.Dims.SequenceEqual(shape) ? name : throw new InvalidOperationException($"The tensor '{name}' is already in the graph as [{string.Join(", ", existing.Dims)}]; it cannot also be [{string.Join(", ", shape)}].");
+        }
+
         AddTensor(name, tensor.Tensor, tensor.IsBuffer, shape);
         return name;
     }
