@@ -323,6 +323,14 @@ public abstract class NetworkBase
         return Activation(LayerOutputOffset(index), size, _lastBatch);
     }
 
+    /// <summary>
+    /// Describes the inference graph (what <see cref="Forward"/> computes in <see cref="NetworkMode.Inference"/>) to an
+    /// ONNX graph builder, one node per call; the generated code supplies it and <c>NetGen.Onnx</c>'s exporter calls it.
+    /// </summary>
+    /// <param name="graph">The builder that receives the nodes.</param>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public virtual void DescribeOnnxGraph(Interop.IOnnxGraphBuilder graph) => throw new NotSupportedException($"{GetType().Name} does not describe an ONNX graph; only generated networks do.");
+
     /// <summary>The per-sample arena offset of layer <paramref name="index"/>'s output; supplied by the generated code.</summary>
     /// <param name="index">The layer's position.</param>
     protected virtual int LayerOutputOffset(int index) => throw new NotSupportedException($"{GetType().Name} does not expose layer outputs.");

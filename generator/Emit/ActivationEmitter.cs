@@ -49,6 +49,23 @@ internal sealed class ActivationEmitter : ILayerEmitter
     {
     }
 
+    /// <summary>ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        var a = (ActivationLayer)layer;
+        string alpha = a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? Onnx.Float("alpha", a.Alpha) : "";
+        string op = a.Activation switch
+        {
+            ActivationKind.ReLU => "Relu",
+            ActivationKind.LeakyReLU => "LeakyRelu",
+            ActivationKind.ELU => "Elu",
+            ActivationKind.Sigmoid => "Sigmoid",
+            _ => "Tanh",
+        };
+        w.Line(Onnx.Node(op, a.Name, tensors.Input(a)) + alpha + ";");
+        return a.Name;
+    }
+
     private static string Display(ActivationLayer a) => a.Activation switch
     {
         ActivationKind.LeakyReLU or ActivationKind.ELU => $"{a.Activation}(alpha {CodeWriter.Float(a.Alpha).TrimEnd('f')})",

@@ -76,6 +76,16 @@ internal sealed class Conv2DEmitter : ILayerEmitter
         }
     }
 
+    /// <summary>ONNX: <c>Conv(x, W, b)</c>, W as [filters, channels, k, k] like NetGen's layout.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        var c = (Conv2DLayer)layer;
+        string[] inputs = c.HasBias ? new[] { tensors.Input(c), c.Name + ".weight", c.Name + ".bias" } : new[] { tensors.Input(c), c.Name + ".weight" };
+        w.Line(Onnx.Node("Conv", c.Name, inputs) + Onnx.Ints("kernel_shape", c.Kernel, c.Kernel) + Onnx.Ints("strides", c.Stride, c.Stride)
+            + Onnx.Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding) + ";");
+        return c.Name;
+    }
+
     private static string WeightCount(Conv2DLayer c) => $"{Names.P(c, "OutC")} * {Names.P(c, "InC")} * {Names.P(c, "K")} * {Names.P(c, "K")}";
 
     private static string Weights(Conv2DLayer c, string buffer) => $"{buffer}.Slice({Names.P(c, "W")}, {WeightCount(c)})";

@@ -132,6 +132,15 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
+    /// <summary>ONNX: <c>Gemm(x, W, b)</c> with <c>transB = 1</c> (W is [out, in]); DropConnect keeps the full weights at inference.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        var d = (DenseLayer)layer;
+        string[] inputs = d.HasBias ? new[] { tensors.Input(d), d.Name + ".weight", d.Name + ".bias" } : new[] { tensors.Input(d), d.Name + ".weight" };
+        w.Line(Onnx.Node("Gemm", d.Name, inputs) + Onnx.Int("transB", 1) + ";");
+        return d.Name;
+    }
+
     internal static string Weights(DenseLayer d, string buffer) => $"{buffer}.Slice({Names.P(d, "W")}, {Names.P(d, "Out")} * {Names.P(d, "In")})";
 
     internal static string Bias(DenseLayer d, string buffer) => d.HasBias ? $"{buffer}.Slice({Names.P(d, "B")}, {Names.P(d, "Out")})" : "default";

@@ -62,6 +62,13 @@ internal sealed class DropoutEmitter : ILayerEmitter
     {
     }
 
+    /// <summary>ONNX: nothing; dropout is the identity at inference.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        w.Line($"// {layer.Name}: the identity at inference (no node).");
+        return tensors.Input(layer);
+    }
+
     private static string Mask(DropoutLayer d) => Names.Extra(d.MaskBuffer, Names.P(d, "In"));
 }
 
@@ -138,6 +145,21 @@ internal sealed class ResidualEmitter : ILayerEmitter
 
     public void EmitParameterTensors(CodeWriter w, LayerModel layer)
     {
+    }
+
+    /// <summary>ONNX: <c>Add(skip, branch)</c>; with stochastic depth the branch is first scaled by the survival probability (<c>Mul</c>), as at inference.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        var r = (ResidualAddLayer)layer;
+        string branch = tensors.Input(r);
+        if (r.Survival < 1)
+        {
+            w.Line(Onnx.Node("Mul", r.Name + "/scaled", branch, $"g.Constant({Onnx.Q(r.Name + "/survival")}, {CodeWriter.Float(r.Survival)})") + ";");
+            branch = r.Name + "/scaled";
+        }
+
+        w.Line(Onnx.Node("Add", r.Name, tensors.At(r.SkipBuffer), branch) + ";");
+        return r.Name;
     }
 
     private static string Skip(ResidualAddLayer r) => $"Activation({Names.P(r, "Skip")}, {Names.P(r, "Out")}, batch)";

@@ -29,6 +29,12 @@ internal interface ILayerEmitter
 
     /// <summary>Writes this layer's entries of the parameter tensor table.</summary>
     void EmitParameterTensors(CodeWriter w, LayerModel layer);
+
+    /// <summary>
+    /// Writes the layer's part of <c>DescribeOnnxGraph</c>: its ONNX nodes at inference, one builder call per node, and
+    /// returns the tensor that holds its output (its name, or its input's name when it adds no node).
+    /// </summary>
+    string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors);
 }
 
 /// <summary>Optional emitter parts, for layers with per-layer fields or non-learned state.</summary>

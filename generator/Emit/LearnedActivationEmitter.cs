@@ -135,6 +135,36 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
         }
     }
 
+    /// <summary>
+    /// ONNX: PReLU is <c>PRelu</c> (slopes as [C, 1, 1] over images); RReLU at inference is <c>LeakyRelu</c> with the
+    /// mean slope; maxout is decomposed into <c>Reshape</c> to [N, units, pieces], <c>MaxPool</c> over the pieces and
+    /// <c>Flatten</c>; softmax is <c>Softmax</c> over all features of a sample.
+    /// </summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        string x = tensors.Input(layer), n = layer.Name;
+        switch (layer)
+        {
+            case PReluLayer p:
+                w.Line(Onnx.Node("PRelu", n, x, Onnx.PerChannel(n + ".weight", p.InputShape)) + ";");
+                break;
+            case RReluLayer r:
+                w.Line(Onnx.Node("LeakyRelu", n, x) + Onnx.Float("alpha", (r.Lower + r.Upper) / 2) + ";");
+                break;
+            case MaxoutLayer m:
+                int units = m.OutputShape.Size;
+                w.Line(Onnx.Node("Reshape", n + "/pieces", x, Onnx.Int64s(n + "/pieces_shape", 0, units, m.Pieces)) + ";");
+                w.Line(Onnx.Node("MaxPool", n + "/max", n + "/pieces") + Onnx.Ints("kernel_shape", m.Pieces) + ";");
+                w.Line(Onnx.Node("Flatten", n, n + "/max") + Onnx.Int("axis", 1) + ";");
+                break;
+            default:
+                Onnx.Softmax(w, x, n, layer.InputShape);
+                break;
+        }
+
+        return n;
+    }
+
     private static string Alpha(PReluLayer p, string buffer) => $"{buffer}.Slice({Names.P(p, "Alpha")}, {Names.P(p, "C")})";
 
     private static string Slopes(RReluLayer r) => Names.Extra(r.SlopesBuffer, Names.P(r, "In"));

@@ -45,6 +45,20 @@ internal sealed class LossEmitter : ILayerEmitter
     {
     }
 
+    /// <summary>ONNX: the network outputs what Forward returns: probabilities (<c>Softmax</c>) after softmax cross-entropy, the input itself after mean squared error.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        var l = (LossLayer)layer;
+        if (l.Loss == LossKind.MeanSquaredError)
+        {
+            w.Line($"// {l.Name}: the output is the head's input (no node).");
+            return tensors.Input(l);
+        }
+
+        Onnx.Softmax(w, tensors.Input(l), l.Name, l.InputShape);
+        return l.Name;
+    }
+
     /// <summary>Writes the four public loss members: Loss and Backward for labels and for float targets.</summary>
     public void EmitLossMembers(CodeWriter w, LossLayer l)
     {

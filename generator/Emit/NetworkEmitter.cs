@@ -69,6 +69,7 @@ internal static class NetworkEmitter
             new LossEmitter().EmitLossMembers(w, loss);
             EmitInitialization(w, model);
             EmitTables(w, model);
+            EmitOnnxGraph(w, model);
             EmitLayers(w, model, pairs);
         }
 
@@ -341,6 +342,24 @@ internal static class NetworkEmitter
             {
                 w.Line($"new({layer.Index}, \"{layer.Name}\", \"{layer.Kind}\", new[] {{ {string.Join(", ", layer.OutputShape.Dims)} }}, {layer.ParameterCount}),");
             }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>The inference graph for ONNX export: each layer's emitter writes its nodes, wired through the arena buffers.</summary>
+    private static void EmitOnnxGraph(CodeWriter w, NetworkModel model)
+    {
+        w.Line("/// <inheritdoc />");
+        using (w.Block("public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)"))
+        {
+            var tensors = new OnnxTensors(model.Layers[0].InputBuffer);
+            foreach (LayerModel layer in model.Layers)
+            {
+                tensors.Produced(layer, EmitterRegistry.For(layer).EmitOnnx(w, layer, tensors));
+            }
+
+            w.Line($"g.Output({Onnx.Q(tensors.At(model.Last.OutputBuffer))});");
         }
 
         w.Line();

@@ -174,6 +174,40 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         w.Line($"new(\"{n.Name}.bias\", {n.Index}, {Names.P(n, "Beta")}, {n.AffineSize}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
     }
 
+    /// <summary>
+    /// ONNX: batch norm is a <c>BatchNormalization</c> node with the running statistics (not folded into the convolution,
+    /// so the file keeps NetGen's tensors; ONNX Runtime folds it when it optimizes); layer norm is
+    /// <c>LayerNormalization(axis = 1)</c> over all features; instance norm is <c>InstanceNormalization</c>; group norm
+    /// is decomposed (opset 17 has no GroupNormalization with per-channel scale): <c>Reshape</c> to [N, groups, -1],
+    /// <c>InstanceNormalization</c> with unit scale, <c>Reshape</c> back, <c>Mul</c> by γ and <c>Add</c> β per channel.
+    /// </summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        var n = (NormLayer)layer;
+        string x = tensors.Input(n), name = n.Name, gamma = name + ".weight", beta = name + ".bias", eps = Onnx.Float("epsilon", n.Epsilon);
+        switch (n.Norm)
+        {
+            case NormKind.BatchNorm:
+                w.Line(Onnx.Node("BatchNormalization", name, x, gamma, beta, name + ".running_mean", name + ".running_var") + eps + ";");
+                break;
+            case NormKind.LayerNorm:
+                w.Line(Onnx.Node("LayerNormalization", name, x, gamma, beta) + Onnx.Int("axis", 1) + eps + ";");
+                break;
+            case NormKind.InstanceNorm:
+                w.Line(Onnx.Node("InstanceNormalization", name, x, gamma, beta) + eps + ";");
+                break;
+            default:
+                w.Line(Onnx.Node("Reshape", name + "/groups", x, Onnx.Int64s(name + "/groups_shape", 0, n.Groups, -1)) + ";");
+                w.Line(Onnx.Node("InstanceNormalization", name + "/normalized", name + "/groups", $"g.Constant({Onnx.Q(name + "/ones")}, 1f, {n.Groups})", $"g.Constant({Onnx.Q(name + "/zeros")}, 0f, {n.Groups})") + eps + ";");
+                w.Line(Onnx.Node("Reshape", name + "/channels", name + "/normalized", Onnx.Int64s(name + "/shape", Onnx.BatchAnd(n.InputShape))) + ";");
+                w.Line(Onnx.Node("Mul", name + "/scaled", name + "/channels", Onnx.PerChannel(gamma, n.InputShape)) + ";");
+                w.Line(Onnx.Node("Add", name, name + "/scaled", Onnx.PerChannel(beta, n.InputShape)) + ";");
+                break;
+        }
+
+        return name;
+    }
+
     private static string Slice(NormLayer n, string buffer, string what) => $"{buffer}.Slice({Names.P(n, what)}, {n.AffineSize})";
 
     private static string Running(NormLayer n, string what) => $"Buffers.Slice({Names.P(n, what)}, {Names.P(n, "C")})";

@@ -95,6 +95,33 @@ internal sealed class PoolEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
+    /// <summary>
+    /// ONNX: <c>MaxPool</c> / <c>AveragePool</c> without padding. Fractional pooling at inference takes the maximum over
+    /// fixed regions of 1 or 2 rows and columns (the runtime's inference boundaries): <c>Gather</c> each region's first
+    /// and last row, <c>Max</c>, then the same over columns.
+    /// </summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        string x = tensors.Input(layer), n = layer.Name;
+        if (layer is PoolLayer p)
+        {
+            w.Line(Onnx.Node(p.IsMax ? "MaxPool" : "AveragePool", n, x) + Onnx.Ints("kernel_shape", p.Size, p.Size) + Onnx.Ints("strides", p.Stride, p.Stride) + ";");
+            return n;
+        }
+
+        const string Indices = "global::NetGen.Interop.OnnxIndices";
+        string rows = $"rows{layer.Index}", cols = $"cols{layer.Index}";
+        w.Line($"int[] {rows} = {Indices}.FractionalInferenceBoundaries({Names.P(layer, "InH")}, {Names.P(layer, "OutH")}), {cols} = {Indices}.FractionalInferenceBoundaries({Names.P(layer, "InW")}, {Names.P(layer, "OutW")});");
+        foreach ((string axis, string source, string b, string output, int dim) in new[] { ("rows", x, rows, n + "/rows", 2), ("cols", n + "/rows", cols, n, 3) })
+        {
+            w.Line(Onnx.Node("Gather", $"{n}/first_{axis}", source, $"g.Int64s({Onnx.Q($"{n}/first_{axis}_index")}, {Indices}.RegionFirst({b}))") + Onnx.Int("axis", dim) + ";");
+            w.Line(Onnx.Node("Gather", $"{n}/last_{axis}", source, $"g.Int64s({Onnx.Q($"{n}/last_{axis}_index")}, {Indices}.RegionLast({b}))") + Onnx.Int("axis", dim) + ";");
+            w.Line(Onnx.Node("Max", output, $"{n}/first_{axis}", $"{n}/last_{axis}") + ";");
+        }
+
+        return n;
+    }
+
     public void EmitInitialization(CodeWriter w, LayerModel layer)
     {
     }
@@ -129,5 +156,18 @@ internal sealed class FlattenEmitter : ILayerEmitter
 
     public void EmitParameterTensors(CodeWriter w, LayerModel layer)
     {
+    }
+
+    /// <summary>ONNX: <c>Flatten(axis = 1)</c> for [C, H, W] inputs; nothing for inputs that are already flat.</summary>
+    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    {
+        if (layer.InputShape.Rank == 1)
+        {
+            w.Line($"// {layer.Name}: the input is already flat (no node).");
+            return tensors.Input(layer);
+        }
+
+        w.Line(Onnx.Node("Flatten", layer.Name, tensors.Input(layer)) + Onnx.Int("axis", 1) + ";");
+        return layer.Name;
     }
 }

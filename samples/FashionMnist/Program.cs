@@ -63,13 +63,20 @@ EvaluationResult result = Trainer.Evaluate(network, test);
 Console.WriteLine($"training time: {clock.Elapsed.TotalSeconds:F1} s ({history.Epochs.Average(e => e.Duration.TotalSeconds):F2} s per epoch)");
 Console.WriteLine($"test loss: {result.Loss:F4}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy: {result.Accuracy:F4}"));
+if (options.Onnx is not null)
+{
+    // The inference graph (probabilities out) with the trained weights, for ONNX Runtime and other tools.
+    NetGen.Onnx.OnnxExporter.Save(network, options.Onnx);
+    Console.WriteLine($"wrote {options.Onnx} (input [batch, {string.Join(", ", network.InputShape)}], output: class probabilities)");
+}
+
 return 0;
 
 /// <summary>Command-line options of the sample.</summary>
-internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false)
+internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null)
 {
     private const string Usage = """
-        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--profile]
+        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--profile]
           --model         the network to train: mlp (784-256-128-10) or cnn (2 conv stages) (default mlp)
           --epochs        passes over the training set (default 10)
           --seed          seed for initialization, the validation split and shuffling (default 1)
@@ -78,6 +85,7 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
           --weight-decay  AdamW decoupled weight decay (default 0.0001)
           --threads       compute threads (default: all cores)
           --validation    training samples held out for validation (default 5000)
+          --onnx PATH     after training, export the network to an ONNX model at PATH (e.g. model.onnx)
           --profile       print the time each layer's forward and backward pass takes, then exit
         """;
 
@@ -120,6 +128,7 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
                     "--weight-decay" => o with { WeightDecay = float.Parse(value, inv) },
                     "--threads" => o with { Threads = Positive(int.Parse(value, inv), name) },
                     "--validation" => o with { ValidationCount = int.Parse(value, inv) },
+                    "--onnx" => o with { Onnx = InExistingDirectory(value, name) },
                     _ => throw new FormatException($"unknown option {name}"),
                 };
             }
@@ -132,6 +141,9 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
 
         return o;
     }
+
+    private static string InExistingDirectory(string path, string name)
+        => Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))) ? path : throw new FormatException($"{name}: the directory of {path} does not exist");
 
     private static int Positive(int value, string name) => value > 0 ? value : throw new FormatException($"{name} must be positive, not {value}");
 }

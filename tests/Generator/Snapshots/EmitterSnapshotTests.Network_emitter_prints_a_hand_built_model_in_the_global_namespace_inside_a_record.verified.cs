@@ -180,6 +180,15 @@ partial record Outer
             new(2, "softmax", "SoftmaxCrossEntropy", new[] { 3 }, 0),
         };
 
+        /// <inheritdoc />
+        public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+        {
+            g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
+            g.Node("Sigmoid", "sigmoid1", "dense0");
+            g.Node("Softmax", "softmax", "sigmoid1").Int("axis", 1);
+            g.Output("softmax");
+        }
+
         // ---- Layer 0: Dense 2 -> 3, weights [3 x 2] at params[0..6), bias [3] at params[6..9) ----
         /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
         private void Layer0Forward(int batch)

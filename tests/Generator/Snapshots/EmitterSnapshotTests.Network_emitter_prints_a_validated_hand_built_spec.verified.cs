@@ -191,6 +191,16 @@ partial class Sensor : global::NetGen.NetworkBase
         new(3, "mse", "MeanSquaredError", new[] { 2 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
+        g.Node("Elu", "elu1", "dense0").Float("alpha", 0.5f);
+        g.Node("Gemm", "dense2", "elu1", "dense2.weight").Int("transB", 1);
+        // mse: the output is the head's input (no node).
+        g.Output("dense2");
+    }
+
     // ---- Layer 0: Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20) ----
     /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer0Forward(int batch)

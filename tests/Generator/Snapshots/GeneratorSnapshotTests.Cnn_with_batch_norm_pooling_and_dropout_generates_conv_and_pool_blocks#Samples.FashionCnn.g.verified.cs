@@ -314,6 +314,26 @@ partial class FashionCnn : global::NetGen.NetworkBase
         new(13, "softmax", "SoftmaxCrossEntropy", new[] { 10 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Conv", "conv0", "input", "conv0.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "bn1", "conv0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var").Float("epsilon", 1E-05f);
+        g.Node("Relu", "relu2", "bn1");
+        g.Node("MaxPool", "maxpool3", "relu2").Ints("kernel_shape", 2, 2).Ints("strides", 2, 2);
+        g.Node("Conv", "conv4", "maxpool3", "conv4.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "bn5", "conv4", "bn5.weight", "bn5.bias", "bn5.running_mean", "bn5.running_var").Float("epsilon", 1E-05f);
+        g.Node("Relu", "relu6", "bn5");
+        g.Node("MaxPool", "maxpool7", "relu6").Ints("kernel_shape", 2, 2).Ints("strides", 2, 2);
+        g.Node("Flatten", "flatten8", "maxpool7").Int("axis", 1);
+        g.Node("Gemm", "dense9", "flatten8", "dense9.weight", "dense9.bias").Int("transB", 1);
+        g.Node("Relu", "relu10", "dense9");
+        // dropout11: the identity at inference (no node).
+        g.Node("Gemm", "dense12", "relu10", "dense12.weight", "dense12.bias").Int("transB", 1);
+        g.Node("Softmax", "softmax", "dense12").Int("axis", 1);
+        g.Output("softmax");
+    }
+
     // ---- Layer 0: Conv2D 1×28×28 -> 32×28×28, kernel 3 stride 1 padding 1, weights [32 x 1 x 3 x 3] at params[0..288), no bias ----
     /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)

@@ -275,6 +275,24 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         new(11, "softmax", "SoftmaxCrossEntropy", new[] { 3 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
+        g.Node("Sigmoid", "sigmoid1", "dense0");
+        g.Node("Gemm", "dense2", "sigmoid1", "dense2.weight", "dense2.bias").Int("transB", 1);
+        g.Node("Tanh", "tanh3", "dense2");
+        g.Node("Gemm", "dense4", "tanh3", "dense4.weight", "dense4.bias").Int("transB", 1);
+        g.Node("Relu", "relu5", "dense4");
+        g.Node("Gemm", "dense6", "relu5", "dense6.weight", "dense6.bias").Int("transB", 1);
+        g.Node("LeakyRelu", "leakyrelu7", "dense6").Float("alpha", 0.2f);
+        g.Node("Gemm", "dense8", "leakyrelu7", "dense8.weight").Int("transB", 1);
+        g.Node("Elu", "elu9", "dense8").Float("alpha", 0.5f);
+        g.Node("Gemm", "dense10", "elu9", "dense10.weight").Int("transB", 1);
+        g.Node("Softmax", "softmax", "dense10").Int("axis", 1);
+        g.Output("softmax");
+    }
+
     // ---- Layer 0: Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56) ----
     /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer0Forward(int batch)

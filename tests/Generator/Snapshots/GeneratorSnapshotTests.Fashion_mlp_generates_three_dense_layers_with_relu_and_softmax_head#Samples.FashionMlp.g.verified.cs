@@ -217,6 +217,18 @@ partial class FashionMlp : global::NetGen.NetworkBase
         new(5, "softmax", "SoftmaxCrossEntropy", new[] { 10 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
+        g.Node("Relu", "relu1", "dense0");
+        g.Node("Gemm", "dense2", "relu1", "dense2.weight", "dense2.bias").Int("transB", 1);
+        g.Node("Relu", "relu3", "dense2");
+        g.Node("Gemm", "dense4", "relu3", "dense4.weight", "dense4.bias").Int("transB", 1);
+        g.Node("Softmax", "softmax", "dense4").Int("axis", 1);
+        g.Output("softmax");
+    }
+
     // ---- Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960) ----
     /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer0Forward(int batch)

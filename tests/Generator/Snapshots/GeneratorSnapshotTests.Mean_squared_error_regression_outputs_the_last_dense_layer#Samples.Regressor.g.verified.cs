@@ -194,6 +194,16 @@ partial class Regressor : global::NetGen.NetworkBase
         new(3, "mse", "MeanSquaredError", new[] { 2 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
+        g.Node("Tanh", "tanh1", "dense0");
+        g.Node("Gemm", "dense2", "tanh1", "dense2.weight", "dense2.bias").Int("transB", 1);
+        // mse: the output is the head's input (no node).
+        g.Output("dense2");
+    }
+
     // ---- Layer 0: Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80) ----
     /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer0Forward(int batch)

@@ -203,6 +203,17 @@ static partial class Models
             new(4, "softmax", "SoftmaxCrossEntropy", new[] { 3 }, 0),
         };
 
+        /// <inheritdoc />
+        public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+        {
+            g.Node("Flatten", "flatten0", "input").Int("axis", 1);
+            g.Node("Gemm", "dense1", "flatten0", "dense1.weight", "dense1.bias").Int("transB", 1);
+            g.Node("Relu", "relu2", "dense1");
+            g.Node("Gemm", "dense3", "relu2", "dense3.weight", "dense3.bias").Int("transB", 1);
+            g.Node("Softmax", "softmax", "dense3").Int("axis", 1);
+            g.Output("softmax");
+        }
+
         // ---- Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28) ----
         /// <summary>Layer 1 forward (dense1): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
         private void Layer1Forward(int batch)

@@ -355,6 +355,41 @@ partial class NormHeavy : global::NetGen.NetworkBase
         new(16, "mse", "MeanSquaredError", new[] { 5 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Conv", "conv0", "input", "conv0.weight", "conv0.bias").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("InstanceNormalization", "in1", "conv0", "in1.weight", "in1.bias").Float("epsilon", 1E-05f);
+        g.Node("PRelu", "prelu2", "in1", g.Parameter("prelu2.weight", 6, 1, 1));
+        int[] rows3 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L3_InH, L3_OutH), cols3 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L3_InW, L3_OutW);
+        g.Node("Gather", "fracpool3/first_rows", "prelu2", g.Int64s("fracpool3/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3))).Int("axis", 2);
+        g.Node("Gather", "fracpool3/last_rows", "prelu2", g.Int64s("fracpool3/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows3))).Int("axis", 2);
+        g.Node("Max", "fracpool3/rows", "fracpool3/first_rows", "fracpool3/last_rows");
+        g.Node("Gather", "fracpool3/first_cols", "fracpool3/rows", g.Int64s("fracpool3/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols3))).Int("axis", 3);
+        g.Node("Gather", "fracpool3/last_cols", "fracpool3/rows", g.Int64s("fracpool3/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols3))).Int("axis", 3);
+        g.Node("Max", "fracpool3", "fracpool3/first_cols", "fracpool3/last_cols");
+        g.Node("Conv", "conv4", "fracpool3", "conv4.weight", "conv4.bias").Ints("kernel_shape", 3, 3).Ints("strides", 2, 2).Ints("pads", 1, 1, 1, 1);
+        g.Node("Reshape", "gn5/groups", "conv4", g.Int64s("gn5/groups_shape", 0, 3, -1));
+        g.Node("InstanceNormalization", "gn5/normalized", "gn5/groups", g.Constant("gn5/ones", 1f, 3), g.Constant("gn5/zeros", 0f, 3)).Float("epsilon", 1E-05f);
+        g.Node("Reshape", "gn5/channels", "gn5/normalized", g.Int64s("gn5/shape", 0, 6, 4, 4));
+        g.Node("Mul", "gn5/scaled", "gn5/channels", g.Parameter("gn5.weight", 6, 1, 1));
+        g.Node("Add", "gn5", "gn5/scaled", g.Parameter("gn5.bias", 6, 1, 1));
+        g.Node("LeakyRelu", "rrelu6", "gn5").Float("alpha", 0.22916667f);
+        g.Node("Flatten", "flatten7", "rrelu6").Int("axis", 1);
+        g.Node("Gemm", "dense8", "flatten7", "dense8.weight", "dense8.bias").Int("transB", 1);
+        g.Node("LayerNormalization", "ln9", "dense8", "ln9.weight", "ln9.bias").Int("axis", 1).Float("epsilon", 1E-05f);
+        g.Node("Elu", "elu10", "ln9").Float("alpha", 1f);
+        g.Node("Gemm", "dense11", "elu10", "dense11.weight").Int("transB", 1);
+        g.Node("BatchNormalization", "bn12", "dense11", "bn12.weight", "bn12.bias", "bn12.running_mean", "bn12.running_var").Float("epsilon", 1E-05f);
+        g.Node("Reshape", "maxout13/pieces", "bn12", g.Int64s("maxout13/pieces_shape", 0, 8, 2));
+        g.Node("MaxPool", "maxout13/max", "maxout13/pieces").Ints("kernel_shape", 2);
+        g.Node("Flatten", "maxout13", "maxout13/max").Int("axis", 1);
+        g.Node("Gemm", "dense14", "maxout13", "dense14.weight", "dense14.bias").Int("transB", 1);
+        g.Node("Softmax", "softmaxlayer15", "dense14").Int("axis", 1);
+        // mse: the output is the head's input (no node).
+        g.Output("softmaxlayer15");
+    }
+
     // ---- Layer 0: Conv2D 3×12×12 -> 6×12×12, kernel 3 stride 1 padding 1, weights [6 x 3 x 3 x 3] at params[0..162), bias [6] at params[162..168) ----
     /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)

@@ -412,6 +412,34 @@ partial class TinyResNet : global::NetGen.NetworkBase
         new(20, "softmax", "SoftmaxCrossEntropy", new[] { 4 }, 0),
     };
 
+    /// <inheritdoc />
+    public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
+    {
+        g.Node("Conv", "conv0", "input", "conv0.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "bn1", "conv0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var").Float("epsilon", 1E-05f);
+        g.Node("Relu", "relu2", "bn1");
+        g.Node("Conv", "res0.conv3", "relu2", "res0.conv3.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "res0.bn4", "res0.conv3", "res0.bn4.weight", "res0.bn4.bias", "res0.bn4.running_mean", "res0.bn4.running_var").Float("epsilon", 1E-05f);
+        g.Node("Relu", "res0.relu5", "res0.bn4");
+        g.Node("Conv", "res0.conv6", "res0.relu5", "res0.conv6.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "res0.bn7", "res0.conv6", "res0.bn7.weight", "res0.bn7.bias", "res0.bn7.running_mean", "res0.bn7.running_var").Float("epsilon", 1E-05f);
+        g.Node("Add", "res0.add", "relu2", "res0.bn7");
+        g.Node("Relu", "relu9", "res0.add");
+        g.Node("Conv", "res1.conv10", "relu9", "res1.conv10.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "res1.bn11", "res1.conv10", "res1.bn11.weight", "res1.bn11.bias", "res1.bn11.running_mean", "res1.bn11.running_var").Float("epsilon", 1E-05f);
+        g.Node("Relu", "res1.relu12", "res1.bn11");
+        g.Node("Conv", "res1.conv13", "res1.relu12", "res1.conv13.weight").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+        g.Node("BatchNormalization", "res1.bn14", "res1.conv13", "res1.bn14.weight", "res1.bn14.bias", "res1.bn14.running_mean", "res1.bn14.running_var").Float("epsilon", 1E-05f);
+        g.Node("Mul", "res1.add/scaled", "res1.bn14", g.Constant("res1.add/survival", 0.8f));
+        g.Node("Add", "res1.add", "relu9", "res1.add/scaled");
+        g.Node("Relu", "relu16", "res1.add");
+        g.Node("AveragePool", "avgpool17", "relu16").Ints("kernel_shape", 8, 8).Ints("strides", 8, 8);
+        g.Node("Flatten", "flatten18", "avgpool17").Int("axis", 1);
+        g.Node("Gemm", "dense19", "flatten18", "dense19.weight", "dense19.bias").Int("transB", 1);
+        g.Node("Softmax", "softmax", "dense19").Int("axis", 1);
+        g.Output("softmax");
+    }
+
     // ---- Layer 0: Conv2D 3×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 3 x 3 x 3] at params[0..216), no bias ----
     /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
