@@ -307,7 +307,6 @@ public sealed class Checkpoint
             throw new ArgumentException($"{source} holds the state of a {Optimizer.TypeName} but the optimizer is a {typeName}.", nameof(optimizer));
         }
 
-        CheckHyperparameters(Optimizer, optimizer, source);
         switch (optimizer)
         {
             case Optimizers.Optimizer plain:
@@ -319,6 +318,8 @@ public sealed class Checkpoint
             default:
                 throw UnsupportedOptimizer(optimizer);
         }
+
+        CheckHyperparameters(Optimizer, optimizer, source);
     }
 
     /// <summary>
@@ -823,13 +824,19 @@ public sealed class Checkpoint
                 continue;
             }
 
-            string was = hasSaved ? $"{name} = {a.ToString("R", CultureInfo.InvariantCulture)}" : $"no {name}";
-            string now = hasActual ? $"{name} = {b.ToString("R", CultureInfo.InvariantCulture)}" : $"no {name}";
+            string was = hasSaved ? $"{name} = {FormatHyperparameter(a)}" : $"no {name}";
+            string now = hasActual ? $"{name} = {FormatHyperparameter(b)}" : $"no {name}";
             throw new ArgumentException(
                 $"{source} was saved by a {saved.TypeName} with {was}, but the optimizer has {now}; its state continues the run only under the same update rule. Create the optimizer with the saved values.",
                 nameof(optimizer));
         }
     }
+
+    /// <summary>A hyperparameter as the user wrote it: optimizers keep floats, so the shortest float text when it is one.</summary>
+    private static string FormatHyperparameter(double value)
+        => (double)(float)value == value
+            ? ((float)value).ToString(CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture);
 
     internal static OptimizerState CaptureOptimizerState(IOptimizer optimizer) => optimizer switch
     {

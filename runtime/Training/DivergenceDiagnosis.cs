@@ -14,6 +14,7 @@ namespace NetGen.Training;
 /// <param name="LayerIndex">The index in <see cref="NetworkBase.Layers"/> of the first layer whose output is not finite, or -1 when every layer output is finite (or the network does not expose them).</param>
 /// <param name="LayerName">That layer's name (e.g. <c>dense2</c>), or null.</param>
 /// <param name="LayerKind">That layer's kind (e.g. <c>Dense</c>), or null.</param>
+/// <param name="LossFinite">Whether the step's loss was finite (only a gradient diverged).</param>
 /// <param name="LayerOutputsInspected">Whether the network exposes its layer outputs (<see cref="NetworkBase.LayerOutput"/>); generated networks do.</param>
 /// <param name="InputsFinite">Whether every value of the batch fed to the forward pass (after augmentation) was finite.</param>
 /// <param name="ParametersFinite">Whether every parameter was finite when the step started.</param>
@@ -25,6 +26,7 @@ public sealed record DivergenceDiagnosis(
     int LayerIndex,
     string? LayerName,
     string? LayerKind,
+    bool LossFinite,
     bool LayerOutputsInspected,
     bool InputsFinite,
     bool ParametersFinite,
@@ -40,7 +42,8 @@ public sealed record DivergenceDiagnosis(
     /// <param name="network">The network whose step diverged.</param>
     /// <param name="inputs">The batch that was fed to the forward pass.</param>
     /// <param name="step">The diverged step of the run, from 1.</param>
-    public static DivergenceDiagnosis Inspect(NetworkBase network, ReadOnlySpan<float> inputs, long step)
+    /// <param name="loss">The step's loss.</param>
+    public static DivergenceDiagnosis Inspect(NetworkBase network, ReadOnlySpan<float> inputs, long step, float loss)
     {
         ArgumentNullException.ThrowIfNull(network);
         int layerIndex = -1;
@@ -93,6 +96,7 @@ public sealed record DivergenceDiagnosis(
             layerIndex,
             layerIndex < 0 ? null : layers[layerIndex].Name,
             layerIndex < 0 ? null : layers[layerIndex].Kind,
+            float.IsFinite(loss),
             inspected,
             Kernels.Reductions.AllFinite(inputs),
             parametersFinite,
@@ -118,7 +122,7 @@ public sealed record DivergenceDiagnosis(
         }
         else if (LayerOutputsInspected)
         {
-            sb.Append("Every layer output of the forward pass is finite. ");
+            sb.Append(LossFinite ? "Every layer output of the forward pass is finite. " : "Every layer output of the forward pass is finite; the loss itself overflowed. ");
         }
 
         string after = LastAppliedStep == 0 ? "the initial parameters (no update had been applied)" : $"the parameters after step {LastAppliedStep}'s update";
@@ -129,9 +133,9 @@ public sealed record DivergenceDiagnosis(
         {
             sb.Append(inv, $"The step started from {after}, which already hold NaN or infinity (first in {FirstNonFiniteParameterTensor}{magnitude}): that update diverged, not this step. This step's update was not applied.");
         }
-        else if (LayerIndex >= 0 && InputsFinite)
+        else if (InputsFinite && (!LossFinite || LayerIndex >= 0))
         {
-            sb.Append(inv, $"The step started from {after}, which are finite but already exploded{magnitude}, large enough that finite inputs overflow the forward pass: the divergence began in an earlier update. This step's update was not applied.");
+            sb.Append(inv, $"The step started from {after}, which are finite but already exploded{magnitude}, large enough that finite inputs overflow the forward pass or the loss: the divergence began in an earlier update. This step's update was not applied.");
         }
         else
         {

@@ -196,7 +196,7 @@ public sealed class Trainer
                     context.LastLoss = loss;
                     if (!float.IsFinite(loss))
                     {
-                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor: null, DivergenceDiagnosis.Inspect(network, features, step));
+                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor: null, DivergenceDiagnosis.Inspect(network, features, step, loss));
                     }
 
                     // Running metrics from this forward pass (before the update). With soft targets (mixup) a sample
@@ -227,7 +227,7 @@ public sealed class Trainer
 
                     if (o.CheckGradients && FirstNonFiniteGradient(network) is { } tensor)
                     {
-                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor, DivergenceDiagnosis.Inspect(network, features, step));
+                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor, DivergenceDiagnosis.Inspect(network, features, step, loss));
                     }
 
                     if (o.Schedule is { } schedule)

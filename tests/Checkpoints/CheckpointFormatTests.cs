@@ -55,7 +55,9 @@ public class CheckpointFormatTests
         }
 
         Assert.True(File.Exists(path), $"{path} is missing: run the tests once with NETGEN_WRITE_CHECKPOINT_FIXTURES=1 and commit it.");
-        Assert.NotNull(Checkpoint.Load(path).TrainingState);
+        Checkpoint current = Checkpoint.Load(path);
+        Assert.Equal(new TrainingRunSettings(BatchSize, 3, Samples), current.TrainingState!.Settings);
+        Assert.Equal(0.99f, (float)current.Optimizer!.Hyperparameters!["beta2"]);
     }
 
     [Fact]
