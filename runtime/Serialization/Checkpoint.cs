@@ -265,8 +265,8 @@ public sealed class Checkpoint
 
     /// <summary>
     /// Checks that this checkpoint fits <paramref name="network"/> (same architecture fingerprint and text, same sizes)
-    /// and, when given, <paramref name="optimizer"/> (same type, same state buffers of the right lengths), without
-    /// changing anything.
+    /// and, when given, <paramref name="optimizer"/> (same type, same state buffers of the right lengths, and — for files
+    /// of format version 2 — the same <see cref="Optimizers.Optimizer.Hyperparameters"/>), without changing anything.
     /// </summary>
     /// <param name="network">The network to restore into.</param>
     /// <param name="optimizer">The optimizer to restore into, or null.</param>

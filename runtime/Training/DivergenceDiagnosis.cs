@@ -139,7 +139,7 @@ public sealed record DivergenceDiagnosis(
         }
         else
         {
-            sb.Append(inv, $"The parameters are {after}, all finite{magnitude}: the last finite state; this step's update was not applied.");
+            sb.Append(inv, $"This step's update was not applied: the network holds {after}, all finite{magnitude}, the last finite state.");
         }
 
         return sb.ToString();
