@@ -176,6 +176,28 @@ public class DivergenceReportTests
     }
 
     [Fact]
+    public void Checking_an_epoch_state_without_a_validation_set_leaves_the_run_bit_for_bit_unchanged()
+    {
+        // Without a validation set the state check runs a forward pass on the first training batch (inference mode)
+        // every epoch; dropout, DropConnect, RReLU, stochastic depth and batch norm must not notice.
+        Dataset train = Synthetic.Blobs(72, KitchenSinkNet.InputFeatures, 3, seed: 1, noise: 1.5f);
+        TrainerOptions options = new() { Epochs = 3, BatchSize = 24, Seed = 17 };
+        var plain = new KitchenSinkNet(seed: 5);
+        new Trainer(options).Fit(plain, new Adam(3e-3f), train, null);
+
+        using var dir = new TempDirectory();
+        var checkedNet = new KitchenSinkNet(seed: 5);
+        var saver = new CheckpointCallback(dir.Path, keepLast: 0);
+        var best = new EarlyStopping(EarlyStoppingMonitor.TrainLoss, patience: 10, restoreBestWeights: false);
+        new Trainer(options with { Callbacks = [saver, best] }).Fit(checkedNet, new Adam(3e-3f), train, null);
+
+        Assert.Equal(3, saver.SavedPaths.Count); // every epoch was checked (and sound)
+        Assert.Equal(Bits.Of(plain.Parameters), Bits.Of(checkedNet.Parameters));
+        Assert.Equal(Bits.Of(plain.Buffers), Bits.Of(checkedNet.Buffers));
+        Assert.Equal(plain.Random.NextUInt64(), checkedNet.Random.NextUInt64());
+    }
+
+    [Fact]
     public void An_update_that_left_NaN_is_named_and_its_state_is_neither_checkpointed_nor_kept_as_best()
     {
         using var dir = new TempDirectory();
