@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -43,6 +44,15 @@ public sealed class AdaGrad : Optimizer
 
     /// <summary>The term added to the denominator.</summary>
     public float Epsilon { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["lr_decay"] = LearningRateDecay,
+        ["weight_decay"] = WeightDecay,
+        ["initial_accumulator_value"] = InitialAccumulatorValue,
+        ["eps"] = Epsilon,
+    };
 
     private protected override void InitializeState() => Array.Fill(StateBuffer(0), InitialAccumulatorValue);
 

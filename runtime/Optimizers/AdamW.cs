@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace NetGen.Optimizers;
 
@@ -44,6 +45,16 @@ public sealed class AdamW : Optimizer
 
     /// <summary>Whether the AMSGrad variant is used.</summary>
     public bool AmsGrad { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["beta1"] = Beta1,
+        ["beta2"] = Beta2,
+        ["eps"] = Epsilon,
+        ["weight_decay"] = WeightDecay,
+        ["amsgrad"] = AmsGrad ? 1 : 0,
+    };
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {

@@ -45,6 +45,13 @@ public abstract class Optimizer : IOptimizer
     /// <summary>The number of steps taken since construction or the last <see cref="Reset"/>.</summary>
     public long StepCount { get; private set; }
 
+    /// <summary>
+    /// The options that shape the update besides the learning rate, by torch's names (<c>beta1</c>, <c>eps</c>,
+    /// <c>weight_decay</c>, …; flags as 0 or 1). Checkpoints save them, and restoring into an optimizer whose values
+    /// differ is refused, since the saved state buffers only continue the run under the same rule.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal);
+
     /// <summary>The names of the state buffers, in the order <see cref="GetState"/> returns them (empty for plain SGD).</summary>
     public IReadOnlyList<string> StateNames => _stateNames;
 

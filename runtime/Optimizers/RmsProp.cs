@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -50,6 +51,16 @@ public sealed class RmsProp : Optimizer
 
     /// <summary>Whether the denominator uses the centered second moment.</summary>
     public bool Centered { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["alpha"] = Alpha,
+        ["eps"] = Epsilon,
+        ["weight_decay"] = WeightDecay,
+        ["momentum"] = Momentum,
+        ["centered"] = Centered ? 1 : 0,
+    };
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {

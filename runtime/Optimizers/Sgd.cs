@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -51,6 +52,15 @@ public sealed class Sgd : Optimizer
 
     /// <summary>Whether the update uses Nesterov momentum (<c>p −= lr·(g + μ·v)</c>).</summary>
     public bool Nesterov { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
+    {
+        ["momentum"] = Momentum,
+        ["dampening"] = Dampening,
+        ["weight_decay"] = WeightDecay,
+        ["nesterov"] = Nesterov ? 1 : 0,
+    };
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {

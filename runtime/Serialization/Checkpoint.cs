@@ -13,7 +13,11 @@ namespace NetGen.Serialization;
 /// <param name="TypeName">The optimizer's full type name, e.g. <c>NetGen.Optimizers.Adam</c>; restoring checks it.</param>
 /// <param name="LearningRate">The learning rate when the checkpoint was taken.</param>
 /// <param name="State">The step count and the named buffers (<c>exp_avg</c>, …).</param>
-public sealed record CheckpointOptimizer(string TypeName, float LearningRate, OptimizerState State);
+public sealed record CheckpointOptimizer(string TypeName, float LearningRate, OptimizerState State)
+{
+    /// <summary>The optimizer's <see cref="Optimizers.Optimizer.Hyperparameters"/> when saved (compared on restore); null in version-1 files.</summary>
+    public IReadOnlyDictionary<string, double>? Hyperparameters { get; init; }
+}
 
 /// <summary>
 /// Everything needed to continue a run or deploy a model, read from or written to a versioned binary file: the
@@ -23,7 +27,7 @@ public sealed record CheckpointOptimizer(string TypeName, float LearningRate, Op
 /// payload is protected by a CRC-32.
 /// </summary>
 /// <remarks>
-/// Layout of format version 1:
+/// Layout of format version 2 (version 1 is the same without RSET and OHYP, and is still read):
 /// <code>
 /// header   magic 89 4E 47 43 4B 50 54 0A ("\x89NGCKPT\n") | u32 version | u32 CRC-32 of payload | u64 payload length
 /// payload  sections, each: 4-byte ASCII tag | u64 body length | body
@@ -35,14 +39,21 @@ public sealed record CheckpointOptimizer(string TypeName, float LearningRate, Op
 ///   TRST   i32 completed epochs | i64 step | 4 × u64 shuffle state | 4 × u64 augmentation state | f32 base lr | f32 lr scale (optional)
 ///   HIST   i32 n | n × (i32 epoch, f64 train loss, f64 train acc, u8+f64 val loss, u8+f64 val acc, i64 duration ticks, f64 samples/s, f32 lr)
 ///   PREP   i32 n | n × (string name, float array), sorted by name (optional)
+///   CBKS   i32 n | n × (string callback state name, i32 length, bytes), sorted by name (optional)
+///   PENL   i32 n | n × f64 training penalty per epoch of HIST (optional)
+///   RSET   i32 batch size | i32 epochs | i32 training sample count: the run settings a resume must match (v2, with TRST)
+///   OHYP   i32 n | n × (string name, f64 value), sorted by name: the optimizer's hyperparameters (v2, with OPTM)
 /// string = i32 UTF-8 byte count + bytes; float array = i32 count + IEEE-754 floats
 /// </code>
 /// Readers skip sections with unknown tags, so later minor additions stay readable; a changed meaning needs a new version.
 /// </remarks>
 public sealed class Checkpoint
 {
-    /// <summary>The format version this build writes; it reads this version only.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format version this build writes; it reads this version and every earlier one (from <see cref="OldestReadableVersion"/>).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The oldest format version this build reads (version 1 lacks the run settings and optimizer hyperparameters, so resuming from it checks neither).</summary>
+    public const int OldestReadableVersion = 1;
 
     /// <summary>The file name extension <see cref="CheckpointCallback"/> uses.</summary>
     public const string Extension = ".ngck";
@@ -62,6 +73,8 @@ public sealed class Checkpoint
     private const uint TagPreprocessing = 0x50455250; // "PREP"
     private const uint TagCallbacks = 0x534B4243;     // "CBKS": IResumableCallback states (readers without it skip it)
     private const uint TagPenalties = 0x4C4E4550;     // "PENL": EpochMetrics.TrainPenalty per epoch (readers without it skip it)
+    private const uint TagRunSettings = 0x54455352;   // "RSET": batch size, epochs, training count (version 2)
+    private const uint TagHyperparameters = 0x5059484F; // "OHYP": optimizer hyperparameters (version 2)
 
     private readonly float[] _parameters;
     private readonly float[] _buffers;
@@ -149,7 +162,7 @@ public sealed class Checkpoint
         network.Random.GetState(rng);
         CheckpointOptimizer? optimizerState = optimizer is null
             ? null
-            : new CheckpointOptimizer(TypeNameOf(optimizer), optimizer.LearningRate, CaptureOptimizerState(optimizer));
+            : new CheckpointOptimizer(TypeNameOf(optimizer), optimizer.LearningRate, CaptureOptimizerState(optimizer)) { Hyperparameters = HyperparametersOf(optimizer) };
         Dictionary<string, float[]> prep = preprocessing is null ? new(StringComparer.Ordinal) : CopyNamed(preprocessing, nameof(preprocessing));
 
         TrainingState? training = trainingState is null ? null : CopyTrainingState(trainingState);
@@ -198,7 +211,8 @@ public sealed class Checkpoint
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no folder.", nameof(path));
         byte[] bytes = ToBytes();
-        string temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        RemoveStaleTemporaryFiles(directory, Path.GetFileName(full));
+        string temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + TemporaryExtension);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
@@ -251,8 +265,8 @@ public sealed class Checkpoint
 
     /// <summary>
     /// Checks that this checkpoint fits <paramref name="network"/> (same architecture fingerprint and text, same sizes)
-    /// and, when given, <paramref name="optimizer"/> (same type, same state buffers of the right lengths), without
-    /// changing anything.
+    /// and, when given, <paramref name="optimizer"/> (same type, same state buffers of the right lengths, and — for files
+    /// of format version 2 — the same <see cref="Optimizers.Optimizer.Hyperparameters"/>), without changing anything.
     /// </summary>
     /// <param name="network">The network to restore into.</param>
     /// <param name="optimizer">The optimizer to restore into, or null.</param>
@@ -304,6 +318,8 @@ public sealed class Checkpoint
             default:
                 throw UnsupportedOptimizer(optimizer);
         }
+
+        CheckHyperparameters(Optimizer, optimizer, source);
     }
 
     /// <summary>
@@ -390,6 +406,21 @@ public sealed class Checkpoint
             w.EndSection(at);
         }
 
+        if (Optimizer?.Hyperparameters is { } hyperparameters)
+        {
+            at = w.BeginSection(TagHyperparameters);
+            var names = new List<string>(hyperparameters.Keys);
+            names.Sort(StringComparer.Ordinal); // the same content gives the same bytes
+            w.WriteInt32(names.Count);
+            foreach (string name in names)
+            {
+                w.WriteString(name);
+                w.WriteDouble(hyperparameters[name]);
+            }
+
+            w.EndSection(at);
+        }
+
         if (TrainingState is { } training)
         {
             at = w.BeginSection(TagTraining);
@@ -399,6 +430,15 @@ public sealed class Checkpoint
             WriteRngState(w, training.AugmentationRngState);
             w.WriteSingle(training.BaseLearningRate);
             w.WriteSingle(training.LearningRateScale);
+            w.EndSection(at);
+        }
+
+        if (TrainingState?.Settings is { } settings)
+        {
+            at = w.BeginSection(TagRunSettings);
+            w.WriteInt32(settings.BatchSize);
+            w.WriteInt32(settings.Epochs);
+            w.WriteInt32(settings.TrainCount);
             w.EndSection(at);
         }
 
@@ -498,9 +538,9 @@ public sealed class Checkpoint
         uint version = header.ReadUInt32();
         uint storedCrc = header.ReadUInt32();
         ulong payloadLength = header.ReadUInt64();
-        if (version != FormatVersion)
+        if (version is < OldestReadableVersion or > FormatVersion)
         {
-            throw new InvalidDataException($"Checkpoint '{source}' has format version {version}, but this build of NetGen reads version {FormatVersion} only.");
+            throw new InvalidDataException($"Checkpoint '{source}' has format version {version}, but this build of NetGen reads versions {OldestReadableVersion} to {FormatVersion} only.");
         }
 
         ulong available = (ulong)(bytes.Length - HeaderSize);
@@ -537,6 +577,8 @@ public sealed class Checkpoint
         var preprocessing = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         double[]? penalties = null;
+        TrainingRunSettings? settings = null;
+        Dictionary<string, double>? hyperparameters = null;
         var seen = new HashSet<uint>();
 
         var sections = new ByteReader(payload, source, "table");
@@ -635,6 +677,22 @@ public sealed class Checkpoint
                     }
 
                     break;
+                case TagRunSettings:
+                    settings = new TrainingRunSettings(r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+                    break;
+                case TagHyperparameters:
+                    int hyperparameterCount = r.ReadCount("hyperparameter", r.Remaining / 12);
+                    hyperparameters = new Dictionary<string, double>(StringComparer.Ordinal);
+                    for (int k = 0; k < hyperparameterCount; k++)
+                    {
+                        string key = r.ReadString("hyperparameter name");
+                        if (!hyperparameters.TryAdd(key, r.ReadDouble()))
+                        {
+                            throw r.Fail($"names hyperparameter '{key}' twice");
+                        }
+                    }
+
+                    break;
                 case TagPreprocessing:
                     int arrays = r.ReadCount("preprocessing array", r.Remaining / 8);
                     for (int k = 0; k < arrays; k++)
@@ -678,7 +736,20 @@ public sealed class Checkpoint
         IReadOnlyList<EpochMetrics> epochs2 = history ?? (IReadOnlyList<EpochMetrics>)Array.Empty<EpochMetrics>();
         if (training is not null)
         {
-            training = training with { History = epochs2, CallbackStates = callbackStates };
+            training = training with { History = epochs2, CallbackStates = callbackStates, Settings = settings };
+        }
+        else if (settings is not null)
+        {
+            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: it holds run settings (section RSET) but no trainer state (TRST).");
+        }
+
+        if (optimizer is not null)
+        {
+            optimizer = optimizer with { Hyperparameters = hyperparameters };
+        }
+        else if (hyperparameters is not null)
+        {
+            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: it holds optimizer hyperparameters (section OHYP) but no optimizer state (OPTM).");
         }
         else if (callbackStates.Count > 0)
         {
@@ -725,6 +796,47 @@ public sealed class Checkpoint
             }
         }
     }
+
+    private static Dictionary<string, double> HyperparametersOf(IOptimizer optimizer) => new(optimizer switch
+    {
+        Optimizers.Optimizer plain => plain.Hyperparameters,
+        ParameterGroupOptimizer groups => groups.Hyperparameters,
+        _ => throw UnsupportedOptimizer(optimizer),
+    }, StringComparer.Ordinal);
+
+    /// <summary>Throws unless the optimizer's hyperparameters equal the saved ones (skipped for version-1 files, which have none).</summary>
+    private static void CheckHyperparameters(CheckpointOptimizer saved, IOptimizer optimizer, string source)
+    {
+        if (saved.Hyperparameters is not { } expected)
+        {
+            return;
+        }
+
+        Dictionary<string, double> actual = HyperparametersOf(optimizer);
+        var names = new SortedSet<string>(expected.Keys, StringComparer.Ordinal);
+        names.UnionWith(actual.Keys);
+        foreach (string name in names)
+        {
+            bool hasSaved = expected.TryGetValue(name, out double a);
+            bool hasActual = actual.TryGetValue(name, out double b);
+            if (hasSaved && hasActual && a.Equals(b))
+            {
+                continue;
+            }
+
+            string was = hasSaved ? $"{name} = {FormatHyperparameter(a)}" : $"no {name}";
+            string now = hasActual ? $"{name} = {FormatHyperparameter(b)}" : $"no {name}";
+            throw new ArgumentException(
+                $"{source} was saved by a {saved.TypeName} with {was}, but the optimizer has {now}; its state continues the run only under the same update rule. Create the optimizer with the saved values.",
+                nameof(optimizer));
+        }
+    }
+
+    /// <summary>A hyperparameter as the user wrote it: optimizers keep floats, so the shortest float text when it is one.</summary>
+    private static string FormatHyperparameter(double value)
+        => (double)(float)value == value
+            ? ((float)value).ToString(CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture);
 
     internal static OptimizerState CaptureOptimizerState(IOptimizer optimizer) => optimizer switch
     {
@@ -874,17 +986,75 @@ public sealed class Checkpoint
         return sb.ToString();
     }
 
-    private static void TryDelete(string path)
+    /// <summary>The extension of the temporary file a save writes before moving it over the target.</summary>
+    private const string TemporaryExtension = ".tmp";
+
+    /// <summary>
+    /// How old a temporary file must be before a save removes it as left over by a save that was killed midway; a
+    /// younger one may belong to a save in progress in another process.
+    /// </summary>
+    internal static readonly TimeSpan StaleTemporaryAge = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Deletes the temporary files of killed saves in <paramref name="directory"/>: those named like
+    /// <see cref="WriteTo"/>'s (<c>.{target}.{32 hex digits}.tmp</c>, the target matching <paramref name="targetPattern"/>,
+    /// which may hold <c>*</c>) and older than <see cref="StaleTemporaryAge"/>. Files it cannot delete are left alone.
+    /// </summary>
+    /// <returns>The paths deleted.</returns>
+    internal static List<string> RemoveStaleTemporaryFiles(string directory, string targetPattern)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(directory))
+        {
+            return removed;
+        }
+
+        DateTime cutoff = DateTime.UtcNow - StaleTemporaryAge;
+        foreach (string path in Directory.EnumerateFiles(directory, "." + targetPattern + ".*" + TemporaryExtension))
+        {
+            string name = Path.GetFileName(path);
+            int hex = name.Length - TemporaryExtension.Length - 32;
+            if (hex < 2 || name[hex - 1] != '.' || !IsHex(name.AsSpan(hex, 32)) || File.GetLastWriteTimeUtc(path) > cutoff)
+            {
+                continue;
+            }
+
+            if (TryDelete(path))
+            {
+                removed.Add(path);
+            }
+        }
+
+        return removed;
+    }
+
+    private static bool IsHex(ReadOnlySpan<char> text)
+    {
+        foreach (char c in text)
+        {
+            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (IOException)
         {
+            return false;
         }
         catch (UnauthorizedAccessException)
         {
+            return false;
         }
     }
 

@@ -52,6 +52,19 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     /// <param name="value">The report.</param>
     public void Report(TrainingProgress value)
     {
+        if (value.Kind == TrainingProgressKind.Warning)
+        {
+            if (Interactive && _lastLength > 0)
+            {
+                Writer.Write('\n'); // keep the status line drawn so far
+                _lastLength = 0;
+            }
+
+            Writer.WriteLine("warning: " + value.Message);
+            Writer.Flush();
+            return;
+        }
+
         if (value.Kind == TrainingProgressKind.EpochCompleted && value.Metrics is not null)
         {
             string summary = FormatEpoch(value.Metrics, value.Epochs);

@@ -27,7 +27,9 @@ public enum EarlyStoppingMonitor
 /// <remarks>
 /// The copies of the best parameters and buffers are allocated once, in <see cref="OnTrainingStart"/>, and reused by
 /// later runs of the same network size. A metric counts as an improvement only when it beats the best by more than
-/// <see cref="MinDelta"/>; NaN never does. When a run throws <see cref="TrainingDivergedException"/> the trainer does not
+/// <see cref="MinDelta"/>; NaN or infinity never does, and neither does an epoch whose state is not sound (see
+/// <see cref="TrainingContext.EpochStateProblem"/>: non-finite parameters, training or validation loss), so the best
+/// weights always have a finite loss. When a run throws <see cref="TrainingDivergedException"/> the trainer does not
 /// call <see cref="OnTrainingEnd"/>: call <see cref="RestoreBest"/> yourself to get the best weights back.
 /// </remarks>
 public sealed class EarlyStopping : TrainingCallback, IResumableCallback
@@ -203,7 +205,7 @@ public sealed class EarlyStopping : TrainingCallback, IResumableCallback
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(metrics);
         double value = ValueOf(metrics);
-        if (IsImprovement(value))
+        if (IsImprovement(value) && context.EpochStateProblem(metrics) is null) // never keep a diverged state as the best
         {
             BestValue = value;
             BestEpoch = metrics.Epoch;
@@ -266,9 +268,9 @@ public sealed class EarlyStopping : TrainingCallback, IResumableCallback
 
     private bool IsImprovement(double value)
     {
-        if (double.IsNaN(value))
+        if (!double.IsFinite(value))
         {
-            return false;
+            return false; // a NaN or infinite metric comes from a diverged state
         }
 
         if (BestEpoch == 0)

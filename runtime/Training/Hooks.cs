@@ -117,7 +117,7 @@ public abstract class TrainingCallback
 }
 
 /// <summary>The state of a training run that callbacks see and steer.</summary>
-public sealed class TrainingContext
+public sealed partial class TrainingContext
 {
     internal TrainingContext(NetworkBase network, IOptimizer optimizer, TrainerOptions options, Dataset train, Dataset? validation, TrainingHistory history, Rng shuffleRng, Rng augmentationRng)
     {
@@ -218,6 +218,7 @@ public sealed class TrainingContext
         return new TrainingState(Epoch, Step, shuffle, augmentation, BaseLearningRate, LearningRateScale, new List<EpochMetrics>(History.Epochs))
         {
             CallbackStates = callbackStates,
+            Settings = new TrainingRunSettings(Options.BatchSize, Options.Epochs, Train.Count),
         };
     }
 
@@ -269,4 +270,7 @@ public sealed record TrainingState(
 {
     /// <summary>The saved states of the run's <see cref="IResumableCallback"/>s, by state name.</summary>
     public IReadOnlyDictionary<string, byte[]> CallbackStates { get; init; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+
+    /// <summary>The settings the step count and the schedule depend on, checked on resume; null in checkpoints of format version 1.</summary>
+    public TrainingRunSettings? Settings { get; init; }
 }

@@ -122,6 +122,8 @@ public sealed class Trainer
                 throw new ArgumentException($"The checkpoint has {resume.CompletedEpochs} completed epochs but the run has only {epochs}.", nameof(resume));
             }
 
+            resume.Settings?.CheckResumedBy(o, train); // null in version-1 checkpoints
+
             shuffleRng.SetState(resume.ShuffleRngState);
             augmentationRng.SetState(resume.AugmentationRngState);
             context.Step = resume.Step;
@@ -143,6 +145,8 @@ public sealed class Trainer
             {
                 o.Callbacks[c].OnTrainingStart(context);
             }
+
+            context.FlushWarnings(progress, epochs);
 
             if (resume is not null)
             {
@@ -192,7 +196,7 @@ public sealed class Trainer
                     context.LastLoss = loss;
                     if (!float.IsFinite(loss))
                     {
-                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history);
+                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor: null, DivergenceDiagnosis.Inspect(network, features, step, loss));
                     }
 
                     // Running metrics from this forward pass (before the update). With soft targets (mixup) a sample
@@ -223,7 +227,7 @@ public sealed class Trainer
 
                     if (o.CheckGradients && FirstNonFiniteGradient(network) is { } tensor)
                     {
-                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor);
+                        throw new TrainingDivergedException(epoch, batch, batchesPerEpoch, step, loss, history, tensor, DivergenceDiagnosis.Inspect(network, features, step, loss));
                     }
 
                     if (o.Schedule is { } schedule)
@@ -279,6 +283,8 @@ public sealed class Trainer
                 {
                     o.Callbacks[c].OnEpochCompleted(context, metrics);
                 }
+
+                context.FlushWarnings(progress, epochs);
 
                 progress?.Report(MakeReport(TrainingProgressKind.EpochCompleted, epoch, epochs, batch, batchesPerEpoch, context.Step, lossSum, correct, seen, epochStart, trainEnd, metrics));
             }

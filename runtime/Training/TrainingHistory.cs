@@ -68,6 +68,14 @@ public sealed class TrainingHistory
     /// <summary>Why the run stopped before its last epoch (early stopping and the like), or null if it ran to the end.</summary>
     public string? StopReason { get; set; }
 
+    /// <summary>Problems the run survived, in order (e.g. checkpoints that could not be written), as reported to the progress.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    private readonly List<string> _warnings = [];
+
+    /// <summary>Records a warning (<see cref="TrainingContext.Warn"/> calls it).</summary>
+    internal void AddWarning(string message) => _warnings.Add(message);
+
     /// <summary>Appends a completed epoch.</summary>
     /// <param name="epoch">The epoch's metrics.</param>
     public void Add(EpochMetrics epoch)

@@ -10,6 +10,9 @@ public enum TrainingProgressKind
 
     /// <summary>The epoch (training and validation) is complete; <see cref="TrainingProgress.Metrics"/> holds its results.</summary>
     EpochCompleted = 1,
+
+    /// <summary>A callback reported a problem the run survived (e.g. a checkpoint that could not be written); <see cref="TrainingProgress.Message"/> says what.</summary>
+    Warning = 2,
 }
 
 /// <summary>A progress report of a <see cref="Trainer"/>, sent to an <see cref="IProgress{T}"/> (a struct, so reporting does not box).</summary>
@@ -37,4 +40,8 @@ public readonly record struct TrainingProgress(
     double SamplesPerSecond,
     TimeSpan Elapsed,
     TimeSpan EstimatedRemaining,
-    EpochMetrics? Metrics);
+    EpochMetrics? Metrics)
+{
+    /// <summary>The warning's text when <see cref="Kind"/> is <see cref="TrainingProgressKind.Warning"/>; otherwise null.</summary>
+    public string? Message { get; init; }
+}

@@ -204,6 +204,33 @@ public sealed class ParameterGroupOptimizer : IOptimizer
         return new OptimizerState(StepCount, names, buffers);
     }
 
+    /// <summary>
+    /// Every group's optimizer options as <c>{group}/{name}</c> (see <see cref="Optimizer.Hyperparameters"/>), plus each
+    /// group's <c>{group}/lr_multiplier</c>; frozen groups have none. Checkpoints compare them on restore.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Hyperparameters
+    {
+        get
+        {
+            var all = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (Group g in _groups)
+            {
+                if (g.Frozen)
+                {
+                    continue;
+                }
+
+                all[g.Name + "/lr_multiplier"] = g.Multiplier;
+                foreach (KeyValuePair<string, double> pair in Stateful(g).Hyperparameters)
+                {
+                    all[g.Name + "/" + pair.Key] = pair.Value;
+                }
+            }
+
+            return all;
+        }
+    }
+
     /// <summary>Restores a snapshot taken by <see cref="GetState"/> of a group optimizer with the same groups and options.</summary>
     /// <param name="state">The snapshot.</param>
     /// <exception cref="ArgumentException">The snapshot's buffers do not fit these groups; nothing was changed.</exception>

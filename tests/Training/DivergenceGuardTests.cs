@@ -70,6 +70,13 @@ public class DivergenceGuardTests
             Assert.Contains(tensor, ex.Message);
             Assert.Same(ex, recorder.Seen);
 
+            // The parameters are the last finite state, and the report says so; every layer output was finite.
+            Assert.True(ex.Diagnosis!.ParametersFinite);
+            Assert.Equal(-1, ex.Diagnosis.LayerIndex);
+            Assert.Equal(poisonedStep - 1, ex.Diagnosis.LastAppliedStep);
+            Assert.Contains($"This step's update was not applied: the network holds the parameters after step {poisonedStep - 1}'s update, all finite", ex.Message);
+            Assert.Contains("the last finite state", ex.Message);
+
             // No update was applied for the poisoned step: the parameters equal the reference run's after step − 1.
             Assert.True(net.Parameters.SequenceEqual(reference.Parameters));
 
