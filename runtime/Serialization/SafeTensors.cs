@@ -250,7 +250,7 @@ public static class SafeTensors
 
     private static string Names(IEnumerable<string> names)
     {
-        var list = names.ToList();
+        var list = names.Select(n => "'" + n + "'").ToList();
         string shown = string.Join(", ", list.Take(8));
         return list.Count > 8 ? shown + string.Create(CultureInfo.InvariantCulture, $", … ({list.Count} in all)") : shown;
     }
