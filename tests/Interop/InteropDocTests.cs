@@ -17,7 +17,10 @@ public class InteropDocTests
     public void Every_csharp_block_of_the_interop_doc_compiles()
     {
         string path = Path.Combine(Repository.Root(), "docs", "interop.md");
-        string[] sources = Sources(File.ReadAllText(path));
+        string text = File.ReadAllText(path);
+        // The ONNX part needs NetGen.Onnx and ONNX Runtime; OnnxDocTests compiles it.
+        int onnx = text.IndexOf("\n## ONNX export", StringComparison.Ordinal);
+        string[] sources = Sources(onnx < 0 ? text : text[..onnx]);
         Assert.True(sources.Length >= 5, $"expected the doc's C# blocks, found {sources.Length}");
 
         GeneratorRun run = GeneratorDriverHelper.Run(sources);
