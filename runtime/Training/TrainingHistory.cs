@@ -5,13 +5,13 @@ namespace NetGen.Training;
 
 /// <summary>The loss and accuracy of a network on a dataset; deconstructs as <c>var (loss, accuracy) = …</c>.</summary>
 /// <param name="Loss">The mean loss per sample.</param>
-/// <param name="Accuracy">The fraction of samples whose largest output is the label.</param>
+/// <param name="Accuracy">The fraction of samples whose largest output is the label (NaN for a regression dataset).</param>
 public readonly record struct EvaluationResult(double Loss, double Accuracy);
 
 /// <summary>What one epoch of training achieved.</summary>
 /// <param name="Epoch">The epoch's number, from 1.</param>
 /// <param name="TrainLoss">The mean training loss per sample over the epoch (measured before each step's update).</param>
-/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update); with soft targets (mixup), against each sample's dominant label.</param>
+/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update); with soft targets (mixup), against each sample's dominant label; NaN for regression.</param>
 /// <param name="ValidationLoss">The validation loss after the epoch, or null without a validation set.</param>
 /// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null without a validation set.</param>
 /// <param name="Duration">The wall-clock time of the epoch, evaluation included.</param>
@@ -33,6 +33,13 @@ public sealed record EpochMetrics(
     /// loss excludes weight decay), so the objective being minimized is <c>TrainLoss + TrainPenalty</c>.
     /// </summary>
     public double TrainPenalty { get; init; }
+
+    /// <summary>
+    /// The validation metrics beyond loss and accuracy, by name: <c>mse</c>, <c>mae</c> and <c>r2</c> for regression
+    /// runs and every metric of <see cref="TrainerOptions.Metrics"/>; empty without a validation set. Checkpoints do not
+    /// store them, so the epochs restored from a checkpoint have none.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ValidationMetrics { get; init; } = new Dictionary<string, double>(0);
 }
 
 /// <summary>The per-epoch record of a training run, in order.</summary>
