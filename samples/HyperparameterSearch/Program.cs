@@ -56,16 +56,28 @@ try
         return 0;
     }
 
+    if (options.Manifest is { } wholeManifest && options.InProcess)
+    {
+        (Dataset allTrain, Dataset allValidation) = SearchStudy.LoadData(settings);
+        SearchResults all = SearchStudy.CreateSearch(allTrain, allValidation, settings).Run(TrialManifest.ReadCsv(wholeManifest));
+        Directory.CreateDirectory(options.Output);
+        string csv = Path.Combine(options.Output, "trials.csv");
+        all.WriteCsv(csv);
+        Console.WriteLine($"ran {all.Count} trials in this process into {csv}");
+        Console.Write(all.Summary(top: 5));
+        return 0;
+    }
+
     if (options.Manifest is { } jobManifest)
     {
         TrialManifest manifest = TrialManifest.ReadCsv(jobManifest);
         int index = TrialIndex.Resolve(options.TrialIndex)
             ?? throw new ArgumentException($"No trial index: pass --trial-index N or run as a job array ({TrialIndex.KubernetesVariable} or {TrialIndex.SlurmVariable}).");
-        string results = options.Results ?? Path.Combine(options.Output, "trials");
+        string resultsFolder = options.Results ?? Path.Combine(options.Output, "trials");
         (Dataset jobTrain, Dataset jobValidation) = SearchStudy.LoadData(settings);
-        TrialResult result = SearchStudy.CreateSearch(jobTrain, jobValidation, settings).RunJob(manifest, index, results);
+        TrialResult result = SearchStudy.CreateSearch(jobTrain, jobValidation, settings).RunJob(manifest, index, resultsFolder);
         string score = result.Succeeded ? string.Create(inv, $"val acc {result.ValidationAccuracy:F4}") : "diverged";
-        Console.WriteLine(string.Create(inv, $"job {index}: trial {result.Index}  {result.Parameters}  {score}  {result.Seconds:F1} s -> {Path.Combine(results, TrialResultFiles.FileName(result.Index))}"));
+        Console.WriteLine(string.Create(inv, $"job {index}: trial {result.Index}  {result.Parameters}  {score}  {result.Seconds:F1} s -> {Path.Combine(resultsFolder, TrialResultFiles.FileName(result.Index))}"));
         return 0;
     }
 }
@@ -116,7 +128,7 @@ internal sealed record Options(int Epochs, int Seed, string Output)
         usage: HyperparameterSearch [--epochs N] [--seed N] [--out FOLDER] [--threads N]
                                     [--train-count N] [--validation-count N] [--coarse-trials N] [--fine-trials N]
                                     [--write-manifest FILE [--refine-from MERGED.csv]]
-                                    [--manifest FILE (--trial-index N | --merge FOLDER) [--results FOLDER]]
+                                    [--manifest FILE (--trial-index N | --merge FOLDER | --in-process) [--results FOLDER]]
           --epochs            epochs per trial (default 3)
           --seed              seed of the subset, the draws, the initialization and the batch order (default 1)
           --out               folder for trials.csv (default out/hyperparameter-search)
@@ -125,7 +137,8 @@ internal sealed record Options(int Epochs, int Seed, string Output)
           --write-manifest    write the coarse stage's trials (or, with --refine-from, the fine stage's) and exit
           --manifest          with --trial-index N (or JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID): run that one trial
                               and write FOLDER/trial-NNNNN.csv (--results, default OUT/trials); with --merge FOLDER:
-                              merge the result files into OUT/trials.csv and print the leaderboard
+                              merge the result files into OUT/trials.csv and print the leaderboard; with
+                              --in-process: run every trial of the manifest here into OUT/trials.csv
         """;
 
     public int? Threads { get; init; }
@@ -149,6 +162,8 @@ internal sealed record Options(int Epochs, int Seed, string Output)
     public string? Merge { get; init; }
 
     public string? Results { get; init; }
+
+    public bool InProcess { get; init; }
 
     public static Options? Parse(string[] args)
     {
@@ -203,6 +218,10 @@ internal sealed record Options(int Epochs, int Seed, string Output)
                     break;
                 case "--results" when !string.IsNullOrWhiteSpace(value):
                     o = o with { Results = value };
+                    break;
+                case "--in-process":
+                    o = o with { InProcess = true };
+                    i--; // a flag: no value
                     break;
                 case "-h" or "--help":
                     Console.WriteLine(Usage);

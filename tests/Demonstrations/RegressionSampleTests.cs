@@ -4,17 +4,17 @@ using Xunit.Abstractions;
 
 namespace NetGen.Tests.Demonstrations;
 
-/// <summary>A shortened diamond-price run: the MLP must beat least-squares linear regression on the same test rows.</summary>
+/// <summary>A shortened diamond-price run (3 epochs instead of 20): the MLP must beat least-squares linear regression on the same test rows.</summary>
 public class RegressionSampleTests(ITestOutputHelper output)
 {
     [Fact]
     public void Mlp_beats_the_least_squares_baseline_on_held_out_diamonds()
     {
         Dataset all = Diamonds.Load();
-        Assert.Equal(53_940, all.Count);
+        Assert.Equal(53_940 - 23, all.Count); // the rows with an impossible size are dropped
         Assert.Equal(9, all.FeatureCount);
 
-        RegressionOutcome outcome = RegressionStudy.Run(all, new RegressionSettings { Epochs = 4, TrainLimit = 10_000 });
+        RegressionOutcome outcome = RegressionStudy.Run(all, new RegressionSettings { Epochs = 3 });
 
         output.WriteLine($"MLP R² {outcome.Test.RSquared:F4}, least squares R² {outcome.LinearBaseline.RSquared:F4}");
         Assert.True(outcome.LinearBaseline.RSquared is > 0.85 and < 0.92, $"baseline R² {outcome.LinearBaseline.RSquared}");

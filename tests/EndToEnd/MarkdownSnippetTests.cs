@@ -12,7 +12,9 @@ namespace NetGen.Tests.EndToEnd;
 /// convention, by the fence's info string: <c>```csharp program</c> is a complete Program.cs (built and run as a
 /// project by <see cref="QuickStartTests"/>, and compiled here on its own); the plain <c>```csharp</c> blocks of one
 /// file compile together as one program (declarations in one block are seen by the others, at most one block has
-/// top-level statements); <c>```csharp ignore</c> blocks are not compiled (keep those few).
+/// top-level statements) in a console project with implicit usings on (System, System.IO, System.Linq, … and the
+/// package's NetGen, NetGen.Data, NetGen.Optimizers, NetGen.Serialization, NetGen.Training); a
+/// <c>program</c> block compiles without them; <c>```csharp ignore</c> blocks are not compiled (keep those few).
 /// </summary>
 public class MarkdownSnippetTests
 {
@@ -77,15 +79,38 @@ public class MarkdownSnippetTests
         Assert.Contains("CS0246", error.Message);
     }
 
+    /// <summary>
+    /// The global usings of a console project with implicit usings on (the <c>dotnet new console</c> default) that
+    /// references the NetGen package (runtime/build/NetGen.targets), which fragments may assume; a <c>program</c> block
+    /// must carry every using itself.
+    /// </summary>
+    private const string SdkImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        global using NetGen;
+        global using NetGen.Data;
+        global using NetGen.Optimizers;
+        global using NetGen.Serialization;
+        global using NetGen.Training;
+        """;
+
     /// <summary>Compiles the snippets as one program with the generator; fails naming each error's file and line.</summary>
     private static void AssertCompiles(IReadOnlyList<Snippet> snippets, string file)
     {
         var trees = snippets.Select((s, i) => CSharpSyntaxTree.ParseText(s.Code, GeneratorDriverHelper.ParseOptions, $"snippet{i}.cs")).ToList();
+        var allTrees = snippets.Any(s => s.Info == "program")
+            ? trees
+            : trees.Append(CSharpSyntaxTree.ParseText(SdkImplicitUsings, GeneratorDriverHelper.ParseOptions, "ImplicitUsings.g.cs")).ToList();
         bool statements = trees.Any(t => t.GetCompilationUnitRoot().Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any());
         var options = GeneratorDriverHelper.CompilationOptions
             .WithOutputKind(statements ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary)
             .WithWarningLevel(4);
-        var compilation = CSharpCompilation.Create("Snippets", trees, References.Value, options);
+        var compilation = CSharpCompilation.Create("Snippets", allTrees, References.Value, options);
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new NetworkGenerator().AsSourceGenerator()], parseOptions: GeneratorDriverHelper.ParseOptions);
         driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         var errors = generatorDiagnostics.Concat(output.GetDiagnostics())
@@ -101,16 +126,17 @@ public class MarkdownSnippetTests
         Assert.True(errors.Count == 0, $"C# blocks of {file} do not compile:\n" + string.Join("\n", errors));
     }
 
-    /// <summary>The platform, NetGen and NetGen.Plotting (and its ScottPlot) — what a user of the packages references.</summary>
+    /// <summary>The platform, NetGen, NetGen.Plotting (and ScottPlot) and NetGen.Logging (and its abstractions): what a user of the packages references.</summary>
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         string[] platform = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         string runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        string[] packages = [typeof(NetworkAttribute).Assembly.Location, typeof(NetGen.Plotting.TrainingPlots).Assembly.Location];
+        string[] packages = [typeof(NetworkAttribute).Assembly.Location, typeof(NetGen.Plotting.TrainingPlots).Assembly.Location, typeof(NetGen.Logging.TrainingLog).Assembly.Location];
         string bin = AppContext.BaseDirectory;
         return platform
             .Where(p => p.StartsWith(runtimeDir, StringComparison.Ordinal) || Path.GetFileName(p).StartsWith("ScottPlot", StringComparison.Ordinal)
-                || Path.GetFileName(p).StartsWith("SkiaSharp", StringComparison.Ordinal))
+                || Path.GetFileName(p).StartsWith("SkiaSharp", StringComparison.Ordinal)
+                || Path.GetFileName(p).StartsWith("Microsoft.Extensions.Logging.Abstractions", StringComparison.Ordinal))
             .Concat(packages)
             .Distinct(StringComparer.Ordinal)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))

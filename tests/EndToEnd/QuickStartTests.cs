@@ -22,7 +22,7 @@ public class QuickStartTests(ITestOutputHelper output, PackageTests.PackedFeed f
         output.WriteLine(text);
         Assert.True(code == 0, text);
         Assert.Contains("Network: CircleNet", text);
-        Assert.Contains("Total params: 1,186", text); // 2·32 + 32 + 32·32 + 32 + 32·2 + 2
+        Assert.Contains("Total params: 1,218", text); // 2·32 + 32 + 32·32 + 32 + 32·2 + 2
         Assert.Matches(@"test accuracy: 0\.9[5-9]\d", text);
         Assert.Contains("(0.1, 0.2) -> class 1, (0.9, -0.8) -> class 0", text);
         Assert.True(File.Exists(Path.Combine(app, "circle.ngck")));

@@ -9,7 +9,8 @@ namespace NetGen.Tests.Tuning;
 /// <summary>
 /// A search stage run as a job array: the sample writes the manifest, four separate processes each run one trial (by
 /// --trial-index, by Kubernetes' JOB_COMPLETION_INDEX, by Slurm's SLURM_ARRAY_TASK_ID), and the merge of their result
-/// files is the table the same search gives in one process, number for number.
+/// files is the table the same manifest gives when one process runs the whole search: same trials, same accuracies,
+/// same ranking, losses equal to float rounding.
 /// </summary>
 [Collection(ThreadCountCollection.Name)]
 public class DistributedSearchTests(ITestOutputHelper output)
@@ -53,20 +54,13 @@ public class DistributedSearchTests(ITestOutputHelper output)
             Sample($"--manifest \"{manifestPath}\" --merge \"{results}\" --out \"{merged}\"");
             SearchResults distributed = SearchResults.ReadCsv(Path.Combine(merged, "trials.csv"));
 
-            // The same stage in this process, on the same thread count.
-            SearchResults inProcess;
-            int threads = Compute.ThreadCount;
-            try
-            {
-                Compute.ThreadCount = 1;
-                (NetGen.Data.Dataset train, NetGen.Data.Dataset validation) = SearchStudy.LoadData(Settings);
-                TrialManifest same = SearchStudy.CreateManifest(Settings);
-                inProcess = SearchStudy.CreateSearch(train, validation, Settings).Run(same);
-            }
-            finally
-            {
-                Compute.ThreadCount = threads;
-            }
+            // The same manifest run as one in-process search, in a fresh process of its own: vectorized reductions may
+            // round differently with the memory alignment of the buffers, which a fresh process reproduces and the
+            // test host (its heap shaped by every other test) does not.
+            string single = Path.Combine(folder, "in-process");
+            Sample($"--manifest \"{manifestPath}\" --in-process --out \"{single}\" {CommonArguments}");
+            SearchResults inProcess = SearchResults.ReadCsv(Path.Combine(single, "trials.csv"));
+            Assert.Equal(manifest.Select(t => t.Values), SearchStudy.CreateManifest(Settings).Select(t => t.Values));
 
             output.WriteLine(distributed.Summary(top: 4));
             output.WriteLine(inProcess.Summary(top: 4));
@@ -78,8 +72,12 @@ public class DistributedSearchTests(ITestOutputHelper output)
                 Assert.Equal(a.Index, b.Index);
                 Assert.Equal(a.Parameters.Values, b.Parameters.Values);
                 Assert.Equal(a.ValidationAccuracy, b.ValidationAccuracy);
-                Assert.Equal(a.ValidationLoss, b.ValidationLoss); // bit for bit: same seeds, same thread count
-                Assert.Equal(a.TrainLoss, b.TrainLoss);
+
+                // Same seeds, same thread count; the losses agree to float rounding, not always bit for bit: the
+                // dot-product kernel (GemmDot.Dot1x4) aligns its loads to 64-byte boundaries, so how it splits a row
+                // into lanes depends on where the heap placed the buffers (see docs/scaling.md).
+                Assert.True(Math.Abs(a.ValidationLoss - b.ValidationLoss) <= 1e-6 * Math.Abs(a.ValidationLoss), $"trial {a.Index}: val loss {b.ValidationLoss:R} vs {a.ValidationLoss:R}");
+                Assert.True(Math.Abs(a.TrainLoss - b.TrainLoss) <= 1e-6 * Math.Abs(a.TrainLoss), $"trial {a.Index}: train loss {b.TrainLoss:R} vs {a.TrainLoss:R}");
                 Assert.Equal(a.Steps, b.Steps);
                 Assert.Equal(a.Diverged, b.Diverged);
             }
