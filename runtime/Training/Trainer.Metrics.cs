@@ -7,8 +7,6 @@ namespace NetGen.Training;
 /// <summary>The regression path and the validation metrics of <see cref="Trainer"/>.</summary>
 public sealed partial class Trainer
 {
-    private static readonly IReadOnlyDictionary<string, double> NoMetrics = new Dictionary<string, double>(0, StringComparer.Ordinal);
-
     /// <summary>
     /// The names of the validation metrics a run records, in order: <c>mse</c>, <c>mae</c>, <c>r2</c> for a regression
     /// dataset, then the names of <see cref="TrainerOptions.Metrics"/>; none without a validation set.
@@ -100,7 +98,7 @@ public sealed partial class Trainer
     {
         if (validation is null || outputs.IsEmpty)
         {
-            return NoMetrics;
+            return EpochMetrics.NoMetrics;
         }
 
         var values = new Dictionary<string, double>(StringComparer.Ordinal);

@@ -39,7 +39,46 @@ public sealed record EpochMetrics(
     /// runs and every metric of <see cref="TrainerOptions.Metrics"/>; empty without a validation set. Checkpoints do not
     /// store them, so the epochs restored from a checkpoint have none.
     /// </summary>
-    public IReadOnlyDictionary<string, double> ValidationMetrics { get; init; } = new Dictionary<string, double>(0);
+    public IReadOnlyDictionary<string, double> ValidationMetrics { get; init; } = NoMetrics;
+
+    /// <summary>The shared empty metrics (so that an epoch without metrics allocates nothing for them).</summary>
+    internal static readonly IReadOnlyDictionary<string, double> NoMetrics = new Dictionary<string, double>(0, StringComparer.Ordinal);
+
+    /// <summary>Value equality over every member, the validation metrics compared by content (names and values).</summary>
+    /// <param name="other">The other epoch.</param>
+    public bool Equals(EpochMetrics? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (Epoch != other.Epoch || !TrainLoss.Equals(other.TrainLoss) || !TrainAccuracy.Equals(other.TrainAccuracy)
+            || !Nullable.Equals(ValidationLoss, other.ValidationLoss) || !Nullable.Equals(ValidationAccuracy, other.ValidationAccuracy)
+            || Duration != other.Duration || !SamplesPerSecond.Equals(other.SamplesPerSecond) || !LearningRate.Equals(other.LearningRate)
+            || !TrainPenalty.Equals(other.TrainPenalty) || ValidationMetrics.Count != other.ValidationMetrics.Count)
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<string, double> metric in ValidationMetrics)
+        {
+            if (!other.ValidationMetrics.TryGetValue(metric.Key, out double value) || !value.Equals(metric.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Epoch, TrainLoss, TrainAccuracy, ValidationLoss, ValidationAccuracy, Duration, LearningRate, ValidationMetrics.Count);
 }
 
 /// <summary>The per-epoch record of a training run, in order.</summary>
