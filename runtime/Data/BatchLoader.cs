@@ -18,17 +18,32 @@ public readonly ref struct MiniBatch
         Indices = indices;
     }
 
+    /// <summary>Creates a view of a gathered batch of a regression dataset.</summary>
+    /// <param name="index">The batch's position in the epoch (0-based).</param>
+    /// <param name="features">The features, <c>size × featureCount</c> floats.</param>
+    /// <param name="labels">The labels, <c>size</c> values (empty for a regression dataset).</param>
+    /// <param name="targets">The float targets, <c>size × targetCount</c> values (empty for a classification dataset).</param>
+    /// <param name="indices">The dataset indices of the samples, <c>size</c> values.</param>
+    public MiniBatch(int index, ReadOnlySpan<float> features, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, ReadOnlySpan<int> indices)
+        : this(index, features, labels, indices)
+    {
+        Targets = targets;
+    }
+
     /// <summary>The batch's position in the epoch (0-based).</summary>
     public int Index { get; }
 
     /// <summary>The number of samples; the batch size, or fewer for the last batch of an epoch.</summary>
-    public int Size => Labels.Length;
+    public int Size => Indices.Length;
 
     /// <summary>The features of the samples, one after another.</summary>
     public ReadOnlySpan<float> Features { get; }
 
-    /// <summary>The class label of each sample.</summary>
+    /// <summary>The class label of each sample (empty for a regression dataset).</summary>
     public ReadOnlySpan<int> Labels { get; }
+
+    /// <summary>The float targets of the samples, one row after another (empty for a classification dataset).</summary>
+    public ReadOnlySpan<float> Targets { get; }
 
     /// <summary>Which dataset samples the batch holds, in order.</summary>
     public ReadOnlySpan<int> Indices { get; }
@@ -58,6 +73,7 @@ public sealed class BatchLoader
     private readonly int[] _order;
     private readonly float[] _features;
     private readonly int[] _labels;
+    private readonly float[] _targets;
     private readonly int[] _indices;
     private int _next;
     private int _batchIndex = -1;
@@ -82,7 +98,8 @@ public sealed class BatchLoader
 
         int capacity = Math.Min(batchSize, Math.Max(dataset.Count, 1));
         _features = new float[capacity * dataset.FeatureCount];
-        _labels = new int[capacity];
+        _labels = new int[dataset.HasTargets ? 0 : capacity];
+        _targets = new float[capacity * dataset.TargetCount];
         _indices = new int[capacity];
         _next = dataset.Count;
     }
@@ -106,7 +123,8 @@ public sealed class BatchLoader
     public MiniBatch Current => new(
         _batchIndex,
         _features.AsSpan(0, _currentSize * Dataset.FeatureCount),
-        _labels.AsSpan(0, _currentSize),
+        _labels.AsSpan(0, Dataset.HasTargets ? 0 : _currentSize),
+        _targets.AsSpan(0, _currentSize * Dataset.TargetCount),
         _indices.AsSpan(0, _currentSize));
 
     /// <summary>
@@ -141,12 +159,22 @@ public sealed class BatchLoader
         int f = Dataset.FeatureCount;
         ReadOnlySpan<float> source = Dataset.Features;
         ReadOnlySpan<int> labels = Dataset.Labels;
+        ReadOnlySpan<float> targets = Dataset.Targets;
+        int t = Dataset.TargetCount;
         Span<float> features = _features;
         for (int j = 0; j < size; j++)
         {
             int index = _order[_next + j];
             source.Slice(index * f, f).CopyTo(features.Slice(j * f, f));
-            _labels[j] = labels[index];
+            if (t == 0)
+            {
+                _labels[j] = labels[index];
+            }
+            else
+            {
+                targets.Slice(index * t, t).CopyTo(_targets.AsSpan(j * t, t));
+            }
+
             _indices[j] = index;
         }
 

@@ -5,13 +5,16 @@ using System.Globalization;
 namespace NetGen.Data;
 
 /// <summary>
-/// A labelled classification dataset held in memory: <see cref="Count"/> samples of <see cref="FeatureCount"/> floats in
-/// one flat buffer (sample after sample), one class label per sample, the number of classes and their names.
+/// A dataset held in memory: <see cref="Count"/> samples of <see cref="FeatureCount"/> floats in one flat buffer (sample
+/// after sample), and either one class label per sample with the number of classes and their names (classification)
+/// or <see cref="TargetCount"/> float targets per sample (regression, see <see cref="HasTargets"/>).
 /// </summary>
 public sealed class Dataset
 {
     private readonly float[] _features;
     private readonly int[] _labels;
+    private readonly float[]? _targets;
+    private readonly int _count;
     private readonly int[] _featureShape;
     private readonly string[] _classNames;
 
@@ -83,14 +86,91 @@ public sealed class Dataset
 
         _features = features;
         _labels = labels;
+        _count = labels.Length;
         _featureShape = (int[])featureShape.Clone();
         _classNames = names;
         FeatureCount = (int)featureCount;
         ClassCount = classCount;
     }
 
+    /// <summary>
+    /// Creates a regression dataset over the given buffers (not copied): <paramref name="targetCount"/> float targets per
+    /// sample, which a network with a <c>[MeanSquaredError]</c> head of as many outputs is trained to predict.
+    /// </summary>
+    /// <param name="features">The features, <c>count × featureCount</c> floats, sample after sample.</param>
+    /// <param name="targets">The targets, <c>count × targetCount</c> finite floats, sample after sample.</param>
+    /// <param name="featureShape">The shape of one sample, e.g. [8]; its product is the feature count.</param>
+    /// <param name="targetCount">The number of targets per sample (the network's output size); 1 for a single value.</param>
+    public Dataset(float[] features, float[] targets, int[] featureShape, int targetCount = 1)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(featureShape);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetCount);
+        long featureCount = CheckShape(featureShape);
+        if (targets.Length % targetCount != 0)
+        {
+            throw new ArgumentException($"The {targets.Length} targets are not a whole number of samples of {targetCount} targets.", nameof(targets));
+        }
+
+        int count = targets.Length / targetCount;
+        if (featureCount * count != features.Length)
+        {
+            throw new ArgumentException(
+                $"{count} samples of shape [{string.Join(", ", featureShape)}] need {featureCount * count} floats but the buffer holds {features.Length}.",
+                nameof(features));
+        }
+
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (!float.IsFinite(targets[i]))
+            {
+                throw new ArgumentException($"Sample {i / targetCount} has the non-finite target {targets[i]} (target {i % targetCount}).", nameof(targets));
+            }
+        }
+
+        _features = features;
+        _labels = Array.Empty<int>();
+        _targets = targets;
+        _count = count;
+        _featureShape = (int[])featureShape.Clone();
+        _classNames = Array.Empty<string>();
+        FeatureCount = (int)featureCount;
+        TargetCount = targetCount;
+    }
+
+    private static long CheckShape(int[] featureShape)
+    {
+        if (featureShape.Length == 0)
+        {
+            throw new ArgumentException("The feature shape needs at least one dimension.", nameof(featureShape));
+        }
+
+        long featureCount = 1;
+        foreach (int size in featureShape)
+        {
+            if (size <= 0)
+            {
+                throw new ArgumentException($"The feature shape [{string.Join(", ", featureShape)}] has a non-positive dimension.", nameof(featureShape));
+            }
+
+            featureCount *= size;
+        }
+
+        return featureCount;
+    }
+
     /// <summary>The number of samples.</summary>
-    public int Count => _labels.Length;
+    public int Count => _count;
+
+    /// <summary>Whether the samples carry float targets (regression) rather than class labels.</summary>
+    public bool HasTargets => _targets is not null;
+
+    /// <summary>The number of float targets per sample (0 for a classification dataset).</summary>
+    public int TargetCount { get; }
+
+    /// <summary>All targets, <c>Count × TargetCount</c> floats (empty for a classification dataset).</summary>
+    public ReadOnlySpan<float> Targets => _targets;
 
     /// <summary>The number of floats in one sample (the product of <see cref="FeatureShape"/>).</summary>
     public int FeatureCount { get; }
@@ -98,7 +178,7 @@ public sealed class Dataset
     /// <summary>The shape of one sample, e.g. [1, 28, 28] for a grey-scale image.</summary>
     public ReadOnlySpan<int> FeatureShape => _featureShape;
 
-    /// <summary>The number of classes.</summary>
+    /// <summary>The number of classes (0 for a regression dataset).</summary>
     public int ClassCount { get; }
 
     /// <summary>The name of each class, indexed by label.</summary>
@@ -107,7 +187,7 @@ public sealed class Dataset
     /// <summary>All features, <c>Count × FeatureCount</c> floats; writable so that preprocessing can work in place.</summary>
     public Span<float> Features => _features;
 
-    /// <summary>All labels, one per sample.</summary>
+    /// <summary>All labels, one per sample (empty for a regression dataset).</summary>
     public ReadOnlySpan<int> Labels => _labels;
 
     /// <summary>The features of one sample.</summary>
@@ -117,6 +197,21 @@ public sealed class Dataset
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         return _features.AsSpan(index * FeatureCount, FeatureCount);
+    }
+
+    /// <summary>The targets of one sample of a regression dataset.</summary>
+    /// <param name="index">The sample's index.</param>
+    /// <exception cref="InvalidOperationException">The dataset has class labels, not targets.</exception>
+    public ReadOnlySpan<float> GetTargets(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        if (_targets is null)
+        {
+            throw new InvalidOperationException("The dataset has class labels, not float targets.");
+        }
+
+        return _targets.AsSpan(index * TargetCount, TargetCount);
     }
 
     /// <summary>Builds a dataset from IDX images and labels, scaling each byte to [0, 1] by dividing by 255.</summary>
@@ -180,6 +275,11 @@ public sealed class Dataset
         }
 
         float[] features = _features.AsSpan(start * FeatureCount, count * FeatureCount).ToArray();
+        if (_targets is not null)
+        {
+            return new Dataset(features, _targets.AsSpan(start * TargetCount, count * TargetCount).ToArray(), _featureShape, TargetCount);
+        }
+
         int[] labels = _labels.AsSpan(start, count).ToArray();
         return new Dataset(features, labels, _featureShape, ClassCount, _classNames);
     }
@@ -189,6 +289,20 @@ public sealed class Dataset
     public Dataset Subset(ReadOnlySpan<int> indices)
     {
         var features = new float[indices.Length * FeatureCount];
+        if (_targets is not null)
+        {
+            int t = TargetCount;
+            var targets = new float[indices.Length * t];
+            for (int i = 0; i < indices.Length; i++)
+            {
+                int index = indices[i];
+                GetFeatures(index).CopyTo(features.AsSpan(i * FeatureCount, FeatureCount));
+                _targets.AsSpan(index * t, t).CopyTo(targets.AsSpan(i * t, t));
+            }
+
+            return new Dataset(features, targets, _featureShape, t);
+        }
+
         var labels = new int[indices.Length];
         for (int i = 0; i < indices.Length; i++)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -106,7 +107,12 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     {
         ArgumentNullException.ThrowIfNull(metrics);
         var sb = new StringBuilder();
-        sb.Append(Inv, $"epoch {metrics.Epoch}/{epochs}  loss {metrics.TrainLoss:F4}  train acc {metrics.TrainAccuracy:F4}");
+        sb.Append(Inv, $"epoch {metrics.Epoch}/{epochs}  loss {metrics.TrainLoss:F4}");
+        if (!double.IsNaN(metrics.TrainAccuracy))
+        {
+            sb.Append(Inv, $"  train acc {metrics.TrainAccuracy:F4}");
+        }
+
         if (metrics.ValidationLoss is double validationLoss)
         {
             sb.Append(Inv, $"  val loss {validationLoss:F4}");
@@ -115,6 +121,11 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
         if (metrics.ValidationAccuracy is double validationAccuracy)
         {
             sb.Append(Inv, $"  val acc {validationAccuracy:F4}");
+        }
+
+        foreach (KeyValuePair<string, double> metric in metrics.ValidationMetrics)
+        {
+            sb.Append(Inv, $"  val {metric.Key} {metric.Value:F4}");
         }
 
         sb.Append(Inv, $"  {metrics.Duration.TotalSeconds:F1} s");
@@ -136,7 +147,13 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
             sb.Append(' ', BarWidth - filled - 1);
         }
 
-        sb.Append(Inv, $"] {p.Batch}/{p.BatchesPerEpoch}  loss {p.Loss:F4}  acc {p.Accuracy:F4}  {p.SamplesPerSecond:N0} samples/s  ETA {FormatDuration(p.EstimatedRemaining)}");
+        sb.Append(Inv, $"] {p.Batch}/{p.BatchesPerEpoch}  loss {p.Loss:F4}");
+        if (!double.IsNaN(p.Accuracy))
+        {
+            sb.Append(Inv, $"  acc {p.Accuracy:F4}");
+        }
+
+        sb.Append(Inv, $"  {p.SamplesPerSecond:N0} samples/s  ETA {FormatDuration(p.EstimatedRemaining)}");
         return sb.ToString();
     }
 

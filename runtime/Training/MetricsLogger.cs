@@ -47,6 +47,7 @@ public sealed class MetricsLogger : TrainingCallback, IDisposable
     private byte[] _stepBuffer = Array.Empty<byte>();
     private int _stepBuffered;
     private double[] _norms = Array.Empty<double>();
+    private IReadOnlyList<string> _metricNames = Array.Empty<string>();
 
     /// <summary>Creates a logger; the files are created (or appended to) when training starts.</summary>
     /// <param name="path">The epoch CSV file.</param>
@@ -85,10 +86,24 @@ public sealed class MetricsLogger : TrainingCallback, IDisposable
 
     /// <summary>The epoch file's column names for <paramref name="network"/>: <see cref="EpochColumns"/>, then <c>{tensor}.norm</c> and <c>{tensor}.grad_norm</c> per parameter tensor.</summary>
     /// <param name="network">The network to be trained.</param>
-    public static IReadOnlyList<string> ColumnsFor(NetworkBase network)
+    public static IReadOnlyList<string> ColumnsFor(NetworkBase network) => ColumnsFor(network, Array.Empty<string>());
+
+    /// <summary>
+    /// The epoch file's column names: <see cref="EpochColumns"/>, <c>val_{name}</c> per validation metric (see
+    /// <see cref="Trainer.ValidationMetricNames"/>), then <c>{tensor}.norm</c> and <c>{tensor}.grad_norm</c> per parameter tensor.
+    /// </summary>
+    /// <param name="network">The network to be trained.</param>
+    /// <param name="validationMetrics">The names of the run's validation metrics.</param>
+    public static IReadOnlyList<string> ColumnsFor(NetworkBase network, IReadOnlyList<string> validationMetrics)
     {
         ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(validationMetrics);
         var columns = new List<string>(EpochColumns);
+        foreach (string metric in validationMetrics)
+        {
+            columns.Add("val_" + metric);
+        }
+
         foreach (ParameterTensor tensor in network.ParameterTensors)
         {
             columns.Add(tensor.Name + ".norm");
@@ -117,7 +132,8 @@ public sealed class MetricsLogger : TrainingCallback, IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         Close();
-        IReadOnlyList<string> columns = ColumnsFor(context.Network);
+        _metricNames = Trainer.ValidationMetricNames(context.Options, context.Train, context.Validation);
+        IReadOnlyList<string> columns = ColumnsFor(context.Network, _metricNames);
         int lineChars = 2;
         foreach (string column in columns)
         {
@@ -210,6 +226,12 @@ public sealed class MetricsLogger : TrainingCallback, IDisposable
         w.Number(metrics.SamplesPerSecond);
         w.Comma();
         w.Number(metrics.TrainPenalty);
+        for (int m = 0; m < _metricNames.Count; m++)
+        {
+            w.Comma();
+            w.Optional(metrics.ValidationMetrics.TryGetValue(_metricNames[m], out double value) ? value : null);
+        }
+
         for (int i = 0; i < _norms.Length; i++)
         {
             w.Comma();

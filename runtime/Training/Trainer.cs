@@ -8,12 +8,13 @@ using NetGen.Optimizers;
 namespace NetGen.Training;
 
 /// <summary>
-/// Trains a classification network with mini-batches. Each step reads top to bottom: forward, loss, zero the
+/// Trains a network with mini-batches: a classifier on a labelled <see cref="Dataset"/>, or a <c>[MeanSquaredError]</c>
+/// regressor on a dataset with float targets (<see cref="Dataset.HasTargets"/>, reporting MSE, MAE and R² on validation). Each step reads top to bottom: forward, loss, zero the
 /// gradients, backward, optimizer update. Buffers (batches, predictions, the network's arena) are allocated before
 /// the first step, so steps allocate nothing; progress is reported at most every
 /// <see cref="TrainerOptions.ProgressInterval"/> and at the end of each epoch.
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     /// <summary>The <see cref="Rng"/> stream of the shuffling, so that it never correlates with initialization streams.</summary>
     public const long ShuffleStream = 0x5348_5546; // "SHUF"
@@ -86,6 +87,7 @@ public sealed class Trainer
         }
 
         TrainerOptions o = Options;
+        bool regression = CheckTask(train, validation, o);
         int epochs = o.Epochs;
 
         // Everything a step touches is allocated here, before the first step.
@@ -107,6 +109,7 @@ public sealed class Trainer
         int outputs = network.OutputSize;
         float[] targets = o.BatchTransforms.Count > 0 ? new float[o.BatchSize * outputs] : Array.Empty<float>();
         float[] augmented = o.BatchTransforms.Count > 0 ? new float[o.BatchSize * train.FeatureCount] : Array.Empty<float>();
+        float[] validationOutputs = NeedsValidationOutputs(regression, validation, o) ? new float[validation!.Count * outputs] : Array.Empty<float>();
 
         var context = new TrainingContext(network, optimizer, o, train, validation, history, shuffleRng, augmentationRng)
         {
@@ -192,7 +195,7 @@ public sealed class Trainer
 
                     // Forward and loss; a non-finite loss stops before it can corrupt the parameters.
                     network.Forward(features, mb.Size);
-                    float loss = softTargets ? network.Loss(batchTargets) : network.Loss(mb.Labels);
+                    float loss = regression ? network.Loss(mb.Targets) : softTargets ? network.Loss(batchTargets) : network.Loss(mb.Labels);
                     context.LastLoss = loss;
                     if (!float.IsFinite(loss))
                     {
@@ -201,16 +204,24 @@ public sealed class Trainer
 
                     // Running metrics from this forward pass (before the update). With soft targets (mixup) a sample
                     // counts as right when the prediction is its dominant label.
-                    network.ArgMax(predictions);
-                    correct += softTargets
-                        ? CountDominant(predictions.AsSpan(0, mb.Size), batchTargets, outputs)
-                        : CountCorrect(predictions.AsSpan(0, mb.Size), mb.Labels);
+                    if (!regression)
+                    {
+                        network.ArgMax(predictions);
+                        correct += softTargets
+                            ? CountDominant(predictions.AsSpan(0, mb.Size), batchTargets, outputs)
+                            : CountCorrect(predictions.AsSpan(0, mb.Size), mb.Labels);
+                    }
+
                     lossSum += (double)loss * mb.Size;
                     seen += mb.Size;
 
                     // Backward, gradient transforms (penalties, clipping, freezing), checks, update.
                     network.ZeroGradients();
-                    if (softTargets)
+                    if (regression)
+                    {
+                        network.Backward(mb.Targets);
+                    }
+                    else if (softTargets)
                     {
                         network.Backward(batchTargets);
                     }
@@ -251,27 +262,28 @@ public sealed class Trainer
                         if (now - lastReport >= reportInterval)
                         {
                             lastReport = now;
-                            progress.Report(MakeReport(TrainingProgressKind.Batch, epoch, epochs, batch, batchesPerEpoch, step, lossSum, correct, seen, epochStart, now, null));
+                            progress.Report(MakeReport(TrainingProgressKind.Batch, epoch, epochs, batch, batchesPerEpoch, step, lossSum, regression ? -1 : correct, seen, epochStart, now, null));
                         }
                     }
                 }
 
                 long trainEnd = Stopwatch.GetTimestamp();
                 double trainSeconds = Stopwatch.GetElapsedTime(epochStart, trainEnd).TotalSeconds;
-                EvaluationResult? validationResult = validationLoader is null ? null : Evaluate(network, validationLoader, predictions);
+                EvaluationResult? validationResult = validationLoader is null ? null : Evaluate(network, validationLoader, predictions, validationOutputs);
                 long epochEnd = Stopwatch.GetTimestamp();
 
                 var metrics = new EpochMetrics(
                     epoch,
                     lossSum / seen,
-                    (double)correct / seen,
+                    regression ? double.NaN : (double)correct / seen,
                     validationResult?.Loss,
-                    validationResult?.Accuracy,
+                    regression ? null : validationResult?.Accuracy,
                     Stopwatch.GetElapsedTime(epochStart, epochEnd),
                     trainSeconds > 0 ? seen / trainSeconds : 0,
                     optimizer.LearningRate)
                 {
                     TrainPenalty = batch > 0 ? penaltySum / batch : 0,
+                    ValidationMetrics = ComputeValidationMetrics(regression, validation, validationOutputs, outputs, o),
                 };
                 history.Add(metrics);
                 for (int c = 0; c < o.Callbacks.Count; c++)
@@ -286,7 +298,7 @@ public sealed class Trainer
 
                 context.FlushWarnings(progress, epochs);
 
-                progress?.Report(MakeReport(TrainingProgressKind.EpochCompleted, epoch, epochs, batch, batchesPerEpoch, context.Step, lossSum, correct, seen, epochStart, trainEnd, metrics));
+                progress?.Report(MakeReport(TrainingProgressKind.EpochCompleted, epoch, epochs, batch, batchesPerEpoch, context.Step, lossSum, regression ? -1 : correct, seen, epochStart, trainEnd, metrics));
             }
 
             history.StopReason = context.StopReason;
@@ -359,10 +371,12 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(network);
         CheckCompatible(network, dataset, nameof(dataset));
         var loader = new BatchLoader(dataset, batchSize, rng: null);
-        return Evaluate(network, loader, new int[loader.BatchSize]);
+        return Evaluate(network, loader, new int[loader.BatchSize], Array.Empty<float>());
     }
 
-    private static EvaluationResult Evaluate(NetworkBase network, BatchLoader loader, int[] predictions)
+    // Evaluates batch by batch; a regression dataset gives the loss against its targets and a NaN accuracy. When not
+    // empty, outputs receives every sample's outputs in dataset order (for the validation metrics).
+    private static EvaluationResult Evaluate(NetworkBase network, BatchLoader loader, int[] predictions, Span<float> outputs)
     {
         NetworkMode mode = network.Mode;
         network.Mode = NetworkMode.Inference;
@@ -375,14 +389,27 @@ public sealed class Trainer
             while (loader.MoveNext())
             {
                 MiniBatch mb = loader.Current;
-                network.Forward(mb.Features, mb.Size);
-                lossSum += (double)network.Loss(mb.Labels) * mb.Size;
-                network.ArgMax(predictions);
-                correct += CountCorrect(predictions.AsSpan(0, mb.Size), mb.Labels);
+                ReadOnlySpan<float> output = network.Forward(mb.Features, mb.Size);
+                if (!outputs.IsEmpty)
+                {
+                    output.CopyTo(outputs.Slice((int)seen * network.OutputSize, output.Length));
+                }
+
+                if (mb.Labels.IsEmpty)
+                {
+                    lossSum += (double)network.Loss(mb.Targets) * mb.Size;
+                }
+                else
+                {
+                    lossSum += (double)network.Loss(mb.Labels) * mb.Size;
+                    network.ArgMax(predictions);
+                    correct += CountCorrect(predictions.AsSpan(0, mb.Size), mb.Labels);
+                }
+
                 seen += mb.Size;
             }
 
-            return new EvaluationResult(lossSum / seen, (double)correct / seen);
+            return new EvaluationResult(lossSum / seen, loader.Dataset.HasTargets ? double.NaN : (double)correct / seen);
         }
         finally
         {
@@ -407,7 +434,7 @@ public sealed class Trainer
             batchesPerEpoch,
             step,
             seen == 0 ? 0 : lossSum / seen,
-            seen == 0 ? 0 : (double)correct / seen,
+            correct < 0 ? double.NaN : seen == 0 ? 0 : (double)correct / seen,
             seconds > 0 ? seen / seconds : 0,
             elapsed,
             remaining,
@@ -455,6 +482,12 @@ public sealed class Trainer
         {
             throw new ArgumentException(
                 $"The dataset's samples have {dataset.FeatureCount} features but the network takes {network.InputSize} inputs.", name);
+        }
+
+        if (dataset.HasTargets && dataset.TargetCount != network.OutputSize)
+        {
+            throw new ArgumentException(
+                $"The dataset has {dataset.TargetCount} targets per sample but the network has {network.OutputSize} outputs.", name);
         }
 
         if (dataset.ClassCount > network.OutputSize)

@@ -40,6 +40,13 @@ public sealed record TrainerOptions
     public IReadOnlyList<TrainingCallback> Callbacks { get; init; } = Array.Empty<TrainingCallback>();
 
     /// <summary>
+    /// Extra metrics computed on the validation set after every epoch, recorded in
+    /// <see cref="EpochMetrics.ValidationMetrics"/> and by <see cref="MetricsLogger"/> (regression runs always record
+    /// <c>mse</c>, <c>mae</c> and <c>r2</c>).
+    /// </summary>
+    public IReadOnlyList<IMetric> Metrics { get; init; } = Array.Empty<IMetric>();
+
+    /// <summary>
     /// Checks every step's gradients for NaN or infinity and stops with a report naming the first parameter tensor
     /// (in backward order) that went non-finite, before the update (default true; costs one pass over the gradients).
     /// </summary>

@@ -5,13 +5,13 @@ namespace NetGen.Training;
 
 /// <summary>The loss and accuracy of a network on a dataset; deconstructs as <c>var (loss, accuracy) = …</c>.</summary>
 /// <param name="Loss">The mean loss per sample.</param>
-/// <param name="Accuracy">The fraction of samples whose largest output is the label.</param>
+/// <param name="Accuracy">The fraction of samples whose largest output is the label (NaN for a regression dataset).</param>
 public readonly record struct EvaluationResult(double Loss, double Accuracy);
 
 /// <summary>What one epoch of training achieved.</summary>
 /// <param name="Epoch">The epoch's number, from 1.</param>
 /// <param name="TrainLoss">The mean training loss per sample over the epoch (measured before each step's update).</param>
-/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update); with soft targets (mixup), against each sample's dominant label.</param>
+/// <param name="TrainAccuracy">The training accuracy over the epoch (measured before each step's update); with soft targets (mixup), against each sample's dominant label; NaN for regression.</param>
 /// <param name="ValidationLoss">The validation loss after the epoch, or null without a validation set.</param>
 /// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null without a validation set.</param>
 /// <param name="Duration">The wall-clock time of the epoch, evaluation included.</param>
@@ -33,6 +33,52 @@ public sealed record EpochMetrics(
     /// loss excludes weight decay), so the objective being minimized is <c>TrainLoss + TrainPenalty</c>.
     /// </summary>
     public double TrainPenalty { get; init; }
+
+    /// <summary>
+    /// The validation metrics beyond loss and accuracy, by name: <c>mse</c>, <c>mae</c> and <c>r2</c> for regression
+    /// runs and every metric of <see cref="TrainerOptions.Metrics"/>; empty without a validation set. Checkpoints do not
+    /// store them, so the epochs restored from a checkpoint have none.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ValidationMetrics { get; init; } = NoMetrics;
+
+    /// <summary>The shared empty metrics (so that an epoch without metrics allocates nothing for them).</summary>
+    internal static readonly IReadOnlyDictionary<string, double> NoMetrics = new Dictionary<string, double>(0, StringComparer.Ordinal);
+
+    /// <summary>Value equality over every member, the validation metrics compared by content (names and values).</summary>
+    /// <param name="other">The other epoch.</param>
+    public bool Equals(EpochMetrics? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (Epoch != other.Epoch || !TrainLoss.Equals(other.TrainLoss) || !TrainAccuracy.Equals(other.TrainAccuracy)
+            || !Nullable.Equals(ValidationLoss, other.ValidationLoss) || !Nullable.Equals(ValidationAccuracy, other.ValidationAccuracy)
+            || Duration != other.Duration || !SamplesPerSecond.Equals(other.SamplesPerSecond) || !LearningRate.Equals(other.LearningRate)
+            || !TrainPenalty.Equals(other.TrainPenalty) || ValidationMetrics.Count != other.ValidationMetrics.Count)
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<string, double> metric in ValidationMetrics)
+        {
+            if (!other.ValidationMetrics.TryGetValue(metric.Key, out double value) || !value.Equals(metric.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Epoch, TrainLoss, TrainAccuracy, ValidationLoss, ValidationAccuracy, Duration, LearningRate, ValidationMetrics.Count);
 }
 
 /// <summary>The per-epoch record of a training run, in order.</summary>

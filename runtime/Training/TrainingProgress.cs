@@ -23,7 +23,7 @@ public enum TrainingProgressKind
 /// <param name="BatchesPerEpoch">The number of batches in an epoch.</param>
 /// <param name="Step">The number of training steps done since the start of the run.</param>
 /// <param name="Loss">The mean training loss per sample so far in this epoch.</param>
-/// <param name="Accuracy">The training accuracy so far in this epoch.</param>
+/// <param name="Accuracy">The training accuracy so far in this epoch (NaN for regression).</param>
 /// <param name="SamplesPerSecond">The training throughput so far in this epoch.</param>
 /// <param name="Elapsed">The time since the epoch started.</param>
 /// <param name="EstimatedRemaining">The estimated time left for the epoch's training steps.</param>

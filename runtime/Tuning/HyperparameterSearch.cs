@@ -137,6 +137,35 @@ public sealed class HyperparameterSearch
         return new SearchResults(names, results);
     }
 
+    /// <summary>Runs every trial of <paramref name="manifest"/> in order, in this process.</summary>
+    /// <param name="manifest">The trials.</param>
+    /// <param name="progress">Receives each trial's result as it finishes, or null.</param>
+    /// <param name="cancellationToken">Stops the search between two steps.</param>
+    public SearchResults Run(TrialManifest manifest, IProgress<TrialResult>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return Run(manifest.ParameterNames, manifest, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the one trial of <paramref name="manifest"/> at the scheduler's <paramref name="jobIndex"/> (see
+    /// <see cref="TrialIndex.Resolve"/>) and writes its result file into <paramref name="resultsFolder"/>; after every
+    /// job, <see cref="TrialResultFiles.Merge"/> gives the table <see cref="Run(TrialManifest, IProgress{TrialResult}?, CancellationToken)"/> gives.
+    /// </summary>
+    /// <param name="manifest">The trials of the stage.</param>
+    /// <param name="jobIndex">The job's index in [0, manifest.Count).</param>
+    /// <param name="resultsFolder">The folder every job writes its result file to.</param>
+    /// <param name="cancellationToken">Stops the trial between two steps.</param>
+    /// <returns>The trial's result.</returns>
+    public TrialResult RunJob(TrialManifest manifest, int jobIndex, string resultsFolder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentException.ThrowIfNullOrEmpty(resultsFolder);
+        TrialResult result = RunTrial(manifest.ForJobIndex(jobIndex), cancellationToken);
+        TrialResultFiles.Write(resultsFolder, manifest.ParameterNames, result);
+        return result;
+    }
+
     /// <summary>Builds, trains and scores one trial.</summary>
     /// <param name="trial">The hyperparameters.</param>
     /// <param name="cancellationToken">Stops the trial (and throws) between two steps.</param>

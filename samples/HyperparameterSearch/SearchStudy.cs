@@ -98,12 +98,37 @@ public static class SearchStudy
     {
         ArgumentNullException.ThrowIfNull(settings);
         SearchSpace space = CreateSpace();
-        var search = new HyperparameterSearch(trial => Build(trial, settings), train, validation, SearchBudget.OfEpochs(settings.EpochsPerTrial));
+        HyperparameterSearch search = CreateSearch(train, validation, settings);
         SearchResults results = search.CoarseToFine(space, settings.CoarseTrials, settings.FineTrials, settings.TopK, settings.Seed, progress: progress);
 
         // The same narrowing CoarseToFine applied between its stages, recomputed to show the fine ranges.
         SearchSpace fine = space.Refine(results.Take(settings.CoarseTrials), settings.TopK);
         return new SearchOutcome(space, fine, results, settings.CoarseTrials);
+    }
+
+    /// <summary>The search every stage runs its trials with (the same in-process and in a scheduler's jobs).</summary>
+    /// <param name="train">The training set of every trial.</param>
+    /// <param name="validation">The validation set that scores the trials.</param>
+    /// <param name="settings">The budget.</param>
+    public static HyperparameterSearch CreateSearch(Dataset train, Dataset validation, SearchSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new HyperparameterSearch(trial => Build(trial, settings), train, validation, SearchBudget.OfEpochs(settings.EpochsPerTrial));
+    }
+
+    /// <summary>
+    /// The manifest of the coarse stage (<see cref="SearchSettings.CoarseTrials"/> random trials), or, given the merged coarse results, of the fine
+    /// stage: exactly the trials <see cref="Run"/> draws in-process.
+    /// </summary>
+    /// <param name="settings">The budget and seed.</param>
+    /// <param name="coarseResults">The merged results of the coarse stage, or null for the coarse manifest.</param>
+    public static TrialManifest CreateManifest(SearchSettings settings, SearchResults? coarseResults = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        SearchSpace space = CreateSpace();
+        return coarseResults is null
+            ? TrialManifest.Random(space, settings.CoarseTrials, settings.Seed)
+            : TrialManifest.Random(space.Refine(coarseResults, settings.TopK), settings.FineTrials, settings.Seed + 1, firstIndex: coarseResults.Count);
     }
 
     /// <summary>A trial's network (same initialization in every trial), optimizer and trainer options.</summary>
