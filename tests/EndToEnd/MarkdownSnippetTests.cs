@@ -32,13 +32,23 @@ public class MarkdownSnippetTests
             .ToList();
     }
 
+    /// <summary>
+    /// Docs whose blocks a dedicated test compiles with more references: docs/interop.md (tests/Interop/InteropDocTests.cs
+    /// for safetensors, OnnxDocTests.cs with NetGen.Onnx and ONNX Runtime for the ONNX section).
+    /// </summary>
+    private static readonly HashSet<string> CompiledElsewhere = new(StringComparer.Ordinal) { "docs/interop.md" };
+
     public static IEnumerable<object[]> MarkdownFiles()
     {
         string root = Repository.Root();
         yield return ["README.md"];
         foreach (string doc in Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Order(StringComparer.Ordinal))
         {
-            yield return [Path.GetRelativePath(root, doc).Replace('\\', '/')];
+            string relative = Path.GetRelativePath(root, doc).Replace('\\', '/');
+            if (!CompiledElsewhere.Contains(relative))
+            {
+                yield return [relative];
+            }
         }
     }
 
