@@ -81,16 +81,16 @@ public sealed record LayerInfo(int Index, string Name, string Kind, int[] Output
 /// </remarks>
 public abstract class NetworkBase
 {
-    private readonly float[] _parameters;
-    private readonly float[] _gradients;
-    private readonly float[] _buffers;
+    private readonly AlignedBuffer _parameters;
+    private readonly AlignedBuffer _gradients;
+    private readonly AlignedBuffer _buffers;
     private int _owner; // the managed id of the thread inside a call, 0 when none (see Enter)
     private NetworkMode _mode;
     private readonly int _scratchPerThread;
-    private float[] _scratch = Array.Empty<float>();
+    private AlignedBuffer _scratch;
     private readonly int _activationFloatsPerSample;
-    private float[] _activations = Array.Empty<float>();
-    private float[] _activationGradients = Array.Empty<float>();
+    private AlignedBuffer _activations;
+    private AlignedBuffer _activationGradients;
     private int _capacity;
     private int _lastBatch;
 
@@ -102,9 +102,9 @@ public abstract class NetworkBase
     /// <param name="seed">Seeds <see cref="Random"/>, the source of dropout masks and other training-time randomness.</param>
     protected NetworkBase(int parameterCount, int activationFloatsPerSample, int bufferCount = 0, int scratchFloats = 0, int seed = 0)
     {
-        _parameters = new float[parameterCount];
-        _gradients = new float[parameterCount];
-        _buffers = bufferCount == 0 ? Array.Empty<float>() : new float[bufferCount];
+        _parameters = new AlignedBuffer(parameterCount);
+        _gradients = new AlignedBuffer(parameterCount);
+        _buffers = new AlignedBuffer(bufferCount);
         _scratchPerThread = scratchFloats;
         _activationFloatsPerSample = activationFloatsPerSample;
         Random = new Rng(seed, stream: -1);
@@ -119,7 +119,7 @@ public abstract class NetworkBase
     {
         ArgumentNullException.ThrowIfNull(prototype);
         _parameters = prototype._parameters;
-        _gradients = Array.Empty<float>(); // an inference clone never back-propagates
+        _gradients = default; // an inference clone never back-propagates
         _buffers = prototype._buffers;
         _scratchPerThread = prototype._scratchPerThread;
         _activationFloatsPerSample = prototype._activationFloatsPerSample;
@@ -151,7 +151,7 @@ public abstract class NetworkBase
     public NetworkBase CloneForInference()
     {
         NetworkBase clone = CreateInferenceClone();
-        if (clone is null || clone.GetType() != GetType() || !clone.IsInferenceClone || clone._parameters != _parameters)
+        if (clone is null || clone.GetType() != GetType() || !clone.IsInferenceClone || !clone._parameters.SameMemory(_parameters))
         {
             throw new InvalidOperationException($"{GetType().Name}.CreateInferenceClone must return a {GetType().Name} made with the NetworkBase(prototype) constructor.");
         }
@@ -174,16 +174,16 @@ public abstract class NetworkBase
     public int ParameterCount => _parameters.Length;
 
     /// <summary>All learned parameters in one flat buffer; <see cref="ParameterTensors"/> says what lives where.</summary>
-    public Span<float> Parameters => _parameters;
+    public Span<float> Parameters => _parameters.Span;
 
     /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, same layout. Backward passes add to it.</summary>
-    public Span<float> Gradients => _gradients;
+    public Span<float> Gradients => _gradients.Span;
 
     /// <summary>
     /// Non-learned state that inference depends on, such as batch normalization's running mean and variance (PyTorch
     /// calls these buffers). Saved with the parameters in checkpoints; optimizers never touch it.
     /// </summary>
-    public Span<float> Buffers => _buffers;
+    public Span<float> Buffers => _buffers.Span;
 
     /// <summary>The named tensors of <see cref="Buffers"/>.</summary>
     public virtual IReadOnlyList<ParameterTensor> BufferTensors => Array.Empty<ParameterTensor>();
@@ -441,7 +441,7 @@ public abstract class NetworkBase
     public void ZeroGradients()
     {
         int token = EnterTraining();
-        Array.Clear(_gradients);
+        _gradients.Span.Clear();
         Exit(token);
     }
 
@@ -468,8 +468,8 @@ public abstract class NetworkBase
             return;
         }
 
-        var activations = new float[checked(batchSize * _activationFloatsPerSample)];
-        _activationGradients = IsInferenceClone ? Array.Empty<float>() : new float[activations.Length];
+        var activations = new AlignedBuffer(checked(batchSize * _activationFloatsPerSample));
+        _activationGradients = IsInferenceClone ? default : new AlignedBuffer(activations.Length);
         _activations = activations;
         _capacity = batchSize;
     }
@@ -682,7 +682,7 @@ public abstract class NetworkBase
         GrowArena(batchSize);
         if (_scratch.Length < _scratchPerThread * Compute.ThreadCount)
         {
-            _scratch = new float[_scratchPerThread * Compute.ThreadCount]; // grows only when the thread count does
+            _scratch = new AlignedBuffer(_scratchPerThread * Compute.ThreadCount); // grows only when the thread count does
         }
 
         input.CopyTo(Activation(inputOffset, inputSize, batchSize));
@@ -720,7 +720,7 @@ public abstract class NetworkBase
     {
         int batch = CheckTargets(length, perSample, name);
         // Buffers are laid out for the current batch (see Activation), so the used part is a prefix of the arena.
-        Array.Clear(_activationGradients, 0, batch * _activationFloatsPerSample);
+        _activationGradients.Slice(0, batch * _activationFloatsPerSample).Clear();
         return batch;
     }
 
@@ -733,10 +733,10 @@ public abstract class NetworkBase
     /// use the same one), so a pass touches only the first <c>batch × ArenaFloatsPerSample</c> floats however large the
     /// capacity has grown.
     /// </remarks>
-    protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * batch, size * batch);
+    protected Span<float> Activation(int offset, int size, int batch) => _activations.Slice(offset * batch, size * batch);
 
     /// <summary>Temporary memory for kernels (im2col and the like), one slot per compute thread; its contents do not survive a layer call.</summary>
-    protected Span<float> Scratch => _scratch;
+    protected Span<float> Scratch => _scratch.Span;
 
     /// <summary>Whether the last forward pass ran in training mode; backward passes follow the forward pass's mode.</summary>
     protected bool TrainingForward { get; private set; }
@@ -755,5 +755,5 @@ public abstract class NetworkBase
     /// <param name="offset">The buffer's offset per sample (a generated constant).</param>
     /// <param name="size">The buffer's floats per sample.</param>
     /// <param name="batch">The number of samples.</param>
-    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.AsSpan(offset * batch, size * batch);
+    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.Slice(offset * batch, size * batch);
 }
