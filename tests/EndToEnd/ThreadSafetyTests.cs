@@ -173,6 +173,34 @@ public class ThreadSafetyTests
         Assert.True(calls >= 160);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Instances_with_the_same_seed_give_bit_identical_outputs_wherever_their_buffers_land(int threadCount)
+    {
+        // Some kernels pick their first vector step by an operand's address; buffers aligned the same way in every
+        // instance (and never moved by the garbage collector) make the result independent of where they land.
+        using var threads = new ThreadCountScope(threadCount);
+        var cases = Cases([1, 2, 4, 5, 8, 16, 32], FashionMlp.InputFeatures, seed: 9);
+        var reference = new FashionMlp(1) { Mode = NetworkMode.Inference };
+        float[][] expected = cases.ConvertAll(c => reference.Forward(c.Input, c.Batch).ToArray()).ToArray();
+        var keep = new List<object>();
+        for (int i = 0; i < 8; i++)
+        {
+            keep.Add(new byte[(i * 20) + 4]); // shifts where the next instance's arrays start
+            var other = new FashionMlp(1) { Mode = NetworkMode.Inference };
+            for (int k = 0; k < cases.Count; k++)
+            {
+                Assert.True(other.Forward(cases[k].Input, cases[k].Batch).SequenceEqual(expected[k]), $"instance {i}, batch {cases[k].Batch}");
+            }
+
+            GC.Collect(); // compacts the heap: unpinned arrays would move
+            Assert.True(reference.Forward(cases[i % cases.Count].Input, cases[i % cases.Count].Batch).SequenceEqual(expected[i % cases.Count]), $"after collection {i}");
+        }
+
+        GC.KeepAlive(keep);
+    }
+
     [Fact]
     public void Inference_clone_shares_the_parameters_and_buffers_and_sees_updates_of_the_prototype()
     {
