@@ -98,7 +98,7 @@ public class ThreadSafetyTests
         net.Forward(input, 4);
         net.Gate = true;
         float[]? got = null;
-        var holder = new Thread(() => got = net.Forward(input, 4).ToArray());
+        var holder = new Thread(() => got = net.Forward(input, 4).ToArray()) { IsBackground = true };
         holder.Start();
         Assert.True(net.Inside.Wait(TimeSpan.FromSeconds(30)));
 
@@ -116,19 +116,24 @@ public class ThreadSafetyTests
             () => net.LayerOutput(0),
             () => net.Profile(input, labels, 4, 1),
         };
-        foreach (Action call in refusals)
+        try
         {
-            var e = Assert.Throws<InvalidOperationException>(call);
-            Assert.Contains("GatedMlp is already in use by another thread", e.Message, StringComparison.Ordinal);
+            foreach (Action call in refusals)
+            {
+                var e = Assert.Throws<InvalidOperationException>(call);
+                Assert.Contains("GatedMlp is already in use by another thread", e.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            net.Release.Set();
+            holder.Join();
         }
 
-        net.Release.Set();
-        holder.Join();
         Assert.Equal(4, net.BatchCapacity); // EnsureBatchCapacity(1000) did nothing
         Assert.True(expected.AsSpan().SequenceEqual(got));
 
         // Sequential use from other threads is fine: the instance is free again.
-        net.Gate = false;
         float[]? again = null;
         var other = new Thread(() => again = net.Forward(input, 4).ToArray());
         other.Start();
@@ -331,7 +336,14 @@ public class ThreadSafetyTests
         {
         }
 
-        public bool Gate { get; set; }
+        private int _gate;
+
+        /// <summary>When set, the next forward pass (one only) waits inside until <see cref="Release"/>.</summary>
+        public bool Gate
+        {
+            get => Volatile.Read(ref _gate) != 0;
+            set => Volatile.Write(ref _gate, value ? 1 : 0);
+        }
 
         public ManualResetEventSlim Inside { get; } = new();
 
@@ -339,7 +351,7 @@ public class ThreadSafetyTests
 
         protected override ReadOnlySpan<float> ForwardCore(ReadOnlySpan<float> input, int batchSize)
         {
-            if (Gate)
+            if (Interlocked.Exchange(ref _gate, 0) != 0)
             {
                 Inside.Set();
                 Release.Wait();
