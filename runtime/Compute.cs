@@ -20,7 +20,16 @@ namespace NetGen;
 /// Parallel kernels run on <c>ThreadCount − 1</c> dedicated background worker threads plus the calling thread. Workers
 /// spin for a short while after each job (so back-to-back kernels, such as the layers of one inference, start within
 /// a fraction of a microsecond) and then block. One caller uses the workers at a time; a kernel called while another
-/// thread holds them runs on its own thread instead, so concurrent use is safe.
+/// thread holds them runs all its chunks on its own thread instead. A kernel splits its work by
+/// <see cref="ThreadCount"/>, not by which threads happen to run the pieces, so its result does not depend on that.
+/// </para>
+/// <para>
+/// <b>Thread safety.</b> The workers are shared safely: <em>different</em> network instances may run on different
+/// threads at the same time, with results bit-identical to running them one after another (for a fixed
+/// <see cref="ThreadCount"/>). One network instance must not be used by two threads at once; it detects overlapping
+/// calls and throws <see cref="InvalidOperationException"/> (see <see cref="NetworkBase"/>, and
+/// <see cref="NetworkPool{TNetwork}"/> for serving from many threads). Change <see cref="ThreadCount"/> only while no
+/// network is running: it decides how work is split, and scratch memory is sized for it when a forward pass begins.
 /// </para>
 /// </remarks>
 public static class Compute

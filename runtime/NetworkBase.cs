@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using System.Threading;
 
 namespace NetGen;
 
@@ -61,19 +62,35 @@ public sealed record LayerInfo(int Index, string Name, string Kind, int[] Output
 /// gradient buffer of the same layout, and one activation arena (plus its gradient mirror) sized for a batch capacity
 /// that grows on demand. The generated subclass supplies the straight-line forward and backward code.
 /// </summary>
+/// <remarks>
+/// <para>
+/// <b>Thread safety.</b> An instance is not thread-safe, like most .NET objects: use it from one thread at a time.
+/// Every call that touches its state (<see cref="Forward(ReadOnlySpan{float}, int)"/>, <c>Loss</c>, <c>Backward</c>,
+/// <see cref="ZeroGradients"/>, <see cref="ArgMax"/>, <see cref="Profile"/>, …) claims the instance with one
+/// interlocked operation, and a call that overlaps another thread's call throws <see cref="InvalidOperationException"/>
+/// without touching anything, instead of returning a wrong result. Calls that merely interleave (a forward pass on one
+/// thread, then a loss on another) cannot be told apart from sequential use and are not detected. The span returned by
+/// <see cref="Forward(ReadOnlySpan{float}, int)"/> is valid until the next call on the instance from any thread; the
+/// overload that copies into <c>output</c> does the copy while it holds the instance.
+/// </para>
+/// <para>
+/// To serve requests from many threads, give each thread its own instance or use <see cref="NetworkPool{TNetwork}"/>,
+/// whose instances (<see cref="CloneForInference"/>) share one copy of the parameters and have their own activations.
+/// Separate instances may run concurrently: the compute workers of <see cref="Compute"/> are shared safely.
+/// </para>
+/// </remarks>
 public abstract class NetworkBase
 {
-    private readonly float[] _parameters; // pinned; the parameters start at _parameterStart, on a 64-byte boundary
-    private readonly float[] _gradients;  // the same
-    private readonly int _parameterCount;
-    private readonly int _parameterStart;
-    private readonly int _gradientStart;
-    private readonly float[] _buffers;
+    private readonly AlignedBuffer _parameters;
+    private readonly AlignedBuffer _gradients;
+    private readonly AlignedBuffer _buffers;
+    private int _owner; // the managed id of the thread inside a call, 0 when none (see Enter)
+    private NetworkMode _mode;
     private readonly int _scratchPerThread;
-    private float[] _scratch = Array.Empty<float>();
+    private AlignedBuffer _scratch;
     private readonly int _activationFloatsPerSample;
-    private float[] _activations = Array.Empty<float>();
-    private float[] _activationGradients = Array.Empty<float>();
+    private AlignedBuffer _activations;
+    private AlignedBuffer _activationGradients;
     private int _capacity;
     private int _lastBatch;
 
@@ -85,31 +102,67 @@ public abstract class NetworkBase
     /// <param name="seed">Seeds <see cref="Random"/>, the source of dropout masks and other training-time randomness.</param>
     protected NetworkBase(int parameterCount, int activationFloatsPerSample, int bufferCount = 0, int scratchFloats = 0, int seed = 0)
     {
-        _parameterCount = parameterCount;
-        _parameters = AllocateCacheLineAligned(parameterCount, out _parameterStart);
-        _gradients = AllocateCacheLineAligned(parameterCount, out _gradientStart);
-        _buffers = bufferCount == 0 ? Array.Empty<float>() : new float[bufferCount];
+        _parameters = new AlignedBuffer(parameterCount);
+        _gradients = new AlignedBuffer(parameterCount);
+        _buffers = new AlignedBuffer(bufferCount);
         _scratchPerThread = scratchFloats;
         _activationFloatsPerSample = activationFloatsPerSample;
         Random = new Rng(seed, stream: -1);
     }
 
     /// <summary>
-    /// <paramref name="count"/> floats from <paramref name="start"/> on, on a 64-byte boundary inside a pinned array
-    /// (pinned, so the boundary stays put). Results do not depend on it (no kernel's order of additions depends on an
-    /// address); speed does: weight rows that start on a cache line are read without loads that straddle two lines,
-    /// which batch-1 inference, streaming the weights from L2, measured ~3–10% faster with.
+    /// Creates an inference-only copy of <paramref name="prototype"/> that shares its parameter and buffer arrays (the
+    /// same memory, not a snapshot) and has its own activation arena; called by the generated clone constructor.
     /// </summary>
-    private static unsafe float[] AllocateCacheLineAligned(int count, out int start)
+    /// <param name="prototype">The network whose parameters and buffers the copy reads.</param>
+    protected NetworkBase(NetworkBase prototype)
     {
-        float[] array = GC.AllocateArray<float>(count + (64 / sizeof(float)) - 1, pinned: true);
-        fixed (float* p = array)
+        ArgumentNullException.ThrowIfNull(prototype);
+        _parameters = prototype._parameters;
+        _gradients = default; // an inference clone never back-propagates
+        _buffers = prototype._buffers;
+        _scratchPerThread = prototype._scratchPerThread;
+        _activationFloatsPerSample = prototype._activationFloatsPerSample;
+        _mode = NetworkMode.Inference;
+        IsInferenceClone = true;
+        Random = new Rng(0, stream: -1);
+    }
+
+    /// <summary>
+    /// True for a copy made by <see cref="CloneForInference"/>: it shares its parameters, runs in
+    /// <see cref="NetworkMode.Inference"/> only and refuses <c>Backward</c> and <see cref="ZeroGradients"/>.
+    /// </summary>
+    public bool IsInferenceClone { get; }
+
+    /// <summary>
+    /// Returns a new instance of the same network that shares this one's <see cref="Parameters"/> and
+    /// <see cref="Buffers"/> arrays (no copy: later changes to this network's parameters show in the clone) and has its
+    /// own activation arena, so that the two can run inference on different threads at the same time.
+    /// </summary>
+    /// <remarks>
+    /// The clone is inference-only: setting its <see cref="Mode"/> to training, <c>Backward</c> and
+    /// <see cref="ZeroGradients"/> throw, and it has no gradient buffer. Writing the shared parameters (an optimizer
+    /// step, loading a checkpoint, <see cref="InitializeParameters"/>) while a clone runs a forward pass is a data race
+    /// that mixes old and new weights in that pass; change the parameters only while no clone is running. Training this
+    /// network in <see cref="NetworkMode.Training"/> also updates shared buffers such as batch-norm running statistics.
+    /// </remarks>
+    /// <returns>The clone, of this network's type.</returns>
+    /// <exception cref="NotSupportedException">The network is not generated and does not override <see cref="CreateInferenceClone"/>.</exception>
+    public NetworkBase CloneForInference()
+    {
+        NetworkBase clone = CreateInferenceClone();
+        if (clone is null || clone.GetType() != GetType() || !clone.IsInferenceClone || !clone._parameters.SameMemory(_parameters))
         {
-            start = (int)((64 - ((nuint)p % 64)) % 64 / sizeof(float));
+            throw new InvalidOperationException($"{GetType().Name}.CreateInferenceClone must return a {GetType().Name} made with the NetworkBase(prototype) constructor.");
         }
 
-        return array;
+        return clone;
     }
+
+    /// <summary>Creates the clone for <see cref="CloneForInference"/>; generated networks return <c>new T(this)</c>.</summary>
+    /// <returns>A new instance built with <see cref="NetworkBase(NetworkBase)"/>.</returns>
+    protected virtual NetworkBase CreateInferenceClone()
+        => throw new NotSupportedException($"{GetType().Name} does not support CloneForInference; only generated networks do.");
 
     /// <summary>The number of floats in one input sample.</summary>
     public abstract int InputSize { get; }
@@ -118,19 +171,19 @@ public abstract class NetworkBase
     public abstract int OutputSize { get; }
 
     /// <summary>The number of learned parameters.</summary>
-    public int ParameterCount => _parameterCount;
+    public int ParameterCount => _parameters.Length;
 
     /// <summary>All learned parameters in one flat buffer; <see cref="ParameterTensors"/> says what lives where.</summary>
-    public Span<float> Parameters => _parameters.AsSpan(_parameterStart, _parameterCount);
+    public Span<float> Parameters => _parameters.Span;
 
     /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, same layout. Backward passes add to it.</summary>
-    public Span<float> Gradients => _gradients.AsSpan(_gradientStart, _parameterCount);
+    public Span<float> Gradients => _gradients.Span;
 
     /// <summary>
     /// Non-learned state that inference depends on, such as batch normalization's running mean and variance (PyTorch
     /// calls these buffers). Saved with the parameters in checkpoints; optimizers never touch it.
     /// </summary>
-    public Span<float> Buffers => _buffers;
+    public Span<float> Buffers => _buffers.Span;
 
     /// <summary>The named tensors of <see cref="Buffers"/>.</summary>
     public virtual IReadOnlyList<ParameterTensor> BufferTensors => Array.Empty<ParameterTensor>();
@@ -174,60 +227,270 @@ public abstract class NetworkBase
     public abstract IReadOnlyList<LayerInfo> Layers { get; }
 
     /// <summary>Whether mode-dependent layers behave as in training or inference.</summary>
-    public NetworkMode Mode { get; set; }
+    /// <exception cref="InvalidOperationException">Training mode is set on an inference clone.</exception>
+    public NetworkMode Mode
+    {
+        get => _mode;
+        set
+        {
+            if (IsInferenceClone && value != NetworkMode.Inference)
+            {
+                throw new InvalidOperationException($"This {GetType().Name} is an inference clone sharing its parameters (CloneForInference, NetworkPool); it runs in inference mode only. Train the network it was cloned from.");
+            }
+
+            _mode = value;
+        }
+    }
 
     /// <summary>The batch size the activation arena currently holds without growing.</summary>
     public int BatchCapacity => _capacity;
 
-    /// <summary>The batch size of the most recent <see cref="Forward"/> call (0 before the first).</summary>
+    /// <summary>The batch size of the most recent <see cref="Forward(ReadOnlySpan{float}, int)"/> call (0 before the first).</summary>
     public int LastBatchSize => _lastBatch;
 
     /// <summary>Runs the network on <paramref name="batchSize"/> samples laid out one after another.</summary>
     /// <param name="input">The inputs, <c>batchSize × InputSize</c> floats.</param>
     /// <param name="batchSize">The number of samples; positive.</param>
-    /// <returns>The outputs, <c>batchSize × OutputSize</c> floats, valid until the next call.</returns>
-    public abstract ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize);
+    /// <returns>The outputs, <c>batchSize × OutputSize</c> floats, valid until the next call on this instance.</returns>
+    /// <exception cref="InvalidOperationException">Another thread is using this instance (see the remarks on <see cref="NetworkBase"/>).</exception>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize)
+    {
+        int token = Enter();
+        try
+        {
+            return ForwardCore(input, batchSize);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
+
+    /// <summary>
+    /// Runs the network on <paramref name="batchSize"/> samples and copies the outputs into <paramref name="output"/>
+    /// before it releases the instance, so the result cannot be overwritten by another call.
+    /// </summary>
+    /// <param name="input">The inputs, <c>batchSize × InputSize</c> floats.</param>
+    /// <param name="batchSize">The number of samples; positive.</param>
+    /// <param name="output">Receives the outputs, at least <c>batchSize × OutputSize</c> floats.</param>
+    /// <exception cref="ArgumentException"><paramref name="output"/> is too short.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using this instance (see the remarks on <see cref="NetworkBase"/>).</exception>
+    public void Forward(ReadOnlySpan<float> input, int batchSize, Span<float> output)
+    {
+        long needed = (long)Math.Max(batchSize, 0) * OutputSize;
+        if (output.Length < needed)
+        {
+            throw new ArgumentException($"The output span holds {output.Length} floats but a batch of {batchSize} samples of {OutputSize} outputs needs {needed}.", nameof(output));
+        }
+
+        int token = Enter();
+        try
+        {
+            ForwardCore(input, batchSize).CopyTo(output);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
 
     /// <summary>The mean loss of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample of the last batch.</param>
-    public abstract float Loss(ReadOnlySpan<int> labels);
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, or no forward pass ran yet.</exception>
+    public float Loss(ReadOnlySpan<int> labels)
+    {
+        int token = Enter();
+        try
+        {
+            return LossCore(labels);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
 
     /// <summary>The mean loss of the last forward pass against float targets (probabilities or regression targets).</summary>
     /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
-    public abstract float Loss(ReadOnlySpan<float> targets);
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, or no forward pass ran yet.</exception>
+    public float Loss(ReadOnlySpan<float> targets)
+    {
+        int token = Enter();
+        try
+        {
+            return LossCore(targets);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
 
     /// <summary>Back-propagates the mean loss of the last forward pass against class labels, adding to <see cref="Gradients"/>.</summary>
     /// <param name="labels">One class index per sample of the last batch.</param>
-    public abstract void Backward(ReadOnlySpan<int> labels);
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, no forward pass ran yet, or this is an inference clone.</exception>
+    public void Backward(ReadOnlySpan<int> labels)
+    {
+        int token = EnterTraining();
+        try
+        {
+            BackwardCore(labels);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
 
     /// <summary>Back-propagates the mean loss of the last forward pass against float targets, adding to <see cref="Gradients"/>.</summary>
     /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
-    public abstract void Backward(ReadOnlySpan<float> targets);
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, no forward pass ran yet, or this is an inference clone.</exception>
+    public void Backward(ReadOnlySpan<float> targets)
+    {
+        int token = EnterTraining();
+        try
+        {
+            BackwardCore(targets);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
+
+    /// <summary>The forward pass (generated): see <see cref="Forward(ReadOnlySpan{float}, int)"/>, which claims the instance around it.</summary>
+    /// <param name="input">The inputs, <c>batchSize × InputSize</c> floats.</param>
+    /// <param name="batchSize">The number of samples.</param>
+    /// <returns>The outputs in the arena.</returns>
+    protected abstract ReadOnlySpan<float> ForwardCore(ReadOnlySpan<float> input, int batchSize);
+
+    /// <summary>The loss against class labels (generated): see <see cref="Loss(ReadOnlySpan{int})"/>.</summary>
+    /// <param name="labels">One class index per sample of the last batch.</param>
+    /// <returns>The mean loss.</returns>
+    protected abstract float LossCore(ReadOnlySpan<int> labels);
+
+    /// <summary>The loss against float targets (generated): see <see cref="Loss(ReadOnlySpan{float})"/>.</summary>
+    /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
+    /// <returns>The mean loss.</returns>
+    protected abstract float LossCore(ReadOnlySpan<float> targets);
+
+    /// <summary>The backward pass against class labels (generated): see <see cref="Backward(ReadOnlySpan{int})"/>.</summary>
+    /// <param name="labels">One class index per sample of the last batch.</param>
+    protected abstract void BackwardCore(ReadOnlySpan<int> labels);
+
+    /// <summary>The backward pass against float targets (generated): see <see cref="Backward(ReadOnlySpan{float})"/>.</summary>
+    /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
+    protected abstract void BackwardCore(ReadOnlySpan<float> targets);
+
+    /// <summary>
+    /// Claims the instance for the calling thread: one compare-exchange, plus a thread-id read. Returns a token for
+    /// <see cref="Exit"/>: the thread id, or 0 when the thread already holds the instance (<see cref="Profile"/> calls
+    /// <see cref="Forward(ReadOnlySpan{float}, int)"/>). Throws when another thread holds it.
+    /// </summary>
+    private int Enter()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        int owner = Interlocked.CompareExchange(ref _owner, me, 0);
+        if (owner == 0)
+        {
+            return me;
+        }
+
+        if (owner == me)
+        {
+            return 0;
+        }
+
+        throw InUse();
+    }
+
+    /// <summary><see cref="Enter"/> for calls that need gradients, which an inference clone refuses.</summary>
+    private int EnterTraining()
+    {
+        if (IsInferenceClone)
+        {
+            throw new InvalidOperationException($"This {GetType().Name} is an inference clone sharing its parameters (CloneForInference, NetworkPool); it cannot back-propagate. Train the network it was cloned from.");
+        }
+
+        return Enter();
+    }
+
+    /// <summary>Releases the instance if <paramref name="token"/> says this call claimed it.</summary>
+    private void Exit(int token)
+    {
+        if (token != 0)
+        {
+            Volatile.Write(ref _owner, 0);
+        }
+    }
+
+    private InvalidOperationException InUse()
+    {
+        string name = GetType().Name;
+        return new InvalidOperationException(
+            $"{name} is already in use by another thread: a network instance is not thread-safe. Give each thread its own " +
+            $"instance, or rent instances that share one copy of the parameters from a NetworkPool<{name}> (see docs/reliability.md).");
+    }
 
     /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed; the same seed gives the same parameters on every machine.</param>
     public abstract void InitializeParameters(int seed);
 
     /// <summary>Sets every gradient to zero; call it before each backward pass unless you accumulate on purpose.</summary>
-    public void ZeroGradients() => Gradients.Clear();
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, or this is an inference clone.</exception>
+    public void ZeroGradients()
+    {
+        int token = EnterTraining();
+        _gradients.Span.Clear();
+        Exit(token);
+    }
 
     /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>
     /// <param name="batchSize">The largest batch the next calls will use.</param>
+    /// <exception cref="InvalidOperationException">Another thread is using this instance.</exception>
     public void EnsureBatchCapacity(int batchSize)
+    {
+        int token = Enter();
+        try
+        {
+            GrowArena(batchSize);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
+
+    private void GrowArena(int batchSize)
     {
         if (batchSize <= _capacity)
         {
             return;
         }
 
+        var activations = new AlignedBuffer(checked(batchSize * _activationFloatsPerSample));
+        _activationGradients = IsInferenceClone ? default : new AlignedBuffer(activations.Length);
+        _activations = activations;
         _capacity = batchSize;
-        _activations = new float[checked(batchSize * _activationFloatsPerSample)];
-        _activationGradients = new float[_activations.Length];
     }
 
     /// <summary>Returns the index of the largest output of each sample of the last forward pass.</summary>
     /// <param name="predictions">Receives one class index per sample of the last batch.</param>
+    /// <exception cref="InvalidOperationException">Another thread is using this instance.</exception>
     public void ArgMax(Span<int> predictions)
+    {
+        int token = Enter();
+        try
+        {
+            ArgMaxCore(predictions);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
+
+    private void ArgMaxCore(Span<int> predictions)
     {
         int batch = _lastBatch;
         if (predictions.Length < batch)
@@ -256,9 +519,23 @@ public abstract class NetworkBase
     /// <param name="batchSize">The number of samples.</param>
     /// <param name="repetitions">How many steps to average over.</param>
     /// <returns>One row per layer; the loss head's gradient seed is not listed (it is negligible).</returns>
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, or this is an inference clone.</exception>
     public IReadOnlyList<LayerTiming> Profile(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize, int repetitions = 10)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        int token = EnterTraining();
+        try
+        {
+            return ProfileCore(input, labels, batchSize, repetitions);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
+
+    private LayerTiming[] ProfileCore(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize, int repetitions)
+    {
         IReadOnlyList<LayerInfo> layers = Layers;
         var forward = new long[layers.Count];
         var backward = new long[layers.Count];
@@ -301,7 +578,21 @@ public abstract class NetworkBase
     /// inspecting activations, e.g. their statistics per layer); valid until the next forward pass.
     /// </summary>
     /// <param name="index">The layer's position in <see cref="Layers"/>.</param>
+    /// <exception cref="InvalidOperationException">Another thread is using this instance, or no forward pass ran yet.</exception>
     public ReadOnlySpan<float> LayerOutput(int index)
+    {
+        int token = Enter();
+        try
+        {
+            return LayerOutputCore(index);
+        }
+        finally
+        {
+            Exit(token);
+        }
+    }
+
+    private ReadOnlySpan<float> LayerOutputCore(int index)
     {
         IReadOnlyList<LayerInfo> layers = Layers;
         if ((uint)index >= (uint)layers.Count)
@@ -396,10 +687,10 @@ public abstract class NetworkBase
                 nameof(input));
         }
 
-        EnsureBatchCapacity(batchSize);
+        GrowArena(batchSize);
         if (_scratch.Length < _scratchPerThread * Compute.ThreadCount)
         {
-            _scratch = new float[_scratchPerThread * Compute.ThreadCount]; // grows only when the thread count does
+            _scratch = new AlignedBuffer(_scratchPerThread * Compute.ThreadCount); // grows only when the thread count does
         }
 
         input.CopyTo(Activation(inputOffset, inputSize, batchSize));
@@ -437,7 +728,7 @@ public abstract class NetworkBase
     {
         int batch = CheckTargets(length, perSample, name);
         // Buffers are laid out for the current batch (see Activation), so the used part is a prefix of the arena.
-        Array.Clear(_activationGradients, 0, batch * _activationFloatsPerSample);
+        _activationGradients.Slice(0, batch * _activationFloatsPerSample).Clear();
         return batch;
     }
 
@@ -450,10 +741,10 @@ public abstract class NetworkBase
     /// use the same one), so a pass touches only the first <c>batch × ArenaFloatsPerSample</c> floats however large the
     /// capacity has grown.
     /// </remarks>
-    protected Span<float> Activation(int offset, int size, int batch) => _activations.AsSpan(offset * batch, size * batch);
+    protected Span<float> Activation(int offset, int size, int batch) => _activations.Slice(offset * batch, size * batch);
 
     /// <summary>Temporary memory for kernels (im2col and the like), one slot per compute thread; its contents do not survive a layer call.</summary>
-    protected Span<float> Scratch => _scratch;
+    protected Span<float> Scratch => _scratch.Span;
 
     /// <summary>Whether the last forward pass ran in training mode; backward passes follow the forward pass's mode.</summary>
     protected bool TrainingForward { get; private set; }
@@ -472,5 +763,5 @@ public abstract class NetworkBase
     /// <param name="offset">The buffer's offset per sample (a generated constant).</param>
     /// <param name="size">The buffer's floats per sample.</param>
     /// <param name="batch">The number of samples.</param>
-    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.AsSpan(offset * batch, size * batch);
+    protected Span<float> ActivationGradient(int offset, int size, int batch) => _activationGradients.Slice(offset * batch, size * batch);
 }

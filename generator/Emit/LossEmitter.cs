@@ -75,7 +75,7 @@ internal sealed class LossEmitter : ILayerEmitter
 
             w.Line($"/// <summary>The mean {what} of the last forward pass against {against}.</summary>");
             w.Line($"/// <param name=\"{arg}\">{(labels ? "One class index per sample." : $"batch × {l.InputShape.Size} values.")}</param>");
-            using (w.Block($"public override float Loss({param})"))
+            using (w.Block($"protected override float LossCore({param})"))
             {
                 w.Line($"int batch = CheckTargets({arg}.Length, {perSample}, nameof({arg}));");
                 w.Line(softmax
@@ -88,7 +88,7 @@ internal sealed class LossEmitter : ILayerEmitter
             w.Line();
             w.Line($"/// <summary>Back-propagates the mean {what} against {against}, adding every parameter's gradient to <c>Gradients</c>.</summary>");
             w.Line($"/// <param name=\"{arg}\">{(labels ? "One class index per sample." : $"batch × {l.InputShape.Size} values.")}</param>");
-            using (w.Block($"public override void Backward({param})"))
+            using (w.Block($"protected override void BackwardCore({param})"))
             {
                 w.Line($"int batch = BeginBackward({arg}.Length, {perSample}, nameof({arg}));");
                 if (softmax)

@@ -137,6 +137,12 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        w.Summary("Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).");
+        w.Line($"private {model.ClassName}({model.ClassName} prototype) : base(prototype) {{ }}");
+        w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line($"protected override global::NetGen.NetworkBase CreateInferenceClone() => new {model.ClassName}(this);");
+        w.Line();
         string architecture = ArchitectureText(model);
         w.Line("/// <inheritdoc />");
         w.Line($"public override string Architecture => \"{architecture}\";");
@@ -202,7 +208,7 @@ internal static class NetworkEmitter
     private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs)
     {
         w.Line("/// <inheritdoc />");
-        using (w.Block("public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)"))
+        using (w.Block("protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)"))
         {
             w.Line($"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer});");
             var pairsByFirst = pairs.ToDictionary(p => p.First.Index);

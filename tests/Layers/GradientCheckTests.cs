@@ -178,7 +178,7 @@ public class GradientCheckTests(ITestOutputHelper output)
 
         public override IReadOnlyList<LayerInfo> Layers => [];
 
-        public override ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize)
+        protected override ReadOnlySpan<float> ForwardCore(ReadOnlySpan<float> input, int batchSize)
         {
             BeginForward(input, batchSize, 0);
             NetGen.Kernels.Dense.Forward(batchSize, In, Hidden, Activation(0, In, batchSize), Parameters.Slice(W1, 18), Parameters.Slice(B1, 6), Activation(3, Hidden, batchSize));
@@ -188,15 +188,15 @@ public class GradientCheckTests(ITestOutputHelper output)
             return OutputCore(batchSize);
         }
 
-        public override float Loss(ReadOnlySpan<int> labels)
+        protected override float LossCore(ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
             return NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, Classes, Activation(15, Classes, batch), labels);
         }
 
-        public override float Loss(ReadOnlySpan<float> targets) => throw new NotSupportedException();
+        protected override float LossCore(ReadOnlySpan<float> targets) => throw new NotSupportedException();
 
-        public override void Backward(ReadOnlySpan<int> labels)
+        protected override void BackwardCore(ReadOnlySpan<int> labels)
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
             NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, Classes, Activation(17, Classes, batch), labels, ActivationGradient(15, Classes, batch));
@@ -207,7 +207,7 @@ public class GradientCheckTests(ITestOutputHelper output)
             NetGen.Kernels.Dense.Backward(batch, In, Hidden, Activation(0, In, batch), Parameters.Slice(W1, 18), ActivationGradient(3, Hidden, batch), default, Gradients.Slice(W1, 18), Gradients.Slice(B1, 6));
         }
 
-        public override void Backward(ReadOnlySpan<float> targets) => throw new NotSupportedException();
+        protected override void BackwardCore(ReadOnlySpan<float> targets) => throw new NotSupportedException();
 
         public override void InitializeParameters(int seed)
         {

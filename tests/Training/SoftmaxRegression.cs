@@ -63,7 +63,7 @@ internal sealed class SoftmaxRegression : NetworkBase
 
     private Span<float> B => Parameters.Slice(_inputs * _classes, _classes);
 
-    public override ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize)
+    protected override ReadOnlySpan<float> ForwardCore(ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, X);
         _forwardCalls++;
@@ -77,7 +77,7 @@ internal sealed class SoftmaxRegression : NetworkBase
         return OutputCore(batchSize);
     }
 
-    public override float Loss(ReadOnlySpan<int> labels)
+    protected override float LossCore(ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         if (_forwardCalls == NaNLossAtForwardCall)
@@ -88,13 +88,13 @@ internal sealed class SoftmaxRegression : NetworkBase
         return Losses.SoftmaxCrossEntropy(batch, _classes, Activation(Z, _classes, batch), labels);
     }
 
-    public override float Loss(ReadOnlySpan<float> targets)
+    protected override float LossCore(ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, _classes, nameof(targets));
         return Losses.SoftmaxCrossEntropy(batch, _classes, Activation(Z, _classes, batch), targets);
     }
 
-    public override void Backward(ReadOnlySpan<int> labels)
+    protected override void BackwardCore(ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         Span<float> dz = ActivationGradient(Z, _classes, batch);
@@ -102,7 +102,7 @@ internal sealed class SoftmaxRegression : NetworkBase
         BackwardDense(batch, dz);
     }
 
-    public override void Backward(ReadOnlySpan<float> targets)
+    protected override void BackwardCore(ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, _classes, nameof(targets));
         Span<float> dz = ActivationGradient(Z, _classes, batch);

@@ -13,7 +13,7 @@
 // EmitLossMembers
 /// <summary>The mean squared error of the last forward pass against class labels.</summary>
 /// <param name="labels">One class index per sample.</param>
-public override float Loss(global::System.ReadOnlySpan<int> labels)
+protected override float LossCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = CheckTargets(labels.Length, 1, nameof(labels));
     return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
@@ -21,7 +21,7 @@ public override float Loss(global::System.ReadOnlySpan<int> labels)
 
 /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
 /// <param name="labels">One class index per sample.</param>
-public override void Backward(global::System.ReadOnlySpan<int> labels)
+protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = BeginBackward(labels.Length, 1, nameof(labels));
     // Layer 4 (mse): dy = 2·(y − target) / (batch·10).
@@ -31,7 +31,7 @@ public override void Backward(global::System.ReadOnlySpan<int> labels)
 
 /// <summary>The mean squared error of the last forward pass against targets.</summary>
 /// <param name="targets">batch × 10 values.</param>
-public override float Loss(global::System.ReadOnlySpan<float> targets)
+protected override float LossCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
     return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L4_In, Activation(L4_X, L4_In, batch), targets);
@@ -39,7 +39,7 @@ public override float Loss(global::System.ReadOnlySpan<float> targets)
 
 /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
 /// <param name="targets">batch × 10 values.</param>
-public override void Backward(global::System.ReadOnlySpan<float> targets)
+protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
     // Layer 4 (mse): dy = 2·(y − target) / (batch·10).

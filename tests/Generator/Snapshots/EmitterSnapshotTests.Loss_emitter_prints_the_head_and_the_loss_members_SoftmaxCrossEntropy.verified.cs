@@ -18,7 +18,7 @@ private void Layer4Forward(int batch)
 // EmitLossMembers
 /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
 /// <param name="labels">One class index per sample.</param>
-public override float Loss(global::System.ReadOnlySpan<int> labels)
+protected override float LossCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = CheckTargets(labels.Length, 1, nameof(labels));
     return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
@@ -26,7 +26,7 @@ public override float Loss(global::System.ReadOnlySpan<int> labels)
 
 /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
 /// <param name="labels">One class index per sample.</param>
-public override void Backward(global::System.ReadOnlySpan<int> labels)
+protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = BeginBackward(labels.Length, 1, nameof(labels));
     // Layer 4 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -36,7 +36,7 @@ public override void Backward(global::System.ReadOnlySpan<int> labels)
 
 /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
 /// <param name="targets">batch × 10 values.</param>
-public override float Loss(global::System.ReadOnlySpan<float> targets)
+protected override float LossCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
     return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
@@ -44,7 +44,7 @@ public override float Loss(global::System.ReadOnlySpan<float> targets)
 
 /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
 /// <param name="targets">batch × 10 values.</param>
-public override void Backward(global::System.ReadOnlySpan<float> targets)
+protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
     // Layer 4 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.

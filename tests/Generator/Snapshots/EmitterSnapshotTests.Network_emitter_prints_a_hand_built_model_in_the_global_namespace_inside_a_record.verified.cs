@@ -46,6 +46,12 @@ partial record Outer
             InitializeParameters(seed);
         }
 
+        /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+        private Tiny(Tiny prototype) : base(prototype) { }
+
+        /// <inheritdoc />
+        protected override global::NetGen.NetworkBase CreateInferenceClone() => new Tiny(this);
+
         /// <inheritdoc />
         public override string Architecture => "input 2; dense0 Dense -> 3 (9 params); sigmoid1 Sigmoid -> 3; softmax SoftmaxCrossEntropy -> 3";
 
@@ -71,7 +77,7 @@ partial record Outer
         public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
         /// <inheritdoc />
-        public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+        protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
         {
             BeginForward(input, batchSize, inputOffset: 0);
             Layer0Forward(batchSize); // dense0: 2 -> 3
@@ -118,7 +124,7 @@ partial record Outer
 
         /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
         /// <param name="labels">One class index per sample.</param>
-        public override float Loss(global::System.ReadOnlySpan<int> labels)
+        protected override float LossCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
             return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L2_In, Activation(L2_X, L2_In, batch), labels);
@@ -126,7 +132,7 @@ partial record Outer
 
         /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
         /// <param name="labels">One class index per sample.</param>
-        public override void Backward(global::System.ReadOnlySpan<int> labels)
+        protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
             // Layer 2 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -136,7 +142,7 @@ partial record Outer
 
         /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
         /// <param name="targets">batch × 3 values.</param>
-        public override float Loss(global::System.ReadOnlySpan<float> targets)
+        protected override float LossCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = CheckTargets(targets.Length, L2_In, nameof(targets));
             return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L2_In, Activation(L2_X, L2_In, batch), targets);
@@ -144,7 +150,7 @@ partial record Outer
 
         /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
         /// <param name="targets">batch × 3 values.</param>
-        public override void Backward(global::System.ReadOnlySpan<float> targets)
+        protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = BeginBackward(targets.Length, L2_In, nameof(targets));
             // Layer 2 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.

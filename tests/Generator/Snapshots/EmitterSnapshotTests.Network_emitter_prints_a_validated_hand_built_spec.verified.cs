@@ -51,6 +51,12 @@ partial class Sensor : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private Sensor(Sensor prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new Sensor(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 3; dense0 Dense -> 5 (20 params); elu1 ELU -> 5; dense2 Dense -> 2 (10 params); mse MeanSquaredError -> 2";
 
@@ -76,7 +82,7 @@ partial class Sensor : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layers0To2Forward(batchSize, input); // dense0 + elu1 + dense2: 3 -> 5 -> 2
@@ -124,7 +130,7 @@ partial class Sensor : global::NetGen.NetworkBase
 
     /// <summary>The mean squared error of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
@@ -132,7 +138,7 @@ partial class Sensor : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
@@ -142,7 +148,7 @@ partial class Sensor : global::NetGen.NetworkBase
 
     /// <summary>The mean squared error of the last forward pass against targets.</summary>
     /// <param name="targets">batch × 2 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
         return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
@@ -150,7 +156,7 @@ partial class Sensor : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 2 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).

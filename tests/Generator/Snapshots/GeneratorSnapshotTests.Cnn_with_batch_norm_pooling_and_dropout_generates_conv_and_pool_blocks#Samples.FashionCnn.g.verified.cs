@@ -85,6 +85,12 @@ partial class FashionCnn : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private FashionCnn(FashionCnn prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new FashionCnn(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 1×28×28; conv0 Conv2D -> 32×28×28 (288 params); bn1 BatchNorm -> 32×28×28 (64 params); relu2 ReLU -> 32×28×28; maxpool3 MaxPool2D -> 32×14×14; conv4 Conv2D -> 64×14×14 (18432 params); bn5 BatchNorm -> 64×14×14 (128 params); relu6 ReLU -> 64×14×14; maxpool7 MaxPool2D -> 64×7×7; flatten8 Flatten -> 3136; dense9 Dense -> 128 (401536 params); relu10 ReLU -> 128; dropout11 Dropout -> 128; dense12 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
 
@@ -113,7 +119,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors => s_bufferTensors;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layer0Forward(batchSize); // conv0: 1×28×28 -> 32×28×28
@@ -202,7 +208,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L13_In, Activation(L13_X, L13_In, batch), labels);
@@ -210,7 +216,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 13 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -220,7 +226,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
     /// <param name="targets">batch × 10 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L13_In, nameof(targets));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L13_In, Activation(L13_X, L13_In, batch), targets);
@@ -228,7 +234,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 10 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L13_In, nameof(targets));
         // Layer 13 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.

@@ -76,6 +76,12 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private AllActivationsNet(AllActivationsNet prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new AllActivationsNet(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 6; dense0 Dense -> 8 (56 params); sigmoid1 Sigmoid -> 8; dense2 Dense -> 8 (72 params); tanh3 Tanh -> 8; dense4 Dense -> 7 (63 params); relu5 ReLU -> 7; dense6 Dense -> 6 (48 params); leakyrelu7 LeakyReLU -> 6; dense8 Dense -> 5 (30 params); elu9 ELU -> 5; dense10 Dense -> 3 (15 params); softmax SoftmaxCrossEntropy -> 3";
 
@@ -101,7 +107,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layers0To2Forward(batchSize, input); // dense0 + sigmoid1 + dense2: 6 -> 8 -> 8
@@ -178,7 +184,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L11_In, Activation(L11_X, L11_In, batch), labels);
@@ -186,7 +192,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 11 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -196,7 +202,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
     /// <param name="targets">batch × 3 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L11_In, nameof(targets));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L11_In, Activation(L11_X, L11_In, batch), targets);
@@ -204,7 +210,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 3 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L11_In, nameof(targets));
         // Layer 11 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.

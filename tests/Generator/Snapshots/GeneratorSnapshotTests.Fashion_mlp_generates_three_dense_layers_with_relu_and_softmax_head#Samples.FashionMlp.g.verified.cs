@@ -58,6 +58,12 @@ partial class FashionMlp : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private FashionMlp(FashionMlp prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new FashionMlp(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 784; dense0 Dense -> 256 (200960 params); relu1 ReLU -> 256; dense2 Dense -> 128 (32896 params); relu3 ReLU -> 128; dense4 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
 
@@ -83,7 +89,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layers0To2Forward(batchSize, input); // dense0 + relu1 + dense2: 784 -> 256 -> 128
@@ -140,7 +146,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L5_In, Activation(L5_X, L5_In, batch), labels);
@@ -148,7 +154,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 5 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -158,7 +164,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
     /// <param name="targets">batch × 10 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L5_In, nameof(targets));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L5_In, Activation(L5_X, L5_In, batch), targets);
@@ -166,7 +172,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 10 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L5_In, nameof(targets));
         // Layer 5 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.

@@ -52,6 +52,12 @@ partial class Regressor : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private Regressor(Regressor prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new Regressor(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 4; dense0 Dense -> 16 (80 params); tanh1 Tanh -> 16; dense2 Dense -> 2 (34 params); mse MeanSquaredError -> 2";
 
@@ -77,7 +83,7 @@ partial class Regressor : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layers0To2Forward(batchSize, input); // dense0 + tanh1 + dense2: 4 -> 16 -> 2
@@ -125,7 +131,7 @@ partial class Regressor : global::NetGen.NetworkBase
 
     /// <summary>The mean squared error of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
@@ -133,7 +139,7 @@ partial class Regressor : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
@@ -143,7 +149,7 @@ partial class Regressor : global::NetGen.NetworkBase
 
     /// <summary>The mean squared error of the last forward pass against targets.</summary>
     /// <param name="targets">batch × 2 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
         return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
@@ -151,7 +157,7 @@ partial class Regressor : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 2 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).

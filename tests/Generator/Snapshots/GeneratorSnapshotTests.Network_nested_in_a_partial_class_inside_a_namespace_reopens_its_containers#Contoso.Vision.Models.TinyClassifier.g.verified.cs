@@ -57,6 +57,12 @@ static partial class Models
             InitializeParameters(seed);
         }
 
+        /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+        private TinyClassifier(TinyClassifier prototype) : base(prototype) { }
+
+        /// <inheritdoc />
+        protected override global::NetGen.NetworkBase CreateInferenceClone() => new TinyClassifier(this);
+
         /// <inheritdoc />
         public override string Architecture => "input 1×2×3; flatten0 Flatten -> 6; dense1 Dense -> 4 (28 params); relu2 ReLU -> 4; dense3 Dense -> 3 (15 params); softmax SoftmaxCrossEntropy -> 3";
 
@@ -82,7 +88,7 @@ static partial class Models
         public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
         /// <inheritdoc />
-        public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+        protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
         {
             BeginForward(input, batchSize, inputOffset: 0);
             // Layer 0 (flatten0) has no forward work: its output is its input.
@@ -133,7 +139,7 @@ static partial class Models
 
         /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
         /// <param name="labels">One class index per sample.</param>
-        public override float Loss(global::System.ReadOnlySpan<int> labels)
+        protected override float LossCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
             return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
@@ -141,7 +147,7 @@ static partial class Models
 
         /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
         /// <param name="labels">One class index per sample.</param>
-        public override void Backward(global::System.ReadOnlySpan<int> labels)
+        protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
             // Layer 4 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -151,7 +157,7 @@ static partial class Models
 
         /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
         /// <param name="targets">batch × 3 values.</param>
-        public override float Loss(global::System.ReadOnlySpan<float> targets)
+        protected override float LossCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
             return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
@@ -159,7 +165,7 @@ static partial class Models
 
         /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
         /// <param name="targets">batch × 3 values.</param>
-        public override void Backward(global::System.ReadOnlySpan<float> targets)
+        protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
             // Layer 4 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.

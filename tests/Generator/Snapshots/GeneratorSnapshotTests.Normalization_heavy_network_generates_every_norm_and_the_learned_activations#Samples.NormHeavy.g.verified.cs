@@ -96,6 +96,12 @@ partial class NormHeavy : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private NormHeavy(NormHeavy prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new NormHeavy(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 3×12×12; conv0 Conv2D -> 6×12×12 (168 params); in1 InstanceNorm -> 6×12×12 (12 params); prelu2 PReLU -> 6×12×12 (6 params); fracpool3 FractionalMaxPool2D -> 6×8×8; conv4 Conv2D -> 6×4×4 (330 params); gn5 GroupNorm -> 6×4×4 (12 params); rrelu6 RReLU -> 6×4×4; flatten7 Flatten -> 96; dense8 Dense -> 32 (3104 params); ln9 LayerNorm -> 32 (64 params); elu10 ELU -> 32; dense11 Dense -> 16 (512 params); bn12 BatchNorm -> 16 (32 params); maxout13 Maxout -> 8; dense14 Dense -> 5 (45 params); softmaxlayer15 Softmax -> 5; mse MeanSquaredError -> 5";
 
@@ -124,7 +130,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors => s_bufferTensors;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layer0Forward(batchSize); // conv0: 3×12×12 -> 6×12×12
@@ -224,7 +230,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
 
     /// <summary>The mean squared error of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L16_In, Activation(L16_X, L16_In, batch), labels);
@@ -232,7 +238,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
@@ -242,7 +248,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
 
     /// <summary>The mean squared error of the last forward pass against targets.</summary>
     /// <param name="targets">batch × 5 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L16_In, nameof(targets));
         return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L16_In, Activation(L16_X, L16_In, batch), targets);
@@ -250,7 +256,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 5 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L16_In, nameof(targets));
         // Layer 16 (mse): dy = 2·(y − target) / (batch·5).

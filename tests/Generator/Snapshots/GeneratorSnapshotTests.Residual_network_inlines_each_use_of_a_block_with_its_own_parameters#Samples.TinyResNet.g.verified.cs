@@ -112,6 +112,12 @@ partial class TinyResNet : global::NetGen.NetworkBase
         InitializeParameters(seed);
     }
 
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    private TinyResNet(TinyResNet prototype) : base(prototype) { }
+
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase CreateInferenceClone() => new TinyResNet(this);
+
     /// <inheritdoc />
     public override string Architecture => "input 3×8×8; conv0 Conv2D -> 8×8×8 (216 params); bn1 BatchNorm -> 8×8×8 (16 params); relu2 ReLU -> 8×8×8; res0.conv3 Conv2D -> 8×8×8 (576 params); res0.bn4 BatchNorm -> 8×8×8 (16 params); res0.relu5 ReLU -> 8×8×8; res0.conv6 Conv2D -> 8×8×8 (576 params); res0.bn7 BatchNorm -> 8×8×8 (16 params); res0.add Residual -> 8×8×8; relu9 ReLU -> 8×8×8; res1.conv10 Conv2D -> 8×8×8 (576 params); res1.bn11 BatchNorm -> 8×8×8 (16 params); res1.relu12 ReLU -> 8×8×8; res1.conv13 Conv2D -> 8×8×8 (576 params); res1.bn14 BatchNorm -> 8×8×8 (16 params); res1.add Residual -> 8×8×8; relu16 ReLU -> 8×8×8; avgpool17 AvgPool2D -> 8×1×1; flatten18 Flatten -> 8; dense19 Dense -> 4 (36 params); softmax SoftmaxCrossEntropy -> 4";
 
@@ -140,7 +146,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors => s_bufferTensors;
 
     /// <inheritdoc />
-    public override global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layer0Forward(batchSize); // conv0: 3×8×8 -> 8×8×8
@@ -257,7 +263,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override float Loss(global::System.ReadOnlySpan<int> labels)
+    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L20_In, Activation(L20_X, L20_In, batch), labels);
@@ -265,7 +271,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="labels">One class index per sample.</param>
-    public override void Backward(global::System.ReadOnlySpan<int> labels)
+    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 20 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
@@ -275,7 +281,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
     /// <param name="targets">batch × 4 values.</param>
-    public override float Loss(global::System.ReadOnlySpan<float> targets)
+    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L20_In, nameof(targets));
         return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L20_In, Activation(L20_X, L20_In, batch), targets);
@@ -283,7 +289,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
     /// <param name="targets">batch × 4 values.</param>
-    public override void Backward(global::System.ReadOnlySpan<float> targets)
+    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = BeginBackward(targets.Length, L20_In, nameof(targets));
         // Layer 20 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
