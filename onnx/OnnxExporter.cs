@@ -24,7 +24,7 @@ public sealed class OnnxExportOptions
 }
 
 /// <summary>
-/// Writes a NetGen network's inference graph (what <see cref="NetworkBase.Forward"/> computes in
+/// Writes a NetGen network's inference graph (what <see cref="NetworkBase.Forward(System.ReadOnlySpan{float}, int)"/> computes in
 /// <see cref="NetworkMode.Inference"/>) as an ONNX model: input <c>input</c> of shape [batch, ...InputShape], output
 /// <c>output</c> of shape [batch, ...output shape], the batch dimension symbolic, parameters and batch-norm running
 /// statistics as float initializers under the names of <see cref="NetworkBase.ParameterTensors"/> and

@@ -615,7 +615,7 @@ public abstract class NetworkBase
     }
 
     /// <summary>
-    /// Describes the inference graph (what <see cref="Forward"/> computes in <see cref="NetworkMode.Inference"/>) to an
+    /// Describes the inference graph (what <see cref="Forward(ReadOnlySpan{float}, int)"/> computes in <see cref="NetworkMode.Inference"/>) to an
     /// ONNX graph builder, one node per call; the generated code supplies it and <c>NetGen.Onnx</c>'s exporter calls it.
     /// </summary>
     /// <param name="graph">The builder that receives the nodes.</param>

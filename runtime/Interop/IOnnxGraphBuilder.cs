@@ -39,7 +39,7 @@ public interface IOnnxGraphBuilder
     string Int64s(string name, params long[] values);
 
     /// <summary>Declares which tensor is the network's output (it is named <c>output</c> in the graph).</summary>
-    /// <param name="name">The tensor holding what <see cref="NetworkBase.Forward"/> returns in inference mode.</param>
+    /// <param name="name">The tensor holding what <see cref="NetworkBase.Forward(System.ReadOnlySpan{float}, int)"/> returns in inference mode.</param>
     void Output(string name);
 }
 
