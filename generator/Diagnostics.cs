@@ -117,6 +117,11 @@ internal static class Diagnostics
         "Too many layers after inlining residual blocks",
         "Network '{0}' has {1} layers once its residual blocks are inlined (every use of a block copies its layers, so blocks that use other blocks several times multiply); the limit is {2}");
 
+    public static readonly DiagnosticDescriptor ReservedClassName = Error(
+        "NG0023",
+        "Network class has the name of a generated member",
+        "Network class '{0}' has the name of a member NetGen generates in it ('{0}'), and a member cannot have the name of its class; rename the class");
+
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning(
         "NG0101",
         "Bias before batch normalization is redundant",
@@ -180,6 +185,7 @@ internal static class Diagnostics
         "NG0020" => NetworkHasBaseClass,
         "NG0021" => NetworkOnSeveralParts,
         "NG0022" => TooManyInlinedLayers,
+        "NG0023" => ReservedClassName,
         "NG0101" => BiasBeforeBatchNorm,
         "NG0102" => SigmoidHidden,
         "NG0103" => XavierBeforeRelu,

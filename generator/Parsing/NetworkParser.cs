@@ -59,6 +59,11 @@ internal static class NetworkParser
             return new NetworkSpec(null, symbol.Name, EquatableArray<string>.Empty, isPartial, EquatableArray<LayerSpec>.Empty, only.ToEquatableArray(), classLocation) { IsRedundantPart = true };
         }
 
+        if (Validation.ReservedNames.IsReserved(symbol.Name))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReservedClassName, classLocation, symbol.Name));
+        }
+
         if (symbol.IsStatic)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.StaticNetwork, classLocation, symbol.Name));
@@ -139,7 +144,7 @@ internal static class NetworkParser
         long total = 0;
         foreach (LayerSpec layer in layers)
         {
-            long n = layer.Block is { } b ? b.InlinedLayers + 1 : 1;
+            long n = layer.Kind == "Input" ? 0 : layer.Block is { } b ? b.InlinedLayers + 1 : 1; // the input is not a layer
             total = total > long.MaxValue - n ? long.MaxValue : total + n;
         }
 
