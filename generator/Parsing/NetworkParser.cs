@@ -237,9 +237,12 @@ internal static class NetworkParser
         return layers;
     }
 
-    /// <summary>An identifier as C# source: a reserved keyword gets its <c>@</c> back (<c>event</c> → <c>@event</c>).</summary>
+    /// <summary>
+    /// An identifier as C# source: a keyword gets its <c>@</c> back (<c>event</c> → <c>@event</c>), contextual ones too
+    /// (<c>record</c>, <c>var</c>), where <c>@</c> is always allowed and sometimes required.
+    /// </summary>
     public static string Identifier(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string TypeHeader(INamedTypeSymbol type)
     {

@@ -328,7 +328,7 @@ public class GeneratorEdgeCaseTests
         }
 
         Assert.True(names.Count > 40, $"only {names.Count} members found");
-        Assert.Empty(names.Where(n => !global::NetGen.Generator.Validation.ReservedNames.IsReserved(n)));
+        Assert.DoesNotContain(names, n => !global::NetGen.Generator.Validation.ReservedNames.IsReserved(n));
     }
 
     private static void AssertMessage(Diagnostic d, DiagnosticSeverity severity, params string[] parts)
