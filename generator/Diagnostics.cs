@@ -107,18 +107,13 @@ internal static class Diagnostics
         "Network class cannot declare a base class",
         "Network class '{0}' derives from '{1}', but NetGen makes every network derive from NetGen.NetworkBase; remove the base class (interfaces are fine) and hold the other object in a field");
 
-    public static readonly DiagnosticDescriptor NetworkOnSeveralParts = Error(
-        "NG0021",
-        "[Network] on more than one partial declaration",
-        "[Network] appears on {1} partial declarations of '{0}'; keep it on the one that holds the layer attributes and remove it here");
-
     public static readonly DiagnosticDescriptor TooManyInlinedLayers = Error(
-        "NG0022",
+        "NG0021",
         "Too many layers after inlining residual blocks",
         "Network '{0}' has {1} layers once its residual blocks are inlined (every use of a block copies its layers, so blocks that use other blocks several times multiply); the limit is {2}");
 
     public static readonly DiagnosticDescriptor ReservedClassName = Error(
-        "NG0023",
+        "NG0022",
         "Network class has the name of a generated member",
         "Network class '{0}' has the name of a member NetGen generates in it ('{0}'), and a member cannot have the name of its class; rename the class");
 
@@ -183,9 +178,8 @@ internal static class Diagnostics
         "NG0018" => NetworkIsRecord,
         "NG0019" => StaticNetwork,
         "NG0020" => NetworkHasBaseClass,
-        "NG0021" => NetworkOnSeveralParts,
-        "NG0022" => TooManyInlinedLayers,
-        "NG0023" => ReservedClassName,
+        "NG0021" => TooManyInlinedLayers,
+        "NG0022" => ReservedClassName,
         "NG0101" => BiasBeforeBatchNorm,
         "NG0102" => SigmoidHidden,
         "NG0103" => XavierBeforeRelu,

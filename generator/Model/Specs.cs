@@ -51,6 +51,6 @@ internal sealed record NetworkSpec(
     EquatableArray<DiagnosticInfo> Diagnostics,
     LocationInfo? Location)
 {
-    /// <summary>A second partial declaration that also carries [Network]: it reports NG0021 and generates nothing.</summary>
+    /// <summary>A second partial declaration that also carries [Network] (CS0579): it generates nothing.</summary>
     public bool IsRedundantPart { get; init; }
 }

@@ -42,9 +42,9 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.GenericNetwork, classLocation, symbol.Name));
         }
 
-        // [Network] on several partial declarations: the first one (by file, then position) generates the network,
-        // every other one reports NG0021 on its own [Network] attribute and generates nothing (two outputs for one
-        // class would collide).
+        // [Network] on several partial declarations: the compiler reports CS0579 (duplicate attribute) on the second
+        // one. The first declaration (by file, then position) generates the network; every other one generates
+        // nothing, since two outputs for one class would collide and make the generator throw.
         var networkParts = symbol.DeclaringSyntaxReferences
             .Select(r => r.GetSyntax(cancellationToken))
             .OfType<TypeDeclarationSyntax>()
@@ -54,9 +54,7 @@ internal static class NetworkParser
             .ToList();
         if (networkParts.Count > 1 && networkParts[0] != syntax)
         {
-            AttributeSyntax? redundant = syntax.AttributeLists.SelectMany(l => l.Attributes).FirstOrDefault(IsNetworkAttributeSyntax);
-            var only = new[] { DiagnosticInfo.Create(Diagnostics.NetworkOnSeveralParts, LocationInfo.From(redundant) ?? classLocation, symbol.Name, networkParts.Count) };
-            return new NetworkSpec(null, symbol.Name, EquatableArray<string>.Empty, isPartial, EquatableArray<LayerSpec>.Empty, only.ToEquatableArray(), classLocation) { IsRedundantPart = true };
+            return new NetworkSpec(null, symbol.Name, EquatableArray<string>.Empty, isPartial, EquatableArray<LayerSpec>.Empty, EquatableArray<DiagnosticInfo>.Empty, classLocation) { IsRedundantPart = true };
         }
 
         if (Validation.ReservedNames.IsReserved(symbol.Name))
@@ -107,7 +105,7 @@ internal static class NetworkParser
 
     /// <summary>
     /// The most layers a network may have once its residual blocks are inlined (each use of a block copies its layers).
-    /// Beyond it the generator reports NG0022 instead of emitting (and compiling) a file of that size.
+    /// Beyond it the generator reports NG0021 instead of emitting (and compiling) a file of that size.
     /// </summary>
     public const int MaxInlinedLayers = 2048;
 
@@ -210,7 +208,7 @@ internal static class NetworkParser
                 {
                     // A block is read once per network and shared by all its uses, so a block that uses the next one
                     // twice, ten levels deep, costs ten reads, not 2^10. Its inlined size is counted by addition; a
-                    // block over the limit keeps only its count, so nothing downstream expands it (NG0022).
+                    // block over the limit keeps only its count, so nothing downstream expands it (NG0021).
                     var inner = ReadLayers(blockType, new HashSet<string>(visiting), blocks, cancellationToken);
                     LayerSpec[] ordered = inner.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
                     long inlined = InlinedLayerCount(ordered);

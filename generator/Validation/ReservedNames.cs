@@ -5,7 +5,7 @@ namespace NetGen.Generator.Validation;
 
 /// <summary>
 /// The member names the generated half of a network declares. A network class with one of these names would not
-/// compile (CS0542: a member cannot have the name of its enclosing type), so the parser reports NG0023 instead.
+/// compile (CS0542: a member cannot have the name of its enclosing type), so the parser reports NG0022 instead.
 /// <c>GeneratorEdgeCaseTests</c> checks this list against every member of a generated kitchen-sink network.
 /// </summary>
 internal static class ReservedNames

@@ -63,7 +63,7 @@ public class GeneratorPropertyTests
             return string.Join(" ", all.Select(a => $"[{a}]"));
         });
 
-    // Names: plain, case-colliding (Mlp/MLP/mlp), escaped keywords, non-ASCII, names of generated members (NG0023).
+    // Names: plain, case-colliding (Mlp/MLP/mlp), escaped keywords, non-ASCII, names of generated members (NG0022).
     private static readonly Gen<string> Name = Gen.OneOf(
         Gen.OneOf("Net", "Mlp", "MLP", "mlp", "Cnn", "Résumé", "_net", "Net2"),
         Gen.OneOf("@event", "@class", "@object", "@int", "@partial", "@var", "async", "record"),
@@ -127,7 +127,7 @@ public class GeneratorPropertyTests
         [Block] [Residual(typeof(PairBlock))] [Residual(typeof(PairBlock))] public partial class TwiceBlock { }
         [Block] [Dense(4)] [ReLU] public partial class PairBlock { }
 
-        // Doubles at every level: far over the inlined-layer limit (NG0022), and must be counted, not expanded.
+        // Doubles at every level: far over the inlined-layer limit (NG0021), and must be counted, not expanded.
         [Block] [Residual(typeof(Deep1))] [Residual(typeof(Deep1))] public partial class Deep0 { }
         [Block] [Residual(typeof(Deep2))] [Residual(typeof(Deep2))] public partial class Deep1 { }
         [Block] [Residual(typeof(Deep3))] [Residual(typeof(Deep3))] public partial class Deep2 { }
