@@ -117,6 +117,11 @@ internal static class Diagnostics
         "Network class has the name of a generated member",
         "Network class '{0}' has the name of a member NetGen generates in it ('{0}'), and a member cannot have the name of its class; rename the class");
 
+    public static readonly DiagnosticDescriptor FileLocalNetwork = Error(
+        "NG0023",
+        "Network class cannot be file-local",
+        "Network class '{0}' is file-local ('file' on '{1}'), but NetGen generates the rest of the class in a file of its own, where a file-local type is not visible; remove 'file'");
+
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning(
         "NG0101",
         "Bias before batch normalization is redundant",
@@ -180,6 +185,7 @@ internal static class Diagnostics
         "NG0020" => NetworkHasBaseClass,
         "NG0021" => TooManyInlinedLayers,
         "NG0022" => ReservedClassName,
+        "NG0023" => FileLocalNetwork,
         "NG0101" => BiasBeforeBatchNorm,
         "NG0102" => SigmoidHidden,
         "NG0103" => XavierBeforeRelu,

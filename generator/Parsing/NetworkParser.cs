@@ -62,6 +62,15 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReservedClassName, classLocation, symbol.Name));
         }
 
+        for (INamedTypeSymbol? t = symbol; t is not null; t = t.ContainingType)
+        {
+            if (t.IsFileLocal)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FileLocalNetwork, classLocation, symbol.Name, t.Name));
+                break;
+            }
+        }
+
         if (symbol.IsStatic)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.StaticNetwork, classLocation, symbol.Name));

@@ -286,6 +286,18 @@ public class GeneratorEdgeCaseTests
         AssertMessage(d, DiagnosticSeverity.Error, $"'{name}'", "rename");
     }
 
+    [Theory]
+    [InlineData("[Network] [Input(4)] [Dense(2)] [SoftmaxCrossEntropy] file partial class {|NG0023:Local|} { }")]
+    [InlineData("file partial class Outer { [Network] [Input(4)] [Dense(2)] [SoftmaxCrossEntropy] public partial class {|NG0023:Local|} { } }")]
+    public void NG0023_a_file_local_network_is_reported_on_its_identifier(string declaration)
+    {
+        // Before: the generated 'partial class Local' in its own file was a second, unrelated class, and the user's
+        // network silently got no code.
+        Diagnostic d = Assert.Single(DiagnosticMarkup.Verify("using NetGen;\n\n" + declaration + "\n"));
+
+        AssertMessage(d, DiagnosticSeverity.Error, "'Local'", "file-local", "remove 'file'");
+    }
+
     [Fact]
     public void Every_member_the_generator_declares_is_a_reserved_class_name()
     {
