@@ -246,10 +246,13 @@ internal static class NetworkParser
 
     /// <summary>
     /// An identifier as C# source: a keyword gets its <c>@</c> back (<c>event</c> → <c>@event</c>), contextual ones too
-    /// (<c>record</c>, <c>var</c>), where <c>@</c> is always allowed and sometimes required.
+    /// (<c>record</c>, <c>var</c>), where <c>@</c> is always allowed and sometimes required; so does a name of lower-case
+    /// ASCII letters only (<c>mlp</c>), for which the compiler would warn (CS8981) inside the generated file.
     /// </summary>
     public static string Identifier(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None || name.All(c => c is >= 'a' and <= 'z')
+            ? "@" + name
+            : name;
 
     private static string TypeHeader(INamedTypeSymbol type)
     {
