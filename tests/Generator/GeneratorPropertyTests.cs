@@ -106,7 +106,7 @@ public class GeneratorPropertyTests
         (1, Gen.OneOf(Gen.Const(("class NotPartial {\n", "}\n")), Gen.Const(("file partial class Local {\n", "}\n")))));
 
     /// <summary>One network in its own file: namespace, containers, modifiers, name, base list and a layer stack.</summary>
-    private static readonly Gen<string> NetworkFile = Gen.Select(Namespace, Container, Modifiers, Kind, Name, BaseList, Gen.Frequency((2, Declaration), (1, ValidDeclaration)),
+    private static readonly Gen<string> NetworkFile = Gen.Select(Namespace, Container, Modifiers, Kind, Name, BaseList, Gen.Frequency((5, Declaration), (1, ValidDeclaration)),
         (ns, container, modifiers, kind, name, baseList, declaration) =>
             $"using NetGen;\n{ns.Open}{container.Open}[Network]\n{declaration}\n{modifiers}{kind} {name}{baseList} {{ }}\n{container.Close}{ns.Close}");
 
@@ -167,7 +167,7 @@ public class GeneratorPropertyTests
 
         // 10,000 stacks, and both outcomes well represented, or the property proves little.
         Assert.Equal(10_000, stacks);
-        Assert.True(generated > 500, $"only {generated} of the random networks were generated");
+        Assert.True(generated > 300, $"only {generated} of the random networks were generated");
         Assert.True(rejected > 3000, $"only {rejected} of the random networks were rejected");
     }
 
