@@ -87,7 +87,16 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 return;
             }
 
-            context.AddSource(NetworkEmitter.HintName(model, allNames), SourceText.From(source, System.Text.Encoding.UTF8));
+            try
+            {
+                context.AddSource(NetworkEmitter.HintName(model, allNames), SourceText.From(source, System.Text.Encoding.UTF8));
+            }
+            catch (System.ArgumentException ex)
+            {
+                // A hint name Roslyn refuses (a duplicate, a character it does not accept) would otherwise throw out of
+                // the generator and cost every network of the project its code: lose this one only, and say why.
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InternalError, null, model.ClassName, ex.GetType().Name + ": " + ex.Message));
+            }
         }
     }
 }

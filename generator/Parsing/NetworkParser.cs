@@ -45,10 +45,14 @@ internal static class NetworkParser
         // [Network] on several partial declarations: the compiler reports CS0579 (duplicate attribute) on the second
         // one. The first declaration (by file, then position) generates the network; every other one generates
         // nothing, since two outputs for one class would collide and make the generator throw.
+        var marked = new HashSet<SyntaxNode>(symbol.GetAttributes()
+            .Where(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName && a.ApplicationSyntaxReference is not null)
+            .Select(a => a.ApplicationSyntaxReference!.GetSyntax(cancellationToken).Parent?.Parent)
+            .OfType<SyntaxNode>());
         var networkParts = symbol.DeclaringSyntaxReferences
             .Select(r => r.GetSyntax(cancellationToken))
             .OfType<TypeDeclarationSyntax>()
-            .Where(HasNetworkAttributeSyntax)
+            .Where(t => marked.Contains(t) || HasNetworkAttributeSyntax(t))
             .OrderBy(t => t.SyntaxTree.FilePath, System.StringComparer.Ordinal)
             .ThenBy(t => t.SpanStart)
             .ToList();
