@@ -97,6 +97,31 @@ internal static class Diagnostics
         "Network must be a class, not a record",
         "Network '{0}' is a record; declare it as 'partial class' (a network derives from NetGen.NetworkBase, which a record cannot)");
 
+    public static readonly DiagnosticDescriptor StaticNetwork = Error(
+        "NG0019",
+        "Network class cannot be static",
+        "Network class '{0}' is static, but a network is created with 'new' and holds its parameters in an instance; remove 'static'");
+
+    public static readonly DiagnosticDescriptor NetworkHasBaseClass = Error(
+        "NG0020",
+        "Network class cannot declare a base class",
+        "Network class '{0}' derives from '{1}', but NetGen makes every network derive from NetGen.NetworkBase; remove the base class (interfaces are fine) and hold the other object in a field");
+
+    public static readonly DiagnosticDescriptor TooManyInlinedLayers = Error(
+        "NG0021",
+        "Too many layers after inlining residual blocks",
+        "Network '{0}' has {1} layers once its residual blocks are inlined (every use of a block copies its layers, so blocks that use other blocks several times multiply); the limit is {2}");
+
+    public static readonly DiagnosticDescriptor ReservedClassName = Error(
+        "NG0022",
+        "Network class has the name of a generated member",
+        "Network class '{0}' has the name of a member NetGen generates in it ('{0}'), and a member cannot have the name of its class; rename the class");
+
+    public static readonly DiagnosticDescriptor FileLocalNetwork = Error(
+        "NG0023",
+        "Network class cannot be file-local",
+        "Network class '{0}' is file-local ('file' on '{1}'), but NetGen generates the rest of the class in a file of its own, where a file-local type is not visible; remove 'file'");
+
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning(
         "NG0101",
         "Bias before batch normalization is redundant",
@@ -115,6 +140,21 @@ internal static class Diagnostics
         "NG0103",
         "Xavier initialization before a ReLU-family activation",
         "[{0}] uses {1} initialization but {2} follows it; Xavier assumes a linear or symmetric activation and lets ReLU activations shrink layer by layer; He initialization (WeightInit.He) is suggested");
+
+    public static readonly DiagnosticDescriptor SoftmaxBeforeCrossEntropy = Warning(
+        "NG0104",
+        "Softmax before a softmax cross-entropy head",
+        "[Softmax] right before [SoftmaxCrossEntropy] applies softmax twice: the loss head already turns its inputs (the logits) into probabilities, so the probabilities are squashed again and the gradients shrink; remove [Softmax]");
+
+    public static readonly DiagnosticDescriptor ActivationBeforeCrossEntropy = Warning(
+        "NG0105",
+        "Activation on the logits of a softmax cross-entropy head",
+        "[{0}] right before [SoftmaxCrossEntropy] limits the logits ({1}), so the classifier cannot become confident and learns slowly; end with the [Dense] layer that produces the logits");
+
+    public static readonly DiagnosticDescriptor LargeInitStd = Warning(
+        "NG0106",
+        "Initial weights with an absurd standard deviation",
+        "InitStd = {0} on [{1}] draws weights far larger than any trainable network uses (He would give {2} for its {3} inputs); the activations overflow or saturate from the first batch; use a value of at most 1, or WeightInit.He/Xavier");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "NG0999",
@@ -141,9 +181,17 @@ internal static class Diagnostics
         "NG0016" => NotABlock,
         "NG0017" => TooLarge,
         "NG0018" => NetworkIsRecord,
+        "NG0019" => StaticNetwork,
+        "NG0020" => NetworkHasBaseClass,
+        "NG0021" => TooManyInlinedLayers,
+        "NG0022" => ReservedClassName,
+        "NG0023" => FileLocalNetwork,
         "NG0101" => BiasBeforeBatchNorm,
         "NG0102" => SigmoidHidden,
         "NG0103" => XavierBeforeRelu,
+        "NG0104" => SoftmaxBeforeCrossEntropy,
+        "NG0105" => ActivationBeforeCrossEntropy,
+        "NG0106" => LargeInitStd,
         "NG0999" => InternalError,
         _ => null,
     };

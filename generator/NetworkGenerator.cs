@@ -32,7 +32,14 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (spec, _) => NetworkValidator.Validate(spec))
             .WithTrackingName(TrackingNames.Validate);
 
-        context.RegisterSourceOutput(results, static (spc, result) => Execute(spc, result));
+        // Hint names are compared ignoring case, so each network's file name depends on the full names of all of them
+        // (see NetworkEmitter.HintName). The list only changes when a network is added, removed or renamed.
+        IncrementalValueProvider<EquatableArray<string>> names = results
+            .Where(static r => r.Model is not null)
+            .Select(static (r, _) => NetworkEmitter.FullName(r.Model!))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray());
+        context.RegisterSourceOutput(results.Combine(names), static (spc, pair) => Execute(spc, pair.Left, pair.Right));
 
         // Diagnostics go out on their own branch, combined with the compilation so that each is reported on the real
         // syntax tree: only then do #pragma warning disable and [SuppressMessage] apply to it. This branch re-runs on
@@ -64,7 +71,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         }
     }
 
-    private static void Execute(SourceProductionContext context, ValidationResult result)
+    private static void Execute(SourceProductionContext context, ValidationResult result, EquatableArray<string> allNames)
     {
         if (result.Model is { } model)
         {
@@ -80,7 +87,16 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 return;
             }
 
-            context.AddSource(NetworkEmitter.HintName(model), SourceText.From(source, System.Text.Encoding.UTF8));
+            try
+            {
+                context.AddSource(NetworkEmitter.HintName(model, allNames), SourceText.From(source, System.Text.Encoding.UTF8));
+            }
+            catch (System.ArgumentException ex)
+            {
+                // A hint name Roslyn refuses (a duplicate, a character it does not accept) would otherwise throw out of
+                // the generator and cost every network of the project its code: lose this one only, and say why.
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.InternalError, null, model.ClassName, ex.GetType().Name + ": " + ex.Message));
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ public enum ParameterRole
 /// <param name="Length">How many floats it holds.</param>
 /// <param name="Shape">Its logical shape, e.g. [256, 784] for a weight matrix of 256 outputs and 784 inputs.</param>
 /// <param name="Role">What kind of parameter it is.</param>
-public sealed record ParameterTensor(string Name, int LayerIndex, int Offset, int Length, int[] Shape, ParameterRole Role);
+public sealed record ParameterTensor(string Name, int LayerIndex, int Offset, int Length, TensorShape Shape, ParameterRole Role);
 
 /// <summary>The time one layer takes, from <see cref="NetworkBase.Profile"/>.</summary>
 /// <param name="Index">The layer's position.</param>
@@ -55,7 +55,7 @@ public sealed record LayerTiming(int Index, string Name, string Kind, double For
 /// <param name="Kind">The layer kind as written in the declaration, e.g. <c>Dense</c>.</param>
 /// <param name="OutputShape">The shape of one sample after the layer.</param>
 /// <param name="ParameterCount">How many learned parameters the layer has.</param>
-public sealed record LayerInfo(int Index, string Name, string Kind, int[] OutputShape, int ParameterCount);
+public sealed record LayerInfo(int Index, string Name, string Kind, TensorShape OutputShape, int ParameterCount);
 
 /// <summary>
 /// The base class of every generated network. It owns the buffers, allocated once: one flat parameter buffer, one
@@ -448,6 +448,8 @@ public abstract class NetworkBase
     /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>
     /// <param name="batchSize">The largest batch the next calls will use.</param>
     /// <exception cref="InvalidOperationException">Another thread is using this instance.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The batch needs more floats than an array holds; the network is unchanged.</exception>
+    /// <exception cref="OutOfMemoryException">The arena could not be allocated; the network is unchanged and smaller batches still work.</exception>
     public void EnsureBatchCapacity(int batchSize)
     {
         int token = Enter();
@@ -468,9 +470,23 @@ public abstract class NetworkBase
             return;
         }
 
-        var activations = new AlignedBuffer(checked(batchSize * _activationFloatsPerSample));
-        _activationGradients = IsInferenceClone ? default : new AlignedBuffer(activations.Length);
+        // Size first (in long, so the message cannot overflow), allocate both arrays, and only then commit: a batch
+        // that is too large leaves the capacity and the arena as they were.
+        long floats = (long)batchSize * _activationFloatsPerSample;
+        if (floats > Array.MaxLength - 64)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(batchSize),
+                batchSize,
+                $"A batch of {batchSize.ToString("N0", CultureInfo.InvariantCulture)} samples needs {floats.ToString("N0", CultureInfo.InvariantCulture)} floats of activations " +
+                $"({_activationFloatsPerSample.ToString("N0", CultureInfo.InvariantCulture)} per sample), more than an array holds ({Array.MaxLength.ToString("N0", CultureInfo.InvariantCulture)}); " +
+                $"the largest batch is {((Array.MaxLength - 64) / Math.Max(1, _activationFloatsPerSample)).ToString("N0", CultureInfo.InvariantCulture)}.");
+        }
+
+        var activations = new AlignedBuffer((int)floats);
+        AlignedBuffer activationGradients = IsInferenceClone ? default : new AlignedBuffer((int)floats);
         _activations = activations;
+        _activationGradients = activationGradients;
         _capacity = batchSize;
     }
 
@@ -660,9 +676,9 @@ public abstract class NetworkBase
     }
 
     /// <summary>The shape of one input sample.</summary>
-    public abstract int[] InputShape { get; }
+    public abstract TensorShape InputShape { get; }
 
-    private static string FormatShape(int[] shape) => "(batch, " + string.Join(", ", shape) + ")";
+    private static string FormatShape(TensorShape shape) => "(batch, " + string.Join(", ", shape) + ")";
 
     /// <summary>The output slice of the arena for <paramref name="batch"/> samples; supplied by the generated code.</summary>
     /// <param name="batch">The number of samples.</param>
@@ -680,10 +696,10 @@ public abstract class NetworkBase
         }
 
         int inputSize = InputSize;
-        if (input.Length != batchSize * inputSize)
+        if (input.Length != (long)batchSize * inputSize)
         {
             throw new ArgumentException(
-                $"The input holds {input.Length} floats but a batch of {batchSize} samples of {inputSize} floats needs {batchSize * inputSize}.",
+                $"The input holds {input.Length} floats but a batch of {batchSize} samples of {inputSize} floats needs {(long)batchSize * inputSize}.",
                 nameof(input));
         }
 

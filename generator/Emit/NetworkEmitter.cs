@@ -11,16 +11,46 @@ namespace NetGen.Generator.Emit;
 internal static class NetworkEmitter
 {
     /// <summary>The generated file's name: namespace, containing types and class, so equal class names in different namespaces do not collide.</summary>
-    public static string HintName(NetworkModel model)
+    public static string HintName(NetworkModel model) => FileSafe(FullName(model)) + ".g.cs";
+
+    /// <summary>
+    /// The file name when the compilation's networks have the full names <paramref name="all"/>: hint names are compared
+    /// ignoring case, so networks whose names differ only in case (Mlp and MLP, Models and models) each get a stable hash
+    /// of their exact name appended (<c>Models.Mlp.3f2a91c0.g.cs</c>).
+    /// </summary>
+    public static string HintName(NetworkModel model, IEnumerable<string> all)
+    {
+        string full = FullName(model), safe = FileSafe(full);
+        bool clash = all.Any(o => !string.Equals(o, full, System.StringComparison.Ordinal) && string.Equals(FileSafe(o), safe, System.StringComparison.OrdinalIgnoreCase));
+        return clash ? $"{safe}.{Fnv1a(full) & 0xFFFFFFFFUL:x8}.g.cs" : safe + ".g.cs";
+    }
+
+    /// <summary>Namespace, containing types and class name, dot-separated, without keyword escapes.</summary>
+    public static string FullName(NetworkModel model)
         => string.Join(".", (model.Namespace is null ? new string[0] : new[] { model.Namespace })
             .Concat(model.ContainingTypes.Select(TypeName))
-            .Concat(new[] { model.ClassName })) + ".g.cs";
+            .Concat(new[] { model.ClassName }));
+
+    /// <summary>Only characters every file system and Roslyn's hint-name check accept (others become <c>_</c>).</summary>
+    private static string FileSafe(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length);
+        foreach (char c in name)
+        {
+            sb.Append(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '.' or '`' ? c : '_');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>A namespace as C# source, each segment with its keyword escape (<c>class.int</c> → <c>@class.@int</c>).</summary>
+    private static string NamespaceSource(string ns) => string.Join(".", ns.Split('.').Select(Parsing.NetworkParser.Identifier));
 
     /// <summary>A containing type's name from its header (<c>partial class Outer&lt;T, U&gt;</c> → <c>Outer`2</c>), arity included so Outer and Outer&lt;T&gt; differ.</summary>
     private static string TypeName(string header)
     {
         int lt = header.IndexOf('<');
-        string name = (lt < 0 ? header : header.Substring(0, lt)).Split(' ').Last();
+        string name = (lt < 0 ? header : header.Substring(0, lt)).Split(' ').Last().TrimStart('@');
         return lt < 0 ? name : name + "`" + (header.Count(c => c == ',') + 1);
     }
 
@@ -54,14 +84,14 @@ internal static class NetworkEmitter
         w.Line();
         if (model.Namespace is not null)
         {
-            w.Line($"namespace {model.Namespace};");
+            w.Line($"namespace {NamespaceSource(model.Namespace)};");
             w.Line();
         }
 
         var containers = model.ContainingTypes.Select(t => w.Block(t)).ToList();
         w.Line($"/// <summary>The network declared on {model.ClassName}: {CodeWriter.Escape(model.Declaration)}.</summary>");
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"NetGen.Generator\", \"{version}\")]");
-        using (w.Block($"partial class {model.ClassName} : global::NetGen.NetworkBase"))
+        using (w.Block($"partial class {Parsing.NetworkParser.Identifier(model.ClassName)} : global::NetGen.NetworkBase"))
         {
             EmitConstants(w, model);
             EmitConstructorAndProperties(w, model);
@@ -131,7 +161,7 @@ internal static class NetworkEmitter
     {
         w.Summary("Creates the network with all buffers and initializes its parameters deterministically from the seed.");
         w.Line("/// <param name=\"seed\">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>");
-        using (w.Block($"public {model.ClassName}(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)"))
+        using (w.Block($"public {Parsing.NetworkParser.Identifier(model.ClassName)}(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)"))
         {
             w.Line("InitializeParameters(seed);");
         }
@@ -160,7 +190,7 @@ internal static class NetworkEmitter
         w.Line("public override int OutputSize => OutputFeatures;");
         w.Line();
         w.Line("/// <inheritdoc />");
-        w.Line($"public override int[] InputShape => s_inputShape;");
+        w.Line($"public override global::NetGen.TensorShape InputShape => s_inputShape;");
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;");
@@ -315,7 +345,7 @@ internal static class NetworkEmitter
 
     private static void EmitTables(CodeWriter w, NetworkModel model)
     {
-        w.Line($"private static readonly int[] s_inputShape = {{ {string.Join(", ", model.InputShape.Dims)} }};");
+        w.Line($"private static readonly global::NetGen.TensorShape s_inputShape = new({string.Join(", ", model.InputShape.Dims)});");
         w.Line();
         w.Line("/// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>");
         w.Line($"private static readonly int[] s_outputOffsets = {{ {string.Join(", ", model.Layers.Select(l => Names.P(l, "Y")))} }};");

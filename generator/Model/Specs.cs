@@ -32,7 +32,14 @@ internal sealed record LayerSpec(string Kind, EquatableArray<ArgumentSpec> Argum
 }
 
 /// <summary>A block class used by a residual layer: its name, whether it is marked [Block], and its layers in order.</summary>
-internal sealed record BlockSpec(string Name, bool IsMarked, bool IsRecursive, EquatableArray<LayerSpec> Layers);
+internal sealed record BlockSpec(string Name, bool IsMarked, bool IsRecursive, EquatableArray<LayerSpec> Layers)
+{
+    /// <summary>How many layers the block becomes once inlined, nested blocks included (saturating). Over the limit, <see cref="Layers"/> is empty.</summary>
+    public long InlinedLayers { get; init; }
+
+    /// <summary>Whether a block somewhere inside this one contains itself.</summary>
+    public bool ContainsRecursion { get; init; }
+}
 
 /// <summary>The parse result for one network class: where it lives and its layer attributes in source order.</summary>
 internal sealed record NetworkSpec(
@@ -42,4 +49,8 @@ internal sealed record NetworkSpec(
     bool IsPartial,
     EquatableArray<LayerSpec> Layers,
     EquatableArray<DiagnosticInfo> Diagnostics,
-    LocationInfo? Location);
+    LocationInfo? Location)
+{
+    /// <summary>A second partial declaration that also carries [Network] (CS0579): it generates nothing.</summary>
+    public bool IsRedundantPart { get; init; }
+}

@@ -42,6 +42,49 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.GenericNetwork, classLocation, symbol.Name));
         }
 
+        // [Network] on several partial declarations: the compiler reports CS0579 (duplicate attribute) on the second
+        // one. The first declaration (by file, then position) generates the network; every other one generates
+        // nothing, since two outputs for one class would collide and make the generator throw.
+        var marked = new HashSet<SyntaxNode>(symbol.GetAttributes()
+            .Where(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName && a.ApplicationSyntaxReference is not null)
+            .Select(a => a.ApplicationSyntaxReference!.GetSyntax(cancellationToken).Parent?.Parent)
+            .OfType<SyntaxNode>());
+        var networkParts = symbol.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(cancellationToken))
+            .OfType<TypeDeclarationSyntax>()
+            .Where(t => marked.Contains(t) || HasNetworkAttributeSyntax(t))
+            .OrderBy(t => t.SyntaxTree.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(t => t.SpanStart)
+            .ToList();
+        if (networkParts.Count > 1 && networkParts[0] != syntax)
+        {
+            return new NetworkSpec(null, symbol.Name, EquatableArray<string>.Empty, isPartial, EquatableArray<LayerSpec>.Empty, EquatableArray<DiagnosticInfo>.Empty, classLocation) { IsRedundantPart = true };
+        }
+
+        if (Validation.ReservedNames.IsReserved(symbol.Name))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReservedClassName, classLocation, symbol.Name));
+        }
+
+        for (INamedTypeSymbol? t = symbol; t is not null; t = t.ContainingType)
+        {
+            if (t.IsFileLocal)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.FileLocalNetwork, classLocation, symbol.Name, t.Name));
+                break;
+            }
+        }
+
+        if (symbol.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.StaticNetwork, classLocation, symbol.Name));
+        }
+
+        if (!symbol.IsRecord && symbol.BaseType is { } baseType && baseType.SpecialType != SpecialType.System_Object && baseType.ToDisplayString() != "NetGen.NetworkBase")
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NetworkHasBaseClass, classLocation, symbol.Name, baseType.ToDisplayString()));
+        }
+
         var containing = new List<string>();
         for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
         {
@@ -55,7 +98,7 @@ internal static class NetworkParser
         }
 
         // Layer attributes in source order. Attributes on several partial declarations make the order ambiguous.
-        var layers = ReadLayers(symbol, new HashSet<string>(), cancellationToken);
+        var layers = ReadLayers(symbol, new HashSet<string>(), new Dictionary<string, BlockSpec>(), cancellationToken);
         // Two partial declarations are ambiguous whether they sit in two files or in one.
         if (layers.Where(l => l.Declaration is not null).Select(l => l.Declaration).Distinct().Count() > 1)
         {
@@ -63,7 +106,8 @@ internal static class NetworkParser
         }
 
         LayerSpec[] ordered = layers.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
-        string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        // Namespace segments by their plain names (@class.@int → class.int); the emitter escapes keywords again.
+        string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? NamespaceName(n) : null;
         return new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), isPartial, new EquatableArray<LayerSpec>(ordered), diagnostics.ToEquatableArray(), classLocation);
     }
 
@@ -72,7 +116,53 @@ internal static class NetworkParser
     /// <summary>The kind of a layer attribute the compiler could not bind; the network is then not generated.</summary>
     public const string BrokenKind = "<broken>";
 
-    private static List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, CancellationToken cancellationToken)
+    /// <summary>
+    /// The most layers a network may have once its residual blocks are inlined (each use of a block copies its layers).
+    /// Beyond it the generator reports NG0021 instead of emitting (and compiling) a file of that size.
+    /// </summary>
+    public const int MaxInlinedLayers = 2048;
+
+    private static string NamespaceName(INamespaceSymbol ns)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? n = ns; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+        {
+            parts.Insert(0, n.Name);
+        }
+
+        return string.Join(".", parts);
+    }
+
+    private static bool HasNetworkAttributeSyntax(TypeDeclarationSyntax declaration)
+        => declaration.AttributeLists.SelectMany(l => l.Attributes).Any(IsNetworkAttributeSyntax);
+
+    /// <summary>Whether an attribute is written as [Network] / [NetworkAttribute] / [NetGen.Network] (syntax only).</summary>
+    private static bool IsNetworkAttributeSyntax(AttributeSyntax attribute)
+    {
+        string name = attribute.Name switch
+        {
+            QualifiedNameSyntax q => q.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax a => a.Name.Identifier.ValueText,
+            SimpleNameSyntax s => s.Identifier.ValueText,
+            _ => attribute.Name.ToString(),
+        };
+        return name is "Network" or "NetworkAttribute";
+    }
+
+    /// <summary>The layers a list of specs becomes once every residual block is inlined (plus one add per use), saturating.</summary>
+    public static long InlinedLayerCount(IEnumerable<LayerSpec> layers)
+    {
+        long total = 0;
+        foreach (LayerSpec layer in layers)
+        {
+            long n = layer.Kind == "Input" ? 0 : layer.Block is { } b ? b.InlinedLayers + 1 : 1; // the input is not a layer
+            total = total > long.MaxValue - n ? long.MaxValue : total + n;
+        }
+
+        return total;
+    }
+
+    private static List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, Dictionary<string, BlockSpec> blocks, CancellationToken cancellationToken)
     {
         var layers = new List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)>();
         visiting.Add(symbol.ToDisplayString());
@@ -127,11 +217,20 @@ internal static class NetworkParser
                 {
                     block = new BlockSpec(blockType.Name, marked, IsRecursive: true, EquatableArray<LayerSpec>.Empty);
                 }
-                else
+                else if (!blocks.TryGetValue(blockName, out block))
                 {
-                    var inner = ReadLayers(blockType, new HashSet<string>(visiting), cancellationToken);
+                    // A block is read once per network and shared by all its uses, so a block that uses the next one
+                    // twice, ten levels deep, costs ten reads, not 2^10. Its inlined size is counted by addition; a
+                    // block over the limit keeps only its count, so nothing downstream expands it (NG0021).
+                    var inner = ReadLayers(blockType, new HashSet<string>(visiting), blocks, cancellationToken);
                     LayerSpec[] ordered = inner.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
-                    block = new BlockSpec(blockType.Name, marked, IsRecursive: false, new EquatableArray<LayerSpec>(ordered));
+                    long inlined = InlinedLayerCount(ordered);
+                    block = new BlockSpec(blockType.Name, marked, IsRecursive: false, inlined > MaxInlinedLayers ? EquatableArray<LayerSpec>.Empty : new EquatableArray<LayerSpec>(ordered)) { InlinedLayers = inlined };
+                    block = block with { ContainsRecursion = ordered.Any(l => l.Block is { } b && (b.IsRecursive || b.ContainsRecursion)) };
+                    if (!block.ContainsRecursion)
+                    {
+                        blocks[blockName] = block; // a block inside a cycle depends on the path that reached it: not shared
+                    }
                 }
             }
 
@@ -149,6 +248,16 @@ internal static class NetworkParser
         return layers;
     }
 
+    /// <summary>
+    /// An identifier as C# source: a keyword gets its <c>@</c> back (<c>event</c> → <c>@event</c>), contextual ones too
+    /// (<c>record</c>, <c>var</c>), where <c>@</c> is always allowed and sometimes required; so does a name of lower-case
+    /// ASCII letters only (<c>mlp</c>), for which the compiler would warn (CS8981) inside the generated file.
+    /// </summary>
+    public static string Identifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None || name.All(c => c is >= 'a' and <= 'z')
+            ? "@" + name
+            : name;
+
     private static string TypeHeader(INamedTypeSymbol type)
     {
         string keyword = type.IsRecord ? (type.IsValueType ? "record struct" : "record") : type.TypeKind switch
@@ -157,8 +266,8 @@ internal static class NetworkParser
             TypeKind.Interface => "interface",
             _ => "class",
         };
-        string typeParameters = type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
-        return $"{(type.IsStatic ? "static " : "")}partial {keyword} {type.Name}{typeParameters}";
+        string typeParameters = type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name))) + ">";
+        return $"{(type.IsStatic ? "static " : "")}partial {keyword} {Identifier(type.Name)}{typeParameters}";
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

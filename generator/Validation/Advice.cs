@@ -5,7 +5,8 @@ namespace NetGen.Generator.Validation;
 
 /// <summary>
 /// Compile-time advice from the training notes, as warnings and information on valid networks: redundant biases
-/// before batch norm, sigmoid hidden activations, Xavier initialization chosen for a ReLU layer.
+/// before batch norm, sigmoid hidden activations, Xavier initialization chosen for a ReLU layer, softmax or a bounding
+/// activation on the logits of a softmax cross-entropy head, an absurd Gaussian InitStd.
 /// </summary>
 internal static class Advice
 {
@@ -17,6 +18,12 @@ internal static class Advice
         {
             LayerModel layer = layers[i];
             LayerModel? next = i + 1 < layers.Count ? layers[i + 1] : null;
+            InitModel? init = layer switch
+            {
+                DenseLayer d => d.Init,
+                Conv2DLayer c => c.Init,
+                _ => null,
+            };
             switch (layer)
             {
                 case DenseLayer { HasBias: true } d when next is NormLayer { Norm: NormKind.BatchNorm }:
@@ -28,14 +35,22 @@ internal static class Advice
                 case ActivationLayer { Activation: ActivationKind.Sigmoid } when next is not LossLayer:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SigmoidHidden, layer.Location));
                     break;
+                case SoftmaxLayer when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy }:
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxBeforeCrossEntropy, layer.Location));
+                    break;
+                case ActivationLayer a when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy } && LogitRange(a) is { } range:
+                    // Only before softmax cross-entropy: before a mean-squared-error head a final activation is often the
+                    // point (sigmoid for targets in [0, 1], tanh for [-1, 1], ReLU for counts).
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ActivationBeforeCrossEntropy, layer.Location, layer.Kind, range));
+                    break;
             }
 
-            InitModel? init = layer switch
+            if (init is { Kind: WeightInitKind.Gaussian, Std: > MaxInitStd })
             {
-                DenseLayer d => d.Init,
-                Conv2DLayer c => c.Init,
-                _ => null,
-            };
+                string he = System.Math.Sqrt(2.0 / System.Math.Max(1, init.FanIn)).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.LargeInitStd, layer.Location, init.Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture), layer.Kind, he, init.FanIn));
+            }
+
             if (init is { Reason: "as declared", Kind: WeightInitKind.Xavier or WeightInitKind.XavierUniform })
             {
                 string? activation = NextActivation(layers, i);
@@ -46,6 +61,19 @@ internal static class Advice
             }
         }
     }
+
+    /// <summary>Above this, an explicit Gaussian standard deviation is reported (NG0106); He for a single input is 1.41.</summary>
+    private const float MaxInitStd = 1f;
+
+    /// <summary>What an activation does to logits, or null when it leaves their range unbounded in both directions.</summary>
+    private static string? LogitRange(ActivationLayer layer) => layer.Activation switch
+    {
+        ActivationKind.ReLU => "every negative logit becomes 0",
+        ActivationKind.Sigmoid => "to (0, 1), so class probabilities differ by at most a factor e",
+        ActivationKind.Tanh => "to (-1, 1), so class probabilities differ by at most a factor e²",
+        ActivationKind.ELU => "no logit can go below -alpha",
+        _ => null,
+    };
 
     private static string? NextActivation(IReadOnlyList<LayerModel> layers, int index)
     {

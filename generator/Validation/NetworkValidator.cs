@@ -31,6 +31,20 @@ internal static class NetworkValidator
     private static ValidationResult ValidateCore(NetworkSpec spec)
     {
         var diagnostics = new List<DiagnosticInfo>(spec.Diagnostics);
+        if (spec.IsRedundantPart)
+        {
+            return new ValidationResult(null, diagnostics.ToEquatableArray()); // the first [Network] part generates the class
+        }
+
+        // Count before inlining anything: the count multiplies through nested blocks without expanding them.
+        long inlined = Parsing.NetworkParser.InlinedLayerCount(spec.Layers);
+        if (inlined > Parsing.NetworkParser.MaxInlinedLayers)
+        {
+            string count = inlined == long.MaxValue ? "more than " + long.MaxValue.ToString("N0", CultureInfo.InvariantCulture) : inlined.ToString("N0", CultureInfo.InvariantCulture);
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.TooManyInlinedLayers, spec.Location, spec.ClassName, count, Parsing.NetworkParser.MaxInlinedLayers.ToString("N0", CultureInfo.InvariantCulture)));
+            return new ValidationResult(null, diagnostics.ToEquatableArray());
+        }
+
         if (ContainsBroken(spec.Layers))
         {
             // The compiler reports the attribute it could not bind; any shape we inferred without it would mislead.

@@ -152,14 +152,19 @@ public static class IdxReader
             }
         }
 
-        var data = new byte[payload];
-        read = ReadFully(stream, data, name, gzip);
+        // Check the length before allocating what the header claims: a 16-byte file claiming 2e9 values must fail
+        // without allocating 2 GB. A raw stream knows its length; a gzip stream is read in chunks that grow with the
+        // data actually there, so the allocation stays within twice the real content.
         long expected = headerBytes + payload;
-        if (read < data.Length)
+        if (!gzip && stream.CanSeek && stream.Length - stream.Position < payload)
         {
-            throw new InvalidDataException(
-                $"'{name}' is truncated: its header declares [{string.Join(" x ", dimensions)}] values, so the file needs " +
-                $"{expected} bytes{content}, but it holds only {headerBytes + read} bytes.");
+            throw Truncated(name, dimensions, expected, content, headerBytes + (stream.Length - stream.Position));
+        }
+
+        byte[] data = ReadPayloadBytes(stream, (int)payload, name, gzip, out read);
+        if (read < payload)
+        {
+            throw Truncated(name, dimensions, expected, content, headerBytes + read);
         }
 
         long extra = CountRemaining(stream, name, gzip);
@@ -171,6 +176,29 @@ public static class IdxReader
         }
 
         return new IdxArray(dimensions, data);
+    }
+
+    private static InvalidDataException Truncated(string name, int[] dimensions, long expected, string content, long holds) =>
+        new($"'{name}' is truncated: its header declares [{string.Join(" x ", dimensions)}] values, so the file needs " +
+            $"{expected} bytes{content}, but it holds only {holds} bytes.");
+
+    /// <summary>Reads up to <paramref name="payload"/> bytes into an array that grows (doubling) with the data actually read.</summary>
+    private static byte[] ReadPayloadBytes(Stream stream, int payload, string name, bool gzip, out int read)
+    {
+        const int FirstChunk = 1 << 20;
+        byte[] data = new byte[Math.Min(payload, FirstChunk)];
+        read = 0;
+        while (true)
+        {
+            int n = ReadFully(stream, data.AsSpan(read), name, gzip);
+            read += n;
+            if (read < data.Length || data.Length == payload)
+            {
+                return data; // the stream ended, or everything the header declares is in
+            }
+
+            Array.Resize(ref data, (int)Math.Min(payload, 2L * data.Length));
+        }
     }
 
     private static string Describe(int magic)

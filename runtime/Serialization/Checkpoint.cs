@@ -879,16 +879,8 @@ public sealed class Checkpoint
         return copy;
     }
 
-    private static ParameterTensor[] CopyTensors(IReadOnlyList<ParameterTensor> tensors)
-    {
-        var copy = new ParameterTensor[tensors.Count];
-        for (int i = 0; i < copy.Length; i++)
-        {
-            copy[i] = tensors[i] with { Shape = (int[])tensors[i].Shape.Clone() };
-        }
-
-        return copy;
-    }
+    // The records hold strings, numbers and an immutable TensorShape: copying the list is enough.
+    private static ParameterTensor[] CopyTensors(IReadOnlyList<ParameterTensor> tensors) => [.. tensors];
 
     private static void WriteTensors(ByteWriter w, IReadOnlyList<ParameterTensor> tensors)
     {
@@ -899,7 +891,7 @@ public sealed class Checkpoint
             w.WriteInt32(t.LayerIndex);
             w.WriteInt32(t.Offset);
             w.WriteInt32(t.Length);
-            w.WriteInt32(t.Shape.Length);
+            w.WriteInt32(t.Shape.Rank);
             foreach (int d in t.Shape)
             {
                 w.WriteInt32(d);

@@ -20,7 +20,7 @@ public enum TensorMatch
 /// <param name="SourceName">The name of the tensor it was copied from.</param>
 /// <param name="Shape">The shape both share.</param>
 /// <param name="IsBuffer">Whether it is a buffer (running statistics) rather than a learned parameter.</param>
-public sealed record CopiedTensor(string TargetName, string SourceName, int[] Shape, bool IsBuffer);
+public sealed record CopiedTensor(string TargetName, string SourceName, TensorShape Shape, bool IsBuffer);
 
 /// <summary>One target tensor that <see cref="TransferLearning"/> left untouched, and why.</summary>
 /// <param name="TargetName">The tensor's name in the target network.</param>
@@ -158,7 +158,7 @@ public static class TransferLearning
             ReadOnlySpan<float> from = isBuffer ? sourceBufferValues : sourceParameterValues;
             Span<float> to = isBuffer ? target.Buffers : target.Parameters;
             from.Slice(s.Offset, s.Length).CopyTo(to.Slice(t.Offset, t.Length));
-            copied.Add(new CopiedTensor(t.Name, s.Name, (int[])t.Shape.Clone(), isBuffer));
+            copied.Add(new CopiedTensor(t.Name, s.Name, t.Shape, isBuffer));
         }
 
         return new TransferReport(copied, skipped);
@@ -215,7 +215,7 @@ public static class TransferLearning
                 continue;
             }
 
-            if (!SameShape(t.Shape, s.Shape) || t.Length != s.Length)
+            if (t.Shape != s.Shape || t.Length != s.Length)
             {
                 string problem = $"'{t.Name}' has shape [{string.Join(", ", t.Shape)}] in the target but the source's '{s.Name}' has shape [{string.Join(", ", s.Shape)}]";
                 mismatches.Add(problem);
@@ -238,6 +238,4 @@ public static class TransferLearning
         int dot = tensor.Name.LastIndexOf('.');
         return dot < 0 ? tensor.Name : tensor.Name[..dot];
     }
-
-    private static bool SameShape(int[] a, int[] b) => a.AsSpan().SequenceEqual(b);
 }

@@ -172,7 +172,7 @@ public class GradientCheckTests(ITestOutputHelper output)
 
         public override int OutputSize => Classes;
 
-        public override int[] InputShape => [In];
+        public override TensorShape InputShape => [In];
 
         public override IReadOnlyList<ParameterTensor> ParameterTensors => Tensors;
 

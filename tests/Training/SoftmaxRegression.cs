@@ -53,7 +53,7 @@ internal sealed class SoftmaxRegression : NetworkBase
 
     public override int OutputSize => _classes;
 
-    public override int[] InputShape => [_inputs];
+    public override TensorShape InputShape => [_inputs];
 
     public override IReadOnlyList<ParameterTensor> ParameterTensors => _tensors;
 

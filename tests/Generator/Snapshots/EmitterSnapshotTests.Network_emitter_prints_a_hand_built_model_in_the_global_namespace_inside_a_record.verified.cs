@@ -68,7 +68,7 @@ partial record Outer
         public override int OutputSize => OutputFeatures;
 
         /// <inheritdoc />
-        public override int[] InputShape => s_inputShape;
+        public override global::NetGen.TensorShape InputShape => s_inputShape;
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
@@ -168,7 +168,7 @@ partial record Outer
             p.Slice(L0_B, L0_Out).Fill(0.5f);
         }
 
-        private static readonly int[] s_inputShape = { 2 };
+        private static readonly global::NetGen.TensorShape s_inputShape = new(2);
 
         /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
         private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y };

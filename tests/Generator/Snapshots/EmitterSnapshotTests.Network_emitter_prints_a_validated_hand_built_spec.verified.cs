@@ -73,7 +73,7 @@ partial class Sensor : global::NetGen.NetworkBase
     public override int OutputSize => OutputFeatures;
 
     /// <inheritdoc />
-    public override int[] InputShape => s_inputShape;
+    public override global::NetGen.TensorShape InputShape => s_inputShape;
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
@@ -177,7 +177,7 @@ partial class Sensor : global::NetGen.NetworkBase
             fanIn: 5, fanOut: 2, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
     }
 
-    private static readonly int[] s_inputShape = { 3 };
+    private static readonly global::NetGen.TensorShape s_inputShape = new(3);
 
     /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
     private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y };

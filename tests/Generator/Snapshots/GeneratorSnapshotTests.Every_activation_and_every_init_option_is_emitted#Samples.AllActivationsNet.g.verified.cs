@@ -98,7 +98,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     public override int OutputSize => OutputFeatures;
 
     /// <inheritdoc />
-    public override int[] InputShape => s_inputShape;
+    public override global::NetGen.TensorShape InputShape => s_inputShape;
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
@@ -246,7 +246,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             fanIn: 5, fanOut: 3, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 10));
     }
 
-    private static readonly int[] s_inputShape = { 6 };
+    private static readonly global::NetGen.TensorShape s_inputShape = new(6);
 
     /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
     private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y };

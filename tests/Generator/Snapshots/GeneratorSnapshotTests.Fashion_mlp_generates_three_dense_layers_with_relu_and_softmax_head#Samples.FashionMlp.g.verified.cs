@@ -80,7 +80,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public override int OutputSize => OutputFeatures;
 
     /// <inheritdoc />
-    public override int[] InputShape => s_inputShape;
+    public override global::NetGen.TensorShape InputShape => s_inputShape;
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
@@ -198,7 +198,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
         p.Slice(L4_B, L4_Out).Fill(0f);
     }
 
-    private static readonly int[] s_inputShape = { 784 };
+    private static readonly global::NetGen.TensorShape s_inputShape = new(784);
 
     /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
     private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y };

@@ -79,7 +79,7 @@ static partial class Models
         public override int OutputSize => OutputFeatures;
 
         /// <inheritdoc />
-        public override int[] InputShape => s_inputShape;
+        public override global::NetGen.TensorShape InputShape => s_inputShape;
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
@@ -187,7 +187,7 @@ static partial class Models
             p.Slice(L3_B, L3_Out).Fill(0f);
         }
 
-        private static readonly int[] s_inputShape = { 1, 2, 3 };
+        private static readonly global::NetGen.TensorShape s_inputShape = new(1, 2, 3);
 
         /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
         private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y };

@@ -118,7 +118,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     public override int OutputSize => OutputFeatures;
 
     /// <inheritdoc />
-    public override int[] InputShape => s_inputShape;
+    public override global::NetGen.TensorShape InputShape => s_inputShape;
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
@@ -307,7 +307,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
         b.Slice(L12_RunVar, L12_C).Fill(1f);
     }
 
-    private static readonly int[] s_inputShape = { 3, 12, 12 };
+    private static readonly global::NetGen.TensorShape s_inputShape = new(3, 12, 12);
 
     /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
     private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y, L12_Y, L13_Y, L14_Y, L15_Y, L16_Y };
