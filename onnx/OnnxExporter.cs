@@ -122,8 +122,8 @@ internal static class ModelProto
             g.Message(5, t => WriteTensor(t, initializer));                         // initializer
         }
 
-        g.Message(11, v => WriteValueInfo(v, OnnxGraph.InputName, network.InputShape));  // input
-        g.Message(12, v => WriteValueInfo(v, OnnxGraph.OutputName, network.Layers[network.Layers.Count - 1].OutputShape)); // output
+        g.Message(11, v => WriteValueInfo(v, OnnxGraph.InputName, network.InputShape.ToArray()));  // input
+        g.Message(12, v => WriteValueInfo(v, OnnxGraph.OutputName, network.Layers[network.Layers.Count - 1].OutputShape.ToArray())); // output
     }
 
     private static void WriteNode(ProtoWriter n, Node node)

@@ -58,6 +58,10 @@ public readonly struct TensorShape : IReadOnlyList<int>, IEquatable<TensorShape>
     /// <param name="dimensions">The dimensions.</param>
     public static implicit operator TensorShape(int[] dimensions) => new(dimensions);
 
+    /// <summary>The dimensions as a read-only span, so a shape can be passed wherever a span of ints is taken.</summary>
+    /// <param name="shape">The shape.</param>
+    public static implicit operator ReadOnlySpan<int>(TensorShape shape) => shape.AsSpan();
+
     /// <summary>Whether two shapes have the same dimensions.</summary>
     public static bool operator ==(TensorShape left, TensorShape right) => left.Equals(right);
 

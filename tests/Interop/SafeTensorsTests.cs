@@ -101,7 +101,7 @@ public sealed class SafeTensorsTests : IDisposable
         {
             JsonObject entry = header[tensor.Name]!.AsObject();
             Assert.Equal("F32", (string?)entry["dtype"]);
-            Assert.Equal(tensor.Shape, entry["shape"]!.AsArray().Select(d => (int)d!).ToArray());
+            Assert.Equal(tensor.Shape.ToArray(), entry["shape"]!.AsArray().Select(d => (int)d!).ToArray());
             long[] offsets = entry["data_offsets"]!.AsArray().Select(d => (long)d!).ToArray();
             Assert.Equal(4L * tensor.Length, offsets[1] - offsets[0]);
             var values = new float[tensor.Length];
