@@ -5,7 +5,8 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
 /// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead;
-/// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference.
+/// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference;
+/// <c>-- --serving [requests] [clients]</c> runs <see cref="ServingLoad"/> against <c>samples/Serving</c>.
 /// </summary>
 public static class Program
 {
@@ -22,6 +23,13 @@ public static class Program
         if (args.Length is 1 or 2 && args[0] == "--stability")
         {
             InferenceStability.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
+            return;
+        }
+
+        if (args.Length >= 1 && args[0] == "--serving")
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            ServingLoad.Run(args.Length >= 2 ? int.Parse(args[1], inv) : 2000, args.Length >= 3 ? int.Parse(args[2], inv) : 8);
             return;
         }
 
