@@ -166,12 +166,17 @@ internal static class NetworkEmitter
             w.Line("InitializeParameters(seed);");
         }
 
-        w.Line();
-        w.Summary("Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).");
-        w.Line($"private {model.ClassName}({model.ClassName} prototype) : base(prototype) {{ }}");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line($"protected override global::NetGen.NetworkBase CreateInferenceClone() => new {model.ClassName}(this);");
+        string name = Parsing.NetworkParser.Identifier(model.ClassName);
+        if (!model.IsAbstract)
+        {
+            w.Line();
+            w.Summary("Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).");
+            w.Line($"private {name}({name} prototype) : base(prototype) {{ }}");
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Line($"protected override global::NetGen.NetworkBase CreateInferenceClone() => new {name}(this);");
+        }
+
         w.Line();
         string architecture = ArchitectureText(model);
         w.Line("/// <inheritdoc />");

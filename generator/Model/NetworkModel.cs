@@ -179,6 +179,9 @@ internal sealed record NetworkModel(
     int OutputBuffer,
     string Declaration)
 {
+    /// <summary>The class is abstract, so it cannot create its own inference clones.</summary>
+    public bool IsAbstract { get; init; }
+
     public LayerModel Last => Layers[Layers.Count - 1];
 
     public int OutputSize => Last.OutputShape.Size;

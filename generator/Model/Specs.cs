@@ -53,4 +53,7 @@ internal sealed record NetworkSpec(
 {
     /// <summary>A second partial declaration that also carries [Network] (CS0579): it generates nothing.</summary>
     public bool IsRedundantPart { get; init; }
+
+    /// <summary>The class is abstract: it gets no inference-clone constructor (an abstract class cannot be created).</summary>
+    public bool IsAbstract { get; init; }
 }

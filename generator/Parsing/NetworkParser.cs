@@ -108,7 +108,7 @@ internal static class NetworkParser
         LayerSpec[] ordered = layers.OrderBy(l => l.Tree.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.Position).Select(l => l.Spec).ToArray();
         // Namespace segments by their plain names (@class.@int → class.int); the emitter escapes keywords again.
         string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? NamespaceName(n) : null;
-        return new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), isPartial, new EquatableArray<LayerSpec>(ordered), diagnostics.ToEquatableArray(), classLocation);
+        return new NetworkSpec(ns, symbol.Name, containing.ToEquatableArray(), isPartial, new EquatableArray<LayerSpec>(ordered), diagnostics.ToEquatableArray(), classLocation) { IsAbstract = symbol.IsAbstract };
     }
 
     private const string BlockAttributeName = "NetGen.BlockAttribute";

