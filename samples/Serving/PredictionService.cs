@@ -1,20 +1,18 @@
-using Microsoft.Extensions.ObjectPool;
 using NetGen.Data;
 using NetGen.Serialization;
 
 namespace NetGen.Samples.Serving;
 
 /// <summary>
-/// Answers predictions from a pool of <see cref="FashionMlp"/> instances restored from one checkpoint. A network
-/// instance is not thread-safe, so each request rents its own; instances are reused, so a request allocates no
-/// network and the number of instances stays at the number of concurrent requests (at most
-/// <see cref="ServingOptions.MaxRetainedNetworks"/> are kept between bursts).
+/// Answers predictions from a <see cref="NetworkPool{TNetwork}"/> of <see cref="FashionMlp"/> instances: one prototype
+/// restored from the checkpoint, and inference clones that share its weights. A network instance is not thread-safe,
+/// so each request rents its own; instances are created on demand up to <see cref="ServingOptions.MaxNetworks"/> and
+/// reused, so a request allocates no network and the weights exist once.
 /// </summary>
 public sealed class PredictionService
 {
-    private readonly ObjectPool<FashionMlp> _pool;
+    private readonly NetworkPool<FashionMlp> _pool;
     private readonly Standardizer? _standardizer;
-    private int _created;
 
     /// <summary>Loads the checkpoint and prepares the pool.</summary>
     /// <param name="checkpoint">A checkpoint of a <see cref="FashionMlp"/>, optionally with standardizer statistics.</param>
@@ -24,14 +22,15 @@ public sealed class PredictionService
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(options);
-        checkpoint.Validate(new FashionMlp(0)); // fail at start-up, not on the first request
+        var prototype = new FashionMlp(0);
+        checkpoint.Restore(prototype); // throws at start-up, not on the first request, when the checkpoint does not fit
+        prototype.Mode = NetworkMode.Inference;
         Checkpoint = checkpoint;
         Options = options;
         _standardizer = checkpoint.Preprocessing.ContainsKey("standardizer.kind")
             ? StandardizerStatistics.FromArrays(checkpoint.Preprocessing)
             : null;
-        var provider = new DefaultObjectPoolProvider { MaximumRetained = options.MaxRetainedNetworks };
-        _pool = provider.Create(new NetworkPolicy(this));
+        _pool = new NetworkPool<FashionMlp>(prototype, options.MaxNetworks);
     }
 
     /// <summary>The checkpoint the networks are restored from.</summary>
@@ -41,7 +40,7 @@ public sealed class PredictionService
     public ServingOptions Options { get; }
 
     /// <summary>How many network instances the pool has created so far.</summary>
-    public int NetworksCreated => Volatile.Read(ref _created);
+    public int NetworksCreated => _pool.InstanceCount;
 
     /// <summary>The number of input values per sample.</summary>
     public static int InputSize => FashionMlp.InputFeatures;
@@ -94,9 +93,9 @@ public sealed class PredictionService
         _standardizer?.Apply(x);
         var labels = new int[batch];
         var probabilities = new float[batch][];
-        FashionMlp network = _pool.Get();
-        try
+        using (NetworkPool<FashionMlp>.Lease lease = _pool.Rent())
         {
+            FashionMlp network = lease.Network;
             ReadOnlySpan<float> y = network.Forward(x, batch);
             int classes = network.OutputSize;
             network.ArgMax(labels);
@@ -104,10 +103,6 @@ public sealed class PredictionService
             {
                 probabilities[i] = y.Slice(i * classes, classes).ToArray();
             }
-        }
-        finally
-        {
-            _pool.Return(network);
         }
 
         var names = new string[batch];
@@ -117,22 +112,5 @@ public sealed class PredictionService
         }
 
         return new PredictResponse(labels, names, probabilities);
-    }
-
-    private FashionMlp CreateNetwork()
-    {
-        var network = new FashionMlp(0);
-        Checkpoint.Restore(network);
-        network.Mode = NetworkMode.Inference;
-        network.EnsureBatchCapacity(Options.MaxBatch);
-        Interlocked.Increment(ref _created);
-        return network;
-    }
-
-    private sealed class NetworkPolicy(PredictionService owner) : IPooledObjectPolicy<FashionMlp>
-    {
-        public FashionMlp Create() => owner.CreateNetwork();
-
-        public bool Return(FashionMlp obj) => obj.Mode == NetworkMode.Inference;
     }
 }

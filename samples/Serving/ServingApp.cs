@@ -17,8 +17,8 @@ public sealed class ServingOptions
     /// <summary>The most samples one request may carry.</summary>
     public int MaxBatch { get; set; } = 64;
 
-    /// <summary>How many idle network instances the pool keeps.</summary>
-    public int MaxRetainedNetworks { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
+    /// <summary>The most network instances the pool creates (requests beyond that wait for one); the weights exist once.</summary>
+    public int MaxNetworks { get; set; } = Math.Max(2, Environment.ProcessorCount * 2);
 }
 
 /// <summary>Builds the minimal API: <c>POST /predict</c> and <c>GET /health</c>.</summary>
