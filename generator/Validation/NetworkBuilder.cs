@@ -298,7 +298,13 @@ internal sealed class NetworkBuilder(Shape input, List<DiagnosticInfo> diagnosti
             }
 
             int c = Current.Dims[0], h = Current.Dims[1], w = Current.Dims[2];
-            double ratio = args.Double("ratio", 1.5, v => v > 1 && v <= 2 && h / v >= 1 && w / v >= 1, $"in (1, 2] and leave at least 1×1 of the {h}×{w} input");
+            // Every output row and column pools one or two input ones (the kernel's regions), so the output must keep
+            // at least half of each side: (int)(h / ratio) · 2 ≥ h (7 rows at ratio 1.9 would give 3, too few).
+            double ratio = args.Double(
+                "ratio",
+                1.5,
+                v => v > 1 && v <= 2 && h / v >= 1 && w / v >= 1 && 2 * (int)(h / v) >= h && 2 * (int)(w / v) >= w,
+                $"in (1, 2] and leave at least 1×1 and at least half of each side of the {h}×{w} input");
             Append(layer, prefix, "fracpool", new FractionalPoolLayer(ratio), Shape.Of(c, (int)(h / ratio), (int)(w / ratio)));
         }
     }

@@ -105,6 +105,26 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData(7, 1.9, "ratio of [FractionalMaxPool2D] is 1.9")] // 7 rows -> 3: regions of 1-2 rows cannot cover 7
+    [InlineData(9, 1.95, "ratio of [FractionalMaxPool2D] is 1.95")]
+    public void NG0005_fractional_pooling_that_would_need_regions_of_more_than_two_rows_is_reported(int size, double ratio, string message)
+    {
+        // It used to pass validation and throw at run time in Pooling.FractionalRegions.
+        string r = ratio.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Diagnostic d = Single(DiagnosticMarkup.Verify($$"""
+            using NetGen;
+
+            [Network]
+            [Input(1, {{size}}, {{size}})]
+            [{|NG0005:FractionalMaxPool2D({{r}})|}]
+            [Dense(3)] [SoftmaxCrossEntropy]
+            public partial class BadFractional { }
+            """));
+
+        AssertError(d, "NG0005", message);
+    }
+
+    [Theory]
     [InlineData("Dense(0)", "units of [Dense] is 0")]
     [InlineData("Dense(-5)", "units of [Dense] is -5")]
     [InlineData("Dense(3, InitStd = -1f)", "InitStd of [Dense] is -1")]
