@@ -30,22 +30,7 @@ public sealed class Dataset
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(featureShape);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
-        if (featureShape.Length == 0)
-        {
-            throw new ArgumentException("The feature shape needs at least one dimension.", nameof(featureShape));
-        }
-
-        long featureCount = 1;
-        foreach (int size in featureShape)
-        {
-            if (size <= 0)
-            {
-                throw new ArgumentException($"The feature shape [{string.Join(", ", featureShape)}] has a non-positive dimension.", nameof(featureShape));
-            }
-
-            featureCount *= size;
-        }
-
+        long featureCount = CheckShape(featureShape);
         if (featureCount * labels.Length != features.Length)
         {
             throw new ArgumentException(
