@@ -79,7 +79,7 @@ public readonly record struct LbfgsResult(double Loss, int Iterations, int Evalu
 /// and the line-search buffers are allocated on the first call for a given length and reused, so iterations allocate
 /// nothing. Not thread-safe.
 /// </remarks>
-public sealed class Lbfgs
+public sealed class Lbfgs : IStateful<OptimizerState>
 {
     private const double ArmijoConstant = 1e-4;
     private const double CurvatureConstant = 0.9;
@@ -157,6 +157,38 @@ public sealed class Lbfgs
     /// <returns>The final loss, the iteration and evaluation counts, and why the run stopped.</returns>
     /// <exception cref="ArgumentException">The objective is not finite at the starting point.</exception>
     public LbfgsResult Minimize(Span<float> x, ObjectiveFunction objective)
+    {
+        LbfgsResult result = MinimizeFrom(x, objective);
+        StepCount += result.Iterations;
+        return result;
+    }
+
+    /// <summary>The iterations taken by all <see cref="Minimize"/> (and <see cref="Fit"/>) calls so far.</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>
+    /// The state that outlives a call: the iteration count. Each <see cref="Minimize"/> call is a whole optimization
+    /// that starts its correction history afresh, so there are no buffers to save (the reused scratch vectors hold
+    /// nothing the next call reads).
+    /// </summary>
+    /// <returns>The step count and no buffers.</returns>
+    public OptimizerState GetState() => new(StepCount, [], []);
+
+    /// <summary>Takes the iteration count of a state from <see cref="GetState"/>.</summary>
+    /// <param name="state">The saved state.</param>
+    /// <exception cref="ArgumentException">The state holds buffers (it is another optimizer's) or a negative count.</exception>
+    public void SetState(OptimizerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Names.Count != 0 || state.StepCount < 0)
+        {
+            throw new ArgumentException($"An L-BFGS state holds no buffers and a step count of 0 or more, not [{string.Join(", ", state.Names)}] and {state.StepCount}.", nameof(state));
+        }
+
+        StepCount = state.StepCount;
+    }
+
+    private LbfgsResult MinimizeFrom(Span<float> x, ObjectiveFunction objective)
     {
         ArgumentNullException.ThrowIfNull(objective);
         EnsureBuffers(x.Length);

@@ -196,4 +196,16 @@ public class CheckpointFullStateFixtureTests
         AssertClose(whole.Average.Parameters, resumed.Average.Parameters, "average after resuming");
         Assert.Equal((whole.Plateau.Reductions, whole.Plateau.BadEpochs), (resumed.Plateau.Reductions, resumed.Plateau.BadEpochs));
     }
+
+    [Theory]
+    [InlineData("v2-mlp")]
+    [InlineData("v2-full")]
+    public void A_current_version_fixture_is_written_back_byte_for_byte(string name)
+    {
+        // Reading every section and writing it again gives the file the build that wrote the fixture gave.
+        byte[] file = File.ReadAllBytes(Path.Combine(Repository.Root(), "tests", "Checkpoints", "Fixtures", name + Checkpoint.Extension));
+        using var copy = new MemoryStream();
+        Checkpoint.Load(Path.Combine(Repository.Root(), "tests", "Checkpoints", "Fixtures", name + Checkpoint.Extension)).Write(copy);
+        Assert.True(file.AsSpan().SequenceEqual(copy.ToArray()), $"{name}: {copy.Length} bytes written back, {file.Length} in the file, or different content");
+    }
 }
