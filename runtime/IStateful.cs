@@ -11,10 +11,12 @@ namespace NetGen;
 /// <remarks>
 /// Implemented by <see cref="NetworkBase"/> (parameters, buffers, random state), the optimizers
 /// (<see cref="Optimizers.IStatefulOptimizer"/>: <see cref="Optimizers.Optimizer"/>,
-/// <see cref="Transfer.ParameterGroupOptimizer"/>) and <see cref="Optimizers.Lbfgs"/>. Training callbacks keep
-/// their state through <see cref="Training.IResumableCallback"/>, preprocessing through
-/// <see cref="Data.Standardizer.ToState"/> and <see cref="Data.Standardizer.FromState"/>, the trainer through
-/// <see cref="Training.TrainingContext.CaptureState"/> and the resume argument of <c>Trainer.Fit</c>.
+/// <see cref="Transfer.ParameterGroupOptimizer"/>), <see cref="Optimizers.Lbfgs"/> and the trainer's
+/// <see cref="Training.TrainingContext"/> (<see cref="Training.TrainingState"/>). Training callbacks (early stopping,
+/// weight averaging, the plateau schedule) save theirs as bytes through <see cref="Training.IResumableCallback"/>,
+/// which the trainer state carries; a standardizer is immutable and converts with
+/// <see cref="Data.Standardizer.ToState"/> and <see cref="Data.Standardizer.FromState"/>. Learning-rate schedules
+/// are functions of the step and hold no state of their own.
 /// </remarks>
 public interface IStateful<TState>
     where TState : class
