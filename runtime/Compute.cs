@@ -7,7 +7,8 @@ using System.Threading;
 namespace NetGen;
 
 /// <summary>
-/// Process-wide compute settings for the kernels, in the spirit of <c>torch.set_num_threads</c>.
+/// Compute settings for the kernels, in the spirit of <c>torch.set_num_threads</c>: a process-wide default thread count
+/// and a scoped override (<see cref="UseThreads"/>) for the calling thread and the work it starts.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -15,6 +16,13 @@ namespace NetGen;
 /// only split work that is large enough to pay for it (tens of thousands of multiply-adds per thread), so small
 /// problems stay on the calling thread whatever the setting. Set it to 1 to keep every kernel on the calling thread,
 /// for instance when training several networks on separate threads.
+/// </para>
+/// <para>
+/// <b>Scopes.</b> <c>using var threads = Compute.UseThreads(2);</c> makes <see cref="ThreadCount"/> read 2 on this
+/// thread, and in the tasks and threads it starts (the value flows with the execution context, like an
+/// <see cref="AsyncLocal{T}"/>), until the scope is disposed; other threads keep the process default. Two tests, two
+/// trainings or two servers can so use different thread counts at the same time. Scopes nest; disposing one puts back
+/// the value it replaced.
 /// </para>
 /// <para>
 /// Parallel kernels run on <c>ThreadCount − 1</c> dedicated background worker threads plus the calling thread. Workers
@@ -28,30 +36,76 @@ namespace NetGen;
 /// threads at the same time, with results bit-identical to running them one after another (for a fixed
 /// <see cref="ThreadCount"/>). One network instance must not be used by two threads at once; it detects overlapping
 /// calls and throws <see cref="InvalidOperationException"/> (see <see cref="NetworkBase"/>, and
-/// <see cref="NetworkPool{TNetwork}"/> for serving from many threads). Change <see cref="ThreadCount"/> only while no
-/// network is running: it decides how work is split, and scratch memory is sized for it when a forward pass begins.
+/// <see cref="NetworkPool{TNetwork}"/> for serving from many threads). Change the thread count of a network's thread
+/// only while that network is not running: it decides how work is split, and scratch memory is sized for it when a
+/// forward pass begins.
 /// </para>
 /// </remarks>
 public static class Compute
 {
     private static int threadCount = Math.Clamp(Environment.ProcessorCount, 1, MaxThreads);
 
+    // The scoped override of the current execution context; 0 means none.
+    private static readonly AsyncLocal<int> Scoped = new();
+
     /// <summary>The largest accepted <see cref="ThreadCount"/>.</summary>
     public const int MaxThreads = 256;
 
     /// <summary>
-    /// The number of threads (the caller included) a kernel may use; defaults to the processor count.
+    /// The number of threads (the caller included) a kernel called from this thread may use: the innermost
+    /// <see cref="UseThreads"/> scope's count, else the process default. Setting it changes the process default (the
+    /// processor count unless set), which scopes override.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or above <see cref="MaxThreads"/>.</exception>
     public static int ThreadCount
     {
-        get => Volatile.Read(ref threadCount);
+        get
+        {
+            int scoped = Scoped.Value;
+            return scoped != 0 ? scoped : Volatile.Read(ref threadCount);
+        }
+
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxThreads);
+            CheckThreads(value);
             Volatile.Write(ref threadCount, value);
         }
+    }
+
+    /// <summary>The process-wide thread count, which <see cref="UseThreads"/> scopes override.</summary>
+    public static int DefaultThreadCount => Volatile.Read(ref threadCount);
+
+    /// <summary>
+    /// Makes <see cref="ThreadCount"/> read <paramref name="threads"/> on the calling thread and in the work it starts
+    /// (tasks, threads: the value flows with the execution context) until the returned scope is disposed; other threads
+    /// keep their own value. Use it as <c>using var scope = Compute.UseThreads(1);</c>.
+    /// </summary>
+    /// <param name="threads">The thread count for the scope, in [1, <see cref="MaxThreads"/>].</param>
+    /// <returns>The scope; disposing it puts back the value it replaced.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is below 1 or above <see cref="MaxThreads"/>.</exception>
+    public static ThreadCountScope UseThreads(int threads)
+    {
+        CheckThreads(threads);
+        int previous = Scoped.Value;
+        Scoped.Value = threads;
+        return new ThreadCountScope(previous);
+    }
+
+    private static void CheckThreads(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxThreads);
+    }
+
+    /// <summary>The scope <see cref="UseThreads"/> returns; disposing it restores the thread count it replaced.</summary>
+    public readonly struct ThreadCountScope : IDisposable
+    {
+        private readonly int _previous;
+
+        internal ThreadCountScope(int previous) => _previous = previous;
+
+        /// <summary>Puts back the thread count that was in effect before the scope began.</summary>
+        public void Dispose() => Scoped.Value = _previous;
     }
 
     /// <summary>

@@ -79,7 +79,7 @@ public sealed record LayerInfo(int Index, string Name, string Kind, TensorShape 
 /// Separate instances may run concurrently: the compute workers of <see cref="Compute"/> are shared safely.
 /// </para>
 /// </remarks>
-public abstract class NetworkBase
+public abstract partial class NetworkBase
 {
     private readonly AlignedBuffer _parameters;
     private readonly AlignedBuffer _gradients;

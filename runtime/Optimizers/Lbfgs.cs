@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 using NetGen.Data;
 using NetGen.Training;
 
@@ -81,7 +79,7 @@ public readonly record struct LbfgsResult(double Loss, int Iterations, int Evalu
 /// and the line-search buffers are allocated on the first call for a given length and reused, so iterations allocate
 /// nothing. Not thread-safe.
 /// </remarks>
-public sealed class Lbfgs
+public sealed class Lbfgs : IStateful<OptimizerState>
 {
     private const double ArmijoConstant = 1e-4;
     private const double CurvatureConstant = 0.9;
@@ -160,6 +158,38 @@ public sealed class Lbfgs
     /// <exception cref="ArgumentException">The objective is not finite at the starting point.</exception>
     public LbfgsResult Minimize(Span<float> x, ObjectiveFunction objective)
     {
+        LbfgsResult result = MinimizeFrom(x, objective);
+        StepCount += result.Iterations;
+        return result;
+    }
+
+    /// <summary>The iterations taken by all <see cref="Minimize"/> (and <see cref="Fit"/>) calls so far.</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>
+    /// The state that outlives a call: the iteration count. Each <see cref="Minimize"/> call is a whole optimization
+    /// that starts its correction history afresh, so there are no buffers to save (the reused scratch vectors hold
+    /// nothing the next call reads).
+    /// </summary>
+    /// <returns>The step count and no buffers.</returns>
+    public OptimizerState GetState() => new(StepCount, [], []);
+
+    /// <summary>Takes the iteration count of a state from <see cref="GetState"/>.</summary>
+    /// <param name="state">The saved state.</param>
+    /// <exception cref="ArgumentException">The state holds buffers (it is another optimizer's) or a negative count.</exception>
+    public void SetState(OptimizerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Names.Count != 0 || state.StepCount < 0)
+        {
+            throw new ArgumentException($"An L-BFGS state holds no buffers and a step count of 0 or more, not [{string.Join(", ", state.Names)}] and {state.StepCount}.", nameof(state));
+        }
+
+        StepCount = state.StepCount;
+    }
+
+    private LbfgsResult MinimizeFrom(Span<float> x, ObjectiveFunction objective)
+    {
         ArgumentNullException.ThrowIfNull(objective);
         EnsureBuffers(x.Length);
         int n = x.Length, m = HistorySize;
@@ -195,7 +225,7 @@ public sealed class Lbfgs
                 return new LbfgsResult(f, iteration - 1, evaluations, gMax, LbfgsStopReason.ChangeTolerance);
             }
 
-            double t = iteration == 1 ? Math.Min(1.0, 1.0 / SumAbs(g)) * LearningRate : LearningRate;
+            double t = iteration == 1 ? Math.Min(1.0, 1.0 / TensorPrimitives.SumOfMagnitudes(g)) * LearningRate : LearningRate;
             x.CopyTo(x0);
             g.CopyTo(gPrevious);
             double f0 = f;
@@ -222,8 +252,8 @@ public sealed class Lbfgs
             // Correction pair s = x − x₀, y = g − g₀, kept only with positive curvature yᵀs.
             int slot = (newest + 1) % m;
             Span<float> s = _s.AsSpan(slot * n, n), y = _y.AsSpan(slot * n, n);
-            Subtract(x, x0, s);
-            Subtract(g, gPrevious, y);
+            TensorPrimitives.Subtract(x, x0, s);
+            TensorPrimitives.Subtract(g, gPrevious, y);
             double ys = Dot(y, s);
             double stepMax = MaxAbs(s);
             if (ys > 1e-10)
@@ -570,78 +600,22 @@ public sealed class Lbfgs
         _length = n;
     }
 
-    /// <summary>Σ a[i]·b[i], accumulated in float lanes over blocks and in double across blocks.</summary>
+    /// <summary>Σ a[i]·b[i]: <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> over blocks, summed in double across blocks.</summary>
     private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        ref float ra = ref MemoryMarshal.GetReference(a);
-        ref float rb = ref MemoryMarshal.GetReference(b);
-        int n = a.Length;
         double total = 0;
-        for (int start = 0; start < n; start += DotBlock)
+        for (int start = 0; start < a.Length; start += DotBlock)
         {
-            int end = Math.Min(start + DotBlock, n), i = start;
-            Vector<float> acc = Vector<float>.Zero;
-            for (; i <= end - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                acc += Vector.LoadUnsafe(ref ra, (nuint)i) * Vector.LoadUnsafe(ref rb, (nuint)i);
-            }
-
-            float sum = Vector.Sum(acc);
-            for (; i < end; i++)
-            {
-                sum += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
-            }
-
-            total += sum;
+            int length = Math.Min(DotBlock, a.Length - start);
+            total += TensorPrimitives.Dot(a.Slice(start, length), b.Slice(start, length));
         }
 
         return total;
     }
 
     /// <summary><c>y[i] += a·x[i]</c>.</summary>
-    private static void AddScaled(ReadOnlySpan<float> x, float a, Span<float> y)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref ry, (nuint)i) + (Vector.LoadUnsafe(ref rx, (nuint)i) * a)).StoreUnsafe(ref ry, (nuint)i);
-        }
+    private static void AddScaled(ReadOnlySpan<float> x, float a, Span<float> y) => TensorPrimitives.MultiplyAdd(x, a, y, y);
 
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) += a * Unsafe.Add(ref rx, i);
-        }
-    }
-
-    private static void Subtract(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
-    {
-        for (int i = 0; i < a.Length; i++)
-        {
-            result[i] = a[i] - b[i];
-        }
-    }
-
-    private static double MaxAbs(ReadOnlySpan<float> x)
-    {
-        float max = 0f;
-        for (int i = 0; i < x.Length; i++)
-        {
-            max = MathF.Max(max, MathF.Abs(x[i]));
-        }
-
-        return max;
-    }
-
-    private static double SumAbs(ReadOnlySpan<float> x)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += MathF.Abs(x[i]);
-        }
-
-        return sum;
-    }
+    /// <summary>The largest |x[i]| (NaN when any is NaN), 0 for an empty vector.</summary>
+    private static double MaxAbs(ReadOnlySpan<float> x) => x.IsEmpty ? 0 : MathF.Abs(TensorPrimitives.MaxMagnitude(x));
 }

@@ -8,7 +8,7 @@ namespace NetGen.Optimizers;
 /// The shared part of NetGen's optimizers: learning rate, step count, length checks, and named state buffers (one
 /// float per parameter each) that are allocated on the first <see cref="Step"/> and can be saved and restored.
 /// </summary>
-public abstract class Optimizer : IOptimizer
+public abstract class Optimizer : IStatefulOptimizer
 {
     private readonly string[] _stateNames;
     private readonly float[][] _state;
@@ -100,6 +100,35 @@ public abstract class Optimizer : IOptimizer
         }
 
         return new OptimizerState(StepCount, _stateNames, buffers);
+    }
+
+    /// <inheritdoc />
+    public void ValidateState(OptimizerState state, int parameterCount, string source)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        bool sameNames = _stateNames.Length == state.Names.Count;
+        for (int k = 0; sameNames && k < _stateNames.Length; k++)
+        {
+            sameNames = string.Equals(_stateNames[k], state.Names[k], StringComparison.Ordinal);
+        }
+
+        if (!sameNames)
+        {
+            throw new ArgumentException(
+                $"{source} holds optimizer buffers [{string.Join(", ", state.Names)}] but the optimizer has [{string.Join(", ", _stateNames)}] (different options?).",
+                "optimizer");
+        }
+
+        for (int k = 0; k < state.Buffers.Count; k++)
+        {
+            int length = state.Buffers[k].Length;
+            if (length != parameterCount && !(length == 0 && state.StepCount == 0))
+            {
+                throw new ArgumentException(
+                    $"{source} holds optimizer buffer '{state.Names[k]}' of {length} floats but the network has {parameterCount} parameters.",
+                    "optimizer");
+            }
+        }
     }
 
     /// <summary>

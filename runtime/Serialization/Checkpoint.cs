@@ -27,6 +27,10 @@ public sealed record CheckpointOptimizer(string TypeName, float LearningRate, Op
 /// payload is protected by a CRC-32.
 /// </summary>
 /// <remarks>
+/// Each component saves and restores its own state (<see cref="IStateful{TState}"/>: <see cref="NetworkBase.GetState"/>,
+/// <see cref="IStatefulOptimizer"/>, the trainer's <see cref="TrainingContext.CaptureState"/>); a checkpoint
+/// is the collection of those states. The byte format lives apart: <c>CheckpointFormat</c> (header, CRC, section
+/// framing) and <c>CheckpointSections</c> (each section's writer beside its reader).
 /// Layout of format version 2 (version 1 is the same without RSET and OHYP, and is still read):
 /// <code>
 /// header   magic 89 4E 47 43 4B 50 54 0A ("\x89NGCKPT\n") | u32 version | u32 CRC-32 of payload | u64 payload length
@@ -58,51 +62,18 @@ public sealed class Checkpoint
     /// <summary>The file name extension <see cref="CheckpointCallback"/> uses.</summary>
     public const string Extension = ".ngck";
 
-    /// <summary>The 8 bytes every checkpoint starts with: 0x89 "NGCKPT" 0x0A.</summary>
-    private static ReadOnlySpan<byte> Magic => [0x89, (byte)'N', (byte)'G', (byte)'C', (byte)'K', (byte)'P', (byte)'T', 0x0A];
-
-    private const int HeaderSize = 24; // magic 8, version 4, CRC-32 4, payload length 8
-
-    private const uint TagArchitecture = 0x48435241; // "ARCH"
-    private const uint TagParameters = 0x4D524150;   // "PARM"
-    private const uint TagBuffers = 0x46465542;      // "BUFF"
-    private const uint TagNetworkRng = 0x474E524E;   // "NRNG"
-    private const uint TagOptimizer = 0x4D54504F;    // "OPTM"
-    private const uint TagTraining = 0x54535254;     // "TRST"
-    private const uint TagHistory = 0x54534948;      // "HIST"
-    private const uint TagPreprocessing = 0x50455250; // "PREP"
-    private const uint TagCallbacks = 0x534B4243;     // "CBKS": IResumableCallback states (readers without it skip it)
-    private const uint TagPenalties = 0x4C4E4550;     // "PENL": EpochMetrics.TrainPenalty per epoch (readers without it skip it)
-    private const uint TagRunSettings = 0x54455352;   // "RSET": batch size, epochs, training count (version 2)
-    private const uint TagHyperparameters = 0x5059484F; // "OHYP": optimizer hyperparameters (version 2)
-
-    private readonly float[] _parameters;
-    private readonly float[] _buffers;
-    private readonly ulong[] _networkRngState;
     private readonly Dictionary<string, float[]> _preprocessing;
 
     private Checkpoint(
         string? sourcePath,
-        string architecture,
-        ulong fingerprint,
-        ParameterTensor[] parameterTensors,
-        ParameterTensor[] bufferTensors,
-        float[] parameters,
-        float[] buffers,
-        ulong[] networkRngState,
+        NetworkState network,
         CheckpointOptimizer? optimizer,
         TrainingState? trainingState,
         IReadOnlyList<EpochMetrics> history,
         Dictionary<string, float[]> preprocessing)
     {
         SourcePath = sourcePath;
-        Architecture = architecture;
-        ArchitectureFingerprint = fingerprint;
-        ParameterTensors = parameterTensors;
-        BufferTensors = bufferTensors;
-        _parameters = parameters;
-        _buffers = buffers;
-        _networkRngState = networkRngState;
+        Network = network;
         Optimizer = optimizer;
         TrainingState = trainingState;
         History = history;
@@ -112,26 +83,29 @@ public sealed class Checkpoint
     /// <summary>The file the checkpoint was loaded from or last written to, or null for one only captured in memory.</summary>
     public string? SourcePath { get; private set; }
 
+    /// <summary>The saved network's state (<see cref="NetworkBase.GetState"/>): architecture, tensor tables, parameters, buffers, random state.</summary>
+    public NetworkState Network { get; }
+
     /// <summary>The <see cref="NetworkBase.Architecture"/> of the network that was saved.</summary>
-    public string Architecture { get; }
+    public string Architecture => Network.Architecture;
 
     /// <summary>The <see cref="NetworkBase.ArchitectureFingerprint"/> of the network that was saved.</summary>
-    public ulong ArchitectureFingerprint { get; }
+    public ulong ArchitectureFingerprint => Network.Fingerprint;
 
     /// <summary>The saved network's parameter tensor table (names, offsets and shapes into <see cref="Parameters"/>).</summary>
-    public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+    public IReadOnlyList<ParameterTensor> ParameterTensors => Network.ParameterTensors;
 
     /// <summary>The saved network's buffer tensor table (offsets into <see cref="Buffers"/>).</summary>
-    public IReadOnlyList<ParameterTensor> BufferTensors { get; }
+    public IReadOnlyList<ParameterTensor> BufferTensors => Network.BufferTensors;
 
     /// <summary>The saved parameters, in the network's flat layout.</summary>
-    public ReadOnlySpan<float> Parameters => _parameters;
+    public ReadOnlySpan<float> Parameters => Network.Parameters;
 
     /// <summary>The saved buffers (running statistics), in the network's flat layout.</summary>
-    public ReadOnlySpan<float> Buffers => _buffers;
+    public ReadOnlySpan<float> Buffers => Network.Buffers;
 
     /// <summary>The four state words of the network's <see cref="NetworkBase.Random"/> (dropout masks and the like).</summary>
-    public ReadOnlySpan<ulong> NetworkRngState => _networkRngState;
+    public ReadOnlySpan<ulong> NetworkRngState => Network.RandomState;
 
     /// <summary>The optimizer's state, or null when the checkpoint was saved without an optimizer.</summary>
     public CheckpointOptimizer? Optimizer { get; }
@@ -147,7 +121,7 @@ public sealed class Checkpoint
 
     /// <summary>Copies the state of a network (and optionally its optimizer, trainer state and preprocessing statistics) into a checkpoint in memory.</summary>
     /// <param name="network">The network whose parameters, buffers and random state to save.</param>
-    /// <param name="optimizer">The optimizer, or null; it must be an <see cref="Optimizers.Optimizer"/> or a <see cref="ParameterGroupOptimizer"/>.</param>
+    /// <param name="optimizer">The optimizer, or null; it must be an <see cref="IStatefulOptimizer"/> (every NetGen optimizer is).</param>
     /// <param name="trainingState">The trainer's state from <see cref="TrainingContext.CaptureState"/>, or null.</param>
     /// <param name="preprocessing">Named float arrays to store alongside (copied), or null.</param>
     /// <exception cref="NotSupportedException">The optimizer's state cannot be captured.</exception>
@@ -158,23 +132,22 @@ public sealed class Checkpoint
         IReadOnlyDictionary<string, float[]>? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var rng = new ulong[4];
-        network.Random.GetState(rng);
-        CheckpointOptimizer? optimizerState = optimizer is null
-            ? null
-            : new CheckpointOptimizer(TypeNameOf(optimizer), optimizer.LearningRate, CaptureOptimizerState(optimizer)) { Hyperparameters = HyperparametersOf(optimizer) };
+        CheckpointOptimizer? optimizerState = null;
+        if (optimizer is not null)
+        {
+            IStatefulOptimizer stateful = AsStateful(optimizer);
+            optimizerState = new CheckpointOptimizer(TypeNameOf(optimizer), optimizer.LearningRate, stateful.GetState())
+            {
+                Hyperparameters = new Dictionary<string, double>(stateful.Hyperparameters, StringComparer.Ordinal),
+            };
+        }
+
         Dictionary<string, float[]> prep = preprocessing is null ? new(StringComparer.Ordinal) : CopyNamed(preprocessing, nameof(preprocessing));
 
         TrainingState? training = trainingState is null ? null : CopyTrainingState(trainingState);
         return new Checkpoint(
             sourcePath: null,
-            network.Architecture,
-            network.ArchitectureFingerprint,
-            CopyTensors(network.ParameterTensors),
-            CopyTensors(network.BufferTensors),
-            network.Parameters.ToArray(),
-            network.Buffers.ToArray(),
-            rng,
+            network.GetState(),
             optimizerState,
             training,
             training?.History ?? Array.Empty<EpochMetrics>(),
@@ -275,22 +248,7 @@ public sealed class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(network);
         string source = SourcePath is null ? "The checkpoint" : $"Checkpoint '{SourcePath}'";
-        if (network.ArchitectureFingerprint != ArchitectureFingerprint || !string.Equals(network.Architecture, Architecture, StringComparison.Ordinal))
-        {
-            throw new ArgumentException(
-                $"{source} was saved from a different architecture than {network.GetType().Name}'s.\n" +
-                $"  checkpoint (fingerprint 0x{ArchitectureFingerprint:X16}): {Architecture}\n" +
-                $"  network    (fingerprint 0x{network.ArchitectureFingerprint:X16}): {network.Architecture}",
-                nameof(network));
-        }
-
-        if (network.ParameterCount != _parameters.Length || network.Buffers.Length != _buffers.Length)
-        {
-            throw new ArgumentException(
-                $"{source} holds {_parameters.Length} parameters and {_buffers.Length} buffer values but {network.GetType().Name} has {network.ParameterCount} and {network.Buffers.Length}.",
-                nameof(network));
-        }
-
+        network.ValidateState(Network, source);
         if (optimizer is null)
         {
             return;
@@ -307,19 +265,9 @@ public sealed class Checkpoint
             throw new ArgumentException($"{source} holds the state of a {Optimizer.TypeName} but the optimizer is a {typeName}.", nameof(optimizer));
         }
 
-        switch (optimizer)
-        {
-            case Optimizers.Optimizer plain:
-                CheckOptimizerState(plain.StateNames, Optimizer.State, network.ParameterCount, source);
-                break;
-            case ParameterGroupOptimizer groups:
-                groups.ValidateState(Optimizer.State, source);
-                break;
-            default:
-                throw UnsupportedOptimizer(optimizer);
-        }
-
-        CheckHyperparameters(Optimizer, optimizer, source);
+        IStatefulOptimizer stateful = AsStateful(optimizer);
+        stateful.ValidateState(Optimizer.State, network.ParameterCount, source);
+        CheckHyperparameters(Optimizer, stateful, source);
     }
 
     /// <summary>
@@ -336,483 +284,58 @@ public sealed class Checkpoint
         if (optimizer is not null)
         {
             // The optimizer goes first: it is the only step that could still refuse, and the network is not touched yet.
-            switch (optimizer)
-            {
-                case Optimizers.Optimizer plain:
-                    plain.SetState(Optimizer!.State);
-                    break;
-                case ParameterGroupOptimizer groups:
-                    groups.SetState(Optimizer!.State);
-                    break;
-            }
-
-            optimizer.LearningRate = Optimizer!.LearningRate;
+            AsStateful(optimizer).SetState(Optimizer!.State);
+            optimizer.LearningRate = Optimizer.LearningRate;
         }
 
-        _parameters.CopyTo(network.Parameters);
-        _buffers.CopyTo(network.Buffers);
-        network.Random.SetState(_networkRngState);
+        network.SetState(Network);
     }
 
     /// <summary>Whether <see cref="Capture"/> can save the state of <paramref name="optimizer"/>.</summary>
     /// <param name="optimizer">The optimizer.</param>
-    public static bool CanCapture(IOptimizer optimizer) => optimizer is Optimizers.Optimizer or ParameterGroupOptimizer;
+    public static bool CanCapture(IOptimizer optimizer) => optimizer is IStatefulOptimizer;
 
     /// <summary>The serialized bytes: header (magic, version, CRC-32, payload length) followed by the payload's sections.</summary>
     internal byte[] ToBytes()
     {
-        var w = new ByteWriter(HeaderSize + 64 + ((_parameters.Length + _buffers.Length) * sizeof(float)) + Architecture.Length);
-        w.WriteBytes(Magic);
-        w.WriteUInt32(FormatVersion);
-        w.WriteUInt32(0);   // CRC-32, patched below
-        w.WriteUInt64(0);   // payload length, patched below
-
-        int at = w.BeginSection(TagArchitecture);
-        w.WriteString(Architecture);
-        w.WriteUInt64(ArchitectureFingerprint);
-        WriteTensors(w, ParameterTensors);
-        WriteTensors(w, BufferTensors);
-        w.EndSection(at);
-
-        at = w.BeginSection(TagParameters);
-        w.WriteFloats(_parameters);
-        w.EndSection(at);
-
-        at = w.BeginSection(TagBuffers);
-        w.WriteFloats(_buffers);
-        w.EndSection(at);
-
-        at = w.BeginSection(TagNetworkRng);
-        foreach (ulong word in _networkRngState)
+        var contents = new CheckpointContents
         {
-            w.WriteUInt64(word);
-        }
-
-        w.EndSection(at);
-
-        if (Optimizer is { } optimizer)
-        {
-            at = w.BeginSection(TagOptimizer);
-            w.WriteString(optimizer.TypeName);
-            w.WriteSingle(optimizer.LearningRate);
-            w.WriteInt64(optimizer.State.StepCount);
-            w.WriteInt32(optimizer.State.Names.Count);
-            for (int k = 0; k < optimizer.State.Names.Count; k++)
-            {
-                w.WriteString(optimizer.State.Names[k]);
-                w.WriteFloats(optimizer.State.Buffers[k]);
-            }
-
-            w.EndSection(at);
-        }
-
-        if (Optimizer?.Hyperparameters is { } hyperparameters)
-        {
-            at = w.BeginSection(TagHyperparameters);
-            var names = new List<string>(hyperparameters.Keys);
-            names.Sort(StringComparer.Ordinal); // the same content gives the same bytes
-            w.WriteInt32(names.Count);
-            foreach (string name in names)
-            {
-                w.WriteString(name);
-                w.WriteDouble(hyperparameters[name]);
-            }
-
-            w.EndSection(at);
-        }
-
-        if (TrainingState is { } training)
-        {
-            at = w.BeginSection(TagTraining);
-            w.WriteInt32(training.CompletedEpochs);
-            w.WriteInt64(training.Step);
-            WriteRngState(w, training.ShuffleRngState);
-            WriteRngState(w, training.AugmentationRngState);
-            w.WriteSingle(training.BaseLearningRate);
-            w.WriteSingle(training.LearningRateScale);
-            w.EndSection(at);
-        }
-
-        if (TrainingState?.Settings is { } settings)
-        {
-            at = w.BeginSection(TagRunSettings);
-            w.WriteInt32(settings.BatchSize);
-            w.WriteInt32(settings.Epochs);
-            w.WriteInt32(settings.TrainCount);
-            w.EndSection(at);
-        }
-
-        if (TrainingState is { CallbackStates.Count: > 0 } withCallbacks)
-        {
-            at = w.BeginSection(TagCallbacks);
-            var names = new List<string>(withCallbacks.CallbackStates.Keys);
-            names.Sort(StringComparer.Ordinal); // the same content gives the same bytes
-            w.WriteInt32(names.Count);
-            foreach (string name in names)
-            {
-                byte[] state = withCallbacks.CallbackStates[name];
-                w.WriteString(name);
-                w.WriteInt32(state.Length);
-                w.WriteBytes(state);
-            }
-
-            w.EndSection(at);
-        }
-
-        if (TrainingState is not null || History.Count > 0)
-        {
-            at = w.BeginSection(TagHistory);
-            w.WriteInt32(History.Count);
-            foreach (EpochMetrics m in History)
-            {
-                w.WriteInt32(m.Epoch);
-                w.WriteDouble(m.TrainLoss);
-                w.WriteDouble(m.TrainAccuracy);
-                WriteOptional(w, m.ValidationLoss);
-                WriteOptional(w, m.ValidationAccuracy);
-                w.WriteInt64(m.Duration.Ticks);
-                w.WriteDouble(m.SamplesPerSecond);
-                w.WriteSingle(m.LearningRate);
-            }
-
-            w.EndSection(at);
-        }
-
-        bool anyPenalty = false;
-        foreach (EpochMetrics m in History)
-        {
-            anyPenalty |= m.TrainPenalty != 0;
-        }
-
-        if (anyPenalty)
-        {
-            at = w.BeginSection(TagPenalties);
-            w.WriteInt32(History.Count);
-            foreach (EpochMetrics m in History)
-            {
-                w.WriteDouble(m.TrainPenalty);
-            }
-
-            w.EndSection(at);
-        }
-
-        if (_preprocessing.Count > 0)
-        {
-            at = w.BeginSection(TagPreprocessing);
-            var names = new List<string>(_preprocessing.Keys);
-            names.Sort(StringComparer.Ordinal); // the same content gives the same bytes
-            w.WriteInt32(names.Count);
-            foreach (string name in names)
-            {
-                w.WriteString(name);
-                w.WriteFloats(_preprocessing[name]);
-            }
-
-            w.EndSection(at);
-        }
-
-        byte[] bytes = w.WrittenSpan.ToArray();
-        ReadOnlySpan<byte> payload = bytes.AsSpan(HeaderSize);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12, 4), Crc32.Compute(payload));
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(16, 8), (ulong)payload.Length);
-        return bytes;
+            Architecture = Architecture,
+            Fingerprint = ArchitectureFingerprint,
+            ParameterTensors = [.. ParameterTensors],
+            BufferTensors = [.. BufferTensors],
+            Parameters = Parameters.ToArray(),
+            Buffers = Buffers.ToArray(),
+            NetworkRng = NetworkRngState.ToArray(),
+            Optimizer = Optimizer,
+            Training = TrainingState,
+            History = [.. History],
+            Preprocessing = _preprocessing,
+        };
+        return CheckpointFormat.Write(contents, ((Parameters.Length + Buffers.Length) * sizeof(float)) + Architecture.Length);
     }
 
     /// <summary>Parses and checks serialized bytes; every problem is an <see cref="InvalidDataException"/> naming <paramref name="source"/>.</summary>
     internal static Checkpoint FromBytes(ReadOnlySpan<byte> bytes, string source)
     {
-        if (bytes.Length < Magic.Length || !bytes[..Magic.Length].SequenceEqual(Magic))
-        {
-            throw new InvalidDataException(bytes.Length < Magic.Length
-                ? $"Checkpoint '{source}' is truncated: it has {bytes.Length} bytes, fewer than the {HeaderSize}-byte header."
-                : $"'{source}' is not a NetGen checkpoint: it does not start with the checkpoint magic bytes.");
-        }
-
-        if (bytes.Length < HeaderSize)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is truncated: it has {bytes.Length} bytes, fewer than the {HeaderSize}-byte header.");
-        }
-
-        var header = new ByteReader(bytes[..HeaderSize], source, "header");
-        header.Take(Magic.Length);
-        uint version = header.ReadUInt32();
-        uint storedCrc = header.ReadUInt32();
-        ulong payloadLength = header.ReadUInt64();
-        if (version is < OldestReadableVersion or > FormatVersion)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' has format version {version}, but this build of NetGen reads versions {OldestReadableVersion} to {FormatVersion} only.");
-        }
-
-        ulong available = (ulong)(bytes.Length - HeaderSize);
-        if (payloadLength > available)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is truncated: the header announces {payloadLength} payload bytes but only {available} follow.");
-        }
-
-        if (payloadLength < available)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: {available - payloadLength} unexpected bytes follow the {payloadLength}-byte payload.");
-        }
-
-        ReadOnlySpan<byte> payload = bytes[HeaderSize..];
-        uint crc = Crc32.Compute(payload);
-        if (crc != storedCrc)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: the payload's CRC-32 is 0x{crc:X8} but the header records 0x{storedCrc:X8}.");
-        }
-
-        return ParsePayload(payload, source);
+        CheckpointContents c = CheckpointFormat.Read(bytes, source);
+        var network = new NetworkState(c.Architecture!, c.Fingerprint, c.ParameterTensors!, c.BufferTensors!, c.Parameters!, c.Buffers!, c.NetworkRng!);
+        IReadOnlyList<EpochMetrics> history = c.History ?? (IReadOnlyList<EpochMetrics>)Array.Empty<EpochMetrics>();
+        return new Checkpoint(source, network, c.Optimizer, c.Training, history, c.Preprocessing);
     }
 
-    private static Checkpoint ParsePayload(ReadOnlySpan<byte> payload, string source)
-    {
-        string? architecture = null;
-        ulong fingerprint = 0;
-        ParameterTensor[]? parameterTensors = null, bufferTensors = null;
-        float[]? parameters = null, buffers = null;
-        ulong[]? rng = null;
-        CheckpointOptimizer? optimizer = null;
-        TrainingState? training = null;
-        List<EpochMetrics>? history = null;
-        var preprocessing = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        double[]? penalties = null;
-        TrainingRunSettings? settings = null;
-        Dictionary<string, double>? hyperparameters = null;
-        var seen = new HashSet<uint>();
-
-        var sections = new ByteReader(payload, source, "table");
-        while (!sections.AtEnd)
-        {
-            uint tag = sections.ReadUInt32();
-            string name = TagName(tag);
-            ulong length = sections.ReadUInt64();
-            if (length > (ulong)sections.Remaining)
-            {
-                throw new InvalidDataException($"Checkpoint '{source}' is corrupted: section {name} announces {length} bytes but only {sections.Remaining} are left.");
-            }
-
-            if (!seen.Add(tag))
-            {
-                throw new InvalidDataException($"Checkpoint '{source}' is corrupted: section {name} appears twice.");
-            }
-
-            var r = new ByteReader(sections.Take((int)length), source, name);
-            switch (tag)
-            {
-                case TagArchitecture:
-                    architecture = r.ReadString("architecture");
-                    fingerprint = r.ReadUInt64();
-                    parameterTensors = ReadTensors(ref r, "parameter tensor");
-                    bufferTensors = ReadTensors(ref r, "buffer tensor");
-                    break;
-                case TagParameters:
-                    parameters = r.ReadFloats("parameters");
-                    break;
-                case TagBuffers:
-                    buffers = r.ReadFloats("buffers");
-                    break;
-                case TagNetworkRng:
-                    rng = ReadRngState(ref r);
-                    break;
-                case TagOptimizer:
-                    string typeName = r.ReadString("optimizer type");
-                    float learningRate = r.ReadSingle();
-                    long steps = r.ReadInt64();
-                    int count = r.ReadCount("optimizer buffer", r.Remaining / 8);
-                    var names = new string[count];
-                    var states = new float[count][];
-                    for (int k = 0; k < count; k++)
-                    {
-                        names[k] = r.ReadString("optimizer buffer name");
-                        states[k] = r.ReadFloats(names[k]);
-                    }
-
-                    optimizer = new CheckpointOptimizer(typeName, learningRate, new OptimizerState(steps, names, states));
-                    break;
-                case TagTraining:
-                    int epochs = r.ReadInt32();
-                    long step = r.ReadInt64();
-                    ulong[] shuffle = ReadRngState(ref r);
-                    ulong[] augmentation = ReadRngState(ref r);
-                    float baseLr = r.ReadSingle();
-                    float scale = r.ReadSingle();
-                    training = new TrainingState(epochs, step, shuffle, augmentation, baseLr, scale, Array.Empty<EpochMetrics>());
-                    break;
-                case TagHistory:
-                    int n = r.ReadCount("epoch", r.Remaining / 40);
-                    history = new List<EpochMetrics>(n);
-                    for (int e = 0; e < n; e++)
-                    {
-                        history.Add(new EpochMetrics(
-                            r.ReadInt32(),
-                            r.ReadDouble(),
-                            r.ReadDouble(),
-                            ReadOptional(ref r),
-                            ReadOptional(ref r),
-                            TimeSpan.FromTicks(r.ReadInt64()),
-                            r.ReadDouble(),
-                            r.ReadSingle()));
-                    }
-
-                    break;
-                case TagPenalties:
-                    penalties = new double[r.ReadCount("epoch penalty", r.Remaining / 8)];
-                    for (int e = 0; e < penalties.Length; e++)
-                    {
-                        penalties[e] = r.ReadDouble();
-                    }
-
-                    break;
-                case TagCallbacks:
-                    int callbacks = r.ReadCount("callback state", r.Remaining / 8);
-                    for (int k = 0; k < callbacks; k++)
-                    {
-                        string key = r.ReadString("callback name");
-                        int stateLength = r.ReadCount(key + " state length", r.Remaining);
-                        if (!callbackStates.TryAdd(key, r.Take(stateLength).ToArray()))
-                        {
-                            throw r.Fail($"names callback '{key}' twice");
-                        }
-                    }
-
-                    break;
-                case TagRunSettings:
-                    settings = new TrainingRunSettings(r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
-                    break;
-                case TagHyperparameters:
-                    int hyperparameterCount = r.ReadCount("hyperparameter", r.Remaining / 12);
-                    hyperparameters = new Dictionary<string, double>(StringComparer.Ordinal);
-                    for (int k = 0; k < hyperparameterCount; k++)
-                    {
-                        string key = r.ReadString("hyperparameter name");
-                        if (!hyperparameters.TryAdd(key, r.ReadDouble()))
-                        {
-                            throw r.Fail($"names hyperparameter '{key}' twice");
-                        }
-                    }
-
-                    break;
-                case TagPreprocessing:
-                    int arrays = r.ReadCount("preprocessing array", r.Remaining / 8);
-                    for (int k = 0; k < arrays; k++)
-                    {
-                        string key = r.ReadString("preprocessing name");
-                        if (!preprocessing.TryAdd(key, r.ReadFloats(key)))
-                        {
-                            throw r.Fail($"names '{key}' twice");
-                        }
-                    }
-
-                    break;
-                default:
-                    continue; // a section from a later minor revision: skipped
-            }
-
-            r.ExpectEnd();
-        }
-
-        if (architecture is null || parameters is null || buffers is null || rng is null)
-        {
-            string missing = architecture is null ? "ARCH" : parameters is null ? "PARM" : buffers is null ? "BUFF" : "NRNG";
-            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: the required section {missing} is missing.");
-        }
-
-        CheckTensors(parameterTensors!, parameters.Length, "parameter", source);
-        CheckTensors(bufferTensors!, buffers.Length, "buffer", source);
-        if (penalties is not null)
-        {
-            if (history is null || history.Count != penalties.Length)
-            {
-                throw new InvalidDataException($"Checkpoint '{source}' is corrupted: section PENL holds {penalties.Length} epoch penalties but the history has {history?.Count ?? 0} epochs.");
-            }
-
-            for (int e = 0; e < penalties.Length; e++)
-            {
-                history[e] = history[e] with { TrainPenalty = penalties[e] };
-            }
-        }
-
-        IReadOnlyList<EpochMetrics> epochs2 = history ?? (IReadOnlyList<EpochMetrics>)Array.Empty<EpochMetrics>();
-        if (training is not null)
-        {
-            training = training with { History = epochs2, CallbackStates = callbackStates, Settings = settings };
-        }
-        else if (settings is not null)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: it holds run settings (section RSET) but no trainer state (TRST).");
-        }
-
-        if (optimizer is not null)
-        {
-            optimizer = optimizer with { Hyperparameters = hyperparameters };
-        }
-        else if (hyperparameters is not null)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: it holds optimizer hyperparameters (section OHYP) but no optimizer state (OPTM).");
-        }
-        else if (callbackStates.Count > 0)
-        {
-            throw new InvalidDataException($"Checkpoint '{source}' is corrupted: it holds callback states (section CBKS) but no trainer state (TRST).");
-        }
-
-        return new Checkpoint(source, architecture, fingerprint, parameterTensors!, bufferTensors!, parameters, buffers, rng, optimizer, training, epochs2, preprocessing);
-    }
-
-    private static void CheckTensors(ParameterTensor[] tensors, int total, string kind, string source)
-    {
-        foreach (ParameterTensor t in tensors)
-        {
-            if (t.Offset < 0 || t.Length < 0 || (long)t.Offset + t.Length > total)
-            {
-                throw new InvalidDataException($"Checkpoint '{source}' is corrupted: {kind} tensor '{t.Name}' [{t.Offset}, {(long)t.Offset + t.Length}) lies outside the {total} saved values.");
-            }
-        }
-    }
-
-    private static void CheckOptimizerState(IReadOnlyList<string> expectedNames, OptimizerState state, int parameterCount, string source)
-    {
-        bool sameNames = expectedNames.Count == state.Names.Count;
-        for (int k = 0; sameNames && k < expectedNames.Count; k++)
-        {
-            sameNames = string.Equals(expectedNames[k], state.Names[k], StringComparison.Ordinal);
-        }
-
-        if (!sameNames)
-        {
-            throw new ArgumentException(
-                $"{source} holds optimizer buffers [{string.Join(", ", state.Names)}] but the optimizer has [{string.Join(", ", expectedNames)}] (different options?).",
-                "optimizer");
-        }
-
-        for (int k = 0; k < state.Buffers.Count; k++)
-        {
-            int length = state.Buffers[k].Length;
-            if (length != parameterCount && !(length == 0 && state.StepCount == 0))
-            {
-                throw new ArgumentException(
-                    $"{source} holds optimizer buffer '{state.Names[k]}' of {length} floats but the network has {parameterCount} parameters.",
-                    "optimizer");
-            }
-        }
-    }
-
-    private static Dictionary<string, double> HyperparametersOf(IOptimizer optimizer) => new(optimizer switch
-    {
-        Optimizers.Optimizer plain => plain.Hyperparameters,
-        ParameterGroupOptimizer groups => groups.Hyperparameters,
-        _ => throw UnsupportedOptimizer(optimizer),
-    }, StringComparer.Ordinal);
+    private static IStatefulOptimizer AsStateful(IOptimizer optimizer)
+        => optimizer as IStatefulOptimizer ?? throw UnsupportedOptimizer(optimizer);
 
     /// <summary>Throws unless the optimizer's hyperparameters equal the saved ones (skipped for version-1 files, which have none).</summary>
-    private static void CheckHyperparameters(CheckpointOptimizer saved, IOptimizer optimizer, string source)
+    private static void CheckHyperparameters(CheckpointOptimizer saved, IStatefulOptimizer optimizer, string source)
     {
         if (saved.Hyperparameters is not { } expected)
         {
             return;
         }
 
-        Dictionary<string, double> actual = HyperparametersOf(optimizer);
+        IReadOnlyDictionary<string, double> actual = optimizer.Hyperparameters;
         var names = new SortedSet<string>(expected.Keys, StringComparer.Ordinal);
         names.UnionWith(actual.Keys);
         foreach (string name in names)
@@ -838,15 +361,8 @@ public sealed class Checkpoint
             ? ((float)value).ToString(CultureInfo.InvariantCulture)
             : value.ToString("R", CultureInfo.InvariantCulture);
 
-    internal static OptimizerState CaptureOptimizerState(IOptimizer optimizer) => optimizer switch
-    {
-        Optimizers.Optimizer plain => plain.GetState(),
-        ParameterGroupOptimizer groups => groups.GetState(),
-        _ => throw UnsupportedOptimizer(optimizer),
-    };
-
     internal static NotSupportedException UnsupportedOptimizer(IOptimizer optimizer)
-        => new($"Checkpoints can save the state of NetGen.Optimizers.Optimizer subclasses and ParameterGroupOptimizer, not of {TypeNameOf(optimizer)}; save without the optimizer instead.");
+        => new($"Checkpoints can save the state of optimizers implementing NetGen.Optimizers.IStatefulOptimizer (every NetGen optimizer does), not of {TypeNameOf(optimizer)}; save without the optimizer instead.");
 
     private static string TypeNameOf(IOptimizer optimizer) => optimizer.GetType().FullName ?? optimizer.GetType().Name;
 
@@ -877,105 +393,6 @@ public sealed class Checkpoint
         }
 
         return copy;
-    }
-
-    // The records hold strings, numbers and an immutable TensorShape: copying the list is enough.
-    private static ParameterTensor[] CopyTensors(IReadOnlyList<ParameterTensor> tensors) => [.. tensors];
-
-    private static void WriteTensors(ByteWriter w, IReadOnlyList<ParameterTensor> tensors)
-    {
-        w.WriteInt32(tensors.Count);
-        foreach (ParameterTensor t in tensors)
-        {
-            w.WriteString(t.Name);
-            w.WriteInt32(t.LayerIndex);
-            w.WriteInt32(t.Offset);
-            w.WriteInt32(t.Length);
-            w.WriteInt32(t.Shape.Rank);
-            foreach (int d in t.Shape)
-            {
-                w.WriteInt32(d);
-            }
-
-            w.WriteByte((byte)t.Role);
-        }
-    }
-
-    private static ParameterTensor[] ReadTensors(ref ByteReader r, string what)
-    {
-        int count = r.ReadCount(what, r.Remaining / 21);
-        var tensors = new ParameterTensor[count];
-        for (int i = 0; i < count; i++)
-        {
-            string name = r.ReadString(what + " name");
-            int layer = r.ReadInt32();
-            int offset = r.ReadInt32();
-            int length = r.ReadInt32();
-            int rank = r.ReadCount(what + " rank", 16);
-            var shape = new int[rank];
-            for (int d = 0; d < rank; d++)
-            {
-                shape[d] = r.ReadInt32();
-            }
-
-            tensors[i] = new ParameterTensor(name, layer, offset, length, shape, (ParameterRole)r.ReadByte());
-        }
-
-        return tensors;
-    }
-
-    private static void WriteRngState(ByteWriter w, ulong[] state)
-    {
-        for (int i = 0; i < 4; i++)
-        {
-            w.WriteUInt64(state[i]);
-        }
-    }
-
-    private static ulong[] ReadRngState(ref ByteReader r)
-    {
-        var state = new ulong[4];
-        for (int i = 0; i < 4; i++)
-        {
-            state[i] = r.ReadUInt64();
-        }
-
-        if ((state[0] | state[1] | state[2] | state[3]) == 0)
-        {
-            throw r.Fail("holds an all-zero random state");
-        }
-
-        return state;
-    }
-
-    private static void WriteOptional(ByteWriter w, double? value)
-    {
-        w.WriteByte(value.HasValue ? (byte)1 : (byte)0);
-        w.WriteDouble(value ?? 0);
-    }
-
-    private static double? ReadOptional(ref ByteReader r)
-    {
-        byte has = r.ReadByte();
-        double value = r.ReadDouble();
-        return has switch
-        {
-            0 => null,
-            1 => value,
-            _ => throw r.Fail($"has an optional-value flag of {has}"),
-        };
-    }
-
-    private static string TagName(uint tag)
-    {
-        var sb = new StringBuilder(4);
-        for (int i = 0; i < 4; i++)
-        {
-            char c = (char)((tag >> (8 * i)) & 0xFF);
-            sb.Append(c is >= ' ' and <= '~' ? c : '?');
-        }
-
-        return sb.ToString();
     }
 
     /// <summary>The extension of the temporary file a save writes before moving it over the target.</summary>
@@ -1052,5 +469,5 @@ public sealed class Checkpoint
 
     /// <inheritdoc />
     public override string ToString()
-        => string.Create(CultureInfo.InvariantCulture, $"Checkpoint v{FormatVersion}: {_parameters.Length} parameters, {_buffers.Length} buffer values, optimizer {Optimizer?.TypeName ?? "none"}, {History.Count} epochs of history, {_preprocessing.Count} preprocessing arrays");
+        => string.Create(CultureInfo.InvariantCulture, $"Checkpoint v{FormatVersion}: {Parameters.Length} parameters, {Buffers.Length} buffer values, optimizer {Optimizer?.TypeName ?? "none"}, {History.Count} epochs of history, {_preprocessing.Count} preprocessing arrays");
 }

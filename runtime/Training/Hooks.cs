@@ -117,7 +117,7 @@ public abstract class TrainingCallback
 }
 
 /// <summary>The state of a training run that callbacks see and steer.</summary>
-public sealed partial class TrainingContext
+public sealed partial class TrainingContext : IStateful<TrainingState>
 {
     internal TrainingContext(NetworkBase network, IOptimizer optimizer, TrainerOptions options, Dataset train, Dataset? validation, TrainingHistory history, Rng shuffleRng, Rng augmentationRng)
     {
@@ -220,6 +220,37 @@ public sealed partial class TrainingContext
             CallbackStates = callbackStates,
             Settings = new TrainingRunSettings(Options.BatchSize, Options.Epochs, Train.Count),
         };
+    }
+
+    /// <summary>The trainer's state; the same as <see cref="CaptureState"/>.</summary>
+    /// <returns>The run's position, random states, learning-rate state, history and callback states.</returns>
+    TrainingState IStateful<TrainingState>.GetState() => CaptureState();
+
+    /// <summary>
+    /// Takes the trainer's part of a saved state when a run resumes: checks the epochs and the run settings first, then
+    /// sets the random sources, the step, the learning-rate state and the history. The callbacks' states are given
+    /// later, after <see cref="TrainingCallback.OnTrainingStart"/> (see <see cref="IResumableCallback"/>).
+    /// </summary>
+    /// <param name="state">The saved state.</param>
+    /// <exception cref="ArgumentException">The state does not fit this run; nothing was changed.</exception>
+    void IStateful<TrainingState>.SetState(TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.CompletedEpochs > Options.Epochs)
+        {
+            throw new ArgumentException($"The checkpoint has {state.CompletedEpochs} completed epochs but the run has only {Options.Epochs}.", "resume");
+        }
+
+        state.Settings?.CheckResumedBy(Options, Train); // null in version-1 checkpoints
+        ShuffleRng.SetState(state.ShuffleRngState);
+        AugmentationRng.SetState(state.AugmentationRngState);
+        Step = state.Step;
+        BaseLearningRate = state.BaseLearningRate;
+        LearningRateScale = state.LearningRateScale;
+        foreach (EpochMetrics done in state.History)
+        {
+            History.Add(done);
+        }
     }
 
     /// <summary>Gives each resumable callback its saved state (right after OnTrainingStart of a resumed run).</summary>

@@ -120,23 +120,7 @@ public sealed partial class Trainer
         int firstEpoch = 1;
         if (resume is not null)
         {
-            if (resume.CompletedEpochs > epochs)
-            {
-                throw new ArgumentException($"The checkpoint has {resume.CompletedEpochs} completed epochs but the run has only {epochs}.", nameof(resume));
-            }
-
-            resume.Settings?.CheckResumedBy(o, train); // null in version-1 checkpoints
-
-            shuffleRng.SetState(resume.ShuffleRngState);
-            augmentationRng.SetState(resume.AugmentationRngState);
-            context.Step = resume.Step;
-            context.BaseLearningRate = resume.BaseLearningRate;
-            context.LearningRateScale = resume.LearningRateScale;
-            foreach (EpochMetrics done in resume.History)
-            {
-                history.Add(done);
-            }
-
+            ((IStateful<TrainingState>)context).SetState(resume); // checks, then takes the trainer's part; callbacks follow OnTrainingStart
             firstEpoch = resume.CompletedEpochs + 1;
         }
 

@@ -11,7 +11,7 @@ namespace NetGen.Transfer;
 /// tensors are contiguous in the flat buffer is stepped in place; otherwise its slices are gathered into a buffer of
 /// its own, stepped and scattered back (buffers are allocated once, so steps allocate nothing).
 /// </summary>
-public sealed class ParameterGroupOptimizer : IOptimizer
+public sealed class ParameterGroupOptimizer : IStatefulOptimizer
 {
     /// <summary>The name of the group of tensors that no other group selects.</summary>
     public const string DefaultGroupName = "default";
@@ -260,6 +260,10 @@ public sealed class ParameterGroupOptimizer : IOptimizer
 
         StepCount = state.StepCount;
     }
+
+    /// <inheritdoc />
+    /// <remarks>Each buffer holds one float per parameter of its group, so <paramref name="parameterCount"/> is not needed: the groups give the lengths.</remarks>
+    public void ValidateState(OptimizerState state, int parameterCount, string source) => ValidateState(state, source);
 
     /// <summary>Throws unless <paramref name="state"/> has exactly this optimizer's buffer names and lengths.</summary>
     internal void ValidateState(OptimizerState state, string source)

@@ -12,7 +12,7 @@ namespace NetGen.Tests.EndToEnd;
 /// <see cref="NetworkPool{TNetwork}"/>: eight threads served for 20 seconds with outputs bit-identical to
 /// single-threaded calls and flat memory; leases, bounds and reuse.
 /// </summary>
-/// <remarks>The tests fix <see cref="Compute.ThreadCount"/> (bit-identical results need one split), so they run in <see cref="ThreadCountCollection"/>.</remarks>
+/// <remarks>The tests fix the thread count (bit-identical results need one split) with <see cref="Compute.UseThreads"/>; the soak test measures the process-wide heap, so the class runs alone in <see cref="ThreadCountCollection"/>.</remarks>
 [Collection(ThreadCountCollection.Name)]
 public class NetworkPoolTests
 {
@@ -23,7 +23,7 @@ public class NetworkPoolTests
     [Fact]
     public void Pool_serves_8_threads_for_20_seconds_with_outputs_bit_identical_to_single_threaded_calls_and_flat_memory()
     {
-        using var threads = new ThreadSafetyTests.ThreadCountScope(2);
+        using var threads = Compute.UseThreads(2);
         var prototype = new FashionMlp(1) { Mode = NetworkMode.Inference };
         var cases = ThreadSafetyTests.Cases([1, 2, 5, 8, 16], FashionMlp.InputFeatures, seed: 21);
         float[][] expected = cases.ConvertAll(c => prototype.Forward(c.Input, c.Batch).ToArray()).ToArray();

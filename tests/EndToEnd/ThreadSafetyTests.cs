@@ -14,8 +14,7 @@ namespace NetGen.Tests.EndToEnd;
 /// silently), separate instances run concurrently with bit-identical results, and inference clones share one copy of
 /// the parameters. The 20-second pool test is in <see cref="NetworkPoolTests"/>.
 /// </summary>
-/// <remarks>The tests fix <see cref="Compute.ThreadCount"/> (bit-identical results need one split), so they run in <see cref="ThreadCountCollection"/>.</remarks>
-[Collection(ThreadCountCollection.Name)]
+/// <remarks>The tests fix the thread count (bit-identical results need one split) with <see cref="Compute.UseThreads"/>, which the threads they start inherit, so they run in parallel with other classes.</remarks>
 public class ThreadSafetyTests
 {
     private static readonly int[] Batches = [1, 3, 8, 32, 64];
@@ -23,7 +22,7 @@ public class ThreadSafetyTests
     [Fact]
     public void One_instance_hammered_by_8_threads_refuses_overlapping_calls_and_never_returns_a_wrong_output()
     {
-        using var threads = new ThreadCountScope(2);
+        using var threads = Compute.UseThreads(2);
         var net = new FashionMlp(1) { Mode = NetworkMode.Inference };
         var cases = Cases(Batches, FashionMlp.InputFeatures, seed: 3);
         float[][] expected = cases.ConvertAll(c => net.Forward(c.Input, c.Batch).ToArray()).ToArray();
@@ -144,7 +143,7 @@ public class ThreadSafetyTests
     [Fact]
     public void Eight_instances_on_eight_threads_give_outputs_bit_identical_to_single_threaded_calls()
     {
-        using var threads = new ThreadCountScope(2);
+        using var threads = Compute.UseThreads(2);
         var nets = new NetworkBase[8];
         var cases = new List<(float[] Input, int Batch)>[8];
         var expected = new float[8][][];
@@ -185,7 +184,7 @@ public class ThreadSafetyTests
     {
         // Some kernels pick their first vector step by an operand's address; buffers aligned the same way in every
         // instance (and never moved by the garbage collector) make the result independent of where they land.
-        using var threads = new ThreadCountScope(threadCount);
+        using var threads = Compute.UseThreads(threadCount);
         var cases = Cases([1, 2, 4, 5, 8, 16, 32], FashionMlp.InputFeatures, seed: 9);
         var reference = new FashionMlp(1) { Mode = NetworkMode.Inference };
         float[][] expected = cases.ConvertAll(c => reference.Forward(c.Input, c.Batch).ToArray()).ToArray();
@@ -316,16 +315,6 @@ public class ThreadSafetyTests
         {
             throw new AggregateException(first);
         }
-    }
-
-    /// <summary>Sets <see cref="Compute.ThreadCount"/> and restores it on disposal.</summary>
-    internal sealed class ThreadCountScope : IDisposable
-    {
-        private readonly int _saved = Compute.ThreadCount;
-
-        public ThreadCountScope(int threads) => Compute.ThreadCount = threads;
-
-        public void Dispose() => Compute.ThreadCount = _saved;
     }
 
     /// <summary>The MLP with a gate in its forward pass, to hold a thread inside a call as long as a test needs.</summary>

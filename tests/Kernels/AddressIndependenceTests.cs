@@ -11,7 +11,6 @@ namespace NetGen.Tests.Kernels;
 /// bit-identical results. The shapes reach every path of the products: rows and columns left over from the 4×4
 /// tiles, the batch-1 product, k shorter than a vector, k with a tail, and k long enough to be split into blocks.
 /// </summary>
-[Collection(ThreadCountCollection.Name)]
 public class AddressIndependenceTests
 {
     private const int Offsets = 16;
@@ -140,18 +139,18 @@ public class AddressIndependenceTests
     /// <summary>Runs <paramref name="body"/> on one thread and on two (each compared only with itself).</summary>
     private static void ForEachThreadCount(Action body)
     {
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                Compute.ThreadCount = threads;
+                saved.Set(threads);
                 body();
             }
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 

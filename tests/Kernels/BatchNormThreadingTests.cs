@@ -7,7 +7,6 @@ namespace NetGen.Tests.Kernels;
 /// whole by one thread, so outputs, saved statistics, running statistics and gradients are bit-identical on 1, 2 and 3
 /// threads. (Values themselves are checked against torch in <see cref="NormTorchOracleTests"/>.)
 /// </summary>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class BatchNormThreadingTests
 {
     [Theory]
@@ -32,9 +31,10 @@ public class BatchNormThreadingTests
         float[] x = Random(size), dy = Random(size), gamma = Random(channels), beta = Random(channels);
         float[] runningMean0 = Random(channels), runningVar0 = Random(channels).Select(Math.Abs).ToArray();
 
+        var saved = new TestThreads();
         float[][] Run(int threads)
         {
-            Compute.ThreadCount = threads;
+            saved.Set(threads);
             float[] y = new float[size], mean = new float[channels], invStd = new float[channels];
             float[] runningMean = (float[])runningMean0.Clone(), runningVar = (float[])runningVar0.Clone();
             Normalization.BatchNormForwardTraining(batch, channels, spatial, x, gamma, beta, y, mean, invStd, runningMean, runningVar, 0.1f, 1e-5f);
@@ -46,7 +46,6 @@ public class BatchNormThreadingTests
             return [y, mean, invStd, runningMean, runningVar, inference, dx, dGamma, dBeta];
         }
 
-        int saved = Compute.ThreadCount;
         try
         {
             float[][] one = Run(1);
@@ -63,7 +62,7 @@ public class BatchNormThreadingTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 }

@@ -11,8 +11,7 @@ namespace NetGen.Tests.Kernels;
 /// the output, and the gradients of the input, weights and bias, on one and two threads and with a scratch sized for
 /// one thread (threaded matrix products) or for two (samples in parallel).
 /// </summary>
-/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>.</remarks>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
+/// <remarks>Tests here vary the thread count through <see cref="TestThreads"/> scopes (their own thread only), so they run in parallel with the others.</remarks>
 public class Conv2DTests(ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Configs() =>
@@ -60,12 +59,12 @@ public class Conv2DTests(ITestOutputHelper output)
         double[] dwRef = TorchOracle.Doubles(tw.grad!);
         double[] dbRef = bias ? TorchOracle.Doubles(tb!.grad!) : [];
 
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             foreach ((int threads, int slots) in new[] { (1, 1), (1, 2), (2, 1), (2, 2) })
             {
-                Compute.ThreadCount = threads;
+                saved.Set(threads);
                 float[] scratch = new float[Conv2D.ScratchSize(inC, h, w, outC, k, stride, pad, slots)];
                 float[] y = new float[yRef.Length];
                 Array.Fill(y, float.NaN); // forward overwrites
@@ -96,7 +95,7 @@ public class Conv2DTests(ITestOutputHelper output)
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -137,8 +136,8 @@ public class Conv2DTests(ITestOutputHelper output)
         float[] y = new float[outSize], dy = Gaussian(rng, outSize, 1f);
         float[] dx = new float[x.Length], dw = new float[weights.Length], db = new float[outC];
         float[] scratch = new float[Conv2D.ScratchSize(inC, h, w, outC, k, stride, pad, slots)];
-        int saved = Compute.ThreadCount;
-        Compute.ThreadCount = threads;
+        var saved = new TestThreads();
+        saved.Set(threads);
         try
         {
             void Step()
@@ -170,7 +169,7 @@ public class Conv2DTests(ITestOutputHelper output)
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 

@@ -10,10 +10,9 @@ namespace NetGen.Tests.Kernels;
 /// on both sides of <see cref="Dense.MaxPairBatch"/>.
 /// </summary>
 /// <remarks>
-/// Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>
-/// (alone, after the parallel classes).
+/// Tests here vary the thread count through <see cref="TestThreads"/> scopes (their own thread only), so they run in
+/// parallel with the others.
 /// </remarks>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class DensePairTests
 {
     /// <summary>Shapes that split into 2–4 parts (the batch-1 MLP pair among them), odd hidden sizes, tiny pairs and batches above the limit.</summary>
@@ -49,12 +48,12 @@ public class DensePairTests
         float[] b1 = biases ? Random(rng, hidden) : [], b2 = biases ? Random(rng, outputs) : [];
         const float alpha = 0.3f;
 
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             foreach (int threads in new[] { 1, 2, 3, 4 })
             {
-                Compute.ThreadCount = threads;
+                saved.Set(threads);
 
                 // Outputs start as NaN and carry sentinels past their end: an element skipped or read before it is
                 // written shows up, and so does a write past the shape.
@@ -108,7 +107,7 @@ public class DensePairTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -127,10 +126,10 @@ public class DensePairTests
         Activations.ReluForward(r1, ra);
         Dense.Forward(batch, hidden, outputs, ra, w2, b2, r2);
 
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
-            Compute.ThreadCount = 2;
+            saved.Set(2);
             Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, y1, ActivationFunction.Relu, 0, a1, w2, b2, y2);
             float[] first = y2.ToArray();
             for (int call = 0; call < 2000; call++)
@@ -164,7 +163,7 @@ public class DensePairTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -177,10 +176,10 @@ public class DensePairTests
         var rng = new Random(8);
         float[] w1 = Random(rng, hidden * inputs), b1 = Random(rng, hidden), w2 = Random(rng, outputs * hidden), b2 = Random(rng, outputs);
         float[][] inputsPerCaller = [Random(rng, inputs), Random(rng, inputs), Random(rng, inputs), Random(rng, inputs)];
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
-            Compute.ThreadCount = 2;
+            saved.Set(2);
             float[][] expected = new float[4][];
             for (int caller = 0; caller < 4; caller++)
             {
@@ -200,7 +199,7 @@ public class DensePairTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -209,8 +208,8 @@ public class DensePairTests
     [InlineData(2)]
     public void Pair_allocates_nothing_after_warm_up(int threads)
     {
-        int saved = Compute.ThreadCount;
-        Compute.ThreadCount = threads;
+        var saved = new TestThreads();
+        saved.Set(threads);
         try
         {
             var rng = new Random(2);
@@ -245,7 +244,7 @@ public class DensePairTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 

@@ -12,10 +12,9 @@ namespace NetGen.Tests.Kernels;
 /// (1, 3, 15, 16, 17, 33, 64, 100, 257, 784 in each dimension), on one and two threads.
 /// </summary>
 /// <remarks>
-/// Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>
-/// (alone, after the parallel classes).
+/// Tests here vary the thread count through <see cref="TestThreads"/> scopes (their own thread only), so they run in
+/// parallel with the others.
 /// </remarks>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class GemmTests
 {
     public enum Product
@@ -67,12 +66,12 @@ public class GemmTests
         ReadOnlySpan<float> bSpan = b.AsSpan(1);
         (double[] exact, double[] magnitude) = Reference(product, m, n, k, aSpan, bSpan);
 
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                Compute.ThreadCount = threads;
+                saved.Set(threads);
                 foreach (bool accumulate in new[] { false, true })
                 {
                     // C carries sentinels past m·n; when overwriting it starts as NaN, so an element read instead of
@@ -105,7 +104,7 @@ public class GemmTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -114,8 +113,8 @@ public class GemmTests
     [InlineData(2)]
     public void Products_allocate_nothing_after_warm_up(int threads)
     {
-        int saved = Compute.ThreadCount;
-        Compute.ThreadCount = threads;
+        var saved = new TestThreads();
+        saved.Set(threads);
         try
         {
             // The forward, input-gradient and weight-gradient shapes of a 784-256 layer at batch 64, and a GEMV.
@@ -145,7 +144,7 @@ public class GemmTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -180,8 +179,8 @@ public class GemmTests
     [Fact]
     public void Concurrent_callers_get_correct_results()
     {
-        int saved = Compute.ThreadCount;
-        Compute.ThreadCount = 2;
+        var saved = new TestThreads();
+        saved.Set(2);
         try
         {
             // Four threads hammer the shared workers with products big enough to go parallel; the ones that find
@@ -190,9 +189,9 @@ public class GemmTests
             var rng = new Random(5);
             float[] a = Random(rng, m * k), b = Random(rng, n * k);
             float[] expected = new float[m * n];
-            Compute.ThreadCount = 1;
+            saved.Set(1);
             Gemm.MultiplyABt(m, n, k, a, b, expected, accumulate: false);
-            Compute.ThreadCount = 2;
+            saved.Set(2);
             Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
             {
                 float[] c = new float[m * n];
@@ -207,14 +206,14 @@ public class GemmTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
     [Fact]
     public void Workers_wake_from_spinning_and_from_blocking()
     {
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             // Batch-1 GEMVs split across two threads, back to back (workers still spinning) and after pauses long
@@ -223,9 +222,9 @@ public class GemmTests
             var rng = new Random(9);
             float[] x = Random(rng, k), w = Random(rng, n * k);
             float[] expected = new float[n], y = new float[n];
-            Compute.ThreadCount = 1;
+            saved.Set(1);
             Gemm.MultiplyABt(1, n, k, x, w, expected, accumulate: false);
-            Compute.ThreadCount = 2;
+            saved.Set(2);
             for (int i = 0; i < 3000; i++)
             {
                 if (i % 500 == 499)
@@ -240,7 +239,7 @@ public class GemmTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 

@@ -6,8 +6,7 @@ namespace NetGen.Tests.Kernels;
 /// Fractional max pooling (Graham 2014): the region boundaries are valid for many sizes and offsets, fixed for a fixed
 /// offset, and the forward and backward agree with a naive loop over the same regions.
 /// </summary>
-/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>.</remarks>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
+/// <remarks>Tests here vary the thread count through <see cref="TestThreads"/> scopes (their own thread only), so they run in parallel with the others.</remarks>
 public class PoolFractionalMaxTests
 {
     [Fact]
@@ -128,8 +127,8 @@ public class PoolFractionalMaxTests
             }
         }
 
-        int saved = Compute.ThreadCount;
-        Compute.ThreadCount = threads;
+        var saved = new TestThreads();
+        saved.Set(threads);
         try
         {
             float[] y = new float[dy.Length];
@@ -148,7 +147,7 @@ public class PoolFractionalMaxTests
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 }

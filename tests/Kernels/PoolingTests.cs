@@ -9,8 +9,7 @@ namespace NetGen.Tests.Kernels;
 /// Max and average pooling against <c>torch.nn.functional.max_pool2d</c> / <c>avg_pool2d</c> with autograd (outputs
 /// and input gradients), on one and two threads, plus ties, accumulation and allocation.
 /// </summary>
-/// <remarks>Tests here change <see cref="Compute.ThreadCount"/>, so they run in <see cref="Infrastructure.ThreadCountCollection"/>.</remarks>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
+/// <remarks>Tests here vary the thread count through <see cref="TestThreads"/> scopes (their own thread only), so they run in parallel with the others.</remarks>
 public class PoolingTests(ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Configs()
@@ -48,12 +47,12 @@ public class PoolingTests(ITestOutputHelper output)
         (ty * torch.tensor(dy, ty.shape)).sum().backward();
         float[] yRef = ty.data<float>().ToArray(), dxRef = tx.grad!.data<float>().ToArray();
 
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                Compute.ThreadCount = threads;
+                saved.Set(threads);
                 float[] y = new float[yRef.Length];
                 Array.Fill(y, float.NaN);
                 float[] dx = new float[x.Length];
@@ -77,7 +76,7 @@ public class PoolingTests(ITestOutputHelper output)
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -146,8 +145,8 @@ public class PoolingTests(ITestOutputHelper output)
         float[] x = Conv2DTests.Gaussian(rng, batch * channels * h * w, 1f), dx = new float[x.Length];
         float[] y = new float[batch * channels * 14 * 14], dy = Conv2DTests.Gaussian(rng, y.Length, 1f);
         int[] rows = new int[15], cols = new int[15];
-        int saved = Compute.ThreadCount;
-        Compute.ThreadCount = threads;
+        var saved = new TestThreads();
+        saved.Set(threads);
         try
         {
             void Step()
@@ -177,7 +176,7 @@ public class PoolingTests(ITestOutputHelper output)
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 

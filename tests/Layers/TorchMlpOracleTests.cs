@@ -9,7 +9,6 @@ namespace NetGen.Tests.Layers;
 /// The generated 3-layer MLP (Dense 20→16, ReLU, Dense 16→12, Tanh, Dense 12→5, softmax cross-entropy) against the same
 /// network written in TorchSharp with the same weights and inputs: outputs, loss and every parameter gradient.
 /// </summary>
-[Collection(NetGen.Tests.Infrastructure.ThreadCountCollection.Name)]
 public class TorchMlpOracleTests(ITestOutputHelper output)
 {
     private const int Batch = 8;
@@ -95,12 +94,12 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
 
         Tensor w0 = Param("dense0.weight"), b0 = Param("dense0.bias"), w2 = Param("dense2.weight"), b2 = Param("dense2.bias");
         Tensor w4 = Param("dense4.weight"), b4 = Param("dense4.bias");
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         try
         {
             foreach (int threads in new[] { 1, 2 })
             {
-                Compute.ThreadCount = threads;
+                saved.Set(threads);
                 foreach (int batch in new[] { 1, 3, 8, 9 })
                 {
                     float[] input = x.AsSpan(0, batch * FashionMlp.InputFeatures).ToArray();
@@ -117,7 +116,7 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
     }
 
@@ -138,11 +137,11 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         }
 
         int[] labels = [2, 7, 0];
-        int saved = Compute.ThreadCount;
+        var saved = new TestThreads();
         float loss;
         try
         {
-            Compute.ThreadCount = 2;
+            saved.Set(2);
             net.Forward(x, batch);
             loss = net.Loss(labels);
             net.ZeroGradients();
@@ -150,7 +149,7 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         }
         finally
         {
-            Compute.ThreadCount = saved;
+            saved.Dispose();
         }
 
         using var scope = torch.NewDisposeScope();

@@ -19,7 +19,6 @@ namespace NetGen.Tests.Training;
 /// line, so that it would catch a kernel whose order of additions depends on the address (the batch-1 dot kernel used
 /// to peel up to a boundary). <see cref="Kernels.AddressIndependenceTests"/> checks every kernel at every offset.
 /// </summary>
-[Collection(ThreadCountCollection.Name)]
 public class ReproducibilityTests(ITestOutputHelper output)
 {
     private const int Batch = 64;
@@ -33,7 +32,7 @@ public class ReproducibilityTests(ITestOutputHelper output)
     [Fact]
     public void The_same_network_built_after_different_allocations_gives_the_same_outputs_and_gradients()
     {
-        using var threads = new ThreadCountScope(1);
+        using var threads = Compute.UseThreads(1);
         Dataset data = BabyData.Blobs(Batch, FashionMlp.InputFeatures, 10, seed: 3);
         int[] labels = data.Labels.ToArray();
 
@@ -69,7 +68,7 @@ public class ReproducibilityTests(ITestOutputHelper output)
     [Fact]
     public void Two_identical_training_runs_with_allocations_between_end_with_the_same_parameters()
     {
-        using var threads = new ThreadCountScope(1);
+        using var threads = Compute.UseThreads(1);
         Dataset train = BabyData.Blobs(Batch * 100, FashionMlp.InputFeatures, 10, seed: 1, noise: 3f);
 
         int[]? first = null;
@@ -93,7 +92,7 @@ public class ReproducibilityTests(ITestOutputHelper output)
     [Fact]
     public void Resuming_after_an_unrelated_allocation_reproduces_the_uninterrupted_run()
     {
-        using var threads = new ThreadCountScope(1);
+        using var threads = Compute.UseThreads(1);
         using var dir = new TempDirectory();
         Dataset train = BabyData.Blobs(Batch * 50, FashionMlp.InputFeatures, 10, seed: 2, noise: 3f);
 
@@ -148,18 +147,4 @@ public class ReproducibilityTests(ITestOutputHelper output)
     private static string VectorWidth => $"{(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "no AVX-512")}, Vector<float> of {System.Numerics.Vector<float>.Count} lanes";
 
     private static int Differences(int[] a, int[] b) => a.Zip(b).Count(pair => pair.First != pair.Second);
-
-    /// <summary>Sets <see cref="Compute.ThreadCount"/> for the test and puts the previous value back.</summary>
-    private readonly struct ThreadCountScope : IDisposable
-    {
-        private readonly int _saved;
-
-        public ThreadCountScope(int threads)
-        {
-            _saved = Compute.ThreadCount;
-            Compute.ThreadCount = threads;
-        }
-
-        public void Dispose() => Compute.ThreadCount = _saved;
-    }
 }
