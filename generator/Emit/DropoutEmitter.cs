@@ -23,7 +23,7 @@ internal sealed class DropoutEmitter : ILayerEmitter
             {
                 using (w.Block("if (!FreezeRandomness)"))
                 {
-                    w.Line($"{Names.Kernels}.Dropout.FillMask({Mask(d)}, {CodeWriter.Float(d.P)}, Random);");
+                    w.Line($"{Names.Kernels}.Dropout.FillMask({CodeWriter.Float(d.P)}, {Mask(d)}, Random);");
                 }
 
                 w.Line($"{Names.Kernels}.Dropout.Forward({Names.X(d)}, {Mask(d)}, {Names.Y(d)});");
@@ -112,7 +112,7 @@ internal sealed class ResidualEmitter : ILayerEmitter
                 w.Line($"// Stochastic depth: each sample keeps the branch with probability {CodeWriter.Float(r.Survival).TrimEnd('f')}.");
                 using (w.Block("if (!FreezeRandomness)"))
                 {
-                    w.Line($"{Names.Kernels}.StochasticDepth.FillSampleMask(batch, {CodeWriter.Float(r.Survival)}, Random, {Mask(r)});");
+                    w.Line($"{Names.Kernels}.StochasticDepth.FillSampleMask(batch, {CodeWriter.Float(r.Survival)}, {Mask(r)}, Random);");
                 }
 
                 w.Line($"{Names.Kernels}.StochasticDepth.AddScaledRows(batch, {Names.P(r, "Out")}, {Names.X(r)}, {Mask(r)}, {Names.Y(r)});");

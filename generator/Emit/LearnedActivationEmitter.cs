@@ -33,7 +33,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {p.Index} forward ({p.Name}): y = x > 0 ? x : a[c]·x.");
                 using (w.Block($"private void Layer{p.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LearnedActivations.PReluForward(batch, {Names.P(p, "C")}, {Names.P(p, "Spatial")}, {Names.X(p)}, {Alpha(p, "Parameters")}, {Names.Y(p)});");
+                    w.Line($"{Names.Kernels}.PRelu.Forward(batch, {Names.P(p, "C")}, {Names.P(p, "Spatial")}, {Names.X(p)}, {Alpha(p, "Parameters")}, {Names.Y(p)});");
                 }
 
                 break;
@@ -43,7 +43,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 {
                     using (w.Block("if (TrainingForward && !FreezeRandomness)"))
                     {
-                        w.Line($"{Names.Kernels}.LearnedActivations.RReluForwardTraining({Names.X(r)}, {Slopes(r)}, {Names.Y(r)}, {CodeWriter.Float(r.Lower)}, {CodeWriter.Float(r.Upper)}, Random);");
+                        w.Line($"{Names.Kernels}.RRelu.ForwardTraining({CodeWriter.Float(r.Lower)}, {CodeWriter.Float(r.Upper)}, {Names.X(r)}, {Names.Y(r)}, {Slopes(r)}, Random);");
                     }
 
                     using (w.Block("else"))
@@ -54,7 +54,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                             w.Line($"{Slopes(r)}.Fill({CodeWriter.Float((r.Lower + r.Upper) / 2)});");
                         }
 
-                        w.Line($"{Names.Kernels}.Activations.SlopedReluForward({Names.X(r)}, {Slopes(r)}, {Names.Y(r)});");
+                        w.Line($"{Names.Kernels}.RRelu.ForwardWithSlopes({Names.X(r)}, {Slopes(r)}, {Names.Y(r)});");
                     }
                 }
 
@@ -63,7 +63,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {m.Index} forward ({m.Name}): y[b, u] = max over the {m.Pieces} pieces x[b, u, k].");
                 using (w.Block($"private void Layer{m.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LearnedActivations.MaxoutForward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)});");
+                    w.Line($"{Names.Kernels}.Maxout.Forward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)});");
                 }
 
                 break;
@@ -71,7 +71,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {layer.Index} forward ({layer.Name}): y = softmax(x) per sample.");
                 using (w.Block($"private void Layer{layer.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LearnedActivations.SoftmaxLayerForward(batch, {Names.P(layer, "In")}, {Names.X(layer)}, {Names.Y(layer)});");
+                    w.Line($"{Names.Kernels}.Softmax.Forward(batch, {Names.P(layer, "In")}, {Names.X(layer)}, {Names.Y(layer)});");
                 }
 
                 break;
@@ -87,7 +87,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {p.Index} backward ({p.Name}): dx += dy·(x > 0 ? 1 : a[c]), da[c] += Σ dy·x over x ≤ 0.");
                 using (w.Block($"private void Layer{p.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LearnedActivations.PReluBackward(batch, {Names.P(p, "C")}, {Names.P(p, "Spatial")}, {Names.X(p)}, {Alpha(p, "Parameters")}, {Names.DY(p)}, {dx}, {Alpha(p, "Gradients")});");
+                    w.Line($"{Names.Kernels}.PRelu.Backward(batch, {Names.P(p, "C")}, {Names.P(p, "Spatial")}, {Names.X(p)}, {Alpha(p, "Parameters")}, {Names.DY(p)}, {dx}, {Alpha(p, "Gradients")});");
                 }
 
                 break;
@@ -95,7 +95,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {r.Index} backward ({r.Name}): dx += dy·(x > 0 ? 1 : slope), with the forward pass's slopes.");
                 using (w.Block($"private void Layer{r.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.Activations.SlopedReluBackward({Names.X(r)}, {Slopes(r)}, {Names.DY(r)}, {dx});");
+                    w.Line($"{Names.Kernels}.RRelu.Backward({Names.X(r)}, {Slopes(r)}, {Names.DY(r)}, {dx});");
                 }
 
                 break;
@@ -103,7 +103,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {m.Index} backward ({m.Name}): each dy goes to the winning piece.");
                 using (w.Block($"private void Layer{m.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LearnedActivations.MaxoutBackward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)}, {Names.DY(m)}, {dx});");
+                    w.Line($"{Names.Kernels}.Maxout.Backward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)}, {Names.DY(m)}, {dx});");
                 }
 
                 break;
@@ -111,7 +111,7 @@ internal sealed class LearnedActivationEmitter : ILayerEmitter
                 w.Summary($"Layer {layer.Index} backward ({layer.Name}): dx += y ⊙ (dy − Σ dy·y).");
                 using (w.Block($"private void Layer{layer.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LearnedActivations.SoftmaxLayerBackward(batch, {Names.P(layer, "In")}, {Names.Y(layer)}, {Names.DY(layer)}, {dx});");
+                    w.Line($"{Names.Kernels}.Softmax.Backward(batch, {Names.P(layer, "In")}, {Names.Y(layer)}, {Names.DY(layer)}, {dx});");
                 }
 
                 break;

@@ -48,7 +48,7 @@ internal sealed class PoolEmitter : ILayerEmitter, ILayerStateEmitter
             w.Summary($"Layer {p.Index} forward ({p.Name}): y = {(p.IsMax ? "max" : "mean")} over each {p.Size}×{p.Size} window, stride {p.Stride}.");
             using (w.Block($"private void Layer{p.Index}Forward(int batch)"))
             {
-                w.Line($"{Names.Kernels}.Pooling.{op}Pool2DForward({dims}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)});");
+                w.Line($"{Names.Kernels}.{op}Pool2D.Forward({dims}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)});");
             }
 
             return;
@@ -62,11 +62,11 @@ internal sealed class PoolEmitter : ILayerEmitter, ILayerStateEmitter
             {
                 w.Line("// Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.");
                 w.Line("double u = TrainingForward ? Random.NextDouble() : 0.5;");
-                w.Line($"{Names.Kernels}.Pooling.FractionalRegions({Names.P(f, "InH")}, {Names.P(f, "OutH")}, u, _l{f.Index}Rows);");
-                w.Line($"{Names.Kernels}.Pooling.FractionalRegions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
+                w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InH")}, {Names.P(f, "OutH")}, u, _l{f.Index}Rows);");
+                w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
             }
 
-            w.Line($"{Names.Kernels}.Pooling.FractionalMaxPool2DForward({dims}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)});");
+            w.Line($"{Names.Kernels}.FractionalMaxPool2D.Forward({dims}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)});");
         }
     }
 
@@ -81,7 +81,7 @@ internal sealed class PoolEmitter : ILayerEmitter, ILayerStateEmitter
                 : $"Layer {p.Index} backward ({p.Name}): each dy is spread evenly over its window.");
             using (w.Block($"private void Layer{p.Index}Backward(int batch)"))
             {
-                w.Line($"{Names.Kernels}.Pooling.{op}Pool2DBackward({dims}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)}, {Names.DY(p)}, {Names.DX(p)});");
+                w.Line($"{Names.Kernels}.{op}Pool2D.Backward({dims}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)}, {Names.DY(p)}, {Names.DX(p)});");
             }
 
             return;
@@ -91,7 +91,7 @@ internal sealed class PoolEmitter : ILayerEmitter, ILayerStateEmitter
         w.Summary($"Layer {f.Index} backward ({f.Name}): each dy goes to the maximum of its region.");
         using (w.Block($"private void Layer{f.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Pooling.FractionalMaxPool2DBackward({dims}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)}, {Names.DY(f)}, {Names.DX(f)});");
+            w.Line($"{Names.Kernels}.FractionalMaxPool2D.Backward({dims}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)}, {Names.DY(f)}, {Names.DX(f)});");
         }
     }
 

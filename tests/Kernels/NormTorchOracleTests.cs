@@ -56,8 +56,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             var dx = new float[size];
             var dGamma = new float[channels];
             var dBeta = new float[channels];
-            Normalization.BatchNormForwardTraining(batch, channels, spatial, x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, Momentum, Epsilon);
-            Normalization.BatchNormBackward(batch, channels, spatial, x, gamma, saveMean, saveInvStd, upstream, dx, dGamma, dBeta);
+            BatchNorm.ForwardTraining(batch, channels, spatial, Momentum, Epsilon, x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd);
+            BatchNorm.Backward(batch, channels, spatial, x, gamma, saveMean, saveInvStd, upstream, dx, dGamma, dBeta);
 
             module.train();
             module.zero_grad();
@@ -76,7 +76,7 @@ public class NormTorchOracleTests(ITestOutputHelper output)
 
         float[] evalX = NormTestData.Gaussian(rng, size, 1f, 2f);
         var evalY = new float[size];
-        Normalization.BatchNormForwardInference(batch, channels, spatial, evalX, gamma, beta, runningMean, runningVar, Epsilon, evalY);
+        BatchNorm.ForwardInference(batch, channels, spatial, Epsilon, evalX, gamma, beta, runningMean, runningVar, evalY);
         module.eval();
         using (torch.no_grad())
         {
@@ -103,8 +103,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             parameters: channels,
             makeModule: () => nn.GroupNorm(groups, channels, Epsilon),
             moduleTensors: m => (((TorchSharp.Modules.GroupNorm)m).weight!, ((TorchSharp.Modules.GroupNorm)m).bias!),
-            forward: (x, gamma, beta, y, mean, invStd) => Normalization.GroupNormForward(batch, channels, height * width, groups, x, gamma, beta, y, mean, invStd, Epsilon),
-            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => Normalization.GroupNormBackward(batch, channels, height * width, groups, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
+            forward: (x, gamma, beta, y, mean, invStd) => GroupNorm.Forward(batch, channels, height * width, groups, Epsilon, x, gamma, beta, y, mean, invStd),
+            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => GroupNorm.Backward(batch, channels, height * width, groups, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
             saveLength: batch * groups);
     }
 
@@ -122,8 +122,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             parameters: channels,
             makeModule: () => nn.InstanceNorm2d(channels, Epsilon, affine: true),
             moduleTensors: m => (((TorchSharp.Modules.InstanceNorm2d)m).weight!, ((TorchSharp.Modules.InstanceNorm2d)m).bias!),
-            forward: (x, gamma, beta, y, mean, invStd) => Normalization.InstanceNormForward(batch, channels, height * width, x, gamma, beta, y, mean, invStd, Epsilon),
-            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => Normalization.InstanceNormBackward(batch, channels, height * width, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
+            forward: (x, gamma, beta, y, mean, invStd) => InstanceNorm.Forward(batch, channels, height * width, Epsilon, x, gamma, beta, y, mean, invStd),
+            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => InstanceNorm.Backward(batch, channels, height * width, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
             saveLength: batch * channels);
     }
 
@@ -143,8 +143,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             parameters: features,
             makeModule: () => nn.LayerNorm(new long[] { channels, height, width }, Epsilon),
             moduleTensors: m => (((TorchSharp.Modules.LayerNorm)m).weight!, ((TorchSharp.Modules.LayerNorm)m).bias!),
-            forward: (x, gamma, beta, y, mean, invStd) => Normalization.LayerNormForward(batch, features, x, gamma, beta, y, mean, invStd, Epsilon),
-            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => Normalization.LayerNormBackward(batch, features, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
+            forward: (x, gamma, beta, y, mean, invStd) => LayerNorm.Forward(batch, features, Epsilon, x, gamma, beta, y, mean, invStd),
+            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => LayerNorm.Backward(batch, features, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
             saveLength: batch);
     }
 

@@ -22,8 +22,8 @@ public class SoftmaxLayerActivationTests(ITestOutputHelper output)
         int n = batch * classes;
         float[] x = DropoutTests.Gaussian(n, seed: 1).Select(v => offset + (2f * v)).ToArray(), dy = DropoutTests.Gaussian(n, seed: 2);
         float[] y = new float[n], dx = Enumerable.Repeat(1f, n).ToArray();
-        LearnedActivations.SoftmaxLayerForward(batch, classes, x, y);
-        LearnedActivations.SoftmaxLayerBackward(batch, classes, y, dy, dx);
+        Softmax.Forward(batch, classes, x, y);
+        Softmax.Backward(batch, classes, y, dy, dx);
         Assert.All(y, v => Assert.True(float.IsFinite(v)));
 
         using var scope = torch.NewDisposeScope();
@@ -50,9 +50,9 @@ public class SoftmaxLayerActivationTests(ITestOutputHelper output)
     [Fact]
     public void Bad_lengths_are_rejected_and_empty_dx_is_skipped()
     {
-        Assert.Throws<ArgumentException>(() => LearnedActivations.SoftmaxLayerForward(2, 3, new float[6], new float[5]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.SoftmaxLayerForward(2, 3, new float[7], new float[6]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.SoftmaxLayerBackward(2, 3, new float[6], new float[5], new float[6]));
-        LearnedActivations.SoftmaxLayerBackward(2, 3, new float[6], new float[6], Span<float>.Empty);
+        Assert.Throws<ArgumentException>(() => Softmax.Forward(2, 3, new float[6], new float[5]));
+        Assert.Throws<ArgumentException>(() => Softmax.Forward(2, 3, new float[7], new float[6]));
+        Assert.Throws<ArgumentException>(() => Softmax.Backward(2, 3, new float[6], new float[5], new float[6]));
+        Softmax.Backward(2, 3, new float[6], new float[6], Span<float>.Empty);
     }
 }
