@@ -1,4 +1,5 @@
 using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NetGen.Tests.Kernels;
@@ -79,10 +80,10 @@ public class NormIdentityTests(ITestOutputHelper output)
             }
         }
 
-        double dxDiff = NormTestData.MaxAbsDiff(group.Dx, layer.Dx) / NormTestData.MaxAbs(layer.Dx);
-        double dGammaDiff = NormTestData.MaxAbsDiff(group.DGamma, dGammaSummed) / NormTestData.MaxAbs(dGammaSummed);
-        double dBetaDiff = NormTestData.MaxAbsDiff(group.DBeta, dBetaSummed) / NormTestData.MaxAbs(dBetaSummed);
-        output.WriteLine($"y max |diff| {NormTestData.MaxAbsDiff(group.Y, layer.Y):E2}; relative dx {dxDiff:E2}, dGamma {dGammaDiff:E2}, dBeta {dBetaDiff:E2}");
+        double dxDiff = TensorAssert.MaxAbsDiff(group.Dx, layer.Dx) / NormTestData.MaxAbs(layer.Dx);
+        double dGammaDiff = TensorAssert.MaxAbsDiff(group.DGamma, dGammaSummed) / NormTestData.MaxAbs(dGammaSummed);
+        double dBetaDiff = TensorAssert.MaxAbsDiff(group.DBeta, dBetaSummed) / NormTestData.MaxAbs(dBetaSummed);
+        output.WriteLine($"y max |diff| {TensorAssert.MaxAbsDiff(group.Y, layer.Y):E2}; relative dx {dxDiff:E2}, dGamma {dGammaDiff:E2}, dBeta {dBetaDiff:E2}");
 
         Assert.Equal(layer.Mean, group.Mean);
         Assert.Equal(layer.InvStd, group.InvStd);

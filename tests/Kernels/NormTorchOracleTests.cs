@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -266,18 +267,6 @@ internal static class NormTestData
         return values;
     }
 
-    public static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-
-        return max;
-    }
-
     public static double MaxAbs(ReadOnlySpan<float> a)
     {
         double max = 0;
@@ -302,7 +291,7 @@ internal static class NormTestData
 
         public void Forward(string what, ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
         {
-            double diff = MaxAbsDiff(ours, theirs);
+            double diff = TensorAssert.MaxAbsDiff(ours, theirs);
             WorstForward = Math.Max(WorstForward, diff);
             output.WriteLine($"{what,-32} max |diff| {diff:E2}");
             if (!(diff <= ForwardTolerance))
@@ -315,7 +304,7 @@ internal static class NormTestData
 
         public void Gradient(string what, ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
         {
-            double diff = MaxAbsDiff(ours, theirs);
+            double diff = TensorAssert.MaxAbsDiff(ours, theirs);
             double scale = MaxAbs(theirs);
             WorstGradient = Math.Max(WorstGradient, diff / scale);
             output.WriteLine($"{what,-32} max |diff| {diff:E2}, relative {diff / scale:E2} (max |grad| {scale:E2})");

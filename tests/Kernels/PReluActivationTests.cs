@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -32,7 +33,7 @@ public class PReluActivationTests(ITestOutputHelper output)
         Tensor ty = nn.functional.prelu(tx, ta);
         (ty * torch.tensor(dy, shape)).sum().backward();
 
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         double dxRel = TorchCompare.RelativeDiff(dx, tx.grad!.data<float>().ToArray());
         double daRel = TorchCompare.RelativeDiff(dAlpha, ta.grad!.data<float>().ToArray());
         output.WriteLine($"[{batch}, {channels}, {spatial}]: y max |diff| {yDiff:E2}, dx rel {dxRel:E2}, dAlpha rel {daRel:E2}");
@@ -83,24 +84,12 @@ public class PReluActivationTests(ITestOutputHelper output)
 /// <summary>Comparison helpers for the kernel tests against TorchSharp.</summary>
 internal static class TorchCompare
 {
-    /// <summary>max |a − b|.</summary>
-    public static double MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-
-        return max;
-    }
 
     /// <summary>max |a − b| / max |b|, failing if the reference is ~0 (the comparison would prove nothing).</summary>
     public static double RelativeDiff(float[] ours, float[] reference)
     {
         double scale = reference.Max(v => Math.Abs((double)v));
         Assert.True(scale > 1e-3, "the reference gradient is ~0");
-        return MaxAbsDiff(ours, reference) / scale;
+        return TensorAssert.MaxAbsDiff(ours, reference) / scale;
     }
 }

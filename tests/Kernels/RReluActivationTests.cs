@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -25,7 +26,7 @@ public class RReluActivationTests(ITestOutputHelper output)
         Tensor tx = torch.tensor(x, requires_grad: true);
         Tensor ty = nn.functional.rrelu(tx, lower, upper);
         (ty * torch.tensor(dy)).sum().backward();
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         double dxRel = TorchCompare.RelativeDiff(dx, tx.grad!.data<float>().ToArray());
         output.WriteLine($"rrelu inference [{lower}, {upper}] n = {n}: y max |diff| {yDiff:E2}, dx rel {dxRel:E2}");
         Assert.True(yDiff <= 1e-4);
@@ -98,7 +99,7 @@ public class RReluActivationTests(ITestOutputHelper output)
         Tensor ty = tx * torch.where(tx > 0, torch.ones_like(tx), torch.tensor(slopes));
         (ty * torch.tensor(dy)).sum().backward();
         float[] torchDx = tx.grad!.data<float>().ToArray();
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         double dxRel = TorchCompare.RelativeDiff(dx.Select(v => v - 0.5f).ToArray(), torchDx);
         output.WriteLine($"rrelu training with stored slopes: y max |diff| {yDiff:E2}, dx rel {dxRel:E2}");
         Assert.True(yDiff <= 1e-4);

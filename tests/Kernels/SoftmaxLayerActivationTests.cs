@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -31,9 +32,9 @@ public class SoftmaxLayerActivationTests(ITestOutputHelper output)
         Tensor ty = nn.functional.softmax(tx, 1);
         (ty * torch.tensor(dy, new long[] { batch, classes })).sum().backward();
         float[] torchDx = tx.grad!.data<float>().ToArray();
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         float[] ours = dx.Select(v => v - 1f).ToArray(); // dx started at 1: the backward adds
-        double dxDiff = TorchCompare.MaxAbsDiff(ours, torchDx);
+        double dxDiff = TensorAssert.MaxAbsDiff(ours, torchDx);
         double scale = torchDx.Max(v => Math.Abs(v));
         output.WriteLine($"[{batch}, {classes}] offset {offset}: y max |diff| {yDiff:E2}, dx max |diff| {dxDiff:E2} (max |dx| {scale:E2})");
         Assert.True(yDiff <= 1e-4);
