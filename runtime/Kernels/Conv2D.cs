@@ -24,7 +24,7 @@ namespace NetGen.Kernels;
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Conv2D
+public static partial class Conv2D
 {
     /// <summary>The output size along one axis: <c>(input + 2·padding − kernel) / stride + 1</c>.</summary>
     /// <param name="input">The input height or width.</param>

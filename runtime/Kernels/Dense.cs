@@ -6,7 +6,7 @@ namespace NetGen.Kernels;
 
 /// <summary>Forward and backward of a fully connected layer, <c>y = x·Wᵀ + b</c> with W stored [outputs × inputs].</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Dense
+public static partial class Dense
 {
     /// <summary>The largest batch for which <see cref="ForwardPair"/> runs the two layers as one parallel job.</summary>
     public const int MaxPairBatch = 8;

@@ -11,7 +11,7 @@ namespace NetGen.Kernels;
 
 /// <summary>The PReLU kernels (He et al. 2015): a learned negative slope per channel. Layout [batch, channels, spatial]; the backward adds to dx and dAlpha and skips a gradient passed empty.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class PRelu
+public static partial class PRelu
 {
     private const string Kernel = "PRelu";
 
@@ -111,7 +111,7 @@ public static class PRelu
 
 /// <summary>The RReLU kernels (Xu et al. 2015): a random negative slope per element while training, the mean slope at inference. The backwards add to dx and skip it when empty.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class RRelu
+public static partial class RRelu
 {
     private const string Kernel = "RRelu";
 

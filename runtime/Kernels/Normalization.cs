@@ -12,7 +12,7 @@ namespace NetGen.Kernels;
 /// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class BatchNorm
+public static partial class BatchNorm
 {
     private const string Kernel = "BatchNorm";
 
@@ -295,7 +295,7 @@ public static class BatchNorm
 /// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class GroupNorm
+public static partial class GroupNorm
 {
     private const string Kernel = "GroupNorm";
 
@@ -474,7 +474,7 @@ public static class InstanceNorm
 /// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class LayerNorm
+public static partial class LayerNorm
 {
     private const string Kernel = "LayerNorm";
 

@@ -12,7 +12,7 @@ namespace NetGen.Kernels;
 /// Max pooling on NCHW tensors over square windows without padding (<c>out = (in − size) / stride + 1</c>, as PyTorch with <c>ceil_mode = false</c>). The forward overwrites y; the backward adds to dx, recomputing which input was the maximum from x and y (the first in row-major order on ties, as PyTorch), so no index buffer is kept. Planes (a channel of a sample) are pooled on their own; large calls split planes across <see cref="Compute.ThreadCount"/> threads; nothing allocates.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class MaxPool2D
+public static partial class MaxPool2D
 {
     private const string Kernel = "MaxPool2D";
 
@@ -76,7 +76,7 @@ public static class MaxPool2D
 /// Average pooling on NCHW tensors over square windows without padding. The forward overwrites y; the backward adds to dx. Planes (a channel of a sample) are pooled on their own; large calls split planes across <see cref="Compute.ThreadCount"/> threads; nothing allocates.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class AvgPool2D
+public static partial class AvgPool2D
 {
     private const string Kernel = "AvgPool2D";
 

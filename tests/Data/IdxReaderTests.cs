@@ -180,6 +180,6 @@ public sealed class IdxReaderTests : IDisposable
         IdxArray fromRaw = IdxReader.Read(new MemoryStream(raw), "raw", IdxReader.LabelsMagic);
         IdxArray fromGzip = IdxReader.Read(new MemoryStream(File.ReadAllBytes(TestLabels)), "gz", IdxReader.LabelsMagic);
         Assert.Equal(fromRaw.Data, fromGzip.Data);
-        Assert.Equal(new[] { 10000 }, fromGzip.Dimensions);
+        Assert.Equal<TensorShape>([10000], fromGzip.Dimensions);
     }
 }
