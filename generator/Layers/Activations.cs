@@ -136,7 +136,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} forward ({a.Name}): y = {Formula(a)}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Activations.{Kernel(a)}Forward({Names.X(a)}, {Names.Y(a)}{Extra(a)});");
+            w.Line($"{Names.Kernels}.{Kernel(a)}.Forward({Extra(a)}{Names.X(a)}, {Names.Y(a)});");
         }
     }
 
@@ -145,11 +145,11 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {Derivative(a)}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Activations.{Kernel(a)}Backward(");
+            w.Line($"{Names.Kernels}.{Kernel(a)}.Backward({Extra(a)}");
             w.Line($"    x: {Names.X(a)},");
             w.Line($"    y: {Names.Y(a)},");
             w.Line($"    dy: {Names.DY(a)},");
-            w.Line($"    dx: {Names.DX(a)}{Extra(a)});");
+            w.Line($"    dx: {Names.DX(a)});");
         }
     }
 
@@ -184,7 +184,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         _ => "Tanh",
     };
 
-    private static string Extra(ActivationLayer a) => a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? $", alpha: {CodeWriter.Float(a.Alpha)}" : "";
+    private static string Extra(ActivationLayer a) => a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? $"alpha: {CodeWriter.Float(a.Alpha)}, " : "";
 
     private static string Formula(ActivationLayer a) => a.Activation switch
     {

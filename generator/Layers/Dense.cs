@@ -109,7 +109,7 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
                     w.Line($"// DropConnect: W ⊙ mask, each weight kept with probability {CodeWriter.Float(1 - d.DropConnectP)} and scaled by its inverse.");
                     using (w.Block("if (!FreezeRandomness)"))
                     {
-                        w.Line($"{Names.Kernels}.Dropout.FillMask(_l{d.Index}Mask, {CodeWriter.Float(d.DropConnectP)}, Random);");
+                        w.Line($"{Names.Kernels}.Dropout.FillMask({CodeWriter.Float(d.DropConnectP)}, _l{d.Index}Mask, Random);");
                     }
 
                     w.Line($"{Names.Kernels}.Elementwise.Multiply(weights, _l{d.Index}Mask, _l{d.Index}MaskedW);");

@@ -55,7 +55,7 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
             {
                 using (w.Block("if (!FreezeRandomness)"))
                 {
-                    w.Line($"{Names.Kernels}.Dropout.FillMask({Mask(d)}, {CodeWriter.Float(d.P)}, Random);");
+                    w.Line($"{Names.Kernels}.Dropout.FillMask({CodeWriter.Float(d.P)}, {Mask(d)}, Random);");
                 }
 
                 w.Line($"{Names.Kernels}.Dropout.Forward({Names.X(d)}, {Mask(d)}, {Names.Y(d)});");

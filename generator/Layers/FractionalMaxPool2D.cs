@@ -76,11 +76,11 @@ internal sealed class FractionalMaxPool2DEmitter : LayerEmitter<FractionalPoolLa
             {
                 w.Line("// Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.");
                 w.Line("double u = TrainingForward ? Random.NextDouble() : 0.5;");
-                w.Line($"{Names.Kernels}.Pooling.FractionalRegions({Names.P(f, "InH")}, {Names.P(f, "OutH")}, u, _l{f.Index}Rows);");
-                w.Line($"{Names.Kernels}.Pooling.FractionalRegions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
+                w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InH")}, {Names.P(f, "OutH")}, u, _l{f.Index}Rows);");
+                w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
             }
 
-            w.Line($"{Names.Kernels}.Pooling.FractionalMaxPool2DForward({Spatial.Dims(f)}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)});");
+            w.Line($"{Names.Kernels}.FractionalMaxPool2D.Forward({Spatial.Dims(f)}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)});");
         }
     }
 
@@ -90,7 +90,7 @@ internal sealed class FractionalMaxPool2DEmitter : LayerEmitter<FractionalPoolLa
         w.Summary($"Layer {f.Index} backward ({f.Name}): each dy goes to the maximum of its region.");
         using (w.Block($"private void Layer{f.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Pooling.FractionalMaxPool2DBackward({Spatial.Dims(f)}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)}, {Names.DY(f)}, {Names.DX(f)});");
+            w.Line($"{Names.Kernels}.FractionalMaxPool2D.Backward({Spatial.Dims(f)}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)}, {Names.DY(f)}, {Names.DX(f)});");
         }
     }
 

@@ -58,7 +58,7 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutLayer>
         w.Summary($"Layer {m.Index} forward ({m.Name}): y[b, u] = max over the {m.Pieces} pieces x[b, u, k].");
         using (w.Block($"private void Layer{m.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.LearnedActivations.MaxoutForward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)});");
+            w.Line($"{Names.Kernels}.Maxout.Forward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)});");
         }
     }
 
@@ -69,7 +69,7 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutLayer>
         w.Summary($"Layer {m.Index} backward ({m.Name}): each dy goes to the winning piece.");
         using (w.Block($"private void Layer{m.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.LearnedActivations.MaxoutBackward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)}, {Names.DY(m)}, {dx});");
+            w.Line($"{Names.Kernels}.Maxout.Backward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)}, {Names.DY(m)}, {dx});");
         }
     }
 

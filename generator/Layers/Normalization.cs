@@ -235,16 +235,17 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 {
                     using (w.Block("if (TrainingForward)"))
                     {
-                        w.Line($"{Names.Kernels}.Normalization.BatchNormForwardTraining(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {Names.X(n)}, {affine}, {Names.Y(n)},");
-                        w.Line($"    saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd,");
-                        w.Line($"    runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")},");
-                        w.Line($"    momentum: {CodeWriter.Float(n.Momentum)}, epsilon: {CodeWriter.Float(n.Epsilon)});");
+                        w.Line($"{Names.Kernels}.BatchNorm.ForwardTraining(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")},");
+                        w.Line($"    momentum: {CodeWriter.Float(n.Momentum)}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
+                        w.Line($"    runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)},");
+                        w.Line($"    saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd);");
                     }
 
                     using (w.Block("else"))
                     {
-                        w.Line($"{Names.Kernels}.Normalization.BatchNormForwardInference(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {Names.X(n)}, {affine},");
-                        w.Line($"    runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, epsilon: {CodeWriter.Float(n.Epsilon)}, y: {Names.Y(n)});");
+                        w.Line($"{Names.Kernels}.BatchNorm.ForwardInference(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")},");
+                        w.Line($"    epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
+                        w.Line($"    runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)});");
                     }
                 }
 
@@ -253,8 +254,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample over its features, then scales and shifts per feature.");
                 using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.Normalization.LayerNormForward(batch, {Names.P(n, "In")}, {Names.X(n)}, {affine}, {Names.Y(n)},");
-                    w.Line($"    saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, epsilon: {CodeWriter.Float(n.Epsilon)});");
+                    w.Line($"{Names.Kernels}.LayerNorm.Forward(batch, {Names.P(n, "In")}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
+                    w.Line($"    y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)});");
                 }
 
                 break;
@@ -264,8 +265,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample per {(n.Norm == NormKind.InstanceNorm ? "channel" : "channel group")}, then scales and shifts per channel.");
                 using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.Normalization.{op}Forward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {groups}{Names.X(n)}, {affine}, {Names.Y(n)},");
-                    w.Line($"    saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, epsilon: {CodeWriter.Float(n.Epsilon)});");
+                    w.Line($"{Names.Kernels}.{op}.Forward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {groups}epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
+                    w.Line($"    y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)});");
                 }
 
                 break;
@@ -283,7 +284,7 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
                 {
                     w.Line($"RequireTrainingForward(\"{n.Name}\");");
-                    w.Line($"{Names.Kernels}.Normalization.BatchNormBackward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {Names.X(n)}, {gamma},");
+                    w.Line($"{Names.Kernels}.BatchNorm.Backward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {Names.X(n)}, {gamma},");
                     w.Line($"    saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd, {grads});");
                 }
 
@@ -292,7 +293,7 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
                 using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.Normalization.LayerNormBackward(batch, {Names.P(n, "In")}, {Names.X(n)}, {gamma},");
+                    w.Line($"{Names.Kernels}.LayerNorm.Backward(batch, {Names.P(n, "In")}, {Names.X(n)}, {gamma},");
                     w.Line($"    saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads});");
                 }
 
@@ -303,7 +304,7 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
                 using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.Normalization.{op}Backward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {groups}{Names.X(n)}, {gamma},");
+                    w.Line($"{Names.Kernels}.{op}.Backward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {groups}{Names.X(n)}, {gamma},");
                     w.Line($"    saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads});");
                 }
 

@@ -63,7 +63,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
         {
             using (w.Block("if (TrainingForward && !FreezeRandomness)"))
             {
-                w.Line($"{Names.Kernels}.LearnedActivations.RReluForwardTraining({Names.X(r)}, {Slopes(r)}, {Names.Y(r)}, {CodeWriter.Float(r.Lower)}, {CodeWriter.Float(r.Upper)}, Random);");
+                w.Line($"{Names.Kernels}.RRelu.ForwardTraining({CodeWriter.Float(r.Lower)}, {CodeWriter.Float(r.Upper)}, {Names.X(r)}, {Names.Y(r)}, {Slopes(r)}, Random);");
             }
 
             using (w.Block("else"))
@@ -74,7 +74,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
                     w.Line($"{Slopes(r)}.Fill({CodeWriter.Float((r.Lower + r.Upper) / 2)});");
                 }
 
-                w.Line($"{Names.Kernels}.Activations.SlopedReluForward({Names.X(r)}, {Slopes(r)}, {Names.Y(r)});");
+                w.Line($"{Names.Kernels}.RRelu.ForwardWithSlopes({Names.X(r)}, {Slopes(r)}, {Names.Y(r)});");
             }
         }
     }
@@ -86,7 +86,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
         w.Summary($"Layer {r.Index} backward ({r.Name}): dx += dy·(x > 0 ? 1 : slope), with the forward pass's slopes.");
         using (w.Block($"private void Layer{r.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Activations.SlopedReluBackward({Names.X(r)}, {Slopes(r)}, {Names.DY(r)}, {dx});");
+            w.Line($"{Names.Kernels}.RRelu.Backward({Names.X(r)}, {Slopes(r)}, {Names.DY(r)}, {dx});");
         }
     }
 

@@ -118,7 +118,7 @@ internal sealed class ResidualEmitter : LayerEmitter<ResidualAddLayer>
                 w.Line($"// Stochastic depth: each sample keeps the branch with probability {CodeWriter.Float(r.Survival).TrimEnd('f')}.");
                 using (w.Block("if (!FreezeRandomness)"))
                 {
-                    w.Line($"{Names.Kernels}.StochasticDepth.FillSampleMask(batch, {CodeWriter.Float(r.Survival)}, Random, {Mask(r)});");
+                    w.Line($"{Names.Kernels}.StochasticDepth.FillSampleMask(batch, {CodeWriter.Float(r.Survival)}, {Mask(r)}, Random);");
                 }
 
                 w.Line($"{Names.Kernels}.StochasticDepth.AddScaledRows(batch, {Names.P(r, "Out")}, {Names.X(r)}, {Mask(r)}, {Names.Y(r)});");

@@ -33,7 +33,7 @@ internal sealed class SoftmaxEmitter : LayerEmitter<SoftmaxLayer>
         w.Summary($"Layer {layer.Index} forward ({layer.Name}): y = softmax(x) per sample.");
         using (w.Block($"private void Layer{layer.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.LearnedActivations.SoftmaxLayerForward(batch, {Names.P(layer, "In")}, {Names.X(layer)}, {Names.Y(layer)});");
+            w.Line($"{Names.Kernels}.Softmax.Forward(batch, {Names.P(layer, "In")}, {Names.X(layer)}, {Names.Y(layer)});");
         }
     }
 
@@ -44,7 +44,7 @@ internal sealed class SoftmaxEmitter : LayerEmitter<SoftmaxLayer>
         w.Summary($"Layer {layer.Index} backward ({layer.Name}): dx += y ⊙ (dy − Σ dy·y).");
         using (w.Block($"private void Layer{layer.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.LearnedActivations.SoftmaxLayerBackward(batch, {Names.P(layer, "In")}, {Names.Y(layer)}, {Names.DY(layer)}, {dx});");
+            w.Line($"{Names.Kernels}.Softmax.Backward(batch, {Names.P(layer, "In")}, {Names.Y(layer)}, {Names.DY(layer)}, {dx});");
         }
     }
 

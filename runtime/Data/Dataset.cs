@@ -208,9 +208,9 @@ public sealed class Dataset
     public static Dataset FromImages(IdxArray images, ReadOnlySpan<byte> labels, int classCount, IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(images);
-        if (images.Dimensions.Length != 3)
+        if (images.Dimensions.Rank != 3)
         {
-            throw new ArgumentException($"Images are a 3-D array [count, rows, columns], not {images.Dimensions.Length}-D.", nameof(images));
+            throw new ArgumentException($"Images are a 3-D array [count, rows, columns], not {images.Dimensions.Rank}-D.", nameof(images));
         }
 
         int count = images.Dimensions[0];

@@ -5,10 +5,24 @@ using System.IO.Compression;
 
 namespace NetGen.Data;
 
-/// <summary>An IDX array of unsigned bytes: its dimensions (outermost first) and its values in row-major order.</summary>
+/// <summary>
+/// An IDX array of unsigned bytes: its dimensions (outermost first) and its values in row-major order. Two arrays are
+/// equal when their dimensions and values are (not when they share the same buffers).
+/// </summary>
 /// <param name="Dimensions">The sizes of the dimensions, outermost first, e.g. [10000, 28, 28].</param>
 /// <param name="Data">The values, as many as the product of <paramref name="Dimensions"/>.</param>
-public sealed record IdxArray(int[] Dimensions, byte[] Data);
+public sealed record IdxArray(TensorShape Dimensions, byte[] Data)
+{
+    /// <summary>True when <paramref name="other"/> has the same dimensions and the same values.</summary>
+    /// <param name="other">The array to compare with.</param>
+    /// <returns>Whether the two arrays hold the same tensor.</returns>
+    public bool Equals(IdxArray? other) =>
+        other is not null && Dimensions.Equals(other.Dimensions) && Data.AsSpan().SequenceEqual(other.Data);
+
+    /// <summary>A hash of the dimensions and the value count, consistent with <see cref="Equals(IdxArray?)"/>.</summary>
+    /// <returns>The hash code.</returns>
+    public override int GetHashCode() => HashCode.Combine(Dimensions, Data.Length);
+}
 
 /// <summary>
 /// Reads IDX files (the format of MNIST and Fashion-MNIST), gzipped or raw: a big-endian header (magic number, then one
@@ -175,7 +189,7 @@ public static class IdxReader
                 $"but it holds {expected + extra} bytes.");
         }
 
-        return new IdxArray(dimensions, data);
+        return new IdxArray(new TensorShape(dimensions), data);
     }
 
     private static InvalidDataException Truncated(string name, int[] dimensions, long expected, string content, long holds) =>

@@ -7,14 +7,14 @@ namespace NetGen.Interop;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class OnnxIndices
 {
-    /// <summary>The region boundaries fractional max pooling uses at inference (offset <see cref="Kernels.Pooling.FractionalInferenceOffset"/>).</summary>
+    /// <summary>The region boundaries fractional max pooling uses at inference (offset <see cref="Kernels.FractionalMaxPool2D.InferenceOffset"/>).</summary>
     /// <param name="input">The input height or width.</param>
     /// <param name="output">The output height or width.</param>
     /// <returns><paramref name="output"/> + 1 increasing boundaries from 0 to <paramref name="input"/>.</returns>
     public static int[] FractionalInferenceBoundaries(int input, int output)
     {
         var boundaries = new int[output + 1];
-        Kernels.Pooling.FractionalRegions(input, output, Kernels.Pooling.FractionalInferenceOffset, boundaries);
+        Kernels.FractionalMaxPool2D.Regions(input, output, Kernels.FractionalMaxPool2D.InferenceOffset, boundaries);
         return boundaries;
     }
 

@@ -1,6 +1,9 @@
+using System.ComponentModel;
+
 namespace NetGen.Kernels;
 
 /// <summary>The stateless element-wise activations, for kernels that apply one inside a fused pass.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum ActivationFunction
 {
     /// <summary><c>max(0, x)</c>.</summary>

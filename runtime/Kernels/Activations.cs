@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -6,10 +7,12 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels;
 
 /// <summary>
-/// Element-wise activation functions. Each <c>XxxForward(x, y)</c> writes <c>y = f(x)</c>; each
-/// <c>XxxBackward(x, y, dy, dx)</c> adds <c>dy · f'(x)</c> to <c>dx</c>, using whichever of x and y gives the derivative
-/// most cheaply. Loops run on 512-bit vectors where the hardware has them, then 256-bit, then <see cref="Vector{T}"/>.
+/// The vector loops behind the element-wise activations (<see cref="Relu"/>, <see cref="LeakyRelu"/>, <see cref="Elu"/>,
+/// <see cref="Sigmoid"/>, <see cref="Tanh"/>) and a dispatcher for fused kernels. A forward writes <c>y = f(x)</c>; a
+/// backward adds <c>dy · f'(x)</c> to <c>dx</c>, using whichever of x and y gives the derivative most cheaply. Loops run on
+/// 512-bit vectors where the hardware has them, then 256-bit, then <see cref="Vector{T}"/>.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Activations
 {
     /// <summary>y = f(x) for one of the stateless activations, chosen by <paramref name="function"/>.</summary>
@@ -22,122 +25,17 @@ public static class Activations
     {
         switch (function)
         {
-            case ActivationFunction.Relu: Map(new Relu(), x, y); break;
-            case ActivationFunction.LeakyRelu: Map(new LeakyRelu(alpha), x, y); break;
-            case ActivationFunction.Elu: Map(new Elu(alpha), x, y); break;
-            case ActivationFunction.Sigmoid: Map(new Sigmoid(), x, y); break;
-            case ActivationFunction.Tanh: Map(new Tanh(), x, y); break;
+            case ActivationFunction.Relu: Map(new ReluFn(), x, y); break;
+            case ActivationFunction.LeakyRelu: Map(new LeakyReluFn(alpha), x, y); break;
+            case ActivationFunction.Elu: Map(new EluFn(alpha), x, y); break;
+            case ActivationFunction.Sigmoid: Map(new SigmoidFn(), x, y); break;
+            case ActivationFunction.Tanh: Map(new TanhFn(), x, y); break;
             default: throw new ArgumentOutOfRangeException(nameof(function), function, "Not an activation function.");
         }
     }
 
-    /// <summary>y = max(0, x).</summary>
-    /// <param name="x">The input.</param>
-    /// <param name="y">The output, same length.</param>
-    public static void ReluForward(ReadOnlySpan<float> x, Span<float> y) => Map(new Relu(), x, y);
-
-    /// <summary>dx += x &gt; 0 ? dy : 0.</summary>
-    /// <param name="x">The forward input.</param>
-    /// <param name="y">The forward output.</param>
-    /// <param name="dy">The output gradient.</param>
-    /// <param name="dx">The input gradient (added to).</param>
-    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Relu(), x, y, dy, dx);
-
-    /// <summary>y = x &gt; 0 ? x : alpha·x.</summary>
-    /// <param name="x">The input.</param>
-    /// <param name="y">The output, same length.</param>
-    /// <param name="alpha">The negative slope.</param>
-    public static void LeakyReluForward(ReadOnlySpan<float> x, Span<float> y, float alpha) => Map(new LeakyRelu(alpha), x, y);
-
-    /// <summary>dx += dy · (x &gt; 0 ? 1 : alpha).</summary>
-    /// <param name="x">The forward input.</param>
-    /// <param name="y">The forward output.</param>
-    /// <param name="dy">The output gradient.</param>
-    /// <param name="dx">The input gradient (added to).</param>
-    /// <param name="alpha">The negative slope.</param>
-    public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha) => MapBackward(new LeakyRelu(alpha), x, y, dy, dx);
-
-    /// <summary>y = x &gt; 0 ? x : alpha·(eˣ − 1).</summary>
-    /// <param name="x">The input.</param>
-    /// <param name="y">The output, same length.</param>
-    /// <param name="alpha">The scale of the negative part.</param>
-    public static void EluForward(ReadOnlySpan<float> x, Span<float> y, float alpha) => Map(new Elu(alpha), x, y);
-
-    /// <summary>dx += dy · (x &gt; 0 ? 1 : y + alpha).</summary>
-    /// <param name="x">The forward input.</param>
-    /// <param name="y">The forward output.</param>
-    /// <param name="dy">The output gradient.</param>
-    /// <param name="dx">The input gradient (added to).</param>
-    /// <param name="alpha">The scale of the negative part.</param>
-    public static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha) => MapBackward(new Elu(alpha), x, y, dy, dx);
-
-    /// <summary>y = 1 / (1 + e⁻ˣ).</summary>
-    /// <param name="x">The input.</param>
-    /// <param name="y">The output, same length.</param>
-    public static void SigmoidForward(ReadOnlySpan<float> x, Span<float> y) => Map(new Sigmoid(), x, y);
-
-    /// <summary>dx += dy · y·(1 − y).</summary>
-    /// <param name="x">The forward input.</param>
-    /// <param name="y">The forward output.</param>
-    /// <param name="dy">The output gradient.</param>
-    /// <param name="dx">The input gradient (added to).</param>
-    public static void SigmoidBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Sigmoid(), x, y, dy, dx);
-
-    /// <summary>y = tanh(x).</summary>
-    /// <param name="x">The input.</param>
-    /// <param name="y">The output, same length.</param>
-    public static void TanhForward(ReadOnlySpan<float> x, Span<float> y) => Map(new Tanh(), x, y);
-
-    /// <summary>dx += dy · (1 − y²).</summary>
-    /// <param name="x">The forward input.</param>
-    /// <param name="y">The forward output.</param>
-    /// <param name="dy">The output gradient.</param>
-    /// <param name="dx">The input gradient (added to).</param>
-    public static void TanhBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => MapBackward(new Tanh(), x, y, dy, dx);
-
-    /// <summary>y = x &gt; 0 ? x : slope[i]·x, with one slope per element (randomized leaky ReLU with given slopes).</summary>
-    /// <param name="x">The input.</param>
-    /// <param name="slopes">The negative slope of each element.</param>
-    /// <param name="y">The output, same length.</param>
-    public static void SlopedReluForward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, Span<float> y)
-    {
-        if (slopes.Length != x.Length || y.Length != x.Length)
-        {
-            throw new ArgumentException($"Sloped ReLU needs equal lengths: x {x.Length}, slopes {slopes.Length}, y {y.Length}.");
-        }
-
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            y[i] = v > 0f ? v : slopes[i] * v;
-        }
-    }
-
-    /// <summary>dx += dy · (x &gt; 0 ? 1 : slope[i]).</summary>
-    /// <param name="x">The forward input.</param>
-    /// <param name="slopes">The slopes the forward pass used.</param>
-    /// <param name="dy">The output gradient.</param>
-    /// <param name="dx">The input gradient (added to); empty to skip.</param>
-    public static void SlopedReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        if (dx.IsEmpty)
-        {
-            return;
-        }
-
-        if (slopes.Length != x.Length || dy.Length != x.Length || dx.Length != x.Length)
-        {
-            throw new ArgumentException($"Sloped ReLU backward needs equal lengths: x {x.Length}, slopes {slopes.Length}, dy {dy.Length}, dx {dx.Length}.");
-        }
-
-        for (int i = 0; i < x.Length; i++)
-        {
-            dx[i] += x[i] > 0f ? dy[i] : slopes[i] * dy[i];
-        }
-    }
-
     /// <summary>An element-wise function with its derivative, at every vector width.</summary>
-    private interface IActivation
+    internal interface IActivation
     {
         /// <summary>y = f(x), lane by lane.</summary>
         Vector512<float> Forward(Vector512<float> x);
@@ -160,13 +58,10 @@ public static class Activations
     // Every element goes through the same vector function; the last partial vector goes through a zero-padded copy of
     // one vector, so an element's result never depends on where it sits in the span (a fused kernel applies the
     // activation to slices).
-    private static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
+    internal static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
         where T : struct, IActivation
     {
-        if (y.Length != x.Length)
-        {
-            throw new ArgumentException($"The output holds {y.Length} floats but the input has {x.Length}.", nameof(y));
-        }
+        Guard.Length("Activation", y.Length, x.Length, nameof(y));
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
@@ -204,14 +99,13 @@ public static class Activations
         }
     }
 
-    private static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    internal static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
         where T : struct, IActivation
     {
         int n = x.Length, i = 0;
-        if (y.Length != n || dy.Length != n || dx.Length != n)
-        {
-            throw new ArgumentException($"Activation backward needs equal lengths: x {n}, y {y.Length}, dy {dy.Length}, dx {dx.Length}.");
-        }
+        Guard.Length("Activation", y.Length, n, nameof(y));
+        Guard.Length("Activation", dy.Length, n, nameof(dy));
+        Guard.Length("Activation", dx.Length, n, nameof(dx));
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
@@ -257,7 +151,7 @@ public static class Activations
         }
     }
 
-    private readonly struct Relu : IActivation
+    internal readonly struct ReluFn : IActivation
     {
         public Vector512<float> Forward(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 
@@ -272,7 +166,7 @@ public static class Activations
         public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.AsVectorSingle(Vector.GreaterThan(x, Vector<float>.Zero)) & Vector<float>.One;
     }
 
-    private readonly struct LeakyRelu(float alpha) : IActivation
+    internal readonly struct LeakyReluFn(float alpha) : IActivation
     {
         public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
 
@@ -287,7 +181,7 @@ public static class Activations
         public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, new Vector<float>(alpha));
     }
 
-    private readonly struct Elu(float alpha) : IActivation
+    internal readonly struct EluFn(float alpha) : IActivation
     {
         public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One) * alpha);
 
@@ -302,7 +196,7 @@ public static class Activations
         public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, y + new Vector<float>(alpha));
     }
 
-    private readonly struct Sigmoid : IActivation
+    internal readonly struct SigmoidFn : IActivation
     {
         public Vector512<float> Forward(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
 
@@ -317,7 +211,7 @@ public static class Activations
         public Vector<float> Derivative(Vector<float> x, Vector<float> y) => y * (Vector<float>.One - y);
     }
 
-    private readonly struct Tanh : IActivation
+    internal readonly struct TanhFn : IActivation
     {
         // tanh(x) = 1 - 2 / (e^(2x) + 1); the clamp keeps e^(2x) finite, where tanh is ±1 in float anyway.
         public Vector512<float> Forward(Vector512<float> x)
@@ -343,5 +237,273 @@ public static class Activations
         public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256<float>.One - (y * y);
 
         public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector<float>.One - (y * y);
+    }
+}
+
+/// <summary>The ReLU kernels: <c>y = max(0, x)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Relu
+{
+    /// <summary>Forward: <c>y = max(0, x)</c>.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => Activations.Map(new Activations.ReluFn(), x, y);
+
+    /// <summary>Backward: <c>dx += x &gt; 0 ? dy : 0</c>.</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.MapBackward(new Activations.ReluFn(), x, y, dy, dx);
+
+    /// <summary>The plain scalar twin of <see cref="Relu"/>, same signatures: what the vector kernel must equal.</summary>
+    public static class Reference
+    {
+        /// <summary>Forward: <c>y = max(0, x)</c>, one element at a time.</summary>
+        /// <param name="x">The input.</param>
+        /// <param name="y">The output, same length (overwritten).</param>
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+        {
+            Guard.Length("Relu", y.Length, x.Length, nameof(y));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i];
+                y[i] = v > 0f ? v : 0f;
+            }
+        }
+
+        /// <summary>Backward: <c>dx += x &gt; 0 ? dy : 0</c>, one element at a time.</summary>
+        /// <param name="x">The forward input.</param>
+        /// <param name="y">The forward output.</param>
+        /// <param name="dy">The output gradient.</param>
+        /// <param name="dx">The input gradient (added to).</param>
+        public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Guard.Length("Relu", y.Length, x.Length, nameof(y));
+            Guard.Length("Relu", dy.Length, x.Length, nameof(dy));
+            Guard.Length("Relu", dx.Length, x.Length, nameof(dx));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i], fy = y[i];
+                dx[i] += dy[i] * (v > 0f ? 1f : 0f);
+            }
+        }
+    }
+}
+
+/// <summary>The leaky ReLU kernels: <c>y = x &gt; 0 ? x : alpha·x</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class LeakyRelu
+{
+    /// <summary>Forward: <c>y = x &gt; 0 ? x : alpha·x</c>.</summary>
+    /// <param name="alpha">The negative slope.</param>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(float alpha, ReadOnlySpan<float> x, Span<float> y) => Activations.Map(new Activations.LeakyReluFn(alpha), x, y);
+
+    /// <summary>Backward: <c>dx += dy · (x &gt; 0 ? 1 : alpha)</c>.</summary>
+    /// <param name="alpha">The negative slope.</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.MapBackward(new Activations.LeakyReluFn(alpha), x, y, dy, dx);
+
+    /// <summary>The plain scalar twin of <see cref="LeakyRelu"/>, same signatures: what the vector kernel must equal.</summary>
+    public static class Reference
+    {
+        /// <summary>Forward: <c>y = x &gt; 0 ? x : alpha·x</c>, one element at a time.</summary>
+        /// <param name="alpha">The negative slope.</param>
+        /// <param name="x">The input.</param>
+        /// <param name="y">The output, same length (overwritten).</param>
+        public static void Forward(float alpha, ReadOnlySpan<float> x, Span<float> y)
+        {
+            Guard.Length("LeakyRelu", y.Length, x.Length, nameof(y));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i];
+                y[i] = v > 0f ? v : alpha * v;
+            }
+        }
+
+        /// <summary>Backward: <c>dx += dy · (x &gt; 0 ? 1 : alpha)</c>, one element at a time.</summary>
+        /// <param name="alpha">The negative slope.</param>
+        /// <param name="x">The forward input.</param>
+        /// <param name="y">The forward output.</param>
+        /// <param name="dy">The output gradient.</param>
+        /// <param name="dx">The input gradient (added to).</param>
+        public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Guard.Length("LeakyRelu", y.Length, x.Length, nameof(y));
+            Guard.Length("LeakyRelu", dy.Length, x.Length, nameof(dy));
+            Guard.Length("LeakyRelu", dx.Length, x.Length, nameof(dx));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i], fy = y[i];
+                dx[i] += dy[i] * (v > 0f ? 1f : alpha);
+            }
+        }
+    }
+}
+
+/// <summary>The ELU kernels: <c>y = x &gt; 0 ? x : alpha·(eˣ − 1)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Elu
+{
+    /// <summary>Forward: <c>y = x &gt; 0 ? x : alpha·(eˣ − 1)</c>.</summary>
+    /// <param name="alpha">The scale of the negative part.</param>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(float alpha, ReadOnlySpan<float> x, Span<float> y) => Activations.Map(new Activations.EluFn(alpha), x, y);
+
+    /// <summary>Backward: <c>dx += dy · (x &gt; 0 ? 1 : y + alpha)</c>.</summary>
+    /// <param name="alpha">The scale of the negative part.</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.MapBackward(new Activations.EluFn(alpha), x, y, dy, dx);
+
+    /// <summary>The plain scalar twin of <see cref="Elu"/>, same signatures: what the vector kernel must equal.</summary>
+    public static class Reference
+    {
+        /// <summary>Forward: <c>y = x &gt; 0 ? x : alpha·(eˣ − 1)</c>, one element at a time.</summary>
+        /// <param name="alpha">The scale of the negative part.</param>
+        /// <param name="x">The input.</param>
+        /// <param name="y">The output, same length (overwritten).</param>
+        public static void Forward(float alpha, ReadOnlySpan<float> x, Span<float> y)
+        {
+            Guard.Length("Elu", y.Length, x.Length, nameof(y));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i];
+                y[i] = v > 0f ? v : alpha * (MathF.Exp(v) - 1f);
+            }
+        }
+
+        /// <summary>Backward: <c>dx += dy · (x &gt; 0 ? 1 : y + alpha)</c>, one element at a time.</summary>
+        /// <param name="alpha">The scale of the negative part.</param>
+        /// <param name="x">The forward input.</param>
+        /// <param name="y">The forward output.</param>
+        /// <param name="dy">The output gradient.</param>
+        /// <param name="dx">The input gradient (added to).</param>
+        public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Guard.Length("Elu", y.Length, x.Length, nameof(y));
+            Guard.Length("Elu", dy.Length, x.Length, nameof(dy));
+            Guard.Length("Elu", dx.Length, x.Length, nameof(dx));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i], fy = y[i];
+                dx[i] += dy[i] * (v > 0f ? 1f : fy + alpha);
+            }
+        }
+    }
+}
+
+/// <summary>The logistic sigmoid kernels: <c>y = 1 / (1 + e⁻ˣ)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Sigmoid
+{
+    /// <summary>Forward: <c>y = 1 / (1 + e⁻ˣ)</c>.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => Activations.Map(new Activations.SigmoidFn(), x, y);
+
+    /// <summary>Backward: <c>dx += dy · y·(1 − y)</c>.</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.MapBackward(new Activations.SigmoidFn(), x, y, dy, dx);
+
+    /// <summary>The plain scalar twin of <see cref="Sigmoid"/>, same signatures: what the vector kernel must equal.</summary>
+    public static class Reference
+    {
+        /// <summary>Forward: <c>y = 1 / (1 + e⁻ˣ)</c>, one element at a time.</summary>
+        /// <param name="x">The input.</param>
+        /// <param name="y">The output, same length (overwritten).</param>
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+        {
+            Guard.Length("Sigmoid", y.Length, x.Length, nameof(y));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i];
+                y[i] = 1f / (1f + MathF.Exp(-v));
+            }
+        }
+
+        /// <summary>Backward: <c>dx += dy · y·(1 − y)</c>, one element at a time.</summary>
+        /// <param name="x">The forward input.</param>
+        /// <param name="y">The forward output.</param>
+        /// <param name="dy">The output gradient.</param>
+        /// <param name="dx">The input gradient (added to).</param>
+        public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Guard.Length("Sigmoid", y.Length, x.Length, nameof(y));
+            Guard.Length("Sigmoid", dy.Length, x.Length, nameof(dy));
+            Guard.Length("Sigmoid", dx.Length, x.Length, nameof(dx));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i], fy = y[i];
+                dx[i] += dy[i] * (fy * (1f - fy));
+            }
+        }
+    }
+}
+
+/// <summary>The hyperbolic tangent kernels: <c>y = tanh(x)</c>.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Tanh
+{
+    /// <summary>Forward: <c>y = tanh(x)</c>.</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => Activations.Map(new Activations.TanhFn(), x, y);
+
+    /// <summary>Backward: <c>dx += dy · (1 − y²)</c>.</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output.</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Activations.MapBackward(new Activations.TanhFn(), x, y, dy, dx);
+
+    /// <summary>The plain scalar twin of <see cref="Tanh"/>, same signatures: what the vector kernel must equal.</summary>
+    public static class Reference
+    {
+        /// <summary>Forward: <c>y = tanh(x)</c>, one element at a time.</summary>
+        /// <param name="x">The input.</param>
+        /// <param name="y">The output, same length (overwritten).</param>
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+        {
+            Guard.Length("Tanh", y.Length, x.Length, nameof(y));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i];
+                y[i] = MathF.Tanh(v);
+            }
+        }
+
+        /// <summary>Backward: <c>dx += dy · (1 − y²)</c>, one element at a time.</summary>
+        /// <param name="x">The forward input.</param>
+        /// <param name="y">The forward output.</param>
+        /// <param name="dy">The output gradient.</param>
+        /// <param name="dx">The input gradient (added to).</param>
+        public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Guard.Length("Tanh", y.Length, x.Length, nameof(y));
+            Guard.Length("Tanh", dy.Length, x.Length, nameof(dy));
+            Guard.Length("Tanh", dx.Length, x.Length, nameof(dx));
+            for (int i = 0; i < x.Length; i++)
+            {
+                float v = x[i], fy = y[i];
+                dx[i] += dy[i] * (1f - (fy * fy));
+            }
+        }
     }
 }

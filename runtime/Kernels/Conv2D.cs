@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 
 namespace NetGen.Kernels;
 
@@ -22,7 +23,8 @@ namespace NetGen.Kernels;
 /// themselves use <see cref="Compute.ThreadCount"/> threads. Nothing is allocated.
 /// </para>
 /// </remarks>
-public static class Conv2D
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class Conv2D
 {
     /// <summary>The output size along one axis: <c>(input + 2·padding − kernel) / stride + 1</c>.</summary>
     /// <param name="input">The input height or width.</param>
@@ -78,15 +80,15 @@ public static class Conv2D
         ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch)
     {
         var s = new ConvShape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
-        Need(nameof(x), x.Length, (long)batch * s.InputSize);
-        Need(nameof(weights), weights.Length, (long)outChannels * s.K);
+        Guard.AtLeast("Conv2D", x.Length, (long)batch * s.InputSize, nameof(x));
+        Guard.AtLeast("Conv2D", weights.Length, (long)outChannels * s.K, nameof(weights));
         if (!bias.IsEmpty)
         {
-            Need(nameof(bias), bias.Length, outChannels);
+            Guard.AtLeast("Conv2D", bias.Length, outChannels, nameof(bias));
         }
 
-        Need(nameof(y), y.Length, (long)batch * s.OutputSize);
-        Need(nameof(scratch), scratch.Length, s.PerSlot);
+        Guard.AtLeast("Conv2D", y.Length, (long)batch * s.OutputSize, nameof(y));
+        Guard.AtLeast("Conv2D", scratch.Length, s.PerSlot, nameof(scratch));
         if (batch == 0)
         {
             return;
@@ -138,21 +140,21 @@ public static class Conv2D
         ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, Span<float> scratch)
     {
         var s = new ConvShape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
-        Need(nameof(x), x.Length, (long)batch * s.InputSize);
-        Need(nameof(weights), weights.Length, (long)outChannels * s.K);
-        Need(nameof(dy), dy.Length, (long)batch * s.OutputSize);
+        Guard.AtLeast("Conv2D", x.Length, (long)batch * s.InputSize, nameof(x));
+        Guard.AtLeast("Conv2D", weights.Length, (long)outChannels * s.K, nameof(weights));
+        Guard.AtLeast("Conv2D", dy.Length, (long)batch * s.OutputSize, nameof(dy));
         if (!dx.IsEmpty)
         {
-            Need(nameof(dx), dx.Length, (long)batch * s.InputSize);
+            Guard.AtLeast("Conv2D", dx.Length, (long)batch * s.InputSize, nameof(dx));
         }
 
-        Need(nameof(dWeights), dWeights.Length, (long)outChannels * s.K);
+        Guard.AtLeast("Conv2D", dWeights.Length, (long)outChannels * s.K, nameof(dWeights));
         if (!dBias.IsEmpty)
         {
-            Need(nameof(dBias), dBias.Length, outChannels);
+            Guard.AtLeast("Conv2D", dBias.Length, outChannels, nameof(dBias));
         }
 
-        Need(nameof(scratch), scratch.Length, s.PerSlot);
+        Guard.AtLeast("Conv2D", scratch.Length, s.PerSlot, nameof(scratch));
         if (batch == 0)
         {
             return;
@@ -301,14 +303,6 @@ public static class Conv2D
                 Gemm.MultiplyAtB(s.K, s.P, s.OutChannels, weights, dySpan, new Span<float>(slot, kp), accumulate: false);
                 ConvLoops.Col2ImAdd(in s, slot, dx);
             }
-        }
-    }
-
-    private static void Need(string name, int actual, long expected)
-    {
-        if (actual < expected)
-        {
-            throw new ArgumentException($"Conv2D: {name} holds {actual} floats but the shape needs {expected}.", name);
         }
     }
 }

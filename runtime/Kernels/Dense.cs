@@ -1,10 +1,12 @@
 using System;
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace NetGen.Kernels;
 
 /// <summary>Forward and backward of a fully connected layer, <c>y = x·Wᵀ + b</c> with W stored [outputs × inputs].</summary>
-public static class Dense
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class Dense
 {
     /// <summary>The largest batch for which <see cref="ForwardPair"/> runs the two layers as one parallel job.</summary>
     public const int MaxPairBatch = 8;
@@ -243,20 +245,12 @@ public static class Dense
             throw new ArgumentOutOfRangeException(nameof(batch), $"A dense pair needs a batch of at least 0 and positive sizes (batch={batch}, inputs={inputs}, hidden={hidden}, outputs={outputs}).");
         }
 
-        static void Need(string name, int length, long needed)
-        {
-            if (length < needed)
-            {
-                throw new ArgumentException($"The span '{name}' holds {length} floats but needs {needed}.", name);
-            }
-        }
-
-        Need("x", x, (long)batch * inputs);
-        Need("weights1", w1, (long)hidden * inputs);
-        Need("y1", y1, (long)batch * hidden);
-        Need("a1", a1, (long)batch * hidden);
-        Need("weights2", w2, (long)outputs * hidden);
-        Need("y2", y2, (long)batch * outputs);
+        Guard.AtLeast("Dense.ForwardPair", x, (long)batch * inputs, "x");
+        Guard.AtLeast("Dense.ForwardPair", w1, (long)hidden * inputs, "weights1");
+        Guard.AtLeast("Dense.ForwardPair", y1, (long)batch * hidden, "y1");
+        Guard.AtLeast("Dense.ForwardPair", a1, (long)batch * hidden, "a1");
+        Guard.AtLeast("Dense.ForwardPair", w2, (long)outputs * hidden, "weights2");
+        Guard.AtLeast("Dense.ForwardPair", y2, (long)batch * outputs, "y2");
         if (b1 != 0 && b1 < hidden)
         {
             throw new ArgumentException($"The first bias holds {b1} floats but the layer has {hidden} units.", "bias1");

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -15,6 +16,7 @@ namespace NetGen.Kernels;
 /// <remarks>
 /// Inference: the generator copies x to y, or calls <see cref="Forward"/> with an empty mask, which means the identity.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Dropout
 {
     /// <summary>
@@ -22,10 +24,10 @@ public static class Dropout
     /// <see cref="Rng.NextUInt64"/> gives two entries (each compares one 32-bit half against the integer threshold
     /// round((1 − p)·2³²)), compared in vectors without branches.
     /// </summary>
-    /// <param name="mask">The mask to fill (one float per activation).</param>
     /// <param name="p">The drop probability, in [0, 1).</param>
+    /// <param name="mask">The mask to fill (one float per activation).</param>
     /// <param name="rng">The seeded generator the mask is drawn from.</param>
-    public static void FillMask(Span<float> mask, float p, Rng rng)
+    public static void FillMask(float p, Span<float> mask, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         MaskSampler.CheckDropProbability(p, nameof(p));
@@ -89,6 +91,7 @@ public static class Dropout
 /// <c>Dense.Backward(.., Wm, dy, dx, dWm, dBias)</c> into a scratch <c>dWm</c> zeroed beforehand, then
 /// <c>MaskGradient(dWm, mask, dW)</c>. The bias is not masked (mask it with a second call if wanted).
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class DropConnect
 {
     /// <summary>Draws a mask (entries 1/(1 − p) with probability 1 − p, else 0) and writes <c>maskedWeights = weights·mask</c>.</summary>
@@ -97,14 +100,11 @@ public static class DropConnect
     /// <param name="maskedWeights">The masked weights the layer runs on, same length (overwritten).</param>
     /// <param name="p">The drop probability, in [0, 1).</param>
     /// <param name="rng">The seeded generator the mask is drawn from.</param>
-    public static void MaskWeights(ReadOnlySpan<float> weights, Span<float> mask, Span<float> maskedWeights, float p, Rng rng)
+    public static void MaskWeights(float p, ReadOnlySpan<float> weights, Span<float> maskedWeights, Span<float> mask, Rng rng)
     {
-        if (mask.Length != weights.Length || maskedWeights.Length != weights.Length)
-        {
-            throw new ArgumentException($"DropConnect needs equal lengths: weights {weights.Length}, mask {mask.Length}, masked weights {maskedWeights.Length}.");
-        }
-
-        Dropout.FillMask(mask, p, rng);
+        Guard.Length("DropConnect", maskedWeights.Length, weights.Length, nameof(maskedWeights));
+        Guard.Length("DropConnect", mask.Length, weights.Length, nameof(mask));
+        Dropout.FillMask(p, mask, rng);
         Elementwise.Multiply(weights, mask, maskedWeights);
     }
 
@@ -114,10 +114,8 @@ public static class DropConnect
     /// <param name="dWeights">The weight gradient (added to).</param>
     public static void MaskGradient(ReadOnlySpan<float> dMaskedWeights, ReadOnlySpan<float> mask, Span<float> dWeights)
     {
-        if (mask.Length != dMaskedWeights.Length || dWeights.Length != dMaskedWeights.Length)
-        {
-            throw new ArgumentException($"DropConnect gradient needs equal lengths: dMaskedWeights {dMaskedWeights.Length}, mask {mask.Length}, dWeights {dWeights.Length}.");
-        }
+        Guard.Length("DropConnect", mask.Length, dMaskedWeights.Length, nameof(mask));
+        Guard.Length("DropConnect", dWeights.Length, dMaskedWeights.Length, nameof(dWeights));
 
         Elementwise.MultiplyAdd(dMaskedWeights, mask, dWeights);
     }
@@ -137,6 +135,7 @@ public static class DropConnect
 /// gradient; at inference fill the mask with <c>survival</c>. torchvision instead divides kept rows by survival and
 /// uses the identity at inference; multiply the mask by 1/survival to get that convention.</para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class StochasticDepth
 {
     /// <summary>Whether to keep the residual branch for this mini-batch: true with probability <paramref name="survival"/>.</summary>
@@ -154,14 +153,11 @@ public static class StochasticDepth
     /// <param name="survival">The survival probability, in [0, 1].</param>
     /// <param name="rng">The seeded generator.</param>
     /// <param name="mask">The per-sample mask, <paramref name="batch"/> floats (overwritten).</param>
-    public static void FillSampleMask(int batch, float survival, Rng rng, Span<float> mask)
+    public static void FillSampleMask(int batch, float survival, Span<float> mask, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         MaskSampler.CheckSurvival(survival);
-        if (mask.Length != batch)
-        {
-            throw new ArgumentException($"The sample mask holds {mask.Length} floats but the batch has {batch} samples.", nameof(mask));
-        }
+        Guard.Length("StochasticDepth", mask.Length, batch, nameof(mask));
 
         MaskSampler.FillKeepMask(mask, MaskSampler.Threshold(survival), 1f, rng);
     }
@@ -177,7 +173,9 @@ public static class StochasticDepth
     /// <param name="y">The block output, batch×perSample, holding x on entry (added to).</param>
     public static void AddScaledRows(int batch, int perSample, ReadOnlySpan<float> branch, ReadOnlySpan<float> mask, Span<float> y)
     {
-        CheckRows(batch, perSample, branch.Length, mask.Length, y.Length, "AddScaledRows");
+        CheckRows(batch, perSample, mask.Length);
+        Guard.Length("StochasticDepth", branch.Length, (long)batch * perSample, nameof(branch));
+        Guard.Length("StochasticDepth", y.Length, (long)batch * perSample, nameof(y));
         for (int b = 0; b < batch; b++)
         {
             float s = mask[b];
@@ -201,7 +199,9 @@ public static class StochasticDepth
             return;
         }
 
-        CheckRows(batch, perSample, dBranch.Length, mask.Length, dy.Length, "ScaledRowsBackward");
+        CheckRows(batch, perSample, mask.Length);
+        Guard.Length("StochasticDepth", dy.Length, (long)batch * perSample, nameof(dy));
+        Guard.Length("StochasticDepth", dBranch.Length, (long)batch * perSample, nameof(dBranch));
         for (int b = 0; b < batch; b++)
         {
             float s = mask[b];
@@ -212,18 +212,14 @@ public static class StochasticDepth
         }
     }
 
-    private static void CheckRows(int batch, int perSample, int branchLength, int maskLength, int yLength, string kernel)
+    private static void CheckRows(int batch, int perSample, int maskLength)
     {
         if (batch < 0 || perSample < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(batch), $"{kernel}: batch {batch} and perSample {perSample} must not be negative.");
+            throw new ArgumentOutOfRangeException(nameof(batch), $"StochasticDepth: batch {batch} and perSample {perSample} must not be negative.");
         }
 
-        long expected = (long)batch * perSample;
-        if (branchLength != expected || yLength != expected || maskLength != batch)
-        {
-            throw new ArgumentException($"{kernel} expects {expected} floats per tensor and {batch} mask entries, got {branchLength}, {yLength} and {maskLength}.");
-        }
+        Guard.Length("StochasticDepth", maskLength, batch, "mask");
     }
 }
 

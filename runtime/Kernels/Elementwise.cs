@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -7,6 +8,7 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels;
 
 /// <summary>Small vectorized loops shared by layers, losses and optimizers.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Elementwise
 {
     /// <summary><c>y[i] += x[i]</c>.</summary>
@@ -14,10 +16,7 @@ public static class Elementwise
     /// <param name="y">The accumulator, at least as long as <paramref name="x"/>.</param>
     public static void Add(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (y.Length < x.Length)
-        {
-            throw new ArgumentException($"The destination holds {y.Length} floats but the source has {x.Length}.", nameof(y));
-        }
+        Guard.AtLeast("Elementwise.Add", y.Length, x.Length, nameof(y));
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
@@ -167,9 +166,7 @@ public static class Elementwise
 
     private static void CheckSameLength(int x, int y, int z)
     {
-        if (x != y || x != z)
-        {
-            throw new ArgumentException($"Element-wise operands must have equal lengths, but they have {x}, {y} and {z}.");
-        }
+        Guard.Length("Elementwise", y, x, "y");
+        Guard.Length("Elementwise", z, x, "z");
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
@@ -8,6 +9,7 @@ namespace NetGen.Kernels;
 /// Each method either overwrites or accumulates into <c>c</c>. Products large enough to pay for it are split across
 /// <see cref="Compute.ThreadCount"/> threads; none allocates.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Gemm
 {
     /// <summary><c>C[m×n] (+)= A[m×k] · B[n×k]ᵀ</c>: both operands contiguous along k (dense forward).</summary>
@@ -163,10 +165,9 @@ public static class Gemm
             throw new ArgumentOutOfRangeException(nameof(m), $"Matrix dimensions must not be negative (m={m}, n={n}, k={k}).");
         }
 
-        if (aLength < aNeeded || bLength < bNeeded || cLength < (long)m * n)
-        {
-            throw new ArgumentException($"Spans too short for a {m}×{k}·{k}×{n} product: A has {aLength} (needs {aNeeded}), B has {bLength} (needs {bNeeded}), C has {cLength} (needs {(long)m * n}).");
-        }
+        Guard.AtLeast("Gemm", aLength, aNeeded, "a");
+        Guard.AtLeast("Gemm", bLength, bNeeded, "b");
+        Guard.AtLeast("Gemm", cLength, (long)m * n, "c");
     }
 }
 

@@ -1,19 +1,20 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
+using static NetGen.Kernels.LearnedActivations;
+
 namespace NetGen.Kernels;
 
-/// <summary>
-/// Activations that are more than a fixed element-wise function: PReLU (a learned slope per channel), RReLU (a random
-/// slope per element while training), Maxout (a maximum over groups of features) and softmax as a layer. Layout is
-/// [batch, channels, spatial] row-major. Forwards overwrite their output; backwards add (<c>+=</c>) to the input and
-/// parameter gradients, and skip any gradient span passed empty.
-/// </summary>
-public static class LearnedActivations
+/// <summary>The PReLU kernels (He et al. 2015): a learned negative slope per channel. Layout [batch, channels, spatial]; the backward adds to dx and dAlpha and skips a gradient passed empty.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class PRelu
 {
+    private const string Kernel = "PRelu";
+
     /// <summary>
     /// PReLU (He et al. 2015): <c>y = x &gt; 0 ? x : alpha[c]·x</c> with one learned slope per channel, as
     /// <c>torch.nn.functional.prelu</c>. For PyTorch's single shared slope, pass <c>channels = 1</c> and
@@ -25,10 +26,10 @@ public static class LearnedActivations
     /// <param name="x">The input, batch×channels×spatial.</param>
     /// <param name="alpha">The slopes, one per channel.</param>
     /// <param name="y">The output, same shape as x (overwritten).</param>
-    public static void PReluForward(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, Span<float> y)
+    public static void Forward(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, Span<float> y)
     {
         int n = CheckPRelu(batch, channels, spatial, x.Length, alpha.Length);
-        CheckLength(y.Length, n, nameof(y));
+        Guard.Length(Kernel, y.Length, n, nameof(y));
         if (spatial == 1)
         {
             // Dense features: a row of channels meets the slope vector element by element.
@@ -58,18 +59,18 @@ public static class LearnedActivations
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
     /// <param name="dAlpha">The slope gradient, one per channel (added to), or empty to skip it.</param>
-    public static void PReluBackward(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dAlpha)
+    public static void Backward(int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> alpha, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dAlpha)
     {
         int n = CheckPRelu(batch, channels, spatial, x.Length, alpha.Length);
-        CheckLength(dy.Length, n, nameof(dy));
+        Guard.Length(Kernel, dy.Length, n, nameof(dy));
         if (!dx.IsEmpty)
         {
-            CheckLength(dx.Length, n, nameof(dx));
+            Guard.Length(Kernel, dx.Length, n, nameof(dx));
         }
 
         if (!dAlpha.IsEmpty)
         {
-            CheckLength(dAlpha.Length, channels, nameof(dAlpha));
+            Guard.Length(Kernel, dAlpha.Length, channels, nameof(dAlpha));
         }
 
         if (spatial == 1)
@@ -106,6 +107,13 @@ public static class LearnedActivations
             }
         }
     }
+}
+
+/// <summary>The RReLU kernels (Xu et al. 2015): a random negative slope per element while training, the mean slope at inference. The backwards add to dx and skip it when empty.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class RRelu
+{
+    private const string Kernel = "RRelu";
 
     /// <summary>
     /// RReLU (Xu et al. 2015) while training: draws a slope <c>a ~ U(lower, upper)</c> per element into
@@ -114,17 +122,17 @@ public static class LearnedActivations
     /// (those of positive inputs are unused), so the mask does not depend on x.
     /// </summary>
     /// <param name="x">The input.</param>
-    /// <param name="slopes">The sampled slopes, same length (overwritten; keep them for <see cref="RReluBackward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>).</param>
+    /// <param name="slopes">The sampled slopes, same length (overwritten; keep them for <see cref="Backward"/>).</param>
     /// <param name="y">The output, same length (overwritten).</param>
     /// <param name="lower">The lower bound of the slope (PyTorch's default is 1/8).</param>
     /// <param name="upper">The upper bound of the slope (PyTorch's default is 1/3).</param>
     /// <param name="rng">The seeded generator the slopes are drawn from.</param>
-    public static void RReluForwardTraining(ReadOnlySpan<float> x, Span<float> slopes, Span<float> y, float lower, float upper, Rng rng)
+    public static void ForwardTraining(float lower, float upper, ReadOnlySpan<float> x, Span<float> y, Span<float> slopes, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         CheckBounds(lower, upper);
-        CheckLength(slopes.Length, x.Length, nameof(slopes));
-        CheckLength(y.Length, x.Length, nameof(y));
+        Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
+        Guard.Length(Kernel, y.Length, x.Length, nameof(y));
         MaskSampler.FillUniform(slopes, lower, upper, rng);
         LeakyForward(x, new PerElement(slopes), y);
     }
@@ -134,28 +142,28 @@ public static class LearnedActivations
     /// <param name="y">The output, same length (overwritten).</param>
     /// <param name="lower">The lower bound of the slope.</param>
     /// <param name="upper">The upper bound of the slope.</param>
-    public static void RReluForwardInference(ReadOnlySpan<float> x, Span<float> y, float lower, float upper)
+    public static void ForwardInference(float lower, float upper, ReadOnlySpan<float> x, Span<float> y)
     {
         CheckBounds(lower, upper);
-        CheckLength(y.Length, x.Length, nameof(y));
+        Guard.Length(Kernel, y.Length, x.Length, nameof(y));
         LeakyForward(x, new Shared((lower + upper) / 2f), y);
     }
 
     /// <summary>RReLU backward in training: <c>dx += dy·(x &gt; 0 ? 1 : slopes)</c> with the forward's stored slopes.</summary>
     /// <param name="x">The forward input.</param>
-    /// <param name="slopes">The slopes <see cref="RReluForwardTraining"/> drew.</param>
+    /// <param name="slopes">The slopes <see cref="ForwardTraining"/> drew.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
-    public static void RReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, ReadOnlySpan<float> dy, Span<float> dx)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (dx.IsEmpty)
         {
             return;
         }
 
-        CheckLength(slopes.Length, x.Length, nameof(slopes));
-        CheckLength(dy.Length, x.Length, nameof(dy));
-        CheckLength(dx.Length, x.Length, nameof(dx));
+        Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
+        Guard.Length(Kernel, dy.Length, x.Length, nameof(dy));
+        Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
         LeakyInputGradient(x, new PerElement(slopes), dy, dx);
     }
 
@@ -165,7 +173,7 @@ public static class LearnedActivations
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
     /// <param name="lower">The lower bound of the slope.</param>
     /// <param name="upper">The upper bound of the slope.</param>
-    public static void RReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float lower, float upper)
+    public static void BackwardInference(float lower, float upper, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         CheckBounds(lower, upper);
         if (dx.IsEmpty)
@@ -173,10 +181,28 @@ public static class LearnedActivations
             return;
         }
 
-        CheckLength(dy.Length, x.Length, nameof(dy));
-        CheckLength(dx.Length, x.Length, nameof(dx));
+        Guard.Length(Kernel, dy.Length, x.Length, nameof(dy));
+        Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
         LeakyInputGradient(x, new Shared((lower + upper) / 2f), dy, dx);
     }
+
+    /// <summary>RReLU with given slopes: <c>y = x &gt; 0 ? x : slopes[i]·x</c> (replays the slopes a training forward drew).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="slopes">The negative slope of each element.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void ForwardWithSlopes(ReadOnlySpan<float> x, ReadOnlySpan<float> slopes, Span<float> y)
+    {
+        Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
+        Guard.Length(Kernel, y.Length, x.Length, nameof(y));
+        LeakyForward(x, new PerElement(slopes), y);
+    }
+}
+
+/// <summary>The Maxout kernels (Goodfellow et al. 2013): the maximum over groups of pieces. The backward adds to dx and skips it when empty.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Maxout
+{
+    private const string Kernel = "Maxout";
 
     /// <summary>
     /// Maxout (Goodfellow et al. 2013): <c>y[b, u] = max_k x[b, u, k]</c>. The preceding dense layer produces units·pieces
@@ -187,7 +213,7 @@ public static class LearnedActivations
     /// <param name="pieces">Pieces per unit (k ≥ 1).</param>
     /// <param name="x">The input, batch×units×pieces.</param>
     /// <param name="y">The output, batch×units (overwritten).</param>
-    public static void MaxoutForward(int batch, int units, int pieces, ReadOnlySpan<float> x, Span<float> y)
+    public static void Forward(int batch, int units, int pieces, ReadOnlySpan<float> x, Span<float> y)
     {
         int rows = CheckMaxout(batch, units, pieces, x.Length, y.Length);
         for (int j = 0; j < rows; j++)
@@ -215,7 +241,7 @@ public static class LearnedActivations
     /// <param name="y">The forward output, batch×units.</param>
     /// <param name="dy">The output gradient, batch×units.</param>
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
-    public static void MaxoutBackward(int batch, int units, int pieces, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    public static void Backward(int batch, int units, int pieces, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int rows = CheckMaxout(batch, units, pieces, x.Length, y.Length);
         if (dx.IsEmpty)
@@ -223,8 +249,8 @@ public static class LearnedActivations
             return;
         }
 
-        CheckLength(dy.Length, rows, nameof(dy));
-        CheckLength(dx.Length, x.Length, nameof(dx));
+        Guard.Length(Kernel, dy.Length, rows, nameof(dy));
+        Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
         for (int j = 0; j < rows; j++)
         {
             ReadOnlySpan<float> group = x.Slice(j * pieces, pieces);
@@ -232,17 +258,42 @@ public static class LearnedActivations
             dx[(j * pieces) + (winner < 0 ? 0 : winner)] += dy[j];
         }
     }
+}
+
+/// <summary>The softmax kernels, row-wise and stable: the layer, and the head of the softmax cross-entropy loss. The backward adds to dx and skips it when empty.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Softmax
+{
+    private const string Kernel = "Softmax";
 
     /// <summary>Softmax as a layer (not fused with a loss): row-wise and stable, <c>y = exp(x − max) / Σ exp(x − max)</c>.</summary>
     /// <param name="batch">The number of rows.</param>
     /// <param name="classes">The row length.</param>
     /// <param name="x">The input, batch×classes.</param>
     /// <param name="y">The output, batch×classes (overwritten).</param>
-    public static void SoftmaxLayerForward(int batch, int classes, ReadOnlySpan<float> x, Span<float> y)
+    public static void Forward(int batch, int classes, ReadOnlySpan<float> x, Span<float> y)
     {
         int n = CheckSoftmax(batch, classes, x.Length);
-        CheckLength(y.Length, n, nameof(y));
-        Losses.SoftmaxForward(batch, classes, x, y);
+        Guard.Length(Kernel, y.Length, n, nameof(y));
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> z = x.Slice(b * classes, classes);
+            Span<float> p = y.Slice(b * classes, classes);
+            float max = MaxOf(z);
+            float sum = 0f;
+            for (int c = 0; c < classes; c++)
+            {
+                float e = MathF.Exp(z[c] - max);
+                p[c] = e;
+                sum += e;
+            }
+
+            float inv = 1f / sum;
+            for (int c = 0; c < classes; c++)
+            {
+                p[c] *= inv;
+            }
+        }
     }
 
     /// <summary>Softmax layer backward: <c>dx += y ⊙ (dy − Σ_c dy·y)</c> per row (the Jacobian-vector product of softmax).</summary>
@@ -251,7 +302,7 @@ public static class LearnedActivations
     /// <param name="y">The forward output, batch×classes.</param>
     /// <param name="dy">The output gradient, batch×classes.</param>
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
-    public static void SoftmaxLayerBackward(int batch, int classes, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    public static void Backward(int batch, int classes, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int n = CheckSoftmax(batch, classes, y.Length);
         if (dx.IsEmpty)
@@ -259,8 +310,8 @@ public static class LearnedActivations
             return;
         }
 
-        CheckLength(dy.Length, n, nameof(dy));
-        CheckLength(dx.Length, n, nameof(dx));
+        Guard.Length(Kernel, dy.Length, n, nameof(dy));
+        Guard.Length(Kernel, dx.Length, n, nameof(dx));
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> yr = y.Slice(b * classes, classes), dyr = dy.Slice(b * classes, classes);
@@ -277,9 +328,13 @@ public static class LearnedActivations
             }
         }
     }
+}
 
+/// <summary>The vector loops and shape checks shared by <see cref="PRelu"/>, <see cref="RRelu"/>, <see cref="Maxout"/> and <see cref="Softmax"/>.</summary>
+internal static class LearnedActivations
+{
     /// <summary>The slope of the negative part, either one value for a whole row or one per element.</summary>
-    private interface ISlopes
+    internal interface ISlopes
     {
         float At(nuint i);
 
@@ -291,7 +346,7 @@ public static class LearnedActivations
     }
 
     /// <summary>y = x &gt; 0 ? x : s·x (lengths checked by the caller).</summary>
-    private static void LeakyForward<T>(ReadOnlySpan<float> x, T s, Span<float> y)
+    internal static void LeakyForward<T>(ReadOnlySpan<float> x, T s, Span<float> y)
         where T : ISlopes, allows ref struct
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
@@ -328,7 +383,7 @@ public static class LearnedActivations
     }
 
     /// <summary>dx += dy·(x &gt; 0 ? 1 : s) (lengths checked by the caller).</summary>
-    private static void LeakyInputGradient<T>(ReadOnlySpan<float> x, T s, ReadOnlySpan<float> dy, Span<float> dx)
+    internal static void LeakyInputGradient<T>(ReadOnlySpan<float> x, T s, ReadOnlySpan<float> dy, Span<float> dx)
         where T : ISlopes, allows ref struct
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
@@ -365,7 +420,7 @@ public static class LearnedActivations
     }
 
     /// <summary>Σ dy·min(x, 0): the slope gradient of one channel's row (equal lengths checked by the caller).</summary>
-    private static float SumNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
+    internal static float SumNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rdy = ref MemoryMarshal.GetReference(dy);
@@ -411,7 +466,7 @@ public static class LearnedActivations
     }
 
     /// <summary>acc += dy·min(x, 0) element-wise: the slope gradients of a dense row (equal lengths checked by the caller).</summary>
-    private static void AddNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> acc)
+    internal static void AddNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> acc)
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rdy = ref MemoryMarshal.GetReference(dy);
@@ -443,7 +498,7 @@ public static class LearnedActivations
         }
     }
 
-    private static int CheckPRelu(int batch, int channels, int spatial, int xLength, int alphaLength)
+    internal static int CheckPRelu(int batch, int channels, int spatial, int xLength, int alphaLength)
     {
         if (batch < 0 || channels < 1 || spatial < 1)
         {
@@ -451,12 +506,12 @@ public static class LearnedActivations
         }
 
         long n = (long)batch * channels * spatial;
-        CheckLength(xLength, n, "x");
-        CheckLength(alphaLength, channels, "alpha");
+        Guard.Length("PRelu", xLength, n, "x");
+        Guard.Length("PRelu", alphaLength, channels, "alpha");
         return (int)n;
     }
 
-    private static int CheckMaxout(int batch, int units, int pieces, int xLength, int yLength)
+    internal static int CheckMaxout(int batch, int units, int pieces, int xLength, int yLength)
     {
         if (batch < 0 || units < 0 || pieces < 1)
         {
@@ -464,12 +519,12 @@ public static class LearnedActivations
         }
 
         long rows = (long)batch * units;
-        CheckLength(xLength, rows * pieces, "x");
-        CheckLength(yLength, rows, "y");
+        Guard.Length("Maxout", xLength, rows * pieces, "x");
+        Guard.Length("Maxout", yLength, rows, "y");
         return (int)rows;
     }
 
-    private static int CheckSoftmax(int batch, int classes, int length)
+    internal static int CheckSoftmax(int batch, int classes, int length)
     {
         if (batch < 0 || classes < 1)
         {
@@ -477,11 +532,11 @@ public static class LearnedActivations
         }
 
         long n = (long)batch * classes;
-        CheckLength(length, n, "x");
+        Guard.Length("Softmax", length, n, "x");
         return (int)n;
     }
 
-    private static void CheckBounds(float lower, float upper)
+    internal static void CheckBounds(float lower, float upper)
     {
         if (!(float.IsFinite(lower) && float.IsFinite(upper) && lower <= upper))
         {
@@ -489,18 +544,10 @@ public static class LearnedActivations
         }
     }
 
-    private static void CheckLength(int actual, long expected, string name)
-    {
-        if (actual != expected)
-        {
-            throw new ArgumentException($"{name} holds {actual} floats but {expected} were expected.", name);
-        }
-    }
-
     /// <summary>One slope for every element.</summary>
-    private readonly struct Shared(float slope) : ISlopes
+    internal readonly struct Shared(float slope) : ISlopes
     {
-        private readonly float _slope = slope;
+        internal readonly float _slope = slope;
 
         public float At(nuint i) => _slope;
 
@@ -512,9 +559,9 @@ public static class LearnedActivations
     }
 
     /// <summary>One slope per element, from a span aligned with the input.</summary>
-    private readonly ref struct PerElement(ReadOnlySpan<float> slopes) : ISlopes
+    internal readonly ref struct PerElement(ReadOnlySpan<float> slopes) : ISlopes
     {
-        private readonly ref float _first = ref MemoryMarshal.GetReference(slopes);
+        internal readonly ref float _first = ref MemoryMarshal.GetReference(slopes);
 
         public float At(nuint i) => Unsafe.Add(ref _first, i);
 
@@ -523,5 +570,17 @@ public static class LearnedActivations
         public Vector256<float> At256(nuint i) => Vector256.LoadUnsafe(ref _first, i);
 
         public Vector<float> AtVector(nuint i) => Vector.LoadUnsafe(ref _first, i);
+    }
+
+    /// <summary>The largest element of a row (−∞ when empty).</summary>
+    internal static float MaxOf(ReadOnlySpan<float> z)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in z)
+        {
+            max = MathF.Max(max, v);
+        }
+
+        return max;
     }
 }

@@ -1,44 +1,20 @@
 using System;
+using System.ComponentModel;
+
+using static NetGen.Kernels.Losses;
 
 namespace NetGen.Kernels;
 
-/// <summary>Loss heads: forward (the network output), the mean loss and its gradient with respect to the head's input.</summary>
-public static class Losses
+/// <summary>The softmax cross-entropy loss head: the mean loss over the batch and its gradient with respect to the logits (the head's forward is <see cref="Softmax.Forward"/>).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class SoftmaxCrossEntropy
 {
-    /// <summary>Row-wise softmax, stable (the row maximum is subtracted before exponentiating).</summary>
-    /// <param name="batch">The number of rows.</param>
-    /// <param name="classes">The row length.</param>
-    /// <param name="logits">The input, batch×classes.</param>
-    /// <param name="probabilities">The output, batch×classes.</param>
-    public static void SoftmaxForward(int batch, int classes, ReadOnlySpan<float> logits, Span<float> probabilities)
-    {
-        for (int b = 0; b < batch; b++)
-        {
-            ReadOnlySpan<float> z = logits.Slice(b * classes, classes);
-            Span<float> p = probabilities.Slice(b * classes, classes);
-            float max = Max(z);
-            float sum = 0f;
-            for (int c = 0; c < classes; c++)
-            {
-                float e = MathF.Exp(z[c] - max);
-                p[c] = e;
-                sum += e;
-            }
-
-            float inv = 1f / sum;
-            for (int c = 0; c < classes; c++)
-            {
-                p[c] *= inv;
-            }
-        }
-    }
-
     /// <summary>Mean cross-entropy of softmax(logits) against class labels, computed as <c>logsumexp(z) − z[label]</c>.</summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="classes">The number of classes.</param>
     /// <param name="logits">The head's input, batch×classes.</param>
     /// <param name="labels">One class index per sample.</param>
-    public static float SoftmaxCrossEntropy(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels)
+    public static float Forward(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels)
     {
         double total = 0;
         for (int b = 0; b < batch; b++)
@@ -56,7 +32,7 @@ public static class Losses
     /// <param name="classes">The number of classes.</param>
     /// <param name="logits">The head's input, batch×classes.</param>
     /// <param name="targets">Target probabilities, batch×classes.</param>
-    public static float SoftmaxCrossEntropy(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets)
+    public static float Forward(int batch, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<float> targets)
     {
         double total = 0;
         for (int b = 0; b < batch; b++)
@@ -79,7 +55,7 @@ public static class Losses
     /// <param name="probabilities">The softmax output, batch×classes.</param>
     /// <param name="labels">One class index per sample.</param>
     /// <param name="dLogits">The gradient of the head's input (added to).</param>
-    public static void SoftmaxCrossEntropyBackward(int batch, int classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, Span<float> dLogits)
+    public static void Backward(int batch, int classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<int> labels, Span<float> dLogits)
     {
         float scale = 1f / batch;
         for (int b = 0; b < batch; b++)
@@ -102,7 +78,7 @@ public static class Losses
     /// <param name="probabilities">The softmax output, batch×classes.</param>
     /// <param name="targets">Target probabilities, batch×classes.</param>
     /// <param name="dLogits">The gradient of the head's input (added to).</param>
-    public static void SoftmaxCrossEntropyBackward(int batch, int classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> dLogits)
+    public static void Backward(int batch, int classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, Span<float> dLogits)
     {
         float scale = 1f / batch;
         for (int b = 0; b < batch; b++)
@@ -122,12 +98,17 @@ public static class Losses
             }
         }
     }
+}
 
+/// <summary>The mean-squared-error loss head: the mean loss and its gradient with respect to the head's input.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class MeanSquaredError
+{
     /// <summary>Mean squared error over all batch×outputs values (PyTorch's <c>MSELoss</c> with mean reduction).</summary>
     /// <param name="count">batch × outputs.</param>
     /// <param name="y">The predictions.</param>
     /// <param name="targets">The targets.</param>
-    public static float MeanSquaredError(int count, ReadOnlySpan<float> y, ReadOnlySpan<float> targets)
+    public static float Forward(int count, ReadOnlySpan<float> y, ReadOnlySpan<float> targets)
     {
         double total = 0;
         for (int i = 0; i < count; i++)
@@ -144,7 +125,7 @@ public static class Losses
     /// <param name="outputs">The outputs per sample.</param>
     /// <param name="y">The predictions, batch×outputs.</param>
     /// <param name="labels">One class index per sample.</param>
-    public static float MeanSquaredError(int batch, int outputs, ReadOnlySpan<float> y, ReadOnlySpan<int> labels)
+    public static float Forward(int batch, int outputs, ReadOnlySpan<float> y, ReadOnlySpan<int> labels)
     {
         double total = 0;
         for (int b = 0; b < batch; b++)
@@ -165,7 +146,7 @@ public static class Losses
     /// <param name="y">The predictions.</param>
     /// <param name="targets">The targets.</param>
     /// <param name="dy">The gradient of the predictions (added to).</param>
-    public static void MeanSquaredErrorBackward(int count, ReadOnlySpan<float> y, ReadOnlySpan<float> targets, Span<float> dy)
+    public static void Backward(int count, ReadOnlySpan<float> y, ReadOnlySpan<float> targets, Span<float> dy)
     {
         float scale = 2f / count;
         for (int i = 0; i < count; i++)
@@ -180,7 +161,7 @@ public static class Losses
     /// <param name="y">The predictions, batch×outputs.</param>
     /// <param name="labels">One class index per sample.</param>
     /// <param name="dy">The gradient of the predictions (added to).</param>
-    public static void MeanSquaredErrorBackward(int batch, int outputs, ReadOnlySpan<float> y, ReadOnlySpan<int> labels, Span<float> dy)
+    public static void Backward(int batch, int outputs, ReadOnlySpan<float> y, ReadOnlySpan<int> labels, Span<float> dy)
     {
         float scale = 2f / (batch * outputs);
         for (int b = 0; b < batch; b++)
@@ -193,8 +174,12 @@ public static class Losses
             }
         }
     }
+}
 
-    private static int CheckLabel(int label, int classes, int sample)
+/// <summary>The row helpers of the loss heads.</summary>
+internal static class Losses
+{
+    internal static int CheckLabel(int label, int classes, int sample)
     {
         if ((uint)label >= (uint)classes)
         {
@@ -204,7 +189,7 @@ public static class Losses
         return label;
     }
 
-    private static float Max(ReadOnlySpan<float> z)
+    internal static float Max(ReadOnlySpan<float> z)
     {
         float max = float.NegativeInfinity;
         foreach (float v in z)
@@ -215,7 +200,7 @@ public static class Losses
         return max;
     }
 
-    private static float LogSumExp(ReadOnlySpan<float> z)
+    internal static float LogSumExp(ReadOnlySpan<float> z)
     {
         float max = Max(z);
         double sum = 0;

@@ -1,19 +1,21 @@
 using System;
+using System.ComponentModel;
+using static NetGen.Kernels.NormalizationRows;
 
 namespace NetGen.Kernels;
 
 /// <summary>
-/// BatchNorm, GroupNorm, InstanceNorm and LayerNorm, forward and backward, with PyTorch's semantics. Tensors are laid out
-/// [batch, channels, spatial] row-major, where spatial is H·W for images and 1 for dense features.
+/// The BatchNorm kernels (<c>torch.nn.BatchNorm1d/2d</c>): training and inference forwards and the backward. Tensors are laid out [batch, channels, spatial] row-major (spatial is H·W for images, 1 for dense features).
 /// </summary>
 /// <remarks>
-/// Forwards overwrite their output; backwards add (+=) into dx, dGamma and dBeta, and skip dx when it is empty. The
-/// training forwards store the mean and 1/√(var + ε) that the backward needs into caller-provided spans whose sizes
-/// each method documents. Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing
-/// is allocated.
+/// The forward overwrites its output; the backward adds (+=) into dx, dGamma and dBeta and skips dx when it is empty.
+/// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
 /// </remarks>
-public static partial class Normalization
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class BatchNorm
 {
+    private const string Kernel = "BatchNorm";
+
     /// <summary>
     /// The BatchNorm training forward (<c>torch.nn.BatchNorm1d/2d</c> in train mode): normalizes each channel with the
     /// mean and biased variance of its batch×spatial values, applies <c>gamma·x̂ + beta</c>, and updates the running
@@ -33,19 +35,19 @@ public static partial class Normalization
     /// <param name="momentum">The weight of the new statistic in the running average; torch's default is 0.1.</param>
     /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, or batch×spatial is 1 (torch refuses that too: the unbiased variance is undefined).</exception>
-    public static void BatchNormForwardTraining(
-        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y,
-        Span<float> saveMean, Span<float> saveInvStd, Span<float> runningMean, Span<float> runningVar, float momentum, float epsilon)
+    public static void ForwardTraining(
+        int batch, int channels, int spatial, float momentum, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
         int size = TensorSize(batch, channels, spatial);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, channels, nameof(gamma));
-        RequireLength(beta, channels, nameof(beta));
-        RequireLength(y, size, nameof(y));
-        RequireLength(saveMean, channels, nameof(saveMean));
-        RequireLength(saveInvStd, channels, nameof(saveInvStd));
-        RequireLength(runningMean, channels, nameof(runningMean));
-        RequireLength(runningVar, channels, nameof(runningVar));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
+        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
+        Guard.Length(Kernel, y.Length, size, nameof(y));
+        Guard.Length(Kernel, saveMean.Length, channels, nameof(saveMean));
+        Guard.Length(Kernel, saveInvStd.Length, channels, nameof(saveInvStd));
+        Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
+        Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
         int n = batch * spatial;
         if (n < 2)
         {
@@ -114,17 +116,17 @@ public static partial class Normalization
     /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
     /// <param name="y">The output, batch×channels×spatial (overwritten).</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public static void BatchNormForwardInference(
-        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, float epsilon, Span<float> y)
+    public static void ForwardInference(
+        int batch, int channels, int spatial, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y)
     {
         int size = TensorSize(batch, channels, spatial);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, channels, nameof(gamma));
-        RequireLength(beta, channels, nameof(beta));
-        RequireLength(runningMean, channels, nameof(runningMean));
-        RequireLength(runningVar, channels, nameof(runningVar));
-        RequireLength(y, size, nameof(y));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
+        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
+        Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
+        Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
+        Guard.Length(Kernel, y.Length, size, nameof(y));
         unsafe
         {
             fixed (float* px = x, pg = gamma, pb = beta, py = y, prm = runningMean, prv = runningVar)
@@ -168,19 +170,19 @@ public static partial class Normalization
     /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
     /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public static void BatchNormBackward(
+    public static void Backward(
         int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
         ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
         int size = TensorSize(batch, channels, spatial);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, channels, nameof(gamma));
-        RequireLength(saveMean, channels, nameof(saveMean));
-        RequireLength(saveInvStd, channels, nameof(saveInvStd));
-        RequireLength(dy, size, nameof(dy));
-        RequireLengthOrEmpty(dx, size, nameof(dx));
-        RequireLength(dGamma, channels, nameof(dGamma));
-        RequireLength(dBeta, channels, nameof(dBeta));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
+        Guard.Length(Kernel, saveMean.Length, channels, nameof(saveMean));
+        Guard.Length(Kernel, saveInvStd.Length, channels, nameof(saveInvStd));
+        Guard.Length(Kernel, dy.Length, size, nameof(dy));
+        Guard.LengthOrEmpty(Kernel, dx.Length, size, nameof(dx));
+        Guard.Length(Kernel, dGamma.Length, channels, nameof(dGamma));
+        Guard.Length(Kernel, dBeta.Length, channels, nameof(dBeta));
         unsafe
         {
             fixed (float* px = x, pg = gamma, pm = saveMean, ps = saveInvStd, pdy = dy, pdx = dx, pdg = dGamma, pdb = dBeta)
@@ -283,6 +285,20 @@ public static partial class Normalization
         public delegate*<in BatchNormJob, int, int, void> Body;
     }
 
+}
+
+/// <summary>
+/// The GroupNorm kernels (<c>torch.nn.GroupNorm</c>), training and inference alike. Tensors are laid out [batch, channels, spatial] row-major (spatial is H·W for images, 1 for dense features).
+/// </summary>
+/// <remarks>
+/// The forward overwrites its output; the backward adds (+=) into dx, dGamma and dBeta and skips dx when it is empty.
+/// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class GroupNorm
+{
+    private const string Kernel = "GroupNorm";
+
     /// <summary>
     /// The GroupNorm forward (<c>torch.nn.GroupNorm(groups, channels)</c>, training and inference alike): each sample's
     /// channels are split into <paramref name="groups"/> consecutive groups, each group normalized with its own mean and
@@ -300,18 +316,18 @@ public static partial class Normalization
     /// <param name="saveInvStd">Receives each (sample, group) 1/√(var + ε): exactly batch×groups floats.</param>
     /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, or channels is not a multiple of groups.</exception>
-    public static void GroupNormForward(
-        int batch, int channels, int spatial, int groups, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        Span<float> y, Span<float> saveMean, Span<float> saveInvStd, float epsilon)
+    public static void Forward(
+        int batch, int channels, int spatial, int groups, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
         int size = TensorSize(batch, channels, spatial);
         int perGroup = ChannelsPerGroup(channels, groups);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, channels, nameof(gamma));
-        RequireLength(beta, channels, nameof(beta));
-        RequireLength(y, size, nameof(y));
-        RequireLength(saveMean, batch * groups, nameof(saveMean));
-        RequireLength(saveInvStd, batch * groups, nameof(saveInvStd));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
+        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
+        Guard.Length(Kernel, y.Length, size, nameof(y));
+        Guard.Length(Kernel, saveMean.Length, batch * groups, nameof(saveMean));
+        Guard.Length(Kernel, saveInvStd.Length, batch * groups, nameof(saveInvStd));
         int groupSize = perGroup * spatial;
         for (int b = 0; b < batch; b++)
         {
@@ -349,20 +365,20 @@ public static partial class Normalization
     /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
     /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, or channels is not a multiple of groups.</exception>
-    public static void GroupNormBackward(
+    public static void Backward(
         int batch, int channels, int spatial, int groups, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
         ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
         int size = TensorSize(batch, channels, spatial);
         int perGroup = ChannelsPerGroup(channels, groups);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, channels, nameof(gamma));
-        RequireLength(saveMean, batch * groups, nameof(saveMean));
-        RequireLength(saveInvStd, batch * groups, nameof(saveInvStd));
-        RequireLength(dy, size, nameof(dy));
-        RequireLengthOrEmpty(dx, size, nameof(dx));
-        RequireLength(dGamma, channels, nameof(dGamma));
-        RequireLength(dBeta, channels, nameof(dBeta));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
+        Guard.Length(Kernel, saveMean.Length, batch * groups, nameof(saveMean));
+        Guard.Length(Kernel, saveInvStd.Length, batch * groups, nameof(saveInvStd));
+        Guard.Length(Kernel, dy.Length, size, nameof(dy));
+        Guard.LengthOrEmpty(Kernel, dx.Length, size, nameof(dx));
+        Guard.Length(Kernel, dGamma.Length, channels, nameof(dGamma));
+        Guard.Length(Kernel, dBeta.Length, channels, nameof(dBeta));
         double groupSize = (double)perGroup * spatial;
         for (int b = 0; b < batch; b++)
         {
@@ -398,6 +414,18 @@ public static partial class Normalization
         }
     }
 
+}
+
+/// <summary>
+/// The InstanceNorm kernels (<c>torch.nn.InstanceNorm2d(affine=True)</c>): GroupNorm with one channel per group. Tensors are laid out [batch, channels, spatial] row-major (spatial is H·W for images, 1 for dense features).
+/// </summary>
+/// <remarks>
+/// The forward overwrites its output; the backward adds (+=) into dx, dGamma and dBeta and skips dx when it is empty.
+/// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class InstanceNorm
+{
     /// <summary>
     /// The InstanceNorm forward (<c>torch.nn.InstanceNorm2d(channels, affine: true)</c> without running statistics):
     /// GroupNorm with one group per channel.
@@ -413,12 +441,12 @@ public static partial class Normalization
     /// <param name="saveInvStd">Receives each (sample, channel) 1/√(var + ε): exactly batch×channels floats.</param>
     /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public static void InstanceNormForward(
-        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        Span<float> y, Span<float> saveMean, Span<float> saveInvStd, float epsilon)
-        => GroupNormForward(batch, channels, spatial, channels, x, gamma, beta, y, saveMean, saveInvStd, epsilon);
+    public static void Forward(
+        int batch, int channels, int spatial, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
+        => GroupNorm.Forward(batch, channels, spatial, channels, epsilon, x, gamma, beta, y, saveMean, saveInvStd);
 
-    /// <summary>The InstanceNorm backward: <see cref="GroupNormBackward"/> with one group per channel.</summary>
+    /// <summary>The InstanceNorm backward: <see cref="GroupNorm.Backward"/> with one group per channel.</summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="channels">The number of channels.</param>
     /// <param name="spatial">Positions per channel.</param>
@@ -431,10 +459,24 @@ public static partial class Normalization
     /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
     /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public static void InstanceNormBackward(
+    public static void Backward(
         int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
         ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
-        => GroupNormBackward(batch, channels, spatial, channels, x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta);
+        => GroupNorm.Backward(batch, channels, spatial, channels, x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta);
+
+}
+
+/// <summary>
+/// The LayerNorm kernels (<c>torch.nn.LayerNorm</c> over the features of each sample). Tensors are laid out [batch, channels, spatial] row-major (spatial is H·W for images, 1 for dense features).
+/// </summary>
+/// <remarks>
+/// The forward overwrites its output; the backward adds (+=) into dx, dGamma and dBeta and skips dx when it is empty.
+/// Statistics are two-pass (mean, then Σ(x − mean)²) with block sums carried in double. Nothing is allocated.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class LayerNorm
+{
+    private const string Kernel = "LayerNorm";
 
     /// <summary>
     /// The LayerNorm forward (<c>torch.nn.LayerNorm</c> over all features of a sample, training and inference alike):
@@ -450,17 +492,17 @@ public static partial class Normalization
     /// <param name="saveInvStd">Receives each sample's 1/√(var + ε): exactly batch floats.</param>
     /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public static void LayerNormForward(
-        int batch, int features, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        Span<float> y, Span<float> saveMean, Span<float> saveInvStd, float epsilon)
+    public static void Forward(
+        int batch, int features, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
         int size = TensorSize(batch, features, 1);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, features, nameof(gamma));
-        RequireLength(beta, features, nameof(beta));
-        RequireLength(y, size, nameof(y));
-        RequireLength(saveMean, batch, nameof(saveMean));
-        RequireLength(saveInvStd, batch, nameof(saveInvStd));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, features, nameof(gamma));
+        Guard.Length(Kernel, beta.Length, features, nameof(beta));
+        Guard.Length(Kernel, y.Length, size, nameof(y));
+        Guard.Length(Kernel, saveMean.Length, batch, nameof(saveMean));
+        Guard.Length(Kernel, saveInvStd.Length, batch, nameof(saveInvStd));
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> row = x.Slice(b * features, features);
@@ -487,19 +529,19 @@ public static partial class Normalization
     /// <param name="dGamma">The scale gradient (added to), features floats.</param>
     /// <param name="dBeta">The shift gradient (added to), features floats.</param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
-    public static void LayerNormBackward(
+    public static void Backward(
         int batch, int features, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
         ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
         int size = TensorSize(batch, features, 1);
-        RequireLength(x, size, nameof(x));
-        RequireLength(gamma, features, nameof(gamma));
-        RequireLength(saveMean, batch, nameof(saveMean));
-        RequireLength(saveInvStd, batch, nameof(saveInvStd));
-        RequireLength(dy, size, nameof(dy));
-        RequireLengthOrEmpty(dx, size, nameof(dx));
-        RequireLength(dGamma, features, nameof(dGamma));
-        RequireLength(dBeta, features, nameof(dBeta));
+        Guard.Length(Kernel, x.Length, size, nameof(x));
+        Guard.Length(Kernel, gamma.Length, features, nameof(gamma));
+        Guard.Length(Kernel, saveMean.Length, batch, nameof(saveMean));
+        Guard.Length(Kernel, saveInvStd.Length, batch, nameof(saveInvStd));
+        Guard.Length(Kernel, dy.Length, size, nameof(dy));
+        Guard.LengthOrEmpty(Kernel, dx.Length, size, nameof(dx));
+        Guard.Length(Kernel, dGamma.Length, features, nameof(dGamma));
+        Guard.Length(Kernel, dBeta.Length, features, nameof(dBeta));
         for (int b = 0; b < batch; b++)
         {
             float mean = saveMean[b], invStd = saveInvStd[b];
@@ -514,47 +556,6 @@ public static partial class Normalization
             float kX = (float)(-(double)invStd * invStd * invStd * sumGXc / features);
             float k0 = (float)(-(double)invStd * sumG / features);
             AddInputGradientRowElementwise(dyRow, xRow, mean, invStd, gamma, kX, k0, dx.Slice(b * features, features));
-        }
-    }
-
-    private static int TensorSize(int batch, int channels, int spatial)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spatial);
-        long size = (long)batch * channels * spatial;
-        if (size > Array.MaxLength)
-        {
-            throw new ArgumentException($"A {batch}×{channels}×{spatial} tensor does not fit in one span.");
-        }
-
-        return (int)size;
-    }
-
-    private static int ChannelsPerGroup(int channels, int groups)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
-        if (channels % groups != 0)
-        {
-            throw new ArgumentException($"{channels} channels cannot be split into {groups} equal groups.", nameof(groups));
-        }
-
-        return channels / groups;
-    }
-
-    private static void RequireLength(ReadOnlySpan<float> span, int expected, string name)
-    {
-        if (span.Length != expected)
-        {
-            throw new ArgumentException($"{name} must hold {expected} floats but holds {span.Length}.", name);
-        }
-    }
-
-    private static void RequireLengthOrEmpty(ReadOnlySpan<float> span, int expected, string name)
-    {
-        if (!span.IsEmpty)
-        {
-            RequireLength(span, expected, name);
         }
     }
 }

@@ -13,13 +13,13 @@ namespace NetGen.Kernels;
 // plain multiplies and adds (no fused multiply-add) in the same order at every vector width and in the scalar tail, so
 // an element's result does not depend on where it falls in the row: GroupNorm with one group and LayerNorm produce the
 // same bits from the same statistics.
-public static partial class Normalization
+internal static class NormalizationRows
 {
     /// <summary>Floats added in vector lanes before the block total moves into the double accumulator.</summary>
     private const int Block = 1024;
 
     /// <summary>Σ x.</summary>
-    private static double Sum(ReadOnlySpan<float> x)
+    internal static double Sum(ReadOnlySpan<float> x)
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         nuint n = (nuint)x.Length, i = 0;
@@ -69,7 +69,7 @@ public static partial class Normalization
     }
 
     /// <summary>Σ (x − mean)², the second pass of a two-pass variance.</summary>
-    private static double SumSquaredDeviations(ReadOnlySpan<float> x, float mean)
+    internal static double SumSquaredDeviations(ReadOnlySpan<float> x, float mean)
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         nuint n = (nuint)x.Length, i = 0;
@@ -126,7 +126,7 @@ public static partial class Normalization
     }
 
     /// <summary>The two sums a scalar-affine backward needs from one row: Σ dy and Σ dy·(x − mean).</summary>
-    private static (double SumDy, double SumDyXc) SumGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean)
+    internal static (double SumDy, double SumDyXc) SumGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean)
     {
         ref float rdy = ref MemoryMarshal.GetReference(dy);
         ref float rx = ref MemoryMarshal.GetReference(x);
@@ -191,7 +191,7 @@ public static partial class Normalization
     }
 
     /// <summary>y = (x − mean)·invStd·gamma + beta with one gamma and beta for the whole row (a channel plane).</summary>
-    private static void NormalizeRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y)
+    internal static void NormalizeRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y)
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float ry = ref MemoryMarshal.GetReference(y);
@@ -228,7 +228,7 @@ public static partial class Normalization
     }
 
     /// <summary>y = (x − mean)·invStd·gamma[i] + beta[i] with an element-wise gamma and beta (LayerNorm).</summary>
-    private static void NormalizeRowElementwise(ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
+    internal static void NormalizeRowElementwise(ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
     {
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rg = ref MemoryMarshal.GetReference(gamma);
@@ -267,7 +267,7 @@ public static partial class Normalization
     }
 
     /// <summary>dx += (invStd·gamma)·dy + kX·(x − mean) + k0, with one gamma for the whole row.</summary>
-    private static void AddInputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float kX, float k0, Span<float> dx)
+    internal static void AddInputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float kX, float k0, Span<float> dx)
     {
         ref float rdy = ref MemoryMarshal.GetReference(dy);
         ref float rx = ref MemoryMarshal.GetReference(x);
@@ -310,7 +310,7 @@ public static partial class Normalization
     }
 
     /// <summary>dx += (invStd·gamma[i])·dy + kX·(x − mean) + k0, with an element-wise gamma (LayerNorm).</summary>
-    private static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx)
+    internal static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx)
     {
         ref float rdy = ref MemoryMarshal.GetReference(dy);
         ref float rx = ref MemoryMarshal.GetReference(x);
@@ -356,7 +356,7 @@ public static partial class Normalization
     /// The LayerNorm parameter gradients of one sample, dBeta[i] += dy and dGamma[i] += dy·(x − mean)·invStd, and the
     /// two sums its input gradient needs: Σ dy·gamma and Σ dy·gamma·(x − mean).
     /// </summary>
-    private static (double SumG, double SumGXc) AccumulateParameterGradientsElementwise(
+    internal static (double SumG, double SumGXc) AccumulateParameterGradientsElementwise(
         ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, Span<float> dGamma, Span<float> dBeta)
     {
         ref float rdy = ref MemoryMarshal.GetReference(dy);
@@ -435,5 +435,30 @@ public static partial class Normalization
         }
 
         return (sumG, sumGXc);
+    }
+
+    internal static int TensorSize(int batch, int channels, int spatial)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spatial);
+        long size = (long)batch * channels * spatial;
+        if (size > Array.MaxLength)
+        {
+            throw new ArgumentException($"A {batch}×{channels}×{spatial} tensor does not fit in one span.");
+        }
+
+        return (int)size;
+    }
+
+    internal static int ChannelsPerGroup(int channels, int groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
+        if (channels % groups != 0)
+        {
+            throw new ArgumentException($"{channels} channels cannot be split into {groups} equal groups.", nameof(groups));
+        }
+
+        return channels / groups;
     }
 }

@@ -1,33 +1,26 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using static NetGen.Kernels.Pooling;
+
 namespace NetGen.Kernels;
 
 /// <summary>
-/// 2-D pooling on NCHW tensors, each channel of each sample (a plane) on its own: max and average pooling over square
-/// windows without padding (<c>out = (in − size) / stride + 1</c>, as PyTorch with <c>ceil_mode = false</c>), and
-/// fractional max pooling over given region boundaries. Forwards overwrite y; backwards add to dx. Max-pool backwards
-/// recompute which input was the maximum from x and y (the first one in row-major order on ties, as PyTorch), so no
-/// index buffer is kept. Large calls split planes across <see cref="Compute.ThreadCount"/> threads; nothing allocates.
+/// Max pooling on NCHW tensors over square windows without padding (<c>out = (in − size) / stride + 1</c>, as PyTorch with <c>ceil_mode = false</c>). The forward overwrites y; the backward adds to dx, recomputing which input was the maximum from x and y (the first in row-major order on ties, as PyTorch), so no index buffer is kept. Planes (a channel of a sample) are pooled on their own; large calls split planes across <see cref="Compute.ThreadCount"/> threads; nothing allocates.
 /// </summary>
-public static class Pooling
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class MaxPool2D
 {
-    /// <summary>
-    /// The row offset <c>u</c> <see cref="FractionalRegions"/> should get at inference, so that regions are fixed: 0.5,
-    /// the middle of the range the training offsets are drawn from.
-    /// </summary>
-    public const double FractionalInferenceOffset = 0.5;
-
-    /// <summary>Below this many input floats per thread a call stays on fewer threads.</summary>
-    private const long MinFloatsPerThread = 32 * 1024;
+    private const string Kernel = "MaxPool2D";
 
     /// <summary>The output size along one axis: <c>(input − size) / stride + 1</c>.</summary>
     /// <param name="input">The input height or width.</param>
     /// <param name="size">The window size.</param>
     /// <param name="stride">The stride.</param>
-    public static int OutputSize(int input, int size, int stride) => (input - size) / stride + 1;
+    public static int OutputSize(int input, int size, int stride) => Pooling.OutputSize(input, size, stride);
 
     /// <summary><c>y[b, c, i, j] = max_{u, v &lt; size} x[b, c, i·stride + u, j·stride + v]</c>.</summary>
     /// <param name="batch">The number of samples.</param>
@@ -38,11 +31,11 @@ public static class Pooling
     /// <param name="stride">The stride.</param>
     /// <param name="x">The input, batch×channels×H×W.</param>
     /// <param name="y">The output, batch×channels×outH×outW (overwritten).</param>
-    public static unsafe void MaxPool2DForward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
+    public static unsafe void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
-        Need(nameof(x), x.Length, s.Planes * s.InPlane);
-        Need(nameof(y), y.Length, s.Planes * s.OutPlane);
+        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
         fixed (float* px = x, py = y)
         {
             var job = new PoolJob { Shape = s, Kind = PoolKind.MaxForward, X = px, Y = py };
@@ -64,19 +57,34 @@ public static class Pooling
     /// <param name="y">The forward output, batch×channels×outH×outW.</param>
     /// <param name="dy">The gradient of the output.</param>
     /// <param name="dx">The gradient of the input (added to).</param>
-    public static unsafe void MaxPool2DBackward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    public static unsafe void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
-        Need(nameof(x), x.Length, s.Planes * s.InPlane);
-        Need(nameof(y), y.Length, s.Planes * s.OutPlane);
-        Need(nameof(dy), dy.Length, s.Planes * s.OutPlane);
-        Need(nameof(dx), dx.Length, s.Planes * s.InPlane);
+        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+        Guard.AtLeast(Kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
+        Guard.AtLeast(Kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
         fixed (float* px = x, py = y, pdy = dy, pdx = dx)
         {
             var job = new PoolJob { Shape = s, Kind = PoolKind.MaxBackward, X = px, Y = py, DY = pdy, DX = pdx };
             Run(&job);
         }
     }
+}
+
+/// <summary>
+/// Average pooling on NCHW tensors over square windows without padding. The forward overwrites y; the backward adds to dx. Planes (a channel of a sample) are pooled on their own; large calls split planes across <see cref="Compute.ThreadCount"/> threads; nothing allocates.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class AvgPool2D
+{
+    private const string Kernel = "AvgPool2D";
+
+    /// <summary>The output size along one axis: <c>(input − size) / stride + 1</c>.</summary>
+    /// <param name="input">The input height or width.</param>
+    /// <param name="size">The window size.</param>
+    /// <param name="stride">The stride.</param>
+    public static int OutputSize(int input, int size, int stride) => Pooling.OutputSize(input, size, stride);
 
     /// <summary><c>y[b, c, i, j] = mean_{u, v &lt; size} x[b, c, i·stride + u, j·stride + v]</c> (the divisor is always size²).</summary>
     /// <param name="batch">The number of samples.</param>
@@ -87,11 +95,11 @@ public static class Pooling
     /// <param name="stride">The stride.</param>
     /// <param name="x">The input, batch×channels×H×W.</param>
     /// <param name="y">The output, batch×channels×outH×outW (overwritten).</param>
-    public static unsafe void AvgPool2DForward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
+    public static unsafe void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
-        Need(nameof(x), x.Length, s.Planes * s.InPlane);
-        Need(nameof(y), y.Length, s.Planes * s.OutPlane);
+        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
         fixed (float* px = x, py = y)
         {
             var job = new PoolJob { Shape = s, Kind = PoolKind.AvgForward, X = px, Y = py };
@@ -113,30 +121,45 @@ public static class Pooling
     /// <param name="y">The forward output (unused).</param>
     /// <param name="dy">The gradient of the output, batch×channels×outH×outW.</param>
     /// <param name="dx">The gradient of the input (added to), batch×channels×H×W.</param>
-    public static unsafe void AvgPool2DBackward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    public static unsafe void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
-        Need(nameof(dy), dy.Length, s.Planes * s.OutPlane);
-        Need(nameof(dx), dx.Length, s.Planes * s.InPlane);
+        Guard.AtLeast(Kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
+        Guard.AtLeast(Kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
         fixed (float* pdy = dy, pdx = dx)
         {
             var job = new PoolJob { Shape = s, Kind = PoolKind.AvgBackward, DY = pdy, DX = pdx };
             Run(&job);
         }
     }
+}
+
+/// <summary>
+/// Fractional max pooling (Graham 2014) on NCHW tensors over given region boundaries. The forward overwrites y; the backward adds to dx (the first maximum on ties). Planes (a channel of a sample) are pooled on their own; large calls split planes across <see cref="Compute.ThreadCount"/> threads; nothing allocates.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class FractionalMaxPool2D
+{
+    private const string Kernel = "FractionalMaxPool2D";
+
+    /// <summary>
+    /// The row offset <c>u</c> <see cref="Regions"/> should get at inference, so that regions are fixed: 0.5,
+    /// the middle of the range the training offsets are drawn from.
+    /// </summary>
+    public const double InferenceOffset = 0.5;
 
     /// <summary>
     /// Fills the region boundaries of fractional max pooling (Graham 2014) along one axis: with <c>α = input / output</c>,
     /// <c>boundaries[i] = ⌈α·(i + u)⌉ − ⌈α·u⌉</c> for <c>i &lt; output</c> and <c>boundaries[output] = input</c>, so
     /// region i is <c>[boundaries[i], boundaries[i + 1])</c>, 1 or 2 wide, and the regions tile the axis. Draw
     /// <paramref name="u"/> uniformly from [0, 1) for each training batch (and axis); use
-    /// <see cref="FractionalInferenceOffset"/> at inference, which makes the regions fixed.
+    /// <see cref="InferenceOffset"/> at inference, which makes the regions fixed.
     /// </summary>
     /// <param name="input">The input size along the axis.</param>
     /// <param name="output">The output size, from <c>ceil(input / 2)</c> to <c>input</c> (for a ratio r in (1, 2], <c>floor(input / r)</c>).</param>
     /// <param name="u">The offset, in [0, 1).</param>
     /// <param name="boundaries">Receives <paramref name="output"/> + 1 increasing indices from 0 to <paramref name="input"/>.</param>
-    public static void FractionalRegions(int input, int output, double u, Span<int> boundaries)
+    public static void Regions(int input, int output, double u, Span<int> boundaries)
     {
         if (output < 1 || output > input || 2L * output < input)
         {
@@ -171,7 +194,7 @@ public static class Pooling
 
     /// <summary>
     /// <c>y[b, c, i, j] = max x[b, c, r, q]</c> over the region <c>rowBoundaries[i] ≤ r &lt; rowBoundaries[i + 1]</c>,
-    /// <c>colBoundaries[j] ≤ q &lt; colBoundaries[j + 1]</c> (see <see cref="FractionalRegions"/>; any increasing
+    /// <c>colBoundaries[j] ≤ q &lt; colBoundaries[j + 1]</c> (see <see cref="Regions"/>; any increasing
     /// boundaries from 0 to H and W work).
     /// </summary>
     /// <param name="batch">The number of samples.</param>
@@ -184,12 +207,12 @@ public static class Pooling
     /// <param name="colBoundaries">outW + 1 column boundaries, from 0 to W.</param>
     /// <param name="x">The input, batch×channels×H×W.</param>
     /// <param name="y">The output, batch×channels×outH×outW (overwritten).</param>
-    public static unsafe void FractionalMaxPool2DForward(int batch, int channels, int height, int width, int outHeight, int outWidth,
+    public static unsafe void Forward(int batch, int channels, int height, int width, int outHeight, int outWidth,
         ReadOnlySpan<int> rowBoundaries, ReadOnlySpan<int> colBoundaries, ReadOnlySpan<float> x, Span<float> y)
     {
         var s = RegionShape(batch, channels, height, width, outHeight, outWidth, rowBoundaries, colBoundaries);
-        Need(nameof(x), x.Length, s.Planes * s.InPlane);
-        Need(nameof(y), y.Length, s.Planes * s.OutPlane);
+        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
         fixed (float* px = x, py = y)
         fixed (int* rows = rowBoundaries, cols = colBoundaries)
         {
@@ -214,14 +237,14 @@ public static class Pooling
     /// <param name="y">The forward output, batch×channels×outH×outW.</param>
     /// <param name="dy">The gradient of the output.</param>
     /// <param name="dx">The gradient of the input (added to).</param>
-    public static unsafe void FractionalMaxPool2DBackward(int batch, int channels, int height, int width, int outHeight, int outWidth,
+    public static unsafe void Backward(int batch, int channels, int height, int width, int outHeight, int outWidth,
         ReadOnlySpan<int> rowBoundaries, ReadOnlySpan<int> colBoundaries, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         var s = RegionShape(batch, channels, height, width, outHeight, outWidth, rowBoundaries, colBoundaries);
-        Need(nameof(x), x.Length, s.Planes * s.InPlane);
-        Need(nameof(y), y.Length, s.Planes * s.OutPlane);
-        Need(nameof(dy), dy.Length, s.Planes * s.OutPlane);
-        Need(nameof(dx), dx.Length, s.Planes * s.InPlane);
+        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+        Guard.AtLeast(Kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
+        Guard.AtLeast(Kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
         fixed (float* px = x, py = y, pdy = dy, pdx = dx)
         fixed (int* rows = rowBoundaries, cols = colBoundaries)
         {
@@ -229,10 +252,23 @@ public static class Pooling
             Run(&job);
         }
     }
+}
+
+/// <summary>The shape checks and thread split shared by the pooling kernels.</summary>
+internal static class Pooling
+{
+    /// <summary>Below this many input floats per thread a call stays on fewer threads.</summary>
+    internal const long MinFloatsPerThread = 32 * 1024;
+
+    /// <summary>The output size along one axis: <c>(input − size) / stride + 1</c>.</summary>
+    /// <param name="input">The input height or width.</param>
+    /// <param name="size">The window size.</param>
+    /// <param name="stride">The stride.</param>
+    internal static int OutputSize(int input, int size, int stride) => (input - size) / stride + 1;
 
     // ---- shapes and threading ---------------------------------------------------------------------------------------
 
-    private static PoolShape WindowShape(int batch, int channels, int height, int width, int size, int stride)
+    internal static PoolShape WindowShape(int batch, int channels, int height, int width, int size, int stride)
     {
         if (batch < 0 || channels < 1 || size < 1 || stride < 1 || height < size || width < size)
         {
@@ -242,7 +278,7 @@ public static class Pooling
         return new PoolShape(batch, channels, height, width, OutputSize(height, size, stride), OutputSize(width, size, stride), size, stride);
     }
 
-    private static PoolShape RegionShape(int batch, int channels, int height, int width, int outHeight, int outWidth, ReadOnlySpan<int> rows, ReadOnlySpan<int> cols)
+    internal static PoolShape RegionShape(int batch, int channels, int height, int width, int outHeight, int outWidth, ReadOnlySpan<int> rows, ReadOnlySpan<int> cols)
     {
         if (batch < 0 || channels < 1 || outHeight < 1 || outWidth < 1 || outHeight > height || outWidth > width)
         {
@@ -254,7 +290,7 @@ public static class Pooling
         return new PoolShape(batch, channels, height, width, outHeight, outWidth, 0, 0);
     }
 
-    private static void CheckBoundaries(ReadOnlySpan<int> b, int input, int output, string name)
+    internal static void CheckBoundaries(ReadOnlySpan<int> b, int input, int output, string name)
     {
         if (b.Length != output + 1)
         {
@@ -275,16 +311,8 @@ public static class Pooling
         }
     }
 
-    private static void Need(string name, long actual, long expected)
-    {
-        if (actual < expected)
-        {
-            throw new ArgumentException($"Pooling: {name} holds {actual} floats but the shape needs {expected}.", name);
-        }
-    }
-
     /// <summary>Runs a job over all planes, split into contiguous ranges of planes across threads when large enough.</summary>
-    private static unsafe void Run(PoolJob* job)
+    internal static unsafe void Run(PoolJob* job)
     {
         long planes = job->Shape.Planes;
         if (planes == 0)
@@ -304,7 +332,7 @@ public static class Pooling
         Compute.For(chunks, threads, &RunPart, job);
     }
 
-    private static unsafe void RunPart(void* state, int part, int parts)
+    internal static unsafe void RunPart(void* state, int part, int parts)
     {
         ref readonly PoolJob job = ref *(PoolJob*)state;
         ref readonly PoolShape s = ref job.Shape;
@@ -414,28 +442,28 @@ internal static unsafe class PoolPlanes
     // check, which a method compiled before the class is initialized would otherwise run on every use.
 
     /// <summary>Even lanes of two concatenated 512-bit vectors (indices 0..31 into lower ++ upper).</summary>
-    private static Vector512<int> Evens
+    internal static Vector512<int> Evens
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     }
 
     /// <summary>Odd lanes of two concatenated 512-bit vectors.</summary>
-    private static Vector512<int> Odds
+    internal static Vector512<int> Odds
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     }
 
     /// <summary>Interleaves lanes 0..7 of two vectors: a0 b0 a1 b1 … a7 b7.</summary>
-    private static Vector512<int> InterleaveLow
+    internal static Vector512<int> InterleaveLow
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     }
 
     /// <summary>Interleaves lanes 8..15 of two vectors: a8 b8 … a15 b15.</summary>
-    private static Vector512<int> InterleaveHigh
+    internal static Vector512<int> InterleaveHigh
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -443,14 +471,14 @@ internal static unsafe class PoolPlanes
 
     /// <summary>Lanes [0, n) set, for n in [0, 16] (n may be out of range: it is clamped).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Mask(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+    internal static Vector512<float> Mask(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
 
     /// <summary>
     /// One plane of 2×2, stride-2 pooling (AVX-512): per output row, 32 inputs of each of the two input rows give 16
     /// outputs: the rows are combined lane by lane, then even and odd lanes are split by two-source permutes and
     /// combined. Masked loads and stores cover row ends, so narrow planes (14 or 7 outputs wide) stay vectorized.
     /// </summary>
-    private static void Forward2x2<TOp>(in PoolShape s, float* x, float* y)
+    internal static void Forward2x2<TOp>(in PoolShape s, float* x, float* y)
         where TOp : struct, IPoolOp
     {
         int w = s.Width, outW = s.OutWidth, inputs = 2 * outW;
@@ -710,7 +738,7 @@ internal static unsafe class PoolPlanes
     /// <paramref name="start"/> equal to its maximum <paramref name="max"/>; for a NaN maximum, the first NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nint ArgMax(float* x, nint start, float max, int w, int rows, int cols)
+    internal static nint ArgMax(float* x, nint start, float max, int w, int rows, int cols)
     {
         bool nan = float.IsNaN(max);
         nint r = start;

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -6,6 +7,7 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels;
 
 /// <summary>Reductions over one row of floats.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Reductions
 {
     /// <summary>The index of the largest value (the first one on ties); -1 for an empty span.</summary>

@@ -36,7 +36,7 @@ public sealed class IdxReaderTests : IDisposable
     public void Real_test_images_have_10000_images_of_28_by_28()
     {
         IdxArray images = IdxReader.ReadImages(TestImages);
-        Assert.Equal(new[] { 10000, 28, 28 }, images.Dimensions);
+        Assert.Equal<TensorShape>([10000, 28, 28], images.Dimensions);
         Assert.Equal(10000 * 28 * 28, images.Data.Length);
     }
 
@@ -180,6 +180,6 @@ public sealed class IdxReaderTests : IDisposable
         IdxArray fromRaw = IdxReader.Read(new MemoryStream(raw), "raw", IdxReader.LabelsMagic);
         IdxArray fromGzip = IdxReader.Read(new MemoryStream(File.ReadAllBytes(TestLabels)), "gz", IdxReader.LabelsMagic);
         Assert.Equal(fromRaw.Data, fromGzip.Data);
-        Assert.Equal(new[] { 10000 }, fromGzip.Dimensions);
+        Assert.Equal<TensorShape>([10000], fromGzip.Dimensions);
     }
 }

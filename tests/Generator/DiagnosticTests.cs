@@ -109,7 +109,7 @@ public class DiagnosticTests
     [InlineData(9, 1.95, "ratio of [FractionalMaxPool2D] is 1.95")]
     public void NG0005_fractional_pooling_that_would_need_regions_of_more_than_two_rows_is_reported(int size, double ratio, string message)
     {
-        // It used to pass validation and throw at run time in Pooling.FractionalRegions.
+        // It used to pass validation and throw at run time in FractionalMaxPool2D.Regions.
         string r = ratio.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Diagnostic d = Single(DiagnosticMarkup.Verify($$"""
             using NetGen;

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using NetGen.Interop;
 using NetGen.Onnx;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 using Xunit.Abstractions;
 
@@ -67,7 +68,7 @@ public class OnnxExportTests(ITestOutputHelper output)
         {
             (float[] actual, long[] shape) = Run(model, net, x, level);
             Assert.Equal(new long[] { Batch }.Concat(net.Layers[^1].OutputShape.Select(d => (long)d)), shape);
-            float difference = MaxAbsDifference(expected, actual);
+            float difference = (float)TensorAssert.MaxAbsDiff(expected, actual);
             output.WriteLine($"ONNX {kind}, {level}: max |NetGen − ONNX Runtime| = {difference:E2} over {expected.Length} outputs");
             worst = Math.Max(worst, difference);
         }
@@ -89,7 +90,7 @@ public class OnnxExportTests(ITestOutputHelper output)
             net.Mode = NetworkMode.Inference;
             float[] expected = net.Forward(x, Batch).ToArray();
             (float[] actual, _) = Run(OnnxExporter.Export(net, new OnnxExportOptions { Opset = opset }), net, x, GraphOptimizationLevel.ORT_ENABLE_ALL);
-            Assert.True(MaxAbsDifference(expected, actual) <= Tolerance, $"{net.GetType().Name} at opset {opset}");
+            Assert.True(TensorAssert.MaxAbsDiff(expected, actual) <= Tolerance, $"{net.GetType().Name} at opset {opset}");
         }
     }
 
@@ -236,19 +237,6 @@ public class OnnxExportTests(ITestOutputHelper output)
     {
         var rng = new Rng(seed);
         return Enumerable.Range(0, n).Select(_ => rng.NextGaussian()).ToArray();
-    }
-
-    internal static float MaxAbsDifference(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        float max = 0f;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            float d = Math.Abs(expected[i] - actual[i]);
-            max = float.IsNaN(d) ? float.PositiveInfinity : Math.Max(max, d);
-        }
-
-        return max;
     }
 
     private static void Fill(Span<float> values, Rng rng, float lo, float hi)

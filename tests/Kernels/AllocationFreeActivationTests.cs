@@ -25,18 +25,18 @@ public class AllocationFreeActivationTests
 
         void Step()
         {
-            LearnedActivations.PReluForward(batch, channels, spatial, x, alpha, y);
-            LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
-            LearnedActivations.PReluForward(batch * spatial, channels, 1, x, alpha, y);
-            LearnedActivations.PReluBackward(batch * spatial, channels, 1, x, alpha, dy, dx, dAlpha);
-            LearnedActivations.RReluForwardTraining(x, slopes, y, 0.125f, 1f / 3f, rng);
-            LearnedActivations.RReluBackward(x, slopes, dy, dx);
-            LearnedActivations.RReluForwardInference(x, y, 0.125f, 1f / 3f);
-            LearnedActivations.RReluBackward(x, dy, dx, 0.125f, 1f / 3f);
-            LearnedActivations.MaxoutForward(batch, n / batch / 3, 3, x, maxout);
-            LearnedActivations.MaxoutBackward(batch, n / batch / 3, 3, x, maxout, dy.AsSpan(0, maxout.Length), dx);
-            LearnedActivations.SoftmaxLayerForward(batch * spatial, channels, x, y);
-            LearnedActivations.SoftmaxLayerBackward(batch * spatial, channels, y, dy, dx);
+            PRelu.Forward(batch, channels, spatial, x, alpha, y);
+            PRelu.Backward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
+            PRelu.Forward(batch * spatial, channels, 1, x, alpha, y);
+            PRelu.Backward(batch * spatial, channels, 1, x, alpha, dy, dx, dAlpha);
+            RRelu.ForwardTraining(0.125f, 1f / 3f, x, y, slopes, rng);
+            RRelu.Backward(x, slopes, dy, dx);
+            RRelu.ForwardInference(0.125f, 1f / 3f, x, y);
+            RRelu.BackwardInference(0.125f, 1f / 3f, x, dy, dx);
+            Maxout.Forward(batch, n / batch / 3, 3, x, maxout);
+            Maxout.Backward(batch, n / batch / 3, 3, x, maxout, dy.AsSpan(0, maxout.Length), dx);
+            Softmax.Forward(batch * spatial, channels, x, y);
+            Softmax.Backward(batch * spatial, channels, y, dy, dx);
         }
     }
 }

@@ -37,12 +37,12 @@ public class BatchNormThreadingTests
             saved.Set(threads);
             float[] y = new float[size], mean = new float[channels], invStd = new float[channels];
             float[] runningMean = (float[])runningMean0.Clone(), runningVar = (float[])runningVar0.Clone();
-            Normalization.BatchNormForwardTraining(batch, channels, spatial, x, gamma, beta, y, mean, invStd, runningMean, runningVar, 0.1f, 1e-5f);
+            BatchNorm.ForwardTraining(batch, channels, spatial, 0.1f, 1e-5f, x, gamma, beta, runningMean, runningVar, y, mean, invStd);
             float[] inference = new float[size];
-            Normalization.BatchNormForwardInference(batch, channels, spatial, x, gamma, beta, runningMean, runningVar, 1e-5f, inference);
+            BatchNorm.ForwardInference(batch, channels, spatial, 1e-5f, x, gamma, beta, runningMean, runningVar, inference);
             float[] dx = new float[size], dGamma = new float[channels], dBeta = new float[channels];
             dx.AsSpan().Fill(0.5f); // backward adds into dx
-            Normalization.BatchNormBackward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+            BatchNorm.Backward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
             return [y, mean, invStd, runningMean, runningVar, inference, dx, dGamma, dBeta];
         }
 

@@ -123,7 +123,7 @@ public class DensePairTests
         // The layer-by-layer path, as the generated code ran it before pairs existed.
         float[] r1 = new float[hidden], ra = new float[hidden], r2 = new float[outputs];
         Dense.Forward(batch, inputs, hidden, x, w1, b1, r1);
-        Activations.ReluForward(r1, ra);
+        Relu.Forward(r1, ra);
         Dense.Forward(batch, hidden, outputs, ra, w2, b2, r2);
 
         var saved = new TestThreads();

@@ -17,7 +17,7 @@ public class DropConnectTests(ITestOutputHelper output)
         const int n = 1_000_000;
         const float p = 0.5f;
         float[] w = DropoutTests.Gaussian(n, seed: 21, mean: 0.5f), mask = new float[n], wm = new float[n];
-        DropConnect.MaskWeights(w, mask, wm, p, new Rng(4));
+        DropConnect.MaskWeights(p, w, wm, mask, new Rng(4));
 
         // As for dropout: σ of the mean difference = sqrt(p/(1−p)·Σw²)/n ≈ sqrt(1.25e6)/1e6 ≈ 1.1e-3; bound 5σ.
         double sumW = 0, sumM = 0, sumW2 = 0;
@@ -39,8 +39,8 @@ public class DropConnectTests(ITestOutputHelper output)
     {
         float[] w = DropoutTests.Gaussian(999, seed: 1);
         float[] m1 = new float[999], m2 = new float[999], wm = new float[999];
-        DropConnect.MaskWeights(w, m1, wm, 0.4f, new Rng(12, stream: 3));
-        DropConnect.MaskWeights(w, m2, wm, 0.4f, new Rng(12, stream: 3));
+        DropConnect.MaskWeights(0.4f, w, wm, m1, new Rng(12, stream: 3));
+        DropConnect.MaskWeights(0.4f, w, wm, m2, new Rng(12, stream: 3));
         Assert.Equal(m1, m2);
     }
 
@@ -51,7 +51,7 @@ public class DropConnectTests(ITestOutputHelper output)
         float[] x = DropoutTests.Gaussian(batch * inputs, seed: 1), w = DropoutTests.Gaussian(outputs * inputs, seed: 2);
         float[] bias = DropoutTests.Gaussian(outputs, seed: 3), dy = DropoutTests.Gaussian(batch * outputs, seed: 4);
         float[] mask = new float[w.Length], wm = new float[w.Length], y = new float[batch * outputs];
-        DropConnect.MaskWeights(w, mask, wm, 0.3f, new Rng(6));
+        DropConnect.MaskWeights(0.3f, w, wm, mask, new Rng(6));
         Dense.Forward(batch, inputs, outputs, x, wm, bias, y);
 
         float[] dWm = new float[w.Length], dBias = new float[outputs];
@@ -85,18 +85,18 @@ public class DropConnectTests(ITestOutputHelper output)
     {
         float[] w = DropoutTests.Gaussian(4096, seed: 1), mask = new float[4096], wm = new float[4096], dW = new float[4096];
         var rng = new Rng(1);
-        DropConnect.MaskWeights(w, mask, wm, 0.5f, rng);
+        DropConnect.MaskWeights(0.5f, w, wm, mask, rng);
         DropConnect.MaskGradient(wm, mask, dW);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
         {
-            DropConnect.MaskWeights(w, mask, wm, 0.5f, rng);
+            DropConnect.MaskWeights(0.5f, w, wm, mask, rng);
             DropConnect.MaskGradient(wm, mask, dW);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Throws<ArgumentException>(() => DropConnect.MaskWeights(w, new float[5], wm, 0.5f, rng));
+        Assert.Throws<ArgumentException>(() => DropConnect.MaskWeights(0.5f, w, wm, new float[5], rng));
         Assert.Throws<ArgumentException>(() => DropConnect.MaskGradient(wm, mask, new float[5]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DropConnect.MaskWeights(w, mask, wm, 1f, rng));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DropConnect.MaskWeights(1f, w, wm, mask, rng));
     }
 }

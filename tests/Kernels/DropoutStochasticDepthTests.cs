@@ -26,7 +26,7 @@ public class StochasticDepthTests(ITestOutputHelper output)
         int keptRows = 0;
         for (int i = 0; i < draws / batch; i++)
         {
-            StochasticDepth.FillSampleMask(batch, survival, rng, mask);
+            StochasticDepth.FillSampleMask(batch, survival, mask, rng);
             Assert.All(mask, m => Assert.True(m == 0f || m == 1f));
             keptRows += mask.Count(m => m == 1f);
         }
@@ -52,7 +52,7 @@ public class StochasticDepthTests(ITestOutputHelper output)
         for (int t = 0; t < draws; t++)
         {
             x.CopyTo(y);
-            StochasticDepth.FillSampleMask(batch, survival, rng, mask);
+            StochasticDepth.FillSampleMask(batch, survival, mask, rng);
             StochasticDepth.AddScaledRows(batch, perSample, branch, mask, y);
             for (int i = 0; i < y.Length; i++)
             {
@@ -86,7 +86,7 @@ public class StochasticDepthTests(ITestOutputHelper output)
         const int batch = 6, perSample = 19;
         float[] dy = DropoutTests.Gaussian(batch * perSample, seed: 4);
         float[] mask = new float[batch];
-        StochasticDepth.FillSampleMask(batch, 0.5f, new Rng(2), mask);
+        StochasticDepth.FillSampleMask(batch, 0.5f, mask, new Rng(2));
         Assert.Contains(0f, mask);
         Assert.Contains(1f, mask);
         float[] dBranch = Enumerable.Repeat(0.5f, dy.Length).ToArray();
@@ -107,8 +107,8 @@ public class StochasticDepthTests(ITestOutputHelper output)
     public void Same_seed_same_mask_no_allocations_and_length_checks()
     {
         float[] m1 = new float[33], m2 = new float[33], branch = new float[33 * 5], y = new float[33 * 5];
-        StochasticDepth.FillSampleMask(33, 0.6f, new Rng(9), m1);
-        StochasticDepth.FillSampleMask(33, 0.6f, new Rng(9), m2);
+        StochasticDepth.FillSampleMask(33, 0.6f, m1, new Rng(9));
+        StochasticDepth.FillSampleMask(33, 0.6f, m2, new Rng(9));
         Assert.Equal(m1, m2);
 
         var rng = new Rng(1);
@@ -121,13 +121,13 @@ public class StochasticDepthTests(ITestOutputHelper output)
             }
 
             StochasticDepth.Sample(0.5f, rng);
-            StochasticDepth.FillSampleMask(33, 0.6f, rng, m1);
+            StochasticDepth.FillSampleMask(33, 0.6f, m1, rng);
             StochasticDepth.AddScaledRows(33, 5, branch, m1, y);
             StochasticDepth.ScaledRowsBackward(33, 5, m1, y, branch);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Throws<ArgumentException>(() => StochasticDepth.FillSampleMask(32, 0.6f, rng, m1));
+        Assert.Throws<ArgumentException>(() => StochasticDepth.FillSampleMask(32, 0.6f, m1, rng));
         Assert.Throws<ArgumentException>(() => StochasticDepth.AddScaledRows(33, 4, branch, m1, y));
         Assert.Throws<ArgumentOutOfRangeException>(() => StochasticDepth.Sample(1.5f, rng));
     }

@@ -19,7 +19,7 @@ public class DropoutTests(ITestOutputHelper output)
     {
         float[] x = Gaussian(Count, seed: 11, mean: 1f);
         float[] mask = new float[Count], y = new float[Count];
-        Dropout.FillMask(mask, p, new Rng(42));
+        Dropout.FillMask(p, mask, new Rng(42));
         Dropout.Forward(x, mask, y);
 
         // Per element y = x·m with m = 1/(1−p) w.p. 1−p, else 0: E[y] = x and Var[y] = x²·p/(1−p). So the mean over n
@@ -52,7 +52,7 @@ public class DropoutTests(ITestOutputHelper output)
     public void Mask_holds_only_zero_and_the_inverse_keep_probability(float p, int length)
     {
         float[] mask = new float[length];
-        Dropout.FillMask(mask, p, new Rng(3));
+        Dropout.FillMask(p, mask, new Rng(3));
         float scale = 1f / (1f - p);
         Assert.All(mask, m => Assert.True(m == 0f || m == scale, $"mask value {m}"));
         if (p == 0f)
@@ -65,9 +65,9 @@ public class DropoutTests(ITestOutputHelper output)
     public void Same_seed_gives_the_same_mask_and_another_seed_a_different_one()
     {
         float[] a = new float[10_001], b = new float[10_001], c = new float[10_001];
-        Dropout.FillMask(a, 0.5f, new Rng(7, stream: 2));
-        Dropout.FillMask(b, 0.5f, new Rng(7, stream: 2));
-        Dropout.FillMask(c, 0.5f, new Rng(8, stream: 2));
+        Dropout.FillMask(0.5f, a, new Rng(7, stream: 2));
+        Dropout.FillMask(0.5f, b, new Rng(7, stream: 2));
+        Dropout.FillMask(0.5f, c, new Rng(8, stream: 2));
         Assert.Equal(a, b);
         Assert.True(a.Zip(c).Count(t => t.First != t.Second) > 1000);
     }
@@ -79,7 +79,7 @@ public class DropoutTests(ITestOutputHelper output)
     public void Mask_is_the_documented_function_of_the_generator_words(float p, int length)
     {
         float[] mask = new float[length];
-        Dropout.FillMask(mask, p, new Rng(31));
+        Dropout.FillMask(p, mask, new Rng(31));
 
         // Entry i keeps iff the i-th 32-bit half (low half first) of the words is below round((1 − p)·2³²).
         var words = new Rng(31);
@@ -97,7 +97,7 @@ public class DropoutTests(ITestOutputHelper output)
     {
         const int n = 1037; // vector body plus a scalar tail
         float[] x = Gaussian(n, seed: 1), dy = Gaussian(n, seed: 2), mask = new float[n], y = new float[n];
-        Dropout.FillMask(mask, 0.5f, new Rng(5));
+        Dropout.FillMask(0.5f, mask, new Rng(5));
         Dropout.Forward(x, mask, y);
         float[] dx = Enumerable.Repeat(0.25f, n).ToArray();
         Dropout.Backward(mask, dy, dx);
@@ -129,9 +129,9 @@ public class DropoutTests(ITestOutputHelper output)
     public void Invalid_probability_and_lengths_are_rejected()
     {
         var rng = new Rng(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(new float[4], 1f, rng));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(new float[4], -0.1f, rng));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(new float[4], float.NaN, rng));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(1f, new float[4], rng));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(-0.1f, new float[4], rng));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(float.NaN, new float[4], rng));
         var e = Assert.Throws<ArgumentException>(() => Dropout.Forward(new float[4], new float[3], new float[4]));
         Assert.Contains("mask 3", e.Message);
         Assert.Throws<ArgumentException>(() => Dropout.Backward(new float[4], new float[4], new float[5]));
@@ -153,7 +153,7 @@ public class DropoutTests(ITestOutputHelper output)
 
         void Step()
         {
-            Dropout.FillMask(mask, 0.3f, rng);
+            Dropout.FillMask(0.3f, mask, rng);
             Dropout.Forward(x, mask, y);
             Dropout.Backward(mask, y, dx);
         }

@@ -29,11 +29,11 @@ public class FiniteDifferenceActivationTests(ITestOutputHelper output)
         float[] x = AwayFromZero(DropoutTests.Gaussian(n, seed: 1)), w = DropoutTests.Gaussian(n, seed: 2);
         float[] alpha = DropoutTests.Gaussian(channels, seed: 3).Select(v => 0.25f + (0.2f * v)).ToArray();
         float[] y = new float[n], dx = new float[n], dAlpha = new float[channels];
-        LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, w, dx, dAlpha);
+        PRelu.Backward(batch, channels, spatial, x, alpha, w, dx, dAlpha);
 
         double Loss()
         {
-            LearnedActivations.PReluForward(batch, channels, spatial, x, alpha, y);
+            PRelu.Forward(batch, channels, spatial, x, alpha, y);
             return Dot(w, y);
         }
 
@@ -47,13 +47,13 @@ public class FiniteDifferenceActivationTests(ITestOutputHelper output)
         const int n = 203;
         float[] x = AwayFromZero(DropoutTests.Gaussian(n, seed: 4)), w = DropoutTests.Gaussian(n, seed: 5);
         float[] slopes = new float[n], frozen = new float[n], y = new float[n], dx = new float[n];
-        LearnedActivations.RReluForwardTraining(x, frozen, y, 0.125f, 1f / 3f, new Rng(77));
-        LearnedActivations.RReluBackward(x, frozen, w, dx);
+        RRelu.ForwardTraining(0.125f, 1f / 3f, x, y, frozen, new Rng(77));
+        RRelu.Backward(x, frozen, w, dx);
 
         double Loss()
         {
             // The slopes do not depend on x, so re-seeding the generator freezes them.
-            LearnedActivations.RReluForwardTraining(x, slopes, y, 0.125f, 1f / 3f, new Rng(77));
+            RRelu.ForwardTraining(0.125f, 1f / 3f, x, y, slopes, new Rng(77));
             Assert.Equal(frozen, slopes);
             return Dot(w, y);
         }
@@ -81,12 +81,12 @@ public class FiniteDifferenceActivationTests(ITestOutputHelper output)
         }
 
         float[] w = DropoutTests.Gaussian(batch * units, seed: 7), y = new float[batch * units], dx = new float[x.Length];
-        LearnedActivations.MaxoutForward(batch, units, pieces, x, y);
-        LearnedActivations.MaxoutBackward(batch, units, pieces, x, y, w, dx);
+        Maxout.Forward(batch, units, pieces, x, y);
+        Maxout.Backward(batch, units, pieces, x, y, w, dx);
 
         double Loss()
         {
-            LearnedActivations.MaxoutForward(batch, units, pieces, x, y);
+            Maxout.Forward(batch, units, pieces, x, y);
             return Dot(w, y);
         }
 
@@ -101,12 +101,12 @@ public class FiniteDifferenceActivationTests(ITestOutputHelper output)
         int n = batch * classes;
         float[] x = DropoutTests.Gaussian(n, seed: 8).Select(v => 2f * v).ToArray(), w = DropoutTests.Gaussian(n, seed: 9);
         float[] y = new float[n], dx = new float[n];
-        LearnedActivations.SoftmaxLayerForward(batch, classes, x, y);
-        LearnedActivations.SoftmaxLayerBackward(batch, classes, y, w, dx);
+        Softmax.Forward(batch, classes, x, y);
+        Softmax.Backward(batch, classes, y, w, dx);
 
         double Loss()
         {
-            LearnedActivations.SoftmaxLayerForward(batch, classes, x, y);
+            Softmax.Forward(batch, classes, x, y);
             return Dot(w, y);
         }
 

@@ -14,9 +14,9 @@ public class MaxoutActivationTests
     {
         float[] x = DropoutTests.Gaussian(batch * units * pieces, seed: pieces), dy = DropoutTests.Gaussian(batch * units, seed: 9);
         float[] y = new float[batch * units];
-        LearnedActivations.MaxoutForward(batch, units, pieces, x, y);
+        Maxout.Forward(batch, units, pieces, x, y);
         float[] dx = Enumerable.Repeat(0.5f, x.Length).ToArray();
-        LearnedActivations.MaxoutBackward(batch, units, pieces, x, y, dy, dx);
+        Maxout.Backward(batch, units, pieces, x, y, dy, dx);
 
         for (int b = 0; b < batch; b++)
         {
@@ -47,19 +47,19 @@ public class MaxoutActivationTests
     {
         float[] x = [1f, 3f, 3f, -2f, /* unit 2 */ 5f, 5f, 5f, 5f];
         float[] y = new float[2], dx = new float[8];
-        LearnedActivations.MaxoutForward(1, 2, 4, x, y);
-        LearnedActivations.MaxoutBackward(1, 2, 4, x, y, [10f, 20f], dx);
+        Maxout.Forward(1, 2, 4, x, y);
+        Maxout.Backward(1, 2, 4, x, y, [10f, 20f], dx);
         Assert.Equal([3f, 5f], y);
         Assert.Equal([0f, 10f, 0f, 0f, 20f, 0f, 0f, 0f], dx);
-        LearnedActivations.MaxoutBackward(1, 2, 4, x, y, [10f, 20f], Span<float>.Empty); // skipped
+        Maxout.Backward(1, 2, 4, x, y, [10f, 20f], Span<float>.Empty); // skipped
     }
 
     [Fact]
     public void Bad_shapes_are_rejected()
     {
-        Assert.Throws<ArgumentException>(() => LearnedActivations.MaxoutForward(2, 3, 2, new float[11], new float[6]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.MaxoutForward(2, 3, 2, new float[12], new float[5]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LearnedActivations.MaxoutForward(2, 3, 0, new float[0], new float[6]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.MaxoutBackward(2, 3, 2, new float[12], new float[6], new float[5], new float[12]));
+        Assert.Throws<ArgumentException>(() => Maxout.Forward(2, 3, 2, new float[11], new float[6]));
+        Assert.Throws<ArgumentException>(() => Maxout.Forward(2, 3, 2, new float[12], new float[5]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Maxout.Forward(2, 3, 0, new float[0], new float[6]));
+        Assert.Throws<ArgumentException>(() => Maxout.Backward(2, 3, 2, new float[12], new float[6], new float[5], new float[12]));
     }
 }

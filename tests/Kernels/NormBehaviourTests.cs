@@ -1,4 +1,5 @@
 using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NetGen.Tests.Kernels;
@@ -30,12 +31,12 @@ public class NormBehaviourTests(ITestOutputHelper output)
         float[] gamma = NormTestData.Gaussian(rng, channels, 1f, 0.5f), beta = NormTestData.Gaussian(rng, channels, 0f, 0.5f);
         float[] mean = NormTestData.Gaussian(rng, channels, 0f, 1f), variance = NormTestData.Uniform(rng, channels, 0.2f, 3f);
         var y = new float[batch * sample];
-        Normalization.BatchNormForwardInference(batch, channels, spatial, x, gamma, beta, mean, variance, 1e-5f, y);
+        BatchNorm.ForwardInference(batch, channels, spatial, 1e-5f, x, gamma, beta, mean, variance, y);
 
         var alone = new float[sample];
         for (int b = 0; b < batch; b++)
         {
-            Normalization.BatchNormForwardInference(1, channels, spatial, x.AsSpan(b * sample, sample), gamma, beta, mean, variance, 1e-5f, alone);
+            BatchNorm.ForwardInference(1, channels, spatial, 1e-5f, x.AsSpan(b * sample, sample), gamma, beta, mean, variance, alone);
             Assert.Equal(y.AsSpan(b * sample, sample).ToArray(), alone);
         }
     }
@@ -59,8 +60,8 @@ public class NormBehaviourTests(ITestOutputHelper output)
 
         // dx gets one += per element per call, so twice is exactly double. The per-sample kernels add each sample's
         // share into dGamma/dBeta as they go, so there the second call rounds in a different order: equal to ~1 ulp.
-        double dGammaDiff = NormTestData.MaxAbsDiff(once.DGamma.Select(v => 2 * v).ToArray(), twice.DGamma) / NormTestData.MaxAbs(twice.DGamma);
-        double dBetaDiff = NormTestData.MaxAbsDiff(once.DBeta.Select(v => 2 * v).ToArray(), twice.DBeta) / NormTestData.MaxAbs(twice.DBeta);
+        double dGammaDiff = TensorAssert.MaxAbsDiff(once.DGamma.Select(v => 2 * v).ToArray(), twice.DGamma) / NormTestData.MaxAbs(twice.DGamma);
+        double dBetaDiff = TensorAssert.MaxAbsDiff(once.DBeta.Select(v => 2 * v).ToArray(), twice.DBeta) / NormTestData.MaxAbs(twice.DBeta);
         Assert.True(dGammaDiff <= 1e-6, $"dGamma after two calls is {dGammaDiff:E2} (relative) away from twice one call");
         Assert.True(dBetaDiff <= 1e-6, $"dBeta after two calls is {dBetaDiff:E2} (relative) away from twice one call");
         Assert.Equal(once.DGamma, noDx.DGamma);
@@ -92,23 +93,23 @@ public class NormBehaviourTests(ITestOutputHelper output)
     public void Wrong_span_lengths_throw_naming_expected_and_actual()
     {
         float[] x = new float[2 * 3 * 4], y = new float[24], three = new float[3], two = new float[2], four = new float[4];
-        var e = Assert.Throws<ArgumentException>(() => Normalization.BatchNormForwardTraining(2, 3, 4, x, three, three, y, two, three, three, three, 0.1f, 1e-5f));
+        var e = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTraining(2, 3, 4, 0.1f, 1e-5f, x, three, three, three, three, y, two, three));
         Assert.Equal("saveMean", e.ParamName);
         Assert.Contains("3", e.Message);
         Assert.Contains("2", e.Message);
-        e = Assert.Throws<ArgumentException>(() => Normalization.BatchNormBackward(2, 3, 4, x, three, three, three, y, new float[23], three, three));
+        e = Assert.Throws<ArgumentException>(() => BatchNorm.Backward(2, 3, 4, x, three, three, three, y, new float[23], three, three));
         Assert.Equal("dx", e.ParamName);
         Assert.Contains("24", e.Message);
         Assert.Contains("23", e.Message);
-        e = Assert.Throws<ArgumentException>(() => Normalization.GroupNormForward(2, 3, 4, 3, x, three, three, y, four, new float[6], 1e-5f));
+        e = Assert.Throws<ArgumentException>(() => GroupNorm.Forward(2, 3, 4, 3, 1e-5f, x, three, three, y, four, new float[6]));
         Assert.Equal("saveMean", e.ParamName);
-        e = Assert.Throws<ArgumentException>(() => Normalization.GroupNormForward(2, 3, 4, 2, x, three, three, y, four, four, 1e-5f));
+        e = Assert.Throws<ArgumentException>(() => GroupNorm.Forward(2, 3, 4, 2, 1e-5f, x, three, three, y, four, four));
         Assert.Equal("groups", e.ParamName);
-        e = Assert.Throws<ArgumentException>(() => Normalization.LayerNormForward(2, 12, x, three, new float[12], y, two, two, 1e-5f));
+        e = Assert.Throws<ArgumentException>(() => LayerNorm.Forward(2, 12, 1e-5f, x, three, new float[12], y, two, two));
         Assert.Equal("gamma", e.ParamName);
 
         // One value per channel has no unbiased variance; torch refuses to train BatchNorm on it too.
-        e = Assert.Throws<ArgumentException>(() => Normalization.BatchNormForwardTraining(1, 3, 1, three, three, three, new float[3], three, three, three, three, 0.1f, 1e-5f));
+        e = Assert.Throws<ArgumentException>(() => BatchNorm.ForwardTraining(1, 3, 1, 0.1f, 1e-5f, three, three, three, three, three, new float[3], three, three));
         Assert.Equal("batch", e.ParamName);
     }
 
@@ -133,8 +134,8 @@ public class NormBehaviourTests(ITestOutputHelper output)
         var dx = new float[size];
         float[] mean = new float[channels], invStd = new float[channels], runningMean = new float[channels], runningVar = new float[channels];
         float[] dGamma = new float[channels], dBeta = new float[channels];
-        Normalization.BatchNormForwardTraining(batch, channels, spatial, x, gamma, beta, y, mean, invStd, runningMean, runningVar, 0.1f, 1e-5f);
-        Normalization.BatchNormBackward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+        BatchNorm.ForwardTraining(batch, channels, spatial, 0.1f, 1e-5f, x, gamma, beta, runningMean, runningVar, y, mean, invStd);
+        BatchNorm.Backward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
 
         double n = batch * spatial;
         float[] refY = new float[size], refDx = new float[size], refMean = new float[channels], refInvStd = new float[channels];
@@ -229,16 +230,16 @@ public class NormBehaviourTests(ITestOutputHelper output)
             switch (kernel)
             {
                 case Kernel.BatchNorm:
-                    Normalization.BatchNormForwardTraining(batch, channels, spatial, x, gamma, beta, y, mean, invStd, runningMean, runningVar, 0.1f, 1e-5f);
+                    BatchNorm.ForwardTraining(batch, channels, spatial, 0.1f, 1e-5f, x, gamma, beta, runningMean, runningVar, y, mean, invStd);
                     break;
                 case Kernel.GroupNorm:
-                    Normalization.GroupNormForward(batch, channels, spatial, 2, x, gamma, beta, y, mean, invStd, 1e-5f);
+                    GroupNorm.Forward(batch, channels, spatial, 2, 1e-5f, x, gamma, beta, y, mean, invStd);
                     break;
                 case Kernel.InstanceNorm:
-                    Normalization.InstanceNormForward(batch, channels, spatial, x, gamma, beta, y, mean, invStd, 1e-5f);
+                    InstanceNorm.Forward(batch, channels, spatial, 1e-5f, x, gamma, beta, y, mean, invStd);
                     break;
                 default:
-                    Normalization.LayerNormForward(batch, channels * spatial, x, gamma, beta, y, mean, invStd, 1e-5f);
+                    LayerNorm.Forward(batch, channels * spatial, 1e-5f, x, gamma, beta, y, mean, invStd);
                     break;
             }
         }
@@ -248,7 +249,7 @@ public class NormBehaviourTests(ITestOutputHelper output)
         {
             if (kernel == Kernel.BatchNorm)
             {
-                Normalization.BatchNormForwardInference(batch, channels, spatial, x, gamma, beta, runningMean, runningVar, 1e-5f, y);
+                BatchNorm.ForwardInference(batch, channels, spatial, 1e-5f, x, gamma, beta, runningMean, runningVar, y);
             }
         }
 
@@ -257,16 +258,16 @@ public class NormBehaviourTests(ITestOutputHelper output)
             switch (kernel)
             {
                 case Kernel.BatchNorm:
-                    Normalization.BatchNormBackward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                    BatchNorm.Backward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
                     break;
                 case Kernel.GroupNorm:
-                    Normalization.GroupNormBackward(batch, channels, spatial, 2, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                    GroupNorm.Backward(batch, channels, spatial, 2, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
                     break;
                 case Kernel.InstanceNorm:
-                    Normalization.InstanceNormBackward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                    InstanceNorm.Backward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
                     break;
                 default:
-                    Normalization.LayerNormBackward(batch, channels * spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                    LayerNorm.Backward(batch, channels * spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
                     break;
             }
         }

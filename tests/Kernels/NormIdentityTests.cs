@@ -1,4 +1,5 @@
 using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NetGen.Tests.Kernels;
@@ -20,12 +21,12 @@ public class NormIdentityTests(ITestOutputHelper output)
         float[] gamma = NormTestData.Gaussian(rng, channels, 1f, 0.5f), beta = NormTestData.Gaussian(rng, channels, 0f, 0.5f);
 
         var group = new Outputs(size, channels, batch * channels);
-        Normalization.GroupNormForward(batch, channels, spatial, channels, x, gamma, beta, group.Y, group.Mean, group.InvStd, 1e-5f);
-        Normalization.GroupNormBackward(batch, channels, spatial, channels, x, gamma, group.Mean, group.InvStd, dy, group.Dx, group.DGamma, group.DBeta);
+        GroupNorm.Forward(batch, channels, spatial, channels, 1e-5f, x, gamma, beta, group.Y, group.Mean, group.InvStd);
+        GroupNorm.Backward(batch, channels, spatial, channels, x, gamma, group.Mean, group.InvStd, dy, group.Dx, group.DGamma, group.DBeta);
 
         var instance = new Outputs(size, channels, batch * channels);
-        Normalization.InstanceNormForward(batch, channels, spatial, x, gamma, beta, instance.Y, instance.Mean, instance.InvStd, 1e-5f);
-        Normalization.InstanceNormBackward(batch, channels, spatial, x, gamma, instance.Mean, instance.InvStd, dy, instance.Dx, instance.DGamma, instance.DBeta);
+        InstanceNorm.Forward(batch, channels, spatial, 1e-5f, x, gamma, beta, instance.Y, instance.Mean, instance.InvStd);
+        InstanceNorm.Backward(batch, channels, spatial, x, gamma, instance.Mean, instance.InvStd, dy, instance.Dx, instance.DGamma, instance.DBeta);
 
         Assert.Equal(group.Y, instance.Y);
         Assert.Equal(group.Mean, instance.Mean);
@@ -61,12 +62,12 @@ public class NormIdentityTests(ITestOutputHelper output)
         }
 
         var group = new Outputs(size, channels, batch);
-        Normalization.GroupNormForward(batch, channels, spatial, 1, x, gamma, beta, group.Y, group.Mean, group.InvStd, 1e-5f);
-        Normalization.GroupNormBackward(batch, channels, spatial, 1, x, gamma, group.Mean, group.InvStd, dy, group.Dx, group.DGamma, group.DBeta);
+        GroupNorm.Forward(batch, channels, spatial, 1, 1e-5f, x, gamma, beta, group.Y, group.Mean, group.InvStd);
+        GroupNorm.Backward(batch, channels, spatial, 1, x, gamma, group.Mean, group.InvStd, dy, group.Dx, group.DGamma, group.DBeta);
 
         var layer = new Outputs(size, features, batch);
-        Normalization.LayerNormForward(batch, features, x, gammaWide, betaWide, layer.Y, layer.Mean, layer.InvStd, 1e-5f);
-        Normalization.LayerNormBackward(batch, features, x, gammaWide, layer.Mean, layer.InvStd, dy, layer.Dx, layer.DGamma, layer.DBeta);
+        LayerNorm.Forward(batch, features, 1e-5f, x, gammaWide, betaWide, layer.Y, layer.Mean, layer.InvStd);
+        LayerNorm.Backward(batch, features, x, gammaWide, layer.Mean, layer.InvStd, dy, layer.Dx, layer.DGamma, layer.DBeta);
 
         var dGammaSummed = new float[channels];
         var dBetaSummed = new float[channels];
@@ -79,10 +80,10 @@ public class NormIdentityTests(ITestOutputHelper output)
             }
         }
 
-        double dxDiff = NormTestData.MaxAbsDiff(group.Dx, layer.Dx) / NormTestData.MaxAbs(layer.Dx);
-        double dGammaDiff = NormTestData.MaxAbsDiff(group.DGamma, dGammaSummed) / NormTestData.MaxAbs(dGammaSummed);
-        double dBetaDiff = NormTestData.MaxAbsDiff(group.DBeta, dBetaSummed) / NormTestData.MaxAbs(dBetaSummed);
-        output.WriteLine($"y max |diff| {NormTestData.MaxAbsDiff(group.Y, layer.Y):E2}; relative dx {dxDiff:E2}, dGamma {dGammaDiff:E2}, dBeta {dBetaDiff:E2}");
+        double dxDiff = TensorAssert.MaxAbsDiff(group.Dx, layer.Dx) / NormTestData.MaxAbs(layer.Dx);
+        double dGammaDiff = TensorAssert.MaxAbsDiff(group.DGamma, dGammaSummed) / NormTestData.MaxAbs(dGammaSummed);
+        double dBetaDiff = TensorAssert.MaxAbsDiff(group.DBeta, dBetaSummed) / NormTestData.MaxAbs(dBetaSummed);
+        output.WriteLine($"y max |diff| {TensorAssert.MaxAbsDiff(group.Y, layer.Y):E2}; relative dx {dxDiff:E2}, dGamma {dGammaDiff:E2}, dBeta {dBetaDiff:E2}");
 
         Assert.Equal(layer.Mean, group.Mean);
         Assert.Equal(layer.InvStd, group.InvStd);

@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -56,8 +57,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             var dx = new float[size];
             var dGamma = new float[channels];
             var dBeta = new float[channels];
-            Normalization.BatchNormForwardTraining(batch, channels, spatial, x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, Momentum, Epsilon);
-            Normalization.BatchNormBackward(batch, channels, spatial, x, gamma, saveMean, saveInvStd, upstream, dx, dGamma, dBeta);
+            BatchNorm.ForwardTraining(batch, channels, spatial, Momentum, Epsilon, x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd);
+            BatchNorm.Backward(batch, channels, spatial, x, gamma, saveMean, saveInvStd, upstream, dx, dGamma, dBeta);
 
             module.train();
             module.zero_grad();
@@ -76,7 +77,7 @@ public class NormTorchOracleTests(ITestOutputHelper output)
 
         float[] evalX = NormTestData.Gaussian(rng, size, 1f, 2f);
         var evalY = new float[size];
-        Normalization.BatchNormForwardInference(batch, channels, spatial, evalX, gamma, beta, runningMean, runningVar, Epsilon, evalY);
+        BatchNorm.ForwardInference(batch, channels, spatial, Epsilon, evalX, gamma, beta, runningMean, runningVar, evalY);
         module.eval();
         using (torch.no_grad())
         {
@@ -103,8 +104,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             parameters: channels,
             makeModule: () => nn.GroupNorm(groups, channels, Epsilon),
             moduleTensors: m => (((TorchSharp.Modules.GroupNorm)m).weight!, ((TorchSharp.Modules.GroupNorm)m).bias!),
-            forward: (x, gamma, beta, y, mean, invStd) => Normalization.GroupNormForward(batch, channels, height * width, groups, x, gamma, beta, y, mean, invStd, Epsilon),
-            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => Normalization.GroupNormBackward(batch, channels, height * width, groups, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
+            forward: (x, gamma, beta, y, mean, invStd) => GroupNorm.Forward(batch, channels, height * width, groups, Epsilon, x, gamma, beta, y, mean, invStd),
+            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => GroupNorm.Backward(batch, channels, height * width, groups, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
             saveLength: batch * groups);
     }
 
@@ -122,8 +123,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             parameters: channels,
             makeModule: () => nn.InstanceNorm2d(channels, Epsilon, affine: true),
             moduleTensors: m => (((TorchSharp.Modules.InstanceNorm2d)m).weight!, ((TorchSharp.Modules.InstanceNorm2d)m).bias!),
-            forward: (x, gamma, beta, y, mean, invStd) => Normalization.InstanceNormForward(batch, channels, height * width, x, gamma, beta, y, mean, invStd, Epsilon),
-            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => Normalization.InstanceNormBackward(batch, channels, height * width, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
+            forward: (x, gamma, beta, y, mean, invStd) => InstanceNorm.Forward(batch, channels, height * width, Epsilon, x, gamma, beta, y, mean, invStd),
+            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => InstanceNorm.Backward(batch, channels, height * width, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
             saveLength: batch * channels);
     }
 
@@ -143,8 +144,8 @@ public class NormTorchOracleTests(ITestOutputHelper output)
             parameters: features,
             makeModule: () => nn.LayerNorm(new long[] { channels, height, width }, Epsilon),
             moduleTensors: m => (((TorchSharp.Modules.LayerNorm)m).weight!, ((TorchSharp.Modules.LayerNorm)m).bias!),
-            forward: (x, gamma, beta, y, mean, invStd) => Normalization.LayerNormForward(batch, features, x, gamma, beta, y, mean, invStd, Epsilon),
-            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => Normalization.LayerNormBackward(batch, features, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
+            forward: (x, gamma, beta, y, mean, invStd) => LayerNorm.Forward(batch, features, Epsilon, x, gamma, beta, y, mean, invStd),
+            backward: (x, gamma, mean, invStd, dy, dx, dGamma, dBeta) => LayerNorm.Backward(batch, features, x, gamma, mean, invStd, dy, dx, dGamma, dBeta),
             saveLength: batch);
     }
 
@@ -266,18 +267,6 @@ internal static class NormTestData
         return values;
     }
 
-    public static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-
-        return max;
-    }
-
     public static double MaxAbs(ReadOnlySpan<float> a)
     {
         double max = 0;
@@ -302,7 +291,7 @@ internal static class NormTestData
 
         public void Forward(string what, ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
         {
-            double diff = MaxAbsDiff(ours, theirs);
+            double diff = TensorAssert.MaxAbsDiff(ours, theirs);
             WorstForward = Math.Max(WorstForward, diff);
             output.WriteLine($"{what,-32} max |diff| {diff:E2}");
             if (!(diff <= ForwardTolerance))
@@ -315,7 +304,7 @@ internal static class NormTestData
 
         public void Gradient(string what, ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
         {
-            double diff = MaxAbsDiff(ours, theirs);
+            double diff = TensorAssert.MaxAbsDiff(ours, theirs);
             double scale = MaxAbs(theirs);
             WorstGradient = Math.Max(WorstGradient, diff / scale);
             output.WriteLine($"{what,-32} max |diff| {diff:E2}, relative {diff / scale:E2} (max |grad| {scale:E2})");

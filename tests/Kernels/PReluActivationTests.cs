@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -23,8 +24,8 @@ public class PReluActivationTests(ITestOutputHelper output)
         float[] x = DropoutTests.Gaussian(n, seed: 1), dy = DropoutTests.Gaussian(n, seed: 2);
         float[] alpha = DropoutTests.Gaussian(channels, seed: 3).Select(v => 0.2f + (0.2f * v)).ToArray(); // some negative
         float[] y = new float[n], dx = new float[n], dAlpha = new float[channels];
-        LearnedActivations.PReluForward(batch, channels, spatial, x, alpha, y);
-        LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
+        PRelu.Forward(batch, channels, spatial, x, alpha, y);
+        PRelu.Backward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
 
         using var scope = torch.NewDisposeScope();
         long[] shape = spatial == 1 ? [batch, channels] : [batch, channels, spatial];
@@ -32,7 +33,7 @@ public class PReluActivationTests(ITestOutputHelper output)
         Tensor ty = nn.functional.prelu(tx, ta);
         (ty * torch.tensor(dy, shape)).sum().backward();
 
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         double dxRel = TorchCompare.RelativeDiff(dx, tx.grad!.data<float>().ToArray());
         double daRel = TorchCompare.RelativeDiff(dAlpha, ta.grad!.data<float>().ToArray());
         output.WriteLine($"[{batch}, {channels}, {spatial}]: y max |diff| {yDiff:E2}, dx rel {dxRel:E2}, dAlpha rel {daRel:E2}");
@@ -49,9 +50,9 @@ public class PReluActivationTests(ITestOutputHelper output)
         int n = batch * channels * spatial;
         float[] x = DropoutTests.Gaussian(n, seed: 1), dy = DropoutTests.Gaussian(n, seed: 2), alpha = Enumerable.Repeat(0.25f, channels).ToArray();
         float[] dx = new float[n], dAlpha = new float[channels];
-        LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
+        PRelu.Backward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
         float[] dx2 = Enumerable.Repeat(1f, n).ToArray(), dAlpha2 = Enumerable.Repeat(-2f, channels).ToArray();
-        LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, dx2, dAlpha2);
+        PRelu.Backward(batch, channels, spatial, x, alpha, dy, dx2, dAlpha2);
         for (int i = 0; i < n; i++)
         {
             Assert.Equal(dx[i] + 1f, dx2[i], 1e-5f);
@@ -64,8 +65,8 @@ public class PReluActivationTests(ITestOutputHelper output)
 
         // Only dAlpha (first layer), only dx (frozen slopes): each equals its part of the full call.
         float[] onlyDAlpha = new float[channels], onlyDx = new float[n];
-        LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, Span<float>.Empty, onlyDAlpha);
-        LearnedActivations.PReluBackward(batch, channels, spatial, x, alpha, dy, onlyDx, Span<float>.Empty);
+        PRelu.Backward(batch, channels, spatial, x, alpha, dy, Span<float>.Empty, onlyDAlpha);
+        PRelu.Backward(batch, channels, spatial, x, alpha, dy, onlyDx, Span<float>.Empty);
         Assert.Equal(dAlpha, onlyDAlpha);
         Assert.Equal(dx, onlyDx);
     }
@@ -73,34 +74,22 @@ public class PReluActivationTests(ITestOutputHelper output)
     [Fact]
     public void Bad_lengths_are_rejected_with_expected_and_actual()
     {
-        var e = Assert.Throws<ArgumentException>(() => LearnedActivations.PReluForward(2, 3, 4, new float[24], new float[2], new float[24]));
-        Assert.Contains("alpha holds 2 floats but 3 were expected", e.Message);
-        Assert.Throws<ArgumentException>(() => LearnedActivations.PReluForward(2, 3, 4, new float[23], new float[3], new float[24]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.PReluBackward(2, 3, 4, new float[24], new float[3], new float[24], new float[24], new float[4]));
+        var e = Assert.Throws<ArgumentException>(() => PRelu.Forward(2, 3, 4, new float[24], new float[2], new float[24]));
+        Assert.Contains("alpha holds 2 elements but the shape needs 3", e.Message);
+        Assert.Throws<ArgumentException>(() => PRelu.Forward(2, 3, 4, new float[23], new float[3], new float[24]));
+        Assert.Throws<ArgumentException>(() => PRelu.Backward(2, 3, 4, new float[24], new float[3], new float[24], new float[24], new float[4]));
     }
 }
 
 /// <summary>Comparison helpers for the kernel tests against TorchSharp.</summary>
 internal static class TorchCompare
 {
-    /// <summary>max |a − b|.</summary>
-    public static double MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-
-        return max;
-    }
 
     /// <summary>max |a − b| / max |b|, failing if the reference is ~0 (the comparison would prove nothing).</summary>
     public static double RelativeDiff(float[] ours, float[] reference)
     {
         double scale = reference.Max(v => Math.Abs((double)v));
         Assert.True(scale > 1e-3, "the reference gradient is ~0");
-        return MaxAbsDiff(ours, reference) / scale;
+        return TensorAssert.MaxAbsDiff(ours, reference) / scale;
     }
 }

@@ -18,10 +18,10 @@ public class PoolFractionalMaxTests
             for (int output = (input + 1) / 2; output <= input; output++)
             {
                 var b = new int[output + 1];
-                double[] offsets = [0.0, 1e-9, 0.25, Pooling.FractionalInferenceOffset, 0.999999999, rng.NextDouble(), rng.NextDouble()];
+                double[] offsets = [0.0, 1e-9, 0.25, FractionalMaxPool2D.InferenceOffset, 0.999999999, rng.NextDouble(), rng.NextDouble()];
                 foreach (double u in offsets)
                 {
-                    Pooling.FractionalRegions(input, output, u, b);
+                    FractionalMaxPool2D.Regions(input, output, u, b);
                     Assert.Equal(0, b[0]);
                     Assert.Equal(input, b[output]);
                     for (int i = 0; i < output; i++)
@@ -46,7 +46,7 @@ public class PoolFractionalMaxTests
         for (int k = 0; k < 50; k++)
         {
             double u = (k + 0.5) / 50;
-            Pooling.FractionalRegions(input, output, u, b);
+            FractionalMaxPool2D.Regions(input, output, u, b);
             for (int i = 0; i < output; i++)
             {
                 Assert.Equal((int)(Math.Ceiling(alpha * (i + u)) - Math.Ceiling(alpha * u)), b[i]);
@@ -63,22 +63,22 @@ public class PoolFractionalMaxTests
     {
         var a = new int[23];
         var b = new int[23];
-        Pooling.FractionalRegions(32, 22, Pooling.FractionalInferenceOffset, a);
-        Pooling.FractionalRegions(32, 22, Pooling.FractionalInferenceOffset, b);
+        FractionalMaxPool2D.Regions(32, 22, FractionalMaxPool2D.InferenceOffset, a);
+        FractionalMaxPool2D.Regions(32, 22, FractionalMaxPool2D.InferenceOffset, b);
         Assert.Equal(a, b);
     }
 
     [Fact]
     public void Bad_sizes_offsets_and_boundaries_are_rejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Pooling.FractionalRegions(10, 4, 0.5, new int[5])); // ratio > 2
-        Assert.Throws<ArgumentOutOfRangeException>(() => Pooling.FractionalRegions(10, 11, 0.5, new int[12]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Pooling.FractionalRegions(10, 7, 1.0, new int[8]));
-        Assert.Throws<ArgumentException>(() => Pooling.FractionalRegions(10, 7, 0.5, new int[7]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FractionalMaxPool2D.Regions(10, 4, 0.5, new int[5])); // ratio > 2
+        Assert.Throws<ArgumentOutOfRangeException>(() => FractionalMaxPool2D.Regions(10, 11, 0.5, new int[12]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FractionalMaxPool2D.Regions(10, 7, 1.0, new int[8]));
+        Assert.Throws<ArgumentException>(() => FractionalMaxPool2D.Regions(10, 7, 0.5, new int[7]));
         float[] x = new float[16], y = new float[4];
-        Assert.Throws<ArgumentException>(() => Pooling.FractionalMaxPool2DForward(1, 1, 4, 4, 2, 2, [0, 2, 3], [0, 2, 4], x, y)); // ends at 3, not 4
-        Assert.Throws<ArgumentException>(() => Pooling.FractionalMaxPool2DForward(1, 1, 4, 4, 2, 2, [0, 0, 4], [0, 2, 4], x, y)); // empty region
-        Assert.Throws<ArgumentException>(() => Pooling.FractionalMaxPool2DForward(1, 1, 4, 4, 2, 2, [0, 2, 4], [0, 2, 4], x, y.AsSpan(1)));
+        Assert.Throws<ArgumentException>(() => FractionalMaxPool2D.Forward(1, 1, 4, 4, 2, 2, [0, 2, 3], [0, 2, 4], x, y)); // ends at 3, not 4
+        Assert.Throws<ArgumentException>(() => FractionalMaxPool2D.Forward(1, 1, 4, 4, 2, 2, [0, 0, 4], [0, 2, 4], x, y)); // empty region
+        Assert.Throws<ArgumentException>(() => FractionalMaxPool2D.Forward(1, 1, 4, 4, 2, 2, [0, 2, 4], [0, 2, 4], x, y.AsSpan(1)));
     }
 
     [Theory]
@@ -90,8 +90,8 @@ public class PoolFractionalMaxTests
     {
         var rng = new Rng(h * 31 + w);
         int[] rows = new int[outH + 1], cols = new int[outW + 1];
-        Pooling.FractionalRegions(h, outH, rng.NextDouble(), rows);
-        Pooling.FractionalRegions(w, outW, rng.NextDouble(), cols);
+        FractionalMaxPool2D.Regions(h, outH, rng.NextDouble(), rows);
+        FractionalMaxPool2D.Regions(w, outW, rng.NextDouble(), cols);
 
         // Values from a small set, so that many regions hold tied maxima.
         float[] x = Enumerable.Range(0, batch * channels * h * w).Select(_ => (float)rng.NextInt(5)).ToArray();
@@ -134,12 +134,12 @@ public class PoolFractionalMaxTests
             float[] y = new float[dy.Length];
             float[] dx = new float[x.Length];
             Array.Fill(y, float.NaN);
-            Pooling.FractionalMaxPool2DForward(batch, channels, h, w, outH, outW, rows, cols, x, y);
+            FractionalMaxPool2D.Forward(batch, channels, h, w, outH, outW, rows, cols, x, y);
             Assert.Equal(yRef, y);
 
             // Twice: the backward adds.
-            Pooling.FractionalMaxPool2DBackward(batch, channels, h, w, outH, outW, rows, cols, x, y, dy, dx);
-            Pooling.FractionalMaxPool2DBackward(batch, channels, h, w, outH, outW, rows, cols, x, y, dy, dx);
+            FractionalMaxPool2D.Backward(batch, channels, h, w, outH, outW, rows, cols, x, y, dy, dx);
+            FractionalMaxPool2D.Backward(batch, channels, h, w, outH, outW, rows, cols, x, y, dy, dx);
             for (int i = 0; i < x.Length; i++)
             {
                 Assert.Equal(2 * dxRef[i], dx[i], 1e-5f);

@@ -34,7 +34,7 @@ public class PoolingTests(ITestOutputHelper output)
     [MemberData(nameof(Configs))]
     public void Pooling_matches_torch(bool max, int batch, int channels, int h, int w, int size, int stride)
     {
-        int outH = Pooling.OutputSize(h, size, stride), outW = Pooling.OutputSize(w, size, stride);
+        int outH = MaxPool2D.OutputSize(h, size, stride), outW = MaxPool2D.OutputSize(w, size, stride);
         var rng = new Rng(h * 100 + w * 10 + size + stride);
         float[] x = Conv2DTests.Gaussian(rng, batch * channels * h * w, 1f);
         float[] dy = Conv2DTests.Gaussian(rng, batch * channels * outH * outW, 1f);
@@ -59,13 +59,13 @@ public class PoolingTests(ITestOutputHelper output)
                 Array.Fill(dx, 1f);
                 if (max)
                 {
-                    Pooling.MaxPool2DForward(batch, channels, h, w, size, stride, x, y);
-                    Pooling.MaxPool2DBackward(batch, channels, h, w, size, stride, x, y, dy, dx);
+                    MaxPool2D.Forward(batch, channels, h, w, size, stride, x, y);
+                    MaxPool2D.Backward(batch, channels, h, w, size, stride, x, y, dy, dx);
                 }
                 else
                 {
-                    Pooling.AvgPool2DForward(batch, channels, h, w, size, stride, x, y);
-                    Pooling.AvgPool2DBackward(batch, channels, h, w, size, stride, x, y, dy, dx);
+                    AvgPool2D.Forward(batch, channels, h, w, size, stride, x, y);
+                    AvgPool2D.Backward(batch, channels, h, w, size, stride, x, y, dy, dx);
                 }
 
                 double yDiff = MaxDiff(y, yRef, 0f), dxDiff = MaxDiff(dx, dxRef, 1f);
@@ -88,7 +88,7 @@ public class PoolingTests(ITestOutputHelper output)
     {
         // Few distinct values, so most windows hold several maxima.
         const int batch = 2, channels = 3, h = 9, w = 11;
-        int outH = Pooling.OutputSize(h, size, stride), outW = Pooling.OutputSize(w, size, stride);
+        int outH = MaxPool2D.OutputSize(h, size, stride), outW = MaxPool2D.OutputSize(w, size, stride);
         var rng = new Rng(7);
         float[] x = Enumerable.Range(0, batch * channels * h * w).Select(_ => (float)rng.NextInt(3)).ToArray();
         float[] dy = Conv2DTests.Gaussian(rng, batch * channels * outH * outW, 1f);
@@ -98,8 +98,8 @@ public class PoolingTests(ITestOutputHelper output)
         (ty * torch.tensor(dy, ty.shape)).sum().backward();
 
         float[] y = new float[dy.Length], dx = new float[x.Length];
-        Pooling.MaxPool2DForward(batch, channels, h, w, size, stride, x, y);
-        Pooling.MaxPool2DBackward(batch, channels, h, w, size, stride, x, y, dy, dx);
+        MaxPool2D.Forward(batch, channels, h, w, size, stride, x, y);
+        MaxPool2D.Backward(batch, channels, h, w, size, stride, x, y, dy, dx);
         Assert.True(MaxDiff(dx, tx.grad!.data<float>().ToArray(), 0f) <= 1e-6);
     }
 
@@ -109,9 +109,9 @@ public class PoolingTests(ITestOutputHelper output)
         const int batch = 2, channels = 3, h = 10, w = 9, size = 3, stride = 2;
         var rng = new Rng(9);
         float[] x = Conv2DTests.Gaussian(rng, batch * channels * h * w, 1f);
-        int outLength = batch * channels * Pooling.OutputSize(h, size, stride) * Pooling.OutputSize(w, size, stride);
+        int outLength = batch * channels * MaxPool2D.OutputSize(h, size, stride) * MaxPool2D.OutputSize(w, size, stride);
         float[] y = new float[outLength], dy = Conv2DTests.Gaussian(rng, outLength, 1f);
-        Pooling.MaxPool2DForward(batch, channels, h, w, size, stride, x, y);
+        MaxPool2D.Forward(batch, channels, h, w, size, stride, x, y);
         foreach (bool max in new[] { true, false })
         {
             float[] once = new float[x.Length], twice = new float[x.Length];
@@ -120,11 +120,11 @@ public class PoolingTests(ITestOutputHelper output)
                 float[] target = call == 0 ? once : twice;
                 if (max)
                 {
-                    Pooling.MaxPool2DBackward(batch, channels, h, w, size, stride, x, y, dy, target);
+                    MaxPool2D.Backward(batch, channels, h, w, size, stride, x, y, dy, target);
                 }
                 else
                 {
-                    Pooling.AvgPool2DBackward(batch, channels, h, w, size, stride, default, default, dy, target);
+                    AvgPool2D.Backward(batch, channels, h, w, size, stride, default, default, dy, target);
                 }
             }
 
@@ -151,14 +151,14 @@ public class PoolingTests(ITestOutputHelper output)
         {
             void Step()
             {
-                Pooling.MaxPool2DForward(batch, channels, h, w, 2, 2, x, y);
-                Pooling.MaxPool2DBackward(batch, channels, h, w, 2, 2, x, y, dy, dx);
-                Pooling.AvgPool2DForward(batch, channels, h, w, 2, 2, x, y);
-                Pooling.AvgPool2DBackward(batch, channels, h, w, 2, 2, x, y, dy, dx);
-                Pooling.FractionalRegions(h, 14, 0.3, rows);
-                Pooling.FractionalRegions(w, 14, 0.6, cols);
-                Pooling.FractionalMaxPool2DForward(batch, channels, h, w, 14, 14, rows, cols, x, y);
-                Pooling.FractionalMaxPool2DBackward(batch, channels, h, w, 14, 14, rows, cols, x, y, dy, dx);
+                MaxPool2D.Forward(batch, channels, h, w, 2, 2, x, y);
+                MaxPool2D.Backward(batch, channels, h, w, 2, 2, x, y, dy, dx);
+                AvgPool2D.Forward(batch, channels, h, w, 2, 2, x, y);
+                AvgPool2D.Backward(batch, channels, h, w, 2, 2, x, y, dy, dx);
+                FractionalMaxPool2D.Regions(h, 14, 0.3, rows);
+                FractionalMaxPool2D.Regions(w, 14, 0.6, cols);
+                FractionalMaxPool2D.Forward(batch, channels, h, w, 14, 14, rows, cols, x, y);
+                FractionalMaxPool2D.Backward(batch, channels, h, w, 14, 14, rows, cols, x, y, dy, dx);
             }
 
             for (int i = 0; i < 5; i++)
@@ -184,11 +184,11 @@ public class PoolingTests(ITestOutputHelper output)
     public void Short_spans_and_bad_windows_are_rejected()
     {
         float[] x = new float[2 * 3 * 8 * 8], y = new float[2 * 3 * 4 * 4];
-        var e = Assert.Throws<ArgumentException>(() => Pooling.MaxPool2DForward(2, 3, 8, 8, 2, 2, x, y.AsSpan(1)));
+        var e = Assert.Throws<ArgumentException>(() => MaxPool2D.Forward(2, 3, 8, 8, 2, 2, x, y.AsSpan(1)));
         Assert.Contains("95", e.Message);
         Assert.Contains("96", e.Message);
-        Assert.Throws<ArgumentException>(() => Pooling.AvgPool2DBackward(2, 3, 8, 8, 2, 2, default, default, y, x.AsSpan(1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Pooling.MaxPool2DForward(2, 3, 8, 8, 9, 1, x, y));
+        Assert.Throws<ArgumentException>(() => AvgPool2D.Backward(2, 3, 8, 8, 2, 2, default, default, y, x.AsSpan(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MaxPool2D.Forward(2, 3, 8, 8, 9, 1, x, y));
     }
 
     /// <summary>Max |a − (b + offset)|: backwards start from <paramref name="offset"/> to prove they add.</summary>

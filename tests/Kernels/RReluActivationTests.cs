@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -18,14 +19,14 @@ public class RReluActivationTests(ITestOutputHelper output)
     public void Inference_forward_and_backward_match_torch(float lower, float upper, int n)
     {
         float[] x = DropoutTests.Gaussian(n, seed: 1), dy = DropoutTests.Gaussian(n, seed: 2), y = new float[n], dx = new float[n];
-        LearnedActivations.RReluForwardInference(x, y, lower, upper);
-        LearnedActivations.RReluBackward(x, dy, dx, lower, upper);
+        RRelu.ForwardInference(lower, upper, x, y);
+        RRelu.BackwardInference(lower, upper, x, dy, dx);
 
         using var scope = torch.NewDisposeScope();
         Tensor tx = torch.tensor(x, requires_grad: true);
         Tensor ty = nn.functional.rrelu(tx, lower, upper);
         (ty * torch.tensor(dy)).sum().backward();
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         double dxRel = TorchCompare.RelativeDiff(dx, tx.grad!.data<float>().ToArray());
         output.WriteLine($"rrelu inference [{lower}, {upper}] n = {n}: y max |diff| {yDiff:E2}, dx rel {dxRel:E2}");
         Assert.True(yDiff <= 1e-4);
@@ -38,7 +39,7 @@ public class RReluActivationTests(ITestOutputHelper output)
         const int n = 1_000_000;
         const float lower = 0.125f, upper = 1f / 3f;
         float[] x = DropoutTests.Gaussian(n, seed: 4), slopes = new float[n], y = new float[n];
-        LearnedActivations.RReluForwardTraining(x, slopes, y, lower, upper, new Rng(8));
+        RRelu.ForwardTraining(lower, upper, x, y, slopes, new Rng(8));
 
         double sum = 0;
         for (int i = 0; i < n; i++)
@@ -58,8 +59,8 @@ public class RReluActivationTests(ITestOutputHelper output)
     public void Same_seed_gives_the_same_slopes()
     {
         float[] x = DropoutTests.Gaussian(1001, seed: 1), s1 = new float[1001], s2 = new float[1001], y = new float[1001];
-        LearnedActivations.RReluForwardTraining(x, s1, y, 0.1f, 0.3f, new Rng(5, stream: 1));
-        LearnedActivations.RReluForwardTraining(x, s2, y, 0.1f, 0.3f, new Rng(5, stream: 1));
+        RRelu.ForwardTraining(0.1f, 0.3f, x, y, s1, new Rng(5, stream: 1));
+        RRelu.ForwardTraining(0.1f, 0.3f, x, y, s2, new Rng(5, stream: 1));
         Assert.Equal(s1, s2);
     }
 
@@ -70,7 +71,7 @@ public class RReluActivationTests(ITestOutputHelper output)
     {
         const float lower = 0.1f, upper = 0.4f;
         float[] slopes = new float[n], y = new float[n];
-        LearnedActivations.RReluForwardTraining(new float[n], slopes, y, lower, upper, new Rng(13));
+        RRelu.ForwardTraining(lower, upper, new float[n], y, slopes, new Rng(13));
 
         // Slope i = min(lower + (upper − lower)·2⁻²⁴·(half_i >> 8), upper), half_i the i-th 32-bit half, low half first.
         var words = new Rng(13);
@@ -89,30 +90,30 @@ public class RReluActivationTests(ITestOutputHelper output)
     {
         const int n = 1037;
         float[] x = DropoutTests.Gaussian(n, seed: 1), dy = DropoutTests.Gaussian(n, seed: 2), slopes = new float[n], y = new float[n];
-        LearnedActivations.RReluForwardTraining(x, slopes, y, 0.125f, 1f / 3f, new Rng(3));
+        RRelu.ForwardTraining(0.125f, 1f / 3f, x, y, slopes, new Rng(3));
         float[] dx = Enumerable.Repeat(0.5f, n).ToArray();
-        LearnedActivations.RReluBackward(x, slopes, dy, dx);
+        RRelu.Backward(x, slopes, dy, dx);
 
         using var scope = torch.NewDisposeScope();
         Tensor tx = torch.tensor(x, requires_grad: true);
         Tensor ty = tx * torch.where(tx > 0, torch.ones_like(tx), torch.tensor(slopes));
         (ty * torch.tensor(dy)).sum().backward();
         float[] torchDx = tx.grad!.data<float>().ToArray();
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         double dxRel = TorchCompare.RelativeDiff(dx.Select(v => v - 0.5f).ToArray(), torchDx);
         output.WriteLine($"rrelu training with stored slopes: y max |diff| {yDiff:E2}, dx rel {dxRel:E2}");
         Assert.True(yDiff <= 1e-4);
         Assert.True(dxRel <= 1e-3);
-        LearnedActivations.RReluBackward(x, slopes, dy, Span<float>.Empty); // skipped
+        RRelu.Backward(x, slopes, dy, Span<float>.Empty); // skipped
     }
 
     [Fact]
     public void Bad_bounds_and_lengths_are_rejected()
     {
         var rng = new Rng(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => LearnedActivations.RReluForwardInference(new float[4], new float[4], 0.5f, 0.1f));
-        Assert.Throws<ArgumentOutOfRangeException>(() => LearnedActivations.RReluForwardTraining(new float[4], new float[4], new float[4], float.NaN, 0.1f, rng));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.RReluForwardTraining(new float[4], new float[3], new float[4], 0.1f, 0.3f, rng));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.RReluBackward(new float[4], new float[4], new float[4], new float[5]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RRelu.ForwardInference(0.5f, 0.1f, new float[4], new float[4]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RRelu.ForwardTraining(float.NaN, 0.1f, new float[4], new float[4], new float[4], rng));
+        Assert.Throws<ArgumentException>(() => RRelu.ForwardTraining(0.1f, 0.3f, new float[4], new float[4], new float[3], rng));
+        Assert.Throws<ArgumentException>(() => RRelu.Backward(new float[4], new float[4], new float[4], new float[5]));
     }
 }

@@ -2,6 +2,7 @@ using NetGen.Kernels;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -22,8 +23,8 @@ public class SoftmaxLayerActivationTests(ITestOutputHelper output)
         int n = batch * classes;
         float[] x = DropoutTests.Gaussian(n, seed: 1).Select(v => offset + (2f * v)).ToArray(), dy = DropoutTests.Gaussian(n, seed: 2);
         float[] y = new float[n], dx = Enumerable.Repeat(1f, n).ToArray();
-        LearnedActivations.SoftmaxLayerForward(batch, classes, x, y);
-        LearnedActivations.SoftmaxLayerBackward(batch, classes, y, dy, dx);
+        Softmax.Forward(batch, classes, x, y);
+        Softmax.Backward(batch, classes, y, dy, dx);
         Assert.All(y, v => Assert.True(float.IsFinite(v)));
 
         using var scope = torch.NewDisposeScope();
@@ -31,9 +32,9 @@ public class SoftmaxLayerActivationTests(ITestOutputHelper output)
         Tensor ty = nn.functional.softmax(tx, 1);
         (ty * torch.tensor(dy, new long[] { batch, classes })).sum().backward();
         float[] torchDx = tx.grad!.data<float>().ToArray();
-        double yDiff = TorchCompare.MaxAbsDiff(y, ty.data<float>().ToArray());
+        double yDiff = TensorAssert.MaxAbsDiff(y, ty.data<float>().ToArray());
         float[] ours = dx.Select(v => v - 1f).ToArray(); // dx started at 1: the backward adds
-        double dxDiff = TorchCompare.MaxAbsDiff(ours, torchDx);
+        double dxDiff = TensorAssert.MaxAbsDiff(ours, torchDx);
         double scale = torchDx.Max(v => Math.Abs(v));
         output.WriteLine($"[{batch}, {classes}] offset {offset}: y max |diff| {yDiff:E2}, dx max |diff| {dxDiff:E2} (max |dx| {scale:E2})");
         Assert.True(yDiff <= 1e-4);
@@ -50,9 +51,9 @@ public class SoftmaxLayerActivationTests(ITestOutputHelper output)
     [Fact]
     public void Bad_lengths_are_rejected_and_empty_dx_is_skipped()
     {
-        Assert.Throws<ArgumentException>(() => LearnedActivations.SoftmaxLayerForward(2, 3, new float[6], new float[5]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.SoftmaxLayerForward(2, 3, new float[7], new float[6]));
-        Assert.Throws<ArgumentException>(() => LearnedActivations.SoftmaxLayerBackward(2, 3, new float[6], new float[5], new float[6]));
-        LearnedActivations.SoftmaxLayerBackward(2, 3, new float[6], new float[6], Span<float>.Empty);
+        Assert.Throws<ArgumentException>(() => Softmax.Forward(2, 3, new float[6], new float[5]));
+        Assert.Throws<ArgumentException>(() => Softmax.Forward(2, 3, new float[7], new float[6]));
+        Assert.Throws<ArgumentException>(() => Softmax.Backward(2, 3, new float[6], new float[5], new float[6]));
+        Softmax.Backward(2, 3, new float[6], new float[6], Span<float>.Empty);
     }
 }

@@ -182,16 +182,16 @@ public class GradientCheckTests(ITestOutputHelper output)
         {
             BeginForward(input, batchSize, 0);
             NetGen.Kernels.Dense.Forward(batchSize, In, Hidden, Activation(0, In, batchSize), Parameters.Slice(W1, 18), Parameters.Slice(B1, 6), Activation(3, Hidden, batchSize));
-            NetGen.Kernels.Activations.ReluForward(Activation(3, Hidden, batchSize), Activation(9, Hidden, batchSize));
+            NetGen.Kernels.Relu.Forward(Activation(3, Hidden, batchSize), Activation(9, Hidden, batchSize));
             NetGen.Kernels.Dense.Forward(batchSize, Hidden, Classes, Activation(9, Hidden, batchSize), Parameters.Slice(W2, 12), Parameters.Slice(B2, 2), Activation(15, Classes, batchSize));
-            NetGen.Kernels.Losses.SoftmaxForward(batchSize, Classes, Activation(15, Classes, batchSize), Activation(17, Classes, batchSize));
+            NetGen.Kernels.Softmax.Forward(batchSize, Classes, Activation(15, Classes, batchSize), Activation(17, Classes, batchSize));
             return OutputCore(batchSize);
         }
 
         protected override float LossCore(ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, Classes, Activation(15, Classes, batch), labels);
+            return NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, Classes, Activation(15, Classes, batch), labels);
         }
 
         protected override float LossCore(ReadOnlySpan<float> targets) => throw new NotSupportedException();
@@ -199,7 +199,7 @@ public class GradientCheckTests(ITestOutputHelper output)
         protected override void BackwardCore(ReadOnlySpan<int> labels)
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
-            NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, Classes, Activation(17, Classes, batch), labels, ActivationGradient(15, Classes, batch));
+            NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, Classes, Activation(17, Classes, batch), labels, ActivationGradient(15, Classes, batch));
             NetGen.Kernels.Dense.Backward(batch, Hidden, Classes, Activation(9, Hidden, batch), Parameters.Slice(W2, 12), ActivationGradient(15, Classes, batch), ActivationGradient(9, Hidden, batch), Gradients.Slice(W2, 12), Gradients.Slice(B2, 2));
 
             // The bug: the gradient passes through the ReLU unmasked (dx += dy instead of dx += dy·[x > 0]).

@@ -2,6 +2,7 @@ using NetGen.Tests.Networks;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Layers;
 
@@ -50,7 +51,7 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         torchLoss.backward();
 
         float[] torchProbabilities = nn.functional.softmax(logits, 1).data<float>().ToArray();
-        double outputDiff = MaxAbsDiff(probabilities, torchProbabilities);
+        double outputDiff = TensorAssert.MaxAbsDiff(probabilities, torchProbabilities);
         double lossDiff = Math.Abs(loss - torchLoss.item<float>());
         output.WriteLine($"probabilities: max |diff| {outputDiff:E2}");
         output.WriteLine($"loss: ours {loss:G7}, torch {torchLoss.item<float>():G7}, |diff| {lossDiff:E2}");
@@ -61,7 +62,7 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         {
             float[] theirs = parameters[tensor.Name].grad!.data<float>().ToArray();
             float[] ours = net.Gradients.Slice(tensor.Offset, tensor.Length).ToArray();
-            double diff = MaxAbsDiff(ours, theirs);
+            double diff = TensorAssert.MaxAbsDiff(ours, theirs);
             double scale = theirs.Max(v => Math.Abs(v));
             output.WriteLine($"{tensor.Name,-14} max |diff| {diff:E2} (max |grad| {scale:E2})");
             Assert.True(scale > 1e-3, $"{tensor.Name}: the torch gradient is ~0, so the comparison would prove nothing");
@@ -108,7 +109,7 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
                     Tensor h = nn.functional.relu(nn.functional.linear(t, w0, b0));
                     h = nn.functional.relu(nn.functional.linear(h, w2, b2));
                     float[] theirs = nn.functional.softmax(nn.functional.linear(h, w4, b4), 1).data<float>().ToArray();
-                    double diff = MaxAbsDiff(ours, theirs);
+                    double diff = TensorAssert.MaxAbsDiff(ours, theirs);
                     output.WriteLine($"threads {threads}, batch {batch}: max |diff| {diff:E2}");
                     Assert.True(diff <= 1e-5, $"threads {threads}, batch {batch}: probabilities differ by {diff}");
                 }
@@ -167,22 +168,10 @@ public class TorchMlpOracleTests(ITestOutputHelper output)
         foreach (ParameterTensor tensor in net.ParameterTensors)
         {
             float[] theirs = parameters[tensor.Name].grad!.data<float>().ToArray();
-            double diff = MaxAbsDiff(net.Gradients.Slice(tensor.Offset, tensor.Length).ToArray(), theirs);
+            double diff = TensorAssert.MaxAbsDiff(net.Gradients.Slice(tensor.Offset, tensor.Length).ToArray(), theirs);
             output.WriteLine($"{tensor.Name,-14} max |diff| {diff:E2}");
             Assert.True(theirs.Max(v => Math.Abs(v)) > 1e-4, $"{tensor.Name}: the torch gradient is ~0");
             Assert.True(diff <= 1e-5, $"{tensor.Name}: gradients differ by {diff}");
         }
-    }
-
-    private static double MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        }
-
-        return max;
     }
 }

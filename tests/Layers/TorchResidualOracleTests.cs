@@ -60,7 +60,7 @@ public class TorchResidualOracleTests(ITestOutputHelper output)
             Tensor torchLoss = nn.functional.cross_entropy(logits, torch.tensor(labels.Select(l => (long)l).ToArray()));
             torchLoss.backward();
 
-            Assert.True(MaxAbsDiff(ours, TorchOracle.Doubles(nn.functional.softmax(logits, 1))) <= 1e-4, "training-mode outputs differ");
+            Assert.True(TensorAssert.MaxAbsDiff(ours, TorchOracle.Doubles(nn.functional.softmax(logits, 1))) <= 1e-4, "training-mode outputs differ");
             Assert.True(Math.Abs(loss - torchLoss.item<double>()) <= 1e-4, $"loss {loss} vs {torchLoss.item<double>()}");
             foreach (ParameterTensor tensor in net.ParameterTensors)
             {
@@ -68,14 +68,14 @@ public class TorchResidualOracleTests(ITestOutputHelper output)
                 // Biases directly before batch norm have a true gradient of 0 (the normalization subtracts them), so both
                 // sides hold rounding noise: below 1e-3 the comparison is absolute (1e-6).
                 double scale = Math.Max(theirs.Max(v => Math.Abs(v)), 1e-3);
-                double rel = MaxAbsDiff(net.Gradients.Slice(tensor.Offset, tensor.Length).ToArray(), theirs) / scale;
+                double rel = TensorAssert.MaxAbsDiff(net.Gradients.Slice(tensor.Offset, tensor.Length).ToArray(), theirs) / scale;
                 output.WriteLine($"step {step} {tensor.Name,-20} max rel grad diff {rel:E2}");
                 Assert.True(rel <= 1e-3, $"{tensor.Name}: gradients differ by {rel:E2} relative");
             }
 
             foreach (ParameterTensor buffer in net.BufferTensors)
             {
-                double diff = MaxAbsDiff(net.Buffers.Slice(buffer.Offset, buffer.Length).ToArray(), TorchOracle.Doubles(running[buffer.Name]));
+                double diff = TensorAssert.MaxAbsDiff(net.Buffers.Slice(buffer.Offset, buffer.Length).ToArray(), TorchOracle.Doubles(running[buffer.Name]));
                 Assert.True(diff <= 1e-4, $"{buffer.Name} differs by {diff} after step {step}");
             }
 
@@ -104,21 +104,9 @@ public class TorchResidualOracleTests(ITestOutputHelper output)
         using (torch.no_grad())
         {
             Tensor logits = TorchForward(TorchOracle.Float64(test, [Batch, 2, 6, 6]), training: false);
-            double diff = MaxAbsDiff(inference, TorchOracle.Doubles(nn.functional.softmax(logits, 1)));
+            double diff = TensorAssert.MaxAbsDiff(inference, TorchOracle.Doubles(nn.functional.softmax(logits, 1)));
             output.WriteLine($"inference outputs max |diff| {diff:E2}");
             Assert.True(diff <= 1e-4);
         }
-    }
-
-    private static double MaxAbsDiff(float[] a, double[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        }
-
-        return max;
     }
 }

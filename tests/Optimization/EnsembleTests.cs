@@ -1,5 +1,6 @@
 using NetGen.Data;
 using NetGen.Optimizers;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 using NetGen.Training;
 using Xunit.Abstractions;
@@ -23,7 +24,7 @@ public class EnsembleTests(ITestOutputHelper output)
         var mean = new float[batch * 2];
         ensemble.Predict(input, batch, mean);
 
-        double worst = 0, membersDiffer = OptimizationFixtures.MaxAbsDifference(p1, p2);
+        double worst = 0, membersDiffer = TensorAssert.MaxAbsDiff(p1, p2);
         for (int i = 0; i < mean.Length; i++)
         {
             worst = Math.Max(worst, Math.Abs(mean[i] - ((p1[i] + p2[i]) / 2.0)));

@@ -1,6 +1,7 @@
 using NetGen.Data;
 using NetGen.Optimizers;
 using NetGen.Regularization;
+using NetGen.Tests.Infrastructure;
 using NetGen.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -116,8 +117,8 @@ public class LbfgsTests(ITestOutputHelper output)
         });
         float[] theirs = parameter.detach().data<float>().ToArray();
 
-        double difference = OptimizationFixtures.MaxAbsDifference(ours, theirs);
-        double moved = OptimizationFixtures.MaxAbsDifference(theirs, start);
+        double difference = TensorAssert.MaxAbsDiff(ours, theirs);
+        double moved = TensorAssert.MaxAbsDiff(theirs, start);
         output.WriteLine($"{iterations} iterations: max |NetGen − torch| = {difference:E2}, parameters moved up to {moved:F3}, our loss {result.Loss:F6}.");
         Assert.Equal(iterations, result.Iterations);
         Assert.True(moved > 0.1, "The iterates barely moved.");

@@ -66,17 +66,4 @@ internal static class OptimizationFixtures
 
         return values;
     }
-
-    /// <summary>The largest absolute element-wise difference.</summary>
-    public static double MaxAbsDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
-        }
-
-        return max;
-    }
 }

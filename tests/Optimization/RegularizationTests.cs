@@ -1,6 +1,7 @@
 using NetGen.Data;
 using NetGen.Optimizers;
 using NetGen.Regularization;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 using NetGen.Training;
 using TorchSharp;
@@ -89,8 +90,8 @@ public class RegularizationTests(ITestOutputHelper output)
         new Trainer(new TrainerOptions { Epochs = 5, BatchSize = 8, Seed = 3 })
             .Fit(withDecay, new Sgd(0.1f, momentum: 0.9f, weightDecay: 0.05f), data, null);
 
-        double difference = OptimizationFixtures.MaxAbsDifference(withPenalty.Parameters, withDecay.Parameters);
-        double moved = OptimizationFixtures.MaxAbsDifference(withPenalty.Parameters, new TinyClassifier(seed: 7).Parameters);
+        double difference = TensorAssert.MaxAbsDiff(withPenalty.Parameters, withDecay.Parameters);
+        double moved = TensorAssert.MaxAbsDiff(withPenalty.Parameters, new TinyClassifier(seed: 7).Parameters);
         output.WriteLine($"After 40 steps: max |penalty − weight decay| = {difference:E2}, parameters moved up to {moved:F3}.");
         Assert.True(moved > 0.1);
         Assert.True(difference < 1e-5, $"The runs differ by {difference:E3}.");
@@ -137,13 +138,13 @@ public class RegularizationTests(ITestOutputHelper output)
         float ourNorm = GradientClipping.ClipByGlobalNorm(ours, maxNorm);
 
         float[] theirs = WithTorchGradients(sizes, flat, parameters => torch.nn.utils.clip_grad_norm_(parameters, maxNorm), out double torchNorm);
-        double difference = OptimizationFixtures.MaxAbsDifference(ours, theirs);
+        double difference = TensorAssert.MaxAbsDiff(ours, theirs);
         double scale = flat.Max(Math.Abs);
         output.WriteLine($"maxNorm {maxNorm}: norm NetGen {ourNorm:F6} torch {torchNorm:F6}; max |NetGen − torch| = {difference:E2} (gradients up to {scale:F3}).");
         Assert.True(Math.Abs(ourNorm - torchNorm) <= 1e-6 * torchNorm, $"Norms differ: {ourNorm} vs {torchNorm}.");
         Assert.True(difference <= 1e-6 * scale, $"Clipped gradients differ by {difference:E3}.");
         bool clipped = torchNorm > maxNorm;
-        Assert.Equal(clipped, OptimizationFixtures.MaxAbsDifference(ours, flat) > 0);
+        Assert.Equal(clipped, TensorAssert.MaxAbsDiff(ours, flat) > 0);
     }
 
     [Fact]
@@ -155,7 +156,7 @@ public class RegularizationTests(ITestOutputHelper output)
         GradientClipping.ClipByValue(ours, 0.75f);
         float[] theirs = WithTorchGradients(sizes, flat, parameters => { torch.nn.utils.clip_grad_value_(parameters, 0.75); return 0; }, out _);
         int clamped = flat.Count(v => Math.Abs(v) > 0.75f);
-        output.WriteLine($"{clamped} of {flat.Length} values clamped; max |NetGen − torch| = {OptimizationFixtures.MaxAbsDifference(ours, theirs):E2}.");
+        output.WriteLine($"{clamped} of {flat.Length} values clamped; max |NetGen − torch| = {TensorAssert.MaxAbsDiff(ours, theirs):E2}.");
         Assert.True(clamped > flat.Length / 3);
         Assert.Equal(theirs, ours);
     }

@@ -1,5 +1,6 @@
 using NetGen.Data;
 using NetGen.Optimizers;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 using NetGen.Training;
 using Xunit.Abstractions;
@@ -30,7 +31,7 @@ public class WeightAveragingTests(ITestOutputHelper output)
             }
         }
 
-        double gap = OptimizationFixtures.MaxAbsDifference(ema.Parameters, network.Parameters);
+        double gap = TensorAssert.MaxAbsDiff(ema.Parameters, network.Parameters);
         output.WriteLine($"60 updates: max |average − formula| = {worst:E2}; the average is up to {gap:F3} from the last weights.");
         Assert.Equal(60, ema.UpdateCount);
         Assert.True(gap > 0.3, "The average should differ clearly from the last weights.");
@@ -47,7 +48,7 @@ public class WeightAveragingTests(ITestOutputHelper output)
         var trainer = new Trainer(new TrainerOptions { Epochs = 4, BatchSize = 8, Callbacks = [ema, reference] });
         trainer.Fit(network, new Sgd(0.2f, momentum: 0.9f), data, null);
 
-        double difference = OptimizationFixtures.MaxAbsDifference(ema.Parameters, reference.Average.Select(v => (float)v).ToArray());
+        double difference = TensorAssert.MaxAbsDiff(ema.Parameters, reference.Average.Select(v => (float)v).ToArray());
         output.WriteLine($"{ema.UpdateCount} steps: max |callback − reference| = {difference:E2}.");
         Assert.Equal(4 * 8, ema.UpdateCount);
         Assert.True(difference < 1e-6);
@@ -117,10 +118,10 @@ public class WeightAveragingTests(ITestOutputHelper output)
             if (includeBuffers)
             {
                 Assert.Equal(reference.Length, ema.Buffers.Length);
-                double worst = OptimizationFixtures.MaxAbsDifference(seen, reference.Select(v => (float)v).ToArray());
-                output.WriteLine($"{reference.Length} buffer values: max |swapped-in buffers − formula| = {worst:E2}; live ones differ by up to {OptimizationFixtures.MaxAbsDifference(liveBuffers, seen):F3}.");
+                double worst = TensorAssert.MaxAbsDiff(seen, reference.Select(v => (float)v).ToArray());
+                output.WriteLine($"{reference.Length} buffer values: max |swapped-in buffers − formula| = {worst:E2}; live ones differ by up to {TensorAssert.MaxAbsDiff(liveBuffers, seen):F3}.");
                 Assert.True(worst < 1e-5);
-                Assert.True(OptimizationFixtures.MaxAbsDifference(liveBuffers, seen) > 1e-3);
+                Assert.True(TensorAssert.MaxAbsDiff(liveBuffers, seen) > 1e-3);
             }
             else
             {

@@ -73,7 +73,7 @@ internal sealed class SoftmaxRegression : NetworkBase
         }
 
         Dense.Forward(batchSize, _inputs, _classes, Activation(X, _inputs, batchSize), W, B, Activation(Z, _classes, batchSize));
-        Losses.SoftmaxForward(batchSize, _classes, Activation(Z, _classes, batchSize), Activation(P, _classes, batchSize));
+        Softmax.Forward(batchSize, _classes, Activation(Z, _classes, batchSize), Activation(P, _classes, batchSize));
         return OutputCore(batchSize);
     }
 
@@ -85,20 +85,20 @@ internal sealed class SoftmaxRegression : NetworkBase
             return float.NaN;
         }
 
-        return Losses.SoftmaxCrossEntropy(batch, _classes, Activation(Z, _classes, batch), labels);
+        return SoftmaxCrossEntropy.Forward(batch, _classes, Activation(Z, _classes, batch), labels);
     }
 
     protected override float LossCore(ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, _classes, nameof(targets));
-        return Losses.SoftmaxCrossEntropy(batch, _classes, Activation(Z, _classes, batch), targets);
+        return SoftmaxCrossEntropy.Forward(batch, _classes, Activation(Z, _classes, batch), targets);
     }
 
     protected override void BackwardCore(ReadOnlySpan<int> labels)
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         Span<float> dz = ActivationGradient(Z, _classes, batch);
-        Losses.SoftmaxCrossEntropyBackward(batch, _classes, Activation(P, _classes, batch), labels, dz);
+        SoftmaxCrossEntropy.Backward(batch, _classes, Activation(P, _classes, batch), labels, dz);
         BackwardDense(batch, dz);
     }
 
@@ -106,7 +106,7 @@ internal sealed class SoftmaxRegression : NetworkBase
     {
         int batch = BeginBackward(targets.Length, _classes, nameof(targets));
         Span<float> dz = ActivationGradient(Z, _classes, batch);
-        Losses.SoftmaxCrossEntropyBackward(batch, _classes, Activation(P, _classes, batch), targets, dz);
+        SoftmaxCrossEntropy.Backward(batch, _classes, Activation(P, _classes, batch), targets, dz);
         BackwardDense(batch, dz);
     }
 

@@ -6,14 +6,14 @@
 /// <summary>Layer 1 forward (sigmoid1): y = 1 / (1 + e⁻ˣ).</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.Activations.SigmoidForward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+    global::NetGen.Kernels.Sigmoid.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
 }
 
 // EmitBackward
 /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.Activations.SigmoidBackward(
+    global::NetGen.Kernels.Sigmoid.Backward(
         x: Activation(L1_X, L1_In, batch),
         y: Activation(L1_Y, L1_Out, batch),
         dy: ActivationGradient(L1_Y, L1_Out, batch),

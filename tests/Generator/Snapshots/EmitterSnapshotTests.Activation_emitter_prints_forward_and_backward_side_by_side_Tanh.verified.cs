@@ -6,14 +6,14 @@
 /// <summary>Layer 1 forward (tanh1): y = tanh(x).</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.Activations.TanhForward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+    global::NetGen.Kernels.Tanh.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
 }
 
 // EmitBackward
 /// <summary>Layer 1 backward (tanh1): dx += dy · (1 − y²).</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.Activations.TanhBackward(
+    global::NetGen.Kernels.Tanh.Backward(
         x: Activation(L1_X, L1_In, batch),
         y: Activation(L1_Y, L1_Out, batch),
         dy: ActivationGradient(L1_Y, L1_Out, batch),

@@ -127,7 +127,7 @@ partial record Outer
         protected override float LossCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L2_In, Activation(L2_X, L2_In, batch), labels);
+            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L2_In, Activation(L2_X, L2_In, batch), labels);
         }
 
         /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -136,7 +136,7 @@ partial record Outer
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
             // Layer 2 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-            global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L2_In, Activation(L2_Y, L2_Out, batch), labels, ActivationGradient(L2_X, L2_In, batch));
+            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L2_In, Activation(L2_Y, L2_Out, batch), labels, ActivationGradient(L2_X, L2_In, batch));
             Backpropagate(batch);
         }
 
@@ -145,7 +145,7 @@ partial record Outer
         protected override float LossCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = CheckTargets(targets.Length, L2_In, nameof(targets));
-            return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L2_In, Activation(L2_X, L2_In, batch), targets);
+            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L2_In, Activation(L2_X, L2_In, batch), targets);
         }
 
         /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -154,7 +154,7 @@ partial record Outer
         {
             int batch = BeginBackward(targets.Length, L2_In, nameof(targets));
             // Layer 2 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-            global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L2_In, Activation(L2_Y, L2_Out, batch), targets, ActivationGradient(L2_X, L2_In, batch));
+            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L2_In, Activation(L2_Y, L2_Out, batch), targets, ActivationGradient(L2_X, L2_In, batch));
             Backpropagate(batch);
         }
 
@@ -222,13 +222,13 @@ partial record Outer
         /// <summary>Layer 1 forward (sigmoid1): y = 1 / (1 + e⁻ˣ).</summary>
         private void Layer1Forward(int batch)
         {
-            global::NetGen.Kernels.Activations.SigmoidForward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+            global::NetGen.Kernels.Sigmoid.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
         }
 
         /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
         private void Layer1Backward(int batch)
         {
-            global::NetGen.Kernels.Activations.SigmoidBackward(
+            global::NetGen.Kernels.Sigmoid.Backward(
                 x: Activation(L1_X, L1_In, batch),
                 y: Activation(L1_Y, L1_Out, batch),
                 dy: ActivationGradient(L1_Y, L1_Out, batch),
@@ -239,7 +239,7 @@ partial record Outer
         /// <summary>Layer 2 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
         private void Layer2Forward(int batch)
         {
-            global::NetGen.Kernels.Losses.SoftmaxForward(batch, L2_In, logits: Activation(L2_X, L2_In, batch), probabilities: Activation(L2_Y, L2_Out, batch));
+            global::NetGen.Kernels.Softmax.Forward(batch, L2_In, x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
         }
     }
 }

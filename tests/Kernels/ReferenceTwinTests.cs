@@ -1,0 +1,320 @@
+using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
+
+namespace NetGen.Tests.Kernels;
+
+/// <summary>
+/// Each vectorized element-wise kernel against its plain scalar twin (<c>Kernel.Reference</c>) on random inputs of odd
+/// lengths, so every vector width's main loop and the padded tail are exercised.
+/// </summary>
+public class ReferenceTwinTests
+{
+    private delegate void Map(ReadOnlySpan<float> x, Span<float> y);
+
+    private delegate void MapBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
+
+    public static TheoryData<int> Lengths => [1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1027];
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Relu_matches_its_reference(int n) =>
+        Check(n, Relu.Forward, Relu.Reference.Forward, Relu.Backward, Relu.Reference.Backward, 0, 0);
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void LeakyRelu_matches_its_reference(int n) =>
+        Check(n, (x, y) => LeakyRelu.Forward(0.1f, x, y), (x, y) => LeakyRelu.Reference.Forward(0.1f, x, y),
+            (x, y, dy, dx) => LeakyRelu.Backward(0.1f, x, y, dy, dx), (x, y, dy, dx) => LeakyRelu.Reference.Backward(0.1f, x, y, dy, dx), 0, 1e-6);
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Elu_matches_its_reference(int n) =>
+        Check(n, (x, y) => Elu.Forward(0.7f, x, y), (x, y) => Elu.Reference.Forward(0.7f, x, y),
+            (x, y, dy, dx) => Elu.Backward(0.7f, x, y, dy, dx), (x, y, dy, dx) => Elu.Reference.Backward(0.7f, x, y, dy, dx), 2e-6, 2e-6);
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Sigmoid_matches_its_reference(int n) =>
+        Check(n, Sigmoid.Forward, Sigmoid.Reference.Forward, Sigmoid.Backward, Sigmoid.Reference.Backward, 2e-6, 2e-6);
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Tanh_matches_its_reference(int n) =>
+        Check(n, Tanh.Forward, Tanh.Reference.Forward, Tanh.Backward, Tanh.Reference.Backward, 2e-6, 2e-6);
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 7, 5)]
+    [InlineData(5, 33, 17)]
+    [InlineData(16, 100, 31)]
+    public void Dense_matches_its_reference(int batch, int inputs, int outputs)
+    {
+        var rng = new Rng((batch * 1000) + inputs);
+        float[] x = Random(rng, batch * inputs, 1f), w = Random(rng, outputs * inputs, 1f), bias = Random(rng, outputs, 1f), dy = Random(rng, batch * outputs, 1f);
+        Compare(
+            (dx, dw, db) =>
+            {
+                var y = new float[batch * outputs];
+                Dense.Forward(batch, inputs, outputs, x, w, bias, y);
+                Dense.Backward(batch, inputs, outputs, x, w, dy, dx, dw, db);
+                return y;
+            },
+            (dx, dw, db) =>
+            {
+                var y = new float[batch * outputs];
+                Dense.Reference.Forward(batch, inputs, outputs, x, w, bias, y);
+                Dense.Reference.Backward(batch, inputs, outputs, x, w, dy, dx, dw, db);
+                return y;
+            },
+            batch * inputs, outputs * inputs, outputs, rng, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 5, 5, 1, 3, 1, 0)]
+    [InlineData(2, 3, 7, 9, 5, 3, 2, 1)]
+    [InlineData(3, 2, 11, 6, 4, 1, 1, 0)]
+    [InlineData(2, 5, 8, 8, 3, 5, 1, 2)]
+    public void Conv2D_matches_its_reference(int batch, int inC, int h, int w, int outC, int k, int stride, int pad)
+    {
+        int outH = Conv2D.OutputSize(h, k, stride, pad), outW = Conv2D.OutputSize(w, k, stride, pad);
+        var rng = new Rng((batch * 100) + (inC * 10) + k);
+        float[] x = Random(rng, batch * inC * h * w, 1f), weights = Random(rng, outC * inC * k * k, 1f), bias = Random(rng, outC, 1f);
+        float[] dy = Random(rng, batch * outC * outH * outW, 1f);
+        var scratch = new float[Conv2D.ScratchSize(inC, h, w, outC, k, stride, pad, Compute.ThreadCount)];
+        Compare(
+            (dx, dw, db) =>
+            {
+                var y = new float[batch * outC * outH * outW];
+                Conv2D.Forward(batch, inC, h, w, outC, k, stride, pad, x, weights, bias, y, scratch);
+                Conv2D.Backward(batch, inC, h, w, outC, k, stride, pad, x, weights, dy, dx, dw, db, scratch);
+                return y;
+            },
+            (dx, dw, db) =>
+            {
+                var y = new float[batch * outC * outH * outW];
+                Conv2D.Reference.Forward(batch, inC, h, w, outC, k, stride, pad, x, weights, bias, y, default);
+                Conv2D.Reference.Backward(batch, inC, h, w, outC, k, stride, pad, x, weights, dy, dx, dw, db, default);
+                return y;
+            },
+            batch * inC * h * w, outC * inC * k * k, outC, rng, 1e-4);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 2, 2, 2, 2)]
+    [InlineData(2, 3, 7, 9, 3, 2)]
+    [InlineData(3, 5, 17, 13, 2, 2)]
+    [InlineData(2, 4, 10, 10, 3, 3)]
+    public void Pooling_matches_its_reference(int batch, int channels, int h, int w, int size, int stride)
+    {
+        int outH = MaxPool2D.OutputSize(h, size, stride), outW = MaxPool2D.OutputSize(w, size, stride);
+        var rng = new Rng((batch * 100) + (channels * 10) + h);
+        float[] x = Random(rng, batch * channels * h * w, 3f), dy = Random(rng, batch * channels * outH * outW, 1f);
+        foreach (bool max in new[] { true, false })
+        {
+            float[] y = new float[dy.Length], yRef = new float[dy.Length];
+            float[] dx = Random(rng, x.Length, 1f), dxRef = (float[])dx.Clone();
+            if (max)
+            {
+                MaxPool2D.Forward(batch, channels, h, w, size, stride, x, y);
+                MaxPool2D.Reference.Forward(batch, channels, h, w, size, stride, x, yRef);
+                MaxPool2D.Backward(batch, channels, h, w, size, stride, x, yRef, dy, dx);
+                MaxPool2D.Reference.Backward(batch, channels, h, w, size, stride, x, yRef, dy, dxRef);
+            }
+            else
+            {
+                AvgPool2D.Forward(batch, channels, h, w, size, stride, x, y);
+                AvgPool2D.Reference.Forward(batch, channels, h, w, size, stride, x, yRef);
+                AvgPool2D.Backward(batch, channels, h, w, size, stride, x, yRef, dy, dx);
+                AvgPool2D.Reference.Backward(batch, channels, h, w, size, stride, x, yRef, dy, dxRef);
+            }
+
+            TensorAssert.AllClose(yRef, y, 1e-6, 1e-6, max ? "max y" : "avg y");
+            TensorAssert.AllClose(dxRef, dx, 1e-6, 1e-6, max ? "max dx" : "avg dx");
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 3, 1)]
+    [InlineData(3, 5, 7)]
+    [InlineData(8, 4, 49)]
+    [InlineData(2, 17, 33)]
+    public void BatchNorm_matches_its_reference(int batch, int channels, int spatial)
+    {
+        var rng = new Rng((batch * 100) + channels + spatial);
+        int n = batch * channels * spatial;
+        float[] x = Random(rng, n, 2f), gamma = Random(rng, channels, 1f), beta = Random(rng, channels, 1f), dy = Random(rng, n, 1f);
+        float[] rm0 = Random(rng, channels, 0.1f), rv0 = new float[channels];
+        Array.Fill(rv0, 1f);
+        Compare(
+            (dx, dGamma, dBeta) =>
+            {
+                float[] y = new float[n], mean = new float[channels], invStd = new float[channels], rm = (float[])rm0.Clone(), rv = (float[])rv0.Clone();
+                BatchNorm.ForwardTraining(batch, channels, spatial, 0.1f, 1e-5f, x, gamma, beta, rm, rv, y, mean, invStd);
+                BatchNorm.Backward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                var inference = new float[n];
+                BatchNorm.ForwardInference(batch, channels, spatial, 1e-5f, x, gamma, beta, rm, rv, inference);
+                return [.. y, .. inference, .. rm, .. rv];
+            },
+            (dx, dGamma, dBeta) =>
+            {
+                float[] y = new float[n], mean = new float[channels], invStd = new float[channels], rm = (float[])rm0.Clone(), rv = (float[])rv0.Clone();
+                BatchNorm.Reference.ForwardTraining(batch, channels, spatial, 0.1f, 1e-5f, x, gamma, beta, rm, rv, y, mean, invStd);
+                BatchNorm.Reference.Backward(batch, channels, spatial, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                var inference = new float[n];
+                BatchNorm.Reference.ForwardInference(batch, channels, spatial, 1e-5f, x, gamma, beta, rm, rv, inference);
+                return [.. y, .. inference, .. rm, .. rv];
+            },
+            n, channels, channels, rng, 2e-5);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(3, 6, 5, 3)]
+    [InlineData(2, 8, 49, 4)]
+    [InlineData(4, 5, 17, 5)]
+    public void GroupNorm_and_LayerNorm_match_their_references(int batch, int channels, int spatial, int groups)
+    {
+        var rng = new Rng((batch * 100) + channels + spatial);
+        int n = batch * channels * spatial;
+        float[] x = Random(rng, n, 2f), gamma = Random(rng, channels, 1f), beta = Random(rng, channels, 1f), dy = Random(rng, n, 1f);
+        Compare(
+            (dx, dGamma, dBeta) =>
+            {
+                float[] y = new float[n], mean = new float[batch * groups], invStd = new float[batch * groups];
+                GroupNorm.Forward(batch, channels, spatial, groups, 1e-5f, x, gamma, beta, y, mean, invStd);
+                GroupNorm.Backward(batch, channels, spatial, groups, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                return y;
+            },
+            (dx, dGamma, dBeta) =>
+            {
+                float[] y = new float[n], mean = new float[batch * groups], invStd = new float[batch * groups];
+                GroupNorm.Reference.Forward(batch, channels, spatial, groups, 1e-5f, x, gamma, beta, y, mean, invStd);
+                GroupNorm.Reference.Backward(batch, channels, spatial, groups, x, gamma, mean, invStd, dy, dx, dGamma, dBeta);
+                return y;
+            },
+            n, channels, channels, rng, 2e-5);
+
+        // LayerNorm over channels×spatial features with one scale per feature.
+        int features = channels * spatial;
+        float[] g2 = Random(rng, features, 1f), b2 = Random(rng, features, 1f);
+        Compare(
+            (dx, dGamma, dBeta) =>
+            {
+                float[] y = new float[n], mean = new float[batch], invStd = new float[batch];
+                LayerNorm.Forward(batch, features, 1e-5f, x, g2, b2, y, mean, invStd);
+                LayerNorm.Backward(batch, features, x, g2, mean, invStd, dy, dx, dGamma, dBeta);
+                return y;
+            },
+            (dx, dGamma, dBeta) =>
+            {
+                float[] y = new float[n], mean = new float[batch], invStd = new float[batch];
+                LayerNorm.Reference.Forward(batch, features, 1e-5f, x, g2, b2, y, mean, invStd);
+                LayerNorm.Reference.Backward(batch, features, x, g2, mean, invStd, dy, dx, dGamma, dBeta);
+                return y;
+            },
+            n, features, features, rng, 2e-5);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 5, 7)]
+    [InlineData(2, 4, 33)]
+    public void PRelu_and_RRelu_match_their_references(int batch, int channels, int spatial)
+    {
+        var rng = new Rng((batch * 100) + channels + spatial);
+        int n = batch * channels * spatial;
+        float[] x = Random(rng, n, 2f), alpha = Random(rng, channels, 0.5f), dy = Random(rng, n, 1f);
+        Compare(
+            (dx, dAlpha, _) =>
+            {
+                var y = new float[n];
+                PRelu.Forward(batch, channels, spatial, x, alpha, y);
+                PRelu.Backward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
+                return y;
+            },
+            (dx, dAlpha, _) =>
+            {
+                var y = new float[n];
+                PRelu.Reference.Forward(batch, channels, spatial, x, alpha, y);
+                PRelu.Reference.Backward(batch, channels, spatial, x, alpha, dy, dx, dAlpha);
+                return y;
+            },
+            n, channels, 0, rng, 1e-5);
+
+        float[] slopes = Random(rng, n, 0.3f);
+        Compare(
+            (dx, _, _) =>
+            {
+                float[] y = new float[n], yMean = new float[n];
+                RRelu.ForwardWithSlopes(x, slopes, y);
+                RRelu.ForwardInference(0.125f, 0.3f, x, yMean);
+                RRelu.Backward(x, slopes, dy, dx);
+                RRelu.BackwardInference(0.125f, 0.3f, x, dy, dx);
+                return [.. y, .. yMean];
+            },
+            (dx, _, _) =>
+            {
+                float[] y = new float[n], yMean = new float[n];
+                RRelu.Reference.ForwardWithSlopes(x, slopes, y);
+                RRelu.Reference.ForwardInference(0.125f, 0.3f, x, yMean);
+                RRelu.Reference.Backward(x, slopes, dy, dx);
+                RRelu.Reference.BackwardInference(0.125f, 0.3f, x, dy, dx);
+                return [.. y, .. yMean];
+            },
+            n, 0, 0, rng, 1e-6);
+    }
+
+    private delegate float[] Pass(float[] dx, float[] dParameters, float[] dBias);
+
+    // Runs a forward + backward pair through the fast kernel and its twin from the same non-zero gradient buffers (the
+    // backwards accumulate) and compares outputs and all three gradients, relative to each tensor's magnitude.
+    private static void Compare(Pass fast, Pass reference, int dxLength, int dParametersLength, int dBiasLength, Rng rng, double tolerance)
+    {
+        float[] dx0 = Random(rng, dxLength, 1f), dp0 = Random(rng, dParametersLength, 1f), db0 = Random(rng, dBiasLength, 1f);
+        float[] dx = (float[])dx0.Clone(), dp = (float[])dp0.Clone(), db = (float[])db0.Clone();
+        float[] dxRef = (float[])dx0.Clone(), dpRef = (float[])dp0.Clone(), dbRef = (float[])db0.Clone();
+        float[] y = fast(dx, dp, db), yRef = reference(dxRef, dpRef, dbRef);
+        TensorAssert.AllClose(yRef, y, tolerance * Scale(yRef), 0, "y");
+        TensorAssert.AllClose(dxRef, dx, tolerance * Scale(dxRef), 0, "dx");
+        TensorAssert.AllClose(dpRef, dp, tolerance * Scale(dpRef), 0, "dParameters");
+        TensorAssert.AllClose(dbRef, db, tolerance * Scale(dbRef), 0, "dBias");
+    }
+
+    private static double Scale(float[] values)
+    {
+        double max = 1;
+        foreach (float v in values)
+        {
+            max = Math.Max(max, Math.Abs(v));
+        }
+
+        return max;
+    }
+
+    private static void Check(int n, Map fast, Map reference, MapBackward fastBackward, MapBackward referenceBackward, double forwardTolerance, double backwardTolerance)
+    {
+        var rng = new Rng(n + 17);
+        float[] x = Random(rng, n, 6f), dy = Random(rng, n, 1f), dx0 = Random(rng, n, 1f);
+        float[] y = new float[n], yRef = new float[n];
+        fast(x, y);
+        reference(x, yRef);
+        TensorAssert.AllClose(yRef, y, forwardTolerance, forwardTolerance, "y");
+
+        // Both backwards read the same forward output and add into the same starting dx.
+        float[] dx = (float[])dx0.Clone(), dxRef = (float[])dx0.Clone();
+        fastBackward(x, yRef, dy, dx);
+        referenceBackward(x, yRef, dy, dxRef);
+        TensorAssert.AllClose(dxRef, dx, backwardTolerance, backwardTolerance, "dx");
+    }
+
+    private static float[] Random(Rng rng, int n, float scale)
+    {
+        var values = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            values[i] = (float)((rng.NextDouble() * 2) - 1) * scale;
+        }
+
+        return values;
+    }
+}
