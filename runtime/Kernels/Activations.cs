@@ -12,6 +12,13 @@ namespace NetGen.Kernels;
 /// backward adds <c>dy · f'(x)</c> to <c>dx</c>, using whichever of x and y gives the derivative most cheaply. Loops run on
 /// 512-bit vectors where the hardware has them, then 256-bit, then <see cref="Vector{T}"/>.
 /// </summary>
+/// <remarks>
+/// Hand-written rather than <c>TensorPrimitives</c>: the tail goes through a zero-padded whole vector, so an element's
+/// result never depends on its position (fused kernels apply an activation to slices), and the speed is on par
+/// (bench <c>--elementwise</c>, one short run, hand / TensorPrimitives at 16k then 1M floats: ReLU 2.05/2.28 µs and
+/// 184/285 µs, sigmoid 18.4/15.1 µs and 981/1077 µs, tanh 19.9/16.5 µs and 1055/1399 µs). Backwards have no
+/// TensorPrimitives counterpart.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Activations
 {
