@@ -133,10 +133,7 @@ public static class Elementwise
     /// <param name="acc">The accumulator, as long as <paramref name="x"/>.</param>
     public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
     {
-        if (acc.Length != x.Length)
-        {
-            throw new ArgumentException($"The accumulator holds {acc.Length} floats but the addend has {x.Length}.", nameof(acc));
-        }
+        Guard.Length("Elementwise.ScaleAdd", acc.Length, x.Length, nameof(acc));
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rc = ref MemoryMarshal.GetReference(acc);
