@@ -7,8 +7,9 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// Each hand-written element-wise kernel against its <see cref="TensorPrimitives"/> counterpart on the same buffers, so
-/// the ratio within one run decides which one the runtime keeps (the kernels' comments quote the figures).
-/// Run: <c>dotnet run -c Release --project bench -- --filter '*ElementwiseBenchmarks*' --job short</c>.
+/// the ratio within one run decides which one the runtime keeps (the kernels' comments quote the figures). The
+/// double-accumulating sums were compared here too and now use TensorPrimitives (<c>DoubleSums</c>).
+/// Run: <c>dotnet run -c Release --project bench -- --elementwise</c> (one short in-process job).
 /// </summary>
 [MemoryDiagnoser(false)]
 public class ElementwiseBenchmarks
@@ -97,37 +98,4 @@ public class ElementwiseBenchmarks
     /// <summary>y = tanh(x), TensorPrimitives.</summary>
     [Benchmark]
     public void Tanh_TP() => TensorPrimitives.Tanh(_x, _z);
-
-    /// <summary>Σ x² in double over float blocks, hand kernel.</summary>
-    /// <returns>The sum.</returns>
-    [Benchmark]
-    public double SumOfSquares_Hand() => RegularizationKernels.SumOfSquares(_x);
-
-    /// <summary>Σ x² in double over float blocks, TensorPrimitives per block.</summary>
-    /// <returns>The sum.</returns>
-    [Benchmark]
-    public double SumOfSquares_TP() => Blocked(_x, static b => TensorPrimitives.SumOfSquares(b));
-
-    /// <summary>Σ x in double over float blocks, hand kernel.</summary>
-    /// <returns>The sum.</returns>
-    [Benchmark]
-    public double Sum_Hand() => NormalizationRows.Sum(_x);
-
-    /// <summary>Σ x in double over float blocks, TensorPrimitives per block.</summary>
-    /// <returns>The sum.</returns>
-    [Benchmark]
-    public double Sum_TP() => Blocked(_x, static b => TensorPrimitives.Sum(b));
-
-    private delegate float BlockReduction(ReadOnlySpan<float> block);
-
-    private static double Blocked(ReadOnlySpan<float> x, BlockReduction reduce)
-    {
-        double total = 0;
-        for (int start = 0; start < x.Length; start += 1024)
-        {
-            total += reduce(x.Slice(start, Math.Min(1024, x.Length - start)));
-        }
-
-        return total;
-    }
 }

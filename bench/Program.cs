@@ -1,4 +1,7 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace NetGen.Benchmarks;
 
@@ -6,7 +9,8 @@ namespace NetGen.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
 /// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead;
 /// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference;
-/// <c>-- --serving [requests] [clients]</c> runs <see cref="ServingLoad"/> against <c>samples/Serving</c>.
+/// <c>-- --serving [requests] [clients]</c> runs <see cref="ServingLoad"/> against <c>samples/Serving</c>;
+/// <c>-- --elementwise</c> times the hand element-wise kernels against TensorPrimitives (<see cref="ElementwiseBenchmarks"/>).
 /// </summary>
 public static class Program
 {
@@ -30,6 +34,14 @@ public static class Program
         {
             var inv = System.Globalization.CultureInfo.InvariantCulture;
             ServingLoad.Run(args.Length >= 2 ? int.Parse(args[1], inv) : 2000, args.Length >= 3 ? int.Parse(args[2], inv) : 8);
+            return;
+        }
+
+        if (args.Length == 1 && args[0] == "--elementwise")
+        {
+            // Hand kernels against TensorPrimitives: one short in-process job (the ratios, not the absolute times, matter).
+            BenchmarkRunner.Run<ElementwiseBenchmarks>(ManualConfig.CreateMinimumViable()
+                .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)));
             return;
         }
 

@@ -251,14 +251,14 @@ public static partial class Dense
         Guard.AtLeast("Dense.ForwardPair", a1, (long)batch * hidden, "a1");
         Guard.AtLeast("Dense.ForwardPair", w2, (long)outputs * hidden, "weights2");
         Guard.AtLeast("Dense.ForwardPair", y2, (long)batch * outputs, "y2");
-        if (b1 != 0 && b1 < hidden)
+        if (b1 != 0)
         {
-            throw new ArgumentException($"The first bias holds {b1} floats but the layer has {hidden} units.", "bias1");
+            Guard.AtLeast("Dense.ForwardPair", b1, hidden, "bias1");
         }
 
-        if (b2 != 0 && b2 < outputs)
+        if (b2 != 0)
         {
-            throw new ArgumentException($"The second bias holds {b2} floats but the layer has {outputs} units.", "bias2");
+            Guard.AtLeast("Dense.ForwardPair", b2, outputs, "bias2");
         }
     }
 

@@ -40,10 +40,8 @@ public static class Dropout
     /// <param name="y">The output, same length (overwritten).</param>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> mask, Span<float> y)
     {
-        if (y.Length != x.Length || (!mask.IsEmpty && mask.Length != x.Length))
-        {
-            throw new ArgumentException($"Dropout forward needs equal lengths: x {x.Length}, mask {mask.Length} (or 0), y {y.Length}.");
-        }
+        Guard.Length("Dropout", y.Length, x.Length, nameof(y));
+        Guard.LengthOrEmpty("Dropout", mask.Length, x.Length, nameof(mask));
 
         if (mask.IsEmpty)
         {
@@ -65,10 +63,8 @@ public static class Dropout
             return;
         }
 
-        if (dx.Length != dy.Length || (!mask.IsEmpty && mask.Length != dy.Length))
-        {
-            throw new ArgumentException($"Dropout backward needs equal lengths: mask {mask.Length} (or 0), dy {dy.Length}, dx {dx.Length}.");
-        }
+        Guard.Length("Dropout", dx.Length, dy.Length, nameof(dx));
+        Guard.LengthOrEmpty("Dropout", mask.Length, dy.Length, nameof(mask));
 
         if (mask.IsEmpty)
         {

@@ -8,6 +8,12 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels;
 
 /// <summary>Small vectorized loops shared by layers, losses and optimizers.</summary>
+/// <remarks>
+/// Kept over their TensorPrimitives counterparts after one short run of bench <c>--elementwise</c> (hand / TensorPrimitives,
+/// 16k floats then 1M floats): Add 2.81/0.83 µs and 233/338 µs, ScaleAdd 3.34/2.34 µs and 225/409 µs, Multiply 3.16/4.19 µs
+/// and 292/414 µs, MultiplyAdd 5.34/2.30 µs and 467/571 µs. TensorPrimitives wins some cache-resident sizes, the hand loops
+/// the memory-bound ones; the run was noisy (shared machine), so re-measure before switching.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Elementwise
 {
@@ -127,10 +133,7 @@ public static class Elementwise
     /// <param name="acc">The accumulator, as long as <paramref name="x"/>.</param>
     public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
     {
-        if (acc.Length != x.Length)
-        {
-            throw new ArgumentException($"The accumulator holds {acc.Length} floats but the addend has {x.Length}.", nameof(acc));
-        }
+        Guard.Length("Elementwise.ScaleAdd", acc.Length, x.Length, nameof(acc));
 
         ref float rx = ref MemoryMarshal.GetReference(x);
         ref float rc = ref MemoryMarshal.GetReference(acc);

@@ -77,7 +77,7 @@ public static partial class BatchNorm
             double sum = 0;
             for (int b = 0; b < batch; b++)
             {
-                sum += Sum(Plane(g.X, b, c, channels, spatial));
+                sum += DoubleSums.Sum(Plane(g.X, b, c, channels, spatial));
             }
 
             float mean = (float)(sum / n);
@@ -336,7 +336,7 @@ public static partial class GroupNorm
                 // The channels of a group are consecutive, so the group is one contiguous run of floats.
                 int start = ((b * channels) + (g * perGroup)) * spatial;
                 ReadOnlySpan<float> group = x.Slice(start, groupSize);
-                float mean = (float)(Sum(group) / groupSize);
+                float mean = (float)(DoubleSums.Sum(group) / groupSize);
                 float invStd = (float)(1.0 / Math.Sqrt((SumSquaredDeviations(group, mean) / groupSize) + epsilon));
                 saveMean[(b * groups) + g] = mean;
                 saveInvStd[(b * groups) + g] = invStd;
@@ -506,7 +506,7 @@ public static partial class LayerNorm
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> row = x.Slice(b * features, features);
-            float mean = (float)(Sum(row) / features);
+            float mean = (float)(DoubleSums.Sum(row) / features);
             float invStd = (float)(1.0 / Math.Sqrt((SumSquaredDeviations(row, mean) / features) + epsilon));
             saveMean[b] = mean;
             saveInvStd[b] = invStd;

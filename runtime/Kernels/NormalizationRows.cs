@@ -18,56 +18,6 @@ internal static class NormalizationRows
     /// <summary>Floats added in vector lanes before the block total moves into the double accumulator.</summary>
     private const int Block = 1024;
 
-    /// <summary>Σ x.</summary>
-    internal static double Sum(ReadOnlySpan<float> x)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        double total = 0;
-        while (n - i >= 16 && Vector512.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var acc = Vector512<float>.Zero;
-            for (; i + 16 <= end; i += 16)
-            {
-                acc += Vector512.LoadUnsafe(ref rx, i);
-            }
-
-            total += Vector512.Sum(acc);
-        }
-
-        while (n - i >= 8 && Vector256.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var acc = Vector256<float>.Zero;
-            for (; i + 8 <= end; i += 8)
-            {
-                acc += Vector256.LoadUnsafe(ref rx, i);
-            }
-
-            total += Vector256.Sum(acc);
-        }
-
-        while (n - i >= (nuint)Vector<float>.Count)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var acc = Vector<float>.Zero;
-            for (; i + (nuint)Vector<float>.Count <= end; i += (nuint)Vector<float>.Count)
-            {
-                acc += Vector.LoadUnsafe(ref rx, i);
-            }
-
-            total += Vector.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            total += Unsafe.Add(ref rx, i);
-        }
-
-        return total;
-    }
-
     /// <summary>Σ (x − mean)², the second pass of a two-pass variance.</summary>
     internal static double SumSquaredDeviations(ReadOnlySpan<float> x, float mean)
     {

@@ -34,7 +34,7 @@ public abstract class GradientClipping : IGradientTransform
     public static float ClipByGlobalNorm(Span<float> gradients, float maxNorm)
     {
         CheckPositive(maxNorm, nameof(maxNorm));
-        double norm = Math.Sqrt(RegularizationKernels.SumOfSquares(gradients));
+        double norm = Math.Sqrt(Kernels.DoubleSums.SumOfSquares(gradients));
         if (double.IsFinite(norm))
         {
             double coefficient = maxNorm / (norm + 1e-6);

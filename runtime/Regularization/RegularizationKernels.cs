@@ -11,6 +11,11 @@ namespace NetGen.Regularization;
 /// the hardware has them, else 256-bit, then <see cref="Vector{T}"/>, then a scalar tail. Sums are accumulated in float
 /// lanes over blocks of <see cref="Block"/> elements and the block sums in double, so long buffers lose no precision.
 /// </summary>
+/// <remarks>
+/// Σx² alone is <see cref="Kernels.DoubleSums.SumOfSquares"/>. <see cref="Scale"/> stays hand-written: against
+/// <c>TensorPrimitives.Multiply(x, f, x)</c> it measured 1.23 vs 0.69 µs at 16k floats but 124 vs 300 µs at 1M (bench
+/// <c>--elementwise</c>, one short run), no consistent win for either.
+/// </remarks>
 internal static class RegularizationKernels
 {
     /// <summary>The number of elements summed in float before the partial sum is added to the double total.</summary>
@@ -37,18 +42,6 @@ internal static class RegularizationKernels
         {
             int length = Math.Min(Block, w.Length - start);
             total += AddL1GradientBlock(w.Slice(start, length), g.Slice(start, length), lambda);
-        }
-
-        return total;
-    }
-
-    /// <summary>Returns <c>Σ x[i]²</c>.</summary>
-    public static double SumOfSquares(ReadOnlySpan<float> x)
-    {
-        double total = 0;
-        for (int start = 0; start < x.Length; start += Block)
-        {
-            total += SumOfSquaresBlock(x.Slice(start, Math.Min(Block, x.Length - start)));
         }
 
         return total;
@@ -220,51 +213,6 @@ internal static class RegularizationKernels
             float x = Unsafe.Add(ref rw, i);
             Unsafe.Add(ref rg, i) += x > 0f ? lambda : x < 0f ? -lambda : 0f;
             sum += MathF.Abs(x);
-        }
-
-        return sum;
-    }
-
-    private static float SumOfSquaresBlock(ReadOnlySpan<float> x)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        float sum = 0f;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> v = Vector512.LoadUnsafe(ref rx, i);
-                acc += v * v;
-            }
-
-            sum += Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> v = Vector256.LoadUnsafe(ref rx, i);
-                acc += v * v;
-            }
-
-            sum += Vector256.Sum(acc);
-        }
-
-        Vector<float> vacc = Vector<float>.Zero;
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            Vector<float> v = Vector.LoadUnsafe(ref rx, i);
-            vacc += v * v;
-        }
-
-        sum += Vector.Sum(vacc);
-        for (; i < n; i++)
-        {
-            float v = Unsafe.Add(ref rx, i);
-            sum += v * v;
         }
 
         return sum;

@@ -48,10 +48,7 @@ public abstract class WeightPenalty : IGradientTransform
     {
         ArgumentNullException.ThrowIfNull(network);
         ReadOnlySpan<float> parameters = network.Parameters;
-        if (gradients.Length != parameters.Length)
-        {
-            throw new ArgumentException($"The gradients hold {gradients.Length} floats but the network has {parameters.Length} parameters.", nameof(gradients));
-        }
+        Kernels.Guard.Length(GetType().Name, gradients.Length, parameters.Length, nameof(gradients));
 
         if (IncludeAllParameters)
         {
@@ -78,10 +75,7 @@ public abstract class WeightPenalty : IGradientTransform
     /// <returns>The penalty.</returns>
     public double Apply(ReadOnlySpan<float> parameters, Span<float> gradients)
     {
-        if (gradients.Length != parameters.Length)
-        {
-            throw new ArgumentException($"The gradients hold {gradients.Length} floats but the parameters hold {parameters.Length}.", nameof(gradients));
-        }
+        Kernels.Guard.Length(GetType().Name, gradients.Length, parameters.Length, nameof(gradients));
 
         return PenaltyFromSum(Accumulate(parameters, gradients));
     }

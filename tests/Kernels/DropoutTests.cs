@@ -133,7 +133,7 @@ public class DropoutTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(-0.1f, new float[4], rng));
         Assert.Throws<ArgumentOutOfRangeException>(() => Dropout.FillMask(float.NaN, new float[4], rng));
         var e = Assert.Throws<ArgumentException>(() => Dropout.Forward(new float[4], new float[3], new float[4]));
-        Assert.Contains("mask 3", e.Message);
+        Assert.Contains("mask holds 3", e.Message);
         Assert.Throws<ArgumentException>(() => Dropout.Backward(new float[4], new float[4], new float[5]));
     }
 
