@@ -128,6 +128,15 @@ public sealed class ELUAttribute : LayerAttribute
 }
 
 /// <summary>
+/// SiLU, also called swish: <c>x·σ(x)</c> with <c>σ(x) = 1 / (1 + e^-x)</c>, like <c>torch.nn.SiLU</c>. A smooth,
+/// non-monotonic ReLU alternative used by EfficientNet and many recent CNNs.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SiLUAttribute : LayerAttribute
+{
+}
+
+/// <summary>
 /// Loss head: softmax over the previous layer's outputs fused with the cross-entropy loss (numerically stable).
 /// The network's output is the class probabilities; training takes class labels or probability targets.
 /// </summary>

@@ -17,4 +17,7 @@ public enum ActivationFunction
 
     /// <summary><c>tanh(x)</c>.</summary>
     Tanh,
+
+    /// <summary><c>x·σ(x)</c> (SiLU, swish).</summary>
+    Silu,
 }

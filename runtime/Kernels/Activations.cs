@@ -27,6 +27,7 @@ public static class Activations
             case ActivationFunction.Elu: Map(new Elu(alpha), x, y); break;
             case ActivationFunction.Sigmoid: Map(new Sigmoid(), x, y); break;
             case ActivationFunction.Tanh: Map(new Tanh(), x, y); break;
+            case ActivationFunction.Silu: Silu.Forward(x, y); break;
             default: throw new ArgumentOutOfRangeException(nameof(function), function, "Not an activation function.");
         }
     }

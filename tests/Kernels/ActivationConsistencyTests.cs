@@ -16,6 +16,7 @@ public class ActivationConsistencyTests
     [InlineData(ActivationFunction.Elu)]
     [InlineData(ActivationFunction.Sigmoid)]
     [InlineData(ActivationFunction.Tanh)]
+    [InlineData(ActivationFunction.Silu)]
     public void Every_slice_of_the_input_gives_the_values_of_the_whole(ActivationFunction function)
     {
         const float alpha = 0.3f;
@@ -52,6 +53,7 @@ public class ActivationConsistencyTests
         ActivationFunction.LeakyRelu => x > 0 ? x : alpha * x,
         ActivationFunction.Elu => x > 0 ? x : alpha * (Math.Exp(x) - 1),
         ActivationFunction.Sigmoid => 1 / (1 + Math.Exp(-x)),
+        ActivationFunction.Silu => x / (1 + Math.Exp(-x)),
         _ => Math.Tanh(x),
     };
 }
