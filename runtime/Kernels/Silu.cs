@@ -28,10 +28,13 @@ public static class Silu
     {
         public Vector<float> Forward(Vector<float> x) => x * Sigmoid(x);
 
+        // σ(1 + x·(1 − σ)) with 1 − σ = e·σ, e = e⁻ˣ, so 1 − σ is not formed by cancellation when σ is near 1. The
+        // clamp keeps e finite (σ is then below 1e-34).
         public Vector<float> Derivative(Vector<float> x, Vector<float> y)
         {
-            Vector<float> s = Sigmoid(x);
-            return s * (Vector<float>.One + (x * (Vector<float>.One - s)));
+            Vector<float> e = Vector.Exp(Vector.Min(-x, new Vector<float>(80f)));
+            Vector<float> s = Vector<float>.One / (Vector<float>.One + e);
+            return s * (Vector<float>.One + (x * (e * s)));
         }
 
         // e⁻ˣ overflows to +∞ for x below about −88, where σ correctly becomes 0.
