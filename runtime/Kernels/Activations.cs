@@ -28,6 +28,8 @@ public static class Activations
             case ActivationFunction.Sigmoid: Map(new Sigmoid(), x, y); break;
             case ActivationFunction.Tanh: Map(new Tanh(), x, y); break;
             case ActivationFunction.Silu: Silu.Forward(x, y); break;
+            case ActivationFunction.Gelu: Gelu.Forward(GeluApproximation.None, x, y); break;
+            case ActivationFunction.GeluTanh: Gelu.Forward(GeluApproximation.Tanh, x, y); break;
             default: throw new ArgumentOutOfRangeException(nameof(function), function, "Not an activation function.");
         }
     }
