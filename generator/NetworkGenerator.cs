@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using NetGen.Generator.Emit;
+using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 using NetGen.Generator.Parsing;
 using NetGen.Generator.Validation;
@@ -54,12 +55,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     {
         foreach (DiagnosticInfo info in diagnostics)
         {
-            DiagnosticDescriptor? descriptor = Diagnostics.Find(info.Id);
-            if (descriptor is null)
-            {
-                continue;
-            }
-
+            DiagnosticDescriptor descriptor = Diagnostics.Find(info.Id);
             Location? location = null;
             if (info.Location is { } l)
             {

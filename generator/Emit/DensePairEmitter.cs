@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;

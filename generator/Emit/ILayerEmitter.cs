@@ -1,3 +1,4 @@
+using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -8,6 +9,9 @@ namespace NetGen.Generator.Emit;
 /// </summary>
 internal interface ILayerEmitter
 {
+    /// <summary>The layer model type this emitter prints.</summary>
+    System.Type ModelType { get; }
+
     /// <summary>One line for the header comment and the constants' comment, e.g. <c>Dense 784 -> 256</c>.</summary>
     string Describe(LayerModel layer);
 
@@ -20,8 +24,10 @@ internal interface ILayerEmitter
     /// <summary>Whether the layer has any backward work.</summary>
     bool HasBackward(LayerModel layer);
 
+    /// <summary>Writes the layer's <c>Layer{i}Forward</c> method.</summary>
     void EmitForward(CodeWriter w, LayerModel layer);
 
+    /// <summary>Writes the layer's <c>Layer{i}Backward</c> method, the mirror of its forward.</summary>
     void EmitBackward(CodeWriter w, LayerModel layer);
 
     /// <summary>Writes this layer's part of <c>InitializeParameters</c> (nothing for layers without parameters).</summary>
@@ -35,11 +41,7 @@ internal interface ILayerEmitter
     /// returns the tensor that holds its output (its name, or its input's name when it adds no node).
     /// </summary>
     string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors);
-}
 
-/// <summary>Optional emitter parts, for layers with per-layer fields or non-learned state.</summary>
-internal interface ILayerStateEmitter
-{
     /// <summary>Writes private fields the layer needs (allocated once with the network).</summary>
     void EmitFields(CodeWriter w, LayerModel layer);
 
@@ -50,55 +52,3 @@ internal interface ILayerStateEmitter
     void EmitBufferInitialization(CodeWriter w, LayerModel layer);
 }
 
-/// <summary>Maps each layer model to its emitter: adding a layer kind means one model case and one emitter.</summary>
-internal static class EmitterRegistry
-{
-    private static readonly DenseEmitter Dense = new();
-    private static readonly ActivationEmitter Activation = new();
-    private static readonly LossEmitter Loss = new();
-    private static readonly Conv2DEmitter Conv = new();
-    private static readonly PoolEmitter Pool = new();
-    private static readonly FlattenEmitter Flatten = new();
-    private static readonly NormEmitter Norm = new();
-    private static readonly DropoutEmitter Dropout = new();
-    private static readonly LearnedActivationEmitter Learned = new();
-    private static readonly ResidualEmitter Residual = new();
-
-    public static ILayerEmitter For(LayerModel layer) => layer switch
-    {
-        DenseLayer => Dense,
-        ActivationLayer => Activation,
-        LossLayer => Loss,
-        Conv2DLayer => Conv,
-        PoolLayer or FractionalPoolLayer => Pool,
-        FlattenLayer => Flatten,
-        NormLayer => Norm,
-        DropoutLayer => Dropout,
-        PReluLayer or RReluLayer or MaxoutLayer or SoftmaxLayer => Learned,
-        ResidualAddLayer => Residual,
-        _ => throw new System.InvalidOperationException("No emitter for " + layer.Kind),
-    };
-}
-
-/// <summary>Names shared by the emitters, so generated code is consistent.</summary>
-internal static class Names
-{
-    public const string Kernels = "global::NetGen.Kernels";
-
-    public static string P(LayerModel l, string suffix) => $"L{l.Index}_{suffix}";
-
-    /// <summary>A per-sample extra buffer of the layer (mask, statistics) for the batch.</summary>
-    public static string Extra(int offset, string size) => $"Activation({offset}, {size}, batch)";
-
-    /// <summary>The layer's input activations for the batch.</summary>
-    public static string X(LayerModel l) => $"Activation({P(l, "X")}, {P(l, "In")}, batch)";
-
-    /// <summary>The layer's output activations for the batch.</summary>
-    public static string Y(LayerModel l) => $"Activation({P(l, "Y")}, {P(l, "Out")}, batch)";
-
-    /// <summary>The gradient of the layer's input.</summary>
-    public static string DX(LayerModel l) => $"ActivationGradient({P(l, "X")}, {P(l, "In")}, batch)";
-
-    /// <summary>The gradient of the layer's output.</summary>
-    public static string DY(LayerModel l) => $"ActivationGradient({P(l, "Y")}, {P(l, "Out")}, batch)";
-}

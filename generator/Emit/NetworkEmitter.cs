@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit;
@@ -76,7 +77,7 @@ internal static class NetworkEmitter
         w.Line($"//   {"#",-3} {"layer",-14} {"output",-10} {"params",12}  description");
         foreach (LayerModel layer in model.Layers)
         {
-            w.Line($"//   {layer.Index,-3} {layer.Name,-14} {layer.OutputShape.ToString(),-10} {CodeWriter.Thousands(layer.ParameterCount),12}  {EmitterRegistry.For(layer).Describe(layer)}");
+            w.Line($"//   {layer.Index,-3} {layer.Name,-14} {layer.OutputShape.ToString(),-10} {CodeWriter.Thousands(layer.ParameterCount),12}  {LayerDefinitions.EmitterFor(layer).Describe(layer)}");
         }
 
         w.Line($"//   total parameters: {CodeWriter.Thousands(model.ParameterCount)}");
@@ -129,7 +130,7 @@ internal static class NetworkEmitter
         w.Line("// Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.");
         foreach (LayerModel layer in model.Layers)
         {
-            ILayerEmitter e = EmitterRegistry.For(layer);
+            ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
             string extra = e.ExtraConstants(layer);
             w.Line($"// Layer {layer.Index}: {e.Describe(layer)}");
             w.Line($"private const int {Names.P(layer, "In")} = {layer.InputShape.Size}, {Names.P(layer, "Out")} = {layer.OutputShape.Size}, {Names.P(layer, "X")} = {layer.InputBuffer}, {Names.P(layer, "Y")} = {layer.OutputBuffer}{(extra.Length > 0 ? ", " + extra : "")};");
@@ -139,15 +140,13 @@ internal static class NetworkEmitter
         bool anyFields = false;
         foreach (LayerModel layer in model.Layers)
         {
-            if (EmitterRegistry.For(layer) is ILayerStateEmitter state)
+            ILayerEmitter state = LayerDefinitions.EmitterFor(layer);
+            var fields = new CodeWriter();
+            state.EmitFields(fields, layer);
+            if (fields.ToString().Length > 0)
             {
-                var fields = new CodeWriter();
-                state.EmitFields(fields, layer);
-                if (fields.ToString().Length > 0)
-                {
-                    state.EmitFields(w, layer);
-                    anyFields = true;
-                }
+                state.EmitFields(w, layer);
+                anyFields = true;
             }
         }
 
@@ -257,7 +256,7 @@ internal static class NetworkEmitter
                     continue;
                 }
 
-                ILayerEmitter e = EmitterRegistry.For(layer);
+                ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
                 w.Line(e.HasForward(layer)
                     ? $"Layer{layer.Index}Forward(batchSize); // {layer.Name}: {layer.InputShape} -> {layer.OutputShape}"
                     : $"// Layer {layer.Index} ({layer.Name}) has no forward work: its output is its input.");
@@ -280,7 +279,7 @@ internal static class NetworkEmitter
         {
             foreach (LayerModel layer in model.Layers.Reverse())
             {
-                ILayerEmitter e = EmitterRegistry.For(layer);
+                ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
                 if (e.HasBackward(layer))
                 {
                     w.Line($"Layer{layer.Index}Backward(batch); // {layer.Name}");
@@ -310,7 +309,7 @@ internal static class NetworkEmitter
             {
                 foreach (LayerModel layer in model.Layers)
                 {
-                    ILayerEmitter e = EmitterRegistry.For(layer);
+                    ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
                     if (forward ? e.HasForward(layer) : e.HasBackward(layer))
                     {
                         w.Line($"case {layer.Index}: Layer{layer.Index}{direction}(batch); break;");
@@ -332,7 +331,7 @@ internal static class NetworkEmitter
             w.Line("global::System.Span<float> p = Parameters;");
             foreach (LayerModel layer in model.Layers)
             {
-                EmitterRegistry.For(layer).EmitInitialization(w, layer);
+                LayerDefinitions.EmitterFor(layer).EmitInitialization(w, layer);
             }
 
             if (model.BufferCount > 0)
@@ -340,7 +339,7 @@ internal static class NetworkEmitter
                 w.Line("global::System.Span<float> b = Buffers;");
                 foreach (LayerModel layer in model.Layers)
                 {
-                    (EmitterRegistry.For(layer) as ILayerStateEmitter)?.EmitBufferInitialization(w, layer);
+                    LayerDefinitions.EmitterFor(layer).EmitBufferInitialization(w, layer);
                 }
             }
         }
@@ -359,7 +358,7 @@ internal static class NetworkEmitter
         {
             foreach (LayerModel layer in model.Layers)
             {
-                EmitterRegistry.For(layer).EmitParameterTensors(w, layer);
+                LayerDefinitions.EmitterFor(layer).EmitParameterTensors(w, layer);
             }
         }
 
@@ -370,7 +369,7 @@ internal static class NetworkEmitter
             {
                 foreach (LayerModel layer in model.Layers)
                 {
-                    (EmitterRegistry.For(layer) as ILayerStateEmitter)?.EmitBufferTensors(w, layer);
+                    LayerDefinitions.EmitterFor(layer).EmitBufferTensors(w, layer);
                 }
             }
 
@@ -397,7 +396,7 @@ internal static class NetworkEmitter
             var tensors = new OnnxTensors(model.Layers[0].InputBuffer);
             foreach (LayerModel layer in model.Layers)
             {
-                tensors.Produced(layer, EmitterRegistry.For(layer).EmitOnnx(w, layer, tensors));
+                tensors.Produced(layer, LayerDefinitions.EmitterFor(layer).EmitOnnx(w, layer, tensors));
             }
 
             w.Line($"g.Output({Onnx.Q(tensors.At(model.Last.OutputBuffer))});");
@@ -412,7 +411,7 @@ internal static class NetworkEmitter
         bool first = true;
         foreach (LayerModel layer in model.Layers)
         {
-            ILayerEmitter e = EmitterRegistry.For(layer);
+            ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
             if (!e.HasForward(layer) && !e.HasBackward(layer))
             {
                 continue;

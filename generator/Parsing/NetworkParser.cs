@@ -155,7 +155,7 @@ internal static class NetworkParser
         long total = 0;
         foreach (LayerSpec layer in layers)
         {
-            long n = layer.Kind == "Input" ? 0 : layer.Block is { } b ? b.InlinedLayers + 1 : 1; // the input is not a layer
+            long n = Layers.LayerDefinitions.Find(layer.Kind) is { IsInput: true } ? 0 : layer.Block is { } b ? b.InlinedLayers + 1 : 1; // the input is not a layer
             total = total > long.MaxValue - n ? long.MaxValue : total + n;
         }
 
@@ -209,7 +209,8 @@ internal static class NetworkParser
             }
 
             BlockSpec? block = null;
-            if (kind == "Residual" && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is INamedTypeSymbol blockType)
+            // An attribute whose only constructor argument is a type ([Residual(typeof(Block))]) names a block of layers.
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Type && attribute.ConstructorArguments[0].Value is INamedTypeSymbol blockType)
             {
                 string blockName = blockType.ToDisplayString();
                 bool marked = blockType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == BlockAttributeName);

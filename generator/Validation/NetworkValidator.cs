@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Validation;
@@ -12,8 +13,6 @@ namespace NetGen.Generator.Validation;
 /// </summary>
 internal static class NetworkValidator
 {
-    private static readonly HashSet<string> LossKinds = new() { "SoftmaxCrossEntropy", "MeanSquaredError" };
-
     public static ValidationResult Validate(NetworkSpec spec)
     {
         try
@@ -56,7 +55,7 @@ internal static class NetworkValidator
         int inputIndex = -1;
         for (int i = 0; i < specs.Count; i++)
         {
-            if (specs[i].Kind == "Input")
+            if (LayerDefinitions.Find(specs[i].Kind) is { IsInput: true })
             {
                 if (i != 0 || inputIndex >= 0)
                 {
@@ -73,25 +72,25 @@ internal static class NetworkValidator
             return new ValidationResult(null, diagnostics.ToEquatableArray());
         }
 
-        Shape inputShape = ParseInputShape(specs[inputIndex], diagnostics);
+        Shape inputShape = InputDefinition.ParseShape(specs[inputIndex], diagnostics);
         var builder = new NetworkBuilder(inputShape, diagnostics);
-        List<LayerSpec> body = specs.Where(s => s.Kind != "Input").ToList();
+        List<LayerSpec> body = specs.Where(s => LayerDefinitions.Find(s.Kind) is not { IsInput: true }).ToList();
         for (int i = 0; i < body.Count; i++)
         {
-            if (LossKinds.Contains(body[i].Kind) && i != body.Count - 1)
+            if (IsLossHead(body[i]) && i != body.Count - 1)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.LossHeadNotLast, body[i].Location, body[i].Kind, body.Count - 1 - i));
             }
         }
 
         builder.AddLayers(body, prefix: "", inBlock: false);
-        if (!body.Any(s => LossKinds.Contains(s.Kind)))
+        if (!body.Any(IsLossHead))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingLossHead, spec.Location, spec.ClassName));
         }
 
         Advice.Add(builder.Layers, diagnostics);
-        bool hasErrors = diagnostics.Any(d => Diagnostics.Find(d.Id)?.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        bool hasErrors = diagnostics.Any(d => Diagnostics.Find(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
         NetworkModel? network = hasErrors || builder.Layers.Count == 0 ? null : new NetworkModel(
             spec.Namespace,
             spec.ClassName,
@@ -107,39 +106,7 @@ internal static class NetworkValidator
         return new ValidationResult(network, diagnostics.ToEquatableArray());
     }
 
-    private static Shape ParseInputShape(LayerSpec input, List<DiagnosticInfo> diagnostics)
-    {
-        var dims = new List<int>();
-        foreach (ArgumentSpec arg in input.Arguments)
-        {
-            IEnumerable<string> values = arg.Kind == ArgumentKind.Array ? arg.Values : new[] { arg.Value };
-            foreach (string v in values)
-            {
-                int d = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) ? parsed : 0;
-                if (d <= 0)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidInputDimension, input.Location, dims.Count + 1, v));
-                    d = 1;
-                }
-
-                dims.Add(d);
-            }
-        }
-
-        if (dims.Count == 0)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidInputDimension, input.Location, 1, "missing"));
-            return Shape.Of(1);
-        }
-
-        if (dims.Count is not (1 or 3))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InvalidHyperparameter, input.Location, "shape", "Input", string.Join(", ", dims), "one dimension (features) or three (channels, height, width)"));
-            return Shape.Of(dims.Aggregate(1, (a, b) => checked(a * b)));
-        }
-
-        return Shape.Of(dims.ToArray());
-    }
+    private static bool IsLossHead(LayerSpec spec) => LayerDefinitions.Find(spec.Kind) is { IsLossHead: true };
 
     private static bool ContainsBroken(IEnumerable<LayerSpec> layers)
         => layers.Any(l => l.Kind == Parsing.NetworkParser.BrokenKind || (l.Block is { } b && ContainsBroken(b.Layers)));

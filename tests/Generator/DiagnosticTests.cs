@@ -585,6 +585,7 @@ public class DiagnosticTests
         string[] tested = ["NG0001", "NG0002", "NG0003", "NG0004", "NG0005", "NG0006", "NG0007", "NG0008", "NG0009", "NG0010", "NG0011", "NG0012", "NG0013", "NG0014", "NG0015", "NG0016", "NG0017", "NG0018", "NG0019", "NG0020", "NG0021", "NG0022", "NG0023", "NG0101", "NG0102", "NG0103", "NG0104", "NG0105", "NG0106", "NG0999"];
         string[] declared = typeof(global::NetGen.Generator.Diagnostics)
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .Order(StringComparer.Ordinal)
             .ToArray();

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 using NetGen.Tests.Infrastructure;
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using NetGen.Generator;
+using NetGen.Generator.Layers;
 
 namespace NetGen.Tests.Infrastructure;
 

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using NetGen.Generator;
+using NetGen.Generator.Layers;
 
 namespace NetGen.Tests.Infrastructure;
 

@@ -1,31 +1,85 @@
+using System.Linq;
+using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Validation;
 
-namespace NetGen.Generator.Emit;
+namespace NetGen.Generator.Layers;
+
+/// <summary>The loss heads.</summary>
+internal enum LossKind
+{
+    SoftmaxCrossEntropy,
+    MeanSquaredError,
+}
+
+/// <summary>The loss head (always last).</summary>
+internal sealed record LossLayer(LossKind Loss) : LayerModel;
+
+/// <summary>What the loss heads share: the emitter and the rule that they come last.</summary>
+internal abstract class LossHeadDefinition : LayerDefinition<NoArguments>
+{
+    /// <inheritdoc />
+    public override ILayerEmitter Emitter => LossEmitter.Instance;
+
+    /// <inheritdoc />
+    public override bool IsLossHead => true;
+}
+
+/// <summary><c>[SoftmaxCrossEntropy]</c>: the output is the class probabilities; needs at least two classes.</summary>
+internal sealed class SoftmaxCrossEntropyDefinition : LossHeadDefinition
+{
+    /// <inheritdoc />
+    public override string Name => "SoftmaxCrossEntropy";
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
+    {
+        // After an invalid size earlier the shapes are placeholders: a softmax-size error would only add noise.
+        if (b.Current.Size < 2 && !b.Diagnostics.Any(d => d.Id is DiagnosticIds.InvalidInputDimension or DiagnosticIds.InvalidHyperparameter))
+        {
+            b.Diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxTooFewClasses, spec.Location, b.Current.Size));
+        }
+
+        b.Append(spec, context.Prefix, "softmax", new LossLayer(LossKind.SoftmaxCrossEntropy), b.Current, exactName: true);
+    }
+}
+
+/// <summary><c>[MeanSquaredError]</c>: the output is the head's input itself.</summary>
+internal sealed class MeanSquaredErrorDefinition : LossHeadDefinition
+{
+    /// <inheritdoc />
+    public override string Name => "MeanSquaredError";
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
+        => b.Append(spec, context.Prefix, "mse", new LossLayer(LossKind.MeanSquaredError), b.Current, outputIsInput: true, exactName: true);
+}
 
 /// <summary>
 /// Loss heads. Forward produces the network output (softmax probabilities, or the input itself for mean squared
 /// error); the public <c>Loss</c> and <c>Backward</c> overloads compute the mean loss and seed the gradient of the
 /// head's input, from which the layers back-propagate.
 /// </summary>
-internal sealed class LossEmitter : ILayerEmitter
+internal sealed class LossEmitter : LayerEmitter<LossLayer>
 {
-    public string Describe(LayerModel layer)
+    /// <summary>The one instance, shared by the kinds this emitter prints.</summary>
+    public static readonly LossEmitter Instance = new();
+
+    public override string Describe(LossLayer l)
     {
-        var l = (LossLayer)layer;
         return l.Loss == LossKind.SoftmaxCrossEntropy
             ? $"SoftmaxCrossEntropy over {l.InputShape.Size} classes (output: probabilities)"
             : $"MeanSquaredError over {l.InputShape.Size} outputs (output: the input)";
     }
 
-    public string ExtraConstants(LayerModel layer) => "";
+    public override string ExtraConstants(LossLayer layer) => "";
 
-    public bool HasForward(LayerModel layer) => ((LossLayer)layer).Loss == LossKind.SoftmaxCrossEntropy;
+    public override bool HasForward(LossLayer layer) => layer.Loss == LossKind.SoftmaxCrossEntropy;
 
-    public bool HasBackward(LayerModel layer) => false;
+    public override bool HasBackward(LossLayer layer) => false;
 
-    public void EmitForward(CodeWriter w, LayerModel layer)
+    public override void EmitForward(CodeWriter w, LossLayer l)
     {
-        var l = (LossLayer)layer;
         w.Summary($"Layer {l.Index} forward ({l.Name}): probabilities = softmax(logits), row by row, max-subtracted for stability.");
         using (w.Block($"private void Layer{l.Index}Forward(int batch)"))
         {
@@ -33,22 +87,14 @@ internal sealed class LossEmitter : ILayerEmitter
         }
     }
 
-    public void EmitBackward(CodeWriter w, LayerModel layer)
-    {
-    }
-
-    public void EmitInitialization(CodeWriter w, LayerModel layer)
-    {
-    }
-
-    public void EmitParameterTensors(CodeWriter w, LayerModel layer)
+    /// <summary>Nothing: the public <c>Backward</c> overloads seed the head's input gradient directly.</summary>
+    public override void EmitBackward(CodeWriter w, LossLayer layer)
     {
     }
 
     /// <summary>ONNX: the network outputs what Forward returns: probabilities (<c>Softmax</c>) after softmax cross-entropy, the input itself after mean squared error.</summary>
-    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    public override string EmitOnnx(CodeWriter w, LossLayer l, OnnxTensors tensors)
     {
-        var l = (LossLayer)layer;
         if (l.Loss == LossKind.MeanSquaredError)
         {
             w.Line($"// {l.Name}: the output is the head's input (no node).");

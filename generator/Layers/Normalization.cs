@@ -1,17 +1,176 @@
+using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Validation;
 
-namespace NetGen.Generator.Emit;
+namespace NetGen.Generator.Layers;
+
+/// <summary>The normalizations.</summary>
+internal enum NormKind
+{
+    BatchNorm,
+    LayerNorm,
+    InstanceNorm,
+    GroupNorm,
+}
+
+/// <summary>The argument every normalization attribute has; initial values are the attributes' defaults.</summary>
+internal class NormArguments
+{
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+}
+
+/// <summary>The arguments of <c>[BatchNorm]</c>.</summary>
+internal sealed class BatchNormArguments : NormArguments
+{
+    /// <summary>The running statistics' update rate.</summary>
+    public float Momentum { get; set; } = 0.1f;
+}
+
+/// <summary>The arguments of <c>[GroupNorm(groups)]</c>.</summary>
+internal sealed class GroupNormArguments : NormArguments
+{
+    /// <summary>The number of channel groups (required; 1 after an invalid value).</summary>
+    public int Groups { get; set; } = 1;
+}
+
+/// <summary>
+/// A normalization layer. <c>Channels</c>×<c>Spatial</c> is the input (Spatial = 1 after dense layers). Gamma and beta
+/// live in the parameters; batch norm's running statistics in the network's buffers; the saved mean and inverse
+/// standard deviation of the forward pass in the arena (<c>StatsBuffer</c>, per-sample groups) or, for batch norm, in a
+/// per-layer field.
+/// </summary>
+internal sealed record NormLayer(
+    NormKind Norm,
+    int Channels,
+    int Spatial,
+    int Groups,
+    float Momentum,
+    float Epsilon,
+    int GammaOffset,
+    int BetaOffset,
+    int AffineSize,
+    int RunningMeanOffset,
+    int RunningVarOffset,
+    int StatsBuffer) : LayerModel;
+
+/// <summary>What the four normalization kinds share: the emitter, transparency to weight init, the epsilon check.</summary>
+/// <typeparam name="TArguments">The attribute's arguments.</typeparam>
+internal abstract class NormalizationDefinition<TArguments> : LayerDefinition<TArguments>
+    where TArguments : NormArguments, new()
+{
+    /// <inheritdoc />
+    public override ILayerEmitter Emitter => NormEmitter.Instance;
+
+    /// <inheritdoc />
+    public override bool IsTransparentToInit => true;
+
+    /// <inheritdoc />
+    protected sealed override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<TArguments> args, LayerContext context)
+    {
+        float epsilon = args.Check(nameof(NormArguments.Epsilon), args.Values.Epsilon, v => v > 0 && !float.IsInfinity(v), "positive");
+        (int channels, int spatial) = b.ChannelsAndSpatial();
+        Build(b, spec, args, context, epsilon, channels, spatial);
+    }
+
+    /// <summary>The kind's own layout after the shared checks.</summary>
+    protected abstract void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<TArguments> args, LayerContext context, float epsilon, int channels, int spatial);
+}
+
+/// <summary><c>[BatchNorm]</c>: per channel over the mini-batch, running statistics in the buffers.</summary>
+internal sealed class BatchNormDefinition : NormalizationDefinition<BatchNormArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "BatchNorm";
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<BatchNormArguments> args, LayerContext context, float epsilon, int channels, int spatial)
+    {
+        checked
+        {
+            float momentum = args.Check(nameof(BatchNormArguments.Momentum), args.Values.Momentum, v => v >= 0f && v <= 1f, "in [0, 1]");
+            int gamma = b.TakeParameters(2 * channels);
+            int running = b.TakeBuffers(2 * channels);
+            var model = new NormLayer(NormKind.BatchNorm, channels, spatial, 1, momentum, epsilon, gamma, gamma + channels, channels, running, running + channels, -1) { ParameterCount = 2 * channels };
+            b.Append(spec, context.Prefix, "bn", model, b.Current);
+        }
+    }
+}
+
+/// <summary><c>[LayerNorm]</c>: over each sample's features, gamma and beta per feature.</summary>
+internal sealed class LayerNormDefinition : NormalizationDefinition<NormArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "LayerNorm";
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NormArguments> args, LayerContext context, float epsilon, int channels, int spatial)
+    {
+        checked
+        {
+            int size = b.Current.Size;
+            int gamma = b.TakeParameters(2 * size);
+            var model = new NormLayer(NormKind.LayerNorm, channels, spatial, 1, 0f, epsilon, gamma, gamma + size, size, -1, -1, b.Arena + size) { ParameterCount = 2 * size };
+            b.Append(spec, context.Prefix, "ln", model, b.Current, extraArena: 2);
+        }
+    }
+}
+
+/// <summary><c>[InstanceNorm]</c>: per sample and channel over the positions of an image.</summary>
+internal sealed class InstanceNormDefinition : NormalizationDefinition<NormArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "InstanceNorm";
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NormArguments> args, LayerContext context, float epsilon, int channels, int spatial)
+    {
+        if (b.RequireSpatial(spec))
+        {
+            GroupNormDefinition.AddGrouped(b, spec, context, NormKind.InstanceNorm, "in", epsilon, channels, spatial, groups: channels);
+        }
+    }
+}
+
+/// <summary><c>[GroupNorm(groups)]</c>: per sample over groups of channels.</summary>
+internal sealed class GroupNormDefinition : NormalizationDefinition<GroupNormArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "GroupNorm";
+
+    /// <summary>Appends a per-sample grouped normalization (instance norm is one group per channel).</summary>
+    internal static void AddGrouped(NetworkBuilder b, LayerSpec spec, LayerContext context, NormKind norm, string name, float epsilon, int channels, int spatial, int groups)
+    {
+        checked
+        {
+            int size = b.Current.Size;
+            int gamma = b.TakeParameters(2 * channels);
+            var model = new NormLayer(norm, channels, spatial, groups, 0f, epsilon, gamma, gamma + channels, channels, -1, -1, b.Arena + size) { ParameterCount = 2 * channels };
+            b.Append(spec, context.Prefix, name, model, b.Current, extraArena: 2 * groups);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<GroupNormArguments> args, LayerContext context, float epsilon, int channels, int spatial)
+    {
+        int groups = args.Check(nameof(GroupNormArguments.Groups), args.Values.Groups, v => v > 0 && channels % v == 0, $"a positive divisor of the {channels} channels");
+        groups = groups > 0 && channels % groups == 0 ? groups : 1;
+        AddGrouped(b, spec, context, NormKind.GroupNorm, "gn", epsilon, channels, spatial, groups);
+    }
+}
 
 /// <summary>
 /// Batch, layer, instance and group normalization: <c>y = γ·(x − μ)/√(σ² + ε) + β</c> with μ, σ² over the mini-batch
 /// per channel (batch norm in training; running statistics at inference), over one sample's features (layer norm),
 /// over one sample's channel (instance norm) or channel group (group norm).
 /// </summary>
-internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
+internal sealed class NormEmitter : LayerEmitter<NormLayer>
 {
-    public string Describe(LayerModel layer)
+    /// <summary>The one instance, shared by the kinds this emitter prints.</summary>
+    public static readonly NormEmitter Instance = new();
+
+    public override string Describe(NormLayer n)
     {
-        var n = (NormLayer)layer;
         string over = n.Norm switch
         {
             NormKind.BatchNorm => $"per channel over batch × {n.Spatial}, momentum {F(n.Momentum)}",
@@ -22,9 +181,8 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         return $"{n.Norm} on {n.InputShape}, {over}, eps {F(n.Epsilon)}, gamma/beta [{n.AffineSize}] at params[{n.GammaOffset}..{n.BetaOffset + n.AffineSize})";
     }
 
-    public string ExtraConstants(LayerModel layer)
+    public override string ExtraConstants(NormLayer n)
     {
-        var n = (NormLayer)layer;
         string s = $"{Names.P(n, "C")} = {n.Channels}, {Names.P(n, "Spatial")} = {n.Spatial}, {Names.P(n, "Gamma")} = {n.GammaOffset}, {Names.P(n, "Beta")} = {n.BetaOffset}";
         return n.Norm switch
         {
@@ -34,13 +192,12 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         };
     }
 
-    public bool HasForward(LayerModel layer) => true;
+    public override bool HasForward(NormLayer layer) => true;
 
-    public bool HasBackward(LayerModel layer) => true;
+    public override bool HasBackward(NormLayer layer) => true;
 
-    public void EmitFields(CodeWriter w, LayerModel layer)
+    public override void EmitFields(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         if (n.Norm == NormKind.BatchNorm)
         {
             w.Line($"// Layer {n.Index} ({n.Name}): the mini-batch mean and 1/std of the last training forward pass, per channel.");
@@ -48,9 +205,8 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitBufferTensors(CodeWriter w, LayerModel layer)
+    public override void EmitBufferTensors(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         if (n.Norm == NormKind.BatchNorm)
         {
             w.Line($"new(\"{n.Name}.running_mean\", {n.Index}, {Names.P(n, "RunMean")}, {Names.P(n, "C")}, new[] {{ {Names.P(n, "C")} }}, global::NetGen.ParameterRole.Normalization),");
@@ -58,9 +214,8 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitBufferInitialization(CodeWriter w, LayerModel layer)
+    public override void EmitBufferInitialization(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         if (n.Norm == NormKind.BatchNorm)
         {
             w.Line($"// Layer {n.Index} ({n.Name}): running mean 0, running variance 1.");
@@ -69,9 +224,8 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitForward(CodeWriter w, LayerModel layer)
+    public override void EmitForward(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         string affine = $"gamma: {Slice(n, "Parameters", "Gamma")}, beta: {Slice(n, "Parameters", "Beta")}";
         switch (n.Norm)
         {
@@ -118,9 +272,8 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitBackward(CodeWriter w, LayerModel layer)
+    public override void EmitBackward(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         string grads = $"dy: {Names.DY(n)}, dx: {(n.InputIsNetworkInput ? "default" : Names.DX(n))}, dGamma: {Slice(n, "Gradients", "Gamma")}, dBeta: {Slice(n, "Gradients", "Beta")}";
         string gamma = $"gamma: {Slice(n, "Parameters", "Gamma")}";
         switch (n.Norm)
@@ -158,17 +311,15 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitInitialization(CodeWriter w, LayerModel layer)
+    public override void EmitInitialization(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         w.Line($"// Layer {n.Index} ({n.Name}): gamma 1, beta 0.");
         w.Line($"{Slice(n, "p", "Gamma")}.Fill(1f);");
         w.Line($"{Slice(n, "p", "Beta")}.Clear();");
     }
 
-    public void EmitParameterTensors(CodeWriter w, LayerModel layer)
+    public override void EmitParameterTensors(CodeWriter w, NormLayer n)
     {
-        var n = (NormLayer)layer;
         string shape = n.Norm == NormKind.LayerNorm ? string.Join(", ", n.InputShape.Dims) : Names.P(n, "C");
         w.Line($"new(\"{n.Name}.weight\", {n.Index}, {Names.P(n, "Gamma")}, {n.AffineSize}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
         w.Line($"new(\"{n.Name}.bias\", {n.Index}, {Names.P(n, "Beta")}, {n.AffineSize}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
@@ -181,9 +332,8 @@ internal sealed class NormEmitter : ILayerEmitter, ILayerStateEmitter
     /// is decomposed (opset 17 has no GroupNormalization with per-channel scale): <c>Reshape</c> to [N, groups, -1],
     /// <c>InstanceNormalization</c> with unit scale, <c>Reshape</c> back, <c>Mul</c> by γ and <c>Add</c> β per channel.
     /// </summary>
-    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    public override string EmitOnnx(CodeWriter w, NormLayer n, OnnxTensors tensors)
     {
-        var n = (NormLayer)layer;
         string x = tensors.Input(n), name = n.Name, gamma = name + ".weight", beta = name + ".bias", eps = Onnx.Float("epsilon", n.Epsilon);
         switch (n.Norm)
         {

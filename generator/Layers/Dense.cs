@@ -1,36 +1,92 @@
+using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Validation;
 
-namespace NetGen.Generator.Emit;
+namespace NetGen.Generator.Layers;
+
+/// <summary>The arguments of <c>[Dense]</c>, bound by name; initial values are the attribute's defaults.</summary>
+internal sealed class DenseArguments : WeightArguments
+{
+    /// <summary>The output units (required by the attribute; 0 when missing).</summary>
+    public int Units { get; set; }
+}
+
+/// <summary>A fully connected layer, optionally with DropConnect on its weights (DropConnectP &gt; 0).</summary>
+internal sealed record DenseLayer(
+    int Units,
+    InitModel Init,
+    bool HasBias,
+    float BiasInit,
+    int WeightOffset,
+    int BiasOffset,
+    float DropConnectP) : LayerModel;
+
+/// <summary><c>[Dense(units)]</c>: flattens an image input implicitly, then <c>[units]</c>; takes a pending DropConnect.</summary>
+internal sealed class DenseDefinition : LayerDefinition<DenseArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "Dense";
+
+    /// <inheritdoc />
+    public override ILayerEmitter Emitter { get; } = new DenseEmitter();
+
+    /// <inheritdoc />
+    public override bool TakesDropConnect => true;
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<DenseArguments> args, LayerContext context)
+    {
+        checked
+        {
+            string? next = context.NextActivation();
+            float dropConnect = b.PendingDropConnect;
+            b.ClearDropConnect();
+            if (b.Current.Rank == 3)
+            {
+                b.AddFlatten(spec, context.Prefix, isImplicit: true);
+            }
+
+            int units = args.Check(nameof(DenseArguments.Units), args.Values.Units, v => v > 0, "a positive number of units");
+            units = units > 0 ? units : 1;
+            int inputs = b.Current.Size;
+            InitModel init = b.ResolveInit(args, next, inputs, units);
+            bool hasBias = args.Values.Bias;
+            float biasInit = args.Check(nameof(DenseArguments.BiasInit), args.Values.BiasInit, v => !float.IsNaN(v) && !float.IsInfinity(v), "a finite number");
+            int weights = units * inputs;
+            int count = weights + (hasBias ? units : 0);
+            int offset = b.TakeParameters(count);
+            var model = new DenseLayer(units, init, hasBias, biasInit, offset, offset + weights, dropConnect) { ParameterCount = count };
+            b.Append(spec, context.Prefix, "dense", model, Shape.Of(units));
+        }
+    }
+}
 
 /// <summary>
 /// Fully connected layer: <c>y = x·Wᵀ + b</c>; backward <c>dW += dyᵀ·x</c>, <c>db += Σ dy</c>, <c>dx += dy·W</c>. With
 /// DropConnect the training pass uses <c>W ⊙ mask</c> (one mask per mini-batch) and routes the weight gradient
 /// through the mask.
 /// </summary>
-internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
+internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 {
-    public string Describe(LayerModel layer)
+    public override string Describe(DenseLayer d)
     {
-        var d = (DenseLayer)layer;
         string weights = $"weights [{d.Units} x {d.InputShape.Size}] at params[{d.WeightOffset}..{d.WeightOffset + (d.Units * d.InputShape.Size)})";
         string bias = d.HasBias ? $", bias [{d.Units}] at params[{d.BiasOffset}..{d.BiasOffset + d.Units})" : ", no bias";
         string dropConnect = d.DropConnectP > 0 ? $", DropConnect p = {CodeWriter.Float(d.DropConnectP).TrimEnd('f')}" : "";
         return $"Dense {d.InputShape.Size} -> {d.Units}, {weights}{bias}{dropConnect}";
     }
 
-    public string ExtraConstants(LayerModel layer)
+    public override string ExtraConstants(DenseLayer d)
     {
-        var d = (DenseLayer)layer;
         return $"{Names.P(d, "W")} = {d.WeightOffset}" + (d.HasBias ? $", {Names.P(d, "B")} = {d.BiasOffset}" : "");
     }
 
-    public bool HasForward(LayerModel layer) => true;
+    public override bool HasForward(DenseLayer layer) => true;
 
-    public bool HasBackward(LayerModel layer) => true;
+    public override bool HasBackward(DenseLayer layer) => true;
 
-    public void EmitFields(CodeWriter w, LayerModel layer)
+    public override void EmitFields(CodeWriter w, DenseLayer d)
     {
-        var d = (DenseLayer)layer;
         if (d.DropConnectP > 0)
         {
             string n = $"{Names.P(d, "Out")} * {Names.P(d, "In")}";
@@ -39,17 +95,8 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitBufferTensors(CodeWriter w, LayerModel layer)
+    public override void EmitForward(CodeWriter w, DenseLayer d)
     {
-    }
-
-    public void EmitBufferInitialization(CodeWriter w, LayerModel layer)
-    {
-    }
-
-    public void EmitForward(CodeWriter w, LayerModel layer)
-    {
-        var d = (DenseLayer)layer;
         w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i].");
         using (w.Block($"private void Layer{d.Index}Forward(int batch)"))
         {
@@ -80,9 +127,8 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
         }
     }
 
-    public void EmitBackward(CodeWriter w, LayerModel layer)
+    public override void EmitBackward(CodeWriter w, DenseLayer d)
     {
-        var d = (DenseLayer)layer;
         string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : "dx += dy·W";
         w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
@@ -116,15 +162,13 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
         w.Line($"    dBias: {Bias(d, "Gradients")});");
     }
 
-    public void EmitInitialization(CodeWriter w, LayerModel layer)
+    public override void EmitInitialization(CodeWriter w, DenseLayer d)
     {
-        var d = (DenseLayer)layer;
         InitEmitter.Emit(w, d, d.Init, Weights(d, "p"), d.HasBias, Bias(d, "p"), d.BiasInit);
     }
 
-    public void EmitParameterTensors(CodeWriter w, LayerModel layer)
+    public override void EmitParameterTensors(CodeWriter w, DenseLayer d)
     {
-        var d = (DenseLayer)layer;
         w.Line($"new(\"{d.Name}.weight\", {d.Index}, {Names.P(d, "W")}, {Names.P(d, "Out")} * {Names.P(d, "In")}, new[] {{ {Names.P(d, "Out")}, {Names.P(d, "In")} }}, global::NetGen.ParameterRole.Weight),");
         if (d.HasBias)
         {
@@ -133,9 +177,8 @@ internal sealed class DenseEmitter : ILayerEmitter, ILayerStateEmitter
     }
 
     /// <summary>ONNX: <c>Gemm(x, W, b)</c> with <c>transB = 1</c> (W is [out, in]); DropConnect keeps the full weights at inference.</summary>
-    public string EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors)
+    public override string EmitOnnx(CodeWriter w, DenseLayer d, OnnxTensors tensors)
     {
-        var d = (DenseLayer)layer;
         string[] inputs = d.HasBias ? new[] { tensors.Input(d), d.Name + ".weight", d.Name + ".bias" } : new[] { tensors.Input(d), d.Name + ".weight" };
         w.Line(Onnx.Node("Gemm", d.Name, inputs) + Onnx.Int("transB", 1) + ";");
         return d.Name;
