@@ -21,6 +21,7 @@ internal static class LayerDefinitions
         new MaxPool2DDefinition(),
         new AvgPool2DDefinition(),
         new FractionalMaxPool2DDefinition(),
+        new GlobalAvgPool2DDefinition(),
         new FlattenDefinition(),
         new BatchNormDefinition(),
         new LayerNormDefinition(),
