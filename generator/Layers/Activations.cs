@@ -12,6 +12,7 @@ internal enum ActivationKind
     ReLU,
     LeakyReLU,
     ELU,
+    SiLU,
 }
 
 /// <summary>An element-wise activation.</summary>
@@ -114,6 +115,20 @@ internal sealed class EluDefinition : ActivationDefinition<EluArguments>
         => Add(b, spec, context, ActivationKind.ELU, args.Check(nameof(EluArguments.Alpha), args.Values.Alpha, v => v > 0f && !float.IsInfinity(v), "positive and finite"));
 }
 
+/// <summary><c>[SiLU]</c> (x·σ(x)); weight layers before it start with He initialization, as for the ReLU family.</summary>
+internal sealed class SiluDefinition : ActivationDefinition<NoArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "SiLU";
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => WeightInitKind.He;
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
+        => Add(b, spec, context, ActivationKind.SiLU, 0f);
+}
+
 /// <summary>Element-wise activations: forward <c>y = f(x)</c>, backward <c>dx += dy·f'(x)</c>, both one kernel call.</summary>
 internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
 {
@@ -136,7 +151,9 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} forward ({a.Name}): y = {Formula(a)}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Activations.{Kernel(a)}Forward({Names.X(a)}, {Names.Y(a)}{Extra(a)});");
+            w.Line(KernelClass(a) is { } kernel
+                ? $"{Names.Kernels}.{kernel}.Forward({Arguments(a)}{Names.X(a)}, {Names.Y(a)});"
+                : $"{Names.Kernels}.Activations.{Kernel(a)}Forward({Names.X(a)}, {Names.Y(a)}{Extra(a)});");
         }
     }
 
@@ -145,7 +162,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {Derivative(a)}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Activations.{Kernel(a)}Backward(");
+            w.Line(KernelClass(a) is { } kernel ? $"{Names.Kernels}.{kernel}.Backward({Arguments(a)}" : $"{Names.Kernels}.Activations.{Kernel(a)}Backward(");
             w.Line($"    x: {Names.X(a)},");
             w.Line($"    y: {Names.Y(a)},");
             w.Line($"    dy: {Names.DY(a)},");
@@ -153,9 +170,20 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         }
     }
 
-    /// <summary>ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>.</summary>
+    /// <summary>
+    /// ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>; SiLU is
+    /// <c>Mul(x, Sigmoid(x))</c>.
+    /// </summary>
     public override string EmitOnnx(CodeWriter w, ActivationLayer a, OnnxTensors tensors)
     {
+        string x = tensors.Input(a), n = a.Name;
+        if (a.Activation == ActivationKind.SiLU)
+        {
+            w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", x) + ";");
+            w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
+            return n;
+        }
+
         string alpha = a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? Onnx.Float("alpha", a.Alpha) : "";
         string op = a.Activation switch
         {
@@ -169,6 +197,16 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         return a.Name;
     }
 
+    /// <summary>The kernel class of an activation with one of its own (<c>Silu</c>), or null for the <c>Activations</c> methods.</summary>
+    private static string? KernelClass(ActivationLayer a) => a.Activation switch
+    {
+        ActivationKind.SiLU => "Silu",
+        _ => null,
+    };
+
+    /// <summary>The scalar arguments that precede x in a kernel class's call (none for SiLU).</summary>
+    private static string Arguments(ActivationLayer a) => "";
+
     private static string Display(ActivationLayer a) => a.Activation switch
     {
         ActivationKind.LeakyReLU or ActivationKind.ELU => $"{a.Activation}(alpha {CodeWriter.Float(a.Alpha).TrimEnd('f')})",
@@ -181,6 +219,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.LeakyReLU => "LeakyRelu",
         ActivationKind.ELU => "Elu",
         ActivationKind.Sigmoid => "Sigmoid",
+        ActivationKind.SiLU => "Silu",
         _ => "Tanh",
     };
 
@@ -192,6 +231,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.LeakyReLU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·x",
         ActivationKind.ELU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·(eˣ − 1)",
         ActivationKind.Sigmoid => "1 / (1 + e⁻ˣ)",
+        ActivationKind.SiLU => "x·σ(x)",
         _ => "tanh(x)",
     };
 
@@ -201,6 +241,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.LeakyReLU => $"(x > 0 ? 1 : {CodeWriter.Float(a.Alpha)})",
         ActivationKind.ELU => $"(x > 0 ? 1 : y + {CodeWriter.Float(a.Alpha)})",
         ActivationKind.Sigmoid => "y·(1 − y)",
+        ActivationKind.SiLU => "σ(x)·(1 + x·(1 − σ(x)))",
         _ => "(1 − y²)",
     };
 }

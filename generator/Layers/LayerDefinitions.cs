@@ -33,6 +33,7 @@ internal static class LayerDefinitions
         new ReluDefinition(),
         new LeakyReluDefinition(),
         new EluDefinition(),
+        new SiluDefinition(),
         new PReluDefinition(),
         new RReluDefinition(),
         new MaxoutDefinition(),
