@@ -13,6 +13,22 @@ internal enum ActivationKind
     LeakyReLU,
     ELU,
     SiLU,
+    GELU,
+    GELUTanh,
+}
+
+/// <summary>Mirrors NetGen.GeluApproximation (same names and numeric values).</summary>
+internal enum GeluApproximationKind
+{
+    None = 0,
+    Tanh,
+}
+
+/// <summary>The arguments of <c>[GELU(Approximation = …)]</c>.</summary>
+internal sealed class GeluArguments
+{
+    /// <summary>Which form of Φ: exact (the default) or the tanh approximation.</summary>
+    public GeluApproximationKind Approximation { get; set; } = GeluApproximationKind.None;
 }
 
 /// <summary>An element-wise activation.</summary>
@@ -129,6 +145,27 @@ internal sealed class SiluDefinition : ActivationDefinition<NoArguments>
         => Add(b, spec, context, ActivationKind.SiLU, 0f);
 }
 
+/// <summary><c>[GELU]</c> (x·Φ(x), exact or tanh-approximated); He initialization before it, as for the ReLU family.</summary>
+internal sealed class GeluDefinition : ActivationDefinition<GeluArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "GELU";
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => WeightInitKind.He;
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<GeluArguments> args, LayerContext context)
+    {
+        GeluApproximationKind approximation = args.Check(
+            nameof(GeluArguments.Approximation),
+            args.Values.Approximation,
+            v => v is GeluApproximationKind.None or GeluApproximationKind.Tanh,
+            "a GeluApproximation value");
+        Add(b, spec, context, approximation == GeluApproximationKind.Tanh ? ActivationKind.GELUTanh : ActivationKind.GELU, 0f);
+    }
+}
+
 /// <summary>Element-wise activations: forward <c>y = f(x)</c>, backward <c>dx += dy·f'(x)</c>, both one kernel call.</summary>
 internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
 {
@@ -172,7 +209,9 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
 
     /// <summary>
     /// ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>; SiLU is
-    /// <c>Mul(x, Sigmoid(x))</c>.
+    /// <c>Mul(x, Sigmoid(x))</c>. GELU is decomposed, since the <c>Gelu</c> operator needs opset 20 and the exporter
+    /// starts at 17: <c>x/2·(1 + Erf(x/√2))</c>, or <c>x·Sigmoid(2u)</c> with <c>u = √(2/π)·(x + 0.044715·x³)</c> for
+    /// the tanh form (the same function as <c>x/2·(1 + tanh u)</c>). ONNX Runtime fuses the Erf pattern into its GELU kernel.
     /// </summary>
     public override string EmitOnnx(CodeWriter w, ActivationLayer a, OnnxTensors tensors)
     {
@@ -180,6 +219,28 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         if (a.Activation == ActivationKind.SiLU)
         {
             w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", x) + ";");
+            w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
+            return n;
+        }
+
+        if (a.Activation == ActivationKind.GELU)
+        {
+            w.Line(Onnx.Node("Mul", n + "/scaled", x, Onnx.Constant(n + "/inv_sqrt2", 0.70710678f)) + ";");
+            w.Line(Onnx.Node("Erf", n + "/erf", n + "/scaled") + ";");
+            w.Line(Onnx.Node("Add", n + "/one_plus_erf", n + "/erf", Onnx.Constant(n + "/one", 1f)) + ";");
+            w.Line(Onnx.Node("Mul", n + "/half_x", x, Onnx.Constant(n + "/half", 0.5f)) + ";");
+            w.Line(Onnx.Node("Mul", n, n + "/half_x", n + "/one_plus_erf") + ";");
+            return n;
+        }
+
+        if (a.Activation == ActivationKind.GELUTanh)
+        {
+            w.Line(Onnx.Node("Mul", n + "/x2", x, x) + ";");
+            w.Line(Onnx.Node("Mul", n + "/x3", n + "/x2", x) + ";");
+            w.Line(Onnx.Node("Mul", n + "/cubic", n + "/x3", Onnx.Constant(n + "/c", 0.044715f)) + ";");
+            w.Line(Onnx.Node("Add", n + "/inner", x, n + "/cubic") + ";");
+            w.Line(Onnx.Node("Mul", n + "/two_u", n + "/inner", Onnx.Constant(n + "/two_sqrt_2_over_pi", 1.5957691f)) + ";");
+            w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", n + "/two_u") + ";");
             w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
             return n;
         }
@@ -201,14 +262,21 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
     private static string? KernelClass(ActivationLayer a) => a.Activation switch
     {
         ActivationKind.SiLU => "Silu",
+        ActivationKind.GELU or ActivationKind.GELUTanh => "Gelu",
         _ => null,
     };
 
-    /// <summary>The scalar arguments that precede x in a kernel class's call (none for SiLU).</summary>
-    private static string Arguments(ActivationLayer a) => "";
+    /// <summary>The scalar arguments that precede x in a kernel class's call (GELU's approximation, by name).</summary>
+    private static string Arguments(ActivationLayer a) => a.Activation switch
+    {
+        ActivationKind.GELU => "approximation: global::NetGen.GeluApproximation.None, ",
+        ActivationKind.GELUTanh => "approximation: global::NetGen.GeluApproximation.Tanh, ",
+        _ => "",
+    };
 
     private static string Display(ActivationLayer a) => a.Activation switch
     {
+        ActivationKind.GELUTanh => "GELU(tanh approximation)",
         ActivationKind.LeakyReLU or ActivationKind.ELU => $"{a.Activation}(alpha {CodeWriter.Float(a.Alpha).TrimEnd('f')})",
         _ => a.Activation.ToString(),
     };
@@ -220,6 +288,8 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.ELU => "Elu",
         ActivationKind.Sigmoid => "Sigmoid",
         ActivationKind.SiLU => "Silu",
+        ActivationKind.GELU => "Gelu",
+        ActivationKind.GELUTanh => "GeluTanh",
         _ => "Tanh",
     };
 
@@ -232,6 +302,8 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.ELU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·(eˣ − 1)",
         ActivationKind.Sigmoid => "1 / (1 + e⁻ˣ)",
         ActivationKind.SiLU => "x·σ(x)",
+        ActivationKind.GELU => "x·Φ(x), Φ the standard normal distribution function",
+        ActivationKind.GELUTanh => "x·σ(2u), u = √(2/π)·(x + 0.044715·x³)",
         _ => "tanh(x)",
     };
 
@@ -242,6 +314,8 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.ELU => $"(x > 0 ? 1 : y + {CodeWriter.Float(a.Alpha)})",
         ActivationKind.Sigmoid => "y·(1 − y)",
         ActivationKind.SiLU => "σ(x)·(1 + x·(1 − σ(x)))",
+        ActivationKind.GELU => "(Φ(x) + x·φ(x))",
+        ActivationKind.GELUTanh => "(σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′)",
         _ => "(1 − y²)",
     };
 }

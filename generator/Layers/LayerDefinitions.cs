@@ -34,6 +34,7 @@ internal static class LayerDefinitions
         new LeakyReluDefinition(),
         new EluDefinition(),
         new SiluDefinition(),
+        new GeluDefinition(),
         new PReluDefinition(),
         new RReluDefinition(),
         new MaxoutDefinition(),
