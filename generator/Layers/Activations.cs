@@ -188,9 +188,19 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} forward ({a.Name}): y = {Formula(a)}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            w.Line(KernelClass(a) is { } kernel
-                ? $"{Names.Kernels}.{kernel}.Forward({Arguments(a)}{Names.X(a)}, {Names.Y(a)});"
-                : $"{Names.Kernels}.Activations.{Kernel(a)}Forward({Names.X(a)}, {Names.Y(a)}{Extra(a)});");
+            if (KernelClass(a) is { } kernel && Arguments(a) is { } arguments)
+            {
+                w.Line($"{Names.Kernels}.{kernel}.Forward(");
+                w.Line($"    {arguments},");
+                w.Line($"    x: {Names.X(a)},");
+                w.Line($"    y: {Names.Y(a)});");
+            }
+            else
+            {
+                w.Line(KernelClass(a) is { } k
+                    ? $"{Names.Kernels}.{k}.Forward({Names.X(a)}, {Names.Y(a)});"
+                    : $"{Names.Kernels}.Activations.{Kernel(a)}Forward({Names.X(a)}, {Names.Y(a)}{Extra(a)});");
+            }
         }
     }
 
@@ -199,7 +209,12 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {Derivative(a)}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line(KernelClass(a) is { } kernel ? $"{Names.Kernels}.{kernel}.Backward({Arguments(a)}" : $"{Names.Kernels}.Activations.{Kernel(a)}Backward(");
+            w.Line(KernelClass(a) is { } kernel ? $"{Names.Kernels}.{kernel}.Backward(" : $"{Names.Kernels}.Activations.{Kernel(a)}Backward(");
+            if (Arguments(a) is { } arguments)
+            {
+                w.Line($"    {arguments},");
+            }
+
             w.Line($"    x: {Names.X(a)},");
             w.Line($"    y: {Names.Y(a)},");
             w.Line($"    dy: {Names.DY(a)},");
@@ -266,12 +281,12 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         _ => null,
     };
 
-    /// <summary>The scalar arguments that precede x in a kernel class's call (GELU's approximation, by name).</summary>
-    private static string Arguments(ActivationLayer a) => a.Activation switch
+    /// <summary>The scalar argument that precedes x in a kernel class's call (GELU's approximation, by name), or null.</summary>
+    private static string? Arguments(ActivationLayer a) => a.Activation switch
     {
-        ActivationKind.GELU => "approximation: global::NetGen.GeluApproximation.None, ",
-        ActivationKind.GELUTanh => "approximation: global::NetGen.GeluApproximation.Tanh, ",
-        _ => "",
+        ActivationKind.GELU => "approximation: global::NetGen.GeluApproximation.None",
+        ActivationKind.GELUTanh => "approximation: global::NetGen.GeluApproximation.Tanh",
+        _ => null,
     };
 
     private static string Display(ActivationLayer a) => a.Activation switch

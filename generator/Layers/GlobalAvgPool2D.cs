@@ -44,7 +44,9 @@ internal sealed class GlobalAvgPool2DEmitter : LayerEmitter<GlobalAvgPoolLayer>
         w.Summary($"Layer {layer.Index} forward ({layer.Name}): y[c] = the mean of channel c's {layer.InputShape.Dims[1]}×{layer.InputShape.Dims[2]} plane.");
         using (w.Block($"private void Layer{layer.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.GlobalAvgPool2D.Forward({Spatial.Dims(layer)}, {Names.X(layer)}, {Names.Y(layer)});");
+            w.Line($"{Names.Kernels}.GlobalAvgPool2D.Forward({Spatial.Dims(layer)},");
+            w.Line($"    x: {Names.X(layer)},");
+            w.Line($"    y: {Names.Y(layer)});");
         }
     }
 
@@ -54,7 +56,9 @@ internal sealed class GlobalAvgPool2DEmitter : LayerEmitter<GlobalAvgPoolLayer>
         w.Summary($"Layer {layer.Index} backward ({layer.Name}): dx[c, i, j] += dy[c] / {layer.InputShape.Dims[1] * layer.InputShape.Dims[2]} (every position shares its mean's gradient).");
         using (w.Block($"private void Layer{layer.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.GlobalAvgPool2D.Backward({Spatial.Dims(layer)}, {Names.DY(layer)}, {Names.DX(layer)});");
+            w.Line($"{Names.Kernels}.GlobalAvgPool2D.Backward({Spatial.Dims(layer)},");
+            w.Line($"    dy: {Names.DY(layer)},");
+            w.Line($"    dx: {Names.DX(layer)});");
         }
     }
 
