@@ -39,6 +39,16 @@ partial class GapCnn : global::NetGen.NetworkBase
     public const int BufferCount = 0;
     /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
     public const int ScratchFloats = 2320;
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    public const long ForwardFlopsPerSample = 66176;
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    public const long BackwardFlopsPerSample = 104704;
+    /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
+    public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
+    /// <summary>Bytes of the learned parameters.</summary>
+    public const long ParameterBytes = TotalParameters * 4L;
+    /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
+    public const long GradientBytes = TotalParameters * 4L;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Conv2D 3×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 3 x 3 x 3] at params[0..216), bias [8] at params[216..224)
@@ -81,6 +91,10 @@ partial class GapCnn : global::NetGen.NetworkBase
 
     /// <inheritdoc />
     public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
+    public override global::NetGen.ModelFacts? Facts
+        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
     /// <inheritdoc />
     public override int InputSize => InputFeatures;
