@@ -652,8 +652,16 @@ public abstract partial class NetworkBase
     /// <param name="batch">The batch size of the last forward pass.</param>
     protected virtual void BackwardLayer(int index, int batch) => throw new NotSupportedException($"{GetType().Name} does not support per-layer profiling.");
 
-    /// <summary>A Keras-style table of the layers, their output shapes and parameter counts, with the total.</summary>
-    public string Summary()
+    /// <summary>The network's compile-time costs (FLOPs and memory per sample); generated networks supply them, others return null.</summary>
+    public virtual ModelFacts? Facts => null;
+
+    /// <summary>
+    /// A Keras-style table of the layers, their output shapes and parameter counts, with the total, the compile-time
+    /// costs (<see cref="Facts"/>) and the memory an optimizer's state takes: exact for <paramref name="optimizer"/>,
+    /// per state buffer when none is given.
+    /// </summary>
+    /// <param name="optimizer">The optimizer whose state memory to show, or null.</param>
+    public string Summary(Optimizers.Optimizer? optimizer = null)
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -671,6 +679,16 @@ public abstract partial class NetworkBase
 
         sb.Append(new string('=', 68)).Append('\n');
         sb.Append(string.Format(inv, "Total params: {0:N0}\n", ParameterCount));
+        if (Facts is { } facts)
+        {
+            sb.Append(string.Format(inv, "FLOPs per sample: forward {0:N0}, backward {1:N0}\n", facts.ForwardFlopsPerSample, facts.BackwardFlopsPerSample));
+            sb.Append(string.Format(inv, "Activations per sample: {0:N0} B (training: twice, with their gradients)\n", facts.ActivationBytesPerSample));
+            sb.Append(string.Format(inv, "Parameters: {0:N0} B, gradients: {1:N0} B\n", facts.ParameterBytes, facts.GradientBytes));
+            sb.Append(optimizer is null
+                ? string.Format(inv, "Optimizer state: {0:N0} B per state buffer (SGD momentum 1, Adam 2)\n", facts.ParameterBytes)
+                : string.Format(inv, "Optimizer state ({0}: {1}): {2:N0} B\n", optimizer.GetType().Name, string.Join(", ", optimizer.StateNames), facts.ParameterBytes * optimizer.StateNames.Count));
+        }
+
         sb.Append(line);
         return sb.ToString();
     }

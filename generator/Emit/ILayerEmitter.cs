@@ -18,6 +18,12 @@ internal interface ILayerEmitter
     /// <summary>The layer's named constants beyond the common ones (input/output sizes and buffers).</summary>
     string ExtraConstants(LayerModel layer);
 
+    /// <summary>FLOPs of one sample's forward pass: 2 per multiply-add of matrix products and convolutions, others 0.</summary>
+    long ForwardFlops(LayerModel layer);
+
+    /// <summary>FLOPs of one sample's backward pass, counted as <see cref="ForwardFlops"/> (weight and input gradients).</summary>
+    long BackwardFlops(LayerModel layer);
+
     /// <summary>Whether the layer has any forward work (a mean-squared-error head passes its input through).</summary>
     bool HasForward(LayerModel layer);
 

@@ -10,8 +10,8 @@ internal static class Names
 
     public static string P(LayerModel l, string suffix) => $"L{l.Index}_{suffix}";
 
-    /// <summary>A per-sample extra buffer of the layer (mask, statistics) for the batch.</summary>
-    public static string Extra(int offset, string size) => $"Activation({offset}, {size}, batch)";
+    /// <summary>A per-sample extra buffer of the layer (mask, statistics) for the batch, at its named offset constant.</summary>
+    public static string Extra(LayerModel l, string offsetSuffix, string size) => $"Activation({P(l, offsetSuffix)}, {size}, batch)";
 
     /// <summary>The layer's input activations for the batch.</summary>
     public static string X(LayerModel l) => $"Activation({P(l, "X")}, {P(l, "In")}, batch)";

@@ -126,6 +126,18 @@ internal static class NetworkEmitter
         w.Line($"public const int BufferCount = {model.BufferCount};");
         w.Summary("Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.");
         w.Line($"public const int ScratchFloats = {model.ScratchFloats};");
+        long forwardFlops = model.Layers.Sum(l => LayerDefinitions.EmitterFor(l).ForwardFlops(l));
+        long backwardFlops = model.Layers.Sum(l => LayerDefinitions.EmitterFor(l).BackwardFlops(l));
+        w.Summary("Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).");
+        w.Line($"public const long ForwardFlopsPerSample = {forwardFlops};");
+        w.Summary("Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.");
+        w.Line($"public const long BackwardFlopsPerSample = {backwardFlops};");
+        w.Summary("Bytes of activations per sample (training keeps as many again for their gradients).");
+        w.Line("public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;");
+        w.Summary("Bytes of the learned parameters.");
+        w.Line("public const long ParameterBytes = TotalParameters * 4L;");
+        w.Summary("Bytes of the parameter gradients (one float per parameter).");
+        w.Line("public const long GradientBytes = TotalParameters * 4L;");
         w.Line();
         w.Line("// Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.");
         foreach (LayerModel layer in model.Layers)
@@ -186,6 +198,10 @@ internal static class NetworkEmitter
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public override ulong ArchitectureFingerprint => Fingerprint;");
+        w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line("public override global::NetGen.ModelFacts? Facts");
+        w.Line("    => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);");
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public override int InputSize => InputFeatures;");

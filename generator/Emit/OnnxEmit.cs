@@ -24,6 +24,9 @@ internal static class Onnx
     /// <summary><c>.Float("name", v)</c>.</summary>
     public static string Float(string name, float value) => $".Float({Q(name)}, {CodeWriter.Float(value)})";
 
+    /// <summary><c>g.Constant("name", v)</c>: a float scalar constant that broadcasts against any tensor.</summary>
+    public static string Constant(string name, float value) => $"g.Constant({Q(name)}, {CodeWriter.Float(value)})";
+
     /// <summary><c>g.Int64s("name", a, b)</c>: a shape or index constant.</summary>
     public static string Int64s(string name, params int[] values) => $"g.Int64s({Q(name)}, {string.Join(", ", values.Select(CodeWriter.Int))})";
 

@@ -12,6 +12,23 @@ internal enum ActivationKind
     ReLU,
     LeakyReLU,
     ELU,
+    SiLU,
+    GELU,
+    GELUTanh,
+}
+
+/// <summary>Mirrors NetGen.GeluApproximation (same names and numeric values).</summary>
+internal enum GeluApproximationKind
+{
+    None = 0,
+    Tanh,
+}
+
+/// <summary>The arguments of <c>[GELU(Approximation = …)]</c>.</summary>
+internal sealed class GeluArguments
+{
+    /// <summary>Which form of Φ: exact (the default) or the tanh approximation.</summary>
+    public GeluApproximationKind Approximation { get; set; } = GeluApproximationKind.None;
 }
 
 /// <summary>An element-wise activation.</summary>
@@ -114,6 +131,41 @@ internal sealed class EluDefinition : ActivationDefinition<EluArguments>
         => Add(b, spec, context, ActivationKind.ELU, args.Check(nameof(EluArguments.Alpha), args.Values.Alpha, v => v > 0f && !float.IsInfinity(v), "positive and finite"));
 }
 
+/// <summary><c>[SiLU]</c> (x·σ(x)); weight layers before it start with He initialization, as for the ReLU family.</summary>
+internal sealed class SiluDefinition : ActivationDefinition<NoArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "SiLU";
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => WeightInitKind.He;
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
+        => Add(b, spec, context, ActivationKind.SiLU, 0f);
+}
+
+/// <summary><c>[GELU]</c> (x·Φ(x), exact or tanh-approximated); He initialization before it, as for the ReLU family.</summary>
+internal sealed class GeluDefinition : ActivationDefinition<GeluArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "GELU";
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => WeightInitKind.He;
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<GeluArguments> args, LayerContext context)
+    {
+        GeluApproximationKind approximation = args.Check(
+            nameof(GeluArguments.Approximation),
+            args.Values.Approximation,
+            v => v is GeluApproximationKind.None or GeluApproximationKind.Tanh,
+            "a GeluApproximation value");
+        Add(b, spec, context, approximation == GeluApproximationKind.Tanh ? ActivationKind.GELUTanh : ActivationKind.GELU, 0f);
+    }
+}
+
 /// <summary>Element-wise activations: forward <c>y = f(x)</c>, backward <c>dx += dy·f'(x)</c>, both one kernel call.</summary>
 internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
 {
@@ -136,7 +188,17 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} forward ({a.Name}): y = {Formula(a)}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{Kernel(a)}.Forward({Extra(a)}{Names.X(a)}, {Names.Y(a)});");
+            if (Arguments(a) is { } arguments)
+            {
+                w.Line($"{Names.Kernels}.{KernelClass(a)}.Forward(");
+                w.Line($"    {arguments},");
+                w.Line($"    x: {Names.X(a)},");
+                w.Line($"    y: {Names.Y(a)});");
+            }
+            else
+            {
+                w.Line($"{Names.Kernels}.{KernelClass(a)}.Forward({Names.X(a)}, {Names.Y(a)});");
+            }
         }
     }
 
@@ -145,7 +207,12 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {Derivative(a)}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{Kernel(a)}.Backward({Extra(a)}");
+            w.Line($"{Names.Kernels}.{KernelClass(a)}.Backward(");
+            if (Arguments(a) is { } arguments)
+            {
+                w.Line($"    {arguments},");
+            }
+
             w.Line($"    x: {Names.X(a)},");
             w.Line($"    y: {Names.Y(a)},");
             w.Line($"    dy: {Names.DY(a)},");
@@ -153,9 +220,44 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         }
     }
 
-    /// <summary>ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>.</summary>
+    /// <summary>
+    /// ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>; SiLU is
+    /// <c>Mul(x, Sigmoid(x))</c>. GELU is decomposed, since the <c>Gelu</c> operator needs opset 20 and the exporter
+    /// starts at 17: <c>x/2·(1 + Erf(x/√2))</c>, or <c>x·Sigmoid(2u)</c> with <c>u = √(2/π)·(x + 0.044715·x³)</c> for
+    /// the tanh form (the same function as <c>x/2·(1 + tanh u)</c>). ONNX Runtime fuses the Erf pattern into its GELU kernel.
+    /// </summary>
     public override string EmitOnnx(CodeWriter w, ActivationLayer a, OnnxTensors tensors)
     {
+        string x = tensors.Input(a), n = a.Name;
+        if (a.Activation == ActivationKind.SiLU)
+        {
+            w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", x) + ";");
+            w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
+            return n;
+        }
+
+        if (a.Activation == ActivationKind.GELU)
+        {
+            w.Line(Onnx.Node("Mul", n + "/scaled", x, Onnx.Constant(n + "/inv_sqrt2", 0.70710678f)) + ";");
+            w.Line(Onnx.Node("Erf", n + "/erf", n + "/scaled") + ";");
+            w.Line(Onnx.Node("Add", n + "/one_plus_erf", n + "/erf", Onnx.Constant(n + "/one", 1f)) + ";");
+            w.Line(Onnx.Node("Mul", n + "/half_x", x, Onnx.Constant(n + "/half", 0.5f)) + ";");
+            w.Line(Onnx.Node("Mul", n, n + "/half_x", n + "/one_plus_erf") + ";");
+            return n;
+        }
+
+        if (a.Activation == ActivationKind.GELUTanh)
+        {
+            w.Line(Onnx.Node("Mul", n + "/x2", x, x) + ";");
+            w.Line(Onnx.Node("Mul", n + "/x3", n + "/x2", x) + ";");
+            w.Line(Onnx.Node("Mul", n + "/cubic", n + "/x3", Onnx.Constant(n + "/c", 0.044715f)) + ";");
+            w.Line(Onnx.Node("Add", n + "/inner", x, n + "/cubic") + ";");
+            w.Line(Onnx.Node("Mul", n + "/two_u", n + "/inner", Onnx.Constant(n + "/two_sqrt_2_over_pi", 1.5957691f)) + ";");
+            w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", n + "/two_u") + ";");
+            w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
+            return n;
+        }
+
         string alpha = a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? Onnx.Float("alpha", a.Alpha) : "";
         string op = a.Activation switch
         {
@@ -169,8 +271,25 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         return a.Name;
     }
 
+    /// <summary>The kernel class of an activation with one of its own (<c>Silu</c>), or null for the <c>Activations</c> methods.</summary>
+    private static string KernelClass(ActivationLayer a) => a.Activation switch
+    {
+        ActivationKind.GELU or ActivationKind.GELUTanh => "Gelu",
+        _ => Kernel(a),
+    };
+
+    /// <summary>The scalar argument that precedes x in a kernel class's call (GELU's approximation, by name), or null.</summary>
+    private static string? Arguments(ActivationLayer a) => a.Activation switch
+    {
+        ActivationKind.GELU => "approximation: global::NetGen.GeluApproximation.None",
+        ActivationKind.GELUTanh => "approximation: global::NetGen.GeluApproximation.Tanh",
+        ActivationKind.LeakyReLU or ActivationKind.ELU => $"alpha: {CodeWriter.Float(a.Alpha)}",
+        _ => null,
+    };
+
     private static string Display(ActivationLayer a) => a.Activation switch
     {
+        ActivationKind.GELUTanh => "GELU(tanh approximation)",
         ActivationKind.LeakyReLU or ActivationKind.ELU => $"{a.Activation}(alpha {CodeWriter.Float(a.Alpha).TrimEnd('f')})",
         _ => a.Activation.ToString(),
     };
@@ -181,10 +300,12 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.LeakyReLU => "LeakyRelu",
         ActivationKind.ELU => "Elu",
         ActivationKind.Sigmoid => "Sigmoid",
+        ActivationKind.SiLU => "Silu",
+        ActivationKind.GELU => "Gelu",
+        ActivationKind.GELUTanh => "GeluTanh",
         _ => "Tanh",
     };
 
-    private static string Extra(ActivationLayer a) => a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? $"alpha: {CodeWriter.Float(a.Alpha)}, " : "";
 
     private static string Formula(ActivationLayer a) => a.Activation switch
     {
@@ -192,6 +313,9 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.LeakyReLU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·x",
         ActivationKind.ELU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·(eˣ − 1)",
         ActivationKind.Sigmoid => "1 / (1 + e⁻ˣ)",
+        ActivationKind.SiLU => "x·σ(x)",
+        ActivationKind.GELU => "x·Φ(x), Φ the standard normal distribution function",
+        ActivationKind.GELUTanh => "x·σ(2u), u = √(2/π)·(x + 0.044715·x³)",
         _ => "tanh(x)",
     };
 
@@ -201,6 +325,9 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         ActivationKind.LeakyReLU => $"(x > 0 ? 1 : {CodeWriter.Float(a.Alpha)})",
         ActivationKind.ELU => $"(x > 0 ? 1 : y + {CodeWriter.Float(a.Alpha)})",
         ActivationKind.Sigmoid => "y·(1 − y)",
+        ActivationKind.SiLU => "σ(x)·(1 + x·(1 − σ(x)))",
+        ActivationKind.GELU => "(Φ(x) + x·φ(x))",
+        ActivationKind.GELUTanh => "(σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′)",
         _ => "(1 − y²)",
     };
 }

@@ -99,13 +99,20 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DLayer>
             + $", {Names.P(c, "K")} = {c.Kernel}, {Names.P(c, "Stride")} = {c.Stride}, {Names.P(c, "Pad")} = {c.Padding}";
     }
 
+    /// <summary>2 · filters · output positions · channels · k²: one multiply-add per weight and output position.</summary>
+    public override long ForwardFlops(Conv2DLayer layer)
+        => 2L * layer.Filters * layer.OutputShape.Dims[1] * layer.OutputShape.Dims[2] * layer.InputShape.Dims[0] * layer.Kernel * layer.Kernel;
+
+    /// <summary>dW and dx, each as many as the forward pass (dx none when the input is the network's).</summary>
+    public override long BackwardFlops(Conv2DLayer layer) => ForwardFlops(layer) * (layer.InputIsNetworkInput ? 1 : 2);
+
     public override bool HasForward(Conv2DLayer layer) => true;
 
     public override bool HasBackward(Conv2DLayer layer) => true;
 
     public override void EmitForward(CodeWriter w, Conv2DLayer c)
     {
-        w.Summary($"Layer {c.Index} forward ({c.Name}): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).");
+        w.Summary($"Layer {c.Index} forward ({c.Name}): y[b, f] = {(c.HasBias ? "bias[f] + " : "")}Σ W[f] ⋆ x[b] (im2col + GEMM).");
         using (w.Block($"private void Layer{c.Index}Forward(int batch)"))
         {
             w.Line($"{Names.Kernels}.Conv2D.Forward(batch, {Names.P(c, "InC")}, {Names.P(c, "InH")}, {Names.P(c, "InW")}, {Names.P(c, "OutC")}, {Names.P(c, "K")}, {Names.P(c, "Stride")}, {Names.P(c, "Pad")},");

@@ -81,6 +81,12 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
         return $"{Names.P(d, "W")} = {d.WeightOffset}" + (d.HasBias ? $", {Names.P(d, "B")} = {d.BiasOffset}" : "");
     }
 
+    /// <summary>2·in·out: one multiply-add per weight.</summary>
+    public override long ForwardFlops(DenseLayer layer) => 2L * layer.InputShape.Size * layer.Units;
+
+    /// <summary>dW (2·in·out) and dx (2·in·out, none when the input is the network's).</summary>
+    public override long BackwardFlops(DenseLayer layer) => ForwardFlops(layer) * (layer.InputIsNetworkInput ? 1 : 2);
+
     public override bool HasForward(DenseLayer layer) => true;
 
     public override bool HasBackward(DenseLayer layer) => true;

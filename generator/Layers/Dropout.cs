@@ -92,5 +92,5 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
         return tensors.Input(layer);
     }
 
-    private static string Mask(DropoutLayer d) => Names.Extra(d.MaskBuffer, Names.P(d, "In"));
+    private static string Mask(DropoutLayer d) => Names.Extra(d, "Mask", Names.P(d, "In"));
 }

@@ -21,6 +21,15 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     /// <summary>The layer's named constants beyond the common ones (input/output sizes and buffers).</summary>
     public virtual string ExtraConstants(TLayer layer) => "";
 
+    /// <summary>
+    /// FLOPs of one sample's forward pass, counted as PyTorch's <c>FlopCounterMode</c> does: 2 per multiply-add of
+    /// matrix products and convolutions; element-wise work (activations, normalization, pooling, bias) counts 0.
+    /// </summary>
+    public virtual long ForwardFlops(TLayer layer) => 0;
+
+    /// <summary>FLOPs of one sample's backward pass, counted likewise: the weight gradient, plus the input gradient unless the input is the network's.</summary>
+    public virtual long BackwardFlops(TLayer layer) => 0;
+
     /// <summary>Whether the layer has any forward work.</summary>
     public virtual bool HasForward(TLayer layer) => true;
 
@@ -64,6 +73,10 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     string ILayerEmitter.Describe(LayerModel layer) => Describe((TLayer)layer);
 
     string ILayerEmitter.ExtraConstants(LayerModel layer) => ExtraConstants((TLayer)layer);
+
+    long ILayerEmitter.ForwardFlops(LayerModel layer) => ForwardFlops((TLayer)layer);
+
+    long ILayerEmitter.BackwardFlops(LayerModel layer) => BackwardFlops((TLayer)layer);
 
     bool ILayerEmitter.HasForward(LayerModel layer) => HasForward((TLayer)layer);
 

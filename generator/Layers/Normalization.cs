@@ -183,13 +183,11 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
 
     public override string ExtraConstants(NormLayer n)
     {
-        string s = $"{Names.P(n, "C")} = {n.Channels}, {Names.P(n, "Spatial")} = {n.Spatial}, {Names.P(n, "Gamma")} = {n.GammaOffset}, {Names.P(n, "Beta")} = {n.BetaOffset}";
-        return n.Norm switch
-        {
-            NormKind.BatchNorm => s + $", {Names.P(n, "RunMean")} = {n.RunningMeanOffset}, {Names.P(n, "RunVar")} = {n.RunningVarOffset}",
-            NormKind.LayerNorm => s + $", {Names.P(n, "Stats")} = {n.StatsBuffer}",
-            _ => s + $", {Names.P(n, "Groups")} = {n.Groups}, {Names.P(n, "Stats")} = {n.StatsBuffer}",
-        };
+        string s = $"{Names.P(n, "C")} = {n.Channels}, {Names.P(n, "Spatial")} = {n.Spatial}, {Names.P(n, "Gamma")} = {n.GammaOffset}, "
+            + $"{Names.P(n, "Beta")} = {n.BetaOffset}, {Names.P(n, "Affine")} = {n.AffineSize}";
+        return n.Norm == NormKind.BatchNorm
+            ? s + $", {Names.P(n, "RunMean")} = {n.RunningMeanOffset}, {Names.P(n, "RunVar")} = {n.RunningVarOffset}"
+            : s + $", {Names.P(n, "Groups")} = {n.Groups}, {Names.P(n, "Mean")} = {n.StatsBuffer}, {Names.P(n, "InvStd")} = {n.StatsBuffer + n.Groups}";
     }
 
     public override bool HasForward(NormLayer layer) => true;
@@ -322,8 +320,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
     public override void EmitParameterTensors(CodeWriter w, NormLayer n)
     {
         string shape = n.Norm == NormKind.LayerNorm ? string.Join(", ", n.InputShape.Dims) : Names.P(n, "C");
-        w.Line($"new(\"{n.Name}.weight\", {n.Index}, {Names.P(n, "Gamma")}, {n.AffineSize}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
-        w.Line($"new(\"{n.Name}.bias\", {n.Index}, {Names.P(n, "Beta")}, {n.AffineSize}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
+        w.Line($"new(\"{n.Name}.weight\", {n.Index}, {Names.P(n, "Gamma")}, {Names.P(n, "Affine")}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
+        w.Line($"new(\"{n.Name}.bias\", {n.Index}, {Names.P(n, "Beta")}, {Names.P(n, "Affine")}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
     }
 
     /// <summary>
@@ -359,13 +357,13 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
         return name;
     }
 
-    private static string Slice(NormLayer n, string buffer, string what) => $"{buffer}.Slice({Names.P(n, what)}, {n.AffineSize})";
+    private static string Slice(NormLayer n, string buffer, string what) => $"{buffer}.Slice({Names.P(n, what)}, {Names.P(n, "Affine")})";
 
     private static string Running(NormLayer n, string what) => $"Buffers.Slice({Names.P(n, what)}, {Names.P(n, "C")})";
 
     /// <summary>The per-sample statistics in the arena: 0 = mean, 1 = inverse standard deviation.</summary>
     private static string Stats(NormLayer n, int which)
-        => Names.Extra(n.StatsBuffer + (which * n.Groups), n.Groups.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        => Names.Extra(n, which == 0 ? "Mean" : "InvStd", Names.P(n, "Groups"));
 
     private static string F(float v) => CodeWriter.Float(v).TrimEnd('f');
 }

@@ -97,7 +97,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
         return r.Name;
     }
 
-    private static string Slopes(RReluLayer r) => Names.Extra(r.SlopesBuffer, Names.P(r, "In"));
+    private static string Slopes(RReluLayer r) => Names.Extra(r, "Slopes", Names.P(r, "In"));
 
     private static string F(float v) => CodeWriter.Float(v).TrimEnd('f');
 }

@@ -162,5 +162,5 @@ internal sealed class ResidualEmitter : LayerEmitter<ResidualAddLayer>
 
     private static string DSkip(ResidualAddLayer r) => $"ActivationGradient({Names.P(r, "Skip")}, {Names.P(r, "Out")}, batch)";
 
-    private static string Mask(ResidualAddLayer r) => Names.Extra(r.MaskBuffer, "1");
+    private static string Mask(ResidualAddLayer r) => Names.Extra(r, "Mask", "1");
 }

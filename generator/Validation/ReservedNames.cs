@@ -16,7 +16,8 @@ internal static class ReservedNames
         "BufferCount", "BufferTensors", "Fingerprint", "Forward", "ForwardLayer", "InitializeParameters", "InputFeatures",
         "InputShape", "InputSize", "LayerOutputOffset", "Layers", "Loss", "OutputCore", "OutputFeatures", "OutputSize",
         "ParameterTensors", "ScratchFloats", "TotalParameters", "ForwardCore", "LossCore", "BackwardCore", "CreateInferenceClone",
-        "DescribeOnnxGraph",
+        "DescribeOnnxGraph", "ForwardFlopsPerSample", "BackwardFlopsPerSample", "ActivationBytesPerSample", "ParameterBytes",
+        "GradientBytes", "Facts",
     };
 
     // Per-layer constants (L3_In), methods (Layer3Forward, Layers2To4Forward), fields (_l3Mask) and tables (s_layers).

@@ -119,6 +119,16 @@ public sealed class AvgPool2DAttribute : LayerAttribute
 }
 
 /// <summary>
+/// Global average pooling, the standard CNN head: each channel's height×width plane becomes its mean, so a
+/// [channels, height, width] input becomes a vector of <c>channels</c> features (like <c>torch.nn.AdaptiveAvgPool2d(1)</c>
+/// followed by <c>torch.flatten(x, 1)</c>), ready for a dense layer. The input must be three-dimensional.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GlobalAvgPool2DAttribute : LayerAttribute
+{
+}
+
+/// <summary>
 /// Fractional max pooling (Graham 2014): reduces height and width by <c>ratio</c> (between 1 and 2) with pseudo-random
 /// pooling regions while training and fixed regions at inference.
 /// </summary>

@@ -128,6 +128,36 @@ public sealed class ELUAttribute : LayerAttribute
 }
 
 /// <summary>
+/// SiLU, also called swish: <c>x·σ(x)</c> with <c>σ(x) = 1 / (1 + e^-x)</c>, like <c>torch.nn.SiLU</c>. A smooth,
+/// non-monotonic ReLU alternative used by EfficientNet and many recent CNNs.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SiLUAttribute : LayerAttribute
+{
+}
+
+/// <summary>Which form of the normal distribution function Φ a <see cref="GELUAttribute"/> uses, as PyTorch's <c>approximate</c>.</summary>
+public enum GeluApproximation
+{
+    /// <summary>The exact <c>Φ(x) = (1 + erf(x/√2))/2</c> (PyTorch's default, <c>approximate='none'</c>).</summary>
+    None = 0,
+
+    /// <summary><c>Φ(x) ≈ (1 + tanh(√(2/π)·(x + 0.044715·x³)))/2</c> (PyTorch's <c>approximate='tanh'</c>, used by GPT-2 and BERT).</summary>
+    Tanh,
+}
+
+/// <summary>
+/// GELU (Hendrycks &amp; Gimpel 2016): <c>x·Φ(x)</c> with Φ the standard normal distribution function, like
+/// <c>torch.nn.GELU</c>; exact by default, or the tanh approximation with <c>Approximation = GeluApproximation.Tanh</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GELUAttribute : LayerAttribute
+{
+    /// <summary>Which form of Φ: <see cref="GeluApproximation.None"/> (exact, the default) or <see cref="GeluApproximation.Tanh"/>.</summary>
+    public GeluApproximation Approximation { get; set; } = GeluApproximation.None;
+}
+
+/// <summary>
 /// Loss head: softmax over the previous layer's outputs fused with the cross-entropy loss (numerically stable).
 /// The network's output is the class probabilities; training takes class labels or probability targets.
 /// </summary>

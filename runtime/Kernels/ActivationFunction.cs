@@ -20,4 +20,13 @@ public enum ActivationFunction
 
     /// <summary><c>tanh(x)</c>.</summary>
     Tanh,
+
+    /// <summary><c>x·σ(x)</c> (SiLU, swish).</summary>
+    Silu,
+
+    /// <summary><c>x·Φ(x)</c> (GELU, exact erf form).</summary>
+    Gelu,
+
+    /// <summary><c>x·Φ(x)</c> with the tanh approximation of Φ (GELU, <c>approximate='tanh'</c>).</summary>
+    GeluTanh,
 }

@@ -37,6 +37,9 @@ public static class Activations
             case ActivationFunction.Elu: Map(new EluFn(alpha), x, y); break;
             case ActivationFunction.Sigmoid: Map(new SigmoidFn(), x, y); break;
             case ActivationFunction.Tanh: Map(new TanhFn(), x, y); break;
+            case ActivationFunction.Silu: Silu.Forward(x, y); break;
+            case ActivationFunction.Gelu: Gelu.Forward(GeluApproximation.None, x, y); break;
+            case ActivationFunction.GeluTanh: Gelu.Forward(GeluApproximation.Tanh, x, y); break;
             default: throw new ArgumentOutOfRangeException(nameof(function), function, "Not an activation function.");
         }
     }

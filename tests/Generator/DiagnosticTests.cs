@@ -385,6 +385,7 @@ public class DiagnosticTests
     [InlineData("Conv2D(4, 3)")]
     [InlineData("MaxPool2D(2)")]
     [InlineData("InstanceNorm")]
+    [InlineData("GlobalAvgPool2D")]
     public void NG0013_spatial_layer_after_a_flat_one_is_reported_on_it(string layer)
     {
         Diagnostic d = Single(DiagnosticMarkup.Verify($$"""

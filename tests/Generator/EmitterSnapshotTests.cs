@@ -100,6 +100,9 @@ public class EmitterSnapshotTests
     [InlineData("ReLU", 0f)]
     [InlineData("LeakyReLU", 0.125f)]
     [InlineData("ELU", 0.75f)]
+    [InlineData("SiLU", 0f)]
+    [InlineData("GELU", 0f)]
+    [InlineData("GELUTanh", 0f)]
     public void Activation_emitter_prints_forward_and_backward_side_by_side(string kind, float alpha)
     {
         var layer = new ActivationLayer(System.Enum.Parse<ActivationKind>(kind), alpha)
@@ -109,6 +112,18 @@ public class EmitterSnapshotTests
         };
 
         Snapshot.Verify(PrintLayer(new ActivationEmitter(), layer), "cs", kind);
+    }
+
+    [Fact]
+    public void Global_average_pooling_emitter_prints_forward_and_backward_side_by_side()
+    {
+        var layer = new GlobalAvgPoolLayer
+        {
+            Index = 3, Name = "gap3", Kind = "GlobalAvgPool2D", InputShape = Shape.Of(16, 7, 7), OutputShape = Shape.Of(16),
+            InputBuffer = 1600, OutputBuffer = 2384,
+        };
+
+        Snapshot.Verify(PrintLayer(new GlobalAvgPool2DEmitter(), layer), "cs");
     }
 
     [Fact]

@@ -50,6 +50,28 @@ public class GeneratorSnapshotTests
     }
 
     [Fact]
+    public void Gelu_silu_and_global_average_pooling_head_are_emitted()
+    {
+        GeneratorRun run = GeneratorDriverHelper.Run("""
+            using NetGen;
+
+            namespace Samples;
+
+            /// <summary>A small modern CNN: GELU and SiLU convolutions, a global-average-pooling head, tanh-GELU in a dense pair.</summary>
+            [Network]
+            [Input(3, 8, 8)]
+            [Conv2D(8, 3, padding: 1)] [GELU]
+            [Conv2D(16, 3, stride: 2, padding: 1)] [SiLU]
+            [GlobalAvgPool2D]
+            [Dense(32)] [GELU(Approximation = GeluApproximation.Tanh)]
+            [Dense(10)] [SoftmaxCrossEntropy]
+            public partial class GapCnn { }
+            """);
+
+        Snapshot.Verify(run.RunResult);
+    }
+
+    [Fact]
     public void Mean_squared_error_regression_outputs_the_last_dense_layer()
     {
         GeneratorRun run = GeneratorDriverHelper.Run("""

@@ -34,6 +34,8 @@ public class OnnxExportTests(ITestOutputHelper output)
         ["ELU"] = () => new OnnxEluNet(1),
         ["Sigmoid"] = () => new OnnxSigmoidNet(1),
         ["Tanh"] = () => new OnnxTanhNet(1),
+        ["SiLU+GELU+GELU(tanh)+GlobalAvgPool2D"] = () => new GapCnnNet(1),
+        ["SiLU+GELU in dense pairs"] = () => new SiluGeluMlp(1),
         ["PReLU"] = () => new OnnxPReluNet(1),
         ["RReLU"] = () => new OnnxRReluNet(1),
         ["Maxout"] = () => new OnnxMaxoutNet(1),
@@ -83,7 +85,7 @@ public class OnnxExportTests(ITestOutputHelper output)
     public void Every_supported_opset_runs_in_onnx_runtime(int opset)
     {
         // The networks that together use every operator the exporter writes.
-        foreach (NetworkBase net in new NetworkBase[] { new KitchenSinkNet(2), new OnnxFractionalPoolNet(2), new OnnxSoftmaxNet(2), new OnnxInstanceNormNet(2), new OnnxPoolNet(2), new OnnxIdentityNet(2) })
+        foreach (NetworkBase net in new NetworkBase[] { new KitchenSinkNet(2), new OnnxFractionalPoolNet(2), new OnnxSoftmaxNet(2), new OnnxInstanceNormNet(2), new OnnxPoolNet(2), new OnnxIdentityNet(2), new GapCnnNet(2) })
         {
             Randomize(net, seed: 3);
             float[] x = Gaussian(Batch * net.InputSize, seed: 4);

@@ -62,3 +62,21 @@ public partial class ResidualOracleNet { }
 [Dense(128)] [ReLU] [Dropout(0.3f)]
 [Dense(10)] [SoftmaxCrossEntropy]
 public partial class TestCnn { }
+
+/// <summary>A small modern CNN: GELU and SiLU convolutions, a global-average-pooling head, a dense pair with tanh-GELU.</summary>
+[Network]
+[Input(2, 6, 6)]
+[Conv2D(4, 3, padding: 1)] [GELU]
+[Conv2D(6, 3, stride: 2, padding: 1)] [SiLU]
+[GlobalAvgPool2D]
+[Dense(8)] [GELU(Approximation = GeluApproximation.Tanh)]
+[Dense(3)] [SoftmaxCrossEntropy]
+public partial class GapCnnNet { }
+
+/// <summary>An MLP whose dense pairs run SiLU and exact GELU inside the fused pair kernel.</summary>
+[Network]
+[Input(10)]
+[Dense(16)] [SiLU]
+[Dense(12)] [GELU]
+[Dense(4)] [MeanSquaredError]
+public partial class SiluGeluMlp { }

@@ -42,12 +42,22 @@ partial class FashionCnn : global::NetGen.NetworkBase
     public const int BufferCount = 192;
     /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
     public const int ScratchFloats = 74944;
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    public const long ForwardFlopsPerSample = 8482304;
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    public const long BackwardFlopsPerSample = 16513024;
+    /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
+    public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
+    /// <summary>Bytes of the learned parameters.</summary>
+    public const long ParameterBytes = TotalParameters * 4L;
+    /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
+    public const long GradientBytes = TotalParameters * 4L;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Conv2D 1×28×28 -> 32×28×28, kernel 3 stride 1 padding 1, weights [32 x 1 x 3 x 3] at params[0..288), no bias
     private const int L0_In = 784, L0_Out = 25088, L0_X = 0, L0_Y = 784, L0_W = 0, L0_InC = 1, L0_InH = 28, L0_InW = 28, L0_OutC = 32, L0_OutH = 28, L0_OutW = 28, L0_K = 3, L0_Stride = 1, L0_Pad = 1;
     // Layer 1: BatchNorm on 32×28×28, per channel over batch × 784, momentum 0.1, eps 1E-05, gamma/beta [32] at params[288..352)
-    private const int L1_In = 25088, L1_Out = 25088, L1_X = 784, L1_Y = 25872, L1_C = 32, L1_Spatial = 784, L1_Gamma = 288, L1_Beta = 320, L1_RunMean = 0, L1_RunVar = 32;
+    private const int L1_In = 25088, L1_Out = 25088, L1_X = 784, L1_Y = 25872, L1_C = 32, L1_Spatial = 784, L1_Gamma = 288, L1_Beta = 320, L1_Affine = 32, L1_RunMean = 0, L1_RunVar = 32;
     // Layer 2: ReLU on 32×28×28
     private const int L2_In = 25088, L2_Out = 25088, L2_X = 25872, L2_Y = 50960;
     // Layer 3: MaxPool2D 32×28×28 -> 32×14×14, window 2 stride 2
@@ -55,7 +65,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     // Layer 4: Conv2D 32×14×14 -> 64×14×14, kernel 3 stride 1 padding 1, weights [64 x 32 x 3 x 3] at params[352..18784), no bias
     private const int L4_In = 6272, L4_Out = 12544, L4_X = 76048, L4_Y = 82320, L4_W = 352, L4_InC = 32, L4_InH = 14, L4_InW = 14, L4_OutC = 64, L4_OutH = 14, L4_OutW = 14, L4_K = 3, L4_Stride = 1, L4_Pad = 1;
     // Layer 5: BatchNorm on 64×14×14, per channel over batch × 196, momentum 0.1, eps 1E-05, gamma/beta [64] at params[18784..18912)
-    private const int L5_In = 12544, L5_Out = 12544, L5_X = 82320, L5_Y = 94864, L5_C = 64, L5_Spatial = 196, L5_Gamma = 18784, L5_Beta = 18848, L5_RunMean = 64, L5_RunVar = 128;
+    private const int L5_In = 12544, L5_Out = 12544, L5_X = 82320, L5_Y = 94864, L5_C = 64, L5_Spatial = 196, L5_Gamma = 18784, L5_Beta = 18848, L5_Affine = 64, L5_RunMean = 64, L5_RunVar = 128;
     // Layer 6: ReLU on 64×14×14
     private const int L6_In = 12544, L6_Out = 12544, L6_X = 94864, L6_Y = 107408;
     // Layer 7: MaxPool2D 64×14×14 -> 64×7×7, window 2 stride 2
@@ -99,6 +109,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
 
     /// <inheritdoc />
     public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
+    public override global::NetGen.ModelFacts? Facts
+        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
     /// <inheritdoc />
     public override int InputSize => InputFeatures;
@@ -211,7 +225,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L13_In, Activation(L13_X, L13_In, batch), labels);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L13_In, Activation(L13_X, L13_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -220,7 +234,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 13 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L13_In, Activation(L13_Y, L13_Out, batch), labels, ActivationGradient(L13_X, L13_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L13_In, Activation(L13_Y, L13_Out, batch), labels, ActivationGradient(L13_X, L13_In, batch));
         Backpropagate(batch);
     }
 
@@ -229,7 +243,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L13_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L13_In, Activation(L13_X, L13_In, batch), targets);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L13_In, Activation(L13_X, L13_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -238,7 +252,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L13_In, nameof(targets));
         // Layer 13 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L13_In, Activation(L13_Y, L13_Out, batch), targets, ActivationGradient(L13_X, L13_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L13_In, Activation(L13_Y, L13_Out, batch), targets, ActivationGradient(L13_X, L13_In, batch));
         Backpropagate(batch);
     }
 
@@ -250,14 +264,14 @@ partial class FashionCnn : global::NetGen.NetworkBase
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             fanIn: 9, fanOut: 288, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         // Layer 1 (bn1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, 32).Fill(1f);
-        p.Slice(L1_Beta, 32).Clear();
+        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
+        p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 4 (conv4): weights He (He, chosen because ReLU follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             fanIn: 288, fanOut: 576, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
         // Layer 5 (bn5): gamma 1, beta 0.
-        p.Slice(L5_Gamma, 64).Fill(1f);
-        p.Slice(L5_Beta, 64).Clear();
+        p.Slice(L5_Gamma, L5_Affine).Fill(1f);
+        p.Slice(L5_Beta, L5_Affine).Clear();
         // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L9_W, L9_Out * L9_In),
             fanIn: 3136, fanOut: 128, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 9));
@@ -283,11 +297,11 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
         new("conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K }, global::NetGen.ParameterRole.Weight),
-        new("bn1.weight", 1, L1_Gamma, 32, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn1.bias", 1, L1_Beta, 32, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
         new("conv4.weight", 4, L4_W, L4_OutC * L4_InC * L4_K * L4_K, new[] { L4_OutC, L4_InC, L4_K, L4_K }, global::NetGen.ParameterRole.Weight),
-        new("bn5.weight", 5, L5_Gamma, 64, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn5.bias", 5, L5_Beta, 64, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn5.weight", 5, L5_Gamma, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn5.bias", 5, L5_Beta, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
         new("dense9.weight", 9, L9_W, L9_Out * L9_In, new[] { L9_Out, L9_In }, global::NetGen.ParameterRole.Weight),
         new("dense9.bias", 9, L9_B, L9_Out, new[] { L9_Out }, global::NetGen.ParameterRole.Bias),
         new("dense12.weight", 12, L12_W, L12_Out * L12_In, new[] { L12_Out, L12_In }, global::NetGen.ParameterRole.Weight),
@@ -341,7 +355,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     }
 
     // ---- Layer 0: Conv2D 1×28×28 -> 32×28×28, kernel 3 stride 1 padding 1, weights [32 x 1 x 3 x 3] at params[0..288), no bias ----
-    /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 0 forward (conv0): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
@@ -371,16 +385,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 32), beta: Parameters.Slice(L1_Beta, 32),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch),
-                saveMean: _l1Mean, saveInvStd: _l1InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
+                saveMean: _l1Mean, saveInvStd: _l1InvStd,
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
-                epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 32), beta: Parameters.Slice(L1_Beta, 32),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), epsilon: 1E-05f, y: Activation(L1_Y, L1_Out, batch));
         }
     }
 
@@ -388,21 +401,21 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private void Layer1Backward(int batch)
     {
         RequireTrainingForward("bn1");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 32),
-            saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, 32), dBeta: Gradients.Slice(L1_Beta, 32));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
     // ---- Layer 2: ReLU on 32×28×28 ----
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L2_X, L2_In, batch),
             y: Activation(L2_Y, L2_Out, batch),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -413,17 +426,17 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (maxpool3): y = max over each 2×2 window, stride 2.</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.MaxPool2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Pooling.MaxPool2DForward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (maxpool3): each dy goes to the position of its window's maximum.</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.MaxPool2D.Backward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.Pooling.MaxPool2DBackward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
     }
 
     // ---- Layer 4: Conv2D 32×14×14 -> 64×14×14, kernel 3 stride 1 padding 1, weights [64 x 32 x 3 x 3] at params[352..18784), no bias ----
-    /// <summary>Layer 4 forward (conv4): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 4 forward (conv4): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer4Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
@@ -453,16 +466,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L5_C, L5_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, 64), beta: Parameters.Slice(L5_Beta, 64),
-                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C), y: Activation(L5_Y, L5_Out, batch),
-                saveMean: _l5Mean, saveInvStd: _l5InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine), Activation(L5_Y, L5_Out, batch),
+                saveMean: _l5Mean, saveInvStd: _l5InvStd,
+                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L5_C, L5_Spatial,
-                epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, 64), beta: Parameters.Slice(L5_Beta, 64),
-                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C), y: Activation(L5_Y, L5_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine),
+                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C), epsilon: 1E-05f, y: Activation(L5_Y, L5_Out, batch));
         }
     }
 
@@ -470,21 +482,21 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private void Layer5Backward(int batch)
     {
         RequireTrainingForward("bn5");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, 64),
-            saveMean: _l5Mean, saveInvStd: _l5InvStd, dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, 64), dBeta: Gradients.Slice(L5_Beta, 64));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+            saveMean: _l5Mean, saveInvStd: _l5InvStd, dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, L5_Affine), dBeta: Gradients.Slice(L5_Beta, L5_Affine));
     }
 
     // ---- Layer 6: ReLU on 64×14×14 ----
     /// <summary>Layer 6 forward (relu6): y = max(0, x).</summary>
     private void Layer6Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch));
     }
 
     /// <summary>Layer 6 backward (relu6): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer6Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L6_X, L6_In, batch),
             y: Activation(L6_Y, L6_Out, batch),
             dy: ActivationGradient(L6_Y, L6_Out, batch),
@@ -495,13 +507,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 7 forward (maxpool7): y = max over each 2×2 window, stride 2.</summary>
     private void Layer7Forward(int batch)
     {
-        global::NetGen.Kernels.MaxPool2D.Forward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch));
+        global::NetGen.Kernels.Pooling.MaxPool2DForward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch));
     }
 
     /// <summary>Layer 7 backward (maxpool7): each dy goes to the position of its window's maximum.</summary>
     private void Layer7Backward(int batch)
     {
-        global::NetGen.Kernels.MaxPool2D.Backward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch), ActivationGradient(L7_Y, L7_Out, batch), ActivationGradient(L7_X, L7_In, batch));
+        global::NetGen.Kernels.Pooling.MaxPool2DBackward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch), ActivationGradient(L7_Y, L7_Out, batch), ActivationGradient(L7_X, L7_In, batch));
     }
 
     // ---- Layer 9: Dense 3136 -> 128, weights [128 x 3136] at params[18912..420320), bias [128] at params[420320..420448) ----
@@ -531,13 +543,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 10 forward (relu10): y = max(0, x).</summary>
     private void Layer10Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch));
     }
 
     /// <summary>Layer 10 backward (relu10): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer10Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L10_X, L10_In, batch),
             y: Activation(L10_Y, L10_Out, batch),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
@@ -552,9 +564,9 @@ partial class FashionCnn : global::NetGen.NetworkBase
         {
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.Dropout.FillMask(0.3f, Activation(123472, L11_In, batch), Random);
+                global::NetGen.Kernels.Dropout.FillMask(Activation(L11_Mask, L11_In, batch), 0.3f, Random);
             }
-            global::NetGen.Kernels.Dropout.Forward(Activation(L11_X, L11_In, batch), Activation(123472, L11_In, batch), Activation(L11_Y, L11_Out, batch));
+            global::NetGen.Kernels.Dropout.Forward(Activation(L11_X, L11_In, batch), Activation(L11_Mask, L11_In, batch), Activation(L11_Y, L11_Out, batch));
         }
         else
         {
@@ -567,7 +579,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Dropout.Backward(Activation(123472, L11_In, batch), ActivationGradient(L11_Y, L11_Out, batch), ActivationGradient(L11_X, L11_In, batch));
+            global::NetGen.Kernels.Dropout.Backward(Activation(L11_Mask, L11_In, batch), ActivationGradient(L11_Y, L11_Out, batch), ActivationGradient(L11_X, L11_In, batch));
         }
         else
         {
@@ -602,6 +614,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 13 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer13Forward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Forward(batch, L13_In, x: Activation(L13_X, L13_In, batch), y: Activation(L13_Y, L13_Out, batch));
+        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L13_In, logits: Activation(L13_X, L13_In, batch), probabilities: Activation(L13_Y, L13_Out, batch));
     }
 }

@@ -34,6 +34,16 @@ partial class Regressor : global::NetGen.NetworkBase
     public const int BufferCount = 0;
     /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
     public const int ScratchFloats = 0;
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    public const long ForwardFlopsPerSample = 192;
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    public const long BackwardFlopsPerSample = 256;
+    /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
+    public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
+    /// <summary>Bytes of the learned parameters.</summary>
+    public const long ParameterBytes = TotalParameters * 4L;
+    /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
+    public const long GradientBytes = TotalParameters * 4L;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80)
@@ -66,6 +76,10 @@ partial class Regressor : global::NetGen.NetworkBase
 
     /// <inheritdoc />
     public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
+    public override global::NetGen.ModelFacts? Facts
+        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
     /// <inheritdoc />
     public override int InputSize => InputFeatures;

@@ -45,12 +45,22 @@ partial class NormHeavy : global::NetGen.NetworkBase
     public const int BufferCount = 32;
     /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
     public const int ScratchFloats = 4056;
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    public const long ForwardFlopsPerSample = 64272;
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    public const long BackwardFlopsPerSample = 81888;
+    /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
+    public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
+    /// <summary>Bytes of the learned parameters.</summary>
+    public const long ParameterBytes = TotalParameters * 4L;
+    /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
+    public const long GradientBytes = TotalParameters * 4L;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Conv2D 3×12×12 -> 6×12×12, kernel 3 stride 1 padding 1, weights [6 x 3 x 3 x 3] at params[0..162), bias [6] at params[162..168)
     private const int L0_In = 432, L0_Out = 864, L0_X = 0, L0_Y = 432, L0_W = 0, L0_B = 162, L0_InC = 3, L0_InH = 12, L0_InW = 12, L0_OutC = 6, L0_OutH = 12, L0_OutW = 12, L0_K = 3, L0_Stride = 1, L0_Pad = 1;
     // Layer 1: InstanceNorm on 6×12×12, per sample and channel over 144 positions, eps 1E-05, gamma/beta [6] at params[168..180)
-    private const int L1_In = 864, L1_Out = 864, L1_X = 432, L1_Y = 1296, L1_C = 6, L1_Spatial = 144, L1_Gamma = 168, L1_Beta = 174, L1_Groups = 6, L1_Stats = 2160;
+    private const int L1_In = 864, L1_Out = 864, L1_X = 432, L1_Y = 1296, L1_C = 6, L1_Spatial = 144, L1_Gamma = 168, L1_Beta = 174, L1_Affine = 6, L1_Groups = 6, L1_Mean = 2160, L1_InvStd = 2166;
     // Layer 2: PReLU on 6×12×12, slope per channel [6] at params[180..186)
     private const int L2_In = 864, L2_Out = 864, L2_X = 1296, L2_Y = 2172, L2_C = 6, L2_Spatial = 144, L2_Alpha = 180;
     // Layer 3: FractionalMaxPool2D 6×12×12 -> 6×8×8, ratio 1.5
@@ -58,7 +68,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     // Layer 4: Conv2D 6×8×8 -> 6×4×4, kernel 3 stride 2 padding 1, weights [6 x 6 x 3 x 3] at params[186..510), bias [6] at params[510..516)
     private const int L4_In = 384, L4_Out = 96, L4_X = 3036, L4_Y = 3420, L4_W = 186, L4_B = 510, L4_InC = 6, L4_InH = 8, L4_InW = 8, L4_OutC = 6, L4_OutH = 4, L4_OutW = 4, L4_K = 3, L4_Stride = 2, L4_Pad = 1;
     // Layer 5: GroupNorm on 6×4×4, per sample over 3 groups of 2 channels, eps 1E-05, gamma/beta [6] at params[516..528)
-    private const int L5_In = 96, L5_Out = 96, L5_X = 3420, L5_Y = 3516, L5_C = 6, L5_Spatial = 16, L5_Gamma = 516, L5_Beta = 522, L5_Groups = 3, L5_Stats = 3612;
+    private const int L5_In = 96, L5_Out = 96, L5_X = 3420, L5_Y = 3516, L5_C = 6, L5_Spatial = 16, L5_Gamma = 516, L5_Beta = 522, L5_Affine = 6, L5_Groups = 3, L5_Mean = 3612, L5_InvStd = 3615;
     // Layer 6: RReLU on 6×4×4, slopes U(0.125, 0.33333334) in training, 0.22916667 at inference
     private const int L6_In = 96, L6_Out = 96, L6_X = 3516, L6_Y = 3618, L6_Slopes = 3714;
     // Layer 7: Flatten 6×4×4 -> 96
@@ -66,13 +76,13 @@ partial class NormHeavy : global::NetGen.NetworkBase
     // Layer 8: Dense 96 -> 32, weights [32 x 96] at params[528..3600), bias [32] at params[3600..3632)
     private const int L8_In = 96, L8_Out = 32, L8_X = 3618, L8_Y = 3810, L8_W = 528, L8_B = 3600;
     // Layer 9: LayerNorm on 32, over the 32 features of each sample, eps 1E-05, gamma/beta [32] at params[3632..3696)
-    private const int L9_In = 32, L9_Out = 32, L9_X = 3810, L9_Y = 3842, L9_C = 32, L9_Spatial = 1, L9_Gamma = 3632, L9_Beta = 3664, L9_Stats = 3874;
+    private const int L9_In = 32, L9_Out = 32, L9_X = 3810, L9_Y = 3842, L9_C = 32, L9_Spatial = 1, L9_Gamma = 3632, L9_Beta = 3664, L9_Affine = 32, L9_Groups = 1, L9_Mean = 3874, L9_InvStd = 3875;
     // Layer 10: ELU(alpha 1) on 32
     private const int L10_In = 32, L10_Out = 32, L10_X = 3842, L10_Y = 3876;
     // Layer 11: Dense 32 -> 16, weights [16 x 32] at params[3696..4208), no bias, DropConnect p = 0.2
     private const int L11_In = 32, L11_Out = 16, L11_X = 3876, L11_Y = 3908, L11_W = 3696;
     // Layer 12: BatchNorm on 16, per channel over batch × 1, momentum 0.05, eps 1E-05, gamma/beta [16] at params[4208..4240)
-    private const int L12_In = 16, L12_Out = 16, L12_X = 3908, L12_Y = 3924, L12_C = 16, L12_Spatial = 1, L12_Gamma = 4208, L12_Beta = 4224, L12_RunMean = 0, L12_RunVar = 16;
+    private const int L12_In = 16, L12_Out = 16, L12_X = 3908, L12_Y = 3924, L12_C = 16, L12_Spatial = 1, L12_Gamma = 4208, L12_Beta = 4224, L12_Affine = 16, L12_RunMean = 0, L12_RunVar = 16;
     // Layer 13: Maxout 16 -> 8, 2 pieces
     private const int L13_In = 16, L13_Out = 8, L13_X = 3924, L13_Y = 3940, L13_Pieces = 2;
     // Layer 14: Dense 8 -> 5, weights [5 x 8] at params[4240..4280), bias [5] at params[4280..4285)
@@ -110,6 +120,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
 
     /// <inheritdoc />
     public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
+    public override global::NetGen.ModelFacts? Facts
+        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
     /// <inheritdoc />
     public override int InputSize => InputFeatures;
@@ -233,7 +247,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L16_In, Activation(L16_X, L16_In, batch), labels);
+        return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L16_In, Activation(L16_X, L16_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -242,7 +256,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
-        global::NetGen.Kernels.MeanSquaredError.Backward(batch, L16_In, Activation(L16_X, L16_In, batch), labels, ActivationGradient(L16_X, L16_In, batch));
+        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch, L16_In, Activation(L16_X, L16_In, batch), labels, ActivationGradient(L16_X, L16_In, batch));
         Backpropagate(batch);
     }
 
@@ -251,7 +265,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L16_In, nameof(targets));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L16_In, Activation(L16_X, L16_In, batch), targets);
+        return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L16_In, Activation(L16_X, L16_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -260,7 +274,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L16_In, nameof(targets));
         // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
-        global::NetGen.Kernels.MeanSquaredError.Backward(batch * L16_In, Activation(L16_X, L16_In, batch), targets, ActivationGradient(L16_X, L16_In, batch));
+        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch * L16_In, Activation(L16_X, L16_In, batch), targets, ActivationGradient(L16_X, L16_In, batch));
         Backpropagate(batch);
     }
 
@@ -273,8 +287,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             fanIn: 27, fanOut: 54, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_OutC).Fill(0f);
         // Layer 1 (in1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, 6).Fill(1f);
-        p.Slice(L1_Beta, 6).Clear();
+        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
+        p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 2 (prelu2): slopes 0.25f.
         p.Slice(L2_Alpha, L2_C).Fill(0.25f);
         // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0f.
@@ -282,21 +296,21 @@ partial class NormHeavy : global::NetGen.NetworkBase
             fanIn: 54, fanOut: 54, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_OutC).Fill(0f);
         // Layer 5 (gn5): gamma 1, beta 0.
-        p.Slice(L5_Gamma, 6).Fill(1f);
-        p.Slice(L5_Beta, 6).Clear();
+        p.Slice(L5_Gamma, L5_Affine).Fill(1f);
+        p.Slice(L5_Beta, L5_Affine).Clear();
         // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L8_W, L8_Out * L8_In),
             fanIn: 96, fanOut: 32, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 8));
         p.Slice(L8_B, L8_Out).Fill(0f);
         // Layer 9 (ln9): gamma 1, beta 0.
-        p.Slice(L9_Gamma, 32).Fill(1f);
-        p.Slice(L9_Beta, 32).Clear();
+        p.Slice(L9_Gamma, L9_Affine).Fill(1f);
+        p.Slice(L9_Beta, L9_Affine).Clear();
         // Layer 11 (dense11): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L11_W, L11_Out * L11_In),
             fanIn: 32, fanOut: 16, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 11));
         // Layer 12 (bn12): gamma 1, beta 0.
-        p.Slice(L12_Gamma, 16).Fill(1f);
-        p.Slice(L12_Beta, 16).Clear();
+        p.Slice(L12_Gamma, L12_Affine).Fill(1f);
+        p.Slice(L12_Beta, L12_Affine).Clear();
         // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L14_W, L14_Out * L14_In),
             fanIn: 8, fanOut: 5, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 14));
@@ -316,20 +330,20 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         new("conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K }, global::NetGen.ParameterRole.Weight),
         new("conv0.bias", 0, L0_B, L0_OutC, new[] { L0_OutC }, global::NetGen.ParameterRole.Bias),
-        new("in1.weight", 1, L1_Gamma, 6, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("in1.bias", 1, L1_Beta, 6, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+        new("in1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+        new("in1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
         new("prelu2.weight", 2, L2_Alpha, L2_C, new[] { L2_C }, global::NetGen.ParameterRole.Other),
         new("conv4.weight", 4, L4_W, L4_OutC * L4_InC * L4_K * L4_K, new[] { L4_OutC, L4_InC, L4_K, L4_K }, global::NetGen.ParameterRole.Weight),
         new("conv4.bias", 4, L4_B, L4_OutC, new[] { L4_OutC }, global::NetGen.ParameterRole.Bias),
-        new("gn5.weight", 5, L5_Gamma, 6, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("gn5.bias", 5, L5_Beta, 6, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
+        new("gn5.weight", 5, L5_Gamma, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
+        new("gn5.bias", 5, L5_Beta, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
         new("dense8.weight", 8, L8_W, L8_Out * L8_In, new[] { L8_Out, L8_In }, global::NetGen.ParameterRole.Weight),
         new("dense8.bias", 8, L8_B, L8_Out, new[] { L8_Out }, global::NetGen.ParameterRole.Bias),
-        new("ln9.weight", 9, L9_Gamma, 32, new[] { 32 }, global::NetGen.ParameterRole.Normalization),
-        new("ln9.bias", 9, L9_Beta, 32, new[] { 32 }, global::NetGen.ParameterRole.Normalization),
+        new("ln9.weight", 9, L9_Gamma, L9_Affine, new[] { 32 }, global::NetGen.ParameterRole.Normalization),
+        new("ln9.bias", 9, L9_Beta, L9_Affine, new[] { 32 }, global::NetGen.ParameterRole.Normalization),
         new("dense11.weight", 11, L11_W, L11_Out * L11_In, new[] { L11_Out, L11_In }, global::NetGen.ParameterRole.Weight),
-        new("bn12.weight", 12, L12_Gamma, 16, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn12.bias", 12, L12_Beta, 16, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn12.weight", 12, L12_Gamma, L12_Affine, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn12.bias", 12, L12_Beta, L12_Affine, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
         new("dense14.weight", 14, L14_W, L14_Out * L14_In, new[] { L14_Out, L14_In }, global::NetGen.ParameterRole.Weight),
         new("dense14.bias", 14, L14_B, L14_Out, new[] { L14_Out }, global::NetGen.ParameterRole.Bias),
     };
@@ -425,28 +439,28 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 1 forward (in1): normalizes each sample per channel, then scales and shifts per channel.</summary>
     private void Layer1Forward(int batch)
     {
-        global::NetGen.Kernels.InstanceNorm.Forward(batch, L1_C, L1_Spatial, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 6), beta: Parameters.Slice(L1_Beta, 6),
-            y: Activation(L1_Y, L1_Out, batch), saveMean: Activation(2160, 6, batch), saveInvStd: Activation(2166, 6, batch));
+        global::NetGen.Kernels.Normalization.InstanceNormForward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
+            saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), epsilon: 1E-05f);
     }
 
     /// <summary>Layer 1 backward (in1): the gradient through each sample's statistics.</summary>
     private void Layer1Backward(int batch)
     {
-        global::NetGen.Kernels.InstanceNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 6),
-            saveMean: Activation(2160, 6, batch), saveInvStd: Activation(2166, 6, batch), dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, 6), dBeta: Gradients.Slice(L1_Beta, 6));
+        global::NetGen.Kernels.Normalization.InstanceNormBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
     // ---- Layer 2: PReLU on 6×12×12, slope per channel [6] at params[180..186) ----
     /// <summary>Layer 2 forward (prelu2): y = x &gt; 0 ? x : a[c]·x.</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.PRelu.Forward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.LearnedActivations.PReluForward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (prelu2): dx += dy·(x &gt; 0 ? 1 : a[c]), da[c] += Σ dy·x over x ≤ 0.</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.PRelu.Backward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), ActivationGradient(L2_Y, L2_Out, batch), ActivationGradient(L2_X, L2_In, batch), Gradients.Slice(L2_Alpha, L2_C));
+        global::NetGen.Kernels.LearnedActivations.PReluBackward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), ActivationGradient(L2_Y, L2_Out, batch), ActivationGradient(L2_X, L2_In, batch), Gradients.Slice(L2_Alpha, L2_C));
     }
 
     // ---- Layer 3: FractionalMaxPool2D 6×12×12 -> 6×8×8, ratio 1.5 ----
@@ -457,16 +471,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
         {
             // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
             double u = TrainingForward ? Random.NextDouble() : 0.5;
-            global::NetGen.Kernels.FractionalMaxPool2D.Regions(L3_InH, L3_OutH, u, _l3Rows);
-            global::NetGen.Kernels.FractionalMaxPool2D.Regions(L3_InW, L3_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l3Cols);
+            global::NetGen.Kernels.Pooling.FractionalRegions(L3_InH, L3_OutH, u, _l3Rows);
+            global::NetGen.Kernels.Pooling.FractionalRegions(L3_InW, L3_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l3Cols);
         }
-        global::NetGen.Kernels.FractionalMaxPool2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Pooling.FractionalMaxPool2DForward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (fracpool3): each dy goes to the maximum of its region.</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.FractionalMaxPool2D.Backward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.Pooling.FractionalMaxPool2DBackward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
     }
 
     // ---- Layer 4: Conv2D 6×8×8 -> 6×4×4, kernel 3 stride 2 padding 1, weights [6 x 6 x 3 x 3] at params[186..510), bias [6] at params[510..516) ----
@@ -498,15 +512,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 5 forward (gn5): normalizes each sample per channel group, then scales and shifts per channel.</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.GroupNorm.Forward(batch, L5_C, L5_Spatial, L5_Groups, epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, 6), beta: Parameters.Slice(L5_Beta, 6),
-            y: Activation(L5_Y, L5_Out, batch), saveMean: Activation(3612, 3, batch), saveInvStd: Activation(3615, 3, batch));
+        global::NetGen.Kernels.Normalization.GroupNormForward(batch, L5_C, L5_Spatial, L5_Groups, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine), Activation(L5_Y, L5_Out, batch),
+            saveMean: Activation(L5_Mean, L5_Groups, batch), saveInvStd: Activation(L5_InvStd, L5_Groups, batch), epsilon: 1E-05f);
     }
 
     /// <summary>Layer 5 backward (gn5): the gradient through each sample's statistics.</summary>
     private void Layer5Backward(int batch)
     {
-        global::NetGen.Kernels.GroupNorm.Backward(batch, L5_C, L5_Spatial, L5_Groups, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, 6),
-            saveMean: Activation(3612, 3, batch), saveInvStd: Activation(3615, 3, batch), dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, 6), dBeta: Gradients.Slice(L5_Beta, 6));
+        global::NetGen.Kernels.Normalization.GroupNormBackward(batch, L5_C, L5_Spatial, L5_Groups, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+            saveMean: Activation(L5_Mean, L5_Groups, batch), saveInvStd: Activation(L5_InvStd, L5_Groups, batch), dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, L5_Affine), dBeta: Gradients.Slice(L5_Beta, L5_Affine));
     }
 
     // ---- Layer 6: RReLU on 6×4×4, slopes U(0.125, 0.33333334) in training, 0.22916667 at inference ----
@@ -515,23 +529,23 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         if (TrainingForward && !FreezeRandomness)
         {
-            global::NetGen.Kernels.RRelu.ForwardTraining(0.125f, 0.33333334f, Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch), Activation(3714, L6_In, batch), Random);
+            global::NetGen.Kernels.LearnedActivations.RReluForwardTraining(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), Activation(L6_Y, L6_Out, batch), 0.125f, 0.33333334f, Random);
         }
         else
         {
             // Inference uses the mean slope; frozen randomness reuses the last pass's slopes.
             if (!TrainingForward)
             {
-                Activation(3714, L6_In, batch).Fill(0.22916667f);
+                Activation(L6_Slopes, L6_In, batch).Fill(0.22916667f);
             }
-            global::NetGen.Kernels.RRelu.ForwardWithSlopes(Activation(L6_X, L6_In, batch), Activation(3714, L6_In, batch), Activation(L6_Y, L6_Out, batch));
+            global::NetGen.Kernels.Activations.SlopedReluForward(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), Activation(L6_Y, L6_Out, batch));
         }
     }
 
     /// <summary>Layer 6 backward (rrelu6): dx += dy·(x &gt; 0 ? 1 : slope), with the forward pass's slopes.</summary>
     private void Layer6Backward(int batch)
     {
-        global::NetGen.Kernels.RRelu.Backward(Activation(L6_X, L6_In, batch), Activation(3714, L6_In, batch), ActivationGradient(L6_Y, L6_Out, batch), ActivationGradient(L6_X, L6_In, batch));
+        global::NetGen.Kernels.Activations.SlopedReluBackward(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), ActivationGradient(L6_Y, L6_Out, batch), ActivationGradient(L6_X, L6_In, batch));
     }
 
     // ---- Layer 8: Dense 96 -> 32, weights [32 x 96] at params[528..3600), bias [32] at params[3600..3632) ----
@@ -561,32 +575,32 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 9 forward (ln9): normalizes each sample over its features, then scales and shifts per feature.</summary>
     private void Layer9Forward(int batch)
     {
-        global::NetGen.Kernels.LayerNorm.Forward(batch, L9_In, epsilon: 1E-05f, x: Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, 32), beta: Parameters.Slice(L9_Beta, 32),
-            y: Activation(L9_Y, L9_Out, batch), saveMean: Activation(3874, 1, batch), saveInvStd: Activation(3875, 1, batch));
+        global::NetGen.Kernels.Normalization.LayerNormForward(batch, L9_In, Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, L9_Affine), beta: Parameters.Slice(L9_Beta, L9_Affine), Activation(L9_Y, L9_Out, batch),
+            saveMean: Activation(L9_Mean, L9_Groups, batch), saveInvStd: Activation(L9_InvStd, L9_Groups, batch), epsilon: 1E-05f);
     }
 
     /// <summary>Layer 9 backward (ln9): the gradient through each sample's statistics.</summary>
     private void Layer9Backward(int batch)
     {
-        global::NetGen.Kernels.LayerNorm.Backward(batch, L9_In, Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, 32),
-            saveMean: Activation(3874, 1, batch), saveInvStd: Activation(3875, 1, batch), dy: ActivationGradient(L9_Y, L9_Out, batch), dx: ActivationGradient(L9_X, L9_In, batch), dGamma: Gradients.Slice(L9_Gamma, 32), dBeta: Gradients.Slice(L9_Beta, 32));
+        global::NetGen.Kernels.Normalization.LayerNormBackward(batch, L9_In, Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, L9_Affine),
+            saveMean: Activation(L9_Mean, L9_Groups, batch), saveInvStd: Activation(L9_InvStd, L9_Groups, batch), dy: ActivationGradient(L9_Y, L9_Out, batch), dx: ActivationGradient(L9_X, L9_In, batch), dGamma: Gradients.Slice(L9_Gamma, L9_Affine), dBeta: Gradients.Slice(L9_Beta, L9_Affine));
     }
 
     // ---- Layer 10: ELU(alpha 1) on 32 ----
     /// <summary>Layer 10 forward (elu10): y = x &gt; 0 ? x : 1f·(eˣ − 1).</summary>
     private void Layer10Forward(int batch)
     {
-        global::NetGen.Kernels.Elu.Forward(alpha: 1f, Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch));
+        global::NetGen.Kernels.Activations.EluForward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch), alpha: 1f);
     }
 
     /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1f).</summary>
     private void Layer10Backward(int batch)
     {
-        global::NetGen.Kernels.Elu.Backward(alpha: 1f, 
+        global::NetGen.Kernels.Activations.EluBackward(
             x: Activation(L10_X, L10_In, batch),
             y: Activation(L10_Y, L10_Out, batch),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
-            dx: ActivationGradient(L10_X, L10_In, batch));
+            dx: ActivationGradient(L10_X, L10_In, batch), alpha: 1f);
     }
 
     // ---- Layer 11: Dense 32 -> 16, weights [16 x 32] at params[3696..4208), no bias, DropConnect p = 0.2 ----
@@ -599,7 +613,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             // DropConnect: W ⊙ mask, each weight kept with probability 0.8f and scaled by its inverse.
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.Dropout.FillMask(0.2f, _l11Mask, Random);
+                global::NetGen.Kernels.Dropout.FillMask(_l11Mask, 0.2f, Random);
             }
             global::NetGen.Kernels.Elementwise.Multiply(weights, _l11Mask, _l11MaskedW);
             weights = _l11MaskedW;
@@ -644,16 +658,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L12_C, L12_Spatial,
-                momentum: 0.05f, epsilon: 1E-05f, x: Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, 16), beta: Parameters.Slice(L12_Beta, 16),
-                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C), y: Activation(L12_Y, L12_Out, batch),
-                saveMean: _l12Mean, saveInvStd: _l12InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine), Activation(L12_Y, L12_Out, batch),
+                saveMean: _l12Mean, saveInvStd: _l12InvStd,
+                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C),
+                momentum: 0.05f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L12_C, L12_Spatial,
-                epsilon: 1E-05f, x: Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, 16), beta: Parameters.Slice(L12_Beta, 16),
-                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C), y: Activation(L12_Y, L12_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine),
+                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C), epsilon: 1E-05f, y: Activation(L12_Y, L12_Out, batch));
         }
     }
 
@@ -661,21 +674,21 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer12Backward(int batch)
     {
         RequireTrainingForward("bn12");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, 16),
-            saveMean: _l12Mean, saveInvStd: _l12InvStd, dy: ActivationGradient(L12_Y, L12_Out, batch), dx: ActivationGradient(L12_X, L12_In, batch), dGamma: Gradients.Slice(L12_Gamma, 16), dBeta: Gradients.Slice(L12_Beta, 16));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine),
+            saveMean: _l12Mean, saveInvStd: _l12InvStd, dy: ActivationGradient(L12_Y, L12_Out, batch), dx: ActivationGradient(L12_X, L12_In, batch), dGamma: Gradients.Slice(L12_Gamma, L12_Affine), dBeta: Gradients.Slice(L12_Beta, L12_Affine));
     }
 
     // ---- Layer 13: Maxout 16 -> 8, 2 pieces ----
     /// <summary>Layer 13 forward (maxout13): y[b, u] = max over the 2 pieces x[b, u, k].</summary>
     private void Layer13Forward(int batch)
     {
-        global::NetGen.Kernels.Maxout.Forward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch));
+        global::NetGen.Kernels.LearnedActivations.MaxoutForward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch));
     }
 
     /// <summary>Layer 13 backward (maxout13): each dy goes to the winning piece.</summary>
     private void Layer13Backward(int batch)
     {
-        global::NetGen.Kernels.Maxout.Backward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch), ActivationGradient(L13_Y, L13_Out, batch), ActivationGradient(L13_X, L13_In, batch));
+        global::NetGen.Kernels.LearnedActivations.MaxoutBackward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch), ActivationGradient(L13_Y, L13_Out, batch), ActivationGradient(L13_X, L13_In, batch));
     }
 
     // ---- Layer 14: Dense 8 -> 5, weights [5 x 8] at params[4240..4280), bias [5] at params[4280..4285) ----
@@ -705,12 +718,12 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 15 forward (softmaxlayer15): y = softmax(x) per sample.</summary>
     private void Layer15Forward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Forward(batch, L15_In, Activation(L15_X, L15_In, batch), Activation(L15_Y, L15_Out, batch));
+        global::NetGen.Kernels.LearnedActivations.SoftmaxLayerForward(batch, L15_In, Activation(L15_X, L15_In, batch), Activation(L15_Y, L15_Out, batch));
     }
 
     /// <summary>Layer 15 backward (softmaxlayer15): dx += y ⊙ (dy − Σ dy·y).</summary>
     private void Layer15Backward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Backward(batch, L15_In, Activation(L15_Y, L15_Out, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
+        global::NetGen.Kernels.LearnedActivations.SoftmaxLayerBackward(batch, L15_In, Activation(L15_Y, L15_Out, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
     }
 }

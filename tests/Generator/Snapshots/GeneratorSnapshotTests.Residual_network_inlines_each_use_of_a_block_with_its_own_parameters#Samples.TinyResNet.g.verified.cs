@@ -49,24 +49,34 @@ partial class TinyResNet : global::NetGen.NetworkBase
     public const int BufferCount = 80;
     /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
     public const int ScratchFloats = 5192;
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    public const long ForwardFlopsPerSample = 322624;
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    public const long BackwardFlopsPerSample = 617600;
+    /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
+    public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
+    /// <summary>Bytes of the learned parameters.</summary>
+    public const long ParameterBytes = TotalParameters * 4L;
+    /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
+    public const long GradientBytes = TotalParameters * 4L;
 
     // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
     // Layer 0: Conv2D 3×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 3 x 3 x 3] at params[0..216), no bias
     private const int L0_In = 192, L0_Out = 512, L0_X = 0, L0_Y = 192, L0_W = 0, L0_InC = 3, L0_InH = 8, L0_InW = 8, L0_OutC = 8, L0_OutH = 8, L0_OutW = 8, L0_K = 3, L0_Stride = 1, L0_Pad = 1;
     // Layer 1: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at params[216..232)
-    private const int L1_In = 512, L1_Out = 512, L1_X = 192, L1_Y = 704, L1_C = 8, L1_Spatial = 64, L1_Gamma = 216, L1_Beta = 224, L1_RunMean = 0, L1_RunVar = 8;
+    private const int L1_In = 512, L1_Out = 512, L1_X = 192, L1_Y = 704, L1_C = 8, L1_Spatial = 64, L1_Gamma = 216, L1_Beta = 224, L1_Affine = 8, L1_RunMean = 0, L1_RunVar = 8;
     // Layer 2: ReLU on 8×8×8
     private const int L2_In = 512, L2_Out = 512, L2_X = 704, L2_Y = 1216;
     // Layer 3: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[232..808), no bias
     private const int L3_In = 512, L3_Out = 512, L3_X = 1216, L3_Y = 1728, L3_W = 232, L3_InC = 8, L3_InH = 8, L3_InW = 8, L3_OutC = 8, L3_OutH = 8, L3_OutW = 8, L3_K = 3, L3_Stride = 1, L3_Pad = 1;
     // Layer 4: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at params[808..824)
-    private const int L4_In = 512, L4_Out = 512, L4_X = 1728, L4_Y = 2240, L4_C = 8, L4_Spatial = 64, L4_Gamma = 808, L4_Beta = 816, L4_RunMean = 16, L4_RunVar = 24;
+    private const int L4_In = 512, L4_Out = 512, L4_X = 1728, L4_Y = 2240, L4_C = 8, L4_Spatial = 64, L4_Gamma = 808, L4_Beta = 816, L4_Affine = 8, L4_RunMean = 16, L4_RunVar = 24;
     // Layer 5: ReLU on 8×8×8
     private const int L5_In = 512, L5_Out = 512, L5_X = 2240, L5_Y = 2752;
     // Layer 6: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[824..1400), no bias
     private const int L6_In = 512, L6_Out = 512, L6_X = 2752, L6_Y = 3264, L6_W = 824, L6_InC = 8, L6_InH = 8, L6_InW = 8, L6_OutC = 8, L6_OutH = 8, L6_OutW = 8, L6_K = 3, L6_Stride = 1, L6_Pad = 1;
     // Layer 7: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at params[1400..1416)
-    private const int L7_In = 512, L7_Out = 512, L7_X = 3264, L7_Y = 3776, L7_C = 8, L7_Spatial = 64, L7_Gamma = 1400, L7_Beta = 1408, L7_RunMean = 32, L7_RunVar = 40;
+    private const int L7_In = 512, L7_Out = 512, L7_X = 3264, L7_Y = 3776, L7_C = 8, L7_Spatial = 64, L7_Gamma = 1400, L7_Beta = 1408, L7_Affine = 8, L7_RunMean = 32, L7_RunVar = 40;
     // Layer 8: Residual add of block BasicBlock (layers 3..7) on 8×8×8
     private const int L8_In = 512, L8_Out = 512, L8_X = 3776, L8_Y = 4288, L8_Skip = 1216;
     // Layer 9: ReLU on 8×8×8
@@ -74,13 +84,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // Layer 10: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[1416..1992), no bias
     private const int L10_In = 512, L10_Out = 512, L10_X = 4800, L10_Y = 5312, L10_W = 1416, L10_InC = 8, L10_InH = 8, L10_InW = 8, L10_OutC = 8, L10_OutH = 8, L10_OutW = 8, L10_K = 3, L10_Stride = 1, L10_Pad = 1;
     // Layer 11: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at params[1992..2008)
-    private const int L11_In = 512, L11_Out = 512, L11_X = 5312, L11_Y = 5824, L11_C = 8, L11_Spatial = 64, L11_Gamma = 1992, L11_Beta = 2000, L11_RunMean = 48, L11_RunVar = 56;
+    private const int L11_In = 512, L11_Out = 512, L11_X = 5312, L11_Y = 5824, L11_C = 8, L11_Spatial = 64, L11_Gamma = 1992, L11_Beta = 2000, L11_Affine = 8, L11_RunMean = 48, L11_RunVar = 56;
     // Layer 12: ReLU on 8×8×8
     private const int L12_In = 512, L12_Out = 512, L12_X = 5824, L12_Y = 6336;
     // Layer 13: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[2008..2584), no bias
     private const int L13_In = 512, L13_Out = 512, L13_X = 6336, L13_Y = 6848, L13_W = 2008, L13_InC = 8, L13_InH = 8, L13_InW = 8, L13_OutC = 8, L13_OutH = 8, L13_OutW = 8, L13_K = 3, L13_Stride = 1, L13_Pad = 1;
     // Layer 14: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at params[2584..2600)
-    private const int L14_In = 512, L14_Out = 512, L14_X = 6848, L14_Y = 7360, L14_C = 8, L14_Spatial = 64, L14_Gamma = 2584, L14_Beta = 2592, L14_RunMean = 64, L14_RunVar = 72;
+    private const int L14_In = 512, L14_Out = 512, L14_X = 6848, L14_Y = 7360, L14_C = 8, L14_Spatial = 64, L14_Gamma = 2584, L14_Beta = 2592, L14_Affine = 8, L14_RunMean = 64, L14_RunVar = 72;
     // Layer 15: Residual add of block BasicBlock (layers 10..14) on 8×8×8, stochastic depth survival 0.8
     private const int L15_In = 512, L15_Out = 512, L15_X = 7360, L15_Y = 7872, L15_Skip = 4800, L15_Mask = 8384;
     // Layer 16: ReLU on 8×8×8
@@ -126,6 +136,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
 
     /// <inheritdoc />
     public override ulong ArchitectureFingerprint => Fingerprint;
+
+    /// <inheritdoc />
+    public override global::NetGen.ModelFacts? Facts
+        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
     /// <inheritdoc />
     public override int InputSize => InputFeatures;
@@ -266,7 +280,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L20_In, Activation(L20_X, L20_In, batch), labels);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L20_In, Activation(L20_X, L20_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -275,7 +289,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 20 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L20_In, Activation(L20_Y, L20_Out, batch), labels, ActivationGradient(L20_X, L20_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L20_In, Activation(L20_Y, L20_Out, batch), labels, ActivationGradient(L20_X, L20_In, batch));
         Backpropagate(batch);
     }
 
@@ -284,7 +298,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L20_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L20_In, Activation(L20_X, L20_In, batch), targets);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L20_In, Activation(L20_X, L20_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -293,7 +307,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L20_In, nameof(targets));
         // Layer 20 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L20_In, Activation(L20_Y, L20_Out, batch), targets, ActivationGradient(L20_X, L20_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L20_In, Activation(L20_Y, L20_Out, batch), targets, ActivationGradient(L20_X, L20_In, batch));
         Backpropagate(batch);
     }
 
@@ -305,32 +319,32 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             fanIn: 27, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
         // Layer 1 (bn1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, 8).Fill(1f);
-        p.Slice(L1_Beta, 8).Clear();
+        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
+        p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 3 (res0.conv3): weights He (He, chosen because ReLU follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
             fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 3));
         // Layer 4 (res0.bn4): gamma 1, beta 0.
-        p.Slice(L4_Gamma, 8).Fill(1f);
-        p.Slice(L4_Beta, 8).Clear();
+        p.Slice(L4_Gamma, L4_Affine).Fill(1f);
+        p.Slice(L4_Beta, L4_Affine).Clear();
         // Layer 6 (res0.conv6): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
             fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 6));
         // Layer 7 (res0.bn7): gamma 1, beta 0.
-        p.Slice(L7_Gamma, 8).Fill(1f);
-        p.Slice(L7_Beta, 8).Clear();
+        p.Slice(L7_Gamma, L7_Affine).Fill(1f);
+        p.Slice(L7_Beta, L7_Affine).Clear();
         // Layer 10 (res1.conv10): weights He (He, chosen because ReLU follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
             fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 10));
         // Layer 11 (res1.bn11): gamma 1, beta 0.
-        p.Slice(L11_Gamma, 8).Fill(1f);
-        p.Slice(L11_Beta, 8).Clear();
+        p.Slice(L11_Gamma, L11_Affine).Fill(1f);
+        p.Slice(L11_Beta, L11_Affine).Clear();
         // Layer 13 (res1.conv13): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
             fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 13));
         // Layer 14 (res1.bn14): gamma 1, beta 0.
-        p.Slice(L14_Gamma, 8).Fill(1f);
-        p.Slice(L14_Beta, 8).Clear();
+        p.Slice(L14_Gamma, L14_Affine).Fill(1f);
+        p.Slice(L14_Beta, L14_Affine).Clear();
         // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
         global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L19_W, L19_Out * L19_In),
             fanIn: 8, fanOut: 4, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 19));
@@ -361,20 +375,20 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
         new("conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K }, global::NetGen.ParameterRole.Weight),
-        new("bn1.weight", 1, L1_Gamma, 8, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn1.bias", 1, L1_Beta, 8, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+        new("bn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
         new("res0.conv3.weight", 3, L3_W, L3_OutC * L3_InC * L3_K * L3_K, new[] { L3_OutC, L3_InC, L3_K, L3_K }, global::NetGen.ParameterRole.Weight),
-        new("res0.bn4.weight", 4, L4_Gamma, 8, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn4.bias", 4, L4_Beta, 8, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
+        new("res0.bn4.weight", 4, L4_Gamma, L4_Affine, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
+        new("res0.bn4.bias", 4, L4_Beta, L4_Affine, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
         new("res0.conv6.weight", 6, L6_W, L6_OutC * L6_InC * L6_K * L6_K, new[] { L6_OutC, L6_InC, L6_K, L6_K }, global::NetGen.ParameterRole.Weight),
-        new("res0.bn7.weight", 7, L7_Gamma, 8, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn7.bias", 7, L7_Beta, 8, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
+        new("res0.bn7.weight", 7, L7_Gamma, L7_Affine, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
+        new("res0.bn7.bias", 7, L7_Beta, L7_Affine, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
         new("res1.conv10.weight", 10, L10_W, L10_OutC * L10_InC * L10_K * L10_K, new[] { L10_OutC, L10_InC, L10_K, L10_K }, global::NetGen.ParameterRole.Weight),
-        new("res1.bn11.weight", 11, L11_Gamma, 8, new[] { L11_C }, global::NetGen.ParameterRole.Normalization),
-        new("res1.bn11.bias", 11, L11_Beta, 8, new[] { L11_C }, global::NetGen.ParameterRole.Normalization),
+        new("res1.bn11.weight", 11, L11_Gamma, L11_Affine, new[] { L11_C }, global::NetGen.ParameterRole.Normalization),
+        new("res1.bn11.bias", 11, L11_Beta, L11_Affine, new[] { L11_C }, global::NetGen.ParameterRole.Normalization),
         new("res1.conv13.weight", 13, L13_W, L13_OutC * L13_InC * L13_K * L13_K, new[] { L13_OutC, L13_InC, L13_K, L13_K }, global::NetGen.ParameterRole.Weight),
-        new("res1.bn14.weight", 14, L14_Gamma, 8, new[] { L14_C }, global::NetGen.ParameterRole.Normalization),
-        new("res1.bn14.bias", 14, L14_Beta, 8, new[] { L14_C }, global::NetGen.ParameterRole.Normalization),
+        new("res1.bn14.weight", 14, L14_Gamma, L14_Affine, new[] { L14_C }, global::NetGen.ParameterRole.Normalization),
+        new("res1.bn14.bias", 14, L14_Beta, L14_Affine, new[] { L14_C }, global::NetGen.ParameterRole.Normalization),
         new("dense19.weight", 19, L19_W, L19_Out * L19_In, new[] { L19_Out, L19_In }, global::NetGen.ParameterRole.Weight),
         new("dense19.bias", 19, L19_B, L19_Out, new[] { L19_Out }, global::NetGen.ParameterRole.Bias),
     };
@@ -447,7 +461,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 0: Conv2D 3×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 3 x 3 x 3] at params[0..216), no bias ----
-    /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 0 forward (conv0): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
@@ -477,16 +491,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 8), beta: Parameters.Slice(L1_Beta, 8),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch),
-                saveMean: _l1Mean, saveInvStd: _l1InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
+                saveMean: _l1Mean, saveInvStd: _l1InvStd,
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
-                epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 8), beta: Parameters.Slice(L1_Beta, 8),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), epsilon: 1E-05f, y: Activation(L1_Y, L1_Out, batch));
         }
     }
 
@@ -494,21 +507,21 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer1Backward(int batch)
     {
         RequireTrainingForward("bn1");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, 8),
-            saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, 8), dBeta: Gradients.Slice(L1_Beta, 8));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
     // ---- Layer 2: ReLU on 8×8×8 ----
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L2_X, L2_In, batch),
             y: Activation(L2_Y, L2_Out, batch),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -516,7 +529,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 3: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[232..808), no bias ----
-    /// <summary>Layer 3 forward (res0.conv3): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 3 forward (res0.conv3): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer3Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutC, L3_K, L3_Stride, L3_Pad,
@@ -546,16 +559,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L4_C, L4_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, 8), beta: Parameters.Slice(L4_Beta, 8),
-                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C), y: Activation(L4_Y, L4_Out, batch),
-                saveMean: _l4Mean, saveInvStd: _l4InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine), Activation(L4_Y, L4_Out, batch),
+                saveMean: _l4Mean, saveInvStd: _l4InvStd,
+                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L4_C, L4_Spatial,
-                epsilon: 1E-05f, x: Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, 8), beta: Parameters.Slice(L4_Beta, 8),
-                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C), y: Activation(L4_Y, L4_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine),
+                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C), epsilon: 1E-05f, y: Activation(L4_Y, L4_Out, batch));
         }
     }
 
@@ -563,21 +575,21 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer4Backward(int batch)
     {
         RequireTrainingForward("res0.bn4");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, 8),
-            saveMean: _l4Mean, saveInvStd: _l4InvStd, dy: ActivationGradient(L4_Y, L4_Out, batch), dx: ActivationGradient(L4_X, L4_In, batch), dGamma: Gradients.Slice(L4_Gamma, 8), dBeta: Gradients.Slice(L4_Beta, 8));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine),
+            saveMean: _l4Mean, saveInvStd: _l4InvStd, dy: ActivationGradient(L4_Y, L4_Out, batch), dx: ActivationGradient(L4_X, L4_In, batch), dGamma: Gradients.Slice(L4_Gamma, L4_Affine), dBeta: Gradients.Slice(L4_Beta, L4_Affine));
     }
 
     // ---- Layer 5: ReLU on 8×8×8 ----
     /// <summary>Layer 5 forward (res0.relu5): y = max(0, x).</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L5_X, L5_In, batch), Activation(L5_Y, L5_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L5_X, L5_In, batch), Activation(L5_Y, L5_Out, batch));
     }
 
     /// <summary>Layer 5 backward (res0.relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer5Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L5_X, L5_In, batch),
             y: Activation(L5_Y, L5_Out, batch),
             dy: ActivationGradient(L5_Y, L5_Out, batch),
@@ -585,7 +597,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 6: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[824..1400), no bias ----
-    /// <summary>Layer 6 forward (res0.conv6): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 6 forward (res0.conv6): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer6Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L6_InC, L6_InH, L6_InW, L6_OutC, L6_K, L6_Stride, L6_Pad,
@@ -615,16 +627,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L7_C, L7_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, 8), beta: Parameters.Slice(L7_Beta, 8),
-                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C), y: Activation(L7_Y, L7_Out, batch),
-                saveMean: _l7Mean, saveInvStd: _l7InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine), Activation(L7_Y, L7_Out, batch),
+                saveMean: _l7Mean, saveInvStd: _l7InvStd,
+                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L7_C, L7_Spatial,
-                epsilon: 1E-05f, x: Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, 8), beta: Parameters.Slice(L7_Beta, 8),
-                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C), y: Activation(L7_Y, L7_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine),
+                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C), epsilon: 1E-05f, y: Activation(L7_Y, L7_Out, batch));
         }
     }
 
@@ -632,8 +643,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer7Backward(int batch)
     {
         RequireTrainingForward("res0.bn7");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, 8),
-            saveMean: _l7Mean, saveInvStd: _l7InvStd, dy: ActivationGradient(L7_Y, L7_Out, batch), dx: ActivationGradient(L7_X, L7_In, batch), dGamma: Gradients.Slice(L7_Gamma, 8), dBeta: Gradients.Slice(L7_Beta, 8));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine),
+            saveMean: _l7Mean, saveInvStd: _l7InvStd, dy: ActivationGradient(L7_Y, L7_Out, batch), dx: ActivationGradient(L7_X, L7_In, batch), dGamma: Gradients.Slice(L7_Gamma, L7_Affine), dBeta: Gradients.Slice(L7_Beta, L7_Affine));
     }
 
     // ---- Layer 8: Residual add of block BasicBlock (layers 3..7) on 8×8×8 ----
@@ -655,13 +666,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 9 forward (relu9): y = max(0, x).</summary>
     private void Layer9Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L9_X, L9_In, batch), Activation(L9_Y, L9_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L9_X, L9_In, batch), Activation(L9_Y, L9_Out, batch));
     }
 
     /// <summary>Layer 9 backward (relu9): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer9Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L9_X, L9_In, batch),
             y: Activation(L9_Y, L9_Out, batch),
             dy: ActivationGradient(L9_Y, L9_Out, batch),
@@ -669,7 +680,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 10: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[1416..1992), no bias ----
-    /// <summary>Layer 10 forward (res1.conv10): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 10 forward (res1.conv10): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer10Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L10_InC, L10_InH, L10_InW, L10_OutC, L10_K, L10_Stride, L10_Pad,
@@ -699,16 +710,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L11_C, L11_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, 8), beta: Parameters.Slice(L11_Beta, 8),
-                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C), y: Activation(L11_Y, L11_Out, batch),
-                saveMean: _l11Mean, saveInvStd: _l11InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine), Activation(L11_Y, L11_Out, batch),
+                saveMean: _l11Mean, saveInvStd: _l11InvStd,
+                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L11_C, L11_Spatial,
-                epsilon: 1E-05f, x: Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, 8), beta: Parameters.Slice(L11_Beta, 8),
-                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C), y: Activation(L11_Y, L11_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine),
+                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C), epsilon: 1E-05f, y: Activation(L11_Y, L11_Out, batch));
         }
     }
 
@@ -716,21 +726,21 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer11Backward(int batch)
     {
         RequireTrainingForward("res1.bn11");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, 8),
-            saveMean: _l11Mean, saveInvStd: _l11InvStd, dy: ActivationGradient(L11_Y, L11_Out, batch), dx: ActivationGradient(L11_X, L11_In, batch), dGamma: Gradients.Slice(L11_Gamma, 8), dBeta: Gradients.Slice(L11_Beta, 8));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine),
+            saveMean: _l11Mean, saveInvStd: _l11InvStd, dy: ActivationGradient(L11_Y, L11_Out, batch), dx: ActivationGradient(L11_X, L11_In, batch), dGamma: Gradients.Slice(L11_Gamma, L11_Affine), dBeta: Gradients.Slice(L11_Beta, L11_Affine));
     }
 
     // ---- Layer 12: ReLU on 8×8×8 ----
     /// <summary>Layer 12 forward (res1.relu12): y = max(0, x).</summary>
     private void Layer12Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L12_X, L12_In, batch), Activation(L12_Y, L12_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L12_X, L12_In, batch), Activation(L12_Y, L12_Out, batch));
     }
 
     /// <summary>Layer 12 backward (res1.relu12): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer12Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L12_X, L12_In, batch),
             y: Activation(L12_Y, L12_Out, batch),
             dy: ActivationGradient(L12_Y, L12_Out, batch),
@@ -738,7 +748,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 13: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[2008..2584), no bias ----
-    /// <summary>Layer 13 forward (res1.conv13): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+    /// <summary>Layer 13 forward (res1.conv13): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer13Forward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L13_InC, L13_InH, L13_InW, L13_OutC, L13_K, L13_Stride, L13_Pad,
@@ -768,16 +778,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L14_C, L14_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, 8), beta: Parameters.Slice(L14_Beta, 8),
-                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C), y: Activation(L14_Y, L14_Out, batch),
-                saveMean: _l14Mean, saveInvStd: _l14InvStd);
+            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine), Activation(L14_Y, L14_Out, batch),
+                saveMean: _l14Mean, saveInvStd: _l14InvStd,
+                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C),
+                momentum: 0.1f, epsilon: 1E-05f);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L14_C, L14_Spatial,
-                epsilon: 1E-05f, x: Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, 8), beta: Parameters.Slice(L14_Beta, 8),
-                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C), y: Activation(L14_Y, L14_Out, batch));
+            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine),
+                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C), epsilon: 1E-05f, y: Activation(L14_Y, L14_Out, batch));
         }
     }
 
@@ -785,8 +794,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer14Backward(int batch)
     {
         RequireTrainingForward("res1.bn14");
-        global::NetGen.Kernels.BatchNorm.Backward(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, 8),
-            saveMean: _l14Mean, saveInvStd: _l14InvStd, dy: ActivationGradient(L14_Y, L14_Out, batch), dx: ActivationGradient(L14_X, L14_In, batch), dGamma: Gradients.Slice(L14_Gamma, 8), dBeta: Gradients.Slice(L14_Beta, 8));
+        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine),
+            saveMean: _l14Mean, saveInvStd: _l14InvStd, dy: ActivationGradient(L14_Y, L14_Out, batch), dx: ActivationGradient(L14_X, L14_In, batch), dGamma: Gradients.Slice(L14_Gamma, L14_Affine), dBeta: Gradients.Slice(L14_Beta, L14_Affine));
     }
 
     // ---- Layer 15: Residual add of block BasicBlock (layers 10..14) on 8×8×8, stochastic depth survival 0.8 ----
@@ -799,14 +808,14 @@ partial class TinyResNet : global::NetGen.NetworkBase
             // Stochastic depth: each sample keeps the branch with probability 0.8.
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Activation(8384, 1, batch), Random);
+                global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Random, Activation(L15_Mask, 1, batch));
             }
-            global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L15_Out, Activation(L15_X, L15_In, batch), Activation(8384, 1, batch), Activation(L15_Y, L15_Out, batch));
+            global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L15_Out, Activation(L15_X, L15_In, batch), Activation(L15_Mask, 1, batch), Activation(L15_Y, L15_Out, batch));
         }
         else
         {
-            Activation(8384, 1, batch).Fill(0.8f);
-            global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L15_Out, Activation(L15_X, L15_In, batch), Activation(8384, 1, batch), Activation(L15_Y, L15_Out, batch));
+            Activation(L15_Mask, 1, batch).Fill(0.8f);
+            global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L15_Out, Activation(L15_X, L15_In, batch), Activation(L15_Mask, 1, batch), Activation(L15_Y, L15_Out, batch));
         }
     }
 
@@ -814,20 +823,20 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer15Backward(int batch)
     {
         global::NetGen.Kernels.Elementwise.Add(ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_Skip, L15_Out, batch));
-        global::NetGen.Kernels.StochasticDepth.ScaledRowsBackward(batch, L15_Out, Activation(8384, 1, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
+        global::NetGen.Kernels.StochasticDepth.ScaledRowsBackward(batch, L15_Out, Activation(L15_Mask, 1, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
     }
 
     // ---- Layer 16: ReLU on 8×8×8 ----
     /// <summary>Layer 16 forward (relu16): y = max(0, x).</summary>
     private void Layer16Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L16_X, L16_In, batch), Activation(L16_Y, L16_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L16_X, L16_In, batch), Activation(L16_Y, L16_Out, batch));
     }
 
     /// <summary>Layer 16 backward (relu16): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer16Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L16_X, L16_In, batch),
             y: Activation(L16_Y, L16_Out, batch),
             dy: ActivationGradient(L16_Y, L16_Out, batch),
@@ -838,13 +847,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 17 forward (avgpool17): y = mean over each 8×8 window, stride 8.</summary>
     private void Layer17Forward(int batch)
     {
-        global::NetGen.Kernels.AvgPool2D.Forward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch));
+        global::NetGen.Kernels.Pooling.AvgPool2DForward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch));
     }
 
     /// <summary>Layer 17 backward (avgpool17): each dy is spread evenly over its window.</summary>
     private void Layer17Backward(int batch)
     {
-        global::NetGen.Kernels.AvgPool2D.Backward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch), ActivationGradient(L17_Y, L17_Out, batch), ActivationGradient(L17_X, L17_In, batch));
+        global::NetGen.Kernels.Pooling.AvgPool2DBackward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch), ActivationGradient(L17_Y, L17_Out, batch), ActivationGradient(L17_X, L17_In, batch));
     }
 
     // ---- Layer 19: Dense 8 -> 4, weights [4 x 8] at params[2600..2632), bias [4] at params[2632..2636) ----
@@ -874,6 +883,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 20 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer20Forward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Forward(batch, L20_In, x: Activation(L20_X, L20_In, batch), y: Activation(L20_Y, L20_Out, batch));
+        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L20_In, logits: Activation(L20_X, L20_In, batch), probabilities: Activation(L20_Y, L20_Out, batch));
     }
 }

@@ -1,0 +1,73 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+
+namespace NetGen.Kernels;
+
+/// <summary>
+/// SiLU, also called swish (Elfwing et al. 2018; Ramachandran et al. 2017): <c>y = x·σ(x)</c> with
+/// <c>σ(x) = 1 / (1 + e⁻ˣ)</c>, like <c>torch.nn.functional.silu</c>. Public only for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Silu
+{
+    /// <summary>y = x·σ(x).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="y">The output, same length (overwritten).</param>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => ElementMap.Forward(default(Function), x, y);
+
+    /// <summary>dx += dy·σ(x)·(1 + x·(1 − σ(x))).</summary>
+    /// <param name="x">The forward input.</param>
+    /// <param name="y">The forward output (unused; σ(x) is recomputed from x).</param>
+    /// <param name="dy">The output gradient.</param>
+    /// <param name="dx">The input gradient (added to).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        ElementMap.Backward(default(Function), x, y, dy, dx);
+
+    private readonly struct Function : IElementFunction
+    {
+        public Vector<float> Forward(Vector<float> x) => x * Sigmoid(x);
+
+        // σ(1 + x·(1 − σ)) with 1 − σ = e·σ, e = e⁻ˣ, so 1 − σ is not formed by cancellation when σ is near 1. The
+        // clamp keeps e finite (σ is then below 1e-34).
+        public Vector<float> Derivative(Vector<float> x, Vector<float> y)
+        {
+            Vector<float> e = Vector.Exp(Vector.Min(-x, new Vector<float>(80f)));
+            Vector<float> s = Vector<float>.One / (Vector<float>.One + e);
+            return s * (Vector<float>.One + (x * (e * s)));
+        }
+
+        // e⁻ˣ overflows to +∞ for x below about −88, where σ correctly becomes 0.
+        private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+    }
+
+    /// <summary>The plain scalar twin of <see cref="Silu"/>, in double precision, for tests to compare against.</summary>
+    public static class Reference
+    {
+        /// <summary>y = x·σ(x).</summary>
+        /// <param name="x">The input.</param>
+        /// <param name="y">The output, same length (overwritten).</param>
+        public static void Forward(ReadOnlySpan<float> x, Span<float> y)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                double v = x[i];
+                y[i] = (float)(v / (1 + Math.Exp(-v)));
+            }
+        }
+
+        /// <summary>dx += dy·σ(x)·(1 + x·(1 − σ(x))).</summary>
+        /// <param name="x">The forward input.</param>
+        /// <param name="y">The forward output (unused).</param>
+        /// <param name="dy">The output gradient.</param>
+        /// <param name="dx">The input gradient (added to).</param>
+        public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                double v = x[i], s = 1 / (1 + Math.Exp(-v));
+                dx[i] = (float)(dx[i] + (dy[i] * s * (1 + (v * (1 - s)))));
+            }
+        }
+    }
+}
