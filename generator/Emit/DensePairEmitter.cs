@@ -5,10 +5,10 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Emit;
 
 /// <summary>
-/// Two dense layers with a stateless activation between them (<c>[Dense] [ReLU] [Dense]</c>): Forward calls them
-/// through one <c>Dense.ForwardPair</c>, which writes the same three outputs as the three layer methods and, for small
-/// batches on several threads, runs them as a single parallel job (one hand-off between cores instead of two). The
-/// per-layer methods stay for <c>Profile</c> and the backward pass is unchanged.
+/// Two dense layers with a stateless activation between them (<c>[Dense] [ReLU] [Dense]</c>) form one group: its only
+/// forward path is one <c>Dense.ForwardPair</c> call, which writes the three layers' outputs and, for small batches on
+/// several threads, runs them as a single parallel job (one hand-off between cores instead of two). Its backward runs
+/// the three layer backwards in reverse. Forward, Backward and Profile all go through the group's two methods.
 /// </summary>
 internal static class DensePairEmitter
 {
@@ -16,6 +16,8 @@ internal static class DensePairEmitter
     internal sealed record Pair(DenseLayer First, ActivationLayer Activation, DenseLayer Second)
     {
         public string MethodName => $"Layers{First.Index}To{Second.Index}Forward";
+
+        public string BackwardMethodName => $"Layers{First.Index}To{Second.Index}Backward";
     }
 
     /// <summary>
@@ -46,6 +48,16 @@ internal static class DensePairEmitter
     public static string ForwardCall(Pair p) =>
         $"{p.MethodName}(batchSize{(ReadsInput(p) ? ", input" : "")}); // {p.First.Name} + {p.Activation.Name} + {p.Second.Name}: {p.First.InputShape} -> {p.First.OutputShape} -> {p.Second.OutputShape}";
 
+    /// <summary>The line in Backpropagate (and the Profile dispatch) for the group's backward.</summary>
+    public static string BackwardCall(Pair p) => $"{p.BackwardMethodName}(batch); // {p.Second.Name} + {p.Activation.Name} + {p.First.Name}";
+
+    /// <summary>The Profile dispatch's call of the group's backward.</summary>
+    public static string ProfileBackwardCall(Pair p) => $"{p.BackwardMethodName}(batch); break; // {p.Second.Name} + {p.Activation.Name} + {p.First.Name}";
+
+    /// <summary>The Profile dispatch's call of the group's forward (reading the arena copy of the input, if it reads the input).</summary>
+    public static string ProfileForwardCall(Pair p)
+        => $"{p.MethodName}(batch{(ReadsInput(p) ? $", {Names.X(p.First)}" : "")}); break; // {p.First.Name} + {p.Activation.Name} + {p.Second.Name}";
+
     /// <summary>
     /// Whether the pair starts at the network input: then it reads the caller's span rather than the arena copy that
     /// <c>BeginForward</c> has just written (kept for the backward pass), so the worker threads read memory the caller
@@ -53,13 +65,14 @@ internal static class DensePairEmitter
     /// </summary>
     private static bool ReadsInput(Pair p) => p.First.Index == 0 && p.First.InputIsNetworkInput;
 
-    public static void EmitMethod(CodeWriter w, Pair p)
+    /// <summary>Writes the group's forward (one fused kernel call) and its backward (the layer backwards in reverse).</summary>
+    public static void EmitMethods(CodeWriter w, Pair p)
     {
         DenseLayer a = p.First, b = p.Second;
         ActivationLayer f = p.Activation;
         w.Summary(
-            $"Layers {a.Index}–{b.Index} forward ({a.Name}, {f.Name}, {b.Name}) in one call: the outputs of Layer{a.Index}Forward, "
-            + $"Layer{f.Index}Forward and Layer{b.Index}Forward; small batches run as one parallel job.");
+            $"Layers {a.Index}–{b.Index} forward ({a.Name}, {f.Name}, {b.Name}) in one call: y1 = x·W1ᵀ{(a.HasBias ? " + b1" : "")}, "
+            + $"a1 = {f.Activation}(y1), y2 = a1·W2ᵀ{(b.HasBias ? " + b2" : "")}; small batches run as one parallel job.");
         if (ReadsInput(p))
         {
             w.Line($"/// <param name=\"batch\">The number of samples.</param>");
@@ -80,6 +93,19 @@ internal static class DensePairEmitter
             w.Line($"    weights2: {DenseEmitter.Weights(b, "Parameters")},");
             w.Line($"    bias2: {DenseEmitter.Bias(b, "Parameters")},");
             w.Line($"    y2: {Names.Y(b)});");
+        }
+
+        w.Line();
+        w.Summary($"Layers {a.Index}–{b.Index} backward ({b.Name}, {f.Name}, {a.Name}): the mirror of the group's forward, layer by layer.");
+        using (w.Block($"private void {p.BackwardMethodName}(int batch)"))
+        {
+            foreach (LayerModel layer in new LayerModel[] { b, f, a })
+            {
+                if (LayerDefinitions.EmitterFor(layer).HasBackward(layer))
+                {
+                    w.Line($"Layer{layer.Index}Backward(batch);");
+                }
+            }
         }
     }
 }

@@ -70,8 +70,8 @@ internal static class NetworkEmitter
         List<DensePairEmitter.Pair> pairs = DensePairEmitter.Find(model);
         if (pairs.Count > 0)
         {
-            w.Line("// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches");
-            w.Line("// run it as a single parallel job).");
+            w.Line("// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches");
+            w.Line("// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.");
         }
         w.Line("//");
         w.Line($"//   {"#",-3} {"layer",-14} {"output",-10} {"params",12}  description");
@@ -285,18 +285,25 @@ internal static class NetworkEmitter
         w.Line("/// <inheritdoc />");
         w.Line("protected override int LayerOutputOffset(int index) => s_outputOffsets[index];");
         w.Line();
-        EmitDispatch(w, model, forward: true);
-        EmitDispatch(w, model, forward: false);
+        EmitDispatch(w, model, pairs, forward: true);
+        EmitDispatch(w, model, pairs, forward: false);
         w.Line("/// <inheritdoc />");
         w.Line($"protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation({Names.P(model.Last, "Y")}, OutputFeatures, batch);");
         w.Line();
         w.Summary("Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.");
         using (w.Block("private void Backpropagate(int batch)"))
         {
-            foreach (LayerModel layer in model.Layers.Reverse())
+            var pairsBySecond = pairs.ToDictionary(p => p.Second.Index);
+            for (int i = model.Layers.Count - 1; i >= 0; i--)
             {
+                LayerModel layer = model.Layers[i];
                 ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
-                if (e.HasBackward(layer))
+                if (pairsBySecond.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+                {
+                    w.Line(DensePairEmitter.BackwardCall(pair));
+                    i -= 2;
+                }
+                else if (e.HasBackward(layer))
                 {
                     w.Line($"Layer{layer.Index}Backward(batch); // {layer.Name}");
                 }
@@ -314,8 +321,11 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    /// <summary>The per-layer dispatch used only by <c>Profile</c>; Forward and Backward stay straight-line.</summary>
-    private static void EmitDispatch(CodeWriter w, NetworkModel model, bool forward)
+    /// <summary>
+    /// The per-layer dispatch used only by <c>Profile</c>; Forward and Backward stay straight-line. A fused dense
+    /// group runs (and is timed) as one step at its first layer's index, the same call Forward and Backward make.
+    /// </summary>
+    private static void EmitDispatch(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs, bool forward)
     {
         string direction = forward ? "Forward" : "Backward";
         w.Line($"/// <inheritdoc />");
@@ -323,10 +333,17 @@ internal static class NetworkEmitter
         {
             using (w.Block("switch (index)"))
             {
-                foreach (LayerModel layer in model.Layers)
+                var pairsByFirst = pairs.ToDictionary(p => p.First.Index);
+                for (int i = 0; i < model.Layers.Count; i++)
                 {
+                    LayerModel layer = model.Layers[i];
                     ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
-                    if (forward ? e.HasForward(layer) : e.HasBackward(layer))
+                    if (pairsByFirst.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+                    {
+                        w.Line($"case {layer.Index}: {(forward ? DensePairEmitter.ProfileForwardCall(pair) : DensePairEmitter.ProfileBackwardCall(pair))}");
+                        i += 2;
+                    }
+                    else if (forward ? e.HasForward(layer) : e.HasBackward(layer))
                     {
                         w.Line($"case {layer.Index}: Layer{layer.Index}{direction}(batch); break;");
                     }
@@ -423,10 +440,11 @@ internal static class NetworkEmitter
 
     private static void EmitLayers(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs)
     {
-        var pairsBySecond = pairs.ToDictionary(p => p.Second.Index);
+        var pairsByFirst = pairs.ToDictionary(p => p.First.Index);
         bool first = true;
-        foreach (LayerModel layer in model.Layers)
+        for (int i = 0; i < model.Layers.Count; i++)
         {
+            LayerModel layer = model.Layers[i];
             ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
             if (!e.HasForward(layer) && !e.HasBackward(layer))
             {
@@ -439,6 +457,23 @@ internal static class NetworkEmitter
             }
 
             first = false;
+            if (pairsByFirst.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
+            {
+                // The group's one forward and its backward (the three layer backwards, reversed), then those backwards.
+                w.Line($"// ---- Layers {pair.First.Index}–{pair.Second.Index}: dense group ({pair.First.Name}, {pair.Activation.Name}, {pair.Second.Name}) ----");
+                DensePairEmitter.EmitMethods(w, pair);
+                foreach (LayerModel member in new LayerModel[] { pair.First, pair.Activation, pair.Second })
+                {
+                    ILayerEmitter m = LayerDefinitions.EmitterFor(member);
+                    w.Line();
+                    w.Line($"// Layer {member.Index}: {m.Describe(member)}");
+                    m.EmitBackward(w, member);
+                }
+
+                i += 2;
+                continue;
+            }
+
             w.Line($"// ---- Layer {layer.Index}: {e.Describe(layer)} ----");
             if (e.HasForward(layer))
             {
@@ -449,13 +484,6 @@ internal static class NetworkEmitter
             {
                 w.Line();
                 e.EmitBackward(w, layer);
-            }
-
-            if (pairsBySecond.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
-            {
-                w.Line();
-                w.Line($"// ---- Layers {pair.First.Index}–{pair.Second.Index}: dense pair ({pair.First.Name}, {pair.Activation.Name}, {pair.Second.Name}) ----");
-                DensePairEmitter.EmitMethod(w, pair);
             }
         }
     }

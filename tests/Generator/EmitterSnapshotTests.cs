@@ -192,6 +192,88 @@ public class EmitterSnapshotTests
             w.ToString());
     }
 
+    /// <summary>Per layer kind not covered by a hand-built model above: a small network around it (its layer is the last before the head).</summary>
+    public static TheoryData<string> KindsBuiltThroughTheValidator() => new(ValidatedKinds);
+
+    private static readonly string[] ValidatedKinds =
+    [
+        "Conv2D", "MaxPool2D", "AvgPool2D", "FractionalMaxPool2D", "Flatten", "BatchNorm", "LayerNorm", "InstanceNorm",
+        "GroupNorm", "Dropout", "PReLU", "RReLU", "Maxout", "Softmax", "Residual", "DropConnect",
+    ];
+
+    [Theory]
+    [MemberData(nameof(KindsBuiltThroughTheValidator))]
+    public void Every_layer_emitter_prints_its_parts_for_a_validated_layer(string kind)
+    {
+        LayerSpec image = Layer("Input(2, 6, 6)", Ints("shape", 2, 6, 6)), flat = Layer("Input(4)", Ints("shape", 4));
+        LayerSpec[] body = kind switch
+        {
+            "Conv2D" => [image, Layer("Conv2D(3, 3, padding: 1)", Int("filters", 3), Int("kernel", 3), Int("padding", 1))],
+            "MaxPool2D" => [image, Layer("MaxPool2D(2)", Int("size", 2))],
+            "AvgPool2D" => [image, Layer("AvgPool2D(3, 2)", Int("size", 3), Int("stride", 2))],
+            "FractionalMaxPool2D" => [image, Layer("FractionalMaxPool2D(1.5)", new ArgumentSpec("ratio", ArgumentKind.Float, "1.5", EquatableArray<string>.Empty))],
+            "Flatten" => [image, Layer("Flatten")],
+            "BatchNorm" => [image, Layer("Conv2D(2, 1, Bias = false)", Int("filters", 2), Int("kernel", 1), Bool("Bias", false)), Layer("BatchNorm(Momentum = 0.2f)", Float("Momentum", "0.2"))],
+            "LayerNorm" => [flat, Layer("Dense(3)", Int("units", 3)), Layer("LayerNorm")],
+            "InstanceNorm" => [image, Layer("Conv2D(2, 1)", Int("filters", 2), Int("kernel", 1)), Layer("InstanceNorm")],
+            "GroupNorm" => [image, Layer("Conv2D(4, 1)", Int("filters", 4), Int("kernel", 1)), Layer("GroupNorm(2)", Int("groups", 2))],
+            "Dropout" => [flat, Layer("Dense(3)", Int("units", 3)), Layer("Dropout(0.25f)", Float("p", "0.25"))],
+            "PReLU" => [image, Layer("Conv2D(2, 1)", Int("filters", 2), Int("kernel", 1)), Layer("PReLU")],
+            "RReLU" => [flat, Layer("Dense(3)", Int("units", 3)), Layer("RReLU")],
+            "Maxout" => [flat, Layer("Dense(6)", Int("units", 6)), Layer("Maxout(3)", Int("pieces", 3))],
+            "Softmax" => [flat, Layer("Dense(3)", Int("units", 3)), Layer("Softmax")],
+            "Residual" => [flat, Layer("Dense(4)", Int("units", 4)), Residual(survival: "0.8")],
+            _ => [flat, Layer("DropConnect(0.25f)", Float("p", "0.25")), Layer("Dense(3)", Int("units", 3))],
+        };
+        var spec = new NetworkSpec("Handmade", "OneKind", EquatableArray<string>.Empty, true, Equatable([.. body, Layer("MeanSquaredError")]), EquatableArray<DiagnosticInfo>.Empty, null);
+
+        ValidationResult result = NetworkValidator.Validate(spec);
+
+        Assert.Empty(result.Diagnostics);
+        NetworkModel model = Assert.IsType<NetworkModel>(result.Model);
+        LayerModel layer = model.Layers[^2]; // the layer under test, just before the head
+        ILayerEmitter emitter = LayerDefinitions.EmitterFor(layer);
+        var w = new CodeWriter();
+        w.Line("// EmitFields");
+        emitter.EmitFields(w, layer);
+        w.Line("// EmitBufferTensors");
+        emitter.EmitBufferTensors(w, layer);
+        w.Line("// EmitBufferInitialization");
+        emitter.EmitBufferInitialization(w, layer);
+        w.Line("// EmitOnnx");
+        var tensors = new OnnxTensors(0);
+        foreach (LayerModel before in model.Layers.Take(model.Layers.Count - 2))
+        {
+            tensors.Produced(before, before.Name);
+        }
+
+        w.Line("// returns " + emitter.EmitOnnx(w, layer, tensors));
+        Snapshot.Verify(PrintLayer(emitter, layer) + "\n" + w, "cs", kind);
+    }
+
+    [Fact]
+    public void Every_registered_emitter_has_an_emitter_snapshot()
+    {
+        // The models the tests above print: hand-built Dense, activation and loss layers, and one network per kind.
+        var covered = new HashSet<Type> { typeof(DenseLayer), typeof(ActivationLayer), typeof(LossLayer) };
+        foreach (string kind in ValidatedKinds)
+        {
+            covered.Add(LayerDefinitions.Find(kind)!.Emitter?.ModelType ?? typeof(DenseLayer)); // DropConnect prints a dense layer
+        }
+
+        Type[] registered = LayerDefinitions.All.Select(d => d.Emitter?.ModelType).OfType<Type>().Distinct().ToArray();
+        Assert.All(registered, t => Assert.Contains(t, covered));
+    }
+
+    private static LayerSpec Residual(string survival)
+    {
+        var block = new BlockSpec("Block", IsMarked: true, IsRecursive: false, Equatable(Layer("Dense(4)", Int("units", 4)), Layer("ReLU"))) { InlinedLayers = 2 };
+        return new LayerSpec("Residual", Equatable(new ArgumentSpec("block", ArgumentKind.Type, "Handmade.Block", EquatableArray<string>.Empty), Float("Survival", survival)), null, block)
+        {
+            Source = $"Residual(typeof(Block), Survival = {survival}f)",
+        };
+    }
+
     /// <summary>Everything one layer emitter prints for one layer, in sections; forward/backward only where the network emitter would call them.</summary>
     private static string PrintLayer(ILayerEmitter emitter, LayerModel layer)
     {

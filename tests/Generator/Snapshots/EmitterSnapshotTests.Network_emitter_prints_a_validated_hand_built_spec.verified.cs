@@ -4,8 +4,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
-// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
-// run it as a single parallel job).
+// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches
+// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
 //   0   dense0         5                    20  Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20)
@@ -112,9 +112,7 @@ partial class Sensor : global::NetGen.NetworkBase
     {
         switch (index)
         {
-            case 0: Layer0Forward(batch); break;
-            case 1: Layer1Forward(batch); break;
-            case 2: Layer2Forward(batch); break;
+            case 0: Layers0To2Forward(batch, Activation(L0_X, L0_In, batch)); break; // dense0 + elu1 + dense2
             default: break; // layers without this pass
         }
     }
@@ -124,9 +122,7 @@ partial class Sensor : global::NetGen.NetworkBase
     {
         switch (index)
         {
-            case 0: Layer0Backward(batch); break;
-            case 1: Layer1Backward(batch); break;
-            case 2: Layer2Backward(batch); break;
+            case 0: Layers0To2Backward(batch); break; // dense2 + elu1 + dense0
             default: break; // layers without this pass
         }
     }
@@ -137,9 +133,7 @@ partial class Sensor : global::NetGen.NetworkBase
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
     private void Backpropagate(int batch)
     {
-        Layer2Backward(batch); // dense2
-        Layer1Backward(batch); // elu1
-        Layer0Backward(batch); // dense0
+        Layers0To2Backward(batch); // dense2 + elu1 + dense0
     }
 
     /// <summary>The mean squared error of the last forward pass against class labels.</summary>
@@ -147,7 +141,7 @@ partial class Sensor : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
+        return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -156,7 +150,7 @@ partial class Sensor : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.MeanSquaredError.Backward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
         Backpropagate(batch);
     }
 
@@ -165,7 +159,7 @@ partial class Sensor : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
+        return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -174,7 +168,7 @@ partial class Sensor : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.MeanSquaredError.Backward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
         Backpropagate(batch);
     }
 
@@ -221,71 +215,8 @@ partial class Sensor : global::NetGen.NetworkBase
         g.Output("dense2");
     }
 
-    // ---- Layer 0: Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20) ----
-    /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer0Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
-            x: Activation(L0_X, L0_In, batch),
-            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
-            bias: Parameters.Slice(L0_B, L0_Out),
-            y: Activation(L0_Y, L0_Out, batch));
-    }
-
-    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
-    private void Layer0Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
-            x: Activation(L0_X, L0_In, batch),
-            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
-            dy: ActivationGradient(L0_Y, L0_Out, batch),
-            dx: default,
-            dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
-    }
-
-    // ---- Layer 1: ELU(alpha 0.5) on 5 ----
-    /// <summary>Layer 1 forward (elu1): y = x &gt; 0 ? x : 0.5f·(eˣ − 1).</summary>
-    private void Layer1Forward(int batch)
-    {
-        global::NetGen.Kernels.Elu.Forward(alpha: 0.5f, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
-    }
-
-    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
-    private void Layer1Backward(int batch)
-    {
-        global::NetGen.Kernels.Elu.Backward(alpha: 0.5f, 
-            x: Activation(L1_X, L1_In, batch),
-            y: Activation(L1_Y, L1_Out, batch),
-            dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
-    }
-
-    // ---- Layer 2: Dense 5 -> 2, weights [2 x 5] at params[20..30), no bias ----
-    /// <summary>Layer 2 forward (dense2): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer2Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L2_In, L2_Out,
-            x: Activation(L2_X, L2_In, batch),
-            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
-            bias: default,
-            y: Activation(L2_Y, L2_Out, batch));
-    }
-
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx += dy·W.</summary>
-    private void Layer2Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
-            x: Activation(L2_X, L2_In, batch),
-            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
-            dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch),
-            dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: default);
-    }
-
-    // ---- Layers 0–2: dense pair (dense0, elu1, dense2) ----
-    /// <summary>Layers 0–2 forward (dense0, elu1, dense2) in one call: the outputs of Layer0Forward, Layer1Forward and Layer2Forward; small batches run as one parallel job.</summary>
+    // ---- Layers 0–2: dense group (dense0, elu1, dense2) ----
+    /// <summary>Layers 0–2 forward (dense0, elu1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = ELU(y1), y2 = a1·W2ᵀ; small batches run as one parallel job.</summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
@@ -301,5 +232,50 @@ partial class Sensor : global::NetGen.NetworkBase
             weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
             bias2: default,
             y2: Activation(L2_Y, L2_Out, batch));
+    }
+
+    /// <summary>Layers 0–2 backward (dense2, elu1, dense0): the mirror of the group's forward, layer by layer.</summary>
+    private void Layers0To2Backward(int batch)
+    {
+        Layer2Backward(batch);
+        Layer1Backward(batch);
+        Layer0Backward(batch);
+    }
+
+    // Layer 0: Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20)
+    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+    private void Layer0Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+            x: Activation(L0_X, L0_In, batch),
+            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
+            dy: ActivationGradient(L0_Y, L0_Out, batch),
+            dx: default,
+            dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
+            dBias: Gradients.Slice(L0_B, L0_Out));
+    }
+
+    // Layer 1: ELU(alpha 0.5) on 5
+    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
+    private void Layer1Backward(int batch)
+    {
+        global::NetGen.Kernels.Activations.EluBackward(
+            x: Activation(L1_X, L1_In, batch),
+            y: Activation(L1_Y, L1_Out, batch),
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch), alpha: 0.5f);
+    }
+
+    // Layer 2: Dense 5 -> 2, weights [2 x 5] at params[20..30), no bias
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx += dy·W.</summary>
+    private void Layer2Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+            x: Activation(L2_X, L2_In, batch),
+            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
+            dy: ActivationGradient(L2_Y, L2_Out, batch),
+            dx: ActivationGradient(L2_X, L2_In, batch),
+            dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
+            dBias: default);
     }
 }

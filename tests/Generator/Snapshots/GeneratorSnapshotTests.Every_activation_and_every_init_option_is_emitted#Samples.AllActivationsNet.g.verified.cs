@@ -5,8 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
-// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
-// run it as a single parallel job).
+// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches
+// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
 //   0   dense0         8                    56  Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56)
@@ -141,17 +141,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     {
         switch (index)
         {
-            case 0: Layer0Forward(batch); break;
-            case 1: Layer1Forward(batch); break;
-            case 2: Layer2Forward(batch); break;
+            case 0: Layers0To2Forward(batch, Activation(L0_X, L0_In, batch)); break; // dense0 + sigmoid1 + dense2
             case 3: Layer3Forward(batch); break;
-            case 4: Layer4Forward(batch); break;
-            case 5: Layer5Forward(batch); break;
-            case 6: Layer6Forward(batch); break;
+            case 4: Layers4To6Forward(batch); break; // dense4 + relu5 + dense6
             case 7: Layer7Forward(batch); break;
-            case 8: Layer8Forward(batch); break;
-            case 9: Layer9Forward(batch); break;
-            case 10: Layer10Forward(batch); break;
+            case 8: Layers8To10Forward(batch); break; // dense8 + elu9 + dense10
             case 11: Layer11Forward(batch); break;
             default: break; // layers without this pass
         }
@@ -162,17 +156,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     {
         switch (index)
         {
-            case 0: Layer0Backward(batch); break;
-            case 1: Layer1Backward(batch); break;
-            case 2: Layer2Backward(batch); break;
+            case 0: Layers0To2Backward(batch); break; // dense2 + sigmoid1 + dense0
             case 3: Layer3Backward(batch); break;
-            case 4: Layer4Backward(batch); break;
-            case 5: Layer5Backward(batch); break;
-            case 6: Layer6Backward(batch); break;
+            case 4: Layers4To6Backward(batch); break; // dense6 + relu5 + dense4
             case 7: Layer7Backward(batch); break;
-            case 8: Layer8Backward(batch); break;
-            case 9: Layer9Backward(batch); break;
-            case 10: Layer10Backward(batch); break;
+            case 8: Layers8To10Backward(batch); break; // dense10 + elu9 + dense8
             default: break; // layers without this pass
         }
     }
@@ -183,17 +171,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
     private void Backpropagate(int batch)
     {
-        Layer10Backward(batch); // dense10
-        Layer9Backward(batch); // elu9
-        Layer8Backward(batch); // dense8
+        Layers8To10Backward(batch); // dense10 + elu9 + dense8
         Layer7Backward(batch); // leakyrelu7
-        Layer6Backward(batch); // dense6
-        Layer5Backward(batch); // relu5
-        Layer4Backward(batch); // dense4
+        Layers4To6Backward(batch); // dense6 + relu5 + dense4
         Layer3Backward(batch); // tanh3
-        Layer2Backward(batch); // dense2
-        Layer1Backward(batch); // sigmoid1
-        Layer0Backward(batch); // dense0
+        Layers0To2Backward(batch); // dense2 + sigmoid1 + dense0
     }
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
@@ -201,7 +183,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L11_In, Activation(L11_X, L11_In, batch), labels);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L11_In, Activation(L11_X, L11_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -210,7 +192,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 11 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L11_In, Activation(L11_Y, L11_Out, batch), labels, ActivationGradient(L11_X, L11_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L11_In, Activation(L11_Y, L11_Out, batch), labels, ActivationGradient(L11_X, L11_In, batch));
         Backpropagate(batch);
     }
 
@@ -219,7 +201,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L11_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L11_In, Activation(L11_X, L11_In, batch), targets);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L11_In, Activation(L11_X, L11_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -228,7 +210,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L11_In, nameof(targets));
         // Layer 11 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L11_In, Activation(L11_Y, L11_Out, batch), targets, ActivationGradient(L11_X, L11_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L11_In, Activation(L11_Y, L11_Out, batch), targets, ActivationGradient(L11_X, L11_In, batch));
         Backpropagate(batch);
     }
 
@@ -313,71 +295,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         g.Output("softmax");
     }
 
-    // ---- Layer 0: Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56) ----
-    /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer0Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
-            x: Activation(L0_X, L0_In, batch),
-            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
-            bias: Parameters.Slice(L0_B, L0_Out),
-            y: Activation(L0_Y, L0_Out, batch));
-    }
-
-    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
-    private void Layer0Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
-            x: Activation(L0_X, L0_In, batch),
-            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
-            dy: ActivationGradient(L0_Y, L0_Out, batch),
-            dx: default,
-            dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
-    }
-
-    // ---- Layer 1: Sigmoid on 8 ----
-    /// <summary>Layer 1 forward (sigmoid1): y = 1 / (1 + e⁻ˣ).</summary>
-    private void Layer1Forward(int batch)
-    {
-        global::NetGen.Kernels.Sigmoid.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
-    }
-
-    /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
-    private void Layer1Backward(int batch)
-    {
-        global::NetGen.Kernels.Sigmoid.Backward(
-            x: Activation(L1_X, L1_In, batch),
-            y: Activation(L1_Y, L1_Out, batch),
-            dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
-    }
-
-    // ---- Layer 2: Dense 8 -> 8, weights [8 x 8] at params[56..120), bias [8] at params[120..128) ----
-    /// <summary>Layer 2 forward (dense2): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer2Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L2_In, L2_Out,
-            x: Activation(L2_X, L2_In, batch),
-            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
-            bias: Parameters.Slice(L2_B, L2_Out),
-            y: Activation(L2_Y, L2_Out, batch));
-    }
-
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-    private void Layer2Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
-            x: Activation(L2_X, L2_In, batch),
-            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
-            dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch),
-            dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: Gradients.Slice(L2_B, L2_Out));
-    }
-
-    // ---- Layers 0–2: dense pair (dense0, sigmoid1, dense2) ----
-    /// <summary>Layers 0–2 forward (dense0, sigmoid1, dense2) in one call: the outputs of Layer0Forward, Layer1Forward and Layer2Forward; small batches run as one parallel job.</summary>
+    // ---- Layers 0–2: dense group (dense0, sigmoid1, dense2) ----
+    /// <summary>Layers 0–2 forward (dense0, sigmoid1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = Sigmoid(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
@@ -395,88 +314,70 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y2: Activation(L2_Y, L2_Out, batch));
     }
 
+    /// <summary>Layers 0–2 backward (dense2, sigmoid1, dense0): the mirror of the group's forward, layer by layer.</summary>
+    private void Layers0To2Backward(int batch)
+    {
+        Layer2Backward(batch);
+        Layer1Backward(batch);
+        Layer0Backward(batch);
+    }
+
+    // Layer 0: Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56)
+    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+    private void Layer0Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+            x: Activation(L0_X, L0_In, batch),
+            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
+            dy: ActivationGradient(L0_Y, L0_Out, batch),
+            dx: default,
+            dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
+            dBias: Gradients.Slice(L0_B, L0_Out));
+    }
+
+    // Layer 1: Sigmoid on 8
+    /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
+    private void Layer1Backward(int batch)
+    {
+        global::NetGen.Kernels.Activations.SigmoidBackward(
+            x: Activation(L1_X, L1_In, batch),
+            y: Activation(L1_Y, L1_Out, batch),
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch));
+    }
+
+    // Layer 2: Dense 8 -> 8, weights [8 x 8] at params[56..120), bias [8] at params[120..128)
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    private void Layer2Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+            x: Activation(L2_X, L2_In, batch),
+            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
+            dy: ActivationGradient(L2_Y, L2_Out, batch),
+            dx: ActivationGradient(L2_X, L2_In, batch),
+            dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
+            dBias: Gradients.Slice(L2_B, L2_Out));
+    }
+
     // ---- Layer 3: Tanh on 8 ----
     /// <summary>Layer 3 forward (tanh3): y = tanh(x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Tanh.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Activations.TanhForward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (tanh3): dx += dy · (1 − y²).</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Tanh.Backward(
+        global::NetGen.Kernels.Activations.TanhBackward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
             dx: ActivationGradient(L3_X, L3_In, batch));
     }
 
-    // ---- Layer 4: Dense 8 -> 7, weights [7 x 8] at params[128..184), bias [7] at params[184..191) ----
-    /// <summary>Layer 4 forward (dense4): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer4Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L4_In, L4_Out,
-            x: Activation(L4_X, L4_In, batch),
-            weights: Parameters.Slice(L4_W, L4_Out * L4_In),
-            bias: Parameters.Slice(L4_B, L4_Out),
-            y: Activation(L4_Y, L4_Out, batch));
-    }
-
-    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-    private void Layer4Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L4_In, L4_Out,
-            x: Activation(L4_X, L4_In, batch),
-            weights: Parameters.Slice(L4_W, L4_Out * L4_In),
-            dy: ActivationGradient(L4_Y, L4_Out, batch),
-            dx: ActivationGradient(L4_X, L4_In, batch),
-            dWeights: Gradients.Slice(L4_W, L4_Out * L4_In),
-            dBias: Gradients.Slice(L4_B, L4_Out));
-    }
-
-    // ---- Layer 5: ReLU on 7 ----
-    /// <summary>Layer 5 forward (relu5): y = max(0, x).</summary>
-    private void Layer5Forward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Forward(Activation(L5_X, L5_In, batch), Activation(L5_Y, L5_Out, batch));
-    }
-
-    /// <summary>Layer 5 backward (relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer5Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L5_X, L5_In, batch),
-            y: Activation(L5_Y, L5_Out, batch),
-            dy: ActivationGradient(L5_Y, L5_Out, batch),
-            dx: ActivationGradient(L5_X, L5_In, batch));
-    }
-
-    // ---- Layer 6: Dense 7 -> 6, weights [6 x 7] at params[191..233), bias [6] at params[233..239) ----
-    /// <summary>Layer 6 forward (dense6): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer6Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L6_In, L6_Out,
-            x: Activation(L6_X, L6_In, batch),
-            weights: Parameters.Slice(L6_W, L6_Out * L6_In),
-            bias: Parameters.Slice(L6_B, L6_Out),
-            y: Activation(L6_Y, L6_Out, batch));
-    }
-
-    /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-    private void Layer6Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L6_In, L6_Out,
-            x: Activation(L6_X, L6_In, batch),
-            weights: Parameters.Slice(L6_W, L6_Out * L6_In),
-            dy: ActivationGradient(L6_Y, L6_Out, batch),
-            dx: ActivationGradient(L6_X, L6_In, batch),
-            dWeights: Gradients.Slice(L6_W, L6_Out * L6_In),
-            dBias: Gradients.Slice(L6_B, L6_Out));
-    }
-
-    // ---- Layers 4–6: dense pair (dense4, relu5, dense6) ----
-    /// <summary>Layers 4–6 forward (dense4, relu5, dense6) in one call: the outputs of Layer4Forward, Layer5Forward and Layer6Forward; small batches run as one parallel job.</summary>
+    // ---- Layers 4–6: dense group (dense4, relu5, dense6) ----
+    /// <summary>Layers 4–6 forward (dense4, relu5, dense6) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
     private void Layers4To6Forward(int batch)
     {
         global::NetGen.Kernels.Dense.ForwardPair(batch, L4_In, L4_Out, L6_Out,
@@ -492,88 +393,70 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y2: Activation(L6_Y, L6_Out, batch));
     }
 
+    /// <summary>Layers 4–6 backward (dense6, relu5, dense4): the mirror of the group's forward, layer by layer.</summary>
+    private void Layers4To6Backward(int batch)
+    {
+        Layer6Backward(batch);
+        Layer5Backward(batch);
+        Layer4Backward(batch);
+    }
+
+    // Layer 4: Dense 8 -> 7, weights [7 x 8] at params[128..184), bias [7] at params[184..191)
+    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    private void Layer4Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L4_In, L4_Out,
+            x: Activation(L4_X, L4_In, batch),
+            weights: Parameters.Slice(L4_W, L4_Out * L4_In),
+            dy: ActivationGradient(L4_Y, L4_Out, batch),
+            dx: ActivationGradient(L4_X, L4_In, batch),
+            dWeights: Gradients.Slice(L4_W, L4_Out * L4_In),
+            dBias: Gradients.Slice(L4_B, L4_Out));
+    }
+
+    // Layer 5: ReLU on 7
+    /// <summary>Layer 5 backward (relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    private void Layer5Backward(int batch)
+    {
+        global::NetGen.Kernels.Activations.ReluBackward(
+            x: Activation(L5_X, L5_In, batch),
+            y: Activation(L5_Y, L5_Out, batch),
+            dy: ActivationGradient(L5_Y, L5_Out, batch),
+            dx: ActivationGradient(L5_X, L5_In, batch));
+    }
+
+    // Layer 6: Dense 7 -> 6, weights [6 x 7] at params[191..233), bias [6] at params[233..239)
+    /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    private void Layer6Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L6_In, L6_Out,
+            x: Activation(L6_X, L6_In, batch),
+            weights: Parameters.Slice(L6_W, L6_Out * L6_In),
+            dy: ActivationGradient(L6_Y, L6_Out, batch),
+            dx: ActivationGradient(L6_X, L6_In, batch),
+            dWeights: Gradients.Slice(L6_W, L6_Out * L6_In),
+            dBias: Gradients.Slice(L6_B, L6_Out));
+    }
+
     // ---- Layer 7: LeakyReLU(alpha 0.2) on 6 ----
     /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2f·x.</summary>
     private void Layer7Forward(int batch)
     {
-        global::NetGen.Kernels.LeakyRelu.Forward(alpha: 0.2f, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch));
+        global::NetGen.Kernels.Activations.LeakyReluForward(Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch), alpha: 0.2f);
     }
 
     /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2f).</summary>
     private void Layer7Backward(int batch)
     {
-        global::NetGen.Kernels.LeakyRelu.Backward(alpha: 0.2f, 
+        global::NetGen.Kernels.Activations.LeakyReluBackward(
             x: Activation(L7_X, L7_In, batch),
             y: Activation(L7_Y, L7_Out, batch),
             dy: ActivationGradient(L7_Y, L7_Out, batch),
-            dx: ActivationGradient(L7_X, L7_In, batch));
+            dx: ActivationGradient(L7_X, L7_In, batch), alpha: 0.2f);
     }
 
-    // ---- Layer 8: Dense 6 -> 5, weights [5 x 6] at params[239..269), no bias ----
-    /// <summary>Layer 8 forward (dense8): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer8Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L8_In, L8_Out,
-            x: Activation(L8_X, L8_In, batch),
-            weights: Parameters.Slice(L8_W, L8_Out * L8_In),
-            bias: default,
-            y: Activation(L8_Y, L8_Out, batch));
-    }
-
-    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx += dy·W.</summary>
-    private void Layer8Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L8_In, L8_Out,
-            x: Activation(L8_X, L8_In, batch),
-            weights: Parameters.Slice(L8_W, L8_Out * L8_In),
-            dy: ActivationGradient(L8_Y, L8_Out, batch),
-            dx: ActivationGradient(L8_X, L8_In, batch),
-            dWeights: Gradients.Slice(L8_W, L8_Out * L8_In),
-            dBias: default);
-    }
-
-    // ---- Layer 9: ELU(alpha 0.5) on 5 ----
-    /// <summary>Layer 9 forward (elu9): y = x &gt; 0 ? x : 0.5f·(eˣ − 1).</summary>
-    private void Layer9Forward(int batch)
-    {
-        global::NetGen.Kernels.Elu.Forward(alpha: 0.5f, Activation(L9_X, L9_In, batch), Activation(L9_Y, L9_Out, batch));
-    }
-
-    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
-    private void Layer9Backward(int batch)
-    {
-        global::NetGen.Kernels.Elu.Backward(alpha: 0.5f, 
-            x: Activation(L9_X, L9_In, batch),
-            y: Activation(L9_Y, L9_Out, batch),
-            dy: ActivationGradient(L9_Y, L9_Out, batch),
-            dx: ActivationGradient(L9_X, L9_In, batch));
-    }
-
-    // ---- Layer 10: Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias ----
-    /// <summary>Layer 10 forward (dense10): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer10Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L10_In, L10_Out,
-            x: Activation(L10_X, L10_In, batch),
-            weights: Parameters.Slice(L10_W, L10_Out * L10_In),
-            bias: default,
-            y: Activation(L10_Y, L10_Out, batch));
-    }
-
-    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx += dy·W.</summary>
-    private void Layer10Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L10_In, L10_Out,
-            x: Activation(L10_X, L10_In, batch),
-            weights: Parameters.Slice(L10_W, L10_Out * L10_In),
-            dy: ActivationGradient(L10_Y, L10_Out, batch),
-            dx: ActivationGradient(L10_X, L10_In, batch),
-            dWeights: Gradients.Slice(L10_W, L10_Out * L10_In),
-            dBias: default);
-    }
-
-    // ---- Layers 8–10: dense pair (dense8, elu9, dense10) ----
-    /// <summary>Layers 8–10 forward (dense8, elu9, dense10) in one call: the outputs of Layer8Forward, Layer9Forward and Layer10Forward; small batches run as one parallel job.</summary>
+    // ---- Layers 8–10: dense group (dense8, elu9, dense10) ----
+    /// <summary>Layers 8–10 forward (dense8, elu9, dense10) in one call: y1 = x·W1ᵀ, a1 = ELU(y1), y2 = a1·W2ᵀ; small batches run as one parallel job.</summary>
     private void Layers8To10Forward(int batch)
     {
         global::NetGen.Kernels.Dense.ForwardPair(batch, L8_In, L8_Out, L10_Out,
@@ -589,10 +472,55 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y2: Activation(L10_Y, L10_Out, batch));
     }
 
+    /// <summary>Layers 8–10 backward (dense10, elu9, dense8): the mirror of the group's forward, layer by layer.</summary>
+    private void Layers8To10Backward(int batch)
+    {
+        Layer10Backward(batch);
+        Layer9Backward(batch);
+        Layer8Backward(batch);
+    }
+
+    // Layer 8: Dense 6 -> 5, weights [5 x 6] at params[239..269), no bias
+    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx += dy·W.</summary>
+    private void Layer8Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L8_In, L8_Out,
+            x: Activation(L8_X, L8_In, batch),
+            weights: Parameters.Slice(L8_W, L8_Out * L8_In),
+            dy: ActivationGradient(L8_Y, L8_Out, batch),
+            dx: ActivationGradient(L8_X, L8_In, batch),
+            dWeights: Gradients.Slice(L8_W, L8_Out * L8_In),
+            dBias: default);
+    }
+
+    // Layer 9: ELU(alpha 0.5) on 5
+    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
+    private void Layer9Backward(int batch)
+    {
+        global::NetGen.Kernels.Activations.EluBackward(
+            x: Activation(L9_X, L9_In, batch),
+            y: Activation(L9_Y, L9_Out, batch),
+            dy: ActivationGradient(L9_Y, L9_Out, batch),
+            dx: ActivationGradient(L9_X, L9_In, batch), alpha: 0.5f);
+    }
+
+    // Layer 10: Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias
+    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx += dy·W.</summary>
+    private void Layer10Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L10_In, L10_Out,
+            x: Activation(L10_X, L10_In, batch),
+            weights: Parameters.Slice(L10_W, L10_Out * L10_In),
+            dy: ActivationGradient(L10_Y, L10_Out, batch),
+            dx: ActivationGradient(L10_X, L10_In, batch),
+            dWeights: Gradients.Slice(L10_W, L10_Out * L10_In),
+            dBias: default);
+    }
+
     // ---- Layer 11: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----
     /// <summary>Layer 11 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer11Forward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Forward(batch, L11_In, x: Activation(L11_X, L11_In, batch), y: Activation(L11_Y, L11_Out, batch));
+        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L11_In, logits: Activation(L11_X, L11_In, batch), probabilities: Activation(L11_Y, L11_Out, batch));
     }
 }

@@ -5,8 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
-// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
-// run it as a single parallel job).
+// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches
+// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
 //   0   dense0         256             200,960  Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
@@ -121,9 +121,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         switch (index)
         {
-            case 0: Layer0Forward(batch); break;
-            case 1: Layer1Forward(batch); break;
-            case 2: Layer2Forward(batch); break;
+            case 0: Layers0To2Forward(batch, Activation(L0_X, L0_In, batch)); break; // dense0 + relu1 + dense2
             case 3: Layer3Forward(batch); break;
             case 4: Layer4Forward(batch); break;
             case 5: Layer5Forward(batch); break;
@@ -136,9 +134,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         switch (index)
         {
-            case 0: Layer0Backward(batch); break;
-            case 1: Layer1Backward(batch); break;
-            case 2: Layer2Backward(batch); break;
+            case 0: Layers0To2Backward(batch); break; // dense2 + relu1 + dense0
             case 3: Layer3Backward(batch); break;
             case 4: Layer4Backward(batch); break;
             default: break; // layers without this pass
@@ -153,9 +149,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         Layer4Backward(batch); // dense4
         Layer3Backward(batch); // relu3
-        Layer2Backward(batch); // dense2
-        Layer1Backward(batch); // relu1
-        Layer0Backward(batch); // dense0
+        Layers0To2Backward(batch); // dense2 + relu1 + dense0
     }
 
     /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
@@ -163,7 +157,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L5_In, Activation(L5_X, L5_In, batch), labels);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L5_In, Activation(L5_X, L5_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -172,7 +166,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 5 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L5_In, Activation(L5_Y, L5_Out, batch), labels, ActivationGradient(L5_X, L5_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L5_In, Activation(L5_Y, L5_Out, batch), labels, ActivationGradient(L5_X, L5_In, batch));
         Backpropagate(batch);
     }
 
@@ -181,7 +175,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L5_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L5_In, Activation(L5_X, L5_In, batch), targets);
+        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L5_In, Activation(L5_X, L5_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -190,7 +184,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L5_In, nameof(targets));
         // Layer 5 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L5_In, Activation(L5_Y, L5_Out, batch), targets, ActivationGradient(L5_X, L5_In, batch));
+        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L5_In, Activation(L5_Y, L5_Out, batch), targets, ActivationGradient(L5_X, L5_In, batch));
         Backpropagate(batch);
     }
 
@@ -249,71 +243,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
         g.Output("softmax");
     }
 
-    // ---- Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960) ----
-    /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer0Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
-            x: Activation(L0_X, L0_In, batch),
-            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
-            bias: Parameters.Slice(L0_B, L0_Out),
-            y: Activation(L0_Y, L0_Out, batch));
-    }
-
-    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
-    private void Layer0Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
-            x: Activation(L0_X, L0_In, batch),
-            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
-            dy: ActivationGradient(L0_Y, L0_Out, batch),
-            dx: default,
-            dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
-    }
-
-    // ---- Layer 1: ReLU on 256 ----
-    /// <summary>Layer 1 forward (relu1): y = max(0, x).</summary>
-    private void Layer1Forward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
-    }
-
-    /// <summary>Layer 1 backward (relu1): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer1Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L1_X, L1_In, batch),
-            y: Activation(L1_Y, L1_Out, batch),
-            dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
-    }
-
-    // ---- Layer 2: Dense 256 -> 128, weights [128 x 256] at params[200960..233728), bias [128] at params[233728..233856) ----
-    /// <summary>Layer 2 forward (dense2): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer2Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L2_In, L2_Out,
-            x: Activation(L2_X, L2_In, batch),
-            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
-            bias: Parameters.Slice(L2_B, L2_Out),
-            y: Activation(L2_Y, L2_Out, batch));
-    }
-
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-    private void Layer2Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
-            x: Activation(L2_X, L2_In, batch),
-            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
-            dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch),
-            dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: Gradients.Slice(L2_B, L2_Out));
-    }
-
-    // ---- Layers 0–2: dense pair (dense0, relu1, dense2) ----
-    /// <summary>Layers 0–2 forward (dense0, relu1, dense2) in one call: the outputs of Layer0Forward, Layer1Forward and Layer2Forward; small batches run as one parallel job.</summary>
+    // ---- Layers 0–2: dense group (dense0, relu1, dense2) ----
+    /// <summary>Layers 0–2 forward (dense0, relu1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
@@ -331,17 +262,62 @@ partial class FashionMlp : global::NetGen.NetworkBase
             y2: Activation(L2_Y, L2_Out, batch));
     }
 
+    /// <summary>Layers 0–2 backward (dense2, relu1, dense0): the mirror of the group's forward, layer by layer.</summary>
+    private void Layers0To2Backward(int batch)
+    {
+        Layer2Backward(batch);
+        Layer1Backward(batch);
+        Layer0Backward(batch);
+    }
+
+    // Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
+    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+    private void Layer0Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+            x: Activation(L0_X, L0_In, batch),
+            weights: Parameters.Slice(L0_W, L0_Out * L0_In),
+            dy: ActivationGradient(L0_Y, L0_Out, batch),
+            dx: default,
+            dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
+            dBias: Gradients.Slice(L0_B, L0_Out));
+    }
+
+    // Layer 1: ReLU on 256
+    /// <summary>Layer 1 backward (relu1): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    private void Layer1Backward(int batch)
+    {
+        global::NetGen.Kernels.Activations.ReluBackward(
+            x: Activation(L1_X, L1_In, batch),
+            y: Activation(L1_Y, L1_Out, batch),
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch));
+    }
+
+    // Layer 2: Dense 256 -> 128, weights [128 x 256] at params[200960..233728), bias [128] at params[233728..233856)
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    private void Layer2Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+            x: Activation(L2_X, L2_In, batch),
+            weights: Parameters.Slice(L2_W, L2_Out * L2_In),
+            dy: ActivationGradient(L2_Y, L2_Out, batch),
+            dx: ActivationGradient(L2_X, L2_In, batch),
+            dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
+            dBias: Gradients.Slice(L2_B, L2_Out));
+    }
+
     // ---- Layer 3: ReLU on 128 ----
     /// <summary>Layer 3 forward (relu3): y = max(0, x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Activations.ReluForward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (relu3): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Relu.Backward(
+        global::NetGen.Kernels.Activations.ReluBackward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
@@ -375,6 +351,6 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 5 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Forward(batch, L5_In, x: Activation(L5_X, L5_In, batch), y: Activation(L5_Y, L5_Out, batch));
+        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L5_In, logits: Activation(L5_X, L5_In, batch), probabilities: Activation(L5_Y, L5_Out, batch));
     }
 }

@@ -5,8 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
-// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
-// run it as a single parallel job).
+// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches
+// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
 //   0   flatten0       6                     0  Flatten 1×2×3 -> 6 (implicit before a dense layer)
@@ -119,9 +119,7 @@ static partial class Models
         {
             switch (index)
             {
-                case 1: Layer1Forward(batch); break;
-                case 2: Layer2Forward(batch); break;
-                case 3: Layer3Forward(batch); break;
+                case 1: Layers1To3Forward(batch); break; // dense1 + relu2 + dense3
                 case 4: Layer4Forward(batch); break;
                 default: break; // layers without this pass
             }
@@ -132,9 +130,7 @@ static partial class Models
         {
             switch (index)
             {
-                case 1: Layer1Backward(batch); break;
-                case 2: Layer2Backward(batch); break;
-                case 3: Layer3Backward(batch); break;
+                case 1: Layers1To3Backward(batch); break; // dense3 + relu2 + dense1
                 default: break; // layers without this pass
             }
         }
@@ -145,9 +141,7 @@ static partial class Models
         /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
         private void Backpropagate(int batch)
         {
-            Layer3Backward(batch); // dense3
-            Layer2Backward(batch); // relu2
-            Layer1Backward(batch); // dense1
+            Layers1To3Backward(batch); // dense3 + relu2 + dense1
             // Layer 0 (flatten0) is a change of view: nothing to do.
         }
 
@@ -156,7 +150,7 @@ static partial class Models
         protected override float LossCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
+            return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
         }
 
         /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -165,7 +159,7 @@ static partial class Models
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
             // Layer 4 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), labels, ActivationGradient(L4_X, L4_In, batch));
+            global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L4_In, Activation(L4_Y, L4_Out, batch), labels, ActivationGradient(L4_X, L4_In, batch));
             Backpropagate(batch);
         }
 
@@ -174,7 +168,7 @@ static partial class Models
         protected override float LossCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
-            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
+            return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
         }
 
         /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -183,7 +177,7 @@ static partial class Models
         {
             int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
             // Layer 4 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), targets, ActivationGradient(L4_X, L4_In, batch));
+            global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L4_In, Activation(L4_Y, L4_Out, batch), targets, ActivationGradient(L4_X, L4_In, batch));
             Backpropagate(batch);
         }
 
@@ -234,71 +228,8 @@ static partial class Models
             g.Output("softmax");
         }
 
-        // ---- Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28) ----
-        /// <summary>Layer 1 forward (dense1): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-        private void Layer1Forward(int batch)
-        {
-            global::NetGen.Kernels.Dense.Forward(batch, L1_In, L1_Out,
-                x: Activation(L1_X, L1_In, batch),
-                weights: Parameters.Slice(L1_W, L1_Out * L1_In),
-                bias: Parameters.Slice(L1_B, L1_Out),
-                y: Activation(L1_Y, L1_Out, batch));
-        }
-
-        /// <summary>Layer 1 backward (dense1): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
-        private void Layer1Backward(int batch)
-        {
-            global::NetGen.Kernels.Dense.Backward(batch, L1_In, L1_Out,
-                x: Activation(L1_X, L1_In, batch),
-                weights: Parameters.Slice(L1_W, L1_Out * L1_In),
-                dy: ActivationGradient(L1_Y, L1_Out, batch),
-                dx: default,
-                dWeights: Gradients.Slice(L1_W, L1_Out * L1_In),
-                dBias: Gradients.Slice(L1_B, L1_Out));
-        }
-
-        // ---- Layer 2: ReLU on 4 ----
-        /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
-        private void Layer2Forward(int batch)
-        {
-            global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
-        }
-
-        /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
-        private void Layer2Backward(int batch)
-        {
-            global::NetGen.Kernels.Relu.Backward(
-                x: Activation(L2_X, L2_In, batch),
-                y: Activation(L2_Y, L2_Out, batch),
-                dy: ActivationGradient(L2_Y, L2_Out, batch),
-                dx: ActivationGradient(L2_X, L2_In, batch));
-        }
-
-        // ---- Layer 3: Dense 4 -> 3, weights [3 x 4] at params[28..40), bias [3] at params[40..43) ----
-        /// <summary>Layer 3 forward (dense3): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-        private void Layer3Forward(int batch)
-        {
-            global::NetGen.Kernels.Dense.Forward(batch, L3_In, L3_Out,
-                x: Activation(L3_X, L3_In, batch),
-                weights: Parameters.Slice(L3_W, L3_Out * L3_In),
-                bias: Parameters.Slice(L3_B, L3_Out),
-                y: Activation(L3_Y, L3_Out, batch));
-        }
-
-        /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-        private void Layer3Backward(int batch)
-        {
-            global::NetGen.Kernels.Dense.Backward(batch, L3_In, L3_Out,
-                x: Activation(L3_X, L3_In, batch),
-                weights: Parameters.Slice(L3_W, L3_Out * L3_In),
-                dy: ActivationGradient(L3_Y, L3_Out, batch),
-                dx: ActivationGradient(L3_X, L3_In, batch),
-                dWeights: Gradients.Slice(L3_W, L3_Out * L3_In),
-                dBias: Gradients.Slice(L3_B, L3_Out));
-        }
-
-        // ---- Layers 1–3: dense pair (dense1, relu2, dense3) ----
-        /// <summary>Layers 1–3 forward (dense1, relu2, dense3) in one call: the outputs of Layer1Forward, Layer2Forward and Layer3Forward; small batches run as one parallel job.</summary>
+        // ---- Layers 1–3: dense group (dense1, relu2, dense3) ----
+        /// <summary>Layers 1–3 forward (dense1, relu2, dense3) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
         private void Layers1To3Forward(int batch)
         {
             global::NetGen.Kernels.Dense.ForwardPair(batch, L1_In, L1_Out, L3_Out,
@@ -314,11 +245,56 @@ static partial class Models
                 y2: Activation(L3_Y, L3_Out, batch));
         }
 
+        /// <summary>Layers 1–3 backward (dense3, relu2, dense1): the mirror of the group's forward, layer by layer.</summary>
+        private void Layers1To3Backward(int batch)
+        {
+            Layer3Backward(batch);
+            Layer2Backward(batch);
+            Layer1Backward(batch);
+        }
+
+        // Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
+        /// <summary>Layer 1 backward (dense1): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+        private void Layer1Backward(int batch)
+        {
+            global::NetGen.Kernels.Dense.Backward(batch, L1_In, L1_Out,
+                x: Activation(L1_X, L1_In, batch),
+                weights: Parameters.Slice(L1_W, L1_Out * L1_In),
+                dy: ActivationGradient(L1_Y, L1_Out, batch),
+                dx: default,
+                dWeights: Gradients.Slice(L1_W, L1_Out * L1_In),
+                dBias: Gradients.Slice(L1_B, L1_Out));
+        }
+
+        // Layer 2: ReLU on 4
+        /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+        private void Layer2Backward(int batch)
+        {
+            global::NetGen.Kernels.Activations.ReluBackward(
+                x: Activation(L2_X, L2_In, batch),
+                y: Activation(L2_Y, L2_Out, batch),
+                dy: ActivationGradient(L2_Y, L2_Out, batch),
+                dx: ActivationGradient(L2_X, L2_In, batch));
+        }
+
+        // Layer 3: Dense 4 -> 3, weights [3 x 4] at params[28..40), bias [3] at params[40..43)
+        /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+        private void Layer3Backward(int batch)
+        {
+            global::NetGen.Kernels.Dense.Backward(batch, L3_In, L3_Out,
+                x: Activation(L3_X, L3_In, batch),
+                weights: Parameters.Slice(L3_W, L3_Out * L3_In),
+                dy: ActivationGradient(L3_Y, L3_Out, batch),
+                dx: ActivationGradient(L3_X, L3_In, batch),
+                dWeights: Gradients.Slice(L3_W, L3_Out * L3_In),
+                dBias: Gradients.Slice(L3_B, L3_Out));
+        }
+
         // ---- Layer 4: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----
         /// <summary>Layer 4 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
         private void Layer4Forward(int batch)
         {
-            global::NetGen.Kernels.Softmax.Forward(batch, L4_In, x: Activation(L4_X, L4_In, batch), y: Activation(L4_Y, L4_Out, batch));
+            global::NetGen.Kernels.Losses.SoftmaxForward(batch, L4_In, logits: Activation(L4_X, L4_In, batch), probabilities: Activation(L4_Y, L4_Out, batch));
         }
     }
 }

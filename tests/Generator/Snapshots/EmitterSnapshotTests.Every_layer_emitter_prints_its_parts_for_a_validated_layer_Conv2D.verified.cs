@@ -1,0 +1,46 @@
+﻿// Describe: Conv2D 2×6×6 -> 3×6×6, kernel 3 stride 1 padding 1, weights [3 x 2 x 3 x 3] at params[0..54), bias [3] at params[54..57)
+// ExtraConstants: L0_W = 0, L0_B = 54, L0_InC = 2, L0_InH = 6, L0_InW = 6, L0_OutC = 3, L0_OutH = 6, L0_OutW = 6, L0_K = 3, L0_Stride = 1, L0_Pad = 1
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
+private void Layer0Forward(int batch)
+{
+    global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        x: Activation(L0_X, L0_In, batch),
+        weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+        bias: Parameters.Slice(L0_B, L0_OutC),
+        y: Activation(L0_Y, L0_Out, batch),
+        scratch: Scratch);
+}
+
+// EmitBackward
+/// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, dbias += Σ dy, the input needs no gradient.</summary>
+private void Layer0Backward(int batch)
+{
+    global::NetGen.Kernels.Conv2D.Backward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        x: Activation(L0_X, L0_In, batch),
+        weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+        dy: ActivationGradient(L0_Y, L0_Out, batch),
+        dx: default,
+        dWeights: Gradients.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+        dBias: Gradients.Slice(L0_B, L0_OutC),
+        scratch: Scratch);
+}
+
+// EmitInitialization
+// Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+    fanIn: 18, fanOut: 27, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+p.Slice(L0_B, L0_OutC).Fill(0f);
+
+// EmitParameterTensors
+new("conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K }, global::NetGen.ParameterRole.Weight),
+new("conv0.bias", 0, L0_B, L0_OutC, new[] { L0_OutC }, global::NetGen.ParameterRole.Bias),
+
+// EmitFields
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("Conv", "conv0", "input", "conv0.weight", "conv0.bias").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+// returns conv0

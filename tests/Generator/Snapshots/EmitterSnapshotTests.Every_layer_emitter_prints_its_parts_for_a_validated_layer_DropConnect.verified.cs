@@ -1,0 +1,72 @@
+﻿// Describe: Dense 4 -> 3, weights [3 x 4] at params[0..12), bias [3] at params[12..15), DropConnect p = 0.25
+// ExtraConstants: L0_W = 0, L0_B = 12
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
+private void Layer0Forward(int batch)
+{
+    global::System.ReadOnlySpan<float> weights = Parameters.Slice(L0_W, L0_Out * L0_In);
+    if (TrainingForward)
+    {
+        // DropConnect: W ⊙ mask, each weight kept with probability 0.75f and scaled by its inverse.
+        if (!FreezeRandomness)
+        {
+            global::NetGen.Kernels.Dropout.FillMask(_l0Mask, 0.25f, Random);
+        }
+        global::NetGen.Kernels.Elementwise.Multiply(weights, _l0Mask, _l0MaskedW);
+        weights = _l0MaskedW;
+    }
+    global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
+        x: Activation(L0_X, L0_In, batch),
+        weights: weights,
+        bias: Parameters.Slice(L0_B, L0_Out),
+        y: Activation(L0_Y, L0_Out, batch));
+}
+
+// EmitBackward
+/// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+private void Layer0Backward(int batch)
+{
+    if (TrainingForward)
+    {
+        // DropConnect: the gradient of the masked weights, routed through the mask into dW.
+        global::System.Array.Clear(_l0dMaskedW);
+        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+            x: Activation(L0_X, L0_In, batch),
+            weights: _l0MaskedW,
+            dy: ActivationGradient(L0_Y, L0_Out, batch),
+            dx: default,
+            dWeights: _l0dMaskedW,
+            dBias: Gradients.Slice(L0_B, L0_Out));
+        global::NetGen.Kernels.Elementwise.MultiplyAdd(_l0dMaskedW, _l0Mask, Gradients.Slice(L0_W, L0_Out * L0_In));
+        return;
+    }
+
+    global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        x: Activation(L0_X, L0_In, batch),
+        weights: Parameters.Slice(L0_W, L0_Out * L0_In),
+        dy: ActivationGradient(L0_Y, L0_Out, batch),
+        dx: default,
+        dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
+        dBias: Gradients.Slice(L0_B, L0_Out));
+}
+
+// EmitInitialization
+// Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W, L0_Out * L0_In),
+    fanIn: 4, fanOut: 3, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+p.Slice(L0_B, L0_Out).Fill(0f);
+
+// EmitParameterTensors
+new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
+new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
+
+// EmitFields
+// Layer 0 (dense0) DropConnect: the mini-batch's weight mask, the masked weights and their gradient.
+private readonly float[] _l0Mask = new float[L0_Out * L0_In], _l0MaskedW = new float[L0_Out * L0_In], _l0dMaskedW = new float[L0_Out * L0_In];
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
+// returns dense0

@@ -1,0 +1,39 @@
+﻿// Describe: GroupNorm on 4×6×6, per sample over 2 groups of 2 channels, eps 1E-05, gamma/beta [4] at params[12..20)
+// ExtraConstants: L1_C = 4, L1_Spatial = 36, L1_Gamma = 12, L1_Beta = 16, L1_Affine = 4, L1_Groups = 2, L1_Mean = 360, L1_InvStd = 362
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 1 forward (gn1): normalizes each sample per channel group, then scales and shifts per channel.</summary>
+private void Layer1Forward(int batch)
+{
+    global::NetGen.Kernels.Normalization.GroupNormForward(batch, L1_C, L1_Spatial, L1_Groups, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
+        saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), epsilon: 1E-05f);
+}
+
+// EmitBackward
+/// <summary>Layer 1 backward (gn1): the gradient through each sample's statistics.</summary>
+private void Layer1Backward(int batch)
+{
+    global::NetGen.Kernels.Normalization.GroupNormBackward(batch, L1_C, L1_Spatial, L1_Groups, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+        saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
+}
+
+// EmitInitialization
+// Layer 1 (gn1): gamma 1, beta 0.
+p.Slice(L1_Gamma, L1_Affine).Fill(1f);
+p.Slice(L1_Beta, L1_Affine).Clear();
+
+// EmitParameterTensors
+new("gn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+new("gn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+
+// EmitFields
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("Reshape", "gn1/groups", "conv0", g.Int64s("gn1/groups_shape", 0, 2, -1));
+g.Node("InstanceNormalization", "gn1/normalized", "gn1/groups", g.Constant("gn1/ones", 1f, 2), g.Constant("gn1/zeros", 0f, 2)).Float("epsilon", 1E-05f);
+g.Node("Reshape", "gn1/channels", "gn1/normalized", g.Int64s("gn1/shape", 0, 4, 6, 6));
+g.Node("Mul", "gn1/scaled", "gn1/channels", g.Parameter("gn1.weight", 4, 1, 1));
+g.Node("Add", "gn1", "gn1/scaled", g.Parameter("gn1.bias", 4, 1, 1));
+// returns gn1

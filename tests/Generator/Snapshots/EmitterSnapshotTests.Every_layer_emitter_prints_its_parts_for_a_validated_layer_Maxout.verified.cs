@@ -1,0 +1,30 @@
+﻿// Describe: Maxout 6 -> 2, 3 pieces
+// ExtraConstants: L1_Pieces = 3
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 1 forward (maxout1): y[b, u] = max over the 3 pieces x[b, u, k].</summary>
+private void Layer1Forward(int batch)
+{
+    global::NetGen.Kernels.LearnedActivations.MaxoutForward(batch, L1_Out, L1_Pieces, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+}
+
+// EmitBackward
+/// <summary>Layer 1 backward (maxout1): each dy goes to the winning piece.</summary>
+private void Layer1Backward(int batch)
+{
+    global::NetGen.Kernels.LearnedActivations.MaxoutBackward(batch, L1_Out, L1_Pieces, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+}
+
+// EmitInitialization
+
+// EmitParameterTensors
+
+// EmitFields
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("Reshape", "maxout1/pieces", "dense0", g.Int64s("maxout1/pieces_shape", 0, 2, 3));
+g.Node("MaxPool", "maxout1/max", "maxout1/pieces").Ints("kernel_shape", 3);
+g.Node("Flatten", "maxout1", "maxout1/max").Int("axis", 1);
+// returns maxout1

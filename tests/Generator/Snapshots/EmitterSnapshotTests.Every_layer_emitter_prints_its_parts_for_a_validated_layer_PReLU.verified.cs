@@ -1,0 +1,31 @@
+﻿// Describe: PReLU on 2×6×6, slope per channel [2] at params[6..8)
+// ExtraConstants: L1_C = 2, L1_Spatial = 36, L1_Alpha = 6
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 1 forward (prelu1): y = x &gt; 0 ? x : a[c]·x.</summary>
+private void Layer1Forward(int batch)
+{
+    global::NetGen.Kernels.LearnedActivations.PReluForward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), Parameters.Slice(L1_Alpha, L1_C), Activation(L1_Y, L1_Out, batch));
+}
+
+// EmitBackward
+/// <summary>Layer 1 backward (prelu1): dx += dy·(x &gt; 0 ? 1 : a[c]), da[c] += Σ dy·x over x ≤ 0.</summary>
+private void Layer1Backward(int batch)
+{
+    global::NetGen.Kernels.LearnedActivations.PReluBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), Parameters.Slice(L1_Alpha, L1_C), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch), Gradients.Slice(L1_Alpha, L1_C));
+}
+
+// EmitInitialization
+// Layer 1 (prelu1): slopes 0.25f.
+p.Slice(L1_Alpha, L1_C).Fill(0.25f);
+
+// EmitParameterTensors
+new("prelu1.weight", 1, L1_Alpha, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Other),
+
+// EmitFields
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("PRelu", "prelu1", "conv0", g.Parameter("prelu1.weight", 2, 1, 1));
+// returns prelu1

@@ -1,0 +1,40 @@
+﻿// Describe: RReLU on 3, slopes U(0.125, 0.33333334) in training, 0.22916667 at inference
+// ExtraConstants: L1_Slopes = 10
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 1 forward (rrelu1): y = x &gt; 0 ? x : a·x, a ~ U(0.125, 0.33333334) per element in training, the mean slope at inference.</summary>
+private void Layer1Forward(int batch)
+{
+    if (TrainingForward && !FreezeRandomness)
+    {
+        global::NetGen.Kernels.LearnedActivations.RReluForwardTraining(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), Activation(L1_Y, L1_Out, batch), 0.125f, 0.33333334f, Random);
+    }
+    else
+    {
+        // Inference uses the mean slope; frozen randomness reuses the last pass's slopes.
+        if (!TrainingForward)
+        {
+            Activation(L1_Slopes, L1_In, batch).Fill(0.22916667f);
+        }
+        global::NetGen.Kernels.Activations.SlopedReluForward(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+    }
+}
+
+// EmitBackward
+/// <summary>Layer 1 backward (rrelu1): dx += dy·(x &gt; 0 ? 1 : slope), with the forward pass's slopes.</summary>
+private void Layer1Backward(int batch)
+{
+    global::NetGen.Kernels.Activations.SlopedReluBackward(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+}
+
+// EmitInitialization
+
+// EmitParameterTensors
+
+// EmitFields
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("LeakyRelu", "rrelu1", "dense0").Float("alpha", 0.22916667f);
+// returns rrelu1

@@ -1,0 +1,28 @@
+﻿// Describe: Softmax on 3
+// ExtraConstants: 
+// HasForward: True, HasBackward: True
+
+// EmitForward
+/// <summary>Layer 1 forward (softmaxlayer1): y = softmax(x) per sample.</summary>
+private void Layer1Forward(int batch)
+{
+    global::NetGen.Kernels.LearnedActivations.SoftmaxLayerForward(batch, L1_In, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+}
+
+// EmitBackward
+/// <summary>Layer 1 backward (softmaxlayer1): dx += y ⊙ (dy − Σ dy·y).</summary>
+private void Layer1Backward(int batch)
+{
+    global::NetGen.Kernels.LearnedActivations.SoftmaxLayerBackward(batch, L1_In, Activation(L1_Y, L1_Out, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+}
+
+// EmitInitialization
+
+// EmitParameterTensors
+
+// EmitFields
+// EmitBufferTensors
+// EmitBufferInitialization
+// EmitOnnx
+g.Node("Softmax", "softmaxlayer1", "dense0").Int("axis", 1);
+// returns softmaxlayer1
