@@ -134,7 +134,7 @@ public sealed class CheckpointCallback : TrainingCallback
         }
 
         System.IO.Directory.CreateDirectory(Directory);
-        Checkpoint.RemoveStaleTemporaryFiles(Directory, Prefix + "-epoch*" + Checkpoint.Extension);
+        AtomicFile.RemoveStaleTemporaryFiles(Directory, Prefix + "-epoch*" + Checkpoint.Extension);
     }
 
     /// <inheritdoc />

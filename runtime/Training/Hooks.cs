@@ -304,4 +304,29 @@ public sealed record TrainingState(
 
     /// <summary>The settings the step count and the schedule depend on, checked on resume; null in checkpoints of format version 1.</summary>
     public TrainingRunSettings? Settings { get; init; }
+
+    /// <summary>A copy that shares no array or collection with this state (checkpoints keep one).</summary>
+    /// <exception cref="ArgumentException">A random state is not four words, or a callback state is null.</exception>
+    internal TrainingState Copy()
+    {
+        if (ShuffleRngState.Length != 4 || AugmentationRngState.Length != 4)
+        {
+            throw new ArgumentException("A training state's random states are four words each.", "trainingState");
+        }
+
+        var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, byte[]> pair in CallbackStates)
+        {
+            ArgumentNullException.ThrowIfNull(pair.Value, "trainingState");
+            callbackStates.Add(pair.Key, (byte[])pair.Value.Clone());
+        }
+
+        return this with
+        {
+            ShuffleRngState = (ulong[])ShuffleRngState.Clone(),
+            AugmentationRngState = (ulong[])AugmentationRngState.Clone(),
+            History = new List<EpochMetrics>(History),
+            CallbackStates = callbackStates,
+        };
+    }
 }
