@@ -2,10 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Text;
 using NetGen.Optimizers;
 using NetGen.Training;
-using NetGen.Transfer;
 
 namespace NetGen.Serialization;
 

@@ -140,6 +140,13 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
 
         public string Feed => Path.Combine(Root, "feed");
 
+        /// <summary>
+        /// Where the package's own dependencies (System.Numerics.Tensors) come from: this machine's NuGet package folder,
+        /// a stand-in for nuget.org that works offline and holds what building the repository restored.
+        /// </summary>
+        public static string DependencyFeed => Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
         public string Version { get; }
 
         public string CreateProject(string name, string program)
@@ -166,6 +173,7 @@ public class PackageTests(ITestOutputHelper output, PackageTests.PackedFeed feed
                   <packageSources>
                     <clear />
                     <add key="local" value="{Feed}" />
+                    <add key="dependencies" value="{DependencyFeed}" />
                   </packageSources>
                 </configuration>
                 """);
