@@ -12,9 +12,10 @@ namespace NetGen;
 /// Implemented by <see cref="NetworkBase"/> (parameters, buffers, random state), the optimizers
 /// (<see cref="Optimizers.IStatefulOptimizer"/>: <see cref="Optimizers.Optimizer"/>,
 /// <see cref="Transfer.ParameterGroupOptimizer"/>), <see cref="Optimizers.Lbfgs"/> and the trainer's
-/// <see cref="Training.TrainingContext"/> (<see cref="Training.TrainingState"/>). Training callbacks (early stopping,
-/// weight averaging, the plateau schedule) save theirs as bytes through <see cref="Training.IResumableCallback"/>,
-/// which the trainer state carries; a standardizer is immutable and converts with
+/// <see cref="Training.TrainingContext"/> (<see cref="Training.TrainingState"/>) and the training callbacks that
+/// checkpoints save: <see cref="Training.EarlyStopping"/>, <see cref="Training.ExponentialMovingAverage"/> and
+/// <see cref="Training.ReduceLearningRateOnPlateau"/>, whose encoded states the trainer state carries by name; a
+/// standardizer is immutable and converts with
 /// <see cref="Data.Standardizer.ToState"/> and <see cref="Data.Standardizer.FromState"/>. Learning-rate schedules
 /// are functions of the step and hold no state of their own.
 /// </remarks>

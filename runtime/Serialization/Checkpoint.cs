@@ -2,10 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Text;
 using NetGen.Optimizers;
 using NetGen.Training;
-using NetGen.Transfer;
 
 namespace NetGen.Serialization;
 
@@ -144,7 +142,7 @@ public sealed class Checkpoint
 
         Dictionary<string, float[]> prep = preprocessing is null ? new(StringComparer.Ordinal) : CopyNamed(preprocessing, nameof(preprocessing));
 
-        TrainingState? training = trainingState is null ? null : CopyTrainingState(trainingState);
+        TrainingState? training = trainingState?.Copy();
         return new Checkpoint(
             sourcePath: null,
             network.GetState(),
@@ -183,25 +181,7 @@ public sealed class Checkpoint
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no folder.", nameof(path));
-        byte[] bytes = ToBytes();
-        RemoveStaleTemporaryFiles(directory, Path.GetFileName(full));
-        string temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + TemporaryExtension);
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-
+        AtomicFile.Write(full, directory, ToBytes());
         SourcePath = full;
     }
 
@@ -366,105 +346,17 @@ public sealed class Checkpoint
 
     private static string TypeNameOf(IOptimizer optimizer) => optimizer.GetType().FullName ?? optimizer.GetType().Name;
 
-    private static TrainingState CopyTrainingState(TrainingState s)
-    {
-        if (s.ShuffleRngState.Length != 4 || s.AugmentationRngState.Length != 4)
-        {
-            throw new ArgumentException("A training state's random states are four words each.", nameof(s));
-        }
-
-        return s with
-        {
-            ShuffleRngState = (ulong[])s.ShuffleRngState.Clone(),
-            AugmentationRngState = (ulong[])s.AugmentationRngState.Clone(),
-            History = new List<EpochMetrics>(s.History),
-            CallbackStates = CopyNamed(s.CallbackStates, nameof(s)),
-        };
-    }
-
     /// <summary>A copy of named arrays (each array cloned); a null array throws naming <paramref name="argument"/>.</summary>
-    private static Dictionary<string, T[]> CopyNamed<T>(IReadOnlyDictionary<string, T[]> arrays, string argument)
+    private static Dictionary<string, float[]> CopyNamed(IReadOnlyDictionary<string, float[]> arrays, string argument)
     {
-        var copy = new Dictionary<string, T[]>(StringComparer.Ordinal);
-        foreach (KeyValuePair<string, T[]> pair in arrays)
+        var copy = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, float[]> pair in arrays)
         {
             ArgumentNullException.ThrowIfNull(pair.Value, argument);
-            copy.Add(pair.Key, (T[])pair.Value.Clone());
+            copy.Add(pair.Key, (float[])pair.Value.Clone());
         }
 
         return copy;
-    }
-
-    /// <summary>The extension of the temporary file a save writes before moving it over the target.</summary>
-    private const string TemporaryExtension = ".tmp";
-
-    /// <summary>
-    /// How old a temporary file must be before a save removes it as left over by a save that was killed midway; a
-    /// younger one may belong to a save in progress in another process.
-    /// </summary>
-    internal static readonly TimeSpan StaleTemporaryAge = TimeSpan.FromMinutes(1);
-
-    /// <summary>
-    /// Deletes the temporary files of killed saves in <paramref name="directory"/>: those named like
-    /// <see cref="WriteTo"/>'s (<c>.{target}.{32 hex digits}.tmp</c>, the target matching <paramref name="targetPattern"/>,
-    /// which may hold <c>*</c>) and older than <see cref="StaleTemporaryAge"/>. Files it cannot delete are left alone.
-    /// </summary>
-    /// <returns>The paths deleted.</returns>
-    internal static List<string> RemoveStaleTemporaryFiles(string directory, string targetPattern)
-    {
-        var removed = new List<string>();
-        if (!Directory.Exists(directory))
-        {
-            return removed;
-        }
-
-        DateTime cutoff = DateTime.UtcNow - StaleTemporaryAge;
-        foreach (string path in Directory.EnumerateFiles(directory, "." + targetPattern + ".*" + TemporaryExtension))
-        {
-            string name = Path.GetFileName(path);
-            int hex = name.Length - TemporaryExtension.Length - 32;
-            if (hex < 2 || name[hex - 1] != '.' || !IsHex(name.AsSpan(hex, 32)) || File.GetLastWriteTimeUtc(path) > cutoff)
-            {
-                continue;
-            }
-
-            if (TryDelete(path))
-            {
-                removed.Add(path);
-            }
-        }
-
-        return removed;
-    }
-
-    private static bool IsHex(ReadOnlySpan<char> text)
-    {
-        foreach (char c in text)
-        {
-            if (!char.IsAsciiHexDigitLower(c) && !char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     /// <inheritdoc />

@@ -21,8 +21,8 @@ public enum CheckpointSaveErrorPolicy
 /// <see cref="EveryEpochs"/> epochs, after the last epoch and when the run was asked to stop, keeping only the newest
 /// <see cref="KeepLast"/> files this callback wrote (files of other runs in the folder are never deleted). It saves from
 /// <see cref="OnEpochCompleted"/> only — after every callback's <see cref="TrainingCallback.OnEpochEnd"/>, whatever their
-/// order — so every file holds a state between two epochs, including the states of the <see cref="IResumableCallback"/>s,
-/// from which <see cref="Trainer"/> resumes exactly; a diverged step throws before the epoch ends, and a state that is
+/// order — so every file holds a state between two epochs, including the callbacks' states (<see cref="EarlyStopping"/>,
+/// <see cref="ExponentialMovingAverage"/>, <see cref="ReduceLearningRateOnPlateau"/>), from which <see cref="Trainer"/> resumes exactly; a diverged step throws before the epoch ends, and a state that is
 /// not sound (<see cref="TrainingContext.EpochStateProblem"/>: non-finite parameters, buffers, training or validation
 /// loss) is never written. Temporary files left by saves that were killed midway are removed when training starts.
 /// </summary>
@@ -134,7 +134,7 @@ public sealed class CheckpointCallback : TrainingCallback
         }
 
         System.IO.Directory.CreateDirectory(Directory);
-        Checkpoint.RemoveStaleTemporaryFiles(Directory, Prefix + "-epoch*" + Checkpoint.Extension);
+        AtomicFile.RemoveStaleTemporaryFiles(Directory, Prefix + "-epoch*" + Checkpoint.Extension);
     }
 
     /// <inheritdoc />

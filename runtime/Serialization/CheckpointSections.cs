@@ -337,7 +337,7 @@ internal static class CheckpointSections
         public override void Read(ref ByteReader r, CheckpointContents c) => c.Settings = new TrainingRunSettings(r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
     }
 
-    /// <summary>CBKS: i32 n | n × (string callback state name, i32 length, bytes), sorted by name: the <see cref="IResumableCallback"/> states.</summary>
+    /// <summary>CBKS: i32 n | n × (string callback state name, i32 length, bytes), sorted by name: the callbacks' states, each encoded by its record (e.g. <see cref="EarlyStoppingState.ToBytes"/>).</summary>
     private sealed class CallbacksSection() : CheckpointSection("CBKS")
     {
         public override bool IsPresent(CheckpointContents c) => c.Training is { CallbackStates.Count: > 0 };

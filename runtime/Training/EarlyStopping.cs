@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.IO;
 
 namespace NetGen.Training;
 
@@ -32,7 +31,7 @@ public enum EarlyStoppingMonitor
 /// weights always have a finite loss. When a run throws <see cref="TrainingDivergedException"/> the trainer does not
 /// call <see cref="OnTrainingEnd"/>: call <see cref="RestoreBest"/> yourself to get the best weights back.
 /// </remarks>
-public sealed class EarlyStopping : TrainingCallback, IResumableCallback
+public sealed class EarlyStopping : TrainingCallback, IStateful<EarlyStoppingState>, ICheckpointedCallback
 {
     private float[] _bestParameters = Array.Empty<float>();
     private float[] _bestBuffers = Array.Empty<float>();
@@ -92,68 +91,62 @@ public sealed class EarlyStopping : TrainingCallback, IResumableCallback
     /// <summary>The name a checkpoint saves this callback's state under (change it when a run has two).</summary>
     public string StateName { get; init; } = "EarlyStopping";
 
-    /// <summary>Saves the best value and epoch, the epochs without improvement and the best parameters and buffers.</summary>
-    /// <param name="writer">The destination.</param>
-    public void WriteState(BinaryWriter writer)
+    /// <summary>The best value and epoch, the epochs without improvement, the stop epoch and (when restored) the best weights.</summary>
+    /// <returns>A copy of the callback's state.</returns>
+    public EarlyStoppingState GetState()
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write((int)Monitor);
-        writer.Write(BestEpoch);
-        writer.Write(BestValue);
-        writer.Write(_epochsWithoutImprovement);
-        writer.Write(StoppedEpoch);
-        bool weights = RestoreBestWeights && BestEpoch > 0;
-        writer.Write(weights);
-        if (weights)
-        {
-            CallbackStateIO.WriteFloats(writer, _bestParameters);
-            CallbackStateIO.WriteFloats(writer, _bestBuffers);
-        }
+        SavedWeights? weights = RestoreBestWeights && BestEpoch > 0
+            ? new SavedWeights(CallbackStateBytes.Copy(_bestParameters), CallbackStateBytes.Copy(_bestBuffers))
+            : null;
+        return new EarlyStoppingState(Monitor, BestEpoch, BestValue, _epochsWithoutImprovement, StoppedEpoch, weights);
     }
 
-    /// <summary>Takes the state saved by <see cref="WriteState"/> (after <see cref="OnTrainingStart"/> of a resumed run).</summary>
-    /// <param name="reader">The source.</param>
-    /// <param name="network">The network being trained.</param>
-    /// <exception cref="InvalidDataException">The state was saved for another metric, network size or weight setting.</exception>
-    public void ReadState(BinaryReader reader, NetworkBase network)
+    /// <summary>
+    /// Takes a state from <see cref="GetState"/> (on resume, after <see cref="OnTrainingStart"/>). Saved best weights
+    /// are ignored when this callback does not restore weights.
+    /// </summary>
+    /// <param name="state">The state to take.</param>
+    /// <exception cref="ArgumentException">The state watched another metric, lacks the best weights this callback restores, or holds weights of another network size; nothing was changed.</exception>
+    public void SetState(EarlyStoppingState state)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(network);
-        var monitor = (EarlyStoppingMonitor)reader.ReadInt32();
-        if (monitor != Monitor)
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Monitor != Monitor)
         {
-            throw new InvalidDataException($"The saved state of '{StateName}' watched {monitor}, but this callback watches {Monitor}.");
+            throw new ArgumentException($"The saved state of '{StateName}' watched {state.Monitor}, but this callback watches {Monitor}.", nameof(state));
         }
 
-        int bestEpoch = reader.ReadInt32();
-        double bestValue = reader.ReadDouble();
-        int without = reader.ReadInt32();
-        int stopped = reader.ReadInt32();
-        bool weights = reader.ReadBoolean();
-        if (RestoreBestWeights && bestEpoch > 0 && !weights)
+        SavedWeights? weights = RestoreBestWeights ? state.BestWeights : null;
+        if (RestoreBestWeights && state.BestEpoch > 0 && weights is null)
         {
-            throw new InvalidDataException($"The saved state of '{StateName}' has no best weights (saved with restoreBestWeights: false), but this callback restores them.");
+            throw new ArgumentException($"The saved state of '{StateName}' has no best weights (saved with restoreBestWeights: false), but this callback restores them.", nameof(state));
         }
 
-        if (weights)
+        // After OnTrainingStart the copies have the network's size; before any run the state's sizes are taken.
+        bool sized = _bestParameters.Length > 0 || _bestBuffers.Length > 0;
+        if (weights is not null && sized && (weights.Parameters.Count != _bestParameters.Length || weights.Buffers.Count != _bestBuffers.Length))
         {
-            if (RestoreBestWeights)
-            {
-                CallbackStateIO.ReadFloats(reader, _bestParameters, StateName, "parameters");
-                CallbackStateIO.ReadFloats(reader, _bestBuffers, StateName, "buffer values");
-            }
-            else
-            {
-                CallbackStateIO.SkipFloats(reader); // saved best weights this callback does not restore
-                CallbackStateIO.SkipFloats(reader);
-            }
+            throw new ArgumentException(
+                $"The saved state of '{StateName}' holds {weights.Parameters.Count} parameters and {weights.Buffers.Count} buffer values but the network has {_bestParameters.Length} and {_bestBuffers.Length}.",
+                nameof(state));
         }
 
-        BestEpoch = bestEpoch;
-        BestValue = bestValue;
-        _epochsWithoutImprovement = without;
-        StoppedEpoch = stopped;
+        if (weights is not null)
+        {
+            _bestParameters = weights.Parameters.Span.ToArray();
+            _bestBuffers = weights.Buffers.Span.ToArray();
+        }
+
+        BestEpoch = state.BestEpoch;
+        BestValue = state.BestValue;
+        _epochsWithoutImprovement = state.EpochsWithoutImprovement;
+        StoppedEpoch = state.StoppedEpoch;
     }
+
+    /// <inheritdoc />
+    byte[] ICheckpointedCallback.EncodeState() => GetState().ToBytes();
+
+    /// <inheritdoc />
+    void ICheckpointedCallback.DecodeState(ReadOnlySpan<byte> bytes) => CallbackStateBytes.Take(EarlyStoppingState.Decode(bytes, StateName), SetState);
 
     /// <summary>The metric's value in <paramref name="metrics"/>, or NaN when the epoch has none (no validation set).</summary>
     /// <param name="metrics">An epoch's results.</param>

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using NetGen.Data;
 using NetGen.Optimizers;
 
@@ -35,33 +34,6 @@ public interface IBatchTransform
     /// <param name="softTargets">batchSize × classes targets to fill when <see cref="ProducesSoftTargets"/>; they arrive holding the one-hot labels.</param>
     /// <param name="rng">The trainer's augmentation random source (seeded, saved in checkpoints).</param>
     void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng);
-}
-
-/// <summary>
-/// A callback whose state a checkpoint saves, so that a run resumed in a new process (new network, optimizer and
-/// callback objects) continues exactly as the uninterrupted run would: early-stopping counters and best weights,
-/// plateau counters, weight averages.
-/// </summary>
-/// <remarks>
-/// <see cref="TrainingContext.CaptureState"/> calls <see cref="WriteState"/> on every callback of the run that
-/// implements this interface; on resume the trainer calls <see cref="ReadState"/> right after
-/// <see cref="TrainingCallback.OnTrainingStart"/>, for each callback whose <see cref="StateName"/> the checkpoint holds.
-/// A checkpoint without it (an older file, or a callback added since) leaves the callback as OnTrainingStart left it.
-/// </remarks>
-public interface IResumableCallback
-{
-    /// <summary>The name the state is saved under; unique among the run's callbacks.</summary>
-    string StateName { get; }
-
-    /// <summary>Writes everything needed to continue the run exactly.</summary>
-    /// <param name="writer">The destination (little-endian binary).</param>
-    void WriteState(BinaryWriter writer);
-
-    /// <summary>Reads what <see cref="WriteState"/> wrote and takes that state.</summary>
-    /// <param name="reader">The source.</param>
-    /// <param name="network">The network being trained (to check sizes against).</param>
-    /// <exception cref="InvalidDataException">The state does not fit this callback or network.</exception>
-    void ReadState(BinaryReader reader, NetworkBase network);
 }
 
 /// <summary>
@@ -200,18 +172,9 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
         var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (TrainingCallback callback in Options.Callbacks)
         {
-            if (callback is IResumableCallback resumable)
+            if (callback is ICheckpointedCallback stateful && !callbackStates.TryAdd(stateful.StateName, stateful.EncodeState()))
             {
-                using var stream = new MemoryStream();
-                using (var writer = new BinaryWriter(stream))
-                {
-                    resumable.WriteState(writer);
-                }
-
-                if (!callbackStates.TryAdd(resumable.StateName, stream.ToArray()))
-                {
-                    throw new InvalidOperationException($"Two callbacks of the run save their state as '{resumable.StateName}'; give them different state names.");
-                }
+                throw new InvalidOperationException($"Two callbacks of the run save their state as '{stateful.StateName}'; give them different state names.");
             }
         }
 
@@ -229,7 +192,8 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
     /// <summary>
     /// Takes the trainer's part of a saved state when a run resumes: checks the epochs and the run settings first, then
     /// sets the random sources, the step, the learning-rate state and the history. The callbacks' states are given
-    /// later, after <see cref="TrainingCallback.OnTrainingStart"/> (see <see cref="IResumableCallback"/>).
+    /// later, after <see cref="TrainingCallback.OnTrainingStart"/>, each through its own <see cref="IStateful{TState}.SetState"/>
+    /// (<see cref="EarlyStopping"/>, <see cref="ExponentialMovingAverage"/>, <see cref="ReduceLearningRateOnPlateau"/>).
     /// </summary>
     /// <param name="state">The saved state.</param>
     /// <exception cref="ArgumentException">The state does not fit this run; nothing was changed.</exception>
@@ -253,27 +217,14 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
         }
     }
 
-    /// <summary>Gives each resumable callback its saved state (right after OnTrainingStart of a resumed run).</summary>
+    /// <summary>Gives each callback with a saved state its state (right after OnTrainingStart of a resumed run).</summary>
     internal void RestoreCallbackStates(TrainingState resume)
     {
         foreach (TrainingCallback callback in Options.Callbacks)
         {
-            if (callback is IResumableCallback resumable && resume.CallbackStates.TryGetValue(resumable.StateName, out byte[]? state))
+            if (callback is ICheckpointedCallback stateful && resume.CallbackStates.TryGetValue(stateful.StateName, out byte[]? state))
             {
-                using var reader = new BinaryReader(new MemoryStream(state, writable: false));
-                try
-                {
-                    resumable.ReadState(reader, Network);
-                }
-                catch (EndOfStreamException e)
-                {
-                    throw new InvalidDataException($"The saved state of callback '{resumable.StateName}' is shorter than the callback expects.", e);
-                }
-
-                if (reader.BaseStream.Position != state.Length)
-                {
-                    throw new InvalidDataException($"The saved state of callback '{resumable.StateName}' has {state.Length - reader.BaseStream.Position} bytes the callback did not read.");
-                }
+                stateful.DecodeState(state);
             }
         }
     }
@@ -299,9 +250,39 @@ public sealed record TrainingState(
     float LearningRateScale,
     IReadOnlyList<EpochMetrics> History)
 {
-    /// <summary>The saved states of the run's <see cref="IResumableCallback"/>s, by state name.</summary>
+    /// <summary>
+    /// The states of the run's callbacks by state name, each the callback's <see cref="IStateful{TState}.GetState"/>
+    /// in the checkpoint's encoding (e.g. <see cref="EarlyStoppingState.ToBytes"/>; read back with
+    /// <see cref="EarlyStoppingState.FromBytes"/>). A checkpoint without a callback's state (an older file, or a callback
+    /// added since) leaves that callback as <see cref="TrainingCallback.OnTrainingStart"/> left it.
+    /// </summary>
     public IReadOnlyDictionary<string, byte[]> CallbackStates { get; init; } = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 
     /// <summary>The settings the step count and the schedule depend on, checked on resume; null in checkpoints of format version 1.</summary>
     public TrainingRunSettings? Settings { get; init; }
+
+    /// <summary>A copy that shares no array or collection with this state (checkpoints keep one).</summary>
+    /// <exception cref="ArgumentException">A random state is not four words, or a callback state is null.</exception>
+    internal TrainingState Copy()
+    {
+        if (ShuffleRngState.Length != 4 || AugmentationRngState.Length != 4)
+        {
+            throw new ArgumentException("A training state's random states are four words each.", "trainingState");
+        }
+
+        var callbackStates = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, byte[]> pair in CallbackStates)
+        {
+            ArgumentNullException.ThrowIfNull(pair.Value, "trainingState");
+            callbackStates.Add(pair.Key, (byte[])pair.Value.Clone());
+        }
+
+        return this with
+        {
+            ShuffleRngState = (ulong[])ShuffleRngState.Clone(),
+            AugmentationRngState = (ulong[])AugmentationRngState.Clone(),
+            History = new List<EpochMetrics>(History),
+            CallbackStates = callbackStates,
+        };
+    }
 }

@@ -36,7 +36,7 @@ public enum PlateauThresholdMode
 /// <see cref="TrainingContext.LearningRateScale"/>, a factor the trainer applies on top of any
 /// <see cref="TrainerOptions.Schedule"/>, so it composes with step schedules and is saved in checkpoints.
 /// </summary>
-public sealed class ReduceLearningRateOnPlateau : TrainingCallback, IResumableCallback
+public sealed class ReduceLearningRateOnPlateau : TrainingCallback, IStateful<ReduceLearningRateOnPlateauState>, ICheckpointedCallback
 {
     private readonly bool _higherIsBetter;
 
@@ -132,36 +132,37 @@ public sealed class ReduceLearningRateOnPlateau : TrainingCallback, IResumableCa
     /// <summary>The name a checkpoint saves this callback's state under (change it when a run has two).</summary>
     public string StateName { get; init; } = "ReduceLearningRateOnPlateau";
 
-    /// <summary>Saves the best value and the bad-epoch, cooldown and reduction counters (the scale itself is in the trainer state).</summary>
-    /// <param name="writer">The destination.</param>
-    public void WriteState(System.IO.BinaryWriter writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write((int)Monitor);
-        writer.Write(Best);
-        writer.Write(BadEpochs);
-        writer.Write(CooldownRemaining);
-        writer.Write(Reductions);
-    }
+    /// <summary>The best value and the bad-epoch, cooldown and reduction counters (the scale itself is in the trainer state).</summary>
+    /// <returns>A copy of the callback's state.</returns>
+    public ReduceLearningRateOnPlateauState GetState() => new(Monitor, Best, BadEpochs, CooldownRemaining, Reductions);
 
-    /// <summary>Takes the state saved by <see cref="WriteState"/>.</summary>
-    /// <param name="reader">The source.</param>
-    /// <param name="network">The network being trained (unused).</param>
-    /// <exception cref="System.IO.InvalidDataException">The state was saved for another metric.</exception>
-    public void ReadState(System.IO.BinaryReader reader, NetworkBase network)
+    /// <summary>Takes a state from <see cref="GetState"/> (on resume, after <see cref="OnTrainingStart"/>).</summary>
+    /// <param name="state">The state to take.</param>
+    /// <exception cref="ArgumentException">The state watched another metric or has negative counters; nothing was changed.</exception>
+    public void SetState(ReduceLearningRateOnPlateauState state)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        var monitor = (PlateauMonitor)reader.ReadInt32();
-        if (monitor != Monitor)
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Monitor != Monitor)
         {
-            throw new System.IO.InvalidDataException($"The saved state of '{StateName}' watched {monitor}, but this callback watches {Monitor}.");
+            throw new ArgumentException($"The saved state of '{StateName}' watched {state.Monitor}, but this callback watches {Monitor}.", nameof(state));
         }
 
-        Best = reader.ReadDouble();
-        BadEpochs = reader.ReadInt32();
-        CooldownRemaining = reader.ReadInt32();
-        Reductions = reader.ReadInt32();
+        if (state.BadEpochs < 0 || state.CooldownRemaining < 0 || state.Reductions < 0)
+        {
+            throw new ArgumentException($"The saved state of '{StateName}' has negative counters.", nameof(state));
+        }
+
+        Best = state.Best;
+        BadEpochs = state.BadEpochs;
+        CooldownRemaining = state.CooldownRemaining;
+        Reductions = state.Reductions;
     }
+
+    /// <inheritdoc />
+    byte[] ICheckpointedCallback.EncodeState() => GetState().ToBytes();
+
+    /// <inheritdoc />
+    void ICheckpointedCallback.DecodeState(ReadOnlySpan<byte> bytes) => CallbackStateBytes.Take(ReduceLearningRateOnPlateauState.Decode(bytes, StateName), SetState);
 
     /// <summary>Forgets the best value and the counters, as at the start of a run.</summary>
     public void Reset()

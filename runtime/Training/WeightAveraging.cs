@@ -14,12 +14,12 @@ namespace NetGen.Training;
 /// </summary>
 /// <remarks>
 /// The shadow starts as a copy of the live parameters at the start of each new run (and of a resumed run, unless this
-/// instance already holds a shadow of the same size). It is not part of the trainer's checkpoints; save
-/// <see cref="Parameters"/> yourself if you need it across processes. Buffers (batch-norm running statistics) are
+/// instance already holds a shadow of the same size). Its state (<see cref="GetState"/>) is saved in the trainer's
+/// checkpoints, so a resumed run continues the same average. Buffers (batch-norm running statistics) are
 /// averaged too only when <see cref="IncludeBuffers"/> is set; otherwise a swap keeps the live buffers, like torch's
 /// <c>AveragedModel(use_buffers=False)</c>.
 /// </remarks>
-public sealed class ExponentialMovingAverage : TrainingCallback, IResumableCallback
+public sealed class ExponentialMovingAverage : TrainingCallback, IStateful<ExponentialMovingAverageState>, ICheckpointedCallback
 {
     private float[] _parameters = [];
     private float[] _buffers = [];
@@ -158,61 +158,70 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IResumableCallb
     /// <summary>The name a checkpoint saves this callback's state under (change it when a run has two).</summary>
     public string StateName { get; init; } = "ExponentialMovingAverage";
 
-    /// <summary>Saves the averaged parameters (and buffers), and the update count.</summary>
-    /// <param name="writer">The destination.</param>
+    /// <summary>The averaged parameters (and buffers), if any yet, and the update count.</summary>
+    /// <returns>A copy of the average's state.</returns>
     /// <exception cref="InvalidOperationException">The averages are swapped into a network.</exception>
-    public void WriteState(System.IO.BinaryWriter writer)
+    public ExponentialMovingAverageState GetState()
     {
-        ArgumentNullException.ThrowIfNull(writer);
         ThrowIfSwapped();
-        writer.Write(IncludeBuffers);
-        writer.Write(_initialized);
-        writer.Write(UpdateCount);
-        if (_initialized)
-        {
-            CallbackStateIO.WriteFloats(writer, _parameters);
-            if (IncludeBuffers)
-            {
-                CallbackStateIO.WriteFloats(writer, _buffers);
-            }
-        }
+        SavedWeights? average = _initialized
+            ? new SavedWeights(CallbackStateBytes.Copy(_parameters), CallbackStateBytes.Copy(IncludeBuffers ? _buffers : []))
+            : null;
+        return new ExponentialMovingAverageState(IncludeBuffers, UpdateCount, average);
     }
 
-    /// <summary>Takes the state saved by <see cref="WriteState"/>.</summary>
-    /// <param name="reader">The source.</param>
-    /// <param name="network">The network being trained (sizes the averages).</param>
-    /// <exception cref="System.IO.InvalidDataException">The state was saved with another buffer setting or network size.</exception>
-    public void ReadState(System.IO.BinaryReader reader, NetworkBase network)
+    /// <summary>
+    /// Takes a state from <see cref="GetState"/> (on resume, after <see cref="OnTrainingStart"/>). When this instance
+    /// already holds an average, the saved one must have its size; an empty instance takes the saved size.
+    /// </summary>
+    /// <param name="state">The state to take.</param>
+    /// <exception cref="ArgumentException">The state was saved with another buffer setting or network size; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">The averages are swapped into a network.</exception>
+    public void SetState(ExponentialMovingAverageState state)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(state);
         ThrowIfSwapped();
-        bool includeBuffers = reader.ReadBoolean();
-        if (includeBuffers != IncludeBuffers)
+        if (state.IncludeBuffers != IncludeBuffers)
         {
-            throw new System.IO.InvalidDataException($"The saved state of '{StateName}' was saved with includeBuffers: {includeBuffers}, but this callback has {IncludeBuffers}.");
+            throw new ArgumentException($"The saved state of '{StateName}' was saved with includeBuffers: {state.IncludeBuffers}, but this callback has {IncludeBuffers}.", nameof(state));
         }
 
-        bool initialized = reader.ReadBoolean();
-        long updates = reader.ReadInt64();
-        if (initialized)
+        if (state.UpdateCount < 0)
         {
-            var parameters = new float[network.ParameterCount];
-            CallbackStateIO.ReadFloats(reader, parameters, StateName, "parameters");
-            float[] buffers = _buffers;
-            if (IncludeBuffers)
+            throw new ArgumentException($"The saved state of '{StateName}' has a negative update count.", nameof(state));
+        }
+
+        if (state.Average is { } average)
+        {
+            int buffers = IncludeBuffers ? average.Buffers.Count : 0;
+            if (!IncludeBuffers && average.Buffers.Count != 0)
             {
-                buffers = new float[network.Buffers.Length];
-                CallbackStateIO.ReadFloats(reader, buffers, StateName, "buffer values");
+                throw new ArgumentException($"The saved state of '{StateName}' holds averaged buffers, but this callback does not average them.", nameof(state));
             }
 
-            _parameters = parameters;
-            _buffers = buffers;
+            if (_initialized && (average.Parameters.Count != _parameters.Length || (IncludeBuffers && buffers != _buffers.Length)))
+            {
+                throw new ArgumentException(
+                    $"The saved state of '{StateName}' holds {average.Parameters.Count} parameters and {buffers} buffer values but the average has {_parameters.Length} and {_buffers.Length}.",
+                    nameof(state));
+            }
+
+            _parameters = average.Parameters.Span.ToArray();
+            if (IncludeBuffers)
+            {
+                _buffers = average.Buffers.Span.ToArray();
+            }
         }
 
-        _initialized = initialized;
-        UpdateCount = updates;
+        _initialized = state.Average is not null;
+        UpdateCount = state.UpdateCount;
     }
+
+    /// <inheritdoc />
+    byte[] ICheckpointedCallback.EncodeState() => GetState().ToBytes();
+
+    /// <inheritdoc />
+    void ICheckpointedCallback.DecodeState(ReadOnlySpan<byte> bytes) => CallbackStateBytes.Take(ExponentialMovingAverageState.Decode(bytes, StateName), SetState);
 
     /// <summary>Swaps back, if <paramref name="network"/> holds the averaged weights of this instance.</summary>
     internal void Restore(NetworkBase network)

@@ -146,10 +146,10 @@ public class CheckpointFullStateFixtureTests
 
         // Weight average: a fresh callback takes the saved state and then holds the live one's averages.
         var average = new ExponentialMovingAverage(0.8f, includeBuffers: true);
-        using (var reader = new BinaryReader(new MemoryStream(training.CallbackStates["ExponentialMovingAverage"])))
-        {
-            ((IResumableCallback)average).ReadState(reader, new ResidualOracleNet(seed: 1));
-        }
+        ExponentialMovingAverageState savedAverage = ExponentialMovingAverageState.FromBytes(training.CallbackStates["ExponentialMovingAverage"]);
+        average.SetState(savedAverage);
+        Assert.Equal(savedAverage, average.GetState()); // a copy with other arrays, equal by value
+        Assert.Equal(training.CallbackStates["ExponentialMovingAverage"], average.GetState().ToBytes());
 
         Assert.Equal(live.Average.UpdateCount, average.UpdateCount);
         AssertClose(live.Average.Parameters, average.Parameters, "average parameters");
