@@ -198,7 +198,7 @@ public class EmitterSnapshotTests
     private static readonly string[] ValidatedKinds =
     [
         "Conv2D", "MaxPool2D", "AvgPool2D", "FractionalMaxPool2D", "Flatten", "BatchNorm", "LayerNorm", "InstanceNorm",
-        "GroupNorm", "Dropout", "PReLU", "RReLU", "Maxout", "Softmax", "Residual", "DropConnect",
+        "GroupNorm", "Dropout", "PReLU", "RReLU", "Maxout", "Softmax", "Residual", "DropConnect", "GlobalAvgPool2D",
     ];
 
     [Theory]
@@ -223,6 +223,7 @@ public class EmitterSnapshotTests
             "Maxout" => [flat, Layer("Dense(6)", Int("units", 6)), Layer("Maxout(3)", Int("pieces", 3))],
             "Softmax" => [flat, Layer("Dense(3)", Int("units", 3)), Layer("Softmax")],
             "Residual" => [flat, Layer("Dense(4)", Int("units", 4)), Residual(survival: "0.8")],
+            "GlobalAvgPool2D" => [image, Layer("GlobalAvgPool2D")],
             _ => [flat, Layer("DropConnect(0.25f)", Float("p", "0.25")), Layer("Dense(3)", Int("units", 3))],
         };
         var spec = new NetworkSpec("Handmade", "OneKind", EquatableArray<string>.Empty, true, Equatable([.. body, Layer("MeanSquaredError")]), EquatableArray<DiagnosticInfo>.Empty, null);

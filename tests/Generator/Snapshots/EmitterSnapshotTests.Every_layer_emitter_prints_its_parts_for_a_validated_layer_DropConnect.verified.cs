@@ -12,7 +12,7 @@ private void Layer0Forward(int batch)
         // DropConnect: W ⊙ mask, each weight kept with probability 0.75f and scaled by its inverse.
         if (!FreezeRandomness)
         {
-            global::NetGen.Kernels.Dropout.FillMask(_l0Mask, 0.25f, Random);
+            global::NetGen.Kernels.Dropout.FillMask(0.25f, _l0Mask, Random);
         }
         global::NetGen.Kernels.Elementwise.Multiply(weights, _l0Mask, _l0MaskedW);
         weights = _l0MaskedW;

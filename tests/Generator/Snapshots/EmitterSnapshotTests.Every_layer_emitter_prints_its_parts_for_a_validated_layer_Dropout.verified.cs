@@ -10,7 +10,7 @@ private void Layer1Forward(int batch)
     {
         if (!FreezeRandomness)
         {
-            global::NetGen.Kernels.Dropout.FillMask(Activation(L1_Mask, L1_In, batch), 0.25f, Random);
+            global::NetGen.Kernels.Dropout.FillMask(0.25f, Activation(L1_Mask, L1_In, batch), Random);
         }
         global::NetGen.Kernels.Dropout.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Mask, L1_In, batch), Activation(L1_Y, L1_Out, batch));
     }

@@ -10,10 +10,10 @@ private void Layer0Forward(int batch)
     {
         // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
         double u = TrainingForward ? Random.NextDouble() : 0.5;
-        global::NetGen.Kernels.Pooling.FractionalRegions(L0_InH, L0_OutH, u, _l0Rows);
-        global::NetGen.Kernels.Pooling.FractionalRegions(L0_InW, L0_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l0Cols);
+        global::NetGen.Kernels.FractionalMaxPool2D.Regions(L0_InH, L0_OutH, u, _l0Rows);
+        global::NetGen.Kernels.FractionalMaxPool2D.Regions(L0_InW, L0_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l0Cols);
     }
-    global::NetGen.Kernels.Pooling.FractionalMaxPool2DForward(batch, L0_InC, L0_InH, L0_InW, L0_OutH, L0_OutW, _l0Rows, _l0Cols, Activation(L0_X, L0_In, batch), Activation(L0_Y, L0_Out, batch));
+    global::NetGen.Kernels.FractionalMaxPool2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutH, L0_OutW, _l0Rows, _l0Cols, Activation(L0_X, L0_In, batch), Activation(L0_Y, L0_Out, batch));
 }
 
 // EmitBackward

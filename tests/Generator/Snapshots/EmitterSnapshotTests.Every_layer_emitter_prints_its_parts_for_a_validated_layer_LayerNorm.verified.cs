@@ -6,15 +6,15 @@
 /// <summary>Layer 1 forward (ln1): normalizes each sample over its features, then scales and shifts per feature.</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.Normalization.LayerNormForward(batch, L1_In, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
-        saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), epsilon: 1E-05f);
+    global::NetGen.Kernels.LayerNorm.Forward(batch, L1_In, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+        y: Activation(L1_Y, L1_Out, batch), saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch));
 }
 
 // EmitBackward
 /// <summary>Layer 1 backward (ln1): the gradient through each sample's statistics.</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.Normalization.LayerNormBackward(batch, L1_In, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+    global::NetGen.Kernels.LayerNorm.Backward(batch, L1_In, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
         saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 

@@ -6,7 +6,7 @@
 /// <summary>Layer 0 forward (maxpool0): y = max over each 2×2 window, stride 2.</summary>
 private void Layer0Forward(int batch)
 {
-    global::NetGen.Kernels.Pooling.MaxPool2DForward(batch, L0_InC, L0_InH, L0_InW, L0_Size, L0_Stride, Activation(L0_X, L0_In, batch), Activation(L0_Y, L0_Out, batch));
+    global::NetGen.Kernels.MaxPool2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_Size, L0_Stride, Activation(L0_X, L0_In, batch), Activation(L0_Y, L0_Out, batch));
 }
 
 // EmitBackward

@@ -8,7 +8,7 @@ private void Layer1Forward(int batch)
 {
     if (TrainingForward && !FreezeRandomness)
     {
-        global::NetGen.Kernels.LearnedActivations.RReluForwardTraining(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), Activation(L1_Y, L1_Out, batch), 0.125f, 0.33333334f, Random);
+        global::NetGen.Kernels.RRelu.ForwardTraining(0.125f, 0.33333334f, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch), Activation(L1_Slopes, L1_In, batch), Random);
     }
     else
     {
@@ -17,7 +17,7 @@ private void Layer1Forward(int batch)
         {
             Activation(L1_Slopes, L1_In, batch).Fill(0.22916667f);
         }
-        global::NetGen.Kernels.Activations.SlopedReluForward(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+        global::NetGen.Kernels.RRelu.ForwardWithSlopes(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), Activation(L1_Y, L1_Out, batch));
     }
 }
 
@@ -25,7 +25,7 @@ private void Layer1Forward(int batch)
 /// <summary>Layer 1 backward (rrelu1): dx += dy·(x &gt; 0 ? 1 : slope), with the forward pass's slopes.</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.Activations.SlopedReluBackward(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+    global::NetGen.Kernels.RRelu.Backward(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
 }
 
 // EmitInitialization

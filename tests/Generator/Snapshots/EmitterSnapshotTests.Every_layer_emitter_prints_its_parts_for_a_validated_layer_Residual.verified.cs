@@ -12,7 +12,7 @@ private void Layer3Forward(int batch)
         // Stochastic depth: each sample keeps the branch with probability 0.8.
         if (!FreezeRandomness)
         {
-            global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Random, Activation(L3_Mask, 1, batch));
+            global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Activation(L3_Mask, 1, batch), Random);
         }
         global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L3_Out, Activation(L3_X, L3_In, batch), Activation(L3_Mask, 1, batch), Activation(L3_Y, L3_Out, batch));
     }

@@ -141,7 +141,7 @@ partial class Sensor : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
+        return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -150,7 +150,7 @@ partial class Sensor : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.MeanSquaredError.Backward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
         Backpropagate(batch);
     }
 
@@ -159,7 +159,7 @@ partial class Sensor : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
+        return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -168,7 +168,7 @@ partial class Sensor : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.MeanSquaredError.Backward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
         Backpropagate(batch);
     }
 
@@ -259,11 +259,12 @@ partial class Sensor : global::NetGen.NetworkBase
     /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
     private void Layer1Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.EluBackward(
+        global::NetGen.Kernels.Elu.Backward(
+            alpha: 0.5f,
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch), alpha: 0.5f);
+            dx: ActivationGradient(L1_X, L1_In, batch));
     }
 
     // Layer 2: Dense 5 -> 2, weights [2 x 5] at params[20..30), no bias

@@ -225,7 +225,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L13_In, Activation(L13_X, L13_In, batch), labels);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L13_In, Activation(L13_X, L13_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -234,7 +234,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 13 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L13_In, Activation(L13_Y, L13_Out, batch), labels, ActivationGradient(L13_X, L13_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L13_In, Activation(L13_Y, L13_Out, batch), labels, ActivationGradient(L13_X, L13_In, batch));
         Backpropagate(batch);
     }
 
@@ -243,7 +243,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L13_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L13_In, Activation(L13_X, L13_In, batch), targets);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L13_In, Activation(L13_X, L13_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -252,7 +252,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L13_In, nameof(targets));
         // Layer 13 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L13_In, Activation(L13_Y, L13_Out, batch), targets, ActivationGradient(L13_X, L13_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L13_In, Activation(L13_Y, L13_Out, batch), targets, ActivationGradient(L13_X, L13_In, batch));
         Backpropagate(batch);
     }
 
@@ -385,15 +385,16 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
-                saveMean: _l1Mean, saveInvStd: _l1InvStd,
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch),
+                saveMean: _l1Mean, saveInvStd: _l1InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), epsilon: 1E-05f, y: Activation(L1_Y, L1_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
+                epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch));
         }
     }
 
@@ -401,7 +402,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private void Layer1Backward(int batch)
     {
         RequireTrainingForward("bn1");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
             saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
@@ -409,13 +410,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L2_X, L2_In, batch),
             y: Activation(L2_Y, L2_Out, batch),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -426,13 +427,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (maxpool3): y = max over each 2×2 window, stride 2.</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Pooling.MaxPool2DForward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.MaxPool2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (maxpool3): each dy goes to the position of its window's maximum.</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Pooling.MaxPool2DBackward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.MaxPool2D.Backward(batch, L3_InC, L3_InH, L3_InW, L3_Size, L3_Stride, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
     }
 
     // ---- Layer 4: Conv2D 32×14×14 -> 64×14×14, kernel 3 stride 1 padding 1, weights [64 x 32 x 3 x 3] at params[352..18784), no bias ----
@@ -466,15 +467,16 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine), Activation(L5_Y, L5_Out, batch),
-                saveMean: _l5Mean, saveInvStd: _l5InvStd,
-                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L5_C, L5_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine),
+                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C), y: Activation(L5_Y, L5_Out, batch),
+                saveMean: _l5Mean, saveInvStd: _l5InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine),
-                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C), epsilon: 1E-05f, y: Activation(L5_Y, L5_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L5_C, L5_Spatial,
+                epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine),
+                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C), y: Activation(L5_Y, L5_Out, batch));
         }
     }
 
@@ -482,7 +484,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private void Layer5Backward(int batch)
     {
         RequireTrainingForward("bn5");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L5_C, L5_Spatial, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
             saveMean: _l5Mean, saveInvStd: _l5InvStd, dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, L5_Affine), dBeta: Gradients.Slice(L5_Beta, L5_Affine));
     }
 
@@ -490,13 +492,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 6 forward (relu6): y = max(0, x).</summary>
     private void Layer6Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch));
     }
 
     /// <summary>Layer 6 backward (relu6): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer6Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L6_X, L6_In, batch),
             y: Activation(L6_Y, L6_Out, batch),
             dy: ActivationGradient(L6_Y, L6_Out, batch),
@@ -507,13 +509,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 7 forward (maxpool7): y = max over each 2×2 window, stride 2.</summary>
     private void Layer7Forward(int batch)
     {
-        global::NetGen.Kernels.Pooling.MaxPool2DForward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch));
+        global::NetGen.Kernels.MaxPool2D.Forward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch));
     }
 
     /// <summary>Layer 7 backward (maxpool7): each dy goes to the position of its window's maximum.</summary>
     private void Layer7Backward(int batch)
     {
-        global::NetGen.Kernels.Pooling.MaxPool2DBackward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch), ActivationGradient(L7_Y, L7_Out, batch), ActivationGradient(L7_X, L7_In, batch));
+        global::NetGen.Kernels.MaxPool2D.Backward(batch, L7_InC, L7_InH, L7_InW, L7_Size, L7_Stride, Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch), ActivationGradient(L7_Y, L7_Out, batch), ActivationGradient(L7_X, L7_In, batch));
     }
 
     // ---- Layer 9: Dense 3136 -> 128, weights [128 x 3136] at params[18912..420320), bias [128] at params[420320..420448) ----
@@ -543,13 +545,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 10 forward (relu10): y = max(0, x).</summary>
     private void Layer10Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch));
     }
 
     /// <summary>Layer 10 backward (relu10): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer10Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L10_X, L10_In, batch),
             y: Activation(L10_Y, L10_Out, batch),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
@@ -564,7 +566,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
         {
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.Dropout.FillMask(Activation(L11_Mask, L11_In, batch), 0.3f, Random);
+                global::NetGen.Kernels.Dropout.FillMask(0.3f, Activation(L11_Mask, L11_In, batch), Random);
             }
             global::NetGen.Kernels.Dropout.Forward(Activation(L11_X, L11_In, batch), Activation(L11_Mask, L11_In, batch), Activation(L11_Y, L11_Out, batch));
         }
@@ -614,6 +616,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 13 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer13Forward(int batch)
     {
-        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L13_In, logits: Activation(L13_X, L13_In, batch), probabilities: Activation(L13_Y, L13_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(batch, L13_In, x: Activation(L13_X, L13_In, batch), y: Activation(L13_Y, L13_Out, batch));
     }
 }

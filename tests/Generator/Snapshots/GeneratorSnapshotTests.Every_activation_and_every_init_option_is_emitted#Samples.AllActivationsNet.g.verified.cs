@@ -183,7 +183,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L11_In, Activation(L11_X, L11_In, batch), labels);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L11_In, Activation(L11_X, L11_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -192,7 +192,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 11 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L11_In, Activation(L11_Y, L11_Out, batch), labels, ActivationGradient(L11_X, L11_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L11_In, Activation(L11_Y, L11_Out, batch), labels, ActivationGradient(L11_X, L11_In, batch));
         Backpropagate(batch);
     }
 
@@ -201,7 +201,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L11_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L11_In, Activation(L11_X, L11_In, batch), targets);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L11_In, Activation(L11_X, L11_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -210,7 +210,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L11_In, nameof(targets));
         // Layer 11 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L11_In, Activation(L11_Y, L11_Out, batch), targets, ActivationGradient(L11_X, L11_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L11_In, Activation(L11_Y, L11_Out, batch), targets, ActivationGradient(L11_X, L11_In, batch));
         Backpropagate(batch);
     }
 
@@ -339,7 +339,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
     private void Layer1Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.SigmoidBackward(
+        global::NetGen.Kernels.Sigmoid.Backward(
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
@@ -363,13 +363,13 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (tanh3): y = tanh(x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.TanhForward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Tanh.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (tanh3): dx += dy · (1 − y²).</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.TanhBackward(
+        global::NetGen.Kernels.Tanh.Backward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
@@ -418,7 +418,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 5 backward (relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer5Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L5_X, L5_In, batch),
             y: Activation(L5_Y, L5_Out, batch),
             dy: ActivationGradient(L5_Y, L5_Out, batch),
@@ -442,17 +442,21 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2f·x.</summary>
     private void Layer7Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.LeakyReluForward(Activation(L7_X, L7_In, batch), Activation(L7_Y, L7_Out, batch), alpha: 0.2f);
+        global::NetGen.Kernels.LeakyRelu.Forward(
+            alpha: 0.2f,
+            x: Activation(L7_X, L7_In, batch),
+            y: Activation(L7_Y, L7_Out, batch));
     }
 
     /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2f).</summary>
     private void Layer7Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.LeakyReluBackward(
+        global::NetGen.Kernels.LeakyRelu.Backward(
+            alpha: 0.2f,
             x: Activation(L7_X, L7_In, batch),
             y: Activation(L7_Y, L7_Out, batch),
             dy: ActivationGradient(L7_Y, L7_Out, batch),
-            dx: ActivationGradient(L7_X, L7_In, batch), alpha: 0.2f);
+            dx: ActivationGradient(L7_X, L7_In, batch));
     }
 
     // ---- Layers 8–10: dense group (dense8, elu9, dense10) ----
@@ -497,11 +501,12 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
     private void Layer9Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.EluBackward(
+        global::NetGen.Kernels.Elu.Backward(
+            alpha: 0.5f,
             x: Activation(L9_X, L9_In, batch),
             y: Activation(L9_Y, L9_Out, batch),
             dy: ActivationGradient(L9_Y, L9_Out, batch),
-            dx: ActivationGradient(L9_X, L9_In, batch), alpha: 0.5f);
+            dx: ActivationGradient(L9_X, L9_In, batch));
     }
 
     // Layer 10: Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias
@@ -521,6 +526,6 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 11 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer11Forward(int batch)
     {
-        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L11_In, logits: Activation(L11_X, L11_In, batch), probabilities: Activation(L11_Y, L11_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(batch, L11_In, x: Activation(L11_X, L11_In, batch), y: Activation(L11_Y, L11_Out, batch));
     }
 }

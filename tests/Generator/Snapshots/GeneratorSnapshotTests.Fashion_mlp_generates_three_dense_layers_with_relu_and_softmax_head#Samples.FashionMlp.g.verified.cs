@@ -157,7 +157,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L5_In, Activation(L5_X, L5_In, batch), labels);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L5_In, Activation(L5_X, L5_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -166,7 +166,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 5 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L5_In, Activation(L5_Y, L5_Out, batch), labels, ActivationGradient(L5_X, L5_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L5_In, Activation(L5_Y, L5_Out, batch), labels, ActivationGradient(L5_X, L5_In, batch));
         Backpropagate(batch);
     }
 
@@ -175,7 +175,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L5_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L5_In, Activation(L5_X, L5_In, batch), targets);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L5_In, Activation(L5_X, L5_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -184,7 +184,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L5_In, nameof(targets));
         // Layer 5 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L5_In, Activation(L5_Y, L5_Out, batch), targets, ActivationGradient(L5_X, L5_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L5_In, Activation(L5_Y, L5_Out, batch), targets, ActivationGradient(L5_X, L5_In, batch));
         Backpropagate(batch);
     }
 
@@ -287,7 +287,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 1 backward (relu1): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer1Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
@@ -311,13 +311,13 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (relu3): y = max(0, x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (relu3): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
@@ -351,6 +351,6 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 5 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L5_In, logits: Activation(L5_X, L5_In, batch), probabilities: Activation(L5_Y, L5_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(batch, L5_In, x: Activation(L5_X, L5_In, batch), y: Activation(L5_Y, L5_Out, batch));
     }
 }

@@ -5,8 +5,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
-// Each Dense -> activation -> Dense run goes through one Dense.ForwardPair call (same outputs; small batches
-// run it as a single parallel job).
+// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches
+// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
 //   0   conv0          8×8×8               224  Conv2D 3×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 3 x 3 x 3] at params[0..216), bias [8] at params[216..224)
@@ -138,9 +138,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             case 2: Layer2Forward(batch); break;
             case 3: Layer3Forward(batch); break;
             case 4: Layer4Forward(batch); break;
-            case 5: Layer5Forward(batch); break;
-            case 6: Layer6Forward(batch); break;
-            case 7: Layer7Forward(batch); break;
+            case 5: Layers5To7Forward(batch); break; // dense5 + gelu6 + dense7
             case 8: Layer8Forward(batch); break;
             default: break; // layers without this pass
         }
@@ -156,9 +154,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             case 2: Layer2Backward(batch); break;
             case 3: Layer3Backward(batch); break;
             case 4: Layer4Backward(batch); break;
-            case 5: Layer5Backward(batch); break;
-            case 6: Layer6Backward(batch); break;
-            case 7: Layer7Backward(batch); break;
+            case 5: Layers5To7Backward(batch); break; // dense7 + gelu6 + dense5
             default: break; // layers without this pass
         }
     }
@@ -169,9 +165,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
     private void Backpropagate(int batch)
     {
-        Layer7Backward(batch); // dense7
-        Layer6Backward(batch); // gelu6
-        Layer5Backward(batch); // dense5
+        Layers5To7Backward(batch); // dense7 + gelu6 + dense5
         Layer4Backward(batch); // gap4
         Layer3Backward(batch); // silu3
         Layer2Backward(batch); // conv2
@@ -184,7 +178,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L8_In, Activation(L8_X, L8_In, batch), labels);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L8_In, Activation(L8_X, L8_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -193,7 +187,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 8 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L8_In, Activation(L8_Y, L8_Out, batch), labels, ActivationGradient(L8_X, L8_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L8_In, Activation(L8_Y, L8_Out, batch), labels, ActivationGradient(L8_X, L8_In, batch));
         Backpropagate(batch);
     }
 
@@ -202,7 +196,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L8_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L8_In, Activation(L8_X, L8_In, batch), targets);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L8_In, Activation(L8_X, L8_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -211,7 +205,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L8_In, nameof(targets));
         // Layer 8 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L8_In, Activation(L8_Y, L8_Out, batch), targets, ActivationGradient(L8_X, L8_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L8_In, Activation(L8_Y, L8_Out, batch), targets, ActivationGradient(L8_X, L8_In, batch));
         Backpropagate(batch);
     }
 
@@ -399,75 +393,8 @@ partial class GapCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L4_X, L4_In, batch));
     }
 
-    // ---- Layer 5: Dense 16 -> 32, weights [32 x 16] at params[1392..1904), bias [32] at params[1904..1936) ----
-    /// <summary>Layer 5 forward (dense5): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer5Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L5_In, L5_Out,
-            x: Activation(L5_X, L5_In, batch),
-            weights: Parameters.Slice(L5_W, L5_Out * L5_In),
-            bias: Parameters.Slice(L5_B, L5_Out),
-            y: Activation(L5_Y, L5_Out, batch));
-    }
-
-    /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-    private void Layer5Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L5_In, L5_Out,
-            x: Activation(L5_X, L5_In, batch),
-            weights: Parameters.Slice(L5_W, L5_Out * L5_In),
-            dy: ActivationGradient(L5_Y, L5_Out, batch),
-            dx: ActivationGradient(L5_X, L5_In, batch),
-            dWeights: Gradients.Slice(L5_W, L5_Out * L5_In),
-            dBias: Gradients.Slice(L5_B, L5_Out));
-    }
-
-    // ---- Layer 6: GELU(tanh approximation) on 32 ----
-    /// <summary>Layer 6 forward (gelu6): y = x·σ(2u), u = √(2/π)·(x + 0.044715·x³).</summary>
-    private void Layer6Forward(int batch)
-    {
-        global::NetGen.Kernels.Gelu.Forward(
-            approximation: global::NetGen.GeluApproximation.Tanh,
-            x: Activation(L6_X, L6_In, batch),
-            y: Activation(L6_Y, L6_Out, batch));
-    }
-
-    /// <summary>Layer 6 backward (gelu6): dx += dy · (σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′).</summary>
-    private void Layer6Backward(int batch)
-    {
-        global::NetGen.Kernels.Gelu.Backward(
-            approximation: global::NetGen.GeluApproximation.Tanh,
-            x: Activation(L6_X, L6_In, batch),
-            y: Activation(L6_Y, L6_Out, batch),
-            dy: ActivationGradient(L6_Y, L6_Out, batch),
-            dx: ActivationGradient(L6_X, L6_In, batch));
-    }
-
-    // ---- Layer 7: Dense 32 -> 10, weights [10 x 32] at params[1936..2256), bias [10] at params[2256..2266) ----
-    /// <summary>Layer 7 forward (dense7): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
-    private void Layer7Forward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Forward(batch, L7_In, L7_Out,
-            x: Activation(L7_X, L7_In, batch),
-            weights: Parameters.Slice(L7_W, L7_Out * L7_In),
-            bias: Parameters.Slice(L7_B, L7_Out),
-            y: Activation(L7_Y, L7_Out, batch));
-    }
-
-    /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
-    private void Layer7Backward(int batch)
-    {
-        global::NetGen.Kernels.Dense.Backward(batch, L7_In, L7_Out,
-            x: Activation(L7_X, L7_In, batch),
-            weights: Parameters.Slice(L7_W, L7_Out * L7_In),
-            dy: ActivationGradient(L7_Y, L7_Out, batch),
-            dx: ActivationGradient(L7_X, L7_In, batch),
-            dWeights: Gradients.Slice(L7_W, L7_Out * L7_In),
-            dBias: Gradients.Slice(L7_B, L7_Out));
-    }
-
-    // ---- Layers 5–7: dense pair (dense5, gelu6, dense7) ----
-    /// <summary>Layers 5–7 forward (dense5, gelu6, dense7) in one call: the outputs of Layer5Forward, Layer6Forward and Layer7Forward; small batches run as one parallel job.</summary>
+    // ---- Layers 5–7: dense group (dense5, gelu6, dense7) ----
+    /// <summary>Layers 5–7 forward (dense5, gelu6, dense7) in one call: y1 = x·W1ᵀ + b1, a1 = GELUTanh(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
     private void Layers5To7Forward(int batch)
     {
         global::NetGen.Kernels.Dense.ForwardPair(batch, L5_In, L5_Out, L7_Out,
@@ -483,10 +410,56 @@ partial class GapCnn : global::NetGen.NetworkBase
             y2: Activation(L7_Y, L7_Out, batch));
     }
 
+    /// <summary>Layers 5–7 backward (dense7, gelu6, dense5): the mirror of the group's forward, layer by layer.</summary>
+    private void Layers5To7Backward(int batch)
+    {
+        Layer7Backward(batch);
+        Layer6Backward(batch);
+        Layer5Backward(batch);
+    }
+
+    // Layer 5: Dense 16 -> 32, weights [32 x 16] at params[1392..1904), bias [32] at params[1904..1936)
+    /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    private void Layer5Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L5_In, L5_Out,
+            x: Activation(L5_X, L5_In, batch),
+            weights: Parameters.Slice(L5_W, L5_Out * L5_In),
+            dy: ActivationGradient(L5_Y, L5_Out, batch),
+            dx: ActivationGradient(L5_X, L5_In, batch),
+            dWeights: Gradients.Slice(L5_W, L5_Out * L5_In),
+            dBias: Gradients.Slice(L5_B, L5_Out));
+    }
+
+    // Layer 6: GELU(tanh approximation) on 32
+    /// <summary>Layer 6 backward (gelu6): dx += dy · (σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′).</summary>
+    private void Layer6Backward(int batch)
+    {
+        global::NetGen.Kernels.Gelu.Backward(
+            approximation: global::NetGen.GeluApproximation.Tanh,
+            x: Activation(L6_X, L6_In, batch),
+            y: Activation(L6_Y, L6_Out, batch),
+            dy: ActivationGradient(L6_Y, L6_Out, batch),
+            dx: ActivationGradient(L6_X, L6_In, batch));
+    }
+
+    // Layer 7: Dense 32 -> 10, weights [10 x 32] at params[1936..2256), bias [10] at params[2256..2266)
+    /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    private void Layer7Backward(int batch)
+    {
+        global::NetGen.Kernels.Dense.Backward(batch, L7_In, L7_Out,
+            x: Activation(L7_X, L7_In, batch),
+            weights: Parameters.Slice(L7_W, L7_Out * L7_In),
+            dy: ActivationGradient(L7_Y, L7_Out, batch),
+            dx: ActivationGradient(L7_X, L7_In, batch),
+            dWeights: Gradients.Slice(L7_W, L7_Out * L7_In),
+            dBias: Gradients.Slice(L7_B, L7_Out));
+    }
+
     // ---- Layer 8: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----
     /// <summary>Layer 8 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer8Forward(int batch)
     {
-        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L8_In, logits: Activation(L8_X, L8_In, batch), probabilities: Activation(L8_Y, L8_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(batch, L8_In, x: Activation(L8_X, L8_In, batch), y: Activation(L8_Y, L8_Out, batch));
     }
 }

@@ -142,7 +142,7 @@ partial class Regressor : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
+        return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -151,7 +151,7 @@ partial class Regressor : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.MeanSquaredError.Backward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
         Backpropagate(batch);
     }
 
@@ -160,7 +160,7 @@ partial class Regressor : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
+        return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -169,7 +169,7 @@ partial class Regressor : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
         // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.MeanSquaredError.Backward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
         Backpropagate(batch);
     }
 
@@ -262,7 +262,7 @@ partial class Regressor : global::NetGen.NetworkBase
     /// <summary>Layer 1 backward (tanh1): dx += dy · (1 − y²).</summary>
     private void Layer1Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.TanhBackward(
+        global::NetGen.Kernels.Tanh.Backward(
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),

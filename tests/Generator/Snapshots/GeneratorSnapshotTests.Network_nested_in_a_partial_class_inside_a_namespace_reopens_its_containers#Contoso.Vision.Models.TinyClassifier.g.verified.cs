@@ -150,7 +150,7 @@ static partial class Models
         protected override float LossCore(global::System.ReadOnlySpan<int> labels)
         {
             int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
+            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
         }
 
         /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -159,7 +159,7 @@ static partial class Models
         {
             int batch = BeginBackward(labels.Length, 1, nameof(labels));
             // Layer 4 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-            global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L4_In, Activation(L4_Y, L4_Out, batch), labels, ActivationGradient(L4_X, L4_In, batch));
+            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), labels, ActivationGradient(L4_X, L4_In, batch));
             Backpropagate(batch);
         }
 
@@ -168,7 +168,7 @@ static partial class Models
         protected override float LossCore(global::System.ReadOnlySpan<float> targets)
         {
             int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
-            return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
+            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
         }
 
         /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -177,7 +177,7 @@ static partial class Models
         {
             int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
             // Layer 4 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-            global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L4_In, Activation(L4_Y, L4_Out, batch), targets, ActivationGradient(L4_X, L4_In, batch));
+            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), targets, ActivationGradient(L4_X, L4_In, batch));
             Backpropagate(batch);
         }
 
@@ -270,7 +270,7 @@ static partial class Models
         /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
         private void Layer2Backward(int batch)
         {
-            global::NetGen.Kernels.Activations.ReluBackward(
+            global::NetGen.Kernels.Relu.Backward(
                 x: Activation(L2_X, L2_In, batch),
                 y: Activation(L2_Y, L2_Out, batch),
                 dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -294,7 +294,7 @@ static partial class Models
         /// <summary>Layer 4 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
         private void Layer4Forward(int batch)
         {
-            global::NetGen.Kernels.Losses.SoftmaxForward(batch, L4_In, logits: Activation(L4_X, L4_In, batch), probabilities: Activation(L4_Y, L4_Out, batch));
+            global::NetGen.Kernels.Softmax.Forward(batch, L4_In, x: Activation(L4_X, L4_In, batch), y: Activation(L4_Y, L4_Out, batch));
         }
     }
 }

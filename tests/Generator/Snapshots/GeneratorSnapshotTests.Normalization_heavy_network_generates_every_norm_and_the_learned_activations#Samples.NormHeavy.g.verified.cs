@@ -247,7 +247,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.MeanSquaredError(batch, L16_In, Activation(L16_X, L16_In, batch), labels);
+        return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L16_In, Activation(L16_X, L16_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -256,7 +256,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
-        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch, L16_In, Activation(L16_X, L16_In, batch), labels, ActivationGradient(L16_X, L16_In, batch));
+        global::NetGen.Kernels.MeanSquaredError.Backward(batch, L16_In, Activation(L16_X, L16_In, batch), labels, ActivationGradient(L16_X, L16_In, batch));
         Backpropagate(batch);
     }
 
@@ -265,7 +265,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L16_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.MeanSquaredError(batch * L16_In, Activation(L16_X, L16_In, batch), targets);
+        return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L16_In, Activation(L16_X, L16_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -274,7 +274,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L16_In, nameof(targets));
         // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
-        global::NetGen.Kernels.Losses.MeanSquaredErrorBackward(batch * L16_In, Activation(L16_X, L16_In, batch), targets, ActivationGradient(L16_X, L16_In, batch));
+        global::NetGen.Kernels.MeanSquaredError.Backward(batch * L16_In, Activation(L16_X, L16_In, batch), targets, ActivationGradient(L16_X, L16_In, batch));
         Backpropagate(batch);
     }
 
@@ -439,14 +439,14 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 1 forward (in1): normalizes each sample per channel, then scales and shifts per channel.</summary>
     private void Layer1Forward(int batch)
     {
-        global::NetGen.Kernels.Normalization.InstanceNormForward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
-            saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), epsilon: 1E-05f);
+        global::NetGen.Kernels.InstanceNorm.Forward(batch, L1_C, L1_Spatial, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+            y: Activation(L1_Y, L1_Out, batch), saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch));
     }
 
     /// <summary>Layer 1 backward (in1): the gradient through each sample's statistics.</summary>
     private void Layer1Backward(int batch)
     {
-        global::NetGen.Kernels.Normalization.InstanceNormBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+        global::NetGen.Kernels.InstanceNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
             saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch), dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
@@ -454,13 +454,13 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 2 forward (prelu2): y = x &gt; 0 ? x : a[c]·x.</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.LearnedActivations.PReluForward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.PRelu.Forward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (prelu2): dx += dy·(x &gt; 0 ? 1 : a[c]), da[c] += Σ dy·x over x ≤ 0.</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.LearnedActivations.PReluBackward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), ActivationGradient(L2_Y, L2_Out, batch), ActivationGradient(L2_X, L2_In, batch), Gradients.Slice(L2_Alpha, L2_C));
+        global::NetGen.Kernels.PRelu.Backward(batch, L2_C, L2_Spatial, Activation(L2_X, L2_In, batch), Parameters.Slice(L2_Alpha, L2_C), ActivationGradient(L2_Y, L2_Out, batch), ActivationGradient(L2_X, L2_In, batch), Gradients.Slice(L2_Alpha, L2_C));
     }
 
     // ---- Layer 3: FractionalMaxPool2D 6×12×12 -> 6×8×8, ratio 1.5 ----
@@ -471,16 +471,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
         {
             // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
             double u = TrainingForward ? Random.NextDouble() : 0.5;
-            global::NetGen.Kernels.Pooling.FractionalRegions(L3_InH, L3_OutH, u, _l3Rows);
-            global::NetGen.Kernels.Pooling.FractionalRegions(L3_InW, L3_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l3Cols);
+            global::NetGen.Kernels.FractionalMaxPool2D.Regions(L3_InH, L3_OutH, u, _l3Rows);
+            global::NetGen.Kernels.FractionalMaxPool2D.Regions(L3_InW, L3_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l3Cols);
         }
-        global::NetGen.Kernels.Pooling.FractionalMaxPool2DForward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.FractionalMaxPool2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (fracpool3): each dy goes to the maximum of its region.</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Pooling.FractionalMaxPool2DBackward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
+        global::NetGen.Kernels.FractionalMaxPool2D.Backward(batch, L3_InC, L3_InH, L3_InW, L3_OutH, L3_OutW, _l3Rows, _l3Cols, Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
     }
 
     // ---- Layer 4: Conv2D 6×8×8 -> 6×4×4, kernel 3 stride 2 padding 1, weights [6 x 6 x 3 x 3] at params[186..510), bias [6] at params[510..516) ----
@@ -512,14 +512,14 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 5 forward (gn5): normalizes each sample per channel group, then scales and shifts per channel.</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Normalization.GroupNormForward(batch, L5_C, L5_Spatial, L5_Groups, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine), Activation(L5_Y, L5_Out, batch),
-            saveMean: Activation(L5_Mean, L5_Groups, batch), saveInvStd: Activation(L5_InvStd, L5_Groups, batch), epsilon: 1E-05f);
+        global::NetGen.Kernels.GroupNorm.Forward(batch, L5_C, L5_Spatial, L5_Groups, epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine),
+            y: Activation(L5_Y, L5_Out, batch), saveMean: Activation(L5_Mean, L5_Groups, batch), saveInvStd: Activation(L5_InvStd, L5_Groups, batch));
     }
 
     /// <summary>Layer 5 backward (gn5): the gradient through each sample's statistics.</summary>
     private void Layer5Backward(int batch)
     {
-        global::NetGen.Kernels.Normalization.GroupNormBackward(batch, L5_C, L5_Spatial, L5_Groups, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+        global::NetGen.Kernels.GroupNorm.Backward(batch, L5_C, L5_Spatial, L5_Groups, Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
             saveMean: Activation(L5_Mean, L5_Groups, batch), saveInvStd: Activation(L5_InvStd, L5_Groups, batch), dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, L5_Affine), dBeta: Gradients.Slice(L5_Beta, L5_Affine));
     }
 
@@ -529,7 +529,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         if (TrainingForward && !FreezeRandomness)
         {
-            global::NetGen.Kernels.LearnedActivations.RReluForwardTraining(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), Activation(L6_Y, L6_Out, batch), 0.125f, 0.33333334f, Random);
+            global::NetGen.Kernels.RRelu.ForwardTraining(0.125f, 0.33333334f, Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch), Activation(L6_Slopes, L6_In, batch), Random);
         }
         else
         {
@@ -538,14 +538,14 @@ partial class NormHeavy : global::NetGen.NetworkBase
             {
                 Activation(L6_Slopes, L6_In, batch).Fill(0.22916667f);
             }
-            global::NetGen.Kernels.Activations.SlopedReluForward(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), Activation(L6_Y, L6_Out, batch));
+            global::NetGen.Kernels.RRelu.ForwardWithSlopes(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), Activation(L6_Y, L6_Out, batch));
         }
     }
 
     /// <summary>Layer 6 backward (rrelu6): dx += dy·(x &gt; 0 ? 1 : slope), with the forward pass's slopes.</summary>
     private void Layer6Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.SlopedReluBackward(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), ActivationGradient(L6_Y, L6_Out, batch), ActivationGradient(L6_X, L6_In, batch));
+        global::NetGen.Kernels.RRelu.Backward(Activation(L6_X, L6_In, batch), Activation(L6_Slopes, L6_In, batch), ActivationGradient(L6_Y, L6_Out, batch), ActivationGradient(L6_X, L6_In, batch));
     }
 
     // ---- Layer 8: Dense 96 -> 32, weights [32 x 96] at params[528..3600), bias [32] at params[3600..3632) ----
@@ -575,14 +575,14 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 9 forward (ln9): normalizes each sample over its features, then scales and shifts per feature.</summary>
     private void Layer9Forward(int batch)
     {
-        global::NetGen.Kernels.Normalization.LayerNormForward(batch, L9_In, Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, L9_Affine), beta: Parameters.Slice(L9_Beta, L9_Affine), Activation(L9_Y, L9_Out, batch),
-            saveMean: Activation(L9_Mean, L9_Groups, batch), saveInvStd: Activation(L9_InvStd, L9_Groups, batch), epsilon: 1E-05f);
+        global::NetGen.Kernels.LayerNorm.Forward(batch, L9_In, epsilon: 1E-05f, x: Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, L9_Affine), beta: Parameters.Slice(L9_Beta, L9_Affine),
+            y: Activation(L9_Y, L9_Out, batch), saveMean: Activation(L9_Mean, L9_Groups, batch), saveInvStd: Activation(L9_InvStd, L9_Groups, batch));
     }
 
     /// <summary>Layer 9 backward (ln9): the gradient through each sample's statistics.</summary>
     private void Layer9Backward(int batch)
     {
-        global::NetGen.Kernels.Normalization.LayerNormBackward(batch, L9_In, Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, L9_Affine),
+        global::NetGen.Kernels.LayerNorm.Backward(batch, L9_In, Activation(L9_X, L9_In, batch), gamma: Parameters.Slice(L9_Gamma, L9_Affine),
             saveMean: Activation(L9_Mean, L9_Groups, batch), saveInvStd: Activation(L9_InvStd, L9_Groups, batch), dy: ActivationGradient(L9_Y, L9_Out, batch), dx: ActivationGradient(L9_X, L9_In, batch), dGamma: Gradients.Slice(L9_Gamma, L9_Affine), dBeta: Gradients.Slice(L9_Beta, L9_Affine));
     }
 
@@ -590,17 +590,21 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 10 forward (elu10): y = x &gt; 0 ? x : 1f·(eˣ − 1).</summary>
     private void Layer10Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.EluForward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch), alpha: 1f);
+        global::NetGen.Kernels.Elu.Forward(
+            alpha: 1f,
+            x: Activation(L10_X, L10_In, batch),
+            y: Activation(L10_Y, L10_Out, batch));
     }
 
     /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1f).</summary>
     private void Layer10Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.EluBackward(
+        global::NetGen.Kernels.Elu.Backward(
+            alpha: 1f,
             x: Activation(L10_X, L10_In, batch),
             y: Activation(L10_Y, L10_Out, batch),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
-            dx: ActivationGradient(L10_X, L10_In, batch), alpha: 1f);
+            dx: ActivationGradient(L10_X, L10_In, batch));
     }
 
     // ---- Layer 11: Dense 32 -> 16, weights [16 x 32] at params[3696..4208), no bias, DropConnect p = 0.2 ----
@@ -613,7 +617,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             // DropConnect: W ⊙ mask, each weight kept with probability 0.8f and scaled by its inverse.
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.Dropout.FillMask(_l11Mask, 0.2f, Random);
+                global::NetGen.Kernels.Dropout.FillMask(0.2f, _l11Mask, Random);
             }
             global::NetGen.Kernels.Elementwise.Multiply(weights, _l11Mask, _l11MaskedW);
             weights = _l11MaskedW;
@@ -658,15 +662,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine), Activation(L12_Y, L12_Out, batch),
-                saveMean: _l12Mean, saveInvStd: _l12InvStd,
-                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C),
-                momentum: 0.05f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L12_C, L12_Spatial,
+                momentum: 0.05f, epsilon: 1E-05f, x: Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine),
+                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C), y: Activation(L12_Y, L12_Out, batch),
+                saveMean: _l12Mean, saveInvStd: _l12InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine),
-                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C), epsilon: 1E-05f, y: Activation(L12_Y, L12_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L12_C, L12_Spatial,
+                epsilon: 1E-05f, x: Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine),
+                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C), y: Activation(L12_Y, L12_Out, batch));
         }
     }
 
@@ -674,7 +679,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer12Backward(int batch)
     {
         RequireTrainingForward("bn12");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L12_C, L12_Spatial, Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine),
             saveMean: _l12Mean, saveInvStd: _l12InvStd, dy: ActivationGradient(L12_Y, L12_Out, batch), dx: ActivationGradient(L12_X, L12_In, batch), dGamma: Gradients.Slice(L12_Gamma, L12_Affine), dBeta: Gradients.Slice(L12_Beta, L12_Affine));
     }
 
@@ -682,13 +687,13 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 13 forward (maxout13): y[b, u] = max over the 2 pieces x[b, u, k].</summary>
     private void Layer13Forward(int batch)
     {
-        global::NetGen.Kernels.LearnedActivations.MaxoutForward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch));
+        global::NetGen.Kernels.Maxout.Forward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch));
     }
 
     /// <summary>Layer 13 backward (maxout13): each dy goes to the winning piece.</summary>
     private void Layer13Backward(int batch)
     {
-        global::NetGen.Kernels.LearnedActivations.MaxoutBackward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch), ActivationGradient(L13_Y, L13_Out, batch), ActivationGradient(L13_X, L13_In, batch));
+        global::NetGen.Kernels.Maxout.Backward(batch, L13_Out, L13_Pieces, Activation(L13_X, L13_In, batch), Activation(L13_Y, L13_Out, batch), ActivationGradient(L13_Y, L13_Out, batch), ActivationGradient(L13_X, L13_In, batch));
     }
 
     // ---- Layer 14: Dense 8 -> 5, weights [5 x 8] at params[4240..4280), bias [5] at params[4280..4285) ----
@@ -718,12 +723,12 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 15 forward (softmaxlayer15): y = softmax(x) per sample.</summary>
     private void Layer15Forward(int batch)
     {
-        global::NetGen.Kernels.LearnedActivations.SoftmaxLayerForward(batch, L15_In, Activation(L15_X, L15_In, batch), Activation(L15_Y, L15_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(batch, L15_In, Activation(L15_X, L15_In, batch), Activation(L15_Y, L15_Out, batch));
     }
 
     /// <summary>Layer 15 backward (softmaxlayer15): dx += y ⊙ (dy − Σ dy·y).</summary>
     private void Layer15Backward(int batch)
     {
-        global::NetGen.Kernels.LearnedActivations.SoftmaxLayerBackward(batch, L15_In, Activation(L15_Y, L15_Out, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
+        global::NetGen.Kernels.Softmax.Backward(batch, L15_In, Activation(L15_Y, L15_Out, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
     }
 }

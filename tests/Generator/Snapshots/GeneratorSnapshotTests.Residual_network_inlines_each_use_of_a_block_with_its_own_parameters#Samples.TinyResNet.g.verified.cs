@@ -280,7 +280,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<int> labels)
     {
         int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L20_In, Activation(L20_X, L20_In, batch), labels);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L20_In, Activation(L20_X, L20_In, batch), labels);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -289,7 +289,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(labels.Length, 1, nameof(labels));
         // Layer 20 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L20_In, Activation(L20_Y, L20_Out, batch), labels, ActivationGradient(L20_X, L20_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L20_In, Activation(L20_Y, L20_Out, batch), labels, ActivationGradient(L20_X, L20_In, batch));
         Backpropagate(batch);
     }
 
@@ -298,7 +298,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     protected override float LossCore(global::System.ReadOnlySpan<float> targets)
     {
         int batch = CheckTargets(targets.Length, L20_In, nameof(targets));
-        return global::NetGen.Kernels.Losses.SoftmaxCrossEntropy(batch, L20_In, Activation(L20_X, L20_In, batch), targets);
+        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L20_In, Activation(L20_X, L20_In, batch), targets);
     }
 
     /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
@@ -307,7 +307,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         int batch = BeginBackward(targets.Length, L20_In, nameof(targets));
         // Layer 20 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.Losses.SoftmaxCrossEntropyBackward(batch, L20_In, Activation(L20_Y, L20_Out, batch), targets, ActivationGradient(L20_X, L20_In, batch));
+        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L20_In, Activation(L20_Y, L20_Out, batch), targets, ActivationGradient(L20_X, L20_In, batch));
         Backpropagate(batch);
     }
 
@@ -491,15 +491,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine), Activation(L1_Y, L1_Out, batch),
-                saveMean: _l1Mean, saveInvStd: _l1InvStd,
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch),
+                saveMean: _l1Mean, saveInvStd: _l1InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), epsilon: 1E-05f, y: Activation(L1_Y, L1_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
+                epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch));
         }
     }
 
@@ -507,7 +508,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer1Backward(int batch)
     {
         RequireTrainingForward("bn1");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
             saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
@@ -515,13 +516,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L2_X, L2_In, batch),
             y: Activation(L2_Y, L2_Out, batch),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -559,15 +560,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine), Activation(L4_Y, L4_Out, batch),
-                saveMean: _l4Mean, saveInvStd: _l4InvStd,
-                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L4_C, L4_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine),
+                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C), y: Activation(L4_Y, L4_Out, batch),
+                saveMean: _l4Mean, saveInvStd: _l4InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine),
-                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C), epsilon: 1E-05f, y: Activation(L4_Y, L4_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L4_C, L4_Spatial,
+                epsilon: 1E-05f, x: Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine),
+                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C), y: Activation(L4_Y, L4_Out, batch));
         }
     }
 
@@ -575,7 +577,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer4Backward(int batch)
     {
         RequireTrainingForward("res0.bn4");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L4_C, L4_Spatial, Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine),
             saveMean: _l4Mean, saveInvStd: _l4InvStd, dy: ActivationGradient(L4_Y, L4_Out, batch), dx: ActivationGradient(L4_X, L4_In, batch), dGamma: Gradients.Slice(L4_Gamma, L4_Affine), dBeta: Gradients.Slice(L4_Beta, L4_Affine));
     }
 
@@ -583,13 +585,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 5 forward (res0.relu5): y = max(0, x).</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L5_X, L5_In, batch), Activation(L5_Y, L5_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L5_X, L5_In, batch), Activation(L5_Y, L5_Out, batch));
     }
 
     /// <summary>Layer 5 backward (res0.relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer5Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L5_X, L5_In, batch),
             y: Activation(L5_Y, L5_Out, batch),
             dy: ActivationGradient(L5_Y, L5_Out, batch),
@@ -627,15 +629,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine), Activation(L7_Y, L7_Out, batch),
-                saveMean: _l7Mean, saveInvStd: _l7InvStd,
-                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L7_C, L7_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine),
+                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C), y: Activation(L7_Y, L7_Out, batch),
+                saveMean: _l7Mean, saveInvStd: _l7InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine),
-                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C), epsilon: 1E-05f, y: Activation(L7_Y, L7_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L7_C, L7_Spatial,
+                epsilon: 1E-05f, x: Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine),
+                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C), y: Activation(L7_Y, L7_Out, batch));
         }
     }
 
@@ -643,7 +646,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer7Backward(int batch)
     {
         RequireTrainingForward("res0.bn7");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L7_C, L7_Spatial, Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine),
             saveMean: _l7Mean, saveInvStd: _l7InvStd, dy: ActivationGradient(L7_Y, L7_Out, batch), dx: ActivationGradient(L7_X, L7_In, batch), dGamma: Gradients.Slice(L7_Gamma, L7_Affine), dBeta: Gradients.Slice(L7_Beta, L7_Affine));
     }
 
@@ -666,13 +669,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 9 forward (relu9): y = max(0, x).</summary>
     private void Layer9Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L9_X, L9_In, batch), Activation(L9_Y, L9_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L9_X, L9_In, batch), Activation(L9_Y, L9_Out, batch));
     }
 
     /// <summary>Layer 9 backward (relu9): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer9Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L9_X, L9_In, batch),
             y: Activation(L9_Y, L9_Out, batch),
             dy: ActivationGradient(L9_Y, L9_Out, batch),
@@ -710,15 +713,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine), Activation(L11_Y, L11_Out, batch),
-                saveMean: _l11Mean, saveInvStd: _l11InvStd,
-                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L11_C, L11_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine),
+                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C), y: Activation(L11_Y, L11_Out, batch),
+                saveMean: _l11Mean, saveInvStd: _l11InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine),
-                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C), epsilon: 1E-05f, y: Activation(L11_Y, L11_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L11_C, L11_Spatial,
+                epsilon: 1E-05f, x: Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine),
+                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C), y: Activation(L11_Y, L11_Out, batch));
         }
     }
 
@@ -726,7 +730,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer11Backward(int batch)
     {
         RequireTrainingForward("res1.bn11");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L11_C, L11_Spatial, Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine),
             saveMean: _l11Mean, saveInvStd: _l11InvStd, dy: ActivationGradient(L11_Y, L11_Out, batch), dx: ActivationGradient(L11_X, L11_In, batch), dGamma: Gradients.Slice(L11_Gamma, L11_Affine), dBeta: Gradients.Slice(L11_Beta, L11_Affine));
     }
 
@@ -734,13 +738,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 12 forward (res1.relu12): y = max(0, x).</summary>
     private void Layer12Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L12_X, L12_In, batch), Activation(L12_Y, L12_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L12_X, L12_In, batch), Activation(L12_Y, L12_Out, batch));
     }
 
     /// <summary>Layer 12 backward (res1.relu12): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer12Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L12_X, L12_In, batch),
             y: Activation(L12_Y, L12_Out, batch),
             dy: ActivationGradient(L12_Y, L12_Out, batch),
@@ -778,15 +782,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardTraining(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine), Activation(L14_Y, L14_Out, batch),
-                saveMean: _l14Mean, saveInvStd: _l14InvStd,
-                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C),
-                momentum: 0.1f, epsilon: 1E-05f);
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L14_C, L14_Spatial,
+                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine),
+                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C), y: Activation(L14_Y, L14_Out, batch),
+                saveMean: _l14Mean, saveInvStd: _l14InvStd);
         }
         else
         {
-            global::NetGen.Kernels.Normalization.BatchNormForwardInference(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine),
-                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C), epsilon: 1E-05f, y: Activation(L14_Y, L14_Out, batch));
+            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L14_C, L14_Spatial,
+                epsilon: 1E-05f, x: Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine),
+                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C), y: Activation(L14_Y, L14_Out, batch));
         }
     }
 
@@ -794,7 +799,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer14Backward(int batch)
     {
         RequireTrainingForward("res1.bn14");
-        global::NetGen.Kernels.Normalization.BatchNormBackward(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine),
+        global::NetGen.Kernels.BatchNorm.Backward(batch, L14_C, L14_Spatial, Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine),
             saveMean: _l14Mean, saveInvStd: _l14InvStd, dy: ActivationGradient(L14_Y, L14_Out, batch), dx: ActivationGradient(L14_X, L14_In, batch), dGamma: Gradients.Slice(L14_Gamma, L14_Affine), dBeta: Gradients.Slice(L14_Beta, L14_Affine));
     }
 
@@ -808,7 +813,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
             // Stochastic depth: each sample keeps the branch with probability 0.8.
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Random, Activation(L15_Mask, 1, batch));
+                global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Activation(L15_Mask, 1, batch), Random);
             }
             global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L15_Out, Activation(L15_X, L15_In, batch), Activation(L15_Mask, 1, batch), Activation(L15_Y, L15_Out, batch));
         }
@@ -830,13 +835,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 16 forward (relu16): y = max(0, x).</summary>
     private void Layer16Forward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluForward(Activation(L16_X, L16_In, batch), Activation(L16_Y, L16_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(Activation(L16_X, L16_In, batch), Activation(L16_Y, L16_Out, batch));
     }
 
     /// <summary>Layer 16 backward (relu16): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer16Backward(int batch)
     {
-        global::NetGen.Kernels.Activations.ReluBackward(
+        global::NetGen.Kernels.Relu.Backward(
             x: Activation(L16_X, L16_In, batch),
             y: Activation(L16_Y, L16_Out, batch),
             dy: ActivationGradient(L16_Y, L16_Out, batch),
@@ -847,13 +852,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 17 forward (avgpool17): y = mean over each 8×8 window, stride 8.</summary>
     private void Layer17Forward(int batch)
     {
-        global::NetGen.Kernels.Pooling.AvgPool2DForward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch));
+        global::NetGen.Kernels.AvgPool2D.Forward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch));
     }
 
     /// <summary>Layer 17 backward (avgpool17): each dy is spread evenly over its window.</summary>
     private void Layer17Backward(int batch)
     {
-        global::NetGen.Kernels.Pooling.AvgPool2DBackward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch), ActivationGradient(L17_Y, L17_Out, batch), ActivationGradient(L17_X, L17_In, batch));
+        global::NetGen.Kernels.AvgPool2D.Backward(batch, L17_InC, L17_InH, L17_InW, L17_Size, L17_Stride, Activation(L17_X, L17_In, batch), Activation(L17_Y, L17_Out, batch), ActivationGradient(L17_Y, L17_Out, batch), ActivationGradient(L17_X, L17_In, batch));
     }
 
     // ---- Layer 19: Dense 8 -> 4, weights [4 x 8] at params[2600..2632), bias [4] at params[2632..2636) ----
@@ -883,6 +888,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 20 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
     private void Layer20Forward(int batch)
     {
-        global::NetGen.Kernels.Losses.SoftmaxForward(batch, L20_In, logits: Activation(L20_X, L20_In, batch), probabilities: Activation(L20_Y, L20_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(batch, L20_In, x: Activation(L20_X, L20_In, batch), y: Activation(L20_Y, L20_Out, batch));
     }
 }
