@@ -80,11 +80,30 @@ public class CheckpointFullStateFixtureTests
         return run;
     }
 
+    // The three convolutions that feed batch norm have biases (params[72..76), [228..232), [384..388)) whose gradient
+    // is zero in exact arithmetic: batch norm subtracts the per-channel mean. What they receive is rounding noise,
+    // and Adam turns noise of any size into steps of the learning rate's size, so their trajectories (and the batch
+    // norms' running means, buffers [0..4), [8..12), [16..20), which include them) depend on the kernels' summation
+    // order, not on what a checkpoint stores: a kernel change after the fixture was written moved them by up to
+    // 100 %. Those values are skipped here; every other value is compared, and the stored bytes themselves are
+    // checked by the byte-for-byte rewrite test.
+    private static readonly int[] BiasesBeforeBatchNorm = [72, 228, 384], RunningMeans = [0, 8, 16];
+    private const int ParameterCount = 647, BufferCount = 24;
+
+    private static bool DependsOnRoundingNoise(int length, int i) =>
+        (length == ParameterCount && Array.Exists(BiasesBeforeBatchNorm, start => i >= start && i < start + 4))
+        || (length == BufferCount && Array.Exists(RunningMeans, start => i >= start && i < start + 4));
+
     private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: {actual.Length} values instead of {expected.Length}");
         for (int i = 0; i < expected.Length; i++)
         {
+            if (DependsOnRoundingNoise(expected.Length, i))
+            {
+                continue;
+            }
+
             float e = expected[i], a = actual[i];
             Assert.True(Math.Abs(e - a) <= 1e-5f * (1 + Math.Abs(e)), $"{what}[{i}]: {a} instead of {e}");
         }
