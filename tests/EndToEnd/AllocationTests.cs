@@ -1,4 +1,5 @@
 using NetGen.Optimizers;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 
 namespace NetGen.Tests.EndToEnd;
@@ -48,32 +49,19 @@ public class AllocationTests
                 return loss;
             }
 
-            for (int i = 0; i < 5; i++)
-            {
-                Step();
-            }
-
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            float last = 0;
-            for (int i = 0; i < 20; i++)
-            {
-                last = Step();
-            }
-
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            float last = Step();
             Assert.True(float.IsFinite(last));
-            Assert.Equal(0, allocated);
+            AllocationAssert.None(() => last = Step(), calls: 20);
+            Assert.True(float.IsFinite(last));
 
             // Batch-1 inference after a training batch reuses the same arena.
             net.Mode = NetworkMode.Inference;
-            net.Forward(x.AsSpan(0, FashionMlp.InputFeatures), 1);
-            before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
+            int sample = 0;
+            AllocationAssert.None(() =>
             {
-                net.Forward(x.AsSpan(i * FashionMlp.InputFeatures, FashionMlp.InputFeatures), 1);
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                net.Forward(x.AsSpan(sample * FashionMlp.InputFeatures, FashionMlp.InputFeatures), 1);
+                sample = (sample + 1) % batch;
+            }, calls: 20);
         }
         finally
         {
@@ -114,29 +102,42 @@ public class AllocationTests
                 optimizer.Step(net.Parameters, net.Gradients);
             }
 
-            for (int i = 0; i < 3; i++)
-            {
-                Step();
-            }
-
-            // The calling thread allocates nothing at all.
-            long mine = GC.GetAllocatedBytesForCurrentThread();
-            Step();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - mine);
-
             // Only the calling thread is counted: the test host's own threads allocate while tests run, so a process-wide
             // count is noise here. (A console run of 50 steps measured 0 bytes process-wide at 1 and 2 threads.)
-            mine = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++)
-            {
-                Step();
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - mine);
+            AllocationAssert.None(Step, calls: 5);
         }
         finally
         {
             Compute.ThreadCount = saved;
         }
+    }
+}
+
+/// <summary>The allocation check itself catches code that allocates on every call or now and then.</summary>
+public class AllocationAssertTests
+{
+    [Fact]
+    public void Fails_for_code_that_allocates_on_every_call() =>
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AllocationAssert.None(() => GC.KeepAlive(new byte[16]), warmUp: 1));
+
+    [Fact]
+    public void Fails_for_code_that_allocates_on_every_fifth_call()
+    {
+        int calls = 0;
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AllocationAssert.None(() =>
+        {
+            if (++calls % 5 == 0)
+            {
+                GC.KeepAlive(new byte[16]);
+            }
+        }, calls: 10, warmUp: 1));
+    }
+
+    [Fact]
+    public void Passes_for_code_that_allocates_nothing()
+    {
+        float sum = 0;
+        AllocationAssert.None(() => sum += 1f, warmUp: 1);
+        Assert.True(sum > 0);
     }
 }
