@@ -124,6 +124,7 @@ public abstract partial class NetworkBase
         _scratchPerThread = prototype._scratchPerThread;
         _activationFloatsPerSample = prototype._activationFloatsPerSample;
         _mode = NetworkMode.Inference;
+        _stateVersion = prototype._stateVersion; // the clone folds from the same memory, so it sees the prototype's changes
         IsInferenceClone = true;
         Random = new Rng(0, stream: -1);
     }
@@ -174,7 +175,14 @@ public abstract partial class NetworkBase
     public int ParameterCount => _parameters.Length;
 
     /// <summary>All learned parameters in one flat buffer; <see cref="ParameterTensors"/> says what lives where.</summary>
-    public Span<float> Parameters => _parameters.Span;
+    public Span<float> Parameters
+    {
+        get
+        {
+            NoteStateAccess();
+            return _parameters.Span;
+        }
+    }
 
     /// <summary>The gradient of the loss with respect to <see cref="Parameters"/>, same layout. Backward passes add to it.</summary>
     public Span<float> Gradients => _gradients.Span;
@@ -183,7 +191,14 @@ public abstract partial class NetworkBase
     /// Non-learned state that inference depends on, such as batch normalization's running mean and variance (PyTorch
     /// calls these buffers). Saved with the parameters in checkpoints; optimizers never touch it.
     /// </summary>
-    public Span<float> Buffers => _buffers.Span;
+    public Span<float> Buffers
+    {
+        get
+        {
+            NoteStateAccess();
+            return _buffers.Span;
+        }
+    }
 
     /// <summary>The named tensors of <see cref="Buffers"/>.</summary>
     public virtual IReadOnlyList<ParameterTensor> BufferTensors => Array.Empty<ParameterTensor>();
@@ -621,6 +636,8 @@ public abstract partial class NetworkBase
             throw new InvalidOperationException("Call Forward before reading layer outputs.");
         }
 
+        RestoreFoldedAwayOutput(index);
+
         int size = 1;
         foreach (int d in layers[index].OutputShape)
         {
@@ -730,6 +747,10 @@ public abstract partial class NetworkBase
         input.CopyTo(Activation(inputOffset, inputSize, batchSize));
         _lastBatch = batchSize;
         TrainingForward = Mode == NetworkMode.Training;
+        if (TrainingForward)
+        {
+            _stateVersion.Value++; // the batch norms' running statistics change: folded weights must be recomputed
+        }
     }
 
     /// <summary>Validates a loss or backward call against the last forward pass and returns its batch size.</summary>

@@ -73,6 +73,9 @@ internal static class NetworkEmitter
             w.Line("// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches");
             w.Line("// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.");
         }
+
+        List<BatchNormFoldEmitter.Fold> folds = BatchNormFoldEmitter.Find(model, pairs);
+        BatchNormFoldEmitter.EmitHeader(w, folds);
         w.Line("//");
         w.Line($"//   {"#",-3} {"layer",-14} {"output",-10} {"params",12}  description");
         foreach (LayerModel layer in model.Layers)
@@ -96,12 +99,13 @@ internal static class NetworkEmitter
         {
             EmitConstants(w, model);
             EmitConstructorAndProperties(w, model);
-            EmitForwardAndBackward(w, model, pairs);
+            EmitForwardAndBackward(w, model, pairs, folds);
             new LossEmitter().EmitLossMembers(w, loss);
             EmitInitialization(w, model);
             EmitTables(w, model);
             EmitOnnxGraph(w, model);
             EmitLayers(w, model, pairs);
+            BatchNormFoldEmitter.EmitMembers(w, folds);
         }
 
         for (int i = containers.Count - 1; i >= 0; i--)
@@ -255,13 +259,15 @@ internal static class NetworkEmitter
         return hash;
     }
 
-    private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs)
+    private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs, List<BatchNormFoldEmitter.Fold> folds)
     {
         w.Line("/// <inheritdoc />");
         using (w.Block("protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)"))
         {
             w.Line($"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer});");
             var pairsByFirst = pairs.ToDictionary(p => p.First.Index);
+            var foldsByFirst = folds.ToDictionary(f => f.Layer.Index);
+            BatchNormFoldEmitter.EmitUseFolded(w, folds);
             for (int i = 0; i < model.Layers.Count; i++)
             {
                 LayerModel layer = model.Layers[i];
@@ -269,6 +275,13 @@ internal static class NetworkEmitter
                 {
                     w.Line(DensePairEmitter.ForwardCall(pair));
                     i += 2;
+                    continue;
+                }
+
+                if (foldsByFirst.TryGetValue(layer.Index, out BatchNormFoldEmitter.Fold? fold))
+                {
+                    BatchNormFoldEmitter.EmitForwardCalls(w, fold);
+                    i += 1;
                     continue;
                 }
 

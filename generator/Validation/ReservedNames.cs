@@ -18,6 +18,7 @@ internal static class ReservedNames
         "ParameterTensors", "ScratchFloats", "TotalParameters", "ForwardCore", "LossCore", "BackwardCore", "CreateInferenceClone",
         "DescribeOnnxGraph", "ForwardFlopsPerSample", "BackwardFlopsPerSample", "ActivationBytesPerSample", "ParameterBytes",
         "GradientBytes", "Facts",
+        "FoldedFloats", "FoldBatchNorm", "IsFoldedAway",
     };
 
     // Per-layer constants (L3_In), methods (Layer3Forward, Layers2To4Forward), fields (_l3Mask) and tables (s_layers).

@@ -803,3 +803,40 @@ public static partial class RRelu
         }
     }
 }
+
+/// <content>The reference twin of the batch-norm folding kernel.</content>
+public static partial class BatchNormFold
+{
+    /// <summary>Scalar twin of <see cref="BatchNormFold.Forward"/>, everything in double.</summary>
+    public static class Reference
+    {
+        /// <summary>W'[o, i] = W[o, i]·γ[o]/√(var[o] + ε) and b'[o] = (b[o] − μ[o])·γ[o]/√(var[o] + ε) + β[o].</summary>
+        /// <param name="channels">The layer's output channels.</param>
+        /// <param name="fanIn">Weights per output channel.</param>
+        /// <param name="epsilon">The batch norm's epsilon.</param>
+        /// <param name="weights">The layer's weights, channels×fanIn.</param>
+        /// <param name="bias">The layer's bias, or empty.</param>
+        /// <param name="gamma">The batch norm's scale.</param>
+        /// <param name="beta">The batch norm's shift.</param>
+        /// <param name="runningMean">The running mean.</param>
+        /// <param name="runningVar">The running variance.</param>
+        /// <param name="foldedWeights">Receives W' (overwritten).</param>
+        /// <param name="foldedBias">Receives b' (overwritten).</param>
+        public static void Forward(
+            int channels, int fanIn, float epsilon, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+            ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> foldedWeights, Span<float> foldedBias)
+        {
+            for (int o = 0; o < channels; o++)
+            {
+                double invStd = 1.0 / Math.Sqrt((double)runningVar[o] + epsilon);
+                for (int i = 0; i < fanIn; i++)
+                {
+                    foldedWeights[(o * fanIn) + i] = (float)(weights[(o * fanIn) + i] * (double)gamma[o] * invStd);
+                }
+
+                double b = bias.IsEmpty ? 0.0 : bias[o];
+                foldedBias[o] = (float)(((b - runningMean[o]) * invStd * gamma[o]) + beta[o]);
+            }
+        }
+    }
+}

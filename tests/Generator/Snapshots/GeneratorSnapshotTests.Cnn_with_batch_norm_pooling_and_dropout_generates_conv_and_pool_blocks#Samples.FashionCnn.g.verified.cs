@@ -5,6 +5,10 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Inference folds each batch norm into the Dense or Conv2D layer right before it: that layer runs with
+// W' = W·γ/√(var + ε) and b' = (b − μ)·γ/√(var + ε) + β, the batch norm's pass is skipped, and the folded weights are
+// recomputed whenever the parameters or buffers may have changed (FoldBatchNormForInference = false turns it off).
+// Folded: conv0 + bn1, conv4 + bn5.
 //
 //   #   layer          output           params  description
 //   0   conv0          32×28×28            288  Conv2D 1×28×28 -> 32×28×28, kernel 3 stride 1 padding 1, weights [32 x 1 x 3 x 3] at params[0..288), no bias
@@ -136,12 +140,27 @@ partial class FashionCnn : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        Layer0Forward(batchSize); // conv0: 1×28×28 -> 32×28×28
-        Layer1Forward(batchSize); // bn1: 32×28×28 -> 32×28×28
+        bool folded = UseFoldedBatchNorm(); // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        if (folded)
+        {
+            Layers0To1ForwardFolded(batchSize); // conv0 + bn1 folded: 1×28×28 -> 32×28×28
+        }
+        else
+        {
+            Layer0Forward(batchSize); // conv0: 1×28×28 -> 32×28×28
+            Layer1Forward(batchSize); // bn1: 32×28×28 -> 32×28×28
+        }
         Layer2Forward(batchSize); // relu2: 32×28×28 -> 32×28×28
         Layer3Forward(batchSize); // maxpool3: 32×28×28 -> 32×14×14
-        Layer4Forward(batchSize); // conv4: 32×14×14 -> 64×14×14
-        Layer5Forward(batchSize); // bn5: 64×14×14 -> 64×14×14
+        if (folded)
+        {
+            Layers4To5ForwardFolded(batchSize); // conv4 + bn5 folded: 32×14×14 -> 64×14×14
+        }
+        else
+        {
+            Layer4Forward(batchSize); // conv4: 32×14×14 -> 64×14×14
+            Layer5Forward(batchSize); // bn5: 64×14×14 -> 64×14×14
+        }
         Layer6Forward(batchSize); // relu6: 64×14×14 -> 64×14×14
         Layer7Forward(batchSize); // maxpool7: 64×14×14 -> 64×7×7
         // Layer 8 (flatten8) has no forward work: its output is its input.
@@ -617,5 +636,64 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private void Layer13Forward(int batch)
     {
         global::NetGen.Kernels.Softmax.Forward(batch, L13_In, x: Activation(L13_X, L13_In, batch), y: Activation(L13_Y, L13_Out, batch));
+    }
+
+    // ---- Batch norm folded into the layer before it, for inference ----
+    // Per pair: FoldW/FoldB = where its folded weights and bias start in the folded buffer (not in Parameters).
+    private const int L0_FoldW = 0, L0_FoldB = 288, L0_FanIn = 9;
+    private const int L4_FoldW = 320, L4_FoldB = 18752, L4_FanIn = 288;
+
+    /// <inheritdoc />
+    protected override int FoldedFloats => 18816;
+
+    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.</summary>
+    /// <param name="folded">The folded buffer to fill.</param>
+    protected override void FoldBatchNorm(global::System.Span<float> folded)
+    {
+        // conv0 + bn1
+        global::NetGen.Kernels.BatchNormFold.Forward(L1_C, L0_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L0_W, L1_C * L0_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L1_Gamma, L1_C),
+            beta: Parameters.Slice(L1_Beta, L1_C),
+            runningMean: Buffers.Slice(L1_RunMean, L1_C),
+            runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            foldedWeights: folded.Slice(L0_FoldW, L1_C * L0_FanIn),
+            foldedBias: folded.Slice(L0_FoldB, L1_C));
+        // conv4 + bn5
+        global::NetGen.Kernels.BatchNormFold.Forward(L5_C, L4_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L4_W, L5_C * L4_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L5_Gamma, L5_C),
+            beta: Parameters.Slice(L5_Beta, L5_C),
+            runningMean: Buffers.Slice(L5_RunMean, L5_C),
+            runningVar: Buffers.Slice(L5_RunVar, L5_C),
+            foldedWeights: folded.Slice(L4_FoldW, L5_C * L4_FanIn),
+            foldedBias: folded.Slice(L4_FoldB, L5_C));
+    }
+
+    /// <inheritdoc />
+    protected override bool IsFoldedAway(int index) => index is 0 or 4;
+
+    /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias, written as bn1's output.</summary>
+    private void Layers0To1ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+            x: Activation(L0_X, L0_In, batch),
+            weights: FoldedParameters.Slice(L0_FoldW, L1_C * L0_FanIn),
+            bias: FoldedParameters.Slice(L0_FoldB, L1_C),
+            y: Activation(L1_Y, L1_Out, batch),
+            scratch: Scratch);
+    }
+
+    /// <summary>Layers 4–5 inference forward (conv4 with bn5 folded in): Conv2D with the folded weights and bias, written as bn5's output.</summary>
+    private void Layers4To5ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
+            x: Activation(L4_X, L4_In, batch),
+            weights: FoldedParameters.Slice(L4_FoldW, L5_C * L4_FanIn),
+            bias: FoldedParameters.Slice(L4_FoldB, L5_C),
+            y: Activation(L5_Y, L5_Out, batch),
+            scratch: Scratch);
     }
 }

@@ -5,6 +5,10 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Inference folds each batch norm into the Dense or Conv2D layer right before it: that layer runs with
+// W' = W·γ/√(var + ε) and b' = (b − μ)·γ/√(var + ε) + β, the batch norm's pass is skipped, and the folded weights are
+// recomputed whenever the parameters or buffers may have changed (FoldBatchNormForInference = false turns it off).
+// Folded: dense11 + bn12.
 //
 //   #   layer          output           params  description
 //   0   conv0          6×12×12             168  Conv2D 3×12×12 -> 6×12×12, kernel 3 stride 1 padding 1, weights [6 x 3 x 3 x 3] at params[0..162), bias [6] at params[162..168)
@@ -147,6 +151,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
+        bool folded = UseFoldedBatchNorm(); // inference: batch norms folded into the layers before them (refolded when the parameters changed)
         Layer0Forward(batchSize); // conv0: 3×12×12 -> 6×12×12
         Layer1Forward(batchSize); // in1: 6×12×12 -> 6×12×12
         Layer2Forward(batchSize); // prelu2: 6×12×12 -> 6×12×12
@@ -158,8 +163,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
         Layer8Forward(batchSize); // dense8: 96 -> 32
         Layer9Forward(batchSize); // ln9: 32 -> 32
         Layer10Forward(batchSize); // elu10: 32 -> 32
-        Layer11Forward(batchSize); // dense11: 32 -> 16
-        Layer12Forward(batchSize); // bn12: 16 -> 16
+        if (folded)
+        {
+            Layers11To12ForwardFolded(batchSize); // dense11 + bn12 folded: 32 -> 16
+        }
+        else
+        {
+            Layer11Forward(batchSize); // dense11: 32 -> 16
+            Layer12Forward(batchSize); // bn12: 16 -> 16
+        }
         Layer13Forward(batchSize); // maxout13: 16 -> 8
         Layer14Forward(batchSize); // dense14: 8 -> 5
         Layer15Forward(batchSize); // softmaxlayer15: 5 -> 5
@@ -730,5 +742,41 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer15Backward(int batch)
     {
         global::NetGen.Kernels.Softmax.Backward(batch, L15_In, Activation(L15_Y, L15_Out, batch), ActivationGradient(L15_Y, L15_Out, batch), ActivationGradient(L15_X, L15_In, batch));
+    }
+
+    // ---- Batch norm folded into the layer before it, for inference ----
+    // Per pair: FoldW/FoldB = where its folded weights and bias start in the folded buffer (not in Parameters).
+    private const int L11_FoldW = 0, L11_FoldB = 512, L11_FanIn = 32;
+
+    /// <inheritdoc />
+    protected override int FoldedFloats => 528;
+
+    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.</summary>
+    /// <param name="folded">The folded buffer to fill.</param>
+    protected override void FoldBatchNorm(global::System.Span<float> folded)
+    {
+        // dense11 + bn12
+        global::NetGen.Kernels.BatchNormFold.Forward(L12_C, L11_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L11_W, L12_C * L11_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L12_Gamma, L12_C),
+            beta: Parameters.Slice(L12_Beta, L12_C),
+            runningMean: Buffers.Slice(L12_RunMean, L12_C),
+            runningVar: Buffers.Slice(L12_RunVar, L12_C),
+            foldedWeights: folded.Slice(L11_FoldW, L12_C * L11_FanIn),
+            foldedBias: folded.Slice(L11_FoldB, L12_C));
+    }
+
+    /// <inheritdoc />
+    protected override bool IsFoldedAway(int index) => index is 11;
+
+    /// <summary>Layers 11–12 inference forward (dense11 with bn12 folded in): Dense with the folded weights and bias, written as bn12's output.</summary>
+    private void Layers11To12ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Dense.Forward(batch, L11_In, L11_Out,
+            x: Activation(L11_X, L11_In, batch),
+            weights: FoldedParameters.Slice(L11_FoldW, L12_C * L11_FanIn),
+            bias: FoldedParameters.Slice(L11_FoldB, L12_C),
+            y: Activation(L12_Y, L12_Out, batch));
     }
 }

@@ -5,6 +5,10 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Inference folds each batch norm into the Dense or Conv2D layer right before it: that layer runs with
+// W' = W·γ/√(var + ε) and b' = (b − μ)·γ/√(var + ε) + β, the batch norm's pass is skipped, and the folded weights are
+// recomputed whenever the parameters or buffers may have changed (FoldBatchNormForInference = false turns it off).
+// Folded: conv0 + bn1, res0.conv3 + res0.bn4, res0.conv6 + res0.bn7, res1.conv10 + res1.bn11, res1.conv13 + res1.bn14.
 //
 //   #   layer          output           params  description
 //   0   conv0          8×8×8               216  Conv2D 3×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 3 x 3 x 3] at params[0..216), no bias
@@ -163,21 +167,57 @@ partial class TinyResNet : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        Layer0Forward(batchSize); // conv0: 3×8×8 -> 8×8×8
-        Layer1Forward(batchSize); // bn1: 8×8×8 -> 8×8×8
+        bool folded = UseFoldedBatchNorm(); // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        if (folded)
+        {
+            Layers0To1ForwardFolded(batchSize); // conv0 + bn1 folded: 3×8×8 -> 8×8×8
+        }
+        else
+        {
+            Layer0Forward(batchSize); // conv0: 3×8×8 -> 8×8×8
+            Layer1Forward(batchSize); // bn1: 8×8×8 -> 8×8×8
+        }
         Layer2Forward(batchSize); // relu2: 8×8×8 -> 8×8×8
-        Layer3Forward(batchSize); // res0.conv3: 8×8×8 -> 8×8×8
-        Layer4Forward(batchSize); // res0.bn4: 8×8×8 -> 8×8×8
+        if (folded)
+        {
+            Layers3To4ForwardFolded(batchSize); // res0.conv3 + res0.bn4 folded: 8×8×8 -> 8×8×8
+        }
+        else
+        {
+            Layer3Forward(batchSize); // res0.conv3: 8×8×8 -> 8×8×8
+            Layer4Forward(batchSize); // res0.bn4: 8×8×8 -> 8×8×8
+        }
         Layer5Forward(batchSize); // res0.relu5: 8×8×8 -> 8×8×8
-        Layer6Forward(batchSize); // res0.conv6: 8×8×8 -> 8×8×8
-        Layer7Forward(batchSize); // res0.bn7: 8×8×8 -> 8×8×8
+        if (folded)
+        {
+            Layers6To7ForwardFolded(batchSize); // res0.conv6 + res0.bn7 folded: 8×8×8 -> 8×8×8
+        }
+        else
+        {
+            Layer6Forward(batchSize); // res0.conv6: 8×8×8 -> 8×8×8
+            Layer7Forward(batchSize); // res0.bn7: 8×8×8 -> 8×8×8
+        }
         Layer8Forward(batchSize); // res0.add: 8×8×8 -> 8×8×8
         Layer9Forward(batchSize); // relu9: 8×8×8 -> 8×8×8
-        Layer10Forward(batchSize); // res1.conv10: 8×8×8 -> 8×8×8
-        Layer11Forward(batchSize); // res1.bn11: 8×8×8 -> 8×8×8
+        if (folded)
+        {
+            Layers10To11ForwardFolded(batchSize); // res1.conv10 + res1.bn11 folded: 8×8×8 -> 8×8×8
+        }
+        else
+        {
+            Layer10Forward(batchSize); // res1.conv10: 8×8×8 -> 8×8×8
+            Layer11Forward(batchSize); // res1.bn11: 8×8×8 -> 8×8×8
+        }
         Layer12Forward(batchSize); // res1.relu12: 8×8×8 -> 8×8×8
-        Layer13Forward(batchSize); // res1.conv13: 8×8×8 -> 8×8×8
-        Layer14Forward(batchSize); // res1.bn14: 8×8×8 -> 8×8×8
+        if (folded)
+        {
+            Layers13To14ForwardFolded(batchSize); // res1.conv13 + res1.bn14 folded: 8×8×8 -> 8×8×8
+        }
+        else
+        {
+            Layer13Forward(batchSize); // res1.conv13: 8×8×8 -> 8×8×8
+            Layer14Forward(batchSize); // res1.bn14: 8×8×8 -> 8×8×8
+        }
         Layer15Forward(batchSize); // res1.add: 8×8×8 -> 8×8×8
         Layer16Forward(batchSize); // relu16: 8×8×8 -> 8×8×8
         Layer17Forward(batchSize); // avgpool17: 8×8×8 -> 8×1×1
@@ -889,5 +929,130 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer20Forward(int batch)
     {
         global::NetGen.Kernels.Softmax.Forward(batch, L20_In, x: Activation(L20_X, L20_In, batch), y: Activation(L20_Y, L20_Out, batch));
+    }
+
+    // ---- Batch norm folded into the layer before it, for inference ----
+    // Per pair: FoldW/FoldB = where its folded weights and bias start in the folded buffer (not in Parameters).
+    private const int L0_FoldW = 0, L0_FoldB = 216, L0_FanIn = 27;
+    private const int L3_FoldW = 224, L3_FoldB = 800, L3_FanIn = 72;
+    private const int L6_FoldW = 816, L6_FoldB = 1392, L6_FanIn = 72;
+    private const int L10_FoldW = 1408, L10_FoldB = 1984, L10_FanIn = 72;
+    private const int L13_FoldW = 2000, L13_FoldB = 2576, L13_FanIn = 72;
+
+    /// <inheritdoc />
+    protected override int FoldedFloats => 2584;
+
+    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.</summary>
+    /// <param name="folded">The folded buffer to fill.</param>
+    protected override void FoldBatchNorm(global::System.Span<float> folded)
+    {
+        // conv0 + bn1
+        global::NetGen.Kernels.BatchNormFold.Forward(L1_C, L0_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L0_W, L1_C * L0_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L1_Gamma, L1_C),
+            beta: Parameters.Slice(L1_Beta, L1_C),
+            runningMean: Buffers.Slice(L1_RunMean, L1_C),
+            runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            foldedWeights: folded.Slice(L0_FoldW, L1_C * L0_FanIn),
+            foldedBias: folded.Slice(L0_FoldB, L1_C));
+        // res0.conv3 + res0.bn4
+        global::NetGen.Kernels.BatchNormFold.Forward(L4_C, L3_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L3_W, L4_C * L3_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L4_Gamma, L4_C),
+            beta: Parameters.Slice(L4_Beta, L4_C),
+            runningMean: Buffers.Slice(L4_RunMean, L4_C),
+            runningVar: Buffers.Slice(L4_RunVar, L4_C),
+            foldedWeights: folded.Slice(L3_FoldW, L4_C * L3_FanIn),
+            foldedBias: folded.Slice(L3_FoldB, L4_C));
+        // res0.conv6 + res0.bn7
+        global::NetGen.Kernels.BatchNormFold.Forward(L7_C, L6_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L6_W, L7_C * L6_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L7_Gamma, L7_C),
+            beta: Parameters.Slice(L7_Beta, L7_C),
+            runningMean: Buffers.Slice(L7_RunMean, L7_C),
+            runningVar: Buffers.Slice(L7_RunVar, L7_C),
+            foldedWeights: folded.Slice(L6_FoldW, L7_C * L6_FanIn),
+            foldedBias: folded.Slice(L6_FoldB, L7_C));
+        // res1.conv10 + res1.bn11
+        global::NetGen.Kernels.BatchNormFold.Forward(L11_C, L10_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L10_W, L11_C * L10_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L11_Gamma, L11_C),
+            beta: Parameters.Slice(L11_Beta, L11_C),
+            runningMean: Buffers.Slice(L11_RunMean, L11_C),
+            runningVar: Buffers.Slice(L11_RunVar, L11_C),
+            foldedWeights: folded.Slice(L10_FoldW, L11_C * L10_FanIn),
+            foldedBias: folded.Slice(L10_FoldB, L11_C));
+        // res1.conv13 + res1.bn14
+        global::NetGen.Kernels.BatchNormFold.Forward(L14_C, L13_FanIn, epsilon: 1E-05f,
+            weights: Parameters.Slice(L13_W, L14_C * L13_FanIn),
+            bias: default,
+            gamma: Parameters.Slice(L14_Gamma, L14_C),
+            beta: Parameters.Slice(L14_Beta, L14_C),
+            runningMean: Buffers.Slice(L14_RunMean, L14_C),
+            runningVar: Buffers.Slice(L14_RunVar, L14_C),
+            foldedWeights: folded.Slice(L13_FoldW, L14_C * L13_FanIn),
+            foldedBias: folded.Slice(L13_FoldB, L14_C));
+    }
+
+    /// <inheritdoc />
+    protected override bool IsFoldedAway(int index) => index is 0 or 3 or 6 or 10 or 13;
+
+    /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias, written as bn1's output.</summary>
+    private void Layers0To1ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+            x: Activation(L0_X, L0_In, batch),
+            weights: FoldedParameters.Slice(L0_FoldW, L1_C * L0_FanIn),
+            bias: FoldedParameters.Slice(L0_FoldB, L1_C),
+            y: Activation(L1_Y, L1_Out, batch),
+            scratch: Scratch);
+    }
+
+    /// <summary>Layers 3–4 inference forward (res0.conv3 with res0.bn4 folded in): Conv2D with the folded weights and bias, written as res0.bn4's output.</summary>
+    private void Layers3To4ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutC, L3_K, L3_Stride, L3_Pad,
+            x: Activation(L3_X, L3_In, batch),
+            weights: FoldedParameters.Slice(L3_FoldW, L4_C * L3_FanIn),
+            bias: FoldedParameters.Slice(L3_FoldB, L4_C),
+            y: Activation(L4_Y, L4_Out, batch),
+            scratch: Scratch);
+    }
+
+    /// <summary>Layers 6–7 inference forward (res0.conv6 with res0.bn7 folded in): Conv2D with the folded weights and bias, written as res0.bn7's output.</summary>
+    private void Layers6To7ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L6_InC, L6_InH, L6_InW, L6_OutC, L6_K, L6_Stride, L6_Pad,
+            x: Activation(L6_X, L6_In, batch),
+            weights: FoldedParameters.Slice(L6_FoldW, L7_C * L6_FanIn),
+            bias: FoldedParameters.Slice(L6_FoldB, L7_C),
+            y: Activation(L7_Y, L7_Out, batch),
+            scratch: Scratch);
+    }
+
+    /// <summary>Layers 10–11 inference forward (res1.conv10 with res1.bn11 folded in): Conv2D with the folded weights and bias, written as res1.bn11's output.</summary>
+    private void Layers10To11ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L10_InC, L10_InH, L10_InW, L10_OutC, L10_K, L10_Stride, L10_Pad,
+            x: Activation(L10_X, L10_In, batch),
+            weights: FoldedParameters.Slice(L10_FoldW, L11_C * L10_FanIn),
+            bias: FoldedParameters.Slice(L10_FoldB, L11_C),
+            y: Activation(L11_Y, L11_Out, batch),
+            scratch: Scratch);
+    }
+
+    /// <summary>Layers 13–14 inference forward (res1.conv13 with res1.bn14 folded in): Conv2D with the folded weights and bias, written as res1.bn14's output.</summary>
+    private void Layers13To14ForwardFolded(int batch)
+    {
+        global::NetGen.Kernels.Conv2D.Forward(batch, L13_InC, L13_InH, L13_InW, L13_OutC, L13_K, L13_Stride, L13_Pad,
+            x: Activation(L13_X, L13_In, batch),
+            weights: FoldedParameters.Slice(L13_FoldW, L14_C * L13_FanIn),
+            bias: FoldedParameters.Slice(L13_FoldB, L14_C),
+            y: Activation(L14_Y, L14_Out, batch),
+            scratch: Scratch);
     }
 }
