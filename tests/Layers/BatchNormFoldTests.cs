@@ -190,6 +190,20 @@ public class BatchNormFoldTests
         net.SetState(other.GetState());
         Check("SetState");
 
+        TrainStep(other, new Adam(learningRate: 0.1f), x, labels);
+        string path = Path.Combine(Path.GetTempPath(), $"netgen-fold-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            NetGen.Serialization.SafeTensors.Save(other, path);
+            NetGen.Serialization.SafeTensors.Load(net, path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        Check("loading safetensors");
+
         ParameterTensor gamma = net.ParameterTensors.Single(t => t.Name == "bn5.weight");
         net.Parameters[gamma.Offset + 1] *= -2f;
         Check("writing a gamma");
