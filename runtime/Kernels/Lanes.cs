@@ -101,6 +101,30 @@ internal interface IElementFunction
         where T : struct, ILanes<T>;
 }
 
+/// <summary>A per-element operand of a loop body: one value for every element, or one value per element.</summary>
+internal interface ILaneSource
+{
+    /// <summary>The operand's lanes for the elements from <paramref name="i"/>.</summary>
+    T At<T>(nuint i)
+        where T : struct, ILanes<T>;
+}
+
+/// <summary>One value for every element.</summary>
+internal readonly struct Broadcast(float value) : ILaneSource
+{
+    public T At<T>(nuint i)
+        where T : struct, ILanes<T> => T.Create(value);
+}
+
+/// <summary>One value per element, from a span aligned with the loop's buffers.</summary>
+internal readonly ref struct Elements(ReadOnlySpan<float> values) : ILaneSource
+{
+    private readonly ref float _first = ref MemoryMarshal.GetReference(values);
+
+    public T At<T>(nuint i)
+        where T : struct, ILanes<T> => T.Load(ref _first, i);
+}
+
 /// <summary>An element-wise update <c>z = op(x, z)</c>, written once for every lane width.</summary>
 internal interface ILaneOp
 {

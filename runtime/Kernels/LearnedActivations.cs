@@ -32,7 +32,7 @@ public static partial class PRelu
             // Dense features: a row of channels meets the slope vector element by element.
             for (int b = 0; b < batch; b++)
             {
-                LeakyForward(x.Slice(b * channels, channels), new PerElement(alpha), y.Slice(b * channels, channels));
+                LeakyForward(x.Slice(b * channels, channels), new Elements(alpha), y.Slice(b * channels, channels));
             }
 
             return;
@@ -40,7 +40,7 @@ public static partial class PRelu
 
         for (int bc = 0; bc < batch * channels; bc++)
         {
-            LeakyForward(x.Slice(bc * spatial, spatial), new Shared(alpha[bc % channels]), y.Slice(bc * spatial, spatial));
+            LeakyForward(x.Slice(bc * spatial, spatial), new Broadcast(alpha[bc % channels]), y.Slice(bc * spatial, spatial));
         }
     }
 
@@ -77,7 +77,7 @@ public static partial class PRelu
                 ReadOnlySpan<float> xr = x.Slice(b * channels, channels), dyr = dy.Slice(b * channels, channels);
                 if (!dx.IsEmpty)
                 {
-                    LeakyInputGradient(xr, new PerElement(alpha), dyr, dx.Slice(b * channels, channels));
+                    LeakyInputGradient(xr, new Elements(alpha), dyr, dx.Slice(b * channels, channels));
                 }
 
                 if (!dAlpha.IsEmpty)
@@ -95,7 +95,7 @@ public static partial class PRelu
             ReadOnlySpan<float> xr = x.Slice(bc * spatial, spatial), dyr = dy.Slice(bc * spatial, spatial);
             if (!dx.IsEmpty)
             {
-                LeakyInputGradient(xr, new Shared(alpha[c]), dyr, dx.Slice(bc * spatial, spatial));
+                LeakyInputGradient(xr, new Broadcast(alpha[c]), dyr, dx.Slice(bc * spatial, spatial));
             }
 
             if (!dAlpha.IsEmpty)
@@ -131,7 +131,7 @@ public static partial class RRelu
         Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
         Guard.Length(Kernel, y.Length, x.Length, nameof(y));
         MaskSampler.FillUniform(slopes, lower, upper, rng);
-        LeakyForward(x, new PerElement(slopes), y);
+        LeakyForward(x, new Elements(slopes), y);
     }
 
     /// <summary>RReLU at inference: <c>y = x &gt; 0 ? x : ((lower + upper)/2)·x</c>, the expected slope.</summary>
@@ -143,7 +143,7 @@ public static partial class RRelu
     {
         CheckBounds(lower, upper);
         Guard.Length(Kernel, y.Length, x.Length, nameof(y));
-        LeakyForward(x, new Shared((lower + upper) / 2f), y);
+        LeakyForward(x, new Broadcast((lower + upper) / 2f), y);
     }
 
     /// <summary>RReLU backward in training: <c>dx += dy·(x &gt; 0 ? 1 : slopes)</c> with the forward's stored slopes.</summary>
@@ -161,7 +161,7 @@ public static partial class RRelu
         Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
         Guard.Length(Kernel, dy.Length, x.Length, nameof(dy));
         Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
-        LeakyInputGradient(x, new PerElement(slopes), dy, dx);
+        LeakyInputGradient(x, new Elements(slopes), dy, dx);
     }
 
     /// <summary>RReLU backward in inference mode: <c>dx += dy·(x &gt; 0 ? 1 : (lower + upper)/2)</c>.</summary>
@@ -180,7 +180,7 @@ public static partial class RRelu
 
         Guard.Length(Kernel, dy.Length, x.Length, nameof(dy));
         Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
-        LeakyInputGradient(x, new Shared((lower + upper) / 2f), dy, dx);
+        LeakyInputGradient(x, new Broadcast((lower + upper) / 2f), dy, dx);
     }
 
     /// <summary>RReLU with given slopes: <c>y = x &gt; 0 ? x : slopes[i]·x</c> (replays the slopes a training forward drew).</summary>
@@ -191,7 +191,7 @@ public static partial class RRelu
     {
         Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
         Guard.Length(Kernel, y.Length, x.Length, nameof(y));
-        LeakyForward(x, new PerElement(slopes), y);
+        LeakyForward(x, new Elements(slopes), y);
     }
 }
 
@@ -330,17 +330,9 @@ public static class Softmax
 /// <summary>The vector loops and shape checks shared by <see cref="PRelu"/>, <see cref="RRelu"/>, <see cref="Maxout"/> and <see cref="Softmax"/>.</summary>
 internal static class LearnedActivations
 {
-    /// <summary>The slope of the negative part, either one value for a whole row or one per element.</summary>
-    internal interface ISlopes
-    {
-        /// <summary>The slopes of the elements from <paramref name="i"/>.</summary>
-        T At<T>(nuint i)
-            where T : struct, ILanes<T>;
-    }
-
     /// <summary>y = x &gt; 0 ? x : s·x (lengths checked by the caller).</summary>
     internal static void LeakyForward<TS>(ReadOnlySpan<float> x, TS s, Span<float> y)
-        where TS : ISlopes, allows ref struct
+        where TS : ILaneSource, allows ref struct
     {
         var body = new LeakyForwardBody<TS>(ref MemoryMarshal.GetReference(x), s, ref MemoryMarshal.GetReference(y));
         LaneLoop.Run(ref body, (nuint)x.Length);
@@ -348,7 +340,7 @@ internal static class LearnedActivations
 
     /// <summary>dx += dy·(x &gt; 0 ? 1 : s) (lengths checked by the caller).</summary>
     internal static void LeakyInputGradient<TS>(ReadOnlySpan<float> x, TS s, ReadOnlySpan<float> dy, Span<float> dx)
-        where TS : ISlopes, allows ref struct
+        where TS : ILaneSource, allows ref struct
     {
         var body = new LeakyGradientBody<TS>(ref MemoryMarshal.GetReference(x), s, ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
         LaneLoop.Run(ref body, (nuint)x.Length);
@@ -414,24 +406,8 @@ internal static class LearnedActivations
         }
     }
 
-    /// <summary>One slope for every element.</summary>
-    internal readonly struct Shared(float slope) : ISlopes
-    {
-        public T At<T>(nuint i)
-            where T : struct, ILanes<T> => T.Create(slope);
-    }
-
-    /// <summary>One slope per element, from a span aligned with the input.</summary>
-    internal readonly ref struct PerElement(ReadOnlySpan<float> slopes) : ISlopes
-    {
-        private readonly ref float _first = ref MemoryMarshal.GetReference(slopes);
-
-        public T At<T>(nuint i)
-            where T : struct, ILanes<T> => T.Load(ref _first, i);
-    }
-
     private readonly ref struct LeakyForwardBody<TS> : ILaneLoop
-        where TS : ISlopes, allows ref struct
+        where TS : ILaneSource, allows ref struct
     {
         private readonly ref float _x;
         private readonly TS _s;
@@ -454,7 +430,7 @@ internal static class LearnedActivations
     }
 
     private readonly ref struct LeakyGradientBody<TS> : ILaneLoop
-        where TS : ISlopes, allows ref struct
+        where TS : ILaneSource, allows ref struct
     {
         private readonly ref float _x;
         private readonly TS _s;

@@ -141,164 +141,93 @@ internal static class NormalizationRows
     }
 
     /// <summary>y = (x − mean)·invStd·gamma + beta with one gamma and beta for the whole row (a channel plane).</summary>
-    internal static void NormalizeRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd), g = Vector512.Create(gamma), b = Vector512.Create(beta);
-            for (; i + 16 <= n; i += 16)
-            {
-                ((((Vector512.LoadUnsafe(ref rx, i) - m) * r) * g) + b).StoreUnsafe(ref ry, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd), g = Vector256.Create(gamma), b = Vector256.Create(beta);
-            for (; i + 8 <= n; i += 8)
-            {
-                ((((Vector256.LoadUnsafe(ref rx, i) - m) * r) * g) + b).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        {
-            Vector<float> m = new(mean), r = new(invStd), g = new(gamma), b = new(beta);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                ((((Vector.LoadUnsafe(ref rx, i) - m) * r) * g) + b).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) = (((Unsafe.Add(ref rx, i) - mean) * invStd) * gamma) + beta;
-        }
-    }
+    internal static void NormalizeRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y) =>
+        Normalize(x, mean, invStd, new Broadcast(gamma), new Broadcast(beta), y);
 
     /// <summary>y = (x − mean)·invStd·gamma[i] + beta[i] with an element-wise gamma and beta (LayerNorm).</summary>
-    internal static void NormalizeRowElementwise(ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rg = ref MemoryMarshal.GetReference(gamma);
-        ref float rb = ref MemoryMarshal.GetReference(beta);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd);
-            for (; i + 16 <= n; i += 16)
-            {
-                ((((Vector512.LoadUnsafe(ref rx, i) - m) * r) * Vector512.LoadUnsafe(ref rg, i)) + Vector512.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd);
-            for (; i + 8 <= n; i += 8)
-            {
-                ((((Vector256.LoadUnsafe(ref rx, i) - m) * r) * Vector256.LoadUnsafe(ref rg, i)) + Vector256.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        {
-            Vector<float> m = new(mean), r = new(invStd);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                ((((Vector.LoadUnsafe(ref rx, i) - m) * r) * Vector.LoadUnsafe(ref rg, i)) + Vector.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) = (((Unsafe.Add(ref rx, i) - mean) * invStd) * Unsafe.Add(ref rg, i)) + Unsafe.Add(ref rb, i);
-        }
-    }
+    internal static void NormalizeRowElementwise(ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y) =>
+        Normalize(x, mean, invStd, new Elements(gamma), new Elements(beta), y);
 
     /// <summary>dx += (invStd·gamma)·dy + kX·(x − mean) + k0, with one gamma for the whole row.</summary>
-    internal static void AddInputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float kX, float k0, Span<float> dx)
+    internal static void AddInputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float kX, float k0, Span<float> dx) =>
+        AddInputGradient(dy, x, mean, invStd, new Broadcast(gamma), kX, k0, dx);
+
+    /// <summary>dx += (invStd·gamma[i])·dy + kX·(x − mean) + k0, with an element-wise gamma (LayerNorm).</summary>
+    internal static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx) =>
+        AddInputGradient(dy, x, mean, invStd, new Elements(gamma), kX, k0, dx);
+
+    private static void Normalize<TG, TB>(ReadOnlySpan<float> x, float mean, float invStd, TG gamma, TB beta, Span<float> y)
+        where TG : ILaneSource, allows ref struct
+        where TB : ILaneSource, allows ref struct
     {
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rdx = ref MemoryMarshal.GetReference(dx);
-        float kDy = invStd * gamma;
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var body = new NormalizeBody<TG, TB>(ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, ref MemoryMarshal.GetReference(y));
+        LaneLoop.Run(ref body, (nuint)x.Length);
+    }
+
+    private static void AddInputGradient<TG>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, TG gamma, float kX, float k0, Span<float> dx)
+        where TG : ILaneSource, allows ref struct
+    {
+        var body = new InputGradientBody<TG>(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, kX, k0, ref MemoryMarshal.GetReference(dx));
+        LaneLoop.Run(ref body, (nuint)x.Length);
+    }
+
+    /// <summary>y = ((x − mean)·invStd)·gamma + beta.</summary>
+    private readonly ref struct NormalizeBody<TG, TB> : ILaneLoop
+        where TG : ILaneSource, allows ref struct
+        where TB : ILaneSource, allows ref struct
+    {
+        private readonly ref float _x;
+        private readonly float _mean, _invStd;
+        private readonly TG _gamma;
+        private readonly TB _beta;
+        private readonly ref float _y;
+
+        public NormalizeBody(ref float x, float mean, float invStd, TG gamma, TB beta, ref float y)
         {
-            Vector512<float> m = Vector512.Create(mean), a = Vector512.Create(kDy), c = Vector512.Create(kX), d = Vector512.Create(k0);
-            for (; i + 16 <= n; i += 16)
-            {
-                var term = ((a * Vector512.LoadUnsafe(ref rdy, i)) + (c * (Vector512.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector512.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), a = Vector256.Create(kDy), c = Vector256.Create(kX), d = Vector256.Create(k0);
-            for (; i + 8 <= n; i += 8)
-            {
-                var term = ((a * Vector256.LoadUnsafe(ref rdy, i)) + (c * (Vector256.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector256.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _beta = beta;
+            _y = ref y;
         }
 
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
         {
-            Vector<float> m = new(mean), a = new(kDy), c = new(kX), d = new(k0);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                var term = ((a * Vector.LoadUnsafe(ref rdy, i)) + (c * (Vector.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float term = ((kDy * Unsafe.Add(ref rdy, i)) + (kX * (Unsafe.Add(ref rx, i) - mean))) + k0;
-            Unsafe.Add(ref rdx, i) += term;
+            ((((T.Load(ref _x, i) - T.Create(_mean)) * _invStd) * _gamma.At<T>(i)) + _beta.At<T>(i)).Store(ref _y, i);
+            return acc;
         }
     }
 
-    /// <summary>dx += (invStd·gamma[i])·dy + kX·(x − mean) + k0, with an element-wise gamma (LayerNorm).</summary>
-    internal static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx)
+    /// <summary>dx += (((invStd·gamma)·dy) + kX·(x − mean)) + k0.</summary>
+    private readonly ref struct InputGradientBody<TG> : ILaneLoop
+        where TG : ILaneSource, allows ref struct
     {
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rg = ref MemoryMarshal.GetReference(gamma);
-        ref float rdx = ref MemoryMarshal.GetReference(dx);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        private readonly ref float _dy;
+        private readonly ref float _x;
+        private readonly float _mean, _invStd, _kX, _k0;
+        private readonly TG _gamma;
+        private readonly ref float _dx;
+
+        public InputGradientBody(ref float dy, ref float x, float mean, float invStd, TG gamma, float kX, float k0, ref float dx)
         {
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd), c = Vector512.Create(kX), d = Vector512.Create(k0);
-            for (; i + 16 <= n; i += 16)
-            {
-                var term = (((r * Vector512.LoadUnsafe(ref rg, i)) * Vector512.LoadUnsafe(ref rdy, i)) + (c * (Vector512.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector512.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd), c = Vector256.Create(kX), d = Vector256.Create(k0);
-            for (; i + 8 <= n; i += 8)
-            {
-                var term = (((r * Vector256.LoadUnsafe(ref rg, i)) * Vector256.LoadUnsafe(ref rdy, i)) + (c * (Vector256.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector256.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
+            _dy = ref dy;
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _kX = kX;
+            _k0 = k0;
+            _dx = ref dx;
         }
 
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
         {
-            Vector<float> m = new(mean), r = new(invStd), c = new(kX), d = new(k0);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                var term = (((r * Vector.LoadUnsafe(ref rg, i)) * Vector.LoadUnsafe(ref rdy, i)) + (c * (Vector.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float term = (((invStd * Unsafe.Add(ref rg, i)) * Unsafe.Add(ref rdy, i)) + (kX * (Unsafe.Add(ref rx, i) - mean))) + k0;
-            Unsafe.Add(ref rdx, i) += term;
+            T term = ((((_gamma.At<T>(i) * _invStd) * T.Load(ref _dy, i)) + ((T.Load(ref _x, i) - T.Create(_mean)) * _kX)) + T.Create(_k0));
+            (T.Load(ref _dx, i) + term).Store(ref _dx, i);
+            return acc;
         }
     }
 
