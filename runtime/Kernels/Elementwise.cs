@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
@@ -104,6 +105,7 @@ public static class Elementwise
             _z = ref z;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {

@@ -89,6 +89,14 @@ internal interface ILaneLoop
         where T : struct, ILanes<T>;
 }
 
+/// <summary>A loop body with two sums (a reduction that needs two totals from one pass over the buffers).</summary>
+internal interface ILaneSums
+{
+    /// <summary>Processes the elements from <paramref name="i"/>, adding its terms to the two accumulators.</summary>
+    void Step<T>(nuint i, ref T first, ref T second)
+        where T : struct, ILanes<T>;
+}
+
 /// <summary>An element-wise function and its derivative, written once for every lane width.</summary>
 internal interface IElementFunction
 {
@@ -148,29 +156,51 @@ internal static class LaneLoop
     public static float Run<TBody>(ref TBody body, nuint n)
         where TBody : ILaneLoop, allows ref struct
     {
-        float sum = 0f;
-        nuint i = RunWidest(ref body, n, ref sum);
-        i = Steps<TBody, LanesVector>(ref body, i, n, ref sum);
-        Steps<TBody, Lane1>(ref body, i, n, ref sum);
-        return sum;
+        var sums = new OneSum<TBody>(body);
+        return Sums(ref sums, 0, n).First;
+    }
+
+    /// <summary>
+    /// Runs a two-sum <paramref name="body"/> over indices [<paramref name="from"/>, <paramref name="to"/>) like
+    /// <see cref="Run"/>; returns both sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (float First, float Second) Sums<TBody>(ref TBody body, nuint from, nuint to)
+        where TBody : ILaneSums, allows ref struct
+    {
+        float first = 0f, second = 0f;
+        nuint i = Widest(ref body, from, to, ref first, ref second);
+        i = Steps<TBody, LanesVector>(ref body, i, to, ref first, ref second);
+        Steps<TBody, Lane1>(ref body, i, to, ref first, ref second);
+        return (first, second);
     }
 
     /// <summary>Runs <paramref name="body"/> on whole vectors of <see cref="Width"/> floats; returns where it stopped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static nuint RunWidest<TBody>(ref TBody body, nuint n, ref float sum)
-        where TBody : ILaneLoop, allows ref struct
+    private static nuint Widest<TBody>(ref TBody body, nuint i, nuint n, ref float first, ref float second)
+        where TBody : ILaneSums, allows ref struct
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            return Steps<TBody, Lanes512>(ref body, 0, n, ref sum);
+            return Steps<TBody, Lanes512>(ref body, i, n, ref first, ref second);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            return Steps<TBody, Lanes256>(ref body, 0, n, ref sum);
+            return Steps<TBody, Lanes256>(ref body, i, n, ref first, ref second);
         }
 
-        return Steps<TBody, LanesVector>(ref body, 0, n, ref sum);
+        return Steps<TBody, LanesVector>(ref body, i, n, ref first, ref second);
+    }
+
+    /// <summary>Runs a map on whole vectors of <see cref="Width"/> floats; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MapWidest<TBody>(TBody body, int n)
+        where TBody : ILaneLoop, allows ref struct
+    {
+        var sums = new OneSum<TBody>(body);
+        float unused = 0f, unused2 = 0f;
+        return (int)Widest(ref sums, 0, (nuint)n, ref unused, ref unused2);
     }
 
     /// <summary>
@@ -182,8 +212,7 @@ internal static class LaneLoop
     {
         Guard.Length("Activation", y.Length, x.Length, nameof(y));
         var body = new MapBody<TF>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
-        float unused = 0f;
-        int n = x.Length, i = (int)RunWidest(ref body, (nuint)n, ref unused);
+        int n = x.Length, i = MapWidest(body, n);
         if (i < n)
         {
             int w = Width;
@@ -205,8 +234,7 @@ internal static class LaneLoop
         Guard.Length("Activation", dy.Length, n, nameof(dy));
         Guard.Length("Activation", dx.Length, n, nameof(dx));
         var body = new MapBackwardBody<TF>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
-        float unused = 0f;
-        int i = (int)RunWidest(ref body, (nuint)n, ref unused);
+        int i = MapWidest(body, n);
         if (i < n)
         {
             int w = Width;
@@ -240,8 +268,8 @@ internal static class LaneLoop
 
     /// <summary>Applies the body to whole groups of <typeparamref name="T"/> from <paramref name="i"/>; returns where it stopped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint Steps<TBody, T>(ref TBody body, nuint i, nuint n, ref float sum)
-        where TBody : ILaneLoop, allows ref struct
+    private static nuint Steps<TBody, T>(ref TBody body, nuint i, nuint n, ref float first, ref float second)
+        where TBody : ILaneSums, allows ref struct
         where T : struct, ILanes<T>
     {
         nuint count = (nuint)T.Count;
@@ -250,14 +278,26 @@ internal static class LaneLoop
             return i;
         }
 
-        T acc = T.Zero;
+        T acc = T.Zero, acc2 = T.Zero;
         for (; i + count <= n; i += count)
         {
-            acc = body.Step(i, acc);
+            body.Step(i, ref acc, ref acc2);
         }
 
-        sum += T.Sum(acc);
+        first += T.Sum(acc);
+        second += T.Sum(acc2);
         return i;
+    }
+
+    /// <summary>An <see cref="ILaneLoop"/> as a two-sum body whose second sum stays zero.</summary>
+    private ref struct OneSum<TBody>(TBody body) : ILaneSums
+        where TBody : ILaneLoop, allows ref struct
+    {
+        private TBody _body = body;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<T>(nuint i, ref T first, ref T second)
+            where T : struct, ILanes<T> => first = _body.Step(i, first);
     }
 
     private readonly ref struct ApplyBody<TOp> : ILaneLoop

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 using static NetGen.Kernels.LearnedActivations;
@@ -420,6 +421,7 @@ internal static class LearnedActivations
             _y = ref y;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {
@@ -445,6 +447,7 @@ internal static class LearnedActivations
             _dx = ref dx;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {
@@ -465,6 +468,7 @@ internal static class LearnedActivations
             _dy = ref dy;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T> => T.MultiplyAdd(T.Load(ref _dy, i), T.Min(T.Load(ref _x, i), T.Zero), acc);
     }
@@ -482,6 +486,7 @@ internal static class LearnedActivations
             _acc = ref acc;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {

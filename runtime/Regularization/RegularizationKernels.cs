@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NetGen.Kernels;
 
@@ -119,6 +120,7 @@ internal static class RegularizationKernels
             _lambda = lambda;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {
