@@ -20,30 +20,10 @@ internal static class RegularizationKernels
     private const int Block = 2048;
 
     /// <summary><c>g[i] += lambda·w[i]</c>; returns <c>Σ w[i]²</c>.</summary>
-    public static double AddL2Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda)
-    {
-        double total = 0;
-        for (int start = 0; start < w.Length; start += Block)
-        {
-            int length = Math.Min(Block, w.Length - start);
-            total += AddL2GradientBlock(w.Slice(start, length), g.Slice(start, length), lambda);
-        }
-
-        return total;
-    }
+    public static double AddL2Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda) => AddPenaltyGradient<L2>(w, g, lambda);
 
     /// <summary><c>g[i] += lambda·sign(w[i])</c> (sign(0) = 0); returns <c>Σ |w[i]|</c>.</summary>
-    public static double AddL1Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda)
-    {
-        double total = 0;
-        for (int start = 0; start < w.Length; start += Block)
-        {
-            int length = Math.Min(Block, w.Length - start);
-            total += AddL1GradientBlock(w.Slice(start, length), g.Slice(start, length), lambda);
-        }
-
-        return total;
-    }
+    public static double AddL1Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda) => AddPenaltyGradient<L1>(w, g, lambda);
 
     /// <summary><c>x[i] *= factor</c>.</summary>
     public static void Scale(Span<float> x, float factor) => LaneLoop.Apply(new ScaleOp(factor), x);
@@ -51,16 +31,19 @@ internal static class RegularizationKernels
     /// <summary><c>x[i] = clamp(x[i], −limit, limit)</c>.</summary>
     public static void Clamp(Span<float> x, float limit) => LaneLoop.Apply(new ClampOp(limit), x);
 
-    private static float AddL2GradientBlock(ReadOnlySpan<float> w, Span<float> g, float lambda)
+    /// <summary><c>g += push(w)</c> over blocks of <see cref="Block"/>, each block's float sum of the terms added in double.</summary>
+    private static double AddPenaltyGradient<TPenalty>(ReadOnlySpan<float> w, Span<float> g, float lambda)
+        where TPenalty : struct, IPenalty
     {
-        var body = new PenaltyBody<L2>(ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(g), lambda);
-        return LaneLoop.Run(ref body, (nuint)w.Length);
-    }
+        double total = 0;
+        for (int start = 0; start < w.Length; start += Block)
+        {
+            int length = Math.Min(Block, w.Length - start);
+            var body = new PenaltyBody<TPenalty>(ref MemoryMarshal.GetReference(w.Slice(start, length)), ref MemoryMarshal.GetReference(g.Slice(start, length)), lambda);
+            total += LaneLoop.Run(ref body, (nuint)length);
+        }
 
-    private static float AddL1GradientBlock(ReadOnlySpan<float> w, Span<float> g, float lambda)
-    {
-        var body = new PenaltyBody<L1>(ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(g), lambda);
-        return LaneLoop.Run(ref body, (nuint)w.Length);
+        return total;
     }
 
     private readonly struct ScaleOp(float factor) : ILaneOp
