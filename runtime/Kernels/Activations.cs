@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -74,8 +75,11 @@ public static class Activations
 
     internal readonly struct ReluFn : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => T.Max(x, T.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, T.One, T.Zero);
@@ -83,8 +87,11 @@ public static class Activations
 
     internal readonly struct LeakyReluFn(float alpha) : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, x, x * alpha);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, T.One, T.Create(alpha));
@@ -92,8 +99,11 @@ public static class Activations
 
     internal readonly struct EluFn(float alpha) : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, x, (T.Exp(T.Min(x, T.Zero)) - T.One) * alpha);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, T.One, y + alpha);
@@ -101,8 +111,11 @@ public static class Activations
 
     internal readonly struct SigmoidFn : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => T.One / (T.One + T.Exp(-x));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T> => y * (T.One - y);
@@ -111,12 +124,15 @@ public static class Activations
     internal readonly struct TanhFn : IElementFunction
     {
         // tanh(x) = 1 - 2 / (e^(2x) + 1); the clamp keeps e^(2x) finite, where tanh is ±1 in float anyway.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T>
         {
             T e = T.Exp(T.Min(x + x, T.Create(80f)));
             return T.One - (T.Create(2f) / (e + T.One));
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T> => T.One - (y * y);

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -58,6 +59,7 @@ public static class Gelu
     }
 
     /// <summary>Φ(x) = erfc(−x/√2)/2, with erfc from Numerical Recipes' <c>erfcc</c> on |x|/√2 and the reflection erfc(−z) = 2 − erfc(z).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Phi<T>(T x)
         where T : struct, ILanes<T>
     {
@@ -79,10 +81,12 @@ public static class Gelu
 
     private readonly struct ErfForm : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => x * Phi(x);
 
         // Φ′(x) = e^(−x²/2)/√(2π).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T> =>
             Phi(x) + (x * T.Create(InvSqrt2Pi) * T.Exp(T.Create(-0.5f) * x * x));
@@ -90,11 +94,13 @@ public static class Gelu
 
     private readonly struct TanhForm : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => x * Sigmoid2U(x);
 
         // d/dx x·σ(2u) = σ + x·σ(1 − σ)·2u′, u′ = √(2/π)·(1 + 3·0.044715·x²), with σ(1 − σ) = e·σ², e = e^(−2u), so
         // 1 − σ is not formed by cancellation when σ is near 1. The clamp keeps e finite (σ is then below 1e-34).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T>
         {
@@ -105,8 +111,11 @@ public static class Gelu
         }
 
         // σ(2u); e^(−2u) overflows to +∞ for very negative x, where σ correctly becomes 0.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static T Sigmoid2U<T>(T x)
             where T : struct, ILanes<T> => T.One / (T.One + T.Exp(T.Create(-2f) * U(x)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         private static T U<T>(T x)
             where T : struct, ILanes<T> => T.Create(Sqrt2OverPi) * (x + (T.Create(Cubic) * x * x * x));

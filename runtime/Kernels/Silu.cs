@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -25,11 +26,13 @@ public static class Silu
 
     private readonly struct Function : IElementFunction
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Forward<T>(T x)
             where T : struct, ILanes<T> => x * Sigmoid(x);
 
         // σ(1 + x·(1 − σ)) with 1 − σ = e·σ, e = e⁻ˣ, so 1 − σ is not formed by cancellation when σ is near 1. The
         // clamp keeps e finite (σ is then below 1e-34).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Derivative<T>(T x, T y)
             where T : struct, ILanes<T>
         {
@@ -39,6 +42,7 @@ public static class Silu
         }
 
         // e⁻ˣ overflows to +∞ for x below about −88, where σ correctly becomes 0.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static T Sigmoid<T>(T x)
             where T : struct, ILanes<T> => T.One / (T.One + T.Exp(-x));
     }
