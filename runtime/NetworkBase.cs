@@ -270,15 +270,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance (see the remarks on <see cref="NetworkBase"/>).</exception>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batchSize)
     {
-        int token = Enter();
-        try
-        {
-            return ForwardCore(input, batchSize);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        return ForwardCore(input, batchSize);
     }
 
     /// <summary>
@@ -298,15 +291,8 @@ public abstract partial class NetworkBase
             throw new ArgumentException($"The output span holds {output.Length} floats but a batch of {batchSize} samples of {OutputSize} outputs needs {needed}.", nameof(output));
         }
 
-        int token = Enter();
-        try
-        {
-            ForwardCore(input, batchSize).CopyTo(output);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        ForwardCore(input, batchSize).CopyTo(output);
     }
 
     /// <summary>The mean loss of the last forward pass against class labels.</summary>
@@ -314,15 +300,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance, or no forward pass ran yet.</exception>
     public float Loss(ReadOnlySpan<int> labels)
     {
-        int token = Enter();
-        try
-        {
-            return LossCore(labels);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        return LossCore(labels);
     }
 
     /// <summary>The mean loss of the last forward pass against float targets (probabilities or regression targets).</summary>
@@ -330,15 +309,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance, or no forward pass ran yet.</exception>
     public float Loss(ReadOnlySpan<float> targets)
     {
-        int token = Enter();
-        try
-        {
-            return LossCore(targets);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        return LossCore(targets);
     }
 
     /// <summary>Back-propagates the mean loss of the last forward pass against class labels, adding to <see cref="Gradients"/>.</summary>
@@ -346,15 +318,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance, no forward pass ran yet, or this is an inference clone.</exception>
     public void Backward(ReadOnlySpan<int> labels)
     {
-        int token = EnterTraining();
-        try
-        {
-            BackwardCore(labels);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = EnterTraining();
+        BackwardCore(labels);
     }
 
     /// <summary>Back-propagates the mean loss of the last forward pass against float targets, adding to <see cref="Gradients"/>.</summary>
@@ -362,15 +327,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance, no forward pass ran yet, or this is an inference clone.</exception>
     public void Backward(ReadOnlySpan<float> targets)
     {
-        int token = EnterTraining();
-        try
-        {
-            BackwardCore(targets);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = EnterTraining();
+        BackwardCore(targets);
     }
 
     /// <summary>The forward pass (generated): see <see cref="Forward(ReadOnlySpan{float}, int)"/>, which claims the instance around it.</summary>
@@ -398,29 +356,29 @@ public abstract partial class NetworkBase
     protected abstract void BackwardCore(ReadOnlySpan<float> targets);
 
     /// <summary>
-    /// Claims the instance for the calling thread: one compare-exchange, plus a thread-id read. Returns a token for
-    /// <see cref="Exit"/>: the thread id, or 0 when the thread already holds the instance (<see cref="Profile"/> calls
-    /// <see cref="Forward(ReadOnlySpan{float}, int)"/>). Throws when another thread holds it.
+    /// Claims the instance for the calling thread: one compare-exchange, plus a thread-id read. The returned
+    /// <see cref="Claim"/> releases it when disposed, unless the thread already held the instance (<see cref="Profile"/>
+    /// calls <see cref="Forward(ReadOnlySpan{float}, int)"/>). Throws when another thread holds it.
     /// </summary>
-    private int Enter()
+    private Claim Enter()
     {
         int me = Environment.CurrentManagedThreadId;
         int owner = Interlocked.CompareExchange(ref _owner, me, 0);
         if (owner == 0)
         {
-            return me;
+            return new Claim(this, releases: true);
         }
 
         if (owner == me)
         {
-            return 0;
+            return new Claim(this, releases: false);
         }
 
         throw InUse();
     }
 
     /// <summary><see cref="Enter"/> for calls that need gradients, which an inference clone refuses.</summary>
-    private int EnterTraining()
+    private Claim EnterTraining()
     {
         if (IsInferenceClone)
         {
@@ -430,12 +388,15 @@ public abstract partial class NetworkBase
         return Enter();
     }
 
-    /// <summary>Releases the instance if <paramref name="token"/> says this call claimed it.</summary>
-    private void Exit(int token)
+    /// <summary>One call's hold on the instance (<c>using Claim claim = Enter();</c>); disposing it releases what the call claimed.</summary>
+    private readonly ref struct Claim(NetworkBase network, bool releases)
     {
-        if (token != 0)
+        public void Dispose()
         {
-            Volatile.Write(ref _owner, 0);
+            if (releases)
+            {
+                Volatile.Write(ref network._owner, 0);
+            }
         }
     }
 
@@ -455,9 +416,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance, or this is an inference clone.</exception>
     public void ZeroGradients()
     {
-        int token = EnterTraining();
+        using Claim claim = EnterTraining();
         _gradients.Span.Clear();
-        Exit(token);
     }
 
     /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>
@@ -467,15 +427,8 @@ public abstract partial class NetworkBase
     /// <exception cref="OutOfMemoryException">The arena could not be allocated; the network is unchanged and smaller batches still work.</exception>
     public void EnsureBatchCapacity(int batchSize)
     {
-        int token = Enter();
-        try
-        {
-            GrowArena(batchSize);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        GrowArena(batchSize);
     }
 
     private void GrowArena(int batchSize)
@@ -510,15 +463,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance.</exception>
     public void ArgMax(Span<int> predictions)
     {
-        int token = Enter();
-        try
-        {
-            ArgMaxCore(predictions);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        ArgMaxCore(predictions);
     }
 
     private void ArgMaxCore(Span<int> predictions)
@@ -554,15 +500,8 @@ public abstract partial class NetworkBase
     public IReadOnlyList<LayerTiming> Profile(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize, int repetitions = 10)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
-        int token = EnterTraining();
-        try
-        {
-            return ProfileCore(input, labels, batchSize, repetitions);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = EnterTraining();
+        return ProfileCore(input, labels, batchSize, repetitions);
     }
 
     private LayerTiming[] ProfileCore(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batchSize, int repetitions)
@@ -612,15 +551,8 @@ public abstract partial class NetworkBase
     /// <exception cref="InvalidOperationException">Another thread is using this instance, or no forward pass ran yet.</exception>
     public ReadOnlySpan<float> LayerOutput(int index)
     {
-        int token = Enter();
-        try
-        {
-            return LayerOutputCore(index);
-        }
-        finally
-        {
-            Exit(token);
-        }
+        using Claim claim = Enter();
+        return LayerOutputCore(index);
     }
 
     private ReadOnlySpan<float> LayerOutputCore(int index)

@@ -101,16 +101,8 @@ public sealed class RandomCrop : IBatchTransform
     /// <param name="rng">The random source; per image, the crop's top row then its left column in the padded image.</param>
     public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
-        Shape.CheckBatch(features, batchSize);
-        int f = Shape.FeatureCount;
-        int positions = (2 * Padding) + 1;
-        for (int b = 0; b < batchSize; b++)
-        {
-            int top = rng.NextInt(positions);
-            int left = rng.NextInt(positions);
-            Augment.Shift(features.Slice(b * f, f), _scratch, Shape, top - Padding, left - Padding, Fill);
-        }
+        // The crop's top row and left column in the padded image, less the padding, is where the source is read from.
+        Augment.ShiftEach(features, batchSize, Shape, Padding, direction: 1, Fill, _scratch, rng);
     }
 }
 
@@ -157,18 +149,8 @@ public sealed class RandomTranslation : IBatchTransform
     /// <param name="rng">The random source; per image, the downward shift then the rightward shift.</param>
     public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng)
     {
-        ArgumentNullException.ThrowIfNull(rng);
-        Shape.CheckBatch(features, batchSize);
-        int f = Shape.FeatureCount;
-        int positions = (2 * MaxShift) + 1;
-        for (int b = 0; b < batchSize; b++)
-        {
-            int down = rng.NextInt(positions) - MaxShift;
-            int right = rng.NextInt(positions) - MaxShift;
-
-            // Moving the content down by d means reading the source d rows higher up.
-            Augment.Shift(features.Slice(b * f, f), _scratch, Shape, -down, -right, Fill);
-        }
+        // Moving the content down by d means reading the source d rows higher up.
+        Augment.ShiftEach(features, batchSize, Shape, MaxShift, direction: -1, Fill, _scratch, rng);
     }
 }
 
@@ -251,6 +233,24 @@ public sealed class Cutout : IBatchTransform
 /// <summary>Checks and the shift kernel that the image transforms share.</summary>
 internal static class Augment
 {
+    /// <summary>
+    /// Shifts each image of a batch by two draws of <c>rng.NextInt(2·reach + 1) − reach</c> (rows, then columns), each
+    /// times <paramref name="direction"/>, as the offset the shifted image is read from.
+    /// </summary>
+    internal static void ShiftEach(Span<float> features, int batchSize, ImageShape shape, int reach, int direction, float fill, float[] scratch, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        shape.CheckBatch(features, batchSize);
+        int f = shape.FeatureCount;
+        int positions = (2 * reach) + 1;
+        for (int b = 0; b < batchSize; b++)
+        {
+            int rows = rng.NextInt(positions) - reach;
+            int columns = rng.NextInt(positions) - reach;
+            Shift(features.Slice(b * f, f), scratch, shape, direction * rows, direction * columns, fill);
+        }
+    }
+
     public static void CheckShape(ImageShape shape)
     {
         if (shape.FeatureCount == 0)

@@ -1,8 +1,6 @@
 using System;
 using System.ComponentModel;
-using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -10,7 +8,7 @@ namespace NetGen.Kernels;
 /// The vector loops behind the element-wise activations (<see cref="Relu"/>, <see cref="LeakyRelu"/>, <see cref="Elu"/>,
 /// <see cref="Sigmoid"/>, <see cref="Tanh"/>) and a dispatcher for fused kernels. A forward writes <c>y = f(x)</c>; a
 /// backward adds <c>dy · f'(x)</c> to <c>dx</c>, using whichever of x and y gives the derivative most cheaply. Loops run on
-/// 512-bit vectors where the hardware has them, then 256-bit, then <see cref="Vector{T}"/>.
+/// the widest vectors the hardware has (<see cref="LaneLoop"/>).
 /// </summary>
 /// <remarks>
 /// Hand-written rather than <c>TensorPrimitives</c>: the tail goes through a zero-padded whole vector, so an element's
@@ -44,122 +42,13 @@ public static class Activations
         }
     }
 
-    /// <summary>An element-wise function with its derivative, at every vector width.</summary>
-    internal interface IActivation
-    {
-        /// <summary>y = f(x), lane by lane.</summary>
-        Vector512<float> Forward(Vector512<float> x);
-
-        Vector256<float> Forward(Vector256<float> x);
-
-        Vector<float> Forward(Vector<float> x);
-
-        /// <summary>f'(x) given x and y = f(x), lane by lane.</summary>
-        Vector512<float> Derivative(Vector512<float> x, Vector512<float> y);
-
-        Vector256<float> Derivative(Vector256<float> x, Vector256<float> y);
-
-        Vector<float> Derivative(Vector<float> x, Vector<float> y);
-    }
-
-    /// <summary>The widest accelerated vector, in floats: the unit of <see cref="Map"/> and <see cref="MapBackward"/>.</summary>
-    private static int Width => Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector<float>.Count;
-
-    // Every element goes through the same vector function; the last partial vector goes through a zero-padded copy of
-    // one vector, so an element's result never depends on where it sits in the span (a fused kernel applies the
-    // activation to slices).
+    /// <summary>y = f(x) through the one width dispatch of <see cref="LaneLoop.Map"/>.</summary>
     internal static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
-        where T : struct, IActivation
-    {
-        Guard.Length("Activation", y.Length, x.Length, nameof(y));
+        where T : struct, IElementFunction => LaneLoop.Map(f, x, y);
 
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                f.Forward(Vector512.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                f.Forward(Vector256.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-        else
-        {
-            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
-            {
-                f.Forward(Vector.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-
-        if (i < n)
-        {
-            Span<float> tail = stackalloc float[2 * Width];
-            tail.Clear();
-            Span<float> tx = tail.Slice(0, Width), ty = tail.Slice(Width);
-            x.Slice(i).CopyTo(tx);
-            Map(f, tx, ty); // one whole vector
-            ty.Slice(0, n - i).CopyTo(y.Slice(i));
-        }
-    }
-
+    /// <summary>dx += dy·f'(x, y) through <see cref="LaneLoop.MapBackward"/>.</summary>
     internal static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-        where T : struct, IActivation
-    {
-        int n = x.Length, i = 0;
-        Guard.Length("Activation", y.Length, n, nameof(y));
-        Guard.Length("Activation", dy.Length, n, nameof(dy));
-        Guard.Length("Activation", dx.Length, n, nameof(dx));
-
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rdx = ref MemoryMarshal.GetReference(dx);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                var d = f.Derivative(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, (nuint)i), d, Vector512.LoadUnsafe(ref rdx, (nuint)i)).StoreUnsafe(ref rdx, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                var d = f.Derivative(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, (nuint)i), d, Vector256.LoadUnsafe(ref rdx, (nuint)i)).StoreUnsafe(ref rdx, (nuint)i);
-            }
-        }
-        else
-        {
-            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
-            {
-                var d = f.Derivative(Vector.LoadUnsafe(ref rx, (nuint)i), Vector.LoadUnsafe(ref ry, (nuint)i));
-                (Vector.LoadUnsafe(ref rdx, (nuint)i) + (Vector.LoadUnsafe(ref rdy, (nuint)i) * d)).StoreUnsafe(ref rdx, (nuint)i);
-            }
-        }
-
-        if (i < n)
-        {
-            int w = Width;
-            Span<float> tail = stackalloc float[4 * w];
-            tail.Clear();
-            Span<float> tx = tail.Slice(0, w), ty = tail.Slice(w, w), tdy = tail.Slice(2 * w, w), tdx = tail.Slice(3 * w, w);
-            x.Slice(i).CopyTo(tx);
-            y.Slice(i).CopyTo(ty);
-            dy.Slice(i).CopyTo(tdy);
-            dx.Slice(i).CopyTo(tdx);
-            MapBackward(f, tx, ty, tdy, tdx); // one whole vector
-            tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
-        }
-    }
+        where T : struct, IElementFunction => LaneLoop.MapBackward(f, x, y, dy, dx);
 
     /// <summary>The scalar loop of every reference forward: <c>y[i] = f(x[i])</c>.</summary>
     internal static void ReferenceMap(string kernel, ReadOnlySpan<float> x, Span<float> y, Func<float, float> f)
@@ -184,92 +73,69 @@ public static class Activations
     }
 
 
-    internal readonly struct ReluFn : IActivation
+    internal readonly struct ReluFn : IElementFunction
     {
-        public Vector512<float> Forward(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => T.Max(x, T.Zero);
 
-        public Vector256<float> Forward(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
-        public Vector<float> Forward(Vector<float> x) => Vector.Max(x, Vector<float>.Zero);
-
-        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.GreaterThan(x, Vector512<float>.Zero) & Vector512<float>.One;
-
-        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.GreaterThan(x, Vector256<float>.Zero) & Vector256<float>.One;
-
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.AsVectorSingle(Vector.GreaterThan(x, Vector<float>.Zero)) & Vector<float>.One;
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, T.One, T.Zero);
     }
 
-    internal readonly struct LeakyReluFn(float alpha) : IActivation
+    internal readonly struct LeakyReluFn(float alpha) : IElementFunction
     {
-        public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * alpha);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, x, x * alpha);
 
-        public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * alpha);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
-        public Vector<float> Forward(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, x * alpha);
-
-        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, Vector512.Create(alpha));
-
-        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, Vector256.Create(alpha));
-
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, new Vector<float>(alpha));
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, T.One, T.Create(alpha));
     }
 
-    internal readonly struct EluFn(float alpha) : IActivation
+    internal readonly struct EluFn(float alpha) : IElementFunction
     {
-        public Vector512<float> Forward(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One) * alpha);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, x, (T.Exp(T.Min(x, T.Zero)) - T.One) * alpha);
 
-        public Vector256<float> Forward(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, (Vector256.Exp(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One) * alpha);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
-        public Vector<float> Forward(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, (Vector.Exp(Vector.Min(x, Vector<float>.Zero)) - Vector<float>.One) * alpha);
-
-        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), Vector512<float>.One, y + Vector512.Create(alpha));
-
-        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), Vector256<float>.One, y + Vector256.Create(alpha));
-
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), Vector<float>.One, y + new Vector<float>(alpha));
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T> => T.IfGreater(x, T.Zero, T.One, y + alpha);
     }
 
-    internal readonly struct SigmoidFn : IActivation
+    internal readonly struct SigmoidFn : IElementFunction
     {
-        public Vector512<float> Forward(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => T.One / (T.One + T.Exp(-x));
 
-        public Vector256<float> Forward(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
-        public Vector<float> Forward(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
-
-        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => y * (Vector512<float>.One - y);
-
-        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => y * (Vector256<float>.One - y);
-
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => y * (Vector<float>.One - y);
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T> => y * (T.One - y);
     }
 
-    internal readonly struct TanhFn : IActivation
+    internal readonly struct TanhFn : IElementFunction
     {
         // tanh(x) = 1 - 2 / (e^(2x) + 1); the clamp keeps e^(2x) finite, where tanh is ±1 in float anyway.
-        public Vector512<float> Forward(Vector512<float> x)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T>
         {
-            var e = Vector512.Exp(Vector512.Min(x + x, Vector512.Create(80f)));
-            return Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
+            T e = T.Exp(T.Min(x + x, T.Create(80f)));
+            return T.One - (T.Create(2f) / (e + T.One));
         }
 
-        public Vector256<float> Forward(Vector256<float> x)
-        {
-            var e = Vector256.Exp(Vector256.Min(x + x, Vector256.Create(80f)));
-            return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
-        public Vector<float> Forward(Vector<float> x)
-        {
-            var e = Vector.Exp(Vector.Min(x + x, new Vector<float>(80f)));
-            return Vector<float>.One - new Vector<float>(2f) / (e + Vector<float>.One);
-        }
-
-        public Vector512<float> Derivative(Vector512<float> x, Vector512<float> y) => Vector512<float>.One - (y * y);
-
-        public Vector256<float> Derivative(Vector256<float> x, Vector256<float> y) => Vector256<float>.One - (y * y);
-
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y) => Vector<float>.One - (y * y);
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T> => T.One - (y * y);
     }
 }
 

@@ -1,9 +1,7 @@
 using System;
 using System.ComponentModel;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
 
@@ -23,34 +21,7 @@ public static class Elementwise
     public static void Add(ReadOnlySpan<float> x, Span<float> y)
     {
         Guard.AtLeast("Elementwise.Add", y.Length, x.Length, nameof(y));
-
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref ry, (nuint)i) + Vector512.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref ry, (nuint)i) + Vector256.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-            }
-        }
-
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref ry, (nuint)i) + Vector.LoadUnsafe(ref rx, (nuint)i)).StoreUnsafe(ref ry, (nuint)i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) += Unsafe.Add(ref rx, i);
-        }
+        LaneLoop.Apply(default(AddOp), x, y);
     }
 
     /// <summary><c>z[i] = x[i]·y[i]</c>.</summary>
@@ -60,34 +31,8 @@ public static class Elementwise
     public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
     {
         CheckSameLength(x.Length, y.Length, z.Length);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        ref float rz = ref MemoryMarshal.GetReference(z);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref rx, i) * Vector512.LoadUnsafe(ref ry, i)).StoreUnsafe(ref rz, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref rx, i) * Vector256.LoadUnsafe(ref ry, i)).StoreUnsafe(ref rz, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref rx, i) * Vector.LoadUnsafe(ref ry, i)).StoreUnsafe(ref rz, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rz, i) = Unsafe.Add(ref rx, i) * Unsafe.Add(ref ry, i);
-        }
+        var body = new ProductBody<Overwrite>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(z));
+        LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
     /// <summary><c>z[i] += x[i]·y[i]</c>.</summary>
@@ -97,34 +42,8 @@ public static class Elementwise
     public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
     {
         CheckSameLength(x.Length, y.Length, z.Length);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        ref float rz = ref MemoryMarshal.GetReference(z);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, i), Vector512.LoadUnsafe(ref ry, i), Vector512.LoadUnsafe(ref rz, i)).StoreUnsafe(ref rz, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rx, i), Vector256.LoadUnsafe(ref ry, i), Vector256.LoadUnsafe(ref rz, i)).StoreUnsafe(ref rz, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref rz, i) + (Vector.LoadUnsafe(ref rx, i) * Vector.LoadUnsafe(ref ry, i))).StoreUnsafe(ref rz, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rz, i) += Unsafe.Add(ref rx, i) * Unsafe.Add(ref ry, i);
-        }
+        var body = new ProductBody<Accumulate>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(z));
+        LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
     /// <summary>acc += s·x element-wise </summary>
@@ -134,42 +53,65 @@ public static class Elementwise
     public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
     {
         Guard.Length("Elementwise.ScaleAdd", acc.Length, x.Length, nameof(acc));
-
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rc = ref MemoryMarshal.GetReference(acc);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vs = Vector512.Create(s);
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, i), vs, Vector512.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var vs = Vector256.Create(s);
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rx, i), vs, Vector256.LoadUnsafe(ref rc, i)).StoreUnsafe(ref rc, i);
-            }
-        }
-
-        var v = new Vector<float>(s);
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref rc, i) + (Vector.LoadUnsafe(ref rx, i) * v)).StoreUnsafe(ref rc, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rc, i) += s * Unsafe.Add(ref rx, i);
-        }
+        LaneLoop.Apply(new ScaleAddOp(s), x, acc);
     }
 
     private static void CheckSameLength(int x, int y, int z)
     {
         Guard.Length("Elementwise", y, x, "y");
         Guard.Length("Elementwise", z, x, "z");
+    }
+
+    private readonly struct AddOp : ILaneOp
+    {
+        public T Apply<T>(T x, T y)
+            where T : struct, ILanes<T> => y + x;
+    }
+
+    private readonly struct ScaleAddOp(float s) : ILaneOp
+    {
+        public T Apply<T>(T x, T acc)
+            where T : struct, ILanes<T> => T.MultiplyAdd(x, T.Create(s), acc);
+    }
+
+    /// <summary>Whether <see cref="ProductBody{TMode}"/> overwrites or adds to z.</summary>
+    private interface IProductMode
+    {
+        static abstract bool Accumulates { get; }
+    }
+
+    private readonly struct Overwrite : IProductMode
+    {
+        public static bool Accumulates => false;
+    }
+
+    private readonly struct Accumulate : IProductMode
+    {
+        public static bool Accumulates => true;
+    }
+
+    /// <summary><c>z = x·y</c> or <c>z += x·y</c>; the mode is a type, so each loop compiles without the test.</summary>
+    private readonly ref struct ProductBody<TMode> : ILaneLoop
+        where TMode : struct, IProductMode
+    {
+        private readonly ref float _x;
+        private readonly ref float _y;
+        private readonly ref float _z;
+
+        public ProductBody(ref float x, ref float y, ref float z)
+        {
+            _x = ref x;
+            _y = ref y;
+            _z = ref z;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T x = T.Load(ref _x, i), y = T.Load(ref _y, i);
+            (TMode.Accumulates ? T.MultiplyAdd(x, y, T.Load(ref _z, i)) : x * y).Store(ref _z, i);
+            return acc;
+        }
     }
 }

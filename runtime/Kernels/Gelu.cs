@@ -1,6 +1,6 @@
 using System;
 using System.ComponentModel;
-using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -32,11 +32,11 @@ public static class Gelu
     {
         if (approximation == GeluApproximation.Tanh)
         {
-            ElementMap.Forward(default(TanhForm), x, y);
+            LaneLoop.Map(default(TanhForm), x, y);
         }
         else
         {
-            ElementMap.Forward(default(ErfForm), x, y);
+            LaneLoop.Map(default(ErfForm), x, y);
         }
     }
 
@@ -50,60 +50,75 @@ public static class Gelu
     {
         if (approximation == GeluApproximation.Tanh)
         {
-            ElementMap.Backward(default(TanhForm), x, y, dy, dx);
+            LaneLoop.MapBackward(default(TanhForm), x, y, dy, dx);
         }
         else
         {
-            ElementMap.Backward(default(ErfForm), x, y, dy, dx);
+            LaneLoop.MapBackward(default(ErfForm), x, y, dy, dx);
         }
     }
 
     /// <summary>Φ(x) = erfc(−x/√2)/2, with erfc from Numerical Recipes' <c>erfcc</c> on |x|/√2 and the reflection erfc(−z) = 2 − erfc(z).</summary>
-    private static Vector<float> Phi(Vector<float> x)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Phi<T>(T x)
+        where T : struct, ILanes<T>
     {
-        Vector<float> z = Vector.Abs(x) * new Vector<float>(InvSqrt2);
-        Vector<float> t = Vector<float>.One / (Vector<float>.One + (new Vector<float>(0.5f) * z));
-        Vector<float> p = new Vector<float>(0.17087277f);
-        p = (p * t) + new Vector<float>(-0.82215223f);
-        p = (p * t) + new Vector<float>(1.48851587f);
-        p = (p * t) + new Vector<float>(-1.13520398f);
-        p = (p * t) + new Vector<float>(0.27886807f);
-        p = (p * t) + new Vector<float>(-0.18628806f);
-        p = (p * t) + new Vector<float>(0.09678418f);
-        p = (p * t) + new Vector<float>(0.37409196f);
-        p = (p * t) + new Vector<float>(1.00002368f);
-        p = (p * t) + new Vector<float>(-1.26551223f);
-        Vector<float> halfErfc = new Vector<float>(0.5f) * t * Vector.Exp(p - (z * z));
-        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), halfErfc, Vector<float>.One - halfErfc);
+        T z = T.Abs(x) * T.Create(InvSqrt2);
+        T t = T.One / (T.One + (T.Create(0.5f) * z));
+        T p = T.Create(0.17087277f);
+        p = (p * t) + T.Create(-0.82215223f);
+        p = (p * t) + T.Create(1.48851587f);
+        p = (p * t) + T.Create(-1.13520398f);
+        p = (p * t) + T.Create(0.27886807f);
+        p = (p * t) + T.Create(-0.18628806f);
+        p = (p * t) + T.Create(0.09678418f);
+        p = (p * t) + T.Create(0.37409196f);
+        p = (p * t) + T.Create(1.00002368f);
+        p = (p * t) + T.Create(-1.26551223f);
+        T halfErfc = T.Create(0.5f) * t * T.Exp(p - (z * z));
+        return T.IfLess(x, T.Zero, halfErfc, T.One - halfErfc);
     }
 
     private readonly struct ErfForm : IElementFunction
     {
-        public Vector<float> Forward(Vector<float> x) => x * Phi(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => x * Phi(x);
 
         // Φ′(x) = e^(−x²/2)/√(2π).
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y) =>
-            Phi(x) + (x * new Vector<float>(InvSqrt2Pi) * Vector.Exp(new Vector<float>(-0.5f) * x * x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T> =>
+            Phi(x) + (x * T.Create(InvSqrt2Pi) * T.Exp(T.Create(-0.5f) * x * x));
     }
 
     private readonly struct TanhForm : IElementFunction
     {
-        public Vector<float> Forward(Vector<float> x) => x * Sigmoid2U(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => x * Sigmoid2U(x);
 
         // d/dx x·σ(2u) = σ + x·σ(1 − σ)·2u′, u′ = √(2/π)·(1 + 3·0.044715·x²), with σ(1 − σ) = e·σ², e = e^(−2u), so
         // 1 − σ is not formed by cancellation when σ is near 1. The clamp keeps e finite (σ is then below 1e-34).
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T>
         {
-            Vector<float> e = Vector.Exp(Vector.Min(new Vector<float>(-2f) * U(x), new Vector<float>(80f)));
-            Vector<float> s = Vector<float>.One / (Vector<float>.One + e);
-            Vector<float> du = new Vector<float>(2 * Sqrt2OverPi) * (Vector<float>.One + (new Vector<float>(3 * Cubic) * x * x));
+            T e = T.Exp(T.Min(T.Create(-2f) * U(x), T.Create(80f)));
+            T s = T.One / (T.One + e);
+            T du = T.Create(2 * Sqrt2OverPi) * (T.One + (T.Create(3 * Cubic) * x * x));
             return s + (x * (e * s) * s * du);
         }
 
         // σ(2u); e^(−2u) overflows to +∞ for very negative x, where σ correctly becomes 0.
-        private static Vector<float> Sigmoid2U(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(new Vector<float>(-2f) * U(x)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Sigmoid2U<T>(T x)
+            where T : struct, ILanes<T> => T.One / (T.One + T.Exp(T.Create(-2f) * U(x)));
 
-        private static Vector<float> U(Vector<float> x) => new Vector<float>(Sqrt2OverPi) * (x + (new Vector<float>(Cubic) * x * x * x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+        private static T U<T>(T x)
+            where T : struct, ILanes<T> => T.Create(Sqrt2OverPi) * (x + (T.Create(Cubic) * x * x * x));
     }
 
     /// <summary>The plain scalar twin of <see cref="Gelu"/>, in double precision, for tests to compare against.</summary>

@@ -1,9 +1,7 @@
 using System;
 using System.ComponentModel;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 using static NetGen.Kernels.LearnedActivations;
 
@@ -35,7 +33,7 @@ public static partial class PRelu
             // Dense features: a row of channels meets the slope vector element by element.
             for (int b = 0; b < batch; b++)
             {
-                LeakyForward(x.Slice(b * channels, channels), new PerElement(alpha), y.Slice(b * channels, channels));
+                LeakyForward(x.Slice(b * channels, channels), new Elements(alpha), y.Slice(b * channels, channels));
             }
 
             return;
@@ -43,7 +41,7 @@ public static partial class PRelu
 
         for (int bc = 0; bc < batch * channels; bc++)
         {
-            LeakyForward(x.Slice(bc * spatial, spatial), new Shared(alpha[bc % channels]), y.Slice(bc * spatial, spatial));
+            LeakyForward(x.Slice(bc * spatial, spatial), new Broadcast(alpha[bc % channels]), y.Slice(bc * spatial, spatial));
         }
     }
 
@@ -80,7 +78,7 @@ public static partial class PRelu
                 ReadOnlySpan<float> xr = x.Slice(b * channels, channels), dyr = dy.Slice(b * channels, channels);
                 if (!dx.IsEmpty)
                 {
-                    LeakyInputGradient(xr, new PerElement(alpha), dyr, dx.Slice(b * channels, channels));
+                    LeakyInputGradient(xr, new Elements(alpha), dyr, dx.Slice(b * channels, channels));
                 }
 
                 if (!dAlpha.IsEmpty)
@@ -98,7 +96,7 @@ public static partial class PRelu
             ReadOnlySpan<float> xr = x.Slice(bc * spatial, spatial), dyr = dy.Slice(bc * spatial, spatial);
             if (!dx.IsEmpty)
             {
-                LeakyInputGradient(xr, new Shared(alpha[c]), dyr, dx.Slice(bc * spatial, spatial));
+                LeakyInputGradient(xr, new Broadcast(alpha[c]), dyr, dx.Slice(bc * spatial, spatial));
             }
 
             if (!dAlpha.IsEmpty)
@@ -134,7 +132,7 @@ public static partial class RRelu
         Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
         Guard.Length(Kernel, y.Length, x.Length, nameof(y));
         MaskSampler.FillUniform(slopes, lower, upper, rng);
-        LeakyForward(x, new PerElement(slopes), y);
+        LeakyForward(x, new Elements(slopes), y);
     }
 
     /// <summary>RReLU at inference: <c>y = x &gt; 0 ? x : ((lower + upper)/2)·x</c>, the expected slope.</summary>
@@ -146,7 +144,7 @@ public static partial class RRelu
     {
         CheckBounds(lower, upper);
         Guard.Length(Kernel, y.Length, x.Length, nameof(y));
-        LeakyForward(x, new Shared((lower + upper) / 2f), y);
+        LeakyForward(x, new Broadcast((lower + upper) / 2f), y);
     }
 
     /// <summary>RReLU backward in training: <c>dx += dy·(x &gt; 0 ? 1 : slopes)</c> with the forward's stored slopes.</summary>
@@ -164,7 +162,7 @@ public static partial class RRelu
         Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
         Guard.Length(Kernel, dy.Length, x.Length, nameof(dy));
         Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
-        LeakyInputGradient(x, new PerElement(slopes), dy, dx);
+        LeakyInputGradient(x, new Elements(slopes), dy, dx);
     }
 
     /// <summary>RReLU backward in inference mode: <c>dx += dy·(x &gt; 0 ? 1 : (lower + upper)/2)</c>.</summary>
@@ -183,7 +181,7 @@ public static partial class RRelu
 
         Guard.Length(Kernel, dy.Length, x.Length, nameof(dy));
         Guard.Length(Kernel, dx.Length, x.Length, nameof(dx));
-        LeakyInputGradient(x, new Shared((lower + upper) / 2f), dy, dx);
+        LeakyInputGradient(x, new Broadcast((lower + upper) / 2f), dy, dx);
     }
 
     /// <summary>RReLU with given slopes: <c>y = x &gt; 0 ? x : slopes[i]·x</c> (replays the slopes a training forward drew).</summary>
@@ -194,7 +192,7 @@ public static partial class RRelu
     {
         Guard.Length(Kernel, slopes.Length, x.Length, nameof(slopes));
         Guard.Length(Kernel, y.Length, x.Length, nameof(y));
-        LeakyForward(x, new PerElement(slopes), y);
+        LeakyForward(x, new Elements(slopes), y);
     }
 }
 
@@ -333,169 +331,34 @@ public static class Softmax
 /// <summary>The vector loops and shape checks shared by <see cref="PRelu"/>, <see cref="RRelu"/>, <see cref="Maxout"/> and <see cref="Softmax"/>.</summary>
 internal static class LearnedActivations
 {
-    /// <summary>The slope of the negative part, either one value for a whole row or one per element.</summary>
-    internal interface ISlopes
-    {
-        float At(nuint i);
-
-        Vector512<float> At512(nuint i);
-
-        Vector256<float> At256(nuint i);
-
-        Vector<float> AtVector(nuint i);
-    }
-
     /// <summary>y = x &gt; 0 ? x : s·x (lengths checked by the caller).</summary>
-    internal static void LeakyForward<T>(ReadOnlySpan<float> x, T s, Span<float> y)
-        where T : ISlopes, allows ref struct
+    internal static void LeakyForward<TS>(ReadOnlySpan<float> x, TS s, Span<float> y)
+        where TS : ILaneSource, allows ref struct
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                var v = Vector512.LoadUnsafe(ref rx, i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, v * s.At512(i)).StoreUnsafe(ref ry, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                var v = Vector256.LoadUnsafe(ref rx, i);
-                Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, v * s.At256(i)).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            var v = Vector.LoadUnsafe(ref rx, i);
-            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * s.AtVector(i)).StoreUnsafe(ref ry, i);
-        }
-
-        for (; i < n; i++)
-        {
-            float v = Unsafe.Add(ref rx, i);
-            Unsafe.Add(ref ry, i) = v > 0f ? v : s.At(i) * v;
-        }
+        var body = new LeakyForwardBody<TS>(ref MemoryMarshal.GetReference(x), s, ref MemoryMarshal.GetReference(y));
+        LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
     /// <summary>dx += dy·(x &gt; 0 ? 1 : s) (lengths checked by the caller).</summary>
-    internal static void LeakyInputGradient<T>(ReadOnlySpan<float> x, T s, ReadOnlySpan<float> dy, Span<float> dx)
-        where T : ISlopes, allows ref struct
+    internal static void LeakyInputGradient<TS>(ReadOnlySpan<float> x, TS s, ReadOnlySpan<float> dy, Span<float> dx)
+        where TS : ILaneSource, allows ref struct
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rdx = ref MemoryMarshal.GetReference(dx);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                var d = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref rx, i), Vector512<float>.Zero), Vector512<float>.One, s.At512(i));
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), d, Vector512.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                var d = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.LoadUnsafe(ref rx, i), Vector256<float>.Zero), Vector256<float>.One, s.At256(i));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), d, Vector256.LoadUnsafe(ref rdx, i)).StoreUnsafe(ref rdx, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            var d = Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref rx, i), Vector<float>.Zero), Vector<float>.One, s.AtVector(i));
-            (Vector.LoadUnsafe(ref rdx, i) + (Vector.LoadUnsafe(ref rdy, i) * d)).StoreUnsafe(ref rdx, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rdx, i) += Unsafe.Add(ref rdy, i) * (Unsafe.Add(ref rx, i) > 0f ? 1f : s.At(i));
-        }
+        var body = new LeakyGradientBody<TS>(ref MemoryMarshal.GetReference(x), s, ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+        LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
     /// <summary>Σ dy·min(x, 0): the slope gradient of one channel's row (equal lengths checked by the caller).</summary>
     internal static float SumNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        nuint n = (nuint)x.Length, i = 0;
-        float sum = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), Vector512.Min(Vector512.LoadUnsafe(ref rx, i), Vector512<float>.Zero), acc);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), Vector256.Min(Vector256.LoadUnsafe(ref rx, i), Vector256<float>.Zero), acc);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-        else if (n >= (nuint)Vector<float>.Count)
-        {
-            var acc = Vector<float>.Zero;
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                acc += Vector.LoadUnsafe(ref rdy, i) * Vector.Min(Vector.LoadUnsafe(ref rx, i), Vector<float>.Zero);
-            }
-
-            sum = Vector.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += Unsafe.Add(ref rdy, i) * MathF.Min(Unsafe.Add(ref rx, i), 0f);
-        }
-
-        return sum;
+        var body = new NegativePartSum(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy));
+        return LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
     /// <summary>acc += dy·min(x, 0) element-wise: the slope gradients of a dense row (equal lengths checked by the caller).</summary>
     internal static void AddNegativePartProduct(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> acc)
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float ra = ref MemoryMarshal.GetReference(acc);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rdy, i), Vector512.Min(Vector512.LoadUnsafe(ref rx, i), Vector512<float>.Zero), Vector512.LoadUnsafe(ref ra, i)).StoreUnsafe(ref ra, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref rdy, i), Vector256.Min(Vector256.LoadUnsafe(ref rx, i), Vector256<float>.Zero), Vector256.LoadUnsafe(ref ra, i)).StoreUnsafe(ref ra, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref ra, i) + (Vector.LoadUnsafe(ref rdy, i) * Vector.Min(Vector.LoadUnsafe(ref rx, i), Vector<float>.Zero))).StoreUnsafe(ref ra, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ra, i) += Unsafe.Add(ref rdy, i) * MathF.Min(Unsafe.Add(ref rx, i), 0f);
-        }
+        var body = new NegativePartAdd(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(acc));
+        LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
     internal static int CheckPRelu(int batch, int channels, int spatial, int xLength, int alphaLength)
@@ -544,32 +407,92 @@ internal static class LearnedActivations
         }
     }
 
-    /// <summary>One slope for every element.</summary>
-    internal readonly struct Shared(float slope) : ISlopes
+    private readonly ref struct LeakyForwardBody<TS> : ILaneLoop
+        where TS : ILaneSource, allows ref struct
     {
-        internal readonly float _slope = slope;
+        private readonly ref float _x;
+        private readonly TS _s;
+        private readonly ref float _y;
 
-        public float At(nuint i) => _slope;
+        public LeakyForwardBody(ref float x, TS s, ref float y)
+        {
+            _x = ref x;
+            _s = s;
+            _y = ref y;
+        }
 
-        public Vector512<float> At512(nuint i) => Vector512.Create(_slope);
-
-        public Vector256<float> At256(nuint i) => Vector256.Create(_slope);
-
-        public Vector<float> AtVector(nuint i) => new(_slope);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T v = T.Load(ref _x, i);
+            T.IfGreater(v, T.Zero, v, v * _s.At<T>(i)).Store(ref _y, i);
+            return acc;
+        }
     }
 
-    /// <summary>One slope per element, from a span aligned with the input.</summary>
-    internal readonly ref struct PerElement(ReadOnlySpan<float> slopes) : ISlopes
+    private readonly ref struct LeakyGradientBody<TS> : ILaneLoop
+        where TS : ILaneSource, allows ref struct
     {
-        internal readonly ref float _first = ref MemoryMarshal.GetReference(slopes);
+        private readonly ref float _x;
+        private readonly TS _s;
+        private readonly ref float _dy;
+        private readonly ref float _dx;
 
-        public float At(nuint i) => Unsafe.Add(ref _first, i);
+        public LeakyGradientBody(ref float x, TS s, ref float dy, ref float dx)
+        {
+            _x = ref x;
+            _s = s;
+            _dy = ref dy;
+            _dx = ref dx;
+        }
 
-        public Vector512<float> At512(nuint i) => Vector512.LoadUnsafe(ref _first, i);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T d = T.IfGreater(T.Load(ref _x, i), T.Zero, T.One, _s.At<T>(i));
+            T.MultiplyAdd(T.Load(ref _dy, i), d, T.Load(ref _dx, i)).Store(ref _dx, i);
+            return acc;
+        }
+    }
 
-        public Vector256<float> At256(nuint i) => Vector256.LoadUnsafe(ref _first, i);
+    private readonly ref struct NegativePartSum : ILaneLoop
+    {
+        private readonly ref float _x;
+        private readonly ref float _dy;
 
-        public Vector<float> AtVector(nuint i) => Vector.LoadUnsafe(ref _first, i);
+        public NegativePartSum(ref float x, ref float dy)
+        {
+            _x = ref x;
+            _dy = ref dy;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T> => T.MultiplyAdd(T.Load(ref _dy, i), T.Min(T.Load(ref _x, i), T.Zero), acc);
+    }
+
+    private readonly ref struct NegativePartAdd : ILaneLoop
+    {
+        private readonly ref float _x;
+        private readonly ref float _dy;
+        private readonly ref float _acc;
+
+        public NegativePartAdd(ref float x, ref float dy, ref float acc)
+        {
+            _x = ref x;
+            _dy = ref dy;
+            _acc = ref acc;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T.MultiplyAdd(T.Load(ref _dy, i), T.Min(T.Load(ref _x, i), T.Zero), T.Load(ref _acc, i)).Store(ref _acc, i);
+            return acc;
+        }
     }
 
     /// <summary>The largest element of a row (−∞ when empty).</summary>

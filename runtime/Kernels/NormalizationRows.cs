@@ -1,8 +1,6 @@
 using System;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
 
@@ -21,284 +19,123 @@ internal static class NormalizationRows
     /// <summary>Σ (x − mean)², the second pass of a two-pass variance.</summary>
     internal static double SumSquaredDeviations(ReadOnlySpan<float> x, float mean)
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        double total = 0;
-        while (n - i >= 16 && Vector512.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var m = Vector512.Create(mean);
-            var acc = Vector512<float>.Zero;
-            for (; i + 16 <= end; i += 16)
-            {
-                var d = Vector512.LoadUnsafe(ref rx, i) - m;
-                acc += d * d;
-            }
-
-            total += Vector512.Sum(acc);
-        }
-
-        while (n - i >= 8 && Vector256.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var m = Vector256.Create(mean);
-            var acc = Vector256<float>.Zero;
-            for (; i + 8 <= end; i += 8)
-            {
-                var d = Vector256.LoadUnsafe(ref rx, i) - m;
-                acc += d * d;
-            }
-
-            total += Vector256.Sum(acc);
-        }
-
-        while (n - i >= (nuint)Vector<float>.Count)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var m = new Vector<float>(mean);
-            var acc = Vector<float>.Zero;
-            for (; i + (nuint)Vector<float>.Count <= end; i += (nuint)Vector<float>.Count)
-            {
-                var d = Vector.LoadUnsafe(ref rx, i) - m;
-                acc += d * d;
-            }
-
-            total += Vector.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            double d = Unsafe.Add(ref rx, i) - mean;
-            total += d * d;
-        }
-
-        return total;
+        var body = new DeviationSums<Squares>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), mean);
+        return SumBlocks(ref body, x.Length).First;
     }
 
     /// <summary>The two sums a scalar-affine backward needs from one row: Σ dy and Σ dy·(x − mean).</summary>
     internal static (double SumDy, double SumDyXc) SumGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean)
     {
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        double sumDy = 0, sumDyXc = 0;
-        while (n - i >= 16 && Vector512.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var m = Vector512.Create(mean);
-            Vector512<float> accDy = default, accDyXc = default;
-            for (; i + 16 <= end; i += 16)
-            {
-                var g = Vector512.LoadUnsafe(ref rdy, i);
-                accDy += g;
-                accDyXc += g * (Vector512.LoadUnsafe(ref rx, i) - m);
-            }
+        var body = new DeviationSums<GradientProducts>(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), mean);
+        return SumBlocks(ref body, x.Length);
+    }
 
-            sumDy += Vector512.Sum(accDy);
-            sumDyXc += Vector512.Sum(accDyXc);
+    /// <summary>Both sums of a body over blocks of <see cref="Block"/> floats, each block's float totals added in double.</summary>
+    private static (double First, double Second) SumBlocks<TBody>(ref TBody body, int length)
+        where TBody : ILaneSums, allows ref struct
+    {
+        nuint n = (nuint)length;
+        double first = 0, second = 0;
+        for (nuint start = 0; start < n; start += Block)
+        {
+            (float a, float b) = LaneLoop.Sums(ref body, start, Math.Min(start + Block, n));
+            first += a;
+            second += b;
         }
 
-        while (n - i >= 8 && Vector256.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var m = Vector256.Create(mean);
-            Vector256<float> accDy = default, accDyXc = default;
-            for (; i + 8 <= end; i += 8)
-            {
-                var g = Vector256.LoadUnsafe(ref rdy, i);
-                accDy += g;
-                accDyXc += g * (Vector256.LoadUnsafe(ref rx, i) - m);
-            }
-
-            sumDy += Vector256.Sum(accDy);
-            sumDyXc += Vector256.Sum(accDyXc);
-        }
-
-        while (n - i >= (nuint)Vector<float>.Count)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            var m = new Vector<float>(mean);
-            Vector<float> accDy = default, accDyXc = default;
-            for (; i + (nuint)Vector<float>.Count <= end; i += (nuint)Vector<float>.Count)
-            {
-                var g = Vector.LoadUnsafe(ref rdy, i);
-                accDy += g;
-                accDyXc += g * (Vector.LoadUnsafe(ref rx, i) - m);
-            }
-
-            sumDy += Vector.Sum(accDy);
-            sumDyXc += Vector.Sum(accDyXc);
-        }
-
-        for (; i < n; i++)
-        {
-            float g = Unsafe.Add(ref rdy, i);
-            sumDy += g;
-            sumDyXc += g * (Unsafe.Add(ref rx, i) - mean);
-        }
-
-        return (sumDy, sumDyXc);
+        return (first, second);
     }
 
     /// <summary>y = (x − mean)·invStd·gamma + beta with one gamma and beta for the whole row (a channel plane).</summary>
-    internal static void NormalizeRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd), g = Vector512.Create(gamma), b = Vector512.Create(beta);
-            for (; i + 16 <= n; i += 16)
-            {
-                ((((Vector512.LoadUnsafe(ref rx, i) - m) * r) * g) + b).StoreUnsafe(ref ry, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd), g = Vector256.Create(gamma), b = Vector256.Create(beta);
-            for (; i + 8 <= n; i += 8)
-            {
-                ((((Vector256.LoadUnsafe(ref rx, i) - m) * r) * g) + b).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        {
-            Vector<float> m = new(mean), r = new(invStd), g = new(gamma), b = new(beta);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                ((((Vector.LoadUnsafe(ref rx, i) - m) * r) * g) + b).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) = (((Unsafe.Add(ref rx, i) - mean) * invStd) * gamma) + beta;
-        }
-    }
+    internal static void NormalizeRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y) =>
+        Normalize(x, mean, invStd, new Broadcast(gamma), new Broadcast(beta), y);
 
     /// <summary>y = (x − mean)·invStd·gamma[i] + beta[i] with an element-wise gamma and beta (LayerNorm).</summary>
-    internal static void NormalizeRowElementwise(ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
-    {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rg = ref MemoryMarshal.GetReference(gamma);
-        ref float rb = ref MemoryMarshal.GetReference(beta);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd);
-            for (; i + 16 <= n; i += 16)
-            {
-                ((((Vector512.LoadUnsafe(ref rx, i) - m) * r) * Vector512.LoadUnsafe(ref rg, i)) + Vector512.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd);
-            for (; i + 8 <= n; i += 8)
-            {
-                ((((Vector256.LoadUnsafe(ref rx, i) - m) * r) * Vector256.LoadUnsafe(ref rg, i)) + Vector256.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        {
-            Vector<float> m = new(mean), r = new(invStd);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                ((((Vector.LoadUnsafe(ref rx, i) - m) * r) * Vector.LoadUnsafe(ref rg, i)) + Vector.LoadUnsafe(ref rb, i)).StoreUnsafe(ref ry, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ry, i) = (((Unsafe.Add(ref rx, i) - mean) * invStd) * Unsafe.Add(ref rg, i)) + Unsafe.Add(ref rb, i);
-        }
-    }
+    internal static void NormalizeRowElementwise(ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y) =>
+        Normalize(x, mean, invStd, new Elements(gamma), new Elements(beta), y);
 
     /// <summary>dx += (invStd·gamma)·dy + kX·(x − mean) + k0, with one gamma for the whole row.</summary>
-    internal static void AddInputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float kX, float k0, Span<float> dx)
+    internal static void AddInputGradientRow(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float kX, float k0, Span<float> dx) =>
+        AddInputGradient(dy, x, mean, invStd, new Broadcast(gamma), kX, k0, dx);
+
+    /// <summary>dx += (invStd·gamma[i])·dy + kX·(x − mean) + k0, with an element-wise gamma (LayerNorm).</summary>
+    internal static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx) =>
+        AddInputGradient(dy, x, mean, invStd, new Elements(gamma), kX, k0, dx);
+
+    private static void Normalize<TG, TB>(ReadOnlySpan<float> x, float mean, float invStd, TG gamma, TB beta, Span<float> y)
+        where TG : ILaneSource, allows ref struct
+        where TB : ILaneSource, allows ref struct
     {
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rdx = ref MemoryMarshal.GetReference(dx);
-        float kDy = invStd * gamma;
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var body = new NormalizeBody<TG, TB>(ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, ref MemoryMarshal.GetReference(y));
+        LaneLoop.Run(ref body, (nuint)x.Length);
+    }
+
+    private static void AddInputGradient<TG>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, TG gamma, float kX, float k0, Span<float> dx)
+        where TG : ILaneSource, allows ref struct
+    {
+        var body = new InputGradientBody<TG>(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, kX, k0, ref MemoryMarshal.GetReference(dx));
+        LaneLoop.Run(ref body, (nuint)x.Length);
+    }
+
+    /// <summary>y = ((x − mean)·invStd)·gamma + beta.</summary>
+    private readonly ref struct NormalizeBody<TG, TB> : ILaneLoop
+        where TG : ILaneSource, allows ref struct
+        where TB : ILaneSource, allows ref struct
+    {
+        private readonly ref float _x;
+        private readonly float _mean, _invStd;
+        private readonly TG _gamma;
+        private readonly TB _beta;
+        private readonly ref float _y;
+
+        public NormalizeBody(ref float x, float mean, float invStd, TG gamma, TB beta, ref float y)
         {
-            Vector512<float> m = Vector512.Create(mean), a = Vector512.Create(kDy), c = Vector512.Create(kX), d = Vector512.Create(k0);
-            for (; i + 16 <= n; i += 16)
-            {
-                var term = ((a * Vector512.LoadUnsafe(ref rdy, i)) + (c * (Vector512.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector512.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), a = Vector256.Create(kDy), c = Vector256.Create(kX), d = Vector256.Create(k0);
-            for (; i + 8 <= n; i += 8)
-            {
-                var term = ((a * Vector256.LoadUnsafe(ref rdy, i)) + (c * (Vector256.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector256.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _beta = beta;
+            _y = ref y;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
         {
-            Vector<float> m = new(mean), a = new(kDy), c = new(kX), d = new(k0);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                var term = ((a * Vector.LoadUnsafe(ref rdy, i)) + (c * (Vector.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float term = ((kDy * Unsafe.Add(ref rdy, i)) + (kX * (Unsafe.Add(ref rx, i) - mean))) + k0;
-            Unsafe.Add(ref rdx, i) += term;
+            ((((T.Load(ref _x, i) - T.Create(_mean)) * _invStd) * _gamma.At<T>(i)) + _beta.At<T>(i)).Store(ref _y, i);
+            return acc;
         }
     }
 
-    /// <summary>dx += (invStd·gamma[i])·dy + kX·(x − mean) + k0, with an element-wise gamma (LayerNorm).</summary>
-    internal static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx)
+    /// <summary>dx += (((invStd·gamma)·dy) + kX·(x − mean)) + k0.</summary>
+    private readonly ref struct InputGradientBody<TG> : ILaneLoop
+        where TG : ILaneSource, allows ref struct
     {
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rg = ref MemoryMarshal.GetReference(gamma);
-        ref float rdx = ref MemoryMarshal.GetReference(dx);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        private readonly ref float _dy;
+        private readonly ref float _x;
+        private readonly float _mean, _invStd, _kX, _k0;
+        private readonly TG _gamma;
+        private readonly ref float _dx;
+
+        public InputGradientBody(ref float dy, ref float x, float mean, float invStd, TG gamma, float kX, float k0, ref float dx)
         {
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd), c = Vector512.Create(kX), d = Vector512.Create(k0);
-            for (; i + 16 <= n; i += 16)
-            {
-                var term = (((r * Vector512.LoadUnsafe(ref rg, i)) * Vector512.LoadUnsafe(ref rdy, i)) + (c * (Vector512.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector512.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd), c = Vector256.Create(kX), d = Vector256.Create(k0);
-            for (; i + 8 <= n; i += 8)
-            {
-                var term = (((r * Vector256.LoadUnsafe(ref rg, i)) * Vector256.LoadUnsafe(ref rdy, i)) + (c * (Vector256.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector256.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
+            _dy = ref dy;
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _kX = kX;
+            _k0 = k0;
+            _dx = ref dx;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
         {
-            Vector<float> m = new(mean), r = new(invStd), c = new(kX), d = new(k0);
-            for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-            {
-                var term = (((r * Vector.LoadUnsafe(ref rg, i)) * Vector.LoadUnsafe(ref rdy, i)) + (c * (Vector.LoadUnsafe(ref rx, i) - m))) + d;
-                (Vector.LoadUnsafe(ref rdx, i) + term).StoreUnsafe(ref rdx, i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float term = (((invStd * Unsafe.Add(ref rg, i)) * Unsafe.Add(ref rdy, i)) + (kX * (Unsafe.Add(ref rx, i) - mean))) + k0;
-            Unsafe.Add(ref rdx, i) += term;
+            T term = ((((_gamma.At<T>(i) * _invStd) * T.Load(ref _dy, i)) + ((T.Load(ref _x, i) - T.Create(_mean)) * _kX)) + T.Create(_k0));
+            (T.Load(ref _dx, i) + term).Store(ref _dx, i);
+            return acc;
         }
     }
 
@@ -309,82 +146,96 @@ internal static class NormalizationRows
     internal static (double SumG, double SumGXc) AccumulateParameterGradientsElementwise(
         ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, Span<float> dGamma, Span<float> dBeta)
     {
-        ref float rdy = ref MemoryMarshal.GetReference(dy);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float rg = ref MemoryMarshal.GetReference(gamma);
-        ref float rdg = ref MemoryMarshal.GetReference(dGamma);
-        ref float rdb = ref MemoryMarshal.GetReference(dBeta);
-        nuint n = (nuint)x.Length, i = 0;
-        double sumG = 0, sumGXc = 0;
-        while (n - i >= 16 && Vector512.IsHardwareAccelerated)
+        var body = new ParameterGradientBody(
+            ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), mean, invStd, ref MemoryMarshal.GetReference(gamma),
+            ref MemoryMarshal.GetReference(dGamma), ref MemoryMarshal.GetReference(dBeta));
+        return SumBlocks(ref body, x.Length);
+    }
+
+    /// <summary>Which sums <see cref="DeviationSums{TMode}"/> takes; a type, so each loop compiles without the test.</summary>
+    private interface IDeviationMode
+    {
+        static abstract bool Squares { get; }
+    }
+
+    /// <summary>Σ (x − mean)².</summary>
+    private readonly struct Squares : IDeviationMode
+    {
+        static bool IDeviationMode.Squares => true;
+    }
+
+    /// <summary>Σ g and Σ g·(x − mean).</summary>
+    private readonly struct GradientProducts : IDeviationMode
+    {
+        static bool IDeviationMode.Squares => false;
+    }
+
+    /// <summary>Σ (x − mean)² (the first operand unused), or Σ g and Σ g·(x − mean) for a gradient row g.</summary>
+    private readonly ref struct DeviationSums<TMode> : ILaneSums
+        where TMode : struct, IDeviationMode
+    {
+        private readonly ref float _g;
+        private readonly ref float _x;
+        private readonly float _mean;
+
+        public DeviationSums(ref float g, ref float x, float mean)
         {
-            nuint end = i + Math.Min(n - i, Block);
-            Vector512<float> m = Vector512.Create(mean), r = Vector512.Create(invStd), accG = default, accGXc = default;
-            for (; i + 16 <= end; i += 16)
+            _g = ref g;
+            _x = ref x;
+            _mean = mean;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<T>(nuint i, ref T first, ref T second)
+            where T : struct, ILanes<T>
+        {
+            T xc = T.Load(ref _x, i) - T.Create(_mean);
+            if (TMode.Squares)
             {
-                var d = Vector512.LoadUnsafe(ref rdy, i);
-                var xc = Vector512.LoadUnsafe(ref rx, i) - m;
-                var g = d * Vector512.LoadUnsafe(ref rg, i);
-                (Vector512.LoadUnsafe(ref rdb, i) + d).StoreUnsafe(ref rdb, i);
-                (Vector512.LoadUnsafe(ref rdg, i) + (d * (xc * r))).StoreUnsafe(ref rdg, i);
-                accG += g;
-                accGXc += g * xc;
+                first += xc * xc;
             }
-
-            sumG += Vector512.Sum(accG);
-            sumGXc += Vector512.Sum(accGXc);
-        }
-
-        while (n - i >= 8 && Vector256.IsHardwareAccelerated)
-        {
-            nuint end = i + Math.Min(n - i, Block);
-            Vector256<float> m = Vector256.Create(mean), r = Vector256.Create(invStd), accG = default, accGXc = default;
-            for (; i + 8 <= end; i += 8)
+            else
             {
-                var d = Vector256.LoadUnsafe(ref rdy, i);
-                var xc = Vector256.LoadUnsafe(ref rx, i) - m;
-                var g = d * Vector256.LoadUnsafe(ref rg, i);
-                (Vector256.LoadUnsafe(ref rdb, i) + d).StoreUnsafe(ref rdb, i);
-                (Vector256.LoadUnsafe(ref rdg, i) + (d * (xc * r))).StoreUnsafe(ref rdg, i);
-                accG += g;
-                accGXc += g * xc;
+                T g = T.Load(ref _g, i);
+                first += g;
+                second += g * xc;
             }
-
-            sumG += Vector256.Sum(accG);
-            sumGXc += Vector256.Sum(accGXc);
         }
+    }
 
-        while (n - i >= (nuint)Vector<float>.Count)
+    /// <summary>dBeta += dy, dGamma += dy·((x − mean)·invStd); sums Σ dy·gamma and Σ dy·gamma·(x − mean).</summary>
+    private readonly ref struct ParameterGradientBody : ILaneSums
+    {
+        private readonly ref float _dy;
+        private readonly ref float _x;
+        private readonly float _mean, _invStd;
+        private readonly ref float _gamma;
+        private readonly ref float _dGamma;
+        private readonly ref float _dBeta;
+
+        public ParameterGradientBody(ref float dy, ref float x, float mean, float invStd, ref float gamma, ref float dGamma, ref float dBeta)
         {
-            nuint end = i + Math.Min(n - i, Block);
-            Vector<float> m = new(mean), r = new(invStd), accG = default, accGXc = default;
-            for (; i + (nuint)Vector<float>.Count <= end; i += (nuint)Vector<float>.Count)
-            {
-                var d = Vector.LoadUnsafe(ref rdy, i);
-                var xc = Vector.LoadUnsafe(ref rx, i) - m;
-                var g = d * Vector.LoadUnsafe(ref rg, i);
-                (Vector.LoadUnsafe(ref rdb, i) + d).StoreUnsafe(ref rdb, i);
-                (Vector.LoadUnsafe(ref rdg, i) + (d * (xc * r))).StoreUnsafe(ref rdg, i);
-                accG += g;
-                accGXc += g * xc;
-            }
-
-            sumG += Vector.Sum(accG);
-            sumGXc += Vector.Sum(accGXc);
+            _dy = ref dy;
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = ref gamma;
+            _dGamma = ref dGamma;
+            _dBeta = ref dBeta;
         }
 
-        for (; i < n; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<T>(nuint i, ref T first, ref T second)
+            where T : struct, ILanes<T>
         {
-            float d = Unsafe.Add(ref rdy, i);
-            float xc = Unsafe.Add(ref rx, i) - mean;
-            float g = d * Unsafe.Add(ref rg, i);
-            Unsafe.Add(ref rdb, i) += d;
-            Unsafe.Add(ref rdg, i) += d * (xc * invStd);
-            sumG += g;
-            sumGXc += g * xc;
+            T d = T.Load(ref _dy, i);
+            T xc = T.Load(ref _x, i) - T.Create(_mean);
+            T g = d * T.Load(ref _gamma, i);
+            (T.Load(ref _dBeta, i) + d).Store(ref _dBeta, i);
+            (T.Load(ref _dGamma, i) + (d * (xc * _invStd))).Store(ref _dGamma, i);
+            first += g;
+            second += g * xc;
         }
-
-        return (sumG, sumGXc);
     }
 
     internal static int TensorSize(int batch, int channels, int spatial)

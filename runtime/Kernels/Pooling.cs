@@ -31,17 +31,8 @@ public static partial class MaxPool2D
     /// <param name="stride">The stride.</param>
     /// <param name="x">The input, batch×channels×H×W.</param>
     /// <param name="y">The output, batch×channels×outH×outW (overwritten).</param>
-    public static unsafe void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
-    {
-        var s = WindowShape(batch, channels, height, width, size, stride);
-        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
-        fixed (float* px = x, py = y)
-        {
-            var job = new PoolJob { Shape = s, Kind = PoolKind.MaxForward, X = px, Y = py };
-            Run(&job);
-        }
-    }
+    public static void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y) =>
+        Pooling.Forward(Kernel, PoolKind.MaxForward, batch, channels, height, width, size, stride, x, y);
 
     /// <summary>
     /// Adds each <c>dy[b, c, i, j]</c> to <c>dx</c> at the first position (row-major) of its window where x equals the
@@ -57,19 +48,8 @@ public static partial class MaxPool2D
     /// <param name="y">The forward output, batch×channels×outH×outW.</param>
     /// <param name="dy">The gradient of the output.</param>
     /// <param name="dx">The gradient of the input (added to).</param>
-    public static unsafe void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        var s = WindowShape(batch, channels, height, width, size, stride);
-        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
-        Guard.AtLeast(Kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
-        Guard.AtLeast(Kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
-        fixed (float* px = x, py = y, pdy = dy, pdx = dx)
-        {
-            var job = new PoolJob { Shape = s, Kind = PoolKind.MaxBackward, X = px, Y = py, DY = pdy, DX = pdx };
-            Run(&job);
-        }
-    }
+    public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Pooling.Backward(Kernel, PoolKind.MaxBackward, batch, channels, height, width, size, stride, x, y, dy, dx);
 }
 
 /// <summary>
@@ -95,17 +75,8 @@ public static partial class AvgPool2D
     /// <param name="stride">The stride.</param>
     /// <param name="x">The input, batch×channels×H×W.</param>
     /// <param name="y">The output, batch×channels×outH×outW (overwritten).</param>
-    public static unsafe void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
-    {
-        var s = WindowShape(batch, channels, height, width, size, stride);
-        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
-        fixed (float* px = x, py = y)
-        {
-            var job = new PoolJob { Shape = s, Kind = PoolKind.AvgForward, X = px, Y = py };
-            Run(&job);
-        }
-    }
+    public static void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y) =>
+        Pooling.Forward(Kernel, PoolKind.AvgForward, batch, channels, height, width, size, stride, x, y);
 
     /// <summary>
     /// Adds <c>dy[b, c, i, j] / size²</c> to every position of its window in <c>dx</c>. Takes x and y like the other
@@ -121,17 +92,8 @@ public static partial class AvgPool2D
     /// <param name="y">The forward output (unused).</param>
     /// <param name="dy">The gradient of the output, batch×channels×outH×outW.</param>
     /// <param name="dx">The gradient of the input (added to), batch×channels×H×W.</param>
-    public static unsafe void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        var s = WindowShape(batch, channels, height, width, size, stride);
-        Guard.AtLeast(Kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
-        Guard.AtLeast(Kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
-        fixed (float* pdy = dy, pdx = dx)
-        {
-            var job = new PoolJob { Shape = s, Kind = PoolKind.AvgBackward, DY = pdy, DX = pdx };
-            Run(&job);
-        }
-    }
+    public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Pooling.Backward(Kernel, PoolKind.AvgBackward, batch, channels, height, width, size, stride, x, y, dy, dx);
 }
 
 /// <summary>
@@ -267,6 +229,38 @@ internal static class Pooling
     internal static int OutputSize(int input, int size, int stride) => (input - size) / stride + 1;
 
     // ---- shapes and threading ---------------------------------------------------------------------------------------
+
+    /// <summary>The forward of <see cref="MaxPool2D"/> or <see cref="AvgPool2D"/>: checks the lengths and runs the job.</summary>
+    internal static unsafe void Forward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
+    {
+        var s = WindowShape(batch, channels, height, width, size, stride);
+        Guard.AtLeast(kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+        Guard.AtLeast(kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+        fixed (float* px = x, py = y)
+        {
+            var job = new PoolJob { Shape = s, Kind = kind, X = px, Y = py };
+            Run(&job);
+        }
+    }
+
+    /// <summary>The backward of <see cref="MaxPool2D"/> or <see cref="AvgPool2D"/>; x and y are checked only where the kind reads them.</summary>
+    internal static unsafe void Backward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var s = WindowShape(batch, channels, height, width, size, stride);
+        if (kind == PoolKind.MaxBackward)
+        {
+            Guard.AtLeast(kernel, x.Length, s.Planes * s.InPlane, nameof(x));
+            Guard.AtLeast(kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+        }
+
+        Guard.AtLeast(kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
+        Guard.AtLeast(kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
+        fixed (float* px = x, py = y, pdy = dy, pdx = dx)
+        {
+            var job = new PoolJob { Shape = s, Kind = kind, X = px, Y = py, DY = pdy, DX = pdx };
+            Run(&job);
+        }
+    }
 
     internal static PoolShape WindowShape(int batch, int channels, int height, int width, int size, int stride)
     {

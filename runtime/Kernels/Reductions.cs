@@ -1,9 +1,8 @@
 using System;
 using System.ComponentModel;
 using System.Numerics.Tensors;
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
 
@@ -32,43 +31,17 @@ public static class Reductions
     public static bool AllFinite(ReadOnlySpan<float> values)
     {
         // x·0 is 0 for finite x and NaN for NaN or ±∞, so the sum of x·0 is finite exactly when all x are.
-        ref float r = ref MemoryMarshal.GetReference(values);
-        nuint n = (nuint)values.Length, i = 0;
-        float tail = 0f;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                acc += Vector512.LoadUnsafe(ref r, i) * Vector512<float>.Zero;
-            }
+        var body = new TimesZero(ref MemoryMarshal.GetReference(values));
+        return float.IsFinite(LaneLoop.Run(ref body, (nuint)values.Length));
+    }
 
-            tail += Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                acc += Vector256.LoadUnsafe(ref r, i) * Vector256<float>.Zero;
-            }
+    private readonly ref struct TimesZero(ref float values) : ILaneLoop
+    {
+        private readonly ref float _values = ref values;
 
-            tail += Vector256.Sum(acc);
-        }
-
-        var v = Vector<float>.Zero;
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            v += Vector.LoadUnsafe(ref r, i) * Vector<float>.Zero;
-        }
-
-        tail += Vector.Sum(v);
-        for (; i < n; i++)
-        {
-            tail += System.Runtime.CompilerServices.Unsafe.Add(ref r, i) * 0f;
-        }
-
-        return float.IsFinite(tail);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T> => acc + (T.Load(ref _values, i) * T.Zero);
     }
 }
 

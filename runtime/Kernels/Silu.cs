@@ -1,6 +1,6 @@
 using System;
 using System.ComponentModel;
-using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Kernels;
 
@@ -14,7 +14,7 @@ public static class Silu
     /// <summary>y = x·σ(x).</summary>
     /// <param name="x">The input.</param>
     /// <param name="y">The output, same length (overwritten).</param>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => ElementMap.Forward(default(Function), x, y);
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => LaneLoop.Map(default(Function), x, y);
 
     /// <summary>dx += dy·σ(x)·(1 + x·(1 − σ(x))).</summary>
     /// <param name="x">The forward input.</param>
@@ -22,23 +22,29 @@ public static class Silu
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        ElementMap.Backward(default(Function), x, y, dy, dx);
+        LaneLoop.MapBackward(default(Function), x, y, dy, dx);
 
     private readonly struct Function : IElementFunction
     {
-        public Vector<float> Forward(Vector<float> x) => x * Sigmoid(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Forward<T>(T x)
+            where T : struct, ILanes<T> => x * Sigmoid(x);
 
         // σ(1 + x·(1 − σ)) with 1 − σ = e·σ, e = e⁻ˣ, so 1 − σ is not formed by cancellation when σ is near 1. The
         // clamp keeps e finite (σ is then below 1e-34).
-        public Vector<float> Derivative(Vector<float> x, Vector<float> y)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Derivative<T>(T x, T y)
+            where T : struct, ILanes<T>
         {
-            Vector<float> e = Vector.Exp(Vector.Min(-x, new Vector<float>(80f)));
-            Vector<float> s = Vector<float>.One / (Vector<float>.One + e);
-            return s * (Vector<float>.One + (x * (e * s)));
+            T e = T.Exp(T.Min(-x, T.Create(80f)));
+            T s = T.One / (T.One + e);
+            return s * (T.One + (x * (e * s)));
         }
 
         // e⁻ˣ overflows to +∞ for x below about −88, where σ correctly becomes 0.
-        private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Sigmoid<T>(T x)
+            where T : struct, ILanes<T> => T.One / (T.One + T.Exp(-x));
     }
 
     /// <summary>The plain scalar twin of <see cref="Silu"/>, in double precision, for tests to compare against.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using NetGen.Kernels;
 
 namespace NetGen.Optimizers;
 
@@ -75,7 +76,7 @@ public sealed class AdaGrad : Optimizer
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly T Update<T>(T param, T grad, nuint index)
-            where T : struct, IFloatLanes<T>
+            where T : struct, ILanes<T>
         {
             if (WeightDecay != 0f)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using NetGen.Kernels;
 
 namespace NetGen.Optimizers;
 
@@ -13,7 +14,7 @@ namespace NetGen.Optimizers;
 /// Per element at step t: <c>g += weightDecay·p; m = β₁·m + (1 − β₁)·g; v = β₂·v + (1 − β₂)·g²</c>;
 /// <c>p −= lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)</c>, where AMSGrad uses the running maximum of v instead of v.
 /// </remarks>
-public sealed class Adam : Optimizer
+public sealed class Adam : AdamBase
 {
     /// <summary>Creates an Adam optimizer; the defaults are torch's.</summary>
     /// <param name="learningRate">The step size; zero or more.</param>
@@ -23,14 +24,32 @@ public sealed class Adam : Optimizer
     /// <param name="weightDecay">The L2 penalty added to the gradient as <c>weightDecay·p</c>; zero or more.</param>
     /// <param name="amsGrad">Whether to use the AMSGrad variant (Reddi et al., 2018), which divides by the running maximum of v.</param>
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f, bool amsGrad = false)
+        : base(learningRate, beta1, beta2, epsilon, weightDecay, amsGrad, decoupledDecay: false)
+    {
+    }
+}
+
+/// <summary>
+/// What <see cref="Adam"/> and <see cref="AdamW"/> share: the hyperparameters, the moment buffers and one update rule,
+/// which differ only in how the weight decay enters (added to the gradient, or applied to the parameters directly).
+/// </summary>
+public abstract class AdamBase : Optimizer
+{
+    private readonly bool _decoupledDecay;
+
+    private protected AdamBase(float learningRate, float beta1, float beta2, float epsilon, float weightDecay, bool amsGrad, bool decoupledDecay)
         : base(learningRate, AdamRule.StateNames(amsGrad))
     {
-        AdamRule.CheckArguments(beta1, beta2, epsilon, weightDecay);
+        CheckRange(beta1, 0f, 1f, nameof(beta1), maxInclusive: false);
+        CheckRange(beta2, 0f, 1f, nameof(beta2), maxInclusive: false);
+        CheckRange(epsilon, 0f, float.PositiveInfinity, nameof(epsilon), maxInclusive: false);
+        CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
         AmsGrad = amsGrad;
+        _decoupledDecay = decoupledDecay;
     }
 
     /// <summary>The decay rate of the first-moment estimate.</summary>
@@ -42,7 +61,7 @@ public sealed class Adam : Optimizer
     /// <summary>The term added to the denominator.</summary>
     public float Epsilon { get; }
 
-    /// <summary>The coupled L2 penalty factor added to the gradient.</summary>
+    /// <summary>The weight decay factor: <see cref="Adam"/>'s coupled L2 penalty, <see cref="AdamW"/>'s decoupled decay.</summary>
     public float WeightDecay { get; }
 
     /// <summary>Whether the AMSGrad variant is used.</summary>
@@ -60,12 +79,15 @@ public sealed class Adam : Optimizer
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
-        var rule = AdamRule.Create(this, Beta1, Beta2, Epsilon, AmsGrad, l2: WeightDecay, decoupledDecay: 1f);
+        // Decoupled (torch's AdamW): param.mul_(1 - lr * weight_decay), the factor computed in double. Coupled (Adam):
+        // grad += weight_decay * param.
+        float decay = _decoupledDecay ? (float)(1.0 - ((double)LearningRate * WeightDecay)) : 1f;
+        var rule = AdamRule.Create(this, l2: _decoupledDecay ? 0f : WeightDecay, decoupledDecay: decay);
         UpdateLoop.Run(ref rule, parameters, gradients);
     }
 }
 
-/// <summary>The update shared by <see cref="Adam"/> (coupled L2 decay) and <see cref="AdamW"/> (decoupled decay).</summary>
+/// <summary>The update of <see cref="AdamBase"/>: coupled L2 decay (<see cref="Adam"/>) or decoupled decay (<see cref="AdamW"/>).</summary>
 internal struct AdamRule : IUpdateRule
 {
     public float[] ExpAvg, ExpAvgSq, MaxExpAvgSq;
@@ -75,17 +97,11 @@ internal struct AdamRule : IUpdateRule
     /// <summary>The state names, torch's: <c>exp_avg</c>, <c>exp_avg_sq</c> and, for AMSGrad, <c>max_exp_avg_sq</c>.</summary>
     public static string[] StateNames(bool amsGrad) => amsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
 
-    public static void CheckArguments(float beta1, float beta2, float epsilon, float weightDecay)
-    {
-        Optimizer.CheckRange(beta1, 0f, 1f, nameof(beta1), maxInclusive: false);
-        Optimizer.CheckRange(beta2, 0f, 1f, nameof(beta2), maxInclusive: false);
-        Optimizer.CheckRange(epsilon, 0f, float.PositiveInfinity, nameof(epsilon), maxInclusive: false);
-        Optimizer.CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
-    }
-
     /// <summary>The rule for the optimizer's current step; bias corrections are computed in double, as torch does.</summary>
-    public static AdamRule Create(Optimizer optimizer, float beta1, float beta2, float epsilon, bool amsGrad, float l2, float decoupledDecay)
+    public static AdamRule Create(AdamBase optimizer, float l2, float decoupledDecay)
     {
+        float beta1 = optimizer.Beta1, beta2 = optimizer.Beta2;
+        bool amsGrad = optimizer.AmsGrad;
         double biasCorrection1 = 1.0 - Math.Pow(beta1, optimizer.StepCount);
         double biasCorrection2 = 1.0 - Math.Pow(beta2, optimizer.StepCount);
         return new AdamRule
@@ -97,7 +113,7 @@ internal struct AdamRule : IUpdateRule
             OneMinusBeta1 = (float)(1.0 - beta1),
             Beta2 = beta2,
             OneMinusBeta2 = (float)(1.0 - beta2),
-            Epsilon = epsilon,
+            Epsilon = optimizer.Epsilon,
             L2 = l2,
             DecoupledDecay = decoupledDecay,
             StepSize = (float)(optimizer.LearningRate / biasCorrection1),
@@ -108,7 +124,7 @@ internal struct AdamRule : IUpdateRule
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly T Update<T>(T param, T grad, nuint index)
-        where T : struct, IFloatLanes<T>
+        where T : struct, ILanes<T>
     {
         if (DecoupledDecay != 1f)
         {

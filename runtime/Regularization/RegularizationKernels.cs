@@ -1,15 +1,13 @@
 using System;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using NetGen.Kernels;
 
 namespace NetGen.Regularization;
 
 /// <summary>
-/// The vectorized loops of the penalties and clipping, dispatched like <c>Kernels.Elementwise</c>: 512-bit vectors when
-/// the hardware has them, else 256-bit, then <see cref="Vector{T}"/>, then a scalar tail. Sums are accumulated in float
-/// lanes over blocks of <see cref="Block"/> elements and the block sums in double, so long buffers lose no precision.
+/// The vectorized loops of the penalties and clipping, run through <see cref="LaneLoop"/> at the widest vector width the
+/// hardware has. Sums are accumulated in float lanes over blocks of <see cref="Block"/> elements and the block sums in double, so long buffers lose no precision.
 /// </summary>
 /// <remarks>
 /// Σx² alone is <see cref="Kernels.DoubleSums.SumOfSquares"/>. <see cref="Scale"/> stays hand-written: against
@@ -22,199 +20,96 @@ internal static class RegularizationKernels
     private const int Block = 2048;
 
     /// <summary><c>g[i] += lambda·w[i]</c>; returns <c>Σ w[i]²</c>.</summary>
-    public static double AddL2Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda)
-    {
-        double total = 0;
-        for (int start = 0; start < w.Length; start += Block)
-        {
-            int length = Math.Min(Block, w.Length - start);
-            total += AddL2GradientBlock(w.Slice(start, length), g.Slice(start, length), lambda);
-        }
-
-        return total;
-    }
+    public static double AddL2Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda) => AddPenaltyGradient<L2>(w, g, lambda);
 
     /// <summary><c>g[i] += lambda·sign(w[i])</c> (sign(0) = 0); returns <c>Σ |w[i]|</c>.</summary>
-    public static double AddL1Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda)
+    public static double AddL1Gradient(ReadOnlySpan<float> w, Span<float> g, float lambda) => AddPenaltyGradient<L1>(w, g, lambda);
+
+    /// <summary><c>x[i] *= factor</c>.</summary>
+    public static void Scale(Span<float> x, float factor) => LaneLoop.Apply(new ScaleOp(factor), x);
+
+    /// <summary><c>x[i] = clamp(x[i], −limit, limit)</c>.</summary>
+    public static void Clamp(Span<float> x, float limit) => LaneLoop.Apply(new ClampOp(limit), x);
+
+    /// <summary><c>g += push(w)</c> over blocks of <see cref="Block"/>, each block's float sum of the terms added in double.</summary>
+    private static double AddPenaltyGradient<TPenalty>(ReadOnlySpan<float> w, Span<float> g, float lambda)
+        where TPenalty : struct, IPenalty
     {
         double total = 0;
         for (int start = 0; start < w.Length; start += Block)
         {
             int length = Math.Min(Block, w.Length - start);
-            total += AddL1GradientBlock(w.Slice(start, length), g.Slice(start, length), lambda);
+            var body = new PenaltyBody<TPenalty>(ref MemoryMarshal.GetReference(w.Slice(start, length)), ref MemoryMarshal.GetReference(g.Slice(start, length)), lambda);
+            total += LaneLoop.Run(ref body, (nuint)length);
         }
 
         return total;
     }
 
-    /// <summary><c>x[i] *= factor</c>.</summary>
-    public static void Scale(Span<float> x, float factor)
+    private readonly struct ScaleOp(float factor) : ILaneOp
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                (Vector512.LoadUnsafe(ref rx, i) * factor).StoreUnsafe(ref rx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref rx, i) * factor).StoreUnsafe(ref rx, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref rx, i) * factor).StoreUnsafe(ref rx, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rx, i) *= factor;
-        }
+        public T Apply<T>(T x, T z)
+            where T : struct, ILanes<T> => x * factor;
     }
 
-    /// <summary><c>x[i] = clamp(x[i], −limit, limit)</c>.</summary>
-    public static void Clamp(Span<float> x, float limit)
+    private readonly struct ClampOp(float limit) : ILaneOp
     {
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> hi = Vector512.Create(limit), lo = -hi;
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512.Min(Vector512.Max(Vector512.LoadUnsafe(ref rx, i), lo), hi).StoreUnsafe(ref rx, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> hi = Vector256.Create(limit), lo = -hi;
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256.Min(Vector256.Max(Vector256.LoadUnsafe(ref rx, i), lo), hi).StoreUnsafe(ref rx, i);
-            }
-        }
-
-        Vector<float> vhi = new(limit), vlo = -vhi;
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            Vector.Min(Vector.Max(Vector.LoadUnsafe(ref rx, i), vlo), vhi).StoreUnsafe(ref rx, i);
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rx, i) = Math.Clamp(Unsafe.Add(ref rx, i), -limit, limit);
-        }
+        public T Apply<T>(T x, T z)
+            where T : struct, ILanes<T> => T.Min(T.Max(x, T.Create(-limit)), T.Create(limit));
     }
 
-    private static float AddL2GradientBlock(ReadOnlySpan<float> w, Span<float> g, float lambda)
+    /// <summary>A weight penalty: the gradient push of a weight and its penalty term.</summary>
+    private interface IPenalty
     {
-        ref float rw = ref MemoryMarshal.GetReference(w);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        nuint n = (nuint)w.Length, i = 0;
-        float sum = 0f;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> x = Vector512.LoadUnsafe(ref rw, i);
-                (Vector512.LoadUnsafe(ref rg, i) + (x * lambda)).StoreUnsafe(ref rg, i);
-                acc += x * x;
-            }
+        static abstract T Push<T>(T w, T lambda)
+            where T : struct, ILanes<T>;
 
-            sum += Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> x = Vector256.LoadUnsafe(ref rw, i);
-                (Vector256.LoadUnsafe(ref rg, i) + (x * lambda)).StoreUnsafe(ref rg, i);
-                acc += x * x;
-            }
-
-            sum += Vector256.Sum(acc);
-        }
-
-        Vector<float> vacc = Vector<float>.Zero;
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            Vector<float> x = Vector.LoadUnsafe(ref rw, i);
-            (Vector.LoadUnsafe(ref rg, i) + (x * lambda)).StoreUnsafe(ref rg, i);
-            vacc += x * x;
-        }
-
-        sum += Vector.Sum(vacc);
-        for (; i < n; i++)
-        {
-            float x = Unsafe.Add(ref rw, i);
-            Unsafe.Add(ref rg, i) += lambda * x;
-            sum += x * x;
-        }
-
-        return sum;
+        static abstract T Term<T>(T w)
+            where T : struct, ILanes<T>;
     }
 
-    private static float AddL1GradientBlock(ReadOnlySpan<float> w, Span<float> g, float lambda)
+    /// <summary>Push λ·w, term w².</summary>
+    private readonly struct L2 : IPenalty
     {
-        ref float rw = ref MemoryMarshal.GetReference(w);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        nuint n = (nuint)w.Length, i = 0;
-        float sum = 0f;
+        public static T Push<T>(T w, T lambda)
+            where T : struct, ILanes<T> => w * lambda;
 
-        // lambda·sign(x) = (x > 0 ? lambda : 0) − (x < 0 ? lambda : 0), so zero weights get no push.
-        if (Vector512.IsHardwareAccelerated)
+        public static T Term<T>(T w)
+            where T : struct, ILanes<T> => w * w;
+    }
+
+    /// <summary>Push λ·sign(w) = (w &gt; 0 ? λ : 0) − (w &lt; 0 ? λ : 0), so zero weights get no push; term |w|.</summary>
+    private readonly struct L1 : IPenalty
+    {
+        public static T Push<T>(T w, T lambda)
+            where T : struct, ILanes<T> => T.IfGreater(w, T.Zero, lambda, T.Zero) - T.IfLess(w, T.Zero, lambda, T.Zero);
+
+        public static T Term<T>(T w)
+            where T : struct, ILanes<T> => T.Abs(w);
+    }
+
+    /// <summary><c>g += push(w)</c>, summing the penalty terms.</summary>
+    private readonly ref struct PenaltyBody<TPenalty> : ILaneLoop
+        where TPenalty : struct, IPenalty
+    {
+        private readonly ref float _w;
+        private readonly ref float _g;
+        private readonly float _lambda;
+
+        public PenaltyBody(ref float w, ref float g, float lambda)
         {
-            Vector512<float> acc = Vector512<float>.Zero, lam = Vector512.Create(lambda), zero = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> x = Vector512.LoadUnsafe(ref rw, i);
-                Vector512<float> push = (Vector512.GreaterThan(x, zero) & lam) - (Vector512.LessThan(x, zero) & lam);
-                (Vector512.LoadUnsafe(ref rg, i) + push).StoreUnsafe(ref rg, i);
-                acc += Vector512.Abs(x);
-            }
-
-            sum += Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> acc = Vector256<float>.Zero, lam = Vector256.Create(lambda), zero = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> x = Vector256.LoadUnsafe(ref rw, i);
-                Vector256<float> push = (Vector256.GreaterThan(x, zero) & lam) - (Vector256.LessThan(x, zero) & lam);
-                (Vector256.LoadUnsafe(ref rg, i) + push).StoreUnsafe(ref rg, i);
-                acc += Vector256.Abs(x);
-            }
-
-            sum += Vector256.Sum(acc);
-        }
-
-        Vector<float> vacc = Vector<float>.Zero, vlam = new(lambda);
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            Vector<float> x = Vector.LoadUnsafe(ref rw, i);
-            Vector<float> push = Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), vlam, Vector<float>.Zero)
-                - Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), vlam, Vector<float>.Zero);
-            (Vector.LoadUnsafe(ref rg, i) + push).StoreUnsafe(ref rg, i);
-            vacc += Vector.Abs(x);
+            _w = ref w;
+            _g = ref g;
+            _lambda = lambda;
         }
 
-        sum += Vector.Sum(vacc);
-        for (; i < n; i++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
         {
-            float x = Unsafe.Add(ref rw, i);
-            Unsafe.Add(ref rg, i) += x > 0f ? lambda : x < 0f ? -lambda : 0f;
-            sum += MathF.Abs(x);
+            T w = T.Load(ref _w, i);
+            (T.Load(ref _g, i) + TPenalty.Push(w, T.Create(_lambda))).Store(ref _g, i);
+            return acc + TPenalty.Term(w);
         }
-
-        return sum;
     }
 }

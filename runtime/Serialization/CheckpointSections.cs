@@ -313,8 +313,8 @@ internal static class CheckpointSections
         {
             int epochs = r.ReadInt32();
             long step = r.ReadInt64();
-            ulong[] shuffle = ReadRngState(ref r);
-            ulong[] augmentation = ReadRngState(ref r);
+            var shuffle = ValueArray<ulong>.Own(ReadRngState(ref r));
+            var augmentation = ValueArray<ulong>.Own(ReadRngState(ref r));
             float baseLr = r.ReadSingle();
             float scale = r.ReadSingle();
             c.Training = new TrainingState(epochs, step, shuffle, augmentation, baseLr, scale, Array.Empty<EpochMetrics>());
@@ -486,7 +486,7 @@ internal static class CheckpointSections
         }
     }
 
-    private static void WriteRngState(ByteWriter w, ulong[] state)
+    private static void WriteRngState(ByteWriter w, IReadOnlyList<ulong> state)
     {
         for (int i = 0; i < 4; i++)
         {

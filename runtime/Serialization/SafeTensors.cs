@@ -196,7 +196,7 @@ public static class SafeTensors
                     info.Name);
             }
 
-            if (!info.Shape.AsSpan().SequenceEqual(tensor.Shape))
+            if (!info.Shape.Span.SequenceEqual(tensor.Shape))
             {
                 throw new SafeTensorsException(
                     $"{source}: tensor {described} has shape {info.ShapeText}, but {network.GetType().Name}'s {tensor.Name} has shape {SafeTensorsFile.FormatShape(tensor.Shape)}.",

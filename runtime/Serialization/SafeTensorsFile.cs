@@ -59,10 +59,10 @@ public enum SafeTensorsDType
 /// <summary>One tensor's entry in a safetensors header.</summary>
 /// <param name="Name">The tensor's name, e.g. <c>conv0.weight</c>.</param>
 /// <param name="DType">Its element type.</param>
-/// <param name="Shape">Its shape (empty for a scalar).</param>
+/// <param name="Shape">Its shape (empty for a scalar), compared by value: two entries with equal fields are equal.</param>
 /// <param name="DataStart">Where its bytes start, relative to the data buffer after the header.</param>
 /// <param name="DataEnd">Where its bytes end (exclusive), relative to the data buffer.</param>
-public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] Shape, long DataStart, long DataEnd)
+public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, ValueArray<int> Shape, long DataStart, long DataEnd)
 {
     /// <summary>The number of elements (the product of <see cref="Shape"/>; 1 for a scalar).</summary>
     public long ElementCount
@@ -80,7 +80,7 @@ public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] S
     }
 
     /// <summary>The shape written as PyTorch prints it, e.g. <c>[256, 784]</c>.</summary>
-    public string ShapeText => SafeTensorsFile.FormatShape(Shape);
+    public string ShapeText => SafeTensorsFile.FormatShape(Shape.Span);
 }
 
 /// <summary>
@@ -459,7 +459,7 @@ public sealed class SafeTensorsFile
                 name);
         }
 
-        return new SafeTensorInfo(name, dtype, dims, offsets[0], offsets[1]);
+        return new SafeTensorInfo(name, dtype, ValueArray<int>.Own(dims), offsets[0], offsets[1]);
     }
 
     private static List<long> ReadIntegers(ref Utf8JsonReader reader, string source, string name, string what)

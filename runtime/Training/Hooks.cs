@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using NetGen.Data;
 using NetGen.Optimizers;
 
@@ -178,7 +179,7 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
             }
         }
 
-        return new TrainingState(Epoch, Step, shuffle, augmentation, BaseLearningRate, LearningRateScale, new List<EpochMetrics>(History.Epochs))
+        return new TrainingState(Epoch, Step, ValueArray<ulong>.Own(shuffle), ValueArray<ulong>.Own(augmentation), BaseLearningRate, LearningRateScale, new List<EpochMetrics>(History.Epochs))
         {
             CallbackStates = callbackStates,
             Settings = new TrainingRunSettings(Options.BatchSize, Options.Epochs, Train.Count),
@@ -206,8 +207,8 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
         }
 
         state.Settings?.CheckResumedBy(Options, Train); // null in version-1 checkpoints
-        ShuffleRng.SetState(state.ShuffleRngState);
-        AugmentationRng.SetState(state.AugmentationRngState);
+        ShuffleRng.SetState(state.ShuffleRngState.Span);
+        AugmentationRng.SetState(state.AugmentationRngState.Span);
         Step = state.Step;
         BaseLearningRate = state.BaseLearningRate;
         LearningRateScale = state.LearningRateScale;
@@ -232,7 +233,8 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
 
 /// <summary>
 /// Where a run stands between two epochs, enough to resume it exactly (together with the network's parameters, buffers
-/// and random state, and the optimizer's state).
+/// and random state, and the optimizer's state). Two states are equal when they hold the same values: the random states,
+/// the history and the callback states are compared by content, not by reference.
 /// </summary>
 /// <param name="CompletedEpochs">The number of epochs done.</param>
 /// <param name="Step">The number of optimizer steps done.</param>
@@ -244,8 +246,8 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
 public sealed record TrainingState(
     int CompletedEpochs,
     long Step,
-    ulong[] ShuffleRngState,
-    ulong[] AugmentationRngState,
+    ValueArray<ulong> ShuffleRngState,
+    ValueArray<ulong> AugmentationRngState,
     float BaseLearningRate,
     float LearningRateScale,
     IReadOnlyList<EpochMetrics> History)
@@ -265,7 +267,7 @@ public sealed record TrainingState(
     /// <exception cref="ArgumentException">A random state is not four words, or a callback state is null.</exception>
     internal TrainingState Copy()
     {
-        if (ShuffleRngState.Length != 4 || AugmentationRngState.Length != 4)
+        if (ShuffleRngState.Count != 4 || AugmentationRngState.Count != 4)
         {
             throw new ArgumentException("A training state's random states are four words each.", "trainingState");
         }
@@ -279,10 +281,28 @@ public sealed record TrainingState(
 
         return this with
         {
-            ShuffleRngState = (ulong[])ShuffleRngState.Clone(),
-            AugmentationRngState = (ulong[])AugmentationRngState.Clone(),
             History = new List<EpochMetrics>(History),
             CallbackStates = callbackStates,
         };
     }
+
+    /// <summary>Whether both states hold the same values, comparing the history and the callback states by content.</summary>
+    /// <param name="other">The other state.</param>
+    /// <returns>True when every member is equal.</returns>
+    public bool Equals(TrainingState? other) =>
+        other is not null
+        && CompletedEpochs == other.CompletedEpochs
+        && Step == other.Step
+        && ShuffleRngState.Equals(other.ShuffleRngState)
+        && AugmentationRngState.Equals(other.AugmentationRngState)
+        && BaseLearningRate.Equals(other.BaseLearningRate)
+        && LearningRateScale.Equals(other.LearningRateScale)
+        && History.SequenceEqual(other.History)
+        && Equals(Settings, other.Settings)
+        && CallbackStates.Count == other.CallbackStates.Count
+        && CallbackStates.All(pair => other.CallbackStates.TryGetValue(pair.Key, out byte[]? bytes) && pair.Value.AsSpan().SequenceEqual(bytes));
+
+    /// <summary>A hash of the scalar members and the random states, consistent with <see cref="Equals(TrainingState?)"/>.</summary>
+    /// <returns>The hash code.</returns>
+    public override int GetHashCode() => HashCode.Combine(CompletedEpochs, Step, ShuffleRngState, AugmentationRngState, BaseLearningRate, LearningRateScale, History.Count);
 }

@@ -2,7 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using NetGen.Kernels;
 
 namespace NetGen.Training;
 
@@ -269,39 +269,12 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IStateful<Expon
     }
 
     /// <summary><c>s[i] += w·(x[i] − s[i])</c>.</summary>
-    private static void Lerp(Span<float> s, ReadOnlySpan<float> x, float w)
+    private static void Lerp(Span<float> s, ReadOnlySpan<float> x, float w) => LaneLoop.Apply(new LerpOp(w), x, s);
+
+    private readonly struct LerpOp(float w) : ILaneOp
     {
-        ref float rs = ref MemoryMarshal.GetReference(s);
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        nuint n = (nuint)s.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> v = Vector512.LoadUnsafe(ref rs, i);
-                (v + ((Vector512.LoadUnsafe(ref rx, i) - v) * w)).StoreUnsafe(ref rs, i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> v = Vector256.LoadUnsafe(ref rs, i);
-                (v + ((Vector256.LoadUnsafe(ref rx, i) - v) * w)).StoreUnsafe(ref rs, i);
-            }
-        }
-
-        for (; i + (nuint)Vector<float>.Count <= n; i += (nuint)Vector<float>.Count)
-        {
-            Vector<float> v = Vector.LoadUnsafe(ref rs, i);
-            (v + ((Vector.LoadUnsafe(ref rx, i) - v) * w)).StoreUnsafe(ref rs, i);
-        }
-
-        for (; i < n; i++)
-        {
-            ref float v = ref Unsafe.Add(ref rs, i);
-            v += (Unsafe.Add(ref rx, i) - v) * w;
-        }
+        public T Apply<T>(T x, T s)
+            where T : struct, ILanes<T> => s + ((x - s) * w);
     }
 
     private static void SwapContents(Span<float> a, Span<float> b)
