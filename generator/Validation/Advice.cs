@@ -33,13 +33,13 @@ internal static class Advice
                 case Conv2DLayer { HasBias: true } c when next is NormLayer { Norm: NormKind.BatchNorm }:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BiasBeforeBatchNorm, c.Location, "Conv2D", c.Filters));
                     break;
-                case ActivationLayer { Activation: ActivationKind.Sigmoid } when next is not LossLayer:
+                case ActivationLayer { Kind: "Sigmoid" } when next is not LossLayer:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SigmoidHidden, layer.Location));
                     break;
                 case SoftmaxLayer when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy }:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxBeforeCrossEntropy, layer.Location));
                     break;
-                case ActivationLayer a when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy } && LogitRange(a) is { } range:
+                case ActivationLayer { Function.LogitRange: { } range } when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy }:
                     // Only before softmax cross-entropy: before a mean-squared-error head a final activation is often the
                     // point (sigmoid for targets in [0, 1], tanh for [-1, 1], ReLU for counts).
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ActivationBeforeCrossEntropy, layer.Location, layer.Kind, range));
@@ -65,16 +65,6 @@ internal static class Advice
 
     /// <summary>Above this, an explicit Gaussian standard deviation is reported (NG0106); He for a single input is 1.41.</summary>
     private const float MaxInitStd = 1f;
-
-    /// <summary>What an activation does to logits, or null when it leaves their range unbounded in both directions.</summary>
-    private static string? LogitRange(ActivationLayer layer) => layer.Activation switch
-    {
-        ActivationKind.ReLU => "every negative logit becomes 0",
-        ActivationKind.Sigmoid => "to (0, 1), so class probabilities differ by at most a factor e",
-        ActivationKind.Tanh => "to (-1, 1), so class probabilities differ by at most a factor e²",
-        ActivationKind.ELU => "no logit can go below -alpha",
-        _ => null,
-    };
 
     private static string? NextActivation(IReadOnlyList<LayerModel> layers, int index)
     {

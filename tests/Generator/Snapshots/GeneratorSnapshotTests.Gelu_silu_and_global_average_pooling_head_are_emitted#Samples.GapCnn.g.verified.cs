@@ -394,7 +394,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     }
 
     // ---- Layers 5–7: dense group (dense5, gelu6, dense7) ----
-    /// <summary>Layers 5–7 forward (dense5, gelu6, dense7) in one call: y1 = x·W1ᵀ + b1, a1 = GELUTanh(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
+    /// <summary>Layers 5–7 forward (dense5, gelu6, dense7) in one call: y1 = x·W1ᵀ + b1, a1 = GELU(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
     private void Layers5To7Forward(int batch)
     {
         global::NetGen.Kernels.Dense.ForwardPair(batch, L5_In, L5_Out, L7_Out,
