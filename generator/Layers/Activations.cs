@@ -198,11 +198,14 @@ internal sealed class GeluDefinition : ActivationDefinition<GeluArguments>
         ? new ElementwiseActivation(
             "GELU(tanh approximation)", "Gelu", "approximation: global::NetGen.GeluApproximation.Tanh",
             "x·σ(2u), u = √(2/π)·(x + 0.044715·x³)", "(σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′)",
-            "GeluTanh", null, OnnxActivationGraph.GeluTanh, "", null)
+            "GeluTanh", null, OnnxActivationGraph.GeluTanh, "", GeluLogitRange)
         : new ElementwiseActivation(
             "GELU", "Gelu", "approximation: global::NetGen.GeluApproximation.None",
             "x·Φ(x), Φ the standard normal distribution function", "(Φ(x) + x·φ(x))",
-            "Gelu", null, OnnxActivationGraph.GeluErf, "", null);
+            "Gelu", null, OnnxActivationGraph.GeluErf, "", GeluLogitRange);
+
+    /// <summary>GELU's minimum, x·Φ(x) ≈ −0.17 at x ≈ −0.75 (the tanh form's differs in the fourth digit).</summary>
+    private const string GeluLogitRange = "no logit can go below -0.17";
 
     /// <inheritdoc />
     protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<GeluArguments> args, LayerContext context)

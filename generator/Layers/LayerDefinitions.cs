@@ -35,7 +35,7 @@ internal static class LayerDefinitions
         Activation("ReLU", kernel: "Relu", formula: "max(0, x)", derivative: "(x > 0 ? 1 : 0)", WeightInitKind.He, onnx: "Relu", fusedPair: true,
             logitRange: "every negative logit becomes 0"),
         Activation("SiLU", kernel: "Silu", formula: "x·σ(x)", derivative: "σ(x)·(1 + x·(1 − σ(x)))", WeightInitKind.He, onnx: "", fusedPair: true,
-            onnxGraph: OnnxActivationGraph.XTimesSigmoid),
+            logitRange: "no logit can go below -0.28", onnxGraph: OnnxActivationGraph.XTimesSigmoid),
         new LeakyReluDefinition(),
         new EluDefinition(),
         new GeluDefinition(),

@@ -6,13 +6,12 @@ namespace NetGen.Generator.Validation;
 
 /// <summary>
 /// Compile-time advice from the training notes, as warnings and information on valid networks: redundant biases
-/// before batch norm, sigmoid hidden activations, Xavier initialization chosen for a ReLU layer, softmax or a bounding
+/// before batch norm, sigmoid hidden activations, Xavier initialization chosen for a layer before an activation whose
+/// definition prefers He (the ReLU family, SiLU, GELU), softmax or a bounding
 /// activation on the logits of a softmax cross-entropy head, an absurd Gaussian InitStd.
 /// </summary>
 internal static class Advice
 {
-    private static readonly HashSet<string> ReluFamily = new() { "ReLU", "LeakyReLU", "ELU", "PReLU", "RReLU" };
-
     public static void Add(IReadOnlyList<LayerModel> layers, List<DiagnosticInfo> diagnostics)
     {
         for (int i = 0; i < layers.Count; i++)
@@ -55,7 +54,7 @@ internal static class Advice
             if (init is { Reason: "as declared", Kind: WeightInitKind.Xavier or WeightInitKind.XavierUniform })
             {
                 string? activation = NextActivation(layers, i);
-                if (activation is not null && ReluFamily.Contains(activation))
+                if (activation is not null && LayerDefinitions.Find(activation)?.PreferredInit is WeightInitKind.He or WeightInitKind.HeUniform)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.XavierBeforeRelu, layer.Location, layer.Kind, init.Kind, activation));
                 }

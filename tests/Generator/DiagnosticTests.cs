@@ -511,6 +511,30 @@ public class DiagnosticTests
         AssertAdvice(d, "NG0103", DiagnosticSeverity.Warning, "Xavier", "ReLU", "WeightInit.He");
     }
 
+    [Theory]
+    [InlineData("ReLU")]
+    [InlineData("SiLU")]
+    [InlineData("GELU")]
+    [InlineData("GELU(Approximation = GeluApproximation.Tanh)")]
+    public void NG0103_explicit_xavier_before_an_activation_that_prefers_he_is_a_warning(string activation)
+    {
+        // SiLU and GELU are ReLU-like (their definitions prefer He), so the advice covers them exactly as it covers ReLU;
+        // the Xavier layer before tanh is not reported.
+        Diagnostic d = Single(DiagnosticMarkup.Verify($$"""
+            using NetGen;
+
+            [Network]
+            [Input(4)]
+            [{|NG0103:Dense(8, Init = WeightInit.XavierUniform)|}] [Dropout(0.1f)] [{{activation}}]
+            [Dense(8, Init = WeightInit.Xavier)] [Tanh]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class XavierBeforeReluLike { }
+            """));
+
+        string kind = activation.Split('(')[0];
+        AssertAdvice(d, "NG0103", DiagnosticSeverity.Warning, "XavierUniform", $"but {kind} follows", "WeightInit.He");
+    }
+
     [Fact]
     public void NG0017_a_network_larger_than_int_is_reported_on_its_identifier()
     {
