@@ -83,7 +83,7 @@ internal sealed class LossEmitter : LayerEmitter<LossLayer>
         w.Summary($"Layer {l.Index} forward ({l.Name}): probabilities = softmax(logits), row by row, max-subtracted for stability.");
         using (w.Block($"private void Layer{l.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Softmax.Forward(batch, {Names.P(l, "In")}, x: {Names.X(l)}, y: {Names.Y(l)});");
+            w.Line($"{Names.Kernels}.Softmax.Forward(batch: batch, classes: {Names.P(l, "In")}, x: {Names.X(l)}, y: {Names.Y(l)});");
         }
     }
 
@@ -125,10 +125,10 @@ internal sealed class LossEmitter : LayerEmitter<LossLayer>
             {
                 w.Line($"int batch = CheckTargets({arg}.Length, {perSample}, nameof({arg}));");
                 w.Line(softmax
-                    ? $"return {Names.Kernels}.SoftmaxCrossEntropy.Forward(batch, {n}, {Names.X(l)}, {arg});"
+                    ? $"return {Names.Kernels}.SoftmaxCrossEntropy.Forward(batch: batch, classes: {n}, logits: {Names.X(l)}, {arg}: {arg});"
                     : labels
-                        ? $"return {Names.Kernels}.MeanSquaredError.Forward(batch, {n}, {Names.X(l)}, {arg});"
-                        : $"return {Names.Kernels}.MeanSquaredError.Forward(batch * {n}, {Names.X(l)}, {arg});");
+                        ? $"return {Names.Kernels}.MeanSquaredError.Forward(batch: batch, outputs: {n}, y: {Names.X(l)}, {arg}: {arg});"
+                        : $"return {Names.Kernels}.MeanSquaredError.Forward(count: batch * {n}, y: {Names.X(l)}, {arg}: {arg});");
             }
 
             w.Line();
@@ -142,14 +142,14 @@ internal sealed class LossEmitter : LayerEmitter<LossLayer>
                     w.Line(labels
                         ? $"// Layer {l.Index} ({l.Name}): dlogits = (probabilities − onehot(labels)) / batch."
                         : $"// Layer {l.Index} ({l.Name}): dlogits = (probabilities·Σtargets − targets) / batch.");
-                    w.Line($"{Names.Kernels}.SoftmaxCrossEntropy.Backward(batch, {n}, {Names.Y(l)}, {arg}, {Names.DX(l)});");
+                    w.Line($"{Names.Kernels}.SoftmaxCrossEntropy.Backward(batch: batch, classes: {n}, probabilities: {Names.Y(l)}, {arg}: {arg}, dLogits: {Names.DX(l)});");
                 }
                 else
                 {
                     w.Line($"// Layer {l.Index} ({l.Name}): dy = 2·(y − target) / (batch·{l.InputShape.Size}).");
                     w.Line(labels
-                        ? $"{Names.Kernels}.MeanSquaredError.Backward(batch, {n}, {Names.X(l)}, {arg}, {Names.DX(l)});"
-                        : $"{Names.Kernels}.MeanSquaredError.Backward(batch * {n}, {Names.X(l)}, {arg}, {Names.DX(l)});");
+                        ? $"{Names.Kernels}.MeanSquaredError.Backward(batch: batch, outputs: {n}, y: {Names.X(l)}, {arg}: {arg}, dy: {Names.DX(l)});"
+                        : $"{Names.Kernels}.MeanSquaredError.Backward(count: batch * {n}, y: {Names.X(l)}, {arg}: {arg}, dy: {Names.DX(l)});");
                 }
 
                 w.Line("Backpropagate(batch);");

@@ -16,16 +16,26 @@
 protected override float LossCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = CheckTargets(labels.Length, 1, nameof(labels));
-    return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
+    return global::NetGen.Kernels.MeanSquaredError.Forward(
+        batch: batch,
+        outputs: L4_In,
+        y: Activation(L4_X, L4_In, batch),
+        labels: labels);
 }
 
-/// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
+/// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to
+/// <c>Gradients</c>.</summary>
 /// <param name="labels">One class index per sample.</param>
 protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = BeginBackward(labels.Length, 1, nameof(labels));
     // Layer 4 (mse): dy = 2·(y − target) / (batch·10).
-    global::NetGen.Kernels.MeanSquaredError.Backward(batch, L4_In, Activation(L4_X, L4_In, batch), labels, ActivationGradient(L4_X, L4_In, batch));
+    global::NetGen.Kernels.MeanSquaredError.Backward(
+        batch: batch,
+        outputs: L4_In,
+        y: Activation(L4_X, L4_In, batch),
+        labels: labels,
+        dy: ActivationGradient(L4_X, L4_In, batch));
     Backpropagate(batch);
 }
 
@@ -34,15 +44,23 @@ protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
 protected override float LossCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
-    return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L4_In, Activation(L4_X, L4_In, batch), targets);
+    return global::NetGen.Kernels.MeanSquaredError.Forward(
+        count: batch * L4_In,
+        y: Activation(L4_X, L4_In, batch),
+        targets: targets);
 }
 
-/// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
+/// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to
+/// <c>Gradients</c>.</summary>
 /// <param name="targets">batch × 10 values.</param>
 protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
     // Layer 4 (mse): dy = 2·(y − target) / (batch·10).
-    global::NetGen.Kernels.MeanSquaredError.Backward(batch * L4_In, Activation(L4_X, L4_In, batch), targets, ActivationGradient(L4_X, L4_In, batch));
+    global::NetGen.Kernels.MeanSquaredError.Backward(
+        count: batch * L4_In,
+        y: Activation(L4_X, L4_In, batch),
+        targets: targets,
+        dy: ActivationGradient(L4_X, L4_In, batch));
     Backpropagate(batch);
 }

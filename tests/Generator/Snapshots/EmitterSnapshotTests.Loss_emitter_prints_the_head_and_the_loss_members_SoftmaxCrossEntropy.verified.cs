@@ -3,10 +3,15 @@
 // HasForward: True, HasBackward: False
 
 // EmitForward
-/// <summary>Layer 4 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
+/// <summary>Layer 4 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for
+/// stability.</summary>
 private void Layer4Forward(int batch)
 {
-    global::NetGen.Kernels.Softmax.Forward(batch, L4_In, x: Activation(L4_X, L4_In, batch), y: Activation(L4_Y, L4_Out, batch));
+    global::NetGen.Kernels.Softmax.Forward(
+        batch: batch,
+        classes: L4_In,
+        x: Activation(L4_X, L4_In, batch),
+        y: Activation(L4_Y, L4_Out, batch));
 }
 
 // EmitBackward
@@ -21,16 +26,26 @@ private void Layer4Forward(int batch)
 protected override float LossCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = CheckTargets(labels.Length, 1, nameof(labels));
-    return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
+    return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(
+        batch: batch,
+        classes: L4_In,
+        logits: Activation(L4_X, L4_In, batch),
+        labels: labels);
 }
 
-/// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
+/// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to
+/// <c>Gradients</c>.</summary>
 /// <param name="labels">One class index per sample.</param>
 protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
 {
     int batch = BeginBackward(labels.Length, 1, nameof(labels));
     // Layer 4 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-    global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), labels, ActivationGradient(L4_X, L4_In, batch));
+    global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(
+        batch: batch,
+        classes: L4_In,
+        probabilities: Activation(L4_Y, L4_Out, batch),
+        labels: labels,
+        dLogits: ActivationGradient(L4_X, L4_In, batch));
     Backpropagate(batch);
 }
 
@@ -39,15 +54,25 @@ protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
 protected override float LossCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
-    return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
+    return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(
+        batch: batch,
+        classes: L4_In,
+        logits: Activation(L4_X, L4_In, batch),
+        targets: targets);
 }
 
-/// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
+/// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's
+/// gradient to <c>Gradients</c>.</summary>
 /// <param name="targets">batch × 10 values.</param>
 protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
 {
     int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
     // Layer 4 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-    global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), targets, ActivationGradient(L4_X, L4_In, batch));
+    global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(
+        batch: batch,
+        classes: L4_In,
+        probabilities: Activation(L4_Y, L4_Out, batch),
+        targets: targets,
+        dLogits: ActivationGradient(L4_X, L4_In, batch));
     Backpropagate(batch);
 }
