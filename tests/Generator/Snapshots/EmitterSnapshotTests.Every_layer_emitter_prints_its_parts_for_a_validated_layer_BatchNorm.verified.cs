@@ -9,19 +9,33 @@ private void Layer1Forward(int batch)
 {
     if (TrainingForward)
     {
-        global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
-            momentum: 0.2f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch),
-            gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-            runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+        global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            momentum: 0.2f,
+            epsilon: 1E-05f,
+            x: Activation(L1_X, L1_In, batch),
+            gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            beta: Parameters.Slice(L1_Beta, L1_Affine),
+            runningMean: Buffers.Slice(L1_RunMean, L1_C),
+            runningVar: Buffers.Slice(L1_RunVar, L1_C),
             y: Activation(L1_Y, L1_Out, batch),
-            saveMean: _l1Mean, saveInvStd: _l1InvStd);
+            saveMean: _l1Mean,
+            saveInvStd: _l1InvStd);
     }
     else
     {
-        global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
-            epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+        global::NetGen.Kernels.BatchNorm.ForwardInference(
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            epsilon: 1E-05f,
+            x: Activation(L1_X, L1_In, batch),
+            gamma: Parameters.Slice(L1_Gamma, L1_Affine),
             beta: Parameters.Slice(L1_Beta, L1_Affine),
-            runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            runningMean: Buffers.Slice(L1_RunMean, L1_C),
+            runningVar: Buffers.Slice(L1_RunVar, L1_C),
             y: Activation(L1_Y, L1_Out, batch));
     }
 }
@@ -33,13 +47,16 @@ private void Layer1Backward(int batch)
 {
     RequireTrainingForward("bn1");
     global::NetGen.Kernels.BatchNorm.Backward(
-        batch,
-        L1_C,
-        L1_Spatial,
-        Activation(L1_X, L1_In, batch),
+        batch: batch,
+        channels: L1_C,
+        spatial: L1_Spatial,
+        x: Activation(L1_X, L1_In, batch),
         gamma: Parameters.Slice(L1_Gamma, L1_Affine),
-        saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch),
-        dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
+        saveMean: _l1Mean,
+        saveInvStd: _l1InvStd,
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch),
+        dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
         dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 

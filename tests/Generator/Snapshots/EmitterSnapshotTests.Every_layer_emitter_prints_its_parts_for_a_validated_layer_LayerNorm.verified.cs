@@ -9,13 +9,14 @@
 private void Layer1Forward(int batch)
 {
     global::NetGen.Kernels.LayerNorm.Forward(
-        batch,
-        L1_In,
+        batch: batch,
+        features: L1_In,
         epsilon: 1E-05f,
         x: Activation(L1_X, L1_In, batch),
         gamma: Parameters.Slice(L1_Gamma, L1_Affine),
         beta: Parameters.Slice(L1_Beta, L1_Affine),
-        y: Activation(L1_Y, L1_Out, batch), saveMean: Activation(L1_Mean, L1_Groups, batch),
+        y: Activation(L1_Y, L1_Out, batch),
+        saveMean: Activation(L1_Mean, L1_Groups, batch),
         saveInvStd: Activation(L1_InvStd, L1_Groups, batch));
 }
 
@@ -24,13 +25,16 @@ private void Layer1Forward(int batch)
 private void Layer1Backward(int batch)
 {
     global::NetGen.Kernels.LayerNorm.Backward(
-        batch,
-        L1_In,
-        Activation(L1_X, L1_In, batch),
+        batch: batch,
+        features: L1_In,
+        x: Activation(L1_X, L1_In, batch),
         gamma: Parameters.Slice(L1_Gamma, L1_Affine),
-        saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch),
-        dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch),
-        dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
+        saveMean: Activation(L1_Mean, L1_Groups, batch),
+        saveInvStd: Activation(L1_InvStd, L1_Groups, batch),
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch),
+        dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
+        dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 
 // EmitInitialization

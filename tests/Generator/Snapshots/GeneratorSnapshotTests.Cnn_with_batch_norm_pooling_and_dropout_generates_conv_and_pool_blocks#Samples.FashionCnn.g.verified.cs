@@ -462,19 +462,33 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch),
-                gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L1_C,
+                spatial: L1_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L1_X, L1_In, batch),
+                gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+                beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C),
+                runningVar: Buffers.Slice(L1_RunVar, L1_C),
                 y: Activation(L1_Y, L1_Out, batch),
-                saveMean: _l1Mean, saveInvStd: _l1InvStd);
+                saveMean: _l1Mean,
+                saveInvStd: _l1InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
-                epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L1_C,
+                spatial: L1_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L1_X, L1_In, batch),
+                gamma: Parameters.Slice(L1_Gamma, L1_Affine),
                 beta: Parameters.Slice(L1_Beta, L1_Affine),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C),
+                runningVar: Buffers.Slice(L1_RunVar, L1_C),
                 y: Activation(L1_Y, L1_Out, batch));
         }
     }
@@ -485,13 +499,16 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         RequireTrainingForward("bn1");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L1_C,
-            L1_Spatial,
-            Activation(L1_X, L1_In, batch),
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            x: Activation(L1_X, L1_In, batch),
             gamma: Parameters.Slice(L1_Gamma, L1_Affine),
-            saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
+            saveMean: _l1Mean,
+            saveInvStd: _l1InvStd,
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
             dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
@@ -577,19 +594,33 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L5_C, L5_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch),
-                gamma: Parameters.Slice(L5_Gamma, L5_Affine), beta: Parameters.Slice(L5_Beta, L5_Affine),
-                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L5_C,
+                spatial: L5_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L5_X, L5_In, batch),
+                gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+                beta: Parameters.Slice(L5_Beta, L5_Affine),
+                runningMean: Buffers.Slice(L5_RunMean, L5_C),
+                runningVar: Buffers.Slice(L5_RunVar, L5_C),
                 y: Activation(L5_Y, L5_Out, batch),
-                saveMean: _l5Mean, saveInvStd: _l5InvStd);
+                saveMean: _l5Mean,
+                saveInvStd: _l5InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L5_C, L5_Spatial,
-                epsilon: 1E-05f, x: Activation(L5_X, L5_In, batch), gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L5_C,
+                spatial: L5_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L5_X, L5_In, batch),
+                gamma: Parameters.Slice(L5_Gamma, L5_Affine),
                 beta: Parameters.Slice(L5_Beta, L5_Affine),
-                runningMean: Buffers.Slice(L5_RunMean, L5_C), runningVar: Buffers.Slice(L5_RunVar, L5_C),
+                runningMean: Buffers.Slice(L5_RunMean, L5_C),
+                runningVar: Buffers.Slice(L5_RunVar, L5_C),
                 y: Activation(L5_Y, L5_Out, batch));
         }
     }
@@ -600,13 +631,16 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         RequireTrainingForward("bn5");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L5_C,
-            L5_Spatial,
-            Activation(L5_X, L5_In, batch),
+            batch: batch,
+            channels: L5_C,
+            spatial: L5_Spatial,
+            x: Activation(L5_X, L5_In, batch),
             gamma: Parameters.Slice(L5_Gamma, L5_Affine),
-            saveMean: _l5Mean, saveInvStd: _l5InvStd, dy: ActivationGradient(L5_Y, L5_Out, batch),
-            dx: ActivationGradient(L5_X, L5_In, batch), dGamma: Gradients.Slice(L5_Gamma, L5_Affine),
+            saveMean: _l5Mean,
+            saveInvStd: _l5InvStd,
+            dy: ActivationGradient(L5_Y, L5_Out, batch),
+            dx: ActivationGradient(L5_X, L5_In, batch),
+            dGamma: Gradients.Slice(L5_Gamma, L5_Affine),
             dBeta: Gradients.Slice(L5_Beta, L5_Affine));
     }
 

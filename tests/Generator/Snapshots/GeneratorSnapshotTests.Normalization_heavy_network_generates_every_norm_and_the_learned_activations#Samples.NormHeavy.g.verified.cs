@@ -539,14 +539,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer1Forward(int batch)
     {
         global::NetGen.Kernels.InstanceNorm.Forward(
-            batch,
-            L1_C,
-            L1_Spatial,
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
             epsilon: 1E-05f,
             x: Activation(L1_X, L1_In, batch),
             gamma: Parameters.Slice(L1_Gamma, L1_Affine),
             beta: Parameters.Slice(L1_Beta, L1_Affine),
-            y: Activation(L1_Y, L1_Out, batch), saveMean: Activation(L1_Mean, L1_Groups, batch),
+            y: Activation(L1_Y, L1_Out, batch),
+            saveMean: Activation(L1_Mean, L1_Groups, batch),
             saveInvStd: Activation(L1_InvStd, L1_Groups, batch));
     }
 
@@ -554,14 +555,17 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.InstanceNorm.Backward(
-            batch,
-            L1_C,
-            L1_Spatial,
-            Activation(L1_X, L1_In, batch),
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            x: Activation(L1_X, L1_In, batch),
             gamma: Parameters.Slice(L1_Gamma, L1_Affine),
-            saveMean: Activation(L1_Mean, L1_Groups, batch), saveInvStd: Activation(L1_InvStd, L1_Groups, batch),
-            dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch),
-            dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
+            saveMean: Activation(L1_Mean, L1_Groups, batch),
+            saveInvStd: Activation(L1_InvStd, L1_Groups, batch),
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
+            dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
     // ---- Layer 2: PReLU on 6×12×12, slope per channel [6] at params[180..186) ----
@@ -671,15 +675,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer5Forward(int batch)
     {
         global::NetGen.Kernels.GroupNorm.Forward(
-            batch,
-            L5_C,
-            L5_Spatial,
-            L5_Groups,
+            batch: batch,
+            channels: L5_C,
+            spatial: L5_Spatial,
+            groups: L5_Groups,
             epsilon: 1E-05f,
             x: Activation(L5_X, L5_In, batch),
             gamma: Parameters.Slice(L5_Gamma, L5_Affine),
             beta: Parameters.Slice(L5_Beta, L5_Affine),
-            y: Activation(L5_Y, L5_Out, batch), saveMean: Activation(L5_Mean, L5_Groups, batch),
+            y: Activation(L5_Y, L5_Out, batch),
+            saveMean: Activation(L5_Mean, L5_Groups, batch),
             saveInvStd: Activation(L5_InvStd, L5_Groups, batch));
     }
 
@@ -687,15 +692,18 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer5Backward(int batch)
     {
         global::NetGen.Kernels.GroupNorm.Backward(
-            batch,
-            L5_C,
-            L5_Spatial,
-            L5_Groups,
-            Activation(L5_X, L5_In, batch),
+            batch: batch,
+            channels: L5_C,
+            spatial: L5_Spatial,
+            groups: L5_Groups,
+            x: Activation(L5_X, L5_In, batch),
             gamma: Parameters.Slice(L5_Gamma, L5_Affine),
-            saveMean: Activation(L5_Mean, L5_Groups, batch), saveInvStd: Activation(L5_InvStd, L5_Groups, batch),
-            dy: ActivationGradient(L5_Y, L5_Out, batch), dx: ActivationGradient(L5_X, L5_In, batch),
-            dGamma: Gradients.Slice(L5_Gamma, L5_Affine), dBeta: Gradients.Slice(L5_Beta, L5_Affine));
+            saveMean: Activation(L5_Mean, L5_Groups, batch),
+            saveInvStd: Activation(L5_InvStd, L5_Groups, batch),
+            dy: ActivationGradient(L5_Y, L5_Out, batch),
+            dx: ActivationGradient(L5_X, L5_In, batch),
+            dGamma: Gradients.Slice(L5_Gamma, L5_Affine),
+            dBeta: Gradients.Slice(L5_Beta, L5_Affine));
     }
 
     // ---- Layer 6: RReLU on 6×4×4, slopes U(0.125, 0.33333334) in training, 0.22916667 at inference ----
@@ -767,13 +775,14 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer9Forward(int batch)
     {
         global::NetGen.Kernels.LayerNorm.Forward(
-            batch,
-            L9_In,
+            batch: batch,
+            features: L9_In,
             epsilon: 1E-05f,
             x: Activation(L9_X, L9_In, batch),
             gamma: Parameters.Slice(L9_Gamma, L9_Affine),
             beta: Parameters.Slice(L9_Beta, L9_Affine),
-            y: Activation(L9_Y, L9_Out, batch), saveMean: Activation(L9_Mean, L9_Groups, batch),
+            y: Activation(L9_Y, L9_Out, batch),
+            saveMean: Activation(L9_Mean, L9_Groups, batch),
             saveInvStd: Activation(L9_InvStd, L9_Groups, batch));
     }
 
@@ -781,13 +790,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.LayerNorm.Backward(
-            batch,
-            L9_In,
-            Activation(L9_X, L9_In, batch),
+            batch: batch,
+            features: L9_In,
+            x: Activation(L9_X, L9_In, batch),
             gamma: Parameters.Slice(L9_Gamma, L9_Affine),
-            saveMean: Activation(L9_Mean, L9_Groups, batch), saveInvStd: Activation(L9_InvStd, L9_Groups, batch),
-            dy: ActivationGradient(L9_Y, L9_Out, batch), dx: ActivationGradient(L9_X, L9_In, batch),
-            dGamma: Gradients.Slice(L9_Gamma, L9_Affine), dBeta: Gradients.Slice(L9_Beta, L9_Affine));
+            saveMean: Activation(L9_Mean, L9_Groups, batch),
+            saveInvStd: Activation(L9_InvStd, L9_Groups, batch),
+            dy: ActivationGradient(L9_Y, L9_Out, batch),
+            dx: ActivationGradient(L9_X, L9_In, batch),
+            dGamma: Gradients.Slice(L9_Gamma, L9_Affine),
+            dBeta: Gradients.Slice(L9_Beta, L9_Affine));
     }
 
     // ---- Layer 10: ELU(alpha 1) on 32 ----
@@ -871,19 +883,33 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L12_C, L12_Spatial,
-                momentum: 0.05f, epsilon: 1E-05f, x: Activation(L12_X, L12_In, batch),
-                gamma: Parameters.Slice(L12_Gamma, L12_Affine), beta: Parameters.Slice(L12_Beta, L12_Affine),
-                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L12_C,
+                spatial: L12_Spatial,
+                momentum: 0.05f,
+                epsilon: 1E-05f,
+                x: Activation(L12_X, L12_In, batch),
+                gamma: Parameters.Slice(L12_Gamma, L12_Affine),
+                beta: Parameters.Slice(L12_Beta, L12_Affine),
+                runningMean: Buffers.Slice(L12_RunMean, L12_C),
+                runningVar: Buffers.Slice(L12_RunVar, L12_C),
                 y: Activation(L12_Y, L12_Out, batch),
-                saveMean: _l12Mean, saveInvStd: _l12InvStd);
+                saveMean: _l12Mean,
+                saveInvStd: _l12InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L12_C, L12_Spatial,
-                epsilon: 1E-05f, x: Activation(L12_X, L12_In, batch), gamma: Parameters.Slice(L12_Gamma, L12_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L12_C,
+                spatial: L12_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L12_X, L12_In, batch),
+                gamma: Parameters.Slice(L12_Gamma, L12_Affine),
                 beta: Parameters.Slice(L12_Beta, L12_Affine),
-                runningMean: Buffers.Slice(L12_RunMean, L12_C), runningVar: Buffers.Slice(L12_RunVar, L12_C),
+                runningMean: Buffers.Slice(L12_RunMean, L12_C),
+                runningVar: Buffers.Slice(L12_RunVar, L12_C),
                 y: Activation(L12_Y, L12_Out, batch));
         }
     }
@@ -894,13 +920,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
     {
         RequireTrainingForward("bn12");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L12_C,
-            L12_Spatial,
-            Activation(L12_X, L12_In, batch),
+            batch: batch,
+            channels: L12_C,
+            spatial: L12_Spatial,
+            x: Activation(L12_X, L12_In, batch),
             gamma: Parameters.Slice(L12_Gamma, L12_Affine),
-            saveMean: _l12Mean, saveInvStd: _l12InvStd, dy: ActivationGradient(L12_Y, L12_Out, batch),
-            dx: ActivationGradient(L12_X, L12_In, batch), dGamma: Gradients.Slice(L12_Gamma, L12_Affine),
+            saveMean: _l12Mean,
+            saveInvStd: _l12InvStd,
+            dy: ActivationGradient(L12_Y, L12_Out, batch),
+            dx: ActivationGradient(L12_X, L12_In, batch),
+            dGamma: Gradients.Slice(L12_Gamma, L12_Affine),
             dBeta: Gradients.Slice(L12_Beta, L12_Affine));
     }
 

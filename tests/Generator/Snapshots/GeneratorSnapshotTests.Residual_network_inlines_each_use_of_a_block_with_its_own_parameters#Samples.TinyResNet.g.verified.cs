@@ -620,19 +620,33 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch),
-                gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L1_C,
+                spatial: L1_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L1_X, L1_In, batch),
+                gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+                beta: Parameters.Slice(L1_Beta, L1_Affine),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C),
+                runningVar: Buffers.Slice(L1_RunVar, L1_C),
                 y: Activation(L1_Y, L1_Out, batch),
-                saveMean: _l1Mean, saveInvStd: _l1InvStd);
+                saveMean: _l1Mean,
+                saveInvStd: _l1InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
-                epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L1_C,
+                spatial: L1_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L1_X, L1_In, batch),
+                gamma: Parameters.Slice(L1_Gamma, L1_Affine),
                 beta: Parameters.Slice(L1_Beta, L1_Affine),
-                runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C),
+                runningMean: Buffers.Slice(L1_RunMean, L1_C),
+                runningVar: Buffers.Slice(L1_RunVar, L1_C),
                 y: Activation(L1_Y, L1_Out, batch));
         }
     }
@@ -643,13 +657,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         RequireTrainingForward("bn1");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L1_C,
-            L1_Spatial,
-            Activation(L1_X, L1_In, batch),
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            x: Activation(L1_X, L1_In, batch),
             gamma: Parameters.Slice(L1_Gamma, L1_Affine),
-            saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
+            saveMean: _l1Mean,
+            saveInvStd: _l1InvStd,
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
             dBeta: Gradients.Slice(L1_Beta, L1_Affine));
     }
 
@@ -704,19 +721,33 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L4_C, L4_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L4_X, L4_In, batch),
-                gamma: Parameters.Slice(L4_Gamma, L4_Affine), beta: Parameters.Slice(L4_Beta, L4_Affine),
-                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L4_C,
+                spatial: L4_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L4_X, L4_In, batch),
+                gamma: Parameters.Slice(L4_Gamma, L4_Affine),
+                beta: Parameters.Slice(L4_Beta, L4_Affine),
+                runningMean: Buffers.Slice(L4_RunMean, L4_C),
+                runningVar: Buffers.Slice(L4_RunVar, L4_C),
                 y: Activation(L4_Y, L4_Out, batch),
-                saveMean: _l4Mean, saveInvStd: _l4InvStd);
+                saveMean: _l4Mean,
+                saveInvStd: _l4InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L4_C, L4_Spatial,
-                epsilon: 1E-05f, x: Activation(L4_X, L4_In, batch), gamma: Parameters.Slice(L4_Gamma, L4_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L4_C,
+                spatial: L4_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L4_X, L4_In, batch),
+                gamma: Parameters.Slice(L4_Gamma, L4_Affine),
                 beta: Parameters.Slice(L4_Beta, L4_Affine),
-                runningMean: Buffers.Slice(L4_RunMean, L4_C), runningVar: Buffers.Slice(L4_RunVar, L4_C),
+                runningMean: Buffers.Slice(L4_RunMean, L4_C),
+                runningVar: Buffers.Slice(L4_RunVar, L4_C),
                 y: Activation(L4_Y, L4_Out, batch));
         }
     }
@@ -727,13 +758,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         RequireTrainingForward("res0.bn4");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L4_C,
-            L4_Spatial,
-            Activation(L4_X, L4_In, batch),
+            batch: batch,
+            channels: L4_C,
+            spatial: L4_Spatial,
+            x: Activation(L4_X, L4_In, batch),
             gamma: Parameters.Slice(L4_Gamma, L4_Affine),
-            saveMean: _l4Mean, saveInvStd: _l4InvStd, dy: ActivationGradient(L4_Y, L4_Out, batch),
-            dx: ActivationGradient(L4_X, L4_In, batch), dGamma: Gradients.Slice(L4_Gamma, L4_Affine),
+            saveMean: _l4Mean,
+            saveInvStd: _l4InvStd,
+            dy: ActivationGradient(L4_Y, L4_Out, batch),
+            dx: ActivationGradient(L4_X, L4_In, batch),
+            dGamma: Gradients.Slice(L4_Gamma, L4_Affine),
             dBeta: Gradients.Slice(L4_Beta, L4_Affine));
     }
 
@@ -788,19 +822,33 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L7_C, L7_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L7_X, L7_In, batch),
-                gamma: Parameters.Slice(L7_Gamma, L7_Affine), beta: Parameters.Slice(L7_Beta, L7_Affine),
-                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L7_C,
+                spatial: L7_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L7_X, L7_In, batch),
+                gamma: Parameters.Slice(L7_Gamma, L7_Affine),
+                beta: Parameters.Slice(L7_Beta, L7_Affine),
+                runningMean: Buffers.Slice(L7_RunMean, L7_C),
+                runningVar: Buffers.Slice(L7_RunVar, L7_C),
                 y: Activation(L7_Y, L7_Out, batch),
-                saveMean: _l7Mean, saveInvStd: _l7InvStd);
+                saveMean: _l7Mean,
+                saveInvStd: _l7InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L7_C, L7_Spatial,
-                epsilon: 1E-05f, x: Activation(L7_X, L7_In, batch), gamma: Parameters.Slice(L7_Gamma, L7_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L7_C,
+                spatial: L7_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L7_X, L7_In, batch),
+                gamma: Parameters.Slice(L7_Gamma, L7_Affine),
                 beta: Parameters.Slice(L7_Beta, L7_Affine),
-                runningMean: Buffers.Slice(L7_RunMean, L7_C), runningVar: Buffers.Slice(L7_RunVar, L7_C),
+                runningMean: Buffers.Slice(L7_RunMean, L7_C),
+                runningVar: Buffers.Slice(L7_RunVar, L7_C),
                 y: Activation(L7_Y, L7_Out, batch));
         }
     }
@@ -811,13 +859,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         RequireTrainingForward("res0.bn7");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L7_C,
-            L7_Spatial,
-            Activation(L7_X, L7_In, batch),
+            batch: batch,
+            channels: L7_C,
+            spatial: L7_Spatial,
+            x: Activation(L7_X, L7_In, batch),
             gamma: Parameters.Slice(L7_Gamma, L7_Affine),
-            saveMean: _l7Mean, saveInvStd: _l7InvStd, dy: ActivationGradient(L7_Y, L7_Out, batch),
-            dx: ActivationGradient(L7_X, L7_In, batch), dGamma: Gradients.Slice(L7_Gamma, L7_Affine),
+            saveMean: _l7Mean,
+            saveInvStd: _l7InvStd,
+            dy: ActivationGradient(L7_Y, L7_Out, batch),
+            dx: ActivationGradient(L7_X, L7_In, batch),
+            dGamma: Gradients.Slice(L7_Gamma, L7_Affine),
             dBeta: Gradients.Slice(L7_Beta, L7_Affine));
     }
 
@@ -891,19 +942,33 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L11_C, L11_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L11_X, L11_In, batch),
-                gamma: Parameters.Slice(L11_Gamma, L11_Affine), beta: Parameters.Slice(L11_Beta, L11_Affine),
-                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L11_C,
+                spatial: L11_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L11_X, L11_In, batch),
+                gamma: Parameters.Slice(L11_Gamma, L11_Affine),
+                beta: Parameters.Slice(L11_Beta, L11_Affine),
+                runningMean: Buffers.Slice(L11_RunMean, L11_C),
+                runningVar: Buffers.Slice(L11_RunVar, L11_C),
                 y: Activation(L11_Y, L11_Out, batch),
-                saveMean: _l11Mean, saveInvStd: _l11InvStd);
+                saveMean: _l11Mean,
+                saveInvStd: _l11InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L11_C, L11_Spatial,
-                epsilon: 1E-05f, x: Activation(L11_X, L11_In, batch), gamma: Parameters.Slice(L11_Gamma, L11_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L11_C,
+                spatial: L11_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L11_X, L11_In, batch),
+                gamma: Parameters.Slice(L11_Gamma, L11_Affine),
                 beta: Parameters.Slice(L11_Beta, L11_Affine),
-                runningMean: Buffers.Slice(L11_RunMean, L11_C), runningVar: Buffers.Slice(L11_RunVar, L11_C),
+                runningMean: Buffers.Slice(L11_RunMean, L11_C),
+                runningVar: Buffers.Slice(L11_RunVar, L11_C),
                 y: Activation(L11_Y, L11_Out, batch));
         }
     }
@@ -914,13 +979,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         RequireTrainingForward("res1.bn11");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L11_C,
-            L11_Spatial,
-            Activation(L11_X, L11_In, batch),
+            batch: batch,
+            channels: L11_C,
+            spatial: L11_Spatial,
+            x: Activation(L11_X, L11_In, batch),
             gamma: Parameters.Slice(L11_Gamma, L11_Affine),
-            saveMean: _l11Mean, saveInvStd: _l11InvStd, dy: ActivationGradient(L11_Y, L11_Out, batch),
-            dx: ActivationGradient(L11_X, L11_In, batch), dGamma: Gradients.Slice(L11_Gamma, L11_Affine),
+            saveMean: _l11Mean,
+            saveInvStd: _l11InvStd,
+            dy: ActivationGradient(L11_Y, L11_Out, batch),
+            dx: ActivationGradient(L11_X, L11_In, batch),
+            dGamma: Gradients.Slice(L11_Gamma, L11_Affine),
             dBeta: Gradients.Slice(L11_Beta, L11_Affine));
     }
 
@@ -975,19 +1043,33 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L14_C, L14_Spatial,
-                momentum: 0.1f, epsilon: 1E-05f, x: Activation(L14_X, L14_In, batch),
-                gamma: Parameters.Slice(L14_Gamma, L14_Affine), beta: Parameters.Slice(L14_Beta, L14_Affine),
-                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C),
+            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+                batch: batch,
+                channels: L14_C,
+                spatial: L14_Spatial,
+                momentum: 0.1f,
+                epsilon: 1E-05f,
+                x: Activation(L14_X, L14_In, batch),
+                gamma: Parameters.Slice(L14_Gamma, L14_Affine),
+                beta: Parameters.Slice(L14_Beta, L14_Affine),
+                runningMean: Buffers.Slice(L14_RunMean, L14_C),
+                runningVar: Buffers.Slice(L14_RunVar, L14_C),
                 y: Activation(L14_Y, L14_Out, batch),
-                saveMean: _l14Mean, saveInvStd: _l14InvStd);
+                saveMean: _l14Mean,
+                saveInvStd: _l14InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L14_C, L14_Spatial,
-                epsilon: 1E-05f, x: Activation(L14_X, L14_In, batch), gamma: Parameters.Slice(L14_Gamma, L14_Affine),
+            global::NetGen.Kernels.BatchNorm.ForwardInference(
+                batch: batch,
+                channels: L14_C,
+                spatial: L14_Spatial,
+                epsilon: 1E-05f,
+                x: Activation(L14_X, L14_In, batch),
+                gamma: Parameters.Slice(L14_Gamma, L14_Affine),
                 beta: Parameters.Slice(L14_Beta, L14_Affine),
-                runningMean: Buffers.Slice(L14_RunMean, L14_C), runningVar: Buffers.Slice(L14_RunVar, L14_C),
+                runningMean: Buffers.Slice(L14_RunMean, L14_C),
+                runningVar: Buffers.Slice(L14_RunVar, L14_C),
                 y: Activation(L14_Y, L14_Out, batch));
         }
     }
@@ -998,13 +1080,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         RequireTrainingForward("res1.bn14");
         global::NetGen.Kernels.BatchNorm.Backward(
-            batch,
-            L14_C,
-            L14_Spatial,
-            Activation(L14_X, L14_In, batch),
+            batch: batch,
+            channels: L14_C,
+            spatial: L14_Spatial,
+            x: Activation(L14_X, L14_In, batch),
             gamma: Parameters.Slice(L14_Gamma, L14_Affine),
-            saveMean: _l14Mean, saveInvStd: _l14InvStd, dy: ActivationGradient(L14_Y, L14_Out, batch),
-            dx: ActivationGradient(L14_X, L14_In, batch), dGamma: Gradients.Slice(L14_Gamma, L14_Affine),
+            saveMean: _l14Mean,
+            saveInvStd: _l14InvStd,
+            dy: ActivationGradient(L14_Y, L14_Out, batch),
+            dx: ActivationGradient(L14_X, L14_In, batch),
+            dGamma: Gradients.Slice(L14_Gamma, L14_Affine),
             dBeta: Gradients.Slice(L14_Beta, L14_Affine));
     }
 
