@@ -197,7 +197,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
-    private void Backpropagate(int batch)
+    protected override void Backpropagate(int batch)
     {
         Layers8To10Backward(batch); // dense10 + elu9 + dense8
         Layer7Backward(batch); // leakyrelu7
@@ -206,61 +206,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         Layers0To2Backward(batch); // dense2 + sigmoid1 + dense0
     }
 
-    /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(
-            batch: batch,
-            classes: L11_In,
-            logits: Activation(L11_X, L11_In, batch),
-            labels: labels);
-    }
-
-    /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient
-    /// to <c>Gradients</c>.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = BeginBackward(labels.Length, 1, nameof(labels));
-        // Layer 11 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(
-            batch: batch,
-            classes: L11_In,
-            probabilities: Activation(L11_Y, L11_Out, batch),
-            labels: labels,
-            dLogits: ActivationGradient(L11_X, L11_In, batch));
-        Backpropagate(batch);
-    }
-
-    /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
-    /// <param name="targets">batch × 3 values.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = CheckTargets(targets.Length, L11_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(
-            batch: batch,
-            classes: L11_In,
-            logits: Activation(L11_X, L11_In, batch),
-            targets: targets);
-    }
-
-    /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's
-    /// gradient to <c>Gradients</c>.</summary>
-    /// <param name="targets">batch × 3 values.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = BeginBackward(targets.Length, L11_In, nameof(targets));
-        // Layer 11 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(
-            batch: batch,
-            classes: L11_In,
-            probabilities: Activation(L11_Y, L11_Out, batch),
-            targets: targets,
-            dLogits: ActivationGradient(L11_X, L11_In, batch));
-        Backpropagate(batch);
-    }
+    // Layer 11 (softmax): the mean softmax cross-entropy of the logits at L11_X; backward writes dlogits =
+    // (probabilities − targets) / batch.
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L11_X, L11_Y, L11_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)

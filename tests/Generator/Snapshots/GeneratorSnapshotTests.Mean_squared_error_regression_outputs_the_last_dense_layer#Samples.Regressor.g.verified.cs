@@ -149,64 +149,15 @@ partial class Regressor : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
-    private void Backpropagate(int batch)
+    protected override void Backpropagate(int batch)
     {
         Layers0To2Backward(batch); // dense2 + tanh1 + dense0
     }
 
-    /// <summary>The mean squared error of the last forward pass against class labels.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(
-            batch: batch,
-            outputs: L3_In,
-            y: Activation(L3_X, L3_In, batch),
-            labels: labels);
-    }
-
-    /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to
-    /// <c>Gradients</c>.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = BeginBackward(labels.Length, 1, nameof(labels));
-        // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.MeanSquaredError.Backward(
-            batch: batch,
-            outputs: L3_In,
-            y: Activation(L3_X, L3_In, batch),
-            labels: labels,
-            dy: ActivationGradient(L3_X, L3_In, batch));
-        Backpropagate(batch);
-    }
-
-    /// <summary>The mean squared error of the last forward pass against targets.</summary>
-    /// <param name="targets">batch × 2 values.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(
-            count: batch * L3_In,
-            y: Activation(L3_X, L3_In, batch),
-            targets: targets);
-    }
-
-    /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to
-    /// <c>Gradients</c>.</summary>
-    /// <param name="targets">batch × 2 values.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
-        // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.MeanSquaredError.Backward(
-            count: batch * L3_In,
-            y: Activation(L3_X, L3_In, batch),
-            targets: targets,
-            dy: ActivationGradient(L3_X, L3_In, batch));
-        Backpropagate(batch);
-    }
+    // Layer 3 (mse): the mean squared error of the prediction at L3_X; backward writes dy = 2·(y − target) / (batch·2).
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+        => new(global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError, L3_X, L3_Y, L3_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)

@@ -270,7 +270,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
-    private void Backpropagate(int batch)
+    protected override void Backpropagate(int batch)
     {
         Layer15Backward(batch); // softmaxlayer15
         Layer14Backward(batch); // dense14
@@ -290,59 +290,11 @@ partial class NormHeavy : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <summary>The mean squared error of the last forward pass against class labels.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(
-            batch: batch,
-            outputs: L16_In,
-            y: Activation(L16_X, L16_In, batch),
-            labels: labels);
-    }
-
-    /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to
-    /// <c>Gradients</c>.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = BeginBackward(labels.Length, 1, nameof(labels));
-        // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
-        global::NetGen.Kernels.MeanSquaredError.Backward(
-            batch: batch,
-            outputs: L16_In,
-            y: Activation(L16_X, L16_In, batch),
-            labels: labels,
-            dy: ActivationGradient(L16_X, L16_In, batch));
-        Backpropagate(batch);
-    }
-
-    /// <summary>The mean squared error of the last forward pass against targets.</summary>
-    /// <param name="targets">batch × 5 values.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = CheckTargets(targets.Length, L16_In, nameof(targets));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(
-            count: batch * L16_In,
-            y: Activation(L16_X, L16_In, batch),
-            targets: targets);
-    }
-
-    /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to
-    /// <c>Gradients</c>.</summary>
-    /// <param name="targets">batch × 5 values.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = BeginBackward(targets.Length, L16_In, nameof(targets));
-        // Layer 16 (mse): dy = 2·(y − target) / (batch·5).
-        global::NetGen.Kernels.MeanSquaredError.Backward(
-            count: batch * L16_In,
-            y: Activation(L16_X, L16_In, batch),
-            targets: targets,
-            dy: ActivationGradient(L16_X, L16_In, batch));
-        Backpropagate(batch);
-    }
+    // Layer 16 (mse): the mean squared error of the prediction at L16_X; backward writes dy = 2·(y − target) /
+    // (batch·5).
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+        => new(global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError, L16_X, L16_Y, L16_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)

@@ -307,7 +307,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
-    private void Backpropagate(int batch)
+    protected override void Backpropagate(int batch)
     {
         Layer19Backward(batch); // dense19
         // Layer 18 (flatten18) is a change of view: nothing to do.
@@ -331,61 +331,11 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(
-            batch: batch,
-            classes: L20_In,
-            logits: Activation(L20_X, L20_In, batch),
-            labels: labels);
-    }
-
-    /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient
-    /// to <c>Gradients</c>.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = BeginBackward(labels.Length, 1, nameof(labels));
-        // Layer 20 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(
-            batch: batch,
-            classes: L20_In,
-            probabilities: Activation(L20_Y, L20_Out, batch),
-            labels: labels,
-            dLogits: ActivationGradient(L20_X, L20_In, batch));
-        Backpropagate(batch);
-    }
-
-    /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
-    /// <param name="targets">batch × 4 values.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = CheckTargets(targets.Length, L20_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(
-            batch: batch,
-            classes: L20_In,
-            logits: Activation(L20_X, L20_In, batch),
-            targets: targets);
-    }
-
-    /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's
-    /// gradient to <c>Gradients</c>.</summary>
-    /// <param name="targets">batch × 4 values.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = BeginBackward(targets.Length, L20_In, nameof(targets));
-        // Layer 20 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(
-            batch: batch,
-            classes: L20_In,
-            probabilities: Activation(L20_Y, L20_Out, batch),
-            targets: targets,
-            dLogits: ActivationGradient(L20_X, L20_In, batch));
-        Backpropagate(batch);
-    }
+    // Layer 20 (softmax): the mean softmax cross-entropy of the logits at L20_X; backward writes dlogits =
+    // (probabilities − targets) / batch.
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L20_X, L20_Y, L20_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
