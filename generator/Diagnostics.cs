@@ -62,7 +62,7 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor UnsupportedLayer = Error(
         DiagnosticIds.UnsupportedLayer,
         "Layer kind not supported here",
-        "[{0}] cannot follow a layer whose output has shape {1}: {2}");
+        "[{0}] is not supported here (its input has shape {1}): {2}");
 
     public static readonly DiagnosticDescriptor SoftmaxTooFewClasses = Error(
         DiagnosticIds.SoftmaxTooFewClasses,

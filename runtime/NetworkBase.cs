@@ -337,23 +337,6 @@ public abstract partial class NetworkBase
     /// <returns>The outputs in the arena.</returns>
     protected abstract ReadOnlySpan<float> ForwardCore(ReadOnlySpan<float> input, int batchSize);
 
-    /// <summary>The loss against class labels (generated): see <see cref="Loss(ReadOnlySpan{int})"/>.</summary>
-    /// <param name="labels">One class index per sample of the last batch.</param>
-    /// <returns>The mean loss.</returns>
-    protected abstract float LossCore(ReadOnlySpan<int> labels);
-
-    /// <summary>The loss against float targets (generated): see <see cref="Loss(ReadOnlySpan{float})"/>.</summary>
-    /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
-    /// <returns>The mean loss.</returns>
-    protected abstract float LossCore(ReadOnlySpan<float> targets);
-
-    /// <summary>The backward pass against class labels (generated): see <see cref="Backward(ReadOnlySpan{int})"/>.</summary>
-    /// <param name="labels">One class index per sample of the last batch.</param>
-    protected abstract void BackwardCore(ReadOnlySpan<int> labels);
-
-    /// <summary>The backward pass against float targets (generated): see <see cref="Backward(ReadOnlySpan{float})"/>.</summary>
-    /// <param name="targets"><c>batchSize × OutputSize</c> targets.</param>
-    protected abstract void BackwardCore(ReadOnlySpan<float> targets);
 
     /// <summary>
     /// Claims the instance for the calling thread: one compare-exchange, plus a thread-id read. The returned

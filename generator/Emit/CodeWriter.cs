@@ -10,14 +10,20 @@ internal sealed class CodeWriter
     private readonly StringBuilder _sb = new();
     private int _indent;
 
+    /// <summary>Writes one line at the current indentation; a line longer than 120 characters breaks as <see cref="LineWrap"/> decides.</summary>
     public CodeWriter Line(string text = "")
     {
-        if (text.Length > 0)
+        if (text.Length == 0)
         {
-            _sb.Append(' ', _indent * 4).Append(text);
+            _sb.Append('\n');
+            return this;
         }
 
-        _sb.Append('\n');
+        foreach ((int indent, string line) in LineWrap.Wrap(text, _indent))
+        {
+            _sb.Append(' ', indent * 4).Append(line).Append('\n');
+        }
+
         return this;
     }
 
@@ -38,6 +44,12 @@ internal sealed class CodeWriter
         _indent++;
         return new Scope(this, close);
     }
+
+    /// <summary>
+    /// Writes a call statement, <c>callee(arguments);</c>. Kernel calls pass named arguments (<c>x: …</c>); when the
+    /// line is longer than 120 characters it breaks into one argument per line.
+    /// </summary>
+    public CodeWriter Call(string callee, params string[] arguments) => Line($"{callee}({string.Join(", ", arguments)});");
 
     /// <summary>Writes a one- or two-sentence XML summary.</summary>
     public CodeWriter Summary(string text) => Line($"/// <summary>{Escape(text)}</summary>");

@@ -22,7 +22,7 @@ internal static class DensePairEmitter
 
     /// <summary>
     /// The pairs of a network, left to right without overlap: each Dense (no DropConnect, whose mask makes the
-    /// training pass different) → activation → Dense (no DropConnect) whose buffers chain directly.
+    /// training pass different) → activation the fused kernel can run → Dense (no DropConnect) whose buffers chain directly.
     /// </summary>
     public static List<Pair> Find(NetworkModel model)
     {
@@ -31,7 +31,7 @@ internal static class DensePairEmitter
         for (int i = 0; i + 2 < layers.Count; i++)
         {
             if (layers[i] is DenseLayer { DropConnectP: <= 0 } first
-                && layers[i + 1] is ActivationLayer activation
+                && layers[i + 1] is ActivationLayer { Function.FusedFunction: not null } activation
                 && layers[i + 2] is DenseLayer { DropConnectP: <= 0 } second
                 && activation.InputBuffer == first.OutputBuffer
                 && second.InputBuffer == activation.OutputBuffer)
@@ -72,7 +72,7 @@ internal static class DensePairEmitter
         ActivationLayer f = p.Activation;
         w.Summary(
             $"Layers {a.Index}–{b.Index} forward ({a.Name}, {f.Name}, {b.Name}) in one call: y1 = x·W1ᵀ{(a.HasBias ? " + b1" : "")}, "
-            + $"a1 = {f.Activation}(y1), y2 = a1·W2ᵀ{(b.HasBias ? " + b2" : "")}; small batches run as one parallel job.");
+            + $"a1 = {f.Kind}(y1), y2 = a1·W2ᵀ{(b.HasBias ? " + b2" : "")}; small batches run as one parallel job.");
         if (ReadsInput(p))
         {
             w.Line($"/// <param name=\"batch\">The number of samples.</param>");
@@ -81,13 +81,13 @@ internal static class DensePairEmitter
 
         using (w.Block(ReadsInput(p) ? $"private void {p.MethodName}(int batch, global::System.ReadOnlySpan<float> input)" : $"private void {p.MethodName}(int batch)"))
         {
-            string alpha = f.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? CodeWriter.Float(f.Alpha) : "0f";
+            string alpha = CodeWriter.Float(f.Function.Alpha ?? 0f);
             w.Line($"{Names.Kernels}.Dense.ForwardPair(batch, {Names.P(a, "In")}, {Names.P(a, "Out")}, {Names.P(b, "Out")},");
             w.Line(ReadsInput(p) ? "    x: input," : $"    x: {Names.X(a)},");
             w.Line($"    weights1: {DenseEmitter.Weights(a, "Parameters")},");
             w.Line($"    bias1: {DenseEmitter.Bias(a, "Parameters")},");
             w.Line($"    y1: {Names.Y(a)},");
-            w.Line($"    activation: {Names.Kernels}.ActivationFunction.{ActivationEmitter.Kernel(f)},");
+            w.Line($"    activation: {Names.Kernels}.ActivationFunction.{f.Function.FusedFunction},");
             w.Line($"    alpha: {alpha},");
             w.Line($"    a1: {Names.Y(f)},");
             w.Line($"    weights2: {DenseEmitter.Weights(b, "Parameters")},");

@@ -304,7 +304,7 @@ internal static class NetworkEmitter
         w.Line($"protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation({Names.P(model.Last, "Y")}, OutputFeatures, batch);");
         w.Line();
         w.Summary("Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.");
-        using (w.Block("private void Backpropagate(int batch)"))
+        using (w.Block("protected override void Backpropagate(int batch)"))
         {
             var pairsBySecond = pairs.ToDictionary(p => p.Second.Index);
             for (int i = model.Layers.Count - 1; i >= 0; i--)

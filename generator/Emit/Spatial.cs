@@ -16,5 +16,6 @@ internal static class Spatial
     }
 
     /// <summary>The leading dimension arguments of a pooling kernel call: batch and the input's C, H, W.</summary>
-    public static string Dims(LayerModel l) => $"batch, {Names.P(l, "InC")}, {Names.P(l, "InH")}, {Names.P(l, "InW")}";
+    public static string Dims(LayerModel l)
+        => $"batch: batch, channels: {Names.P(l, "InC")}, height: {Names.P(l, "InH")}, width: {Names.P(l, "InW")}";
 }

@@ -4,17 +4,170 @@ using NetGen.Generator.Validation;
 
 namespace NetGen.Generator.Layers;
 
-/// <summary>The element-wise activations.</summary>
-internal enum ActivationKind
+/// <summary>How an activation's ONNX graph is written.</summary>
+internal enum OnnxActivationGraph
 {
-    Sigmoid,
-    Tanh,
-    ReLU,
-    LeakyReLU,
-    ELU,
-    SiLU,
-    GELU,
-    GELUTanh,
+    /// <summary>One node, the operator in <see cref="ElementwiseActivation.OnnxOp"/> (with <c>alpha</c> when the activation has one).</summary>
+    Node,
+
+    /// <summary><c>Mul(x, Sigmoid(x))</c>, SiLU.</summary>
+    XTimesSigmoid,
+
+    /// <summary><c>x/2·(1 + Erf(x/√2))</c>, exact GELU.</summary>
+    GeluErf,
+
+    /// <summary><c>x·Sigmoid(2u)</c> with <c>u = √(2/π)·(x + 0.044715·x³)</c>, tanh-approximated GELU.</summary>
+    GeluTanh,
+}
+
+/// <summary>
+/// Everything the emitter prints for one element-wise activation, resolved by its definition: plain values, so the
+/// layer model stays value-equal. No emitter switches on the activation.
+/// </summary>
+/// <param name="Display">The name in summaries and the layer description, e.g. <c>ReLU</c> or <c>LeakyReLU(alpha 0.01)</c>.</param>
+/// <param name="KernelClass">The runtime kernel class in <c>NetGen.Kernels</c>, e.g. <c>Relu</c>.</param>
+/// <param name="KernelArguments">The scalar arguments that precede <c>x</c> in the kernel calls (named), or null.</param>
+/// <param name="Formula">The forward in the user's terms, for the summary: <c>y = …</c>.</param>
+/// <param name="Derivative">The local derivative, for the backward summary: <c>dx += dy · …</c>.</param>
+/// <param name="FusedFunction">The runtime's <c>ActivationFunction</c> member the fused dense pair calls, or null when the pair cannot run it.</param>
+/// <param name="Alpha">The activation's scalar for the fused pair and the ONNX <c>alpha</c> attribute, or null.</param>
+/// <param name="OnnxGraph">How the ONNX graph is written.</param>
+/// <param name="OnnxOp">The ONNX operator of a <see cref="OnnxActivationGraph.Node"/> graph.</param>
+/// <param name="LogitRange">What the activation does to logits (advice NG0105), or null when it leaves them unbounded.</param>
+internal sealed record ElementwiseActivation(
+    string Display,
+    string KernelClass,
+    string? KernelArguments,
+    string Formula,
+    string Derivative,
+    string? FusedFunction,
+    float? Alpha,
+    OnnxActivationGraph OnnxGraph,
+    string OnnxOp,
+    string? LogitRange);
+
+/// <summary>An element-wise activation layer: <c>y = f(x)</c>, same shape.</summary>
+internal sealed record ActivationLayer(ElementwiseActivation Function) : LayerModel;
+
+/// <summary>What the element-wise activation kinds share: the emitter, and appending a same-shape layer.</summary>
+/// <typeparam name="TArguments">The attribute's arguments.</typeparam>
+internal abstract class ActivationDefinition<TArguments> : LayerDefinition<TArguments>
+    where TArguments : class, new()
+{
+    /// <inheritdoc />
+    public override ILayerEmitter Emitter => ActivationEmitter.Instance;
+
+    /// <summary>Appends the activation with its name in lower case (<c>relu3</c>).</summary>
+    protected void Add(NetworkBuilder b, LayerSpec spec, LayerContext context, ElementwiseActivation function)
+        => b.Append(spec, context.Prefix, Name.ToLowerInvariant(), new ActivationLayer(function), b.Current);
+}
+
+/// <summary>
+/// An activation without arguments (<c>[ReLU]</c>, <c>[Sigmoid]</c>, <c>[Tanh]</c>, <c>[SiLU]</c>): everything about it
+/// is data given once in <see cref="LayerDefinitions"/>, so adding one is a registry line and its runtime kernel.
+/// </summary>
+internal sealed class ElementwiseActivationDefinition : ActivationDefinition<NoArguments>
+{
+    private readonly WeightInitKind? preferredInit;
+
+    /// <summary>Describes an argument-less activation.</summary>
+    /// <param name="name">The attribute's name without the suffix, e.g. <c>SiLU</c>.</param>
+    /// <param name="kernel">The runtime kernel class, e.g. <c>Silu</c> (with <c>Forward(x, y)</c> and <c>Backward(x, y, dy, dx)</c>).</param>
+    /// <param name="formula">The forward for the summary, <c>y = …</c>.</param>
+    /// <param name="derivative">The local derivative for the backward summary, <c>dx += dy · …</c>.</param>
+    /// <param name="init">The weight init of a layer before it: He for the ReLU family, Xavier for saturating ones.</param>
+    /// <param name="onnx">The one ONNX operator it is (e.g. <c>Relu</c>), or <see cref="OnnxActivationGraph.XTimesSigmoid"/>'s form.</param>
+    /// <param name="fusedPair">Whether the runtime's <c>ActivationFunction</c> has a member named <paramref name="kernel"/> for the fused dense pair.</param>
+    /// <param name="logitRange">What it does to logits (advice NG0105), or null when it leaves them unbounded.</param>
+    /// <param name="onnxGraph">How the ONNX graph is written, one node by default.</param>
+    public ElementwiseActivationDefinition(
+        string name,
+        string kernel,
+        string formula,
+        string derivative,
+        WeightInitKind init,
+        string onnx,
+        bool fusedPair,
+        string? logitRange = null,
+        OnnxActivationGraph onnxGraph = OnnxActivationGraph.Node)
+    {
+        Name = name;
+        preferredInit = init;
+        Function = new ElementwiseActivation(name, kernel, null, formula, derivative, fusedPair ? kernel : null, null, onnxGraph, onnx, logitRange);
+    }
+
+    /// <inheritdoc />
+    public override string Name { get; }
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => preferredInit;
+
+    /// <summary>What the emitter prints for this activation.</summary>
+    public ElementwiseActivation Function { get; }
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
+        => Add(b, spec, context, Function);
+}
+
+/// <summary>The arguments of <c>[LeakyReLU(alpha)]</c>.</summary>
+internal sealed class LeakyReluArguments
+{
+    /// <summary>The slope for negative inputs.</summary>
+    public float Alpha { get; set; } = 0.01f;
+}
+
+/// <summary><c>[LeakyReLU(alpha)]</c>, alpha in [0, 1).</summary>
+internal sealed class LeakyReluDefinition : ActivationDefinition<LeakyReluArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "LeakyReLU";
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => WeightInitKind.He;
+
+    /// <summary>What the emitter prints for a leaky ReLU with this slope.</summary>
+    public static ElementwiseActivation Function(float alpha)
+    {
+        string a = CodeWriter.Float(alpha);
+        return new ElementwiseActivation(
+            $"LeakyReLU(alpha {a.TrimEnd('f')})", "LeakyRelu", $"alpha: {a}", $"x > 0 ? x : {a}·x", $"(x > 0 ? 1 : {a})",
+            "LeakyRelu", alpha, OnnxActivationGraph.Node, "LeakyRelu", LogitRange: null);
+    }
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<LeakyReluArguments> args, LayerContext context)
+        => Add(b, spec, context, Function(args.Check(nameof(LeakyReluArguments.Alpha), args.Values.Alpha, v => v >= 0f && v < 1f, "in [0, 1)")));
+}
+
+/// <summary>The arguments of <c>[ELU(alpha)]</c>.</summary>
+internal sealed class EluArguments
+{
+    /// <summary>The saturation value for negative inputs.</summary>
+    public float Alpha { get; set; } = 1f;
+}
+
+/// <summary><c>[ELU(alpha)]</c>, alpha positive and finite.</summary>
+internal sealed class EluDefinition : ActivationDefinition<EluArguments>
+{
+    /// <inheritdoc />
+    public override string Name => "ELU";
+
+    /// <inheritdoc />
+    public override WeightInitKind? PreferredInit => WeightInitKind.He;
+
+    /// <summary>What the emitter prints for an ELU with this alpha.</summary>
+    public static ElementwiseActivation Function(float alpha)
+    {
+        string a = CodeWriter.Float(alpha);
+        return new ElementwiseActivation(
+            $"ELU(alpha {a.TrimEnd('f')})", "Elu", $"alpha: {a}", $"x > 0 ? x : {a}·(eˣ − 1)", $"(x > 0 ? 1 : y + {a})",
+            "Elu", alpha, OnnxActivationGraph.Node, "Elu", "no logit can go below -alpha");
+    }
+
+    /// <inheritdoc />
+    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<EluArguments> args, LayerContext context)
+        => Add(b, spec, context, Function(args.Check(nameof(EluArguments.Alpha), args.Values.Alpha, v => v > 0f && !float.IsInfinity(v), "positive and finite")));
 }
 
 /// <summary>Mirrors NetGen.GeluApproximation (same names and numeric values).</summary>
@@ -31,120 +184,6 @@ internal sealed class GeluArguments
     public GeluApproximationKind Approximation { get; set; } = GeluApproximationKind.None;
 }
 
-/// <summary>An element-wise activation.</summary>
-internal sealed record ActivationLayer(ActivationKind Activation, float Alpha) : LayerModel;
-
-/// <summary>The arguments of <c>[LeakyReLU(alpha)]</c>.</summary>
-internal sealed class LeakyReluArguments
-{
-    /// <summary>The slope for negative inputs.</summary>
-    public float Alpha { get; set; } = 0.01f;
-}
-
-/// <summary>The arguments of <c>[ELU(alpha)]</c>.</summary>
-internal sealed class EluArguments
-{
-    /// <summary>The saturation value for negative inputs.</summary>
-    public float Alpha { get; set; } = 1f;
-}
-
-/// <summary>What the element-wise activation kinds share: the emitter, and appending a same-shape layer.</summary>
-/// <typeparam name="TArguments">The attribute's arguments.</typeparam>
-internal abstract class ActivationDefinition<TArguments> : LayerDefinition<TArguments>
-    where TArguments : class, new()
-{
-    /// <inheritdoc />
-    public override ILayerEmitter Emitter => ActivationEmitter.Instance;
-
-    /// <summary>Appends the activation with its name in lower case (<c>relu3</c>).</summary>
-    protected void Add(NetworkBuilder b, LayerSpec spec, LayerContext context, ActivationKind activation, float alpha)
-        => b.Append(spec, context.Prefix, Name.ToLowerInvariant(), new ActivationLayer(activation, alpha), b.Current);
-}
-
-/// <summary><c>[Sigmoid]</c>.</summary>
-internal sealed class SigmoidDefinition : ActivationDefinition<NoArguments>
-{
-    /// <inheritdoc />
-    public override string Name => "Sigmoid";
-
-    /// <inheritdoc />
-    public override WeightInitKind? PreferredInit => WeightInitKind.Xavier;
-
-    /// <inheritdoc />
-    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
-        => Add(b, spec, context, ActivationKind.Sigmoid, 0f);
-}
-
-/// <summary><c>[Tanh]</c>.</summary>
-internal sealed class TanhDefinition : ActivationDefinition<NoArguments>
-{
-    /// <inheritdoc />
-    public override string Name => "Tanh";
-
-    /// <inheritdoc />
-    public override WeightInitKind? PreferredInit => WeightInitKind.Xavier;
-
-    /// <inheritdoc />
-    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
-        => Add(b, spec, context, ActivationKind.Tanh, 0f);
-}
-
-/// <summary><c>[ReLU]</c>.</summary>
-internal sealed class ReluDefinition : ActivationDefinition<NoArguments>
-{
-    /// <inheritdoc />
-    public override string Name => "ReLU";
-
-    /// <inheritdoc />
-    public override WeightInitKind? PreferredInit => WeightInitKind.He;
-
-    /// <inheritdoc />
-    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
-        => Add(b, spec, context, ActivationKind.ReLU, 0f);
-}
-
-/// <summary><c>[LeakyReLU(alpha)]</c>, alpha in [0, 1).</summary>
-internal sealed class LeakyReluDefinition : ActivationDefinition<LeakyReluArguments>
-{
-    /// <inheritdoc />
-    public override string Name => "LeakyReLU";
-
-    /// <inheritdoc />
-    public override WeightInitKind? PreferredInit => WeightInitKind.He;
-
-    /// <inheritdoc />
-    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<LeakyReluArguments> args, LayerContext context)
-        => Add(b, spec, context, ActivationKind.LeakyReLU, args.Check(nameof(LeakyReluArguments.Alpha), args.Values.Alpha, v => v >= 0f && v < 1f, "in [0, 1)"));
-}
-
-/// <summary><c>[ELU(alpha)]</c>, alpha positive and finite.</summary>
-internal sealed class EluDefinition : ActivationDefinition<EluArguments>
-{
-    /// <inheritdoc />
-    public override string Name => "ELU";
-
-    /// <inheritdoc />
-    public override WeightInitKind? PreferredInit => WeightInitKind.He;
-
-    /// <inheritdoc />
-    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<EluArguments> args, LayerContext context)
-        => Add(b, spec, context, ActivationKind.ELU, args.Check(nameof(EluArguments.Alpha), args.Values.Alpha, v => v > 0f && !float.IsInfinity(v), "positive and finite"));
-}
-
-/// <summary><c>[SiLU]</c> (x·σ(x)); weight layers before it start with He initialization, as for the ReLU family.</summary>
-internal sealed class SiluDefinition : ActivationDefinition<NoArguments>
-{
-    /// <inheritdoc />
-    public override string Name => "SiLU";
-
-    /// <inheritdoc />
-    public override WeightInitKind? PreferredInit => WeightInitKind.He;
-
-    /// <inheritdoc />
-    protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<NoArguments> args, LayerContext context)
-        => Add(b, spec, context, ActivationKind.SiLU, 0f);
-}
-
 /// <summary><c>[GELU]</c> (x·Φ(x), exact or tanh-approximated); He initialization before it, as for the ReLU family.</summary>
 internal sealed class GeluDefinition : ActivationDefinition<GeluArguments>
 {
@@ -154,16 +193,27 @@ internal sealed class GeluDefinition : ActivationDefinition<GeluArguments>
     /// <inheritdoc />
     public override WeightInitKind? PreferredInit => WeightInitKind.He;
 
+    /// <summary>What the emitter prints for GELU in this form.</summary>
+    public static ElementwiseActivation Function(GeluApproximationKind approximation) => approximation == GeluApproximationKind.Tanh
+        ? new ElementwiseActivation(
+            "GELU(tanh approximation)", "Gelu", "approximation: global::NetGen.GeluApproximation.Tanh",
+            "x·σ(2u), u = √(2/π)·(x + 0.044715·x³)", "(σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′)",
+            "GeluTanh", null, OnnxActivationGraph.GeluTanh, "", GeluLogitRange)
+        : new ElementwiseActivation(
+            "GELU", "Gelu", "approximation: global::NetGen.GeluApproximation.None",
+            "x·Φ(x), Φ the standard normal distribution function", "(Φ(x) + x·φ(x))",
+            "Gelu", null, OnnxActivationGraph.GeluErf, "", GeluLogitRange);
+
+    /// <summary>GELU's minimum, x·Φ(x) ≈ −0.17 at x ≈ −0.75 (the tanh form's differs in the fourth digit).</summary>
+    private const string GeluLogitRange = "no logit can go below -0.17";
+
     /// <inheritdoc />
     protected override void Build(NetworkBuilder b, LayerSpec spec, BoundArguments<GeluArguments> args, LayerContext context)
-    {
-        GeluApproximationKind approximation = args.Check(
+        => Add(b, spec, context, Function(args.Check(
             nameof(GeluArguments.Approximation),
             args.Values.Approximation,
             v => v is GeluApproximationKind.None or GeluApproximationKind.Tanh,
-            "a GeluApproximation value");
-        Add(b, spec, context, approximation == GeluApproximationKind.Tanh ? ActivationKind.GELUTanh : ActivationKind.GELU, 0f);
-    }
+            "a GeluApproximation value")));
 }
 
 /// <summary>Element-wise activations: forward <c>y = f(x)</c>, backward <c>dx += dy·f'(x)</c>, both one kernel call.</summary>
@@ -172,10 +222,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
     /// <summary>The one instance, shared by the kinds this emitter prints.</summary>
     public static readonly ActivationEmitter Instance = new();
 
-    public override string Describe(ActivationLayer a)
-    {
-        return $"{Display(a)} on {a.InputShape}";
-    }
+    public override string Describe(ActivationLayer a) => $"{a.Function.Display} on {a.InputShape}";
 
     public override string ExtraConstants(ActivationLayer layer) => "";
 
@@ -185,30 +232,32 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
 
     public override void EmitForward(CodeWriter w, ActivationLayer a)
     {
-        w.Summary($"Layer {a.Index} forward ({a.Name}): y = {Formula(a)}.");
+        ElementwiseActivation f = a.Function;
+        w.Summary($"Layer {a.Index} forward ({a.Name}): y = {f.Formula}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            if (Arguments(a) is { } arguments)
+            if (f.KernelArguments is { } arguments)
             {
-                w.Line($"{Names.Kernels}.{KernelClass(a)}.Forward(");
+                w.Line($"{Names.Kernels}.{f.KernelClass}.Forward(");
                 w.Line($"    {arguments},");
                 w.Line($"    x: {Names.X(a)},");
                 w.Line($"    y: {Names.Y(a)});");
             }
             else
             {
-                w.Line($"{Names.Kernels}.{KernelClass(a)}.Forward({Names.X(a)}, {Names.Y(a)});");
+                w.Line($"{Names.Kernels}.{f.KernelClass}.Forward({Names.X(a)}, {Names.Y(a)});");
             }
         }
     }
 
     public override void EmitBackward(CodeWriter w, ActivationLayer a)
     {
-        w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {Derivative(a)}.");
+        ElementwiseActivation f = a.Function;
+        w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {f.Derivative}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{KernelClass(a)}.Backward(");
-            if (Arguments(a) is { } arguments)
+            w.Line($"{Names.Kernels}.{f.KernelClass}.Backward(");
+            if (f.KernelArguments is { } arguments)
             {
                 w.Line($"    {arguments},");
             }
@@ -221,7 +270,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
     }
 
     /// <summary>
-    /// ONNX: one node, <c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> (with alpha), <c>Sigmoid</c> or <c>Tanh</c>; SiLU is
+    /// ONNX: one node (<c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> with alpha, <c>Sigmoid</c>, <c>Tanh</c>); SiLU is
     /// <c>Mul(x, Sigmoid(x))</c>. GELU is decomposed, since the <c>Gelu</c> operator needs opset 20 and the exporter
     /// starts at 17: <c>x/2·(1 + Erf(x/√2))</c>, or <c>x·Sigmoid(2u)</c> with <c>u = √(2/π)·(x + 0.044715·x³)</c> for
     /// the tanh form (the same function as <c>x/2·(1 + tanh u)</c>). ONNX Runtime fuses the Erf pattern into its GELU kernel.
@@ -229,105 +278,34 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
     public override string EmitOnnx(CodeWriter w, ActivationLayer a, OnnxTensors tensors)
     {
         string x = tensors.Input(a), n = a.Name;
-        if (a.Activation == ActivationKind.SiLU)
+        switch (a.Function.OnnxGraph)
         {
-            w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", x) + ";");
-            w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
-            return n;
+            case OnnxActivationGraph.XTimesSigmoid:
+                w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", x) + ";");
+                w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
+                break;
+            case OnnxActivationGraph.GeluErf:
+                w.Line(Onnx.Node("Mul", n + "/scaled", x, Onnx.Constant(n + "/inv_sqrt2", 0.70710678f)) + ";");
+                w.Line(Onnx.Node("Erf", n + "/erf", n + "/scaled") + ";");
+                w.Line(Onnx.Node("Add", n + "/one_plus_erf", n + "/erf", Onnx.Constant(n + "/one", 1f)) + ";");
+                w.Line(Onnx.Node("Mul", n + "/half_x", x, Onnx.Constant(n + "/half", 0.5f)) + ";");
+                w.Line(Onnx.Node("Mul", n, n + "/half_x", n + "/one_plus_erf") + ";");
+                break;
+            case OnnxActivationGraph.GeluTanh:
+                w.Line(Onnx.Node("Mul", n + "/x2", x, x) + ";");
+                w.Line(Onnx.Node("Mul", n + "/x3", n + "/x2", x) + ";");
+                w.Line(Onnx.Node("Mul", n + "/cubic", n + "/x3", Onnx.Constant(n + "/c", 0.044715f)) + ";");
+                w.Line(Onnx.Node("Add", n + "/inner", x, n + "/cubic") + ";");
+                w.Line(Onnx.Node("Mul", n + "/two_u", n + "/inner", Onnx.Constant(n + "/two_sqrt_2_over_pi", 1.5957691f)) + ";");
+                w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", n + "/two_u") + ";");
+                w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
+                break;
+            default:
+                string alpha = a.Function.Alpha is { } value ? Onnx.Float("alpha", value) : "";
+                w.Line(Onnx.Node(a.Function.OnnxOp, n, x) + alpha + ";");
+                break;
         }
 
-        if (a.Activation == ActivationKind.GELU)
-        {
-            w.Line(Onnx.Node("Mul", n + "/scaled", x, Onnx.Constant(n + "/inv_sqrt2", 0.70710678f)) + ";");
-            w.Line(Onnx.Node("Erf", n + "/erf", n + "/scaled") + ";");
-            w.Line(Onnx.Node("Add", n + "/one_plus_erf", n + "/erf", Onnx.Constant(n + "/one", 1f)) + ";");
-            w.Line(Onnx.Node("Mul", n + "/half_x", x, Onnx.Constant(n + "/half", 0.5f)) + ";");
-            w.Line(Onnx.Node("Mul", n, n + "/half_x", n + "/one_plus_erf") + ";");
-            return n;
-        }
-
-        if (a.Activation == ActivationKind.GELUTanh)
-        {
-            w.Line(Onnx.Node("Mul", n + "/x2", x, x) + ";");
-            w.Line(Onnx.Node("Mul", n + "/x3", n + "/x2", x) + ";");
-            w.Line(Onnx.Node("Mul", n + "/cubic", n + "/x3", Onnx.Constant(n + "/c", 0.044715f)) + ";");
-            w.Line(Onnx.Node("Add", n + "/inner", x, n + "/cubic") + ";");
-            w.Line(Onnx.Node("Mul", n + "/two_u", n + "/inner", Onnx.Constant(n + "/two_sqrt_2_over_pi", 1.5957691f)) + ";");
-            w.Line(Onnx.Node("Sigmoid", n + "/sigmoid", n + "/two_u") + ";");
-            w.Line(Onnx.Node("Mul", n, x, n + "/sigmoid") + ";");
-            return n;
-        }
-
-        string alpha = a.Activation is ActivationKind.LeakyReLU or ActivationKind.ELU ? Onnx.Float("alpha", a.Alpha) : "";
-        string op = a.Activation switch
-        {
-            ActivationKind.ReLU => "Relu",
-            ActivationKind.LeakyReLU => "LeakyRelu",
-            ActivationKind.ELU => "Elu",
-            ActivationKind.Sigmoid => "Sigmoid",
-            _ => "Tanh",
-        };
-        w.Line(Onnx.Node(op, a.Name, tensors.Input(a)) + alpha + ";");
-        return a.Name;
+        return n;
     }
-
-    /// <summary>The kernel class of an activation with one of its own (<c>Silu</c>), or null for the <c>Activations</c> methods.</summary>
-    private static string KernelClass(ActivationLayer a) => a.Activation switch
-    {
-        ActivationKind.GELU or ActivationKind.GELUTanh => "Gelu",
-        _ => Kernel(a),
-    };
-
-    /// <summary>The scalar argument that precedes x in a kernel class's call (GELU's approximation, by name), or null.</summary>
-    private static string? Arguments(ActivationLayer a) => a.Activation switch
-    {
-        ActivationKind.GELU => "approximation: global::NetGen.GeluApproximation.None",
-        ActivationKind.GELUTanh => "approximation: global::NetGen.GeluApproximation.Tanh",
-        ActivationKind.LeakyReLU or ActivationKind.ELU => $"alpha: {CodeWriter.Float(a.Alpha)}",
-        _ => null,
-    };
-
-    private static string Display(ActivationLayer a) => a.Activation switch
-    {
-        ActivationKind.GELUTanh => "GELU(tanh approximation)",
-        ActivationKind.LeakyReLU or ActivationKind.ELU => $"{a.Activation}(alpha {CodeWriter.Float(a.Alpha).TrimEnd('f')})",
-        _ => a.Activation.ToString(),
-    };
-
-    internal static string Kernel(ActivationLayer a) => a.Activation switch
-    {
-        ActivationKind.ReLU => "Relu",
-        ActivationKind.LeakyReLU => "LeakyRelu",
-        ActivationKind.ELU => "Elu",
-        ActivationKind.Sigmoid => "Sigmoid",
-        ActivationKind.SiLU => "Silu",
-        ActivationKind.GELU => "Gelu",
-        ActivationKind.GELUTanh => "GeluTanh",
-        _ => "Tanh",
-    };
-
-
-    private static string Formula(ActivationLayer a) => a.Activation switch
-    {
-        ActivationKind.ReLU => "max(0, x)",
-        ActivationKind.LeakyReLU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·x",
-        ActivationKind.ELU => $"x > 0 ? x : {CodeWriter.Float(a.Alpha)}·(eˣ − 1)",
-        ActivationKind.Sigmoid => "1 / (1 + e⁻ˣ)",
-        ActivationKind.SiLU => "x·σ(x)",
-        ActivationKind.GELU => "x·Φ(x), Φ the standard normal distribution function",
-        ActivationKind.GELUTanh => "x·σ(2u), u = √(2/π)·(x + 0.044715·x³)",
-        _ => "tanh(x)",
-    };
-
-    private static string Derivative(ActivationLayer a) => a.Activation switch
-    {
-        ActivationKind.ReLU => "(x > 0 ? 1 : 0)",
-        ActivationKind.LeakyReLU => $"(x > 0 ? 1 : {CodeWriter.Float(a.Alpha)})",
-        ActivationKind.ELU => $"(x > 0 ? 1 : y + {CodeWriter.Float(a.Alpha)})",
-        ActivationKind.Sigmoid => "y·(1 − y)",
-        ActivationKind.SiLU => "σ(x)·(1 + x·(1 − σ(x)))",
-        ActivationKind.GELU => "(Φ(x) + x·φ(x))",
-        ActivationKind.GELUTanh => "(σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′)",
-        _ => "(1 − y²)",
-    };
 }

@@ -58,7 +58,7 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
                     w.Line($"{Names.Kernels}.Dropout.FillMask({CodeWriter.Float(d.P)}, {Mask(d)}, Random);");
                 }
 
-                w.Line($"{Names.Kernels}.Dropout.Forward({Names.X(d)}, {Mask(d)}, {Names.Y(d)});");
+                w.Call($"{Names.Kernels}.Dropout.Forward", $"x: {Names.X(d)}", $"mask: {Mask(d)}", $"y: {Names.Y(d)}");
             }
 
             using (w.Block("else"))
@@ -75,12 +75,12 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
         {
             using (w.Block("if (TrainingForward)"))
             {
-                w.Line($"{Names.Kernels}.Dropout.Backward({Mask(d)}, {Names.DY(d)}, {Names.DX(d)});");
+                w.Call($"{Names.Kernels}.Dropout.Backward", $"mask: {Mask(d)}", $"dy: {Names.DY(d)}", $"dx: {Names.DX(d)}");
             }
 
             using (w.Block("else"))
             {
-                w.Line($"{Names.Kernels}.Elementwise.Add({Names.DY(d)}, {Names.DX(d)});");
+                w.Call($"{Names.Kernels}.Elementwise.Add", $"x: {Names.DY(d)}", $"y: {Names.DX(d)}");
             }
         }
     }

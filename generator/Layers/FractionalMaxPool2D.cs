@@ -80,7 +80,8 @@ internal sealed class FractionalMaxPool2DEmitter : LayerEmitter<FractionalPoolLa
                 w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
             }
 
-            w.Line($"{Names.Kernels}.FractionalMaxPool2D.Forward({Spatial.Dims(f)}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)});");
+            w.Call($"{Names.Kernels}.FractionalMaxPool2D.Forward", Spatial.Dims(f), $"outHeight: {Names.P(f, "OutH")}", $"outWidth: {Names.P(f, "OutW")}",
+                $"rowBoundaries: _l{f.Index}Rows", $"colBoundaries: _l{f.Index}Cols", $"x: {Names.X(f)}", $"y: {Names.Y(f)}");
         }
     }
 
@@ -90,7 +91,8 @@ internal sealed class FractionalMaxPool2DEmitter : LayerEmitter<FractionalPoolLa
         w.Summary($"Layer {f.Index} backward ({f.Name}): each dy goes to the maximum of its region.");
         using (w.Block($"private void Layer{f.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.FractionalMaxPool2D.Backward({Spatial.Dims(f)}, {Names.P(f, "OutH")}, {Names.P(f, "OutW")}, _l{f.Index}Rows, _l{f.Index}Cols, {Names.X(f)}, {Names.Y(f)}, {Names.DY(f)}, {Names.DX(f)});");
+            w.Call($"{Names.Kernels}.FractionalMaxPool2D.Backward", Spatial.Dims(f), $"outHeight: {Names.P(f, "OutH")}", $"outWidth: {Names.P(f, "OutW")}",
+                $"rowBoundaries: _l{f.Index}Rows", $"colBoundaries: _l{f.Index}Cols", $"x: {Names.X(f)}", $"y: {Names.Y(f)}", $"dy: {Names.DY(f)}", $"dx: {Names.DX(f)}");
         }
     }
 

@@ -53,7 +53,7 @@ internal abstract class LayerDefinition<TArguments> : LayerDefinition
     /// <summary>The arguments as declared; absent ones keep <typeparamref name="TArguments"/>'s defaults.</summary>
     public sealed override void Build(NetworkBuilder builder, LayerSpec spec, LayerContext context)
     {
-        var arguments = ArgumentBinder.Bind<TArguments>(spec, builder.Diagnostics);
+        var arguments = ArgumentBinder.Bind<TArguments>(spec, builder.Diagnostics, builder.Current.ToString());
         if (arguments is not null)
         {
             Build(builder, spec, arguments, context);

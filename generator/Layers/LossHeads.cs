@@ -83,7 +83,7 @@ internal sealed class LossEmitter : LayerEmitter<LossLayer>
         w.Summary($"Layer {l.Index} forward ({l.Name}): probabilities = softmax(logits), row by row, max-subtracted for stability.");
         using (w.Block($"private void Layer{l.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Softmax.Forward(batch, {Names.P(l, "In")}, x: {Names.X(l)}, y: {Names.Y(l)});");
+            w.Line($"{Names.Kernels}.Softmax.Forward(batch: batch, classes: {Names.P(l, "In")}, x: {Names.X(l)}, y: {Names.Y(l)});");
         }
     }
 
@@ -105,57 +105,19 @@ internal sealed class LossEmitter : LayerEmitter<LossLayer>
         return l.Name;
     }
 
-    /// <summary>Writes the four public loss members: Loss and Backward for labels and for float targets.</summary>
+    /// <summary>
+    /// Writes the loss head's layout; <c>NetworkBase</c> runs the head's kernels for loss and backward (against labels
+    /// or float targets) and then calls the generated <c>Backpropagate</c>, so no file repeats those four members.
+    /// </summary>
     public void EmitLossMembers(CodeWriter w, LossLayer l)
     {
         bool softmax = l.Loss == LossKind.SoftmaxCrossEntropy;
-        string n = Names.P(l, "In");
-        string what = softmax ? "softmax cross-entropy" : "squared error"; // read after "the mean"
-
-        foreach (bool labels in new[] { true, false })
-        {
-            string param = labels ? "global::System.ReadOnlySpan<int> labels" : "global::System.ReadOnlySpan<float> targets";
-            string arg = labels ? "labels" : "targets";
-            string perSample = labels ? "1" : n;
-            string against = labels ? "class labels" : (softmax ? "target probabilities" : "targets");
-
-            w.Line($"/// <summary>The mean {what} of the last forward pass against {against}.</summary>");
-            w.Line($"/// <param name=\"{arg}\">{(labels ? "One class index per sample." : $"batch × {l.InputShape.Size} values.")}</param>");
-            using (w.Block($"protected override float LossCore({param})"))
-            {
-                w.Line($"int batch = CheckTargets({arg}.Length, {perSample}, nameof({arg}));");
-                w.Line(softmax
-                    ? $"return {Names.Kernels}.SoftmaxCrossEntropy.Forward(batch, {n}, {Names.X(l)}, {arg});"
-                    : labels
-                        ? $"return {Names.Kernels}.MeanSquaredError.Forward(batch, {n}, {Names.X(l)}, {arg});"
-                        : $"return {Names.Kernels}.MeanSquaredError.Forward(batch * {n}, {Names.X(l)}, {arg});");
-            }
-
-            w.Line();
-            w.Line($"/// <summary>Back-propagates the mean {what} against {against}, adding every parameter's gradient to <c>Gradients</c>.</summary>");
-            w.Line($"/// <param name=\"{arg}\">{(labels ? "One class index per sample." : $"batch × {l.InputShape.Size} values.")}</param>");
-            using (w.Block($"protected override void BackwardCore({param})"))
-            {
-                w.Line($"int batch = BeginBackward({arg}.Length, {perSample}, nameof({arg}));");
-                if (softmax)
-                {
-                    w.Line(labels
-                        ? $"// Layer {l.Index} ({l.Name}): dlogits = (probabilities − onehot(labels)) / batch."
-                        : $"// Layer {l.Index} ({l.Name}): dlogits = (probabilities·Σtargets − targets) / batch.");
-                    w.Line($"{Names.Kernels}.SoftmaxCrossEntropy.Backward(batch, {n}, {Names.Y(l)}, {arg}, {Names.DX(l)});");
-                }
-                else
-                {
-                    w.Line($"// Layer {l.Index} ({l.Name}): dy = 2·(y − target) / (batch·{l.InputShape.Size}).");
-                    w.Line(labels
-                        ? $"{Names.Kernels}.MeanSquaredError.Backward(batch, {n}, {Names.X(l)}, {arg}, {Names.DX(l)});"
-                        : $"{Names.Kernels}.MeanSquaredError.Backward(batch * {n}, {Names.X(l)}, {arg}, {Names.DX(l)});");
-                }
-
-                w.Line("Backpropagate(batch);");
-            }
-
-            w.Line();
-        }
+        string kind = softmax ? "SoftmaxCrossEntropy" : "MeanSquaredError";
+        w.Line(softmax
+            ? $"// Layer {l.Index} ({l.Name}): the mean softmax cross-entropy of the logits at {Names.P(l, "X")}; backward writes dlogits = (probabilities − targets) / batch."
+            : $"// Layer {l.Index} ({l.Name}): the mean squared error of the prediction at {Names.P(l, "X")}; backward writes dy = 2·(y − target) / (batch·{l.InputShape.Size}).");
+        w.Line("/// <inheritdoc />");
+        w.Line($"protected override global::NetGen.NetworkBase.LossHead LossHeadLayout => new(global::NetGen.NetworkBase.LossHeadKind.{kind}, {Names.P(l, "X")}, {Names.P(l, "Y")}, {Names.P(l, "In")});");
+        w.Line();
     }
 }

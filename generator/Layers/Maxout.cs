@@ -58,7 +58,7 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutLayer>
         w.Summary($"Layer {m.Index} forward ({m.Name}): y[b, u] = max over the {m.Pieces} pieces x[b, u, k].");
         using (w.Block($"private void Layer{m.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Maxout.Forward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)});");
+            w.Call($"{Names.Kernels}.Maxout.Forward", "batch: batch", $"units: {Names.P(m, "Out")}", $"pieces: {Names.P(m, "Pieces")}", $"x: {Names.X(m)}", $"y: {Names.Y(m)}");
         }
     }
 
@@ -69,7 +69,8 @@ internal sealed class MaxoutEmitter : LayerEmitter<MaxoutLayer>
         w.Summary($"Layer {m.Index} backward ({m.Name}): each dy goes to the winning piece.");
         using (w.Block($"private void Layer{m.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Maxout.Backward(batch, {Names.P(m, "Out")}, {Names.P(m, "Pieces")}, {Names.X(m)}, {Names.Y(m)}, {Names.DY(m)}, {dx});");
+            w.Call($"{Names.Kernels}.Maxout.Backward", "batch: batch", $"units: {Names.P(m, "Out")}", $"pieces: {Names.P(m, "Pieces")}", $"x: {Names.X(m)}", $"y: {Names.Y(m)}",
+                $"dy: {Names.DY(m)}", $"dx: {dx}");
         }
     }
 

@@ -233,17 +233,17 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 {
                     using (w.Block("if (TrainingForward)"))
                     {
-                        w.Line($"{Names.Kernels}.BatchNorm.ForwardTraining(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")},");
-                        w.Line($"    momentum: {CodeWriter.Float(n.Momentum)}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
-                        w.Line($"    runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)},");
-                        w.Line($"    saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd);");
+                        w.Call($"{Names.Kernels}.BatchNorm.ForwardTraining", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}",
+                            $"momentum: {CodeWriter.Float(n.Momentum)}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine}",
+                            $"runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)}",
+                            $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd");
                     }
 
                     using (w.Block("else"))
                     {
-                        w.Line($"{Names.Kernels}.BatchNorm.ForwardInference(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")},");
-                        w.Line($"    epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
-                        w.Line($"    runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)});");
+                        w.Call($"{Names.Kernels}.BatchNorm.ForwardInference", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}",
+                            $"epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine}",
+                            $"runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)}");
                     }
                 }
 
@@ -252,19 +252,19 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample over its features, then scales and shifts per feature.");
                 using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LayerNorm.Forward(batch, {Names.P(n, "In")}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
-                    w.Line($"    y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)});");
+                    w.Call($"{Names.Kernels}.LayerNorm.Forward", $"batch: batch, features: {Names.P(n, "In")}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine}",
+                        $"y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}");
                 }
 
                 break;
             default:
                 string op = n.Norm == NormKind.InstanceNorm ? "InstanceNorm" : "GroupNorm";
-                string groups = n.Norm == NormKind.InstanceNorm ? "" : $"{Names.P(n, "Groups")}, ";
+                string groups = n.Norm == NormKind.InstanceNorm ? "" : $"groups: {Names.P(n, "Groups")}, ";
                 w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample per {(n.Norm == NormKind.InstanceNorm ? "channel" : "channel group")}, then scales and shifts per channel.");
                 using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.{op}.Forward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {groups}epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine},");
-                    w.Line($"    y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)});");
+                    w.Call($"{Names.Kernels}.{op}.Forward", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, {groups}epsilon: {CodeWriter.Float(n.Epsilon)}",
+                        $"x: {Names.X(n)}, {affine}, y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}");
                 }
 
                 break;
@@ -282,8 +282,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
                 {
                     w.Line($"RequireTrainingForward(\"{n.Name}\");");
-                    w.Line($"{Names.Kernels}.BatchNorm.Backward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {Names.X(n)}, {gamma},");
-                    w.Line($"    saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd, {grads});");
+                    w.Call($"{Names.Kernels}.BatchNorm.Backward", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, x: {Names.X(n)}, {gamma}",
+                        $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd, {grads}");
                 }
 
                 break;
@@ -291,19 +291,19 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
                 using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.LayerNorm.Backward(batch, {Names.P(n, "In")}, {Names.X(n)}, {gamma},");
-                    w.Line($"    saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads});");
+                    w.Call($"{Names.Kernels}.LayerNorm.Backward", $"batch: batch, features: {Names.P(n, "In")}, x: {Names.X(n)}, {gamma}",
+                        $"saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads}");
                 }
 
                 break;
             default:
                 string op = n.Norm == NormKind.InstanceNorm ? "InstanceNorm" : "GroupNorm";
-                string groups = n.Norm == NormKind.InstanceNorm ? "" : $"{Names.P(n, "Groups")}, ";
+                string groups = n.Norm == NormKind.InstanceNorm ? "" : $"groups: {Names.P(n, "Groups")}, ";
                 w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
                 using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
                 {
-                    w.Line($"{Names.Kernels}.{op}.Backward(batch, {Names.P(n, "C")}, {Names.P(n, "Spatial")}, {groups}{Names.X(n)}, {gamma},");
-                    w.Line($"    saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads});");
+                    w.Call($"{Names.Kernels}.{op}.Backward", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, {groups}x: {Names.X(n)}, {gamma}",
+                        $"saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads}");
                 }
 
                 break;

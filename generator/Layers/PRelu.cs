@@ -56,7 +56,8 @@ internal sealed class PReluEmitter : LayerEmitter<PReluLayer>
         w.Summary($"Layer {p.Index} forward ({p.Name}): y = x > 0 ? x : a[c]·x.");
         using (w.Block($"private void Layer{p.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.PRelu.Forward(batch, {Names.P(p, "C")}, {Names.P(p, "Spatial")}, {Names.X(p)}, {Alpha(p, "Parameters")}, {Names.Y(p)});");
+            w.Call($"{Names.Kernels}.PRelu.Forward", "batch: batch", $"channels: {Names.P(p, "C")}", $"spatial: {Names.P(p, "Spatial")}", $"x: {Names.X(p)}",
+                $"alpha: {Alpha(p, "Parameters")}", $"y: {Names.Y(p)}");
         }
     }
 
@@ -67,7 +68,8 @@ internal sealed class PReluEmitter : LayerEmitter<PReluLayer>
         w.Summary($"Layer {p.Index} backward ({p.Name}): dx += dy·(x > 0 ? 1 : a[c]), da[c] += Σ dy·x over x ≤ 0.");
         using (w.Block($"private void Layer{p.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.PRelu.Backward(batch, {Names.P(p, "C")}, {Names.P(p, "Spatial")}, {Names.X(p)}, {Alpha(p, "Parameters")}, {Names.DY(p)}, {dx}, {Alpha(p, "Gradients")});");
+            w.Call($"{Names.Kernels}.PRelu.Backward", "batch: batch", $"channels: {Names.P(p, "C")}", $"spatial: {Names.P(p, "Spatial")}", $"x: {Names.X(p)}",
+                $"alpha: {Alpha(p, "Parameters")}", $"dy: {Names.DY(p)}", $"dx: {dx}", $"dAlpha: {Alpha(p, "Gradients")}");
         }
     }
 

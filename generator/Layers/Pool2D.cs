@@ -92,7 +92,8 @@ internal sealed class Pool2DEmitter : LayerEmitter<PoolLayer>
         w.Summary($"Layer {p.Index} forward ({p.Name}): y = {(p.IsMax ? "max" : "mean")} over each {p.Size}×{p.Size} window, stride {p.Stride}.");
         using (w.Block($"private void Layer{p.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{op}Pool2D.Forward({Spatial.Dims(p)}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)});");
+            w.Call($"{Names.Kernels}.{op}Pool2D.Forward", Spatial.Dims(p), $"size: {Names.P(p, "Size")}", $"stride: {Names.P(p, "Stride")}",
+                $"x: {Names.X(p)}", $"y: {Names.Y(p)}");
         }
     }
 
@@ -105,7 +106,8 @@ internal sealed class Pool2DEmitter : LayerEmitter<PoolLayer>
             : $"Layer {p.Index} backward ({p.Name}): each dy is spread evenly over its window.");
         using (w.Block($"private void Layer{p.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{op}Pool2D.Backward({Spatial.Dims(p)}, {Names.P(p, "Size")}, {Names.P(p, "Stride")}, {Names.X(p)}, {Names.Y(p)}, {Names.DY(p)}, {Names.DX(p)});");
+            w.Call($"{Names.Kernels}.{op}Pool2D.Backward", Spatial.Dims(p), $"size: {Names.P(p, "Size")}", $"stride: {Names.P(p, "Stride")}",
+                $"x: {Names.X(p)}", $"y: {Names.Y(p)}", $"dy: {Names.DY(p)}", $"dx: {Names.DX(p)}");
         }
     }
 

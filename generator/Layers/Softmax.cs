@@ -33,7 +33,7 @@ internal sealed class SoftmaxEmitter : LayerEmitter<SoftmaxLayer>
         w.Summary($"Layer {layer.Index} forward ({layer.Name}): y = softmax(x) per sample.");
         using (w.Block($"private void Layer{layer.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Softmax.Forward(batch, {Names.P(layer, "In")}, {Names.X(layer)}, {Names.Y(layer)});");
+            w.Call($"{Names.Kernels}.Softmax.Forward", "batch: batch", $"classes: {Names.P(layer, "In")}", $"x: {Names.X(layer)}", $"y: {Names.Y(layer)}");
         }
     }
 
@@ -44,7 +44,7 @@ internal sealed class SoftmaxEmitter : LayerEmitter<SoftmaxLayer>
         w.Summary($"Layer {layer.Index} backward ({layer.Name}): dx += y ⊙ (dy − Σ dy·y).");
         using (w.Block($"private void Layer{layer.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Softmax.Backward(batch, {Names.P(layer, "In")}, {Names.Y(layer)}, {Names.DY(layer)}, {dx});");
+            w.Call($"{Names.Kernels}.Softmax.Backward", "batch: batch", $"classes: {Names.P(layer, "In")}", $"y: {Names.Y(layer)}", $"dy: {Names.DY(layer)}", $"dx: {dx}");
         }
     }
 

@@ -6,13 +6,12 @@ namespace NetGen.Generator.Validation;
 
 /// <summary>
 /// Compile-time advice from the training notes, as warnings and information on valid networks: redundant biases
-/// before batch norm, sigmoid hidden activations, Xavier initialization chosen for a ReLU layer, softmax or a bounding
+/// before batch norm, sigmoid hidden activations, Xavier initialization chosen for a layer before an activation whose
+/// definition prefers He (the ReLU family, SiLU, GELU), softmax or a bounding
 /// activation on the logits of a softmax cross-entropy head, an absurd Gaussian InitStd.
 /// </summary>
 internal static class Advice
 {
-    private static readonly HashSet<string> ReluFamily = new() { "ReLU", "LeakyReLU", "ELU", "PReLU", "RReLU" };
-
     public static void Add(IReadOnlyList<LayerModel> layers, List<DiagnosticInfo> diagnostics)
     {
         for (int i = 0; i < layers.Count; i++)
@@ -33,13 +32,13 @@ internal static class Advice
                 case Conv2DLayer { HasBias: true } c when next is NormLayer { Norm: NormKind.BatchNorm }:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BiasBeforeBatchNorm, c.Location, "Conv2D", c.Filters));
                     break;
-                case ActivationLayer { Activation: ActivationKind.Sigmoid } when next is not LossLayer:
+                case ActivationLayer { Kind: "Sigmoid" } when next is not LossLayer:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SigmoidHidden, layer.Location));
                     break;
                 case SoftmaxLayer when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy }:
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxBeforeCrossEntropy, layer.Location));
                     break;
-                case ActivationLayer a when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy } && LogitRange(a) is { } range:
+                case ActivationLayer { Function.LogitRange: { } range } when next is LossLayer { Loss: LossKind.SoftmaxCrossEntropy }:
                     // Only before softmax cross-entropy: before a mean-squared-error head a final activation is often the
                     // point (sigmoid for targets in [0, 1], tanh for [-1, 1], ReLU for counts).
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ActivationBeforeCrossEntropy, layer.Location, layer.Kind, range));
@@ -55,7 +54,7 @@ internal static class Advice
             if (init is { Reason: "as declared", Kind: WeightInitKind.Xavier or WeightInitKind.XavierUniform })
             {
                 string? activation = NextActivation(layers, i);
-                if (activation is not null && ReluFamily.Contains(activation))
+                if (activation is not null && LayerDefinitions.Find(activation)?.PreferredInit is WeightInitKind.He or WeightInitKind.HeUniform)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.XavierBeforeRelu, layer.Location, layer.Kind, init.Kind, activation));
                 }
@@ -65,16 +64,6 @@ internal static class Advice
 
     /// <summary>Above this, an explicit Gaussian standard deviation is reported (NG0106); He for a single input is 1.41.</summary>
     private const float MaxInitStd = 1f;
-
-    /// <summary>What an activation does to logits, or null when it leaves their range unbounded in both directions.</summary>
-    private static string? LogitRange(ActivationLayer layer) => layer.Activation switch
-    {
-        ActivationKind.ReLU => "every negative logit becomes 0",
-        ActivationKind.Sigmoid => "to (0, 1), so class probabilities differ by at most a factor e",
-        ActivationKind.Tanh => "to (-1, 1), so class probabilities differ by at most a factor e²",
-        ActivationKind.ELU => "no logit can go below -alpha",
-        _ => null,
-    };
 
     private static string? NextActivation(IReadOnlyList<LayerModel> layers, int index)
     {

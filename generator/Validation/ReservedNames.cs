@@ -17,7 +17,7 @@ internal static class ReservedNames
         "InputShape", "InputSize", "LayerOutputOffset", "Layers", "Loss", "OutputCore", "OutputFeatures", "OutputSize",
         "ParameterTensors", "ScratchFloats", "TotalParameters", "ForwardCore", "LossCore", "BackwardCore", "CreateInferenceClone",
         "DescribeOnnxGraph", "ForwardFlopsPerSample", "BackwardFlopsPerSample", "ActivationBytesPerSample", "ParameterBytes",
-        "GradientBytes", "Facts",
+        "GradientBytes", "Facts", "LossHeadLayout",
         "FoldedFloats", "FoldBatchNorm", "IsFoldedAway",
     };
 

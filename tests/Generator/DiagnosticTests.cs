@@ -334,6 +334,44 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void NG0011_an_attribute_argument_the_generator_does_not_know_is_reported_on_that_attribute()
+    {
+        // An attribute of the user's own with a NetGen layer's name: its Rate binds to nothing the generator knows for
+        // Dropout, so it is reported instead of being dropped (docs/diagnostics.md#ng0011 shows this example).
+        Diagnostic d = Single(DiagnosticMarkup.Verify("""
+            using NetGen;
+
+            namespace Mine
+            {
+                public sealed class DropoutAttribute : LayerAttribute
+                {
+                    public float Rate { get; set; }
+                }
+            }
+
+            [Network]
+            [Input(4)]
+            [Dense(3)] [{|NG0011:Mine.Dropout(Rate = 0.3f)|}]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class Custom { }
+            """));
+
+        AssertError(d, "NG0011", "[Dropout] is not supported here", "shape 3", "its argument 'Rate' is not known");
+    }
+
+    [Fact]
+    public void Every_diagnostic_id_has_a_section_and_a_table_row_in_the_docs()
+    {
+        string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(Repository.Root(), "docs", "diagnostics.md"));
+        foreach (DiagnosticDescriptor descriptor in global::NetGen.Generator.Diagnostics.All)
+        {
+            string severity = descriptor.DefaultSeverity == DiagnosticSeverity.Info ? "info" : descriptor.DefaultSeverity.ToString().ToLowerInvariant();
+            Assert.Contains($"\n## {descriptor.Id}\n**{descriptor.Title}", docs.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains($"| [{descriptor.Id}](#{descriptor.Id.ToLowerInvariant()}) | {severity} | {descriptor.Title} |", docs, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void NG0012_softmax_over_one_output_is_reported_on_the_softmax_head()
     {
         Diagnostic d = Single(DiagnosticMarkup.Verify("""
@@ -509,6 +547,30 @@ public class DiagnosticTests
             """));
 
         AssertAdvice(d, "NG0103", DiagnosticSeverity.Warning, "Xavier", "ReLU", "WeightInit.He");
+    }
+
+    [Theory]
+    [InlineData("ReLU")]
+    [InlineData("SiLU")]
+    [InlineData("GELU")]
+    [InlineData("GELU(Approximation = GeluApproximation.Tanh)")]
+    public void NG0103_explicit_xavier_before_an_activation_that_prefers_he_is_a_warning(string activation)
+    {
+        // SiLU and GELU are ReLU-like (their definitions prefer He), so the advice covers them exactly as it covers ReLU;
+        // the Xavier layer before tanh is not reported.
+        Diagnostic d = Single(DiagnosticMarkup.Verify($$"""
+            using NetGen;
+
+            [Network]
+            [Input(4)]
+            [{|NG0103:Dense(8, Init = WeightInit.XavierUniform)|}] [Dropout(0.1f)] [{{activation}}]
+            [Dense(8, Init = WeightInit.Xavier)] [Tanh]
+            [Dense(2)] [SoftmaxCrossEntropy]
+            public partial class XavierBeforeReluLike { }
+            """));
+
+        string kind = activation.Split('(')[0];
+        AssertAdvice(d, "NG0103", DiagnosticSeverity.Warning, "XavierUniform", $"but {kind} follows", "WeightInit.He");
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public class EmitterSnapshotTests
             Index = 0, Name = "dense0", Kind = "Dense", InputShape = Shape.Of(2), OutputShape = Shape.Of(3),
             InputBuffer = 0, OutputBuffer = 2, InputIsNetworkInput = true, ParameterCount = 9,
         };
-        var sigmoid = new ActivationLayer(ActivationKind.Sigmoid, 0f)
+        var sigmoid = new ActivationLayer(Activation("Sigmoid"))
         {
             Index = 1, Name = "sigmoid1", Kind = "Sigmoid", InputShape = Shape.Of(3), OutputShape = Shape.Of(3),
             InputBuffer = 2, OutputBuffer = 5,
@@ -105,7 +105,15 @@ public class EmitterSnapshotTests
     [InlineData("GELUTanh", 0f)]
     public void Activation_emitter_prints_forward_and_backward_side_by_side(string kind, float alpha)
     {
-        var layer = new ActivationLayer(System.Enum.Parse<ActivationKind>(kind), alpha)
+        ElementwiseActivation function = kind switch
+        {
+            "LeakyReLU" => LeakyReluDefinition.Function(alpha),
+            "ELU" => EluDefinition.Function(alpha),
+            "GELU" => GeluDefinition.Function(GeluApproximationKind.None),
+            "GELUTanh" => GeluDefinition.Function(GeluApproximationKind.Tanh),
+            _ => Activation(kind),
+        };
+        var layer = new ActivationLayer(function)
         {
             Index = 1, Name = kind.ToLowerInvariant() + "1", Kind = kind, InputShape = Shape.Of(5), OutputShape = Shape.Of(5),
             InputBuffer = 8, OutputBuffer = 13,
@@ -129,7 +137,7 @@ public class EmitterSnapshotTests
     [Fact]
     public void Activation_right_after_the_input_has_no_backward()
     {
-        var layer = new ActivationLayer(ActivationKind.Tanh, 0f)
+        var layer = new ActivationLayer(Activation("Tanh"))
         {
             Index = 0, Name = "tanh0", Kind = "Tanh", InputShape = Shape.Of(3), OutputShape = Shape.Of(3),
             InputBuffer = 0, OutputBuffer = 3, InputIsNetworkInput = true,
@@ -304,6 +312,10 @@ public class EmitterSnapshotTests
         emitter.EmitParameterTensors(w, layer);
         return w.ToString();
     }
+
+    /// <summary>The function of an argument-less activation, as its registry entry gives it.</summary>
+    private static ElementwiseActivation Activation(string kind)
+        => Assert.IsType<ElementwiseActivationDefinition>(LayerDefinitions.Find(kind)).Function;
 
     private static EquatableArray<T> Equatable<T>(params T[] items)
         where T : IEquatable<T> => new(items);

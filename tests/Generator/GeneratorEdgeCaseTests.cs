@@ -209,6 +209,9 @@ public class GeneratorEdgeCaseTests
     [InlineData("Sigmoid", "(0, 1)")]
     [InlineData("Tanh", "(-1, 1)")]
     [InlineData("ELU(1f)", "-alpha")]
+    [InlineData("SiLU", "below -0.28")]
+    [InlineData("GELU", "below -0.17")]
+    [InlineData("GELU(Approximation = GeluApproximation.Tanh)", "below -0.17")]
     public void NG0105_a_bounding_activation_on_the_logits_is_a_warning(string activation, string range)
     {
         Diagnostic d = Assert.Single(DiagnosticMarkup.Verify($$"""

@@ -3,31 +3,61 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 1 forward (bn1): training normalizes with the mini-batch statistics and updates the running ones; inference uses the running statistics.</summary>
+/// <summary>Layer 1 forward (bn1): training normalizes with the mini-batch statistics and updates the running ones;
+/// inference uses the running statistics.</summary>
 private void Layer1Forward(int batch)
 {
     if (TrainingForward)
     {
-        global::NetGen.Kernels.BatchNorm.ForwardTraining(batch, L1_C, L1_Spatial,
-            momentum: 0.2f, epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-            runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch),
-            saveMean: _l1Mean, saveInvStd: _l1InvStd);
+        global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            momentum: 0.2f,
+            epsilon: 1E-05f,
+            x: Activation(L1_X, L1_In, batch),
+            gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            beta: Parameters.Slice(L1_Beta, L1_Affine),
+            runningMean: Buffers.Slice(L1_RunMean, L1_C),
+            runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            y: Activation(L1_Y, L1_Out, batch),
+            saveMean: _l1Mean,
+            saveInvStd: _l1InvStd);
     }
     else
     {
-        global::NetGen.Kernels.BatchNorm.ForwardInference(batch, L1_C, L1_Spatial,
-            epsilon: 1E-05f, x: Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine), beta: Parameters.Slice(L1_Beta, L1_Affine),
-            runningMean: Buffers.Slice(L1_RunMean, L1_C), runningVar: Buffers.Slice(L1_RunVar, L1_C), y: Activation(L1_Y, L1_Out, batch));
+        global::NetGen.Kernels.BatchNorm.ForwardInference(
+            batch: batch,
+            channels: L1_C,
+            spatial: L1_Spatial,
+            epsilon: 1E-05f,
+            x: Activation(L1_X, L1_In, batch),
+            gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            beta: Parameters.Slice(L1_Beta, L1_Affine),
+            runningMean: Buffers.Slice(L1_RunMean, L1_C),
+            runningVar: Buffers.Slice(L1_RunVar, L1_C),
+            y: Activation(L1_Y, L1_Out, batch));
     }
 }
 
 // EmitBackward
-/// <summary>Layer 1 backward (bn1): the gradient through the mini-batch statistics (requires a training-mode forward pass).</summary>
+/// <summary>Layer 1 backward (bn1): the gradient through the mini-batch statistics (requires a training-mode forward
+/// pass).</summary>
 private void Layer1Backward(int batch)
 {
     RequireTrainingForward("bn1");
-    global::NetGen.Kernels.BatchNorm.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), gamma: Parameters.Slice(L1_Gamma, L1_Affine),
-        saveMean: _l1Mean, saveInvStd: _l1InvStd, dy: ActivationGradient(L1_Y, L1_Out, batch), dx: ActivationGradient(L1_X, L1_In, batch), dGamma: Gradients.Slice(L1_Gamma, L1_Affine), dBeta: Gradients.Slice(L1_Beta, L1_Affine));
+    global::NetGen.Kernels.BatchNorm.Backward(
+        batch: batch,
+        channels: L1_C,
+        spatial: L1_Spatial,
+        x: Activation(L1_X, L1_In, batch),
+        gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+        saveMean: _l1Mean,
+        saveInvStd: _l1InvStd,
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch),
+        dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
+        dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 
 // EmitInitialization
@@ -50,5 +80,6 @@ new("bn1.running_var", 1, L1_RunVar, L1_C, new[] { L1_C }, global::NetGen.Parame
 b.Slice(L1_RunMean, L1_C).Clear();
 b.Slice(L1_RunVar, L1_C).Fill(1f);
 // EmitOnnx
-g.Node("BatchNormalization", "bn1", "conv0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var").Float("epsilon", 1E-05f);
+g.Node("BatchNormalization", "bn1", "conv0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var")
+    .Float("epsilon", 1E-05f);
 // returns bn1

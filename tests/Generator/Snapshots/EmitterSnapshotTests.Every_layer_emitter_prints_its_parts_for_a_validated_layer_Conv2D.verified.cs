@@ -1,5 +1,7 @@
-﻿// Describe: Conv2D 2×6×6 -> 3×6×6, kernel 3 stride 1 padding 1, weights [3 x 2 x 3 x 3] at params[0..54), bias [3] at params[54..57)
-// ExtraConstants: L0_W = 0, L0_B = 54, L0_InC = 2, L0_InH = 6, L0_InW = 6, L0_OutC = 3, L0_OutH = 6, L0_OutW = 6, L0_K = 3, L0_Stride = 1, L0_Pad = 1
+﻿// Describe: Conv2D 2×6×6 -> 3×6×6, kernel 3 stride 1 padding 1, weights [3 x 2 x 3 x 3] at params[0..54), bias [3] at
+// params[54..57)
+// ExtraConstants: L0_W = 0, L0_B = 54, L0_InC = 2, L0_InH = 6, L0_InW = 6, L0_OutC = 3, L0_OutH = 6, L0_OutW = 6, L0_K
+// = 3, L0_Stride = 1, L0_Pad = 1
 // HasForward: True, HasBackward: True
 
 // EmitForward
@@ -35,12 +37,17 @@ global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W,
 p.Slice(L0_B, L0_OutC).Fill(0f);
 
 // EmitParameterTensors
-new("conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K }, global::NetGen.ParameterRole.Weight),
+new(
+    "conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K },
+    global::NetGen.ParameterRole.Weight),
 new("conv0.bias", 0, L0_B, L0_OutC, new[] { L0_OutC }, global::NetGen.ParameterRole.Bias),
 
 // EmitFields
 // EmitBufferTensors
 // EmitBufferInitialization
 // EmitOnnx
-g.Node("Conv", "conv0", "input", "conv0.weight", "conv0.bias").Ints("kernel_shape", 3, 3).Ints("strides", 1, 1).Ints("pads", 1, 1, 1, 1);
+g.Node("Conv", "conv0", "input", "conv0.weight", "conv0.bias")
+    .Ints("kernel_shape", 3, 3)
+    .Ints("strides", 1, 1)
+    .Ints("pads", 1, 1, 1, 1);
 // returns conv0

@@ -25,7 +25,8 @@ private void Layer0Forward(int batch)
 }
 
 // EmitBackward
-/// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+/// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
+/// gradient.</summary>
 private void Layer0Backward(int batch)
 {
     if (TrainingForward)
@@ -64,7 +65,8 @@ new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRo
 
 // EmitFields
 // Layer 0 (dense0) DropConnect: the mini-batch's weight mask, the masked weights and their gradient.
-private readonly float[] _l0Mask = new float[L0_Out * L0_In], _l0MaskedW = new float[L0_Out * L0_In], _l0dMaskedW = new float[L0_Out * L0_In];
+private readonly float[] _l0Mask = new float[L0_Out * L0_In], _l0MaskedW = new float[L0_Out * L0_In],
+    _l0dMaskedW = new float[L0_Out * L0_In];
 // EmitBufferTensors
 // EmitBufferInitialization
 // EmitOnnx

@@ -3,7 +3,8 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 1 forward (dropout1): training keeps each value with probability 0.75 and scales it by the inverse; inference copies.</summary>
+/// <summary>Layer 1 forward (dropout1): training keeps each value with probability 0.75 and scales it by the inverse;
+/// inference copies.</summary>
 private void Layer1Forward(int batch)
 {
     if (TrainingForward)
@@ -12,7 +13,10 @@ private void Layer1Forward(int batch)
         {
             global::NetGen.Kernels.Dropout.FillMask(0.25f, Activation(L1_Mask, L1_In, batch), Random);
         }
-        global::NetGen.Kernels.Dropout.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Mask, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+        global::NetGen.Kernels.Dropout.Forward(
+            x: Activation(L1_X, L1_In, batch),
+            mask: Activation(L1_Mask, L1_In, batch),
+            y: Activation(L1_Y, L1_Out, batch));
     }
     else
     {
@@ -26,11 +30,16 @@ private void Layer1Backward(int batch)
 {
     if (TrainingForward)
     {
-        global::NetGen.Kernels.Dropout.Backward(Activation(L1_Mask, L1_In, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+        global::NetGen.Kernels.Dropout.Backward(
+            mask: Activation(L1_Mask, L1_In, batch),
+            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            dx: ActivationGradient(L1_X, L1_In, batch));
     }
     else
     {
-        global::NetGen.Kernels.Elementwise.Add(ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+        global::NetGen.Kernels.Elementwise.Add(
+            x: ActivationGradient(L1_Y, L1_Out, batch),
+            y: ActivationGradient(L1_X, L1_In, batch));
     }
 }
 

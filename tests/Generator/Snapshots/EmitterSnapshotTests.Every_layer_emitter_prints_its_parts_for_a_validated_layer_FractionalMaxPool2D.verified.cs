@@ -3,7 +3,8 @@
 // HasForward: True, HasBackward: False
 
 // EmitForward
-/// <summary>Layer 0 forward (fracpool0): max over pseudo-random regions (training) or fixed regions (inference).</summary>
+/// <summary>Layer 0 forward (fracpool0): max over pseudo-random regions (training) or fixed regions
+/// (inference).</summary>
 private void Layer0Forward(int batch)
 {
     if (!TrainingForward || !FreezeRandomness)
@@ -11,9 +12,23 @@ private void Layer0Forward(int batch)
         // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
         double u = TrainingForward ? Random.NextDouble() : 0.5;
         global::NetGen.Kernels.FractionalMaxPool2D.Regions(L0_InH, L0_OutH, u, _l0Rows);
-        global::NetGen.Kernels.FractionalMaxPool2D.Regions(L0_InW, L0_OutW, TrainingForward ? Random.NextDouble() : 0.5, _l0Cols);
+        global::NetGen.Kernels.FractionalMaxPool2D.Regions(
+            L0_InW,
+            L0_OutW,
+            TrainingForward ? Random.NextDouble() : 0.5,
+            _l0Cols);
     }
-    global::NetGen.Kernels.FractionalMaxPool2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutH, L0_OutW, _l0Rows, _l0Cols, Activation(L0_X, L0_In, batch), Activation(L0_Y, L0_Out, batch));
+    global::NetGen.Kernels.FractionalMaxPool2D.Forward(
+        batch: batch,
+        channels: L0_InC,
+        height: L0_InH,
+        width: L0_InW,
+        outHeight: L0_OutH,
+        outWidth: L0_OutW,
+        rowBoundaries: _l0Rows,
+        colBoundaries: _l0Cols,
+        x: Activation(L0_X, L0_In, batch),
+        y: Activation(L0_Y, L0_Out, batch));
 }
 
 // EmitBackward
@@ -28,11 +43,20 @@ private readonly int[] _l0Rows = new int[L0_OutH + 1], _l0Cols = new int[L0_OutW
 // EmitBufferTensors
 // EmitBufferInitialization
 // EmitOnnx
-int[] rows0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InH, L0_OutH), cols0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InW, L0_OutW);
-g.Node("Gather", "fracpool0/first_rows", "input", g.Int64s("fracpool0/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows0))).Int("axis", 2);
-g.Node("Gather", "fracpool0/last_rows", "input", g.Int64s("fracpool0/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows0))).Int("axis", 2);
+int[] rows0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InH, L0_OutH),
+    cols0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InW, L0_OutW);
+g.Node(
+    "Gather", "fracpool0/first_rows", "input",
+    g.Int64s("fracpool0/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows0))).Int("axis", 2);
+g.Node(
+    "Gather", "fracpool0/last_rows", "input",
+    g.Int64s("fracpool0/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows0))).Int("axis", 2);
 g.Node("Max", "fracpool0/rows", "fracpool0/first_rows", "fracpool0/last_rows");
-g.Node("Gather", "fracpool0/first_cols", "fracpool0/rows", g.Int64s("fracpool0/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols0))).Int("axis", 3);
-g.Node("Gather", "fracpool0/last_cols", "fracpool0/rows", g.Int64s("fracpool0/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols0))).Int("axis", 3);
+g.Node(
+    "Gather", "fracpool0/first_cols", "fracpool0/rows",
+    g.Int64s("fracpool0/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols0))).Int("axis", 3);
+g.Node(
+    "Gather", "fracpool0/last_cols", "fracpool0/rows",
+    g.Int64s("fracpool0/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols0))).Int("axis", 3);
 g.Node("Max", "fracpool0", "fracpool0/first_cols", "fracpool0/last_cols");
 // returns fracpool0

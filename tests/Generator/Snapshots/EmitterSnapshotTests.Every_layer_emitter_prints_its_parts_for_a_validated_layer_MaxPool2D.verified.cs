@@ -6,7 +6,15 @@
 /// <summary>Layer 0 forward (maxpool0): y = max over each 2×2 window, stride 2.</summary>
 private void Layer0Forward(int batch)
 {
-    global::NetGen.Kernels.MaxPool2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_Size, L0_Stride, Activation(L0_X, L0_In, batch), Activation(L0_Y, L0_Out, batch));
+    global::NetGen.Kernels.MaxPool2D.Forward(
+        batch: batch,
+        channels: L0_InC,
+        height: L0_InH,
+        width: L0_InW,
+        size: L0_Size,
+        stride: L0_Stride,
+        x: Activation(L0_X, L0_In, batch),
+        y: Activation(L0_Y, L0_Out, batch));
 }
 
 // EmitBackward

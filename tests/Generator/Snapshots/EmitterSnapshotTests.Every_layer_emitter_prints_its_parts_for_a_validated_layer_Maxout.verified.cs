@@ -6,14 +6,26 @@
 /// <summary>Layer 1 forward (maxout1): y[b, u] = max over the 3 pieces x[b, u, k].</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.Maxout.Forward(batch, L1_Out, L1_Pieces, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+    global::NetGen.Kernels.Maxout.Forward(
+        batch: batch,
+        units: L1_Out,
+        pieces: L1_Pieces,
+        x: Activation(L1_X, L1_In, batch),
+        y: Activation(L1_Y, L1_Out, batch));
 }
 
 // EmitBackward
 /// <summary>Layer 1 backward (maxout1): each dy goes to the winning piece.</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.Maxout.Backward(batch, L1_Out, L1_Pieces, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+    global::NetGen.Kernels.Maxout.Backward(
+        batch: batch,
+        units: L1_Out,
+        pieces: L1_Pieces,
+        x: Activation(L1_X, L1_In, batch),
+        y: Activation(L1_Y, L1_Out, batch),
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch));
 }
 
 // EmitInitialization

@@ -6,14 +6,28 @@
 /// <summary>Layer 1 forward (prelu1): y = x &gt; 0 ? x : a[c]·x.</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.PRelu.Forward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), Parameters.Slice(L1_Alpha, L1_C), Activation(L1_Y, L1_Out, batch));
+    global::NetGen.Kernels.PRelu.Forward(
+        batch: batch,
+        channels: L1_C,
+        spatial: L1_Spatial,
+        x: Activation(L1_X, L1_In, batch),
+        alpha: Parameters.Slice(L1_Alpha, L1_C),
+        y: Activation(L1_Y, L1_Out, batch));
 }
 
 // EmitBackward
 /// <summary>Layer 1 backward (prelu1): dx += dy·(x &gt; 0 ? 1 : a[c]), da[c] += Σ dy·x over x ≤ 0.</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.PRelu.Backward(batch, L1_C, L1_Spatial, Activation(L1_X, L1_In, batch), Parameters.Slice(L1_Alpha, L1_C), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch), Gradients.Slice(L1_Alpha, L1_C));
+    global::NetGen.Kernels.PRelu.Backward(
+        batch: batch,
+        channels: L1_C,
+        spatial: L1_Spatial,
+        x: Activation(L1_X, L1_In, batch),
+        alpha: Parameters.Slice(L1_Alpha, L1_C),
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch),
+        dAlpha: Gradients.Slice(L1_Alpha, L1_C));
 }
 
 // EmitInitialization

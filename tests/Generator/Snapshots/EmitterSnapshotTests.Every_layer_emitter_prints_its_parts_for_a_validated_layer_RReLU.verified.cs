@@ -3,12 +3,19 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 1 forward (rrelu1): y = x &gt; 0 ? x : a·x, a ~ U(0.125, 0.33333334) per element in training, the mean slope at inference.</summary>
+/// <summary>Layer 1 forward (rrelu1): y = x &gt; 0 ? x : a·x, a ~ U(0.125, 0.33333334) per element in training, the
+/// mean slope at inference.</summary>
 private void Layer1Forward(int batch)
 {
     if (TrainingForward && !FreezeRandomness)
     {
-        global::NetGen.Kernels.RRelu.ForwardTraining(0.125f, 0.33333334f, Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch), Activation(L1_Slopes, L1_In, batch), Random);
+        global::NetGen.Kernels.RRelu.ForwardTraining(
+            0.125f,
+            0.33333334f,
+            Activation(L1_X, L1_In, batch),
+            Activation(L1_Y, L1_Out, batch),
+            Activation(L1_Slopes, L1_In, batch),
+            Random);
     }
     else
     {
@@ -17,7 +24,10 @@ private void Layer1Forward(int batch)
         {
             Activation(L1_Slopes, L1_In, batch).Fill(0.22916667f);
         }
-        global::NetGen.Kernels.RRelu.ForwardWithSlopes(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+        global::NetGen.Kernels.RRelu.ForwardWithSlopes(
+            Activation(L1_X, L1_In, batch),
+            Activation(L1_Slopes, L1_In, batch),
+            Activation(L1_Y, L1_Out, batch));
     }
 }
 
@@ -25,7 +35,11 @@ private void Layer1Forward(int batch)
 /// <summary>Layer 1 backward (rrelu1): dx += dy·(x &gt; 0 ? 1 : slope), with the forward pass's slopes.</summary>
 private void Layer1Backward(int batch)
 {
-    global::NetGen.Kernels.RRelu.Backward(Activation(L1_X, L1_In, batch), Activation(L1_Slopes, L1_In, batch), ActivationGradient(L1_Y, L1_Out, batch), ActivationGradient(L1_X, L1_In, batch));
+    global::NetGen.Kernels.RRelu.Backward(
+        Activation(L1_X, L1_In, batch),
+        Activation(L1_Slopes, L1_In, batch),
+        ActivationGradient(L1_Y, L1_Out, batch),
+        ActivationGradient(L1_X, L1_In, batch));
 }
 
 // EmitInitialization

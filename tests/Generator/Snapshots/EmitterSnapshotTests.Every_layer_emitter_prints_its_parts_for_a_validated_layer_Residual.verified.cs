@@ -14,12 +14,22 @@ private void Layer3Forward(int batch)
         {
             global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Activation(L3_Mask, 1, batch), Random);
         }
-        global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L3_Out, Activation(L3_X, L3_In, batch), Activation(L3_Mask, 1, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.StochasticDepth.AddScaledRows(
+            batch,
+            L3_Out,
+            Activation(L3_X, L3_In, batch),
+            Activation(L3_Mask, 1, batch),
+            Activation(L3_Y, L3_Out, batch));
     }
     else
     {
         Activation(L3_Mask, 1, batch).Fill(0.8f);
-        global::NetGen.Kernels.StochasticDepth.AddScaledRows(batch, L3_Out, Activation(L3_X, L3_In, batch), Activation(L3_Mask, 1, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.StochasticDepth.AddScaledRows(
+            batch,
+            L3_Out,
+            Activation(L3_X, L3_In, batch),
+            Activation(L3_Mask, 1, batch),
+            Activation(L3_Y, L3_Out, batch));
     }
 }
 
@@ -27,8 +37,15 @@ private void Layer3Forward(int batch)
 /// <summary>Layer 3 backward (res0.add): dskip += dy and dbranch += dy ⊙ mask.</summary>
 private void Layer3Backward(int batch)
 {
-    global::NetGen.Kernels.Elementwise.Add(ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_Skip, L3_Out, batch));
-    global::NetGen.Kernels.StochasticDepth.ScaledRowsBackward(batch, L3_Out, Activation(L3_Mask, 1, batch), ActivationGradient(L3_Y, L3_Out, batch), ActivationGradient(L3_X, L3_In, batch));
+    global::NetGen.Kernels.Elementwise.Add(
+        ActivationGradient(L3_Y, L3_Out, batch),
+        ActivationGradient(L3_Skip, L3_Out, batch));
+    global::NetGen.Kernels.StochasticDepth.ScaledRowsBackward(
+        batch,
+        L3_Out,
+        Activation(L3_Mask, 1, batch),
+        ActivationGradient(L3_Y, L3_Out, batch),
+        ActivationGradient(L3_X, L3_In, batch));
 }
 
 // EmitInitialization

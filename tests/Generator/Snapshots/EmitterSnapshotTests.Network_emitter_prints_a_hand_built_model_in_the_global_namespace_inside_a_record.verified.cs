@@ -14,7 +14,8 @@
 
 partial record Outer
 {
-    /// <summary>The network declared on Tiny: [Input(2)] [Dense(3, Init = WeightInit.Gaussian, InitStd = 0.1f, BiasInit = 0.5f)] [Sigmoid] [SoftmaxCrossEntropy].</summary>
+    /// <summary>The network declared on Tiny: [Input(2)] [Dense(3, Init = WeightInit.Gaussian, InitStd = 0.1f, BiasInit
+    /// = 0.5f)] [Sigmoid] [SoftmaxCrossEntropy].</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NetGen.Generator", "FIXED_VERSION")]
     partial class Tiny : global::NetGen.NetworkBase
     {
@@ -28,11 +29,14 @@ partial record Outer
         public const int ArenaFloatsPerSample = 11;
         /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
         public const int BufferCount = 0;
-        /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+        /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the
+        /// batch size.</summary>
         public const int ScratchFloats = 0;
-        /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+        /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch
+        /// FlopCounterMode's count).</summary>
         public const long ForwardFlopsPerSample = 12;
-        /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+        /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the
+        /// network input's.</summary>
         public const long BackwardFlopsPerSample = 12;
         /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
         public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
@@ -41,7 +45,8 @@ partial record Outer
         /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
         public const long GradientBytes = TotalParameters * 4L;
 
-        // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
+        // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter
+        // offsets.
         // Layer 0: Dense 2 -> 3, weights [3 x 2] at params[0..6), bias [3] at params[6..9)
         private const int L0_In = 2, L0_Out = 3, L0_X = 0, L0_Y = 2, L0_W = 0, L0_B = 6;
         // Layer 1: Sigmoid on 3
@@ -49,23 +54,28 @@ partial record Outer
         // Layer 2: SoftmaxCrossEntropy over 3 classes (output: probabilities)
         private const int L2_In = 3, L2_Out = 3, L2_X = 5, L2_Y = 8;
 
-        /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-        /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+        /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the
+        /// seed.</summary>
+        /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the
+        /// same network everywhere.</param>
         public Tiny(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
         {
             InitializeParameters(seed);
         }
 
-        /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+        /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see
+        /// CloneForInference).</summary>
         private Tiny(Tiny prototype) : base(prototype) { }
 
         /// <inheritdoc />
         protected override global::NetGen.NetworkBase CreateInferenceClone() => new Tiny(this);
 
         /// <inheritdoc />
-        public override string Architecture => "input 2; dense0 Dense -> 3 (9 params); sigmoid1 Sigmoid -> 3; softmax SoftmaxCrossEntropy -> 3";
+        public override string Architecture
+            => "input 2; dense0 Dense -> 3 (9 params); sigmoid1 Sigmoid -> 3; softmax SoftmaxCrossEntropy -> 3";
 
-        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
+        /// it.</summary>
         public const ulong Fingerprint = 0x60D3999A978A00ECUL;
 
         /// <inheritdoc />
@@ -73,7 +83,9 @@ partial record Outer
 
         /// <inheritdoc />
         public override global::NetGen.ModelFacts? Facts
-            => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
+           
+            => new(
+                ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
         /// <inheritdoc />
         public override int InputSize => InputFeatures;
@@ -85,13 +97,15 @@ partial record Outer
         public override global::NetGen.TensorShape InputShape => s_inputShape;
 
         /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
+        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor>
+            ParameterTensors => s_parameterTensors;
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
         /// <inheritdoc />
-        protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
+        protected override global::System.ReadOnlySpan<float> ForwardCore(
+            global::System.ReadOnlySpan<float> input, int batchSize)
         {
             BeginForward(input, batchSize, inputOffset: 0);
             Layer0Forward(batchSize); // dense0: 2 -> 3
@@ -127,50 +141,22 @@ partial record Outer
         }
 
         /// <inheritdoc />
-        protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation(L2_Y, OutputFeatures, batch);
+        protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
+            => Activation(L2_Y, OutputFeatures, batch);
 
-        /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
-        private void Backpropagate(int batch)
+        /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact
+        /// reverse order.</summary>
+        protected override void Backpropagate(int batch)
         {
             Layer1Backward(batch); // sigmoid1
             Layer0Backward(batch); // dense0
         }
 
-        /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
-        /// <param name="labels">One class index per sample.</param>
-        protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-        {
-            int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L2_In, Activation(L2_X, L2_In, batch), labels);
-        }
-
-        /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
-        /// <param name="labels">One class index per sample.</param>
-        protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-        {
-            int batch = BeginBackward(labels.Length, 1, nameof(labels));
-            // Layer 2 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L2_In, Activation(L2_Y, L2_Out, batch), labels, ActivationGradient(L2_X, L2_In, batch));
-            Backpropagate(batch);
-        }
-
-        /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
-        /// <param name="targets">batch × 3 values.</param>
-        protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-        {
-            int batch = CheckTargets(targets.Length, L2_In, nameof(targets));
-            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L2_In, Activation(L2_X, L2_In, batch), targets);
-        }
-
-        /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
-        /// <param name="targets">batch × 3 values.</param>
-        protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-        {
-            int batch = BeginBackward(targets.Length, L2_In, nameof(targets));
-            // Layer 2 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L2_In, Activation(L2_Y, L2_Out, batch), targets, ActivationGradient(L2_X, L2_In, batch));
-            Backpropagate(batch);
-        }
+        // Layer 2 (softmax): the mean softmax cross-entropy of the logits at L2_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        /// <inheritdoc />
+        protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+            => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L2_X, L2_Y, L2_In);
 
         /// <inheritdoc />
         public override void InitializeParameters(int seed)
@@ -220,7 +206,8 @@ partial record Outer
                 y: Activation(L0_Y, L0_Out, batch));
         }
 
-        /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+        /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
+        /// gradient.</summary>
         private void Layer0Backward(int batch)
         {
             global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
@@ -250,10 +237,15 @@ partial record Outer
         }
 
         // ---- Layer 2: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----
-        /// <summary>Layer 2 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
+        /// <summary>Layer 2 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for
+        /// stability.</summary>
         private void Layer2Forward(int batch)
         {
-            global::NetGen.Kernels.Softmax.Forward(batch, L2_In, x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
+            global::NetGen.Kernels.Softmax.Forward(
+                batch: batch,
+                classes: L2_In,
+                x: Activation(L2_X, L2_In, batch),
+                y: Activation(L2_Y, L2_Out, batch));
         }
     }
 }

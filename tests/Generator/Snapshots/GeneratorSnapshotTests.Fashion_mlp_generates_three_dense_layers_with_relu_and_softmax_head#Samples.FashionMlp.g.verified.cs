@@ -9,18 +9,22 @@
 // run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
-//   0   dense0         256             200,960  Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
+//   0   dense0         256             200,960  Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256]
+//       at params[200704..200960)
 //   1   relu1          256                   0  ReLU on 256
-//   2   dense2         128              32,896  Dense 256 -> 128, weights [128 x 256] at params[200960..233728), bias [128] at params[233728..233856)
+//   2   dense2         128              32,896  Dense 256 -> 128, weights [128 x 256] at params[200960..233728), bias
+//       [128] at params[233728..233856)
 //   3   relu3          128                   0  ReLU on 128
-//   4   dense4         10                1,290  Dense 128 -> 10, weights [10 x 128] at params[233856..235136), bias [10] at params[235136..235146)
+//   4   dense4         10                1,290  Dense 128 -> 10, weights [10 x 128] at params[233856..235136), bias
+//       [10] at params[235136..235146)
 //   5   softmax        10                    0  SoftmaxCrossEntropy over 10 classes (output: probabilities)
 //   total parameters: 235,146
 #nullable enable
 
 namespace Samples;
 
-/// <summary>The network declared on FashionMlp: [Input(784)] [Dense(256)] [ReLU] [Dense(128)] [ReLU] [Dense(10)] [SoftmaxCrossEntropy].</summary>
+/// <summary>The network declared on FashionMlp: [Input(784)] [Dense(256)] [ReLU] [Dense(128)] [ReLU] [Dense(10)]
+/// [SoftmaxCrossEntropy].</summary>
 [global::System.CodeDom.Compiler.GeneratedCode("NetGen.Generator", "FIXED_VERSION")]
 partial class FashionMlp : global::NetGen.NetworkBase
 {
@@ -34,11 +38,14 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public const int ArenaFloatsPerSample = 1572;
     /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
     public const int BufferCount = 0;
-    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch
+    /// size.</summary>
     public const int ScratchFloats = 0;
-    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch
+    /// FlopCounterMode's count).</summary>
     public const long ForwardFlopsPerSample = 469504;
-    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network
+    /// input's.</summary>
     public const long BackwardFlopsPerSample = 537600;
     /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
     public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
@@ -47,7 +54,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
     public const long GradientBytes = TotalParameters * 4L;
 
-    // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
+    // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter
+    // offsets.
     // Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
     private const int L0_In = 784, L0_Out = 256, L0_X = 0, L0_Y = 784, L0_W = 0, L0_B = 200704;
     // Layer 1: ReLU on 256
@@ -61,23 +69,30 @@ partial class FashionMlp : global::NetGen.NetworkBase
     // Layer 5: SoftmaxCrossEntropy over 10 classes (output: probabilities)
     private const int L5_In = 10, L5_Out = 10, L5_X = 1552, L5_Y = 1562;
 
-    /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+    /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the
+    /// seed.</summary>
+    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
+    /// network everywhere.</param>
     public FashionMlp(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
     {
         InitializeParameters(seed);
     }
 
-    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see
+    /// CloneForInference).</summary>
     private FashionMlp(FashionMlp prototype) : base(prototype) { }
 
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new FashionMlp(this);
 
     /// <inheritdoc />
-    public override string Architecture => "input 784; dense0 Dense -> 256 (200960 params); relu1 ReLU -> 256; dense2 Dense -> 128 (32896 params); relu3 ReLU -> 128; dense4 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
+    public override string Architecture
+        =>
+            "input 784; dense0 Dense -> 256 (200960 params); relu1 ReLU -> 256; dense2 Dense -> 128 (32896 params); " +
+            "relu3 ReLU -> 128; dense4 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
 
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
+    /// it.</summary>
     public const ulong Fingerprint = 0xCC3A127EB660CD87UL;
 
     /// <inheritdoc />
@@ -97,13 +112,15 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public override global::NetGen.TensorShape InputShape => s_inputShape;
 
     /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
+    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
+        => s_parameterTensors;
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(
+        global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layers0To2Forward(batchSize, input); // dense0 + relu1 + dense2: 784 -> 256 -> 128
@@ -142,51 +159,23 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation(L5_Y, OutputFeatures, batch);
+    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
+        => Activation(L5_Y, OutputFeatures, batch);
 
-    /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
-    private void Backpropagate(int batch)
+    /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
+    /// order.</summary>
+    protected override void Backpropagate(int batch)
     {
         Layer4Backward(batch); // dense4
         Layer3Backward(batch); // relu3
         Layers0To2Backward(batch); // dense2 + relu1 + dense0
     }
 
-    /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L5_In, Activation(L5_X, L5_In, batch), labels);
-    }
-
-    /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = BeginBackward(labels.Length, 1, nameof(labels));
-        // Layer 5 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L5_In, Activation(L5_Y, L5_Out, batch), labels, ActivationGradient(L5_X, L5_In, batch));
-        Backpropagate(batch);
-    }
-
-    /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
-    /// <param name="targets">batch × 10 values.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = CheckTargets(targets.Length, L5_In, nameof(targets));
-        return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L5_In, Activation(L5_X, L5_In, batch), targets);
-    }
-
-    /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
-    /// <param name="targets">batch × 10 values.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = BeginBackward(targets.Length, L5_In, nameof(targets));
-        // Layer 5 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-        global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L5_In, Activation(L5_Y, L5_Out, batch), targets, ActivationGradient(L5_X, L5_In, batch));
-        Backpropagate(batch);
-    }
+    // Layer 5 (softmax): the mean softmax cross-entropy of the logits at L5_X; backward writes dlogits = (probabilities
+    // − targets) / batch.
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L5_X, L5_Y, L5_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -244,9 +233,11 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     // ---- Layers 0–2: dense group (dense0, relu1, dense2) ----
-    /// <summary>Layers 0–2 forward (dense0, relu1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
+    /// <summary>Layers 0–2 forward (dense0, relu1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ +
+    /// b2; small batches run as one parallel job.</summary>
     /// <param name="batch">The number of samples.</param>
-    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
+    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the
+    /// arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
     {
         global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
@@ -262,7 +253,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             y2: Activation(L2_Y, L2_Out, batch));
     }
 
-    /// <summary>Layers 0–2 backward (dense2, relu1, dense0): the mirror of the group's forward, layer by layer.</summary>
+    /// <summary>Layers 0–2 backward (dense2, relu1, dense0): the mirror of the group's forward, layer by
+    /// layer.</summary>
     private void Layers0To2Backward(int batch)
     {
         Layer2Backward(batch);
@@ -271,7 +263,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     // Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
-    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
+    /// gradient.</summary>
     private void Layer0Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
@@ -324,7 +317,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dx: ActivationGradient(L3_X, L3_In, batch));
     }
 
-    // ---- Layer 4: Dense 128 -> 10, weights [10 x 128] at params[233856..235136), bias [10] at params[235136..235146) ----
+    // ---- Layer 4: Dense 128 -> 10, weights [10 x 128] at params[233856..235136), bias [10] at params[235136..235146)
+    // ----
     /// <summary>Layer 4 forward (dense4): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer4Forward(int batch)
     {
@@ -348,9 +342,14 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     // ---- Layer 5: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----
-    /// <summary>Layer 5 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
+    /// <summary>Layer 5 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for
+    /// stability.</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Softmax.Forward(batch, L5_In, x: Activation(L5_X, L5_In, batch), y: Activation(L5_Y, L5_Out, batch));
+        global::NetGen.Kernels.Softmax.Forward(
+            batch: batch,
+            classes: L5_In,
+            x: Activation(L5_X, L5_In, batch),
+            y: Activation(L5_Y, L5_Out, batch));
     }
 }

@@ -9,9 +9,11 @@
 // run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.
 //
 //   #   layer          output           params  description
-//   0   dense0         16                   80  Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80)
+//   0   dense0         16                   80  Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at
+//       params[64..80)
 //   1   tanh1          16                    0  Tanh on 16
-//   2   dense2         2                    34  Dense 16 -> 2, weights [2 x 16] at params[80..112), bias [2] at params[112..114)
+//   2   dense2         2                    34  Dense 16 -> 2, weights [2 x 16] at params[80..112), bias [2] at
+//       params[112..114)
 //   3   mse            2                     0  MeanSquaredError over 2 outputs (output: the input)
 //   total parameters: 114
 #nullable enable
@@ -32,11 +34,14 @@ partial class Regressor : global::NetGen.NetworkBase
     public const int ArenaFloatsPerSample = 38;
     /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
     public const int BufferCount = 0;
-    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+    /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch
+    /// size.</summary>
     public const int ScratchFloats = 0;
-    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+    /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch
+    /// FlopCounterMode's count).</summary>
     public const long ForwardFlopsPerSample = 192;
-    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+    /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network
+    /// input's.</summary>
     public const long BackwardFlopsPerSample = 256;
     /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
     public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
@@ -45,7 +50,8 @@ partial class Regressor : global::NetGen.NetworkBase
     /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
     public const long GradientBytes = TotalParameters * 4L;
 
-    // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
+    // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter
+    // offsets.
     // Layer 0: Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80)
     private const int L0_In = 4, L0_Out = 16, L0_X = 0, L0_Y = 4, L0_W = 0, L0_B = 64;
     // Layer 1: Tanh on 16
@@ -55,23 +61,30 @@ partial class Regressor : global::NetGen.NetworkBase
     // Layer 3: MeanSquaredError over 2 outputs (output: the input)
     private const int L3_In = 2, L3_Out = 2, L3_X = 36, L3_Y = 36;
 
-    /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
+    /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the
+    /// seed.</summary>
+    /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
+    /// network everywhere.</param>
     public Regressor(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
     {
         InitializeParameters(seed);
     }
 
-    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+    /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see
+    /// CloneForInference).</summary>
     private Regressor(Regressor prototype) : base(prototype) { }
 
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new Regressor(this);
 
     /// <inheritdoc />
-    public override string Architecture => "input 4; dense0 Dense -> 16 (80 params); tanh1 Tanh -> 16; dense2 Dense -> 2 (34 params); mse MeanSquaredError -> 2";
+    public override string Architecture
+        =>
+            "input 4; dense0 Dense -> 16 (80 params); tanh1 Tanh -> 16; dense2 Dense -> 2 (34 params); mse " +
+            "MeanSquaredError -> 2";
 
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
+    /// it.</summary>
     public const ulong Fingerprint = 0x9B38495BFAF8FF90UL;
 
     /// <inheritdoc />
@@ -91,13 +104,15 @@ partial class Regressor : global::NetGen.NetworkBase
     public override global::NetGen.TensorShape InputShape => s_inputShape;
 
     /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
+    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
+        => s_parameterTensors;
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
+    protected override global::System.ReadOnlySpan<float> ForwardCore(
+        global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
         Layers0To2Forward(batchSize, input); // dense0 + tanh1 + dense2: 4 -> 16 -> 2
@@ -129,49 +144,20 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation(L3_Y, OutputFeatures, batch);
+    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
+        => Activation(L3_Y, OutputFeatures, batch);
 
-    /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
-    private void Backpropagate(int batch)
+    /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
+    /// order.</summary>
+    protected override void Backpropagate(int batch)
     {
         Layers0To2Backward(batch); // dense2 + tanh1 + dense0
     }
 
-    /// <summary>The mean squared error of the last forward pass against class labels.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = CheckTargets(labels.Length, 1, nameof(labels));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(batch, L3_In, Activation(L3_X, L3_In, batch), labels);
-    }
-
-    /// <summary>Back-propagates the mean squared error against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
-    /// <param name="labels">One class index per sample.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-    {
-        int batch = BeginBackward(labels.Length, 1, nameof(labels));
-        // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.MeanSquaredError.Backward(batch, L3_In, Activation(L3_X, L3_In, batch), labels, ActivationGradient(L3_X, L3_In, batch));
-        Backpropagate(batch);
-    }
-
-    /// <summary>The mean squared error of the last forward pass against targets.</summary>
-    /// <param name="targets">batch × 2 values.</param>
-    protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = CheckTargets(targets.Length, L3_In, nameof(targets));
-        return global::NetGen.Kernels.MeanSquaredError.Forward(batch * L3_In, Activation(L3_X, L3_In, batch), targets);
-    }
-
-    /// <summary>Back-propagates the mean squared error against targets, adding every parameter's gradient to <c>Gradients</c>.</summary>
-    /// <param name="targets">batch × 2 values.</param>
-    protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-    {
-        int batch = BeginBackward(targets.Length, L3_In, nameof(targets));
-        // Layer 3 (mse): dy = 2·(y − target) / (batch·2).
-        global::NetGen.Kernels.MeanSquaredError.Backward(batch * L3_In, Activation(L3_X, L3_In, batch), targets, ActivationGradient(L3_X, L3_In, batch));
-        Backpropagate(batch);
-    }
+    // Layer 3 (mse): the mean squared error of the prediction at L3_X; backward writes dy = 2·(y − target) / (batch·2).
+    /// <inheritdoc />
+    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+        => new(global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError, L3_X, L3_Y, L3_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -219,9 +205,11 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     // ---- Layers 0–2: dense group (dense0, tanh1, dense2) ----
-    /// <summary>Layers 0–2 forward (dense0, tanh1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = Tanh(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
+    /// <summary>Layers 0–2 forward (dense0, tanh1, dense2) in one call: y1 = x·W1ᵀ + b1, a1 = Tanh(y1), y2 = a1·W2ᵀ +
+    /// b2; small batches run as one parallel job.</summary>
     /// <param name="batch">The number of samples.</param>
-    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the arena.</param>
+    /// <param name="input">The caller's input (already checked), read directly instead of its copy in the
+    /// arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
     {
         global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
@@ -237,7 +225,8 @@ partial class Regressor : global::NetGen.NetworkBase
             y2: Activation(L2_Y, L2_Out, batch));
     }
 
-    /// <summary>Layers 0–2 backward (dense2, tanh1, dense0): the mirror of the group's forward, layer by layer.</summary>
+    /// <summary>Layers 0–2 backward (dense2, tanh1, dense0): the mirror of the group's forward, layer by
+    /// layer.</summary>
     private void Layers0To2Backward(int batch)
     {
         Layer2Backward(batch);
@@ -246,7 +235,8 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     // Layer 0: Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80)
-    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+    /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
+    /// gradient.</summary>
     private void Layer0Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,

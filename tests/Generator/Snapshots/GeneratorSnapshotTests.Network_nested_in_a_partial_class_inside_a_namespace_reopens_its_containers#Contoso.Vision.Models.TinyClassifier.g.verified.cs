@@ -10,9 +10,11 @@
 //
 //   #   layer          output           params  description
 //   0   flatten0       6                     0  Flatten 1×2×3 -> 6 (implicit before a dense layer)
-//   1   dense1         4                    28  Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
+//   1   dense1         4                    28  Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at
+//       params[24..28)
 //   2   relu2          4                     0  ReLU on 4
-//   3   dense3         3                    15  Dense 4 -> 3, weights [3 x 4] at params[28..40), bias [3] at params[40..43)
+//   3   dense3         3                    15  Dense 4 -> 3, weights [3 x 4] at params[28..40), bias [3] at
+//       params[40..43)
 //   4   softmax        3                     0  SoftmaxCrossEntropy over 3 classes (output: probabilities)
 //   total parameters: 43
 #nullable enable
@@ -21,7 +23,8 @@ namespace Contoso.Vision;
 
 static partial class Models
 {
-    /// <summary>The network declared on TinyClassifier: [Input(1, 2, 3)] [Dense(4)] [ReLU] [Dense(3)] [SoftmaxCrossEntropy].</summary>
+    /// <summary>The network declared on TinyClassifier: [Input(1, 2, 3)] [Dense(4)] [ReLU] [Dense(3)]
+    /// [SoftmaxCrossEntropy].</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NetGen.Generator", "FIXED_VERSION")]
     partial class TinyClassifier : global::NetGen.NetworkBase
     {
@@ -35,11 +38,14 @@ static partial class Models
         public const int ArenaFloatsPerSample = 20;
         /// <summary>Non-learned state values (running statistics), all in one flat buffer.</summary>
         public const int BufferCount = 0;
-        /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the batch size.</summary>
+        /// <summary>Temporary floats the kernels need per thread (im2col and private gradients), independent of the
+        /// batch size.</summary>
         public const int ScratchFloats = 0;
-        /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch FlopCounterMode's count).</summary>
+        /// <summary>Forward FLOPs per sample: 2 per multiply-add of the dense and convolution layers (PyTorch
+        /// FlopCounterMode's count).</summary>
         public const long ForwardFlopsPerSample = 72;
-        /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the network input's.</summary>
+        /// <summary>Backward FLOPs per sample, counted likewise: weight gradients, and input gradients except the
+        /// network input's.</summary>
         public const long BackwardFlopsPerSample = 96;
         /// <summary>Bytes of activations per sample (training keeps as many again for their gradients).</summary>
         public const long ActivationBytesPerSample = ArenaFloatsPerSample * 4L;
@@ -48,7 +54,8 @@ static partial class Models
         /// <summary>Bytes of the parameter gradients (one float per parameter).</summary>
         public const long GradientBytes = TotalParameters * 4L;
 
-        // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter offsets.
+        // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter
+        // offsets.
         // Layer 0: Flatten 1×2×3 -> 6 (implicit before a dense layer)
         private const int L0_In = 6, L0_Out = 6, L0_X = 0, L0_Y = 0;
         // Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
@@ -60,23 +67,31 @@ static partial class Models
         // Layer 4: SoftmaxCrossEntropy over 3 classes (output: probabilities)
         private const int L4_In = 3, L4_Out = 3, L4_X = 14, L4_Y = 17;
 
-        /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the seed.</summary>
-        /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>
-        public TinyClassifier(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+        /// <summary>Creates the network with all buffers and initializes its parameters deterministically from the
+        /// seed.</summary>
+        /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the
+        /// same network everywhere.</param>
+        public TinyClassifier(int seed = 0) : base(
+            TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
         {
             InitializeParameters(seed);
         }
 
-        /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see CloneForInference).</summary>
+        /// <summary>Creates an inference-only copy that shares the prototype's parameter and buffer arrays (see
+        /// CloneForInference).</summary>
         private TinyClassifier(TinyClassifier prototype) : base(prototype) { }
 
         /// <inheritdoc />
         protected override global::NetGen.NetworkBase CreateInferenceClone() => new TinyClassifier(this);
 
         /// <inheritdoc />
-        public override string Architecture => "input 1×2×3; flatten0 Flatten -> 6; dense1 Dense -> 4 (28 params); relu2 ReLU -> 4; dense3 Dense -> 3 (15 params); softmax SoftmaxCrossEntropy -> 3";
+        public override string Architecture
+            =>
+                "input 1×2×3; flatten0 Flatten -> 6; dense1 Dense -> 4 (28 params); relu2 ReLU -> 4; dense3 Dense -> " +
+                "3 (15 params); softmax SoftmaxCrossEntropy -> 3";
 
-        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.</summary>
+        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
+        /// it.</summary>
         public const ulong Fingerprint = 0x69761383A06ABF32UL;
 
         /// <inheritdoc />
@@ -84,7 +99,9 @@ static partial class Models
 
         /// <inheritdoc />
         public override global::NetGen.ModelFacts? Facts
-            => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
+           
+            => new(
+                ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
 
         /// <inheritdoc />
         public override int InputSize => InputFeatures;
@@ -96,13 +113,15 @@ static partial class Models
         public override global::NetGen.TensorShape InputShape => s_inputShape;
 
         /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;
+        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor>
+            ParameterTensors => s_parameterTensors;
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
         /// <inheritdoc />
-        protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)
+        protected override global::System.ReadOnlySpan<float> ForwardCore(
+            global::System.ReadOnlySpan<float> input, int batchSize)
         {
             BeginForward(input, batchSize, inputOffset: 0);
             // Layer 0 (flatten0) has no forward work: its output is its input.
@@ -136,50 +155,22 @@ static partial class Models
         }
 
         /// <inheritdoc />
-        protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation(L4_Y, OutputFeatures, batch);
+        protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
+            => Activation(L4_Y, OutputFeatures, batch);
 
-        /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.</summary>
-        private void Backpropagate(int batch)
+        /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact
+        /// reverse order.</summary>
+        protected override void Backpropagate(int batch)
         {
             Layers1To3Backward(batch); // dense3 + relu2 + dense1
             // Layer 0 (flatten0) is a change of view: nothing to do.
         }
 
-        /// <summary>The mean softmax cross-entropy of the last forward pass against class labels.</summary>
-        /// <param name="labels">One class index per sample.</param>
-        protected override float LossCore(global::System.ReadOnlySpan<int> labels)
-        {
-            int batch = CheckTargets(labels.Length, 1, nameof(labels));
-            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), labels);
-        }
-
-        /// <summary>Back-propagates the mean softmax cross-entropy against class labels, adding every parameter's gradient to <c>Gradients</c>.</summary>
-        /// <param name="labels">One class index per sample.</param>
-        protected override void BackwardCore(global::System.ReadOnlySpan<int> labels)
-        {
-            int batch = BeginBackward(labels.Length, 1, nameof(labels));
-            // Layer 4 (softmax): dlogits = (probabilities − onehot(labels)) / batch.
-            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), labels, ActivationGradient(L4_X, L4_In, batch));
-            Backpropagate(batch);
-        }
-
-        /// <summary>The mean softmax cross-entropy of the last forward pass against target probabilities.</summary>
-        /// <param name="targets">batch × 3 values.</param>
-        protected override float LossCore(global::System.ReadOnlySpan<float> targets)
-        {
-            int batch = CheckTargets(targets.Length, L4_In, nameof(targets));
-            return global::NetGen.Kernels.SoftmaxCrossEntropy.Forward(batch, L4_In, Activation(L4_X, L4_In, batch), targets);
-        }
-
-        /// <summary>Back-propagates the mean softmax cross-entropy against target probabilities, adding every parameter's gradient to <c>Gradients</c>.</summary>
-        /// <param name="targets">batch × 3 values.</param>
-        protected override void BackwardCore(global::System.ReadOnlySpan<float> targets)
-        {
-            int batch = BeginBackward(targets.Length, L4_In, nameof(targets));
-            // Layer 4 (softmax): dlogits = (probabilities·Σtargets − targets) / batch.
-            global::NetGen.Kernels.SoftmaxCrossEntropy.Backward(batch, L4_In, Activation(L4_Y, L4_Out, batch), targets, ActivationGradient(L4_X, L4_In, batch));
-            Backpropagate(batch);
-        }
+        // Layer 4 (softmax): the mean softmax cross-entropy of the logits at L4_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        /// <inheritdoc />
+        protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
+            => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L4_X, L4_Y, L4_In);
 
         /// <inheritdoc />
         public override void InitializeParameters(int seed)
@@ -229,7 +220,8 @@ static partial class Models
         }
 
         // ---- Layers 1–3: dense group (dense1, relu2, dense3) ----
-        /// <summary>Layers 1–3 forward (dense1, relu2, dense3) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ + b2; small batches run as one parallel job.</summary>
+        /// <summary>Layers 1–3 forward (dense1, relu2, dense3) in one call: y1 = x·W1ᵀ + b1, a1 = ReLU(y1), y2 = a1·W2ᵀ
+        /// + b2; small batches run as one parallel job.</summary>
         private void Layers1To3Forward(int batch)
         {
             global::NetGen.Kernels.Dense.ForwardPair(batch, L1_In, L1_Out, L3_Out,
@@ -245,7 +237,8 @@ static partial class Models
                 y2: Activation(L3_Y, L3_Out, batch));
         }
 
-        /// <summary>Layers 1–3 backward (dense3, relu2, dense1): the mirror of the group's forward, layer by layer.</summary>
+        /// <summary>Layers 1–3 backward (dense3, relu2, dense1): the mirror of the group's forward, layer by
+        /// layer.</summary>
         private void Layers1To3Backward(int batch)
         {
             Layer3Backward(batch);
@@ -254,7 +247,8 @@ static partial class Models
         }
 
         // Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
-        /// <summary>Layer 1 backward (dense1): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no gradient.</summary>
+        /// <summary>Layer 1 backward (dense1): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
+        /// gradient.</summary>
         private void Layer1Backward(int batch)
         {
             global::NetGen.Kernels.Dense.Backward(batch, L1_In, L1_Out,
@@ -291,10 +285,15 @@ static partial class Models
         }
 
         // ---- Layer 4: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----
-        /// <summary>Layer 4 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for stability.</summary>
+        /// <summary>Layer 4 forward (softmax): probabilities = softmax(logits), row by row, max-subtracted for
+        /// stability.</summary>
         private void Layer4Forward(int batch)
         {
-            global::NetGen.Kernels.Softmax.Forward(batch, L4_In, x: Activation(L4_X, L4_In, batch), y: Activation(L4_Y, L4_Out, batch));
+            global::NetGen.Kernels.Softmax.Forward(
+                batch: batch,
+                classes: L4_In,
+                x: Activation(L4_X, L4_In, batch),
+                y: Activation(L4_Y, L4_Out, batch));
         }
     }
 }
