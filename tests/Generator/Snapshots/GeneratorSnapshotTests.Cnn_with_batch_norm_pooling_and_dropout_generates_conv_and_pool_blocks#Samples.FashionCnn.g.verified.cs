@@ -177,7 +177,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        bool folded = UseFoldedBatchNorm(); // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        bool folded = UseFoldedBatchNorm();
         if (folded)
         {
             Layers0To1ForwardFolded(batchSize); // conv0 + bn1 folded: 1×28×28 -> 32×28×28
@@ -787,7 +788,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override int FoldedFloats => 18816;
 
-    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.</summary>
+    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b −
+    /// μ)·γ/√(var + ε) + β.</summary>
     /// <param name="folded">The folded buffer to fill.</param>
     protected override void FoldBatchNorm(global::System.Span<float> folded)
     {
@@ -816,7 +818,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override bool IsFoldedAway(int index) => index is 0 or 4;
 
-    /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias, written as bn1's output.</summary>
+    /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias,
+    /// written as bn1's output.</summary>
     private void Layers0To1ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
@@ -827,7 +830,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layers 4–5 inference forward (conv4 with bn5 folded in): Conv2D with the folded weights and bias, written as bn5's output.</summary>
+    /// <summary>Layers 4–5 inference forward (conv4 with bn5 folded in): Conv2D with the folded weights and bias,
+    /// written as bn5's output.</summary>
     private void Layers4To5ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,

@@ -197,7 +197,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        bool folded = UseFoldedBatchNorm(); // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        bool folded = UseFoldedBatchNorm();
         Layer0Forward(batchSize); // conv0: 3×12×12 -> 6×12×12
         Layer1Forward(batchSize); // in1: 6×12×12 -> 6×12×12
         Layer2Forward(batchSize); // prelu2: 6×12×12 -> 6×12×12
@@ -974,7 +975,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override int FoldedFloats => 528;
 
-    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.</summary>
+    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b −
+    /// μ)·γ/√(var + ε) + β.</summary>
     /// <param name="folded">The folded buffer to fill.</param>
     protected override void FoldBatchNorm(global::System.Span<float> folded)
     {
@@ -993,7 +995,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override bool IsFoldedAway(int index) => index is 11;
 
-    /// <summary>Layers 11–12 inference forward (dense11 with bn12 folded in): Dense with the folded weights and bias, written as bn12's output.</summary>
+    /// <summary>Layers 11–12 inference forward (dense11 with bn12 folded in): Dense with the folded weights and bias,
+    /// written as bn12's output.</summary>
     private void Layers11To12ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Dense.Forward(batch, L11_In, L11_Out,

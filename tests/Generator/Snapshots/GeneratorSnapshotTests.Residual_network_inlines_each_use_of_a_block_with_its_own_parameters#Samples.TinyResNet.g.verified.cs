@@ -221,7 +221,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
         BeginForward(input, batchSize, inputOffset: 0);
-        bool folded = UseFoldedBatchNorm(); // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        // inference: batch norms folded into the layers before them (refolded when the parameters changed)
+        bool folded = UseFoldedBatchNorm();
         if (folded)
         {
             Layers0To1ForwardFolded(batchSize); // conv0 + bn1 folded: 3×8×8 -> 8×8×8
@@ -1226,7 +1227,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override int FoldedFloats => 2584;
 
-    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.</summary>
+    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b −
+    /// μ)·γ/√(var + ε) + β.</summary>
     /// <param name="folded">The folded buffer to fill.</param>
     protected override void FoldBatchNorm(global::System.Span<float> folded)
     {
@@ -1285,7 +1287,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override bool IsFoldedAway(int index) => index is 0 or 3 or 6 or 10 or 13;
 
-    /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias, written as bn1's output.</summary>
+    /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias,
+    /// written as bn1's output.</summary>
     private void Layers0To1ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
@@ -1296,7 +1299,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layers 3–4 inference forward (res0.conv3 with res0.bn4 folded in): Conv2D with the folded weights and bias, written as res0.bn4's output.</summary>
+    /// <summary>Layers 3–4 inference forward (res0.conv3 with res0.bn4 folded in): Conv2D with the folded weights and
+    /// bias, written as res0.bn4's output.</summary>
     private void Layers3To4ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutC, L3_K, L3_Stride, L3_Pad,
@@ -1307,7 +1311,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layers 6–7 inference forward (res0.conv6 with res0.bn7 folded in): Conv2D with the folded weights and bias, written as res0.bn7's output.</summary>
+    /// <summary>Layers 6–7 inference forward (res0.conv6 with res0.bn7 folded in): Conv2D with the folded weights and
+    /// bias, written as res0.bn7's output.</summary>
     private void Layers6To7ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L6_InC, L6_InH, L6_InW, L6_OutC, L6_K, L6_Stride, L6_Pad,
@@ -1318,7 +1323,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layers 10–11 inference forward (res1.conv10 with res1.bn11 folded in): Conv2D with the folded weights and bias, written as res1.bn11's output.</summary>
+    /// <summary>Layers 10–11 inference forward (res1.conv10 with res1.bn11 folded in): Conv2D with the folded weights
+    /// and bias, written as res1.bn11's output.</summary>
     private void Layers10To11ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L10_InC, L10_InH, L10_InW, L10_OutC, L10_K, L10_Stride, L10_Pad,
@@ -1329,7 +1335,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layers 13–14 inference forward (res1.conv13 with res1.bn14 folded in): Conv2D with the folded weights and bias, written as res1.bn14's output.</summary>
+    /// <summary>Layers 13–14 inference forward (res1.conv13 with res1.bn14 folded in): Conv2D with the folded weights
+    /// and bias, written as res1.bn14's output.</summary>
     private void Layers13To14ForwardFolded(int batch)
     {
         global::NetGen.Kernels.Conv2D.Forward(batch, L13_InC, L13_InH, L13_InW, L13_OutC, L13_K, L13_Stride, L13_Pad,
