@@ -22,6 +22,8 @@ public static class KernelProfile
 
     private static string? s_only;
 
+    private static double s_peak;
+
     /// <summary>Prints the table for 1 and 2 threads.</summary>
     /// <param name="only">If given, only the rows whose name contains this text (e.g. <c>inference</c>).</param>
     public static void Run(string? only = null)
@@ -31,10 +33,13 @@ public static class KernelProfile
         {
             Compute.ThreadCount = threads;
             torch.set_num_threads(threads);
+            s_peak = FmaPeak.Measure(threads);
             Console.WriteLine($"## Threads = {threads}");
             Console.WriteLine();
-            Console.WriteLine("| Call | Shape (m×n, k) | MFLOP | NetGen best µs | NetGen median µs | NetGen GFLOP/s | Torch best µs | Torch median µs | Torch GFLOP/s |");
-            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "FMA peak measured now (Vector{0}, {1} thread(s)): {2:F1} GFLOP/s", FmaPeak.VectorBits, threads, s_peak));
+            Console.WriteLine();
+            Console.WriteLine("| Call | Shape (m×n, k) | MFLOP | NetGen best µs | NetGen median µs | NetGen GFLOP/s | % peak (median) | Torch best µs | Torch median µs | Torch GFLOP/s |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             ProfileTraining();
             ProfileInference();
             Console.WriteLine();
@@ -153,8 +158,9 @@ public static class KernelProfile
 
         (double best, double median) = Time(netgen);
         var inv = CultureInfo.InvariantCulture;
-        string line = string.Format(inv, "| {0} | {1} | {2:F2} | {3:F2} | {4:F2} | {5} |", name, shape, flops / 1e6, best, median,
-            flops > 0 ? (flops / (median * 1e3)).ToString("F1", inv) : "-");
+        string line = string.Format(inv, "| {0} | {1} | {2:F2} | {3:F2} | {4:F2} | {5} | {6} |", name, shape, flops / 1e6, best, median,
+            flops > 0 ? (flops / (median * 1e3)).ToString("F1", inv) : "-",
+            flops > 0 ? (100 * flops / (median * 1e3) / s_peak).ToString("F1", inv) : "-");
         if (torchCall is not null)
         {
             (double tBest, double tMedian) = Time(() =>

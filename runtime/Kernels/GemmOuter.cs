@@ -21,7 +21,7 @@ namespace NetGen.Kernels;
 internal static unsafe class GemmOuter
 {
     /// <summary>Longest stretch of k done in one pass: a 64-column panel of B of this height is 64 KiB.</summary>
-    private const int KBlock = 256;
+    private const int KBlock = 128;
 
     /// <summary>Computes the block <c>C[i0..i1, j0..j1)</c>; <paramref name="j0"/> must be a multiple of 16 or reach <c>n</c>.</summary>
     internal static void Run(in GemmJob g, int i0, int i1, int j0, int j1)

@@ -44,7 +44,8 @@ public class GemmTests
         shapes.AddRange([(64, 256, 784), (64, 128, 256), (64, 10, 128), (1, 256, 784), (1, 128, 256), (1, 10, 128),
             (256, 784, 64), (128, 256, 64), (10, 128, 64), (64, 784, 256), (64, 256, 10),
             (257, 100, 64), (784, 17, 33), (33, 784, 100), (100, 257, 1), (16, 16, 1041), (3, 5, 2100),
-            (257, 33, 784), (300, 20, 1041)]); // the last two cross the row and k blocks of A·Bᵀ
+            (257, 33, 784), (300, 20, 1041), // these two cross the row and k blocks of A·Bᵀ
+            (65, 37, 19), (71, 300, 785), (64, 4, 16), (129, 33, 100), (64, 3, 16), (64, 4, 15)]); // A·Bᵀ as Cᵀ = B·Aᵀ (m ≥ 64) and its edges
         foreach (Product product in Enum.GetValues<Product>())
         {
             foreach (var (m, n, k) in shapes.Distinct())
@@ -101,6 +102,41 @@ public class GemmTests
                     Assert.All(c.Skip(m * n), x => Assert.Equal(12345f, x));
                 }
             }
+        }
+        finally
+        {
+            saved.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The split of a product between threads follows whole tiles, so every element is summed in the same order
+    /// whatever the thread count: one and two threads give the same bits.
+    /// </summary>
+    [Theory]
+    [InlineData(Product.ABt, 64, 256, 784)]
+    [InlineData(Product.ABt, 71, 300, 785)]
+    [InlineData(Product.ABt, 129, 33, 100)]
+    [InlineData(Product.AB, 64, 784, 256)]
+    [InlineData(Product.AB, 67, 255, 130)]
+    [InlineData(Product.AtB, 256, 784, 64)]
+    [InlineData(Product.AtB, 130, 259, 65)]
+    public void One_and_two_threads_give_identical_bits(Product product, int m, int n, int k)
+    {
+        var rng = new Random(m + n + k);
+        float[] a = Random(rng, m * k), b = Random(rng, n * k), c0 = Random(rng, m * n);
+        var saved = new TestThreads();
+        try
+        {
+            float[][] results = new float[2][];
+            for (int t = 0; t < 2; t++)
+            {
+                saved.Set(t + 1);
+                results[t] = (float[])c0.Clone();
+                Multiply(product, m, n, k, a, b, results[t], accumulate: true);
+            }
+
+            Assert.Equal(results[0], results[1]);
         }
         finally
         {
