@@ -13,7 +13,7 @@ namespace NetGen.Benchmarks;
 /// and 2 threads. It says which product (and shape) the time goes to; BenchmarkDotNet's numbers remain the reference.
 /// </summary>
 /// <remarks>
-/// Each line is the best and the median of 15 rounds of ~10 ms, after 1 s of warm-up so that tiered compilation has
+/// Each line is the best and the median of 61 rounds of ~2 ms, after 1 s of warm-up so that tiered compilation has
 /// reached its final code (the best round is the least disturbed by other processes on a shared machine). GEMM shapes are written as C[m×n] with the shared dimension k.
 /// </remarks>
 public static class KernelProfile
@@ -178,7 +178,7 @@ public static class KernelProfile
         Console.WriteLine(line);
     }
 
-    /// <summary>Best and median microseconds per call over 15 rounds of about 10 ms each, after 1 s of warm-up (so tiered JIT has reached its final code).</summary>
+    /// <summary>Best and median microseconds per call over 61 rounds of about 2 ms each, after 1 s of warm-up (so tiered JIT has reached its final code).</summary>
     private static (double Best, double Median) Time(Action action)
     {
         var sw = Stopwatch.StartNew();
@@ -189,8 +189,10 @@ public static class KernelProfile
             calls++;
         }
 
-        int perRound = Math.Max(1, (int)(calls * 10.0 / sw.Elapsed.TotalMilliseconds));
-        var rounds = new double[15];
+        // Short rounds (~2 ms, shorter than a scheduler time slice), many of them: on a shared machine the best round
+        // is then one that nothing preempted.
+        int perRound = Math.Max(1, (int)(calls * 2.0 / sw.Elapsed.TotalMilliseconds));
+        var rounds = new double[61];
         for (int r = 0; r < rounds.Length; r++)
         {
             sw.Restart();

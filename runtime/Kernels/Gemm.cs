@@ -91,6 +91,10 @@ public static class Gemm
         int units = (n + 15) / 16;
         int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
         threads = Math.Min(threads, units);
+
+        // Two chunks per thread when there are enough 16-row units, so a thread that starts late (or is descheduled
+        // on a loaded machine) leaves its second chunk to the other.
+        int chunks = threads <= 1 ? 1 : Math.Min(units, 2 * threads);
         fixed (float* pa = a, pb = b, pc = c, ps = scratch)
         {
             Transpose(pa, m, k, ps);
@@ -112,14 +116,14 @@ public static class Gemm
                 AccumulateTarget = accumulate,
             };
 
-            // One chunk per thread: contiguous rows of B, and A's panel read by each thread once per k block.
+            // Chunks of contiguous rows of B (whole 16-row units, so whole cache lines of C).
             if (threads <= 1)
             {
                 RunPart(&job, 0, 1);
             }
             else
             {
-                Compute.For(threads, threads, &RunPart, &job);
+                Compute.For(chunks, threads, &RunPart, &job);
             }
         }
     }
@@ -209,8 +213,11 @@ public static class Gemm
         }
     }
 
-    /// <summary>Below this many multiply-adds per thread a product stays on fewer threads (waking one costs ~1 µs).</summary>
-    private const long MinWorkPerThread = 16 * 1024;
+    /// <summary>
+    /// Below this many multiply-adds per thread a product stays on fewer threads: a hand-off to a worker costs ~1 µs,
+    /// while 64 Ki multiply-adds take ~0.6 µs at the FMA peak, so the smallest layers (64×10×128) stay on the caller.
+    /// </summary>
+    private const long MinWorkPerThread = 64 * 1024;
 
     /// <summary>
     /// Above this many multiply-adds per chunk, a product is cut into up to 4 chunks per thread, so threads that start
