@@ -58,13 +58,22 @@ internal static unsafe class GemmOuter
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, bool sixRows)
     {
+        // As many 6-row tiles as leave a remainder that 4-row tiles cover with at most one single row (8 rows are two
+        // 4-row tiles, not a 6-row tile and two single rows, which would be load-bound).
+        int sixes = sixRows ? (i1 - i0) / 6 : 0;
+        if (sixes > 0 && (i1 - i0 - 6 * sixes) % 4 >= 2)
+        {
+            sixes--;
+        }
+
+        int i6 = i0 + 6 * sixes;
         int j = j0;
         for (; j + 64 <= j1; j += 64)
         {
             int i = i0;
             if (sixRows)
             {
-                for (; i + 6 <= i1; i += 6)
+                for (; i < i6; i += 6)
                 {
                     if (i + 12 <= i1 && Sse.IsSupported)
                     {

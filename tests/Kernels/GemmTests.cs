@@ -45,7 +45,8 @@ public class GemmTests
             (256, 784, 64), (128, 256, 64), (10, 128, 64), (64, 784, 256), (64, 256, 10),
             (257, 100, 64), (784, 17, 33), (33, 784, 100), (100, 257, 1), (16, 16, 1041), (3, 5, 2100),
             (257, 33, 784), (300, 20, 1041), // these two cross the row and k blocks of A·Bᵀ
-            (65, 37, 19), (71, 300, 785), (64, 4, 16), (129, 33, 100), (64, 3, 16), (64, 4, 15)]); // A·Bᵀ as Cᵀ = B·Aᵀ (m ≥ 64) and its edges
+            (65, 37, 19), (71, 300, 785), (64, 4, 16), (129, 33, 100), (64, 3, 16), (64, 4, 15), // A·Bᵀ as Cᵀ = B·Aᵀ (m ≥ 64) and its edges
+            (8, 130, 64), (14, 200, 9), (9, 64, 7), (128, 70, 64)]); // the 6-row tiles of A·B and Aᵀ·B with each remainder
         foreach (Product product in Enum.GetValues<Product>())
         {
             foreach (var (m, n, k) in shapes.Distinct())
