@@ -94,7 +94,7 @@ internal static unsafe class GemmOuter
                     PrefetchTile(c + (nint)(i + 4) * ldc + j, ldc);
                 }
 
-                Tile4x64(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+                Tile4x64(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate, blockSum: !sixRows);
             }
 
             for (; i < i1; i++)
@@ -135,11 +135,11 @@ internal static unsafe class GemmOuter
 
     /// <summary>4 rows × 64 columns: <c>C[r, 0..64) (+)= Σₚ A[r, p]·B[p, 0..64)</c>, with B and C rows <paramref name="ld"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate, bool blockSum = false)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
-        if (accumulate)
+        if (accumulate && !blockSum)
         {
             c00 = Vector512.Load(c); c01 = Vector512.Load(c + 16); c02 = Vector512.Load(c + 32); c03 = Vector512.Load(c + 48);
             c10 = Vector512.Load(c1); c11 = Vector512.Load(c1 + 16); c12 = Vector512.Load(c1 + 32); c13 = Vector512.Load(c1 + 48);
@@ -179,6 +179,15 @@ internal static unsafe class GemmOuter
             c33 = Vector512.FusedMultiplyAdd(x, y3, c33);
             a += csa;
             b += ld;
+        }
+
+        if (accumulate && blockSum)
+        {
+            // The block's sum added to C once: a long k then rounds like k/len sums of len terms, not one sum of k.
+            c00 += Vector512.Load(c); c01 += Vector512.Load(c + 16); c02 += Vector512.Load(c + 32); c03 += Vector512.Load(c + 48);
+            c10 += Vector512.Load(c1); c11 += Vector512.Load(c1 + 16); c12 += Vector512.Load(c1 + 32); c13 += Vector512.Load(c1 + 48);
+            c20 += Vector512.Load(c2); c21 += Vector512.Load(c2 + 16); c22 += Vector512.Load(c2 + 32); c23 += Vector512.Load(c2 + 48);
+            c30 += Vector512.Load(c3); c31 += Vector512.Load(c3 + 16); c32 += Vector512.Load(c3 + 32); c33 += Vector512.Load(c3 + 48);
         }
 
         c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
