@@ -27,6 +27,6 @@ public sealed class BenchConfig : ManualConfig
             .WithIterationCount(15)
             .WithId("InProcess"));
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(new GflopsColumn());
+        AddColumn(new GflopsColumn(), new PeakPercentColumn());
     }
 }

@@ -7,6 +7,29 @@ public sealed class FlopCountAttribute(long flops) : Attribute
 {
     /// <summary>Floating-point operations per call (a multiply-add counts as two).</summary>
     public long Flops { get; } = flops;
+
+    /// <summary>Whether <see cref="Flops"/> is per thread, so a case's FLOP are it times the case's <c>Threads</c> parameter.</summary>
+    public bool PerThread { get; set; }
+
+    /// <summary>FLOP of one call of <paramref name="benchmarkCase"/>, or null without the attribute.</summary>
+    /// <param name="benchmarkCase">The case.</param>
+    /// <returns>FLOP per call, or null.</returns>
+    public static double? Of(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase)
+    {
+        var attribute = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<FlopCountAttribute>(benchmarkCase.Descriptor.WorkloadMethod);
+        if (attribute is null)
+        {
+            return null;
+        }
+
+        return attribute.PerThread ? (double)attribute.Flops * ThreadsOf(benchmarkCase) : attribute.Flops;
+    }
+
+    /// <summary>The case's <c>Threads</c> parameter, or 1 if it has none.</summary>
+    /// <param name="benchmarkCase">The case.</param>
+    /// <returns>The thread count.</returns>
+    public static int ThreadsOf(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>
+        benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Threads")?.Value is int threads ? threads : 1;
 }
 
 /// <summary>FLOP counts of the Fashion-MNIST MLP (784 → 256 → 128 → 10); only the matrix products are counted.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -48,14 +47,19 @@ public sealed class GflopsColumn : IColumn
     /// <inheritdoc />
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        FlopCountAttribute? flops = benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<FlopCountAttribute>();
-        double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
-        if (flops is null || meanNanoseconds is not > 0)
-        {
-            return "NA";
-        }
+        double? gflops = Gflops(summary, benchmarkCase);
+        return gflops is null ? "NA" : gflops.Value.ToString("F2", CultureInfo.InvariantCulture);
+    }
 
-        return (flops.Flops / meanNanoseconds.Value).ToString("F2", CultureInfo.InvariantCulture);
+    /// <summary>The case's GFLOP/s (FLOP per call over the mean nanoseconds), or null without a FLOP count or a result.</summary>
+    /// <param name="summary">The run's summary.</param>
+    /// <param name="benchmarkCase">The case.</param>
+    /// <returns>GFLOP/s, or null.</returns>
+    public static double? Gflops(Summary summary, BenchmarkCase benchmarkCase)
+    {
+        double? flops = FlopCountAttribute.Of(benchmarkCase);
+        double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
+        return flops is null || meanNanoseconds is not > 0 ? null : flops.Value / meanNanoseconds.Value;
     }
 
     /// <inheritdoc />

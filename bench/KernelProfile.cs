@@ -13,7 +13,7 @@ namespace NetGen.Benchmarks;
 /// and 2 threads. It says which product (and shape) the time goes to; BenchmarkDotNet's numbers remain the reference.
 /// </summary>
 /// <remarks>
-/// Each line is the best and the median of 15 rounds of ~10 ms, after 1 s of warm-up so that tiered compilation has
+/// Each line is the best and the median of 61 rounds of ~2 ms, after 1 s of warm-up so that tiered compilation has
 /// reached its final code (the best round is the least disturbed by other processes on a shared machine). GEMM shapes are written as C[m×n] with the shared dimension k.
 /// </remarks>
 public static class KernelProfile
@@ -21,6 +21,8 @@ public static class KernelProfile
     private const int B = TrainingStepBenchmarks.Batch;
 
     private static string? s_only;
+
+    private static double s_peak;
 
     /// <summary>Prints the table for 1 and 2 threads.</summary>
     /// <param name="only">If given, only the rows whose name contains this text (e.g. <c>inference</c>).</param>
@@ -31,10 +33,13 @@ public static class KernelProfile
         {
             Compute.ThreadCount = threads;
             torch.set_num_threads(threads);
+            s_peak = FmaPeak.Measure(threads);
             Console.WriteLine($"## Threads = {threads}");
             Console.WriteLine();
-            Console.WriteLine("| Call | Shape (m×n, k) | MFLOP | NetGen best µs | NetGen median µs | NetGen GFLOP/s | Torch best µs | Torch median µs | Torch GFLOP/s |");
-            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "FMA peak measured now (Vector{0}, {1} thread(s)): {2:F1} GFLOP/s", FmaPeak.VectorBits, threads, s_peak));
+            Console.WriteLine();
+            Console.WriteLine("| Call | Shape (m×n, k) | MFLOP | NetGen best µs | NetGen median µs | NetGen GFLOP/s | % peak (median) | Torch best µs | Torch median µs | Torch GFLOP/s |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             ProfileTraining();
             ProfileInference();
             Console.WriteLine();
@@ -153,8 +158,9 @@ public static class KernelProfile
 
         (double best, double median) = Time(netgen);
         var inv = CultureInfo.InvariantCulture;
-        string line = string.Format(inv, "| {0} | {1} | {2:F2} | {3:F2} | {4:F2} | {5} |", name, shape, flops / 1e6, best, median,
-            flops > 0 ? (flops / (median * 1e3)).ToString("F1", inv) : "-");
+        string line = string.Format(inv, "| {0} | {1} | {2:F2} | {3:F2} | {4:F2} | {5} | {6} |", name, shape, flops / 1e6, best, median,
+            flops > 0 ? (flops / (median * 1e3)).ToString("F1", inv) : "-",
+            flops > 0 ? (100 * flops / (median * 1e3) / s_peak).ToString("F1", inv) : "-");
         if (torchCall is not null)
         {
             (double tBest, double tMedian) = Time(() =>
@@ -172,7 +178,7 @@ public static class KernelProfile
         Console.WriteLine(line);
     }
 
-    /// <summary>Best and median microseconds per call over 15 rounds of about 10 ms each, after 1 s of warm-up (so tiered JIT has reached its final code).</summary>
+    /// <summary>Best and median microseconds per call over 61 rounds of about 2 ms each, after 1 s of warm-up (so tiered JIT has reached its final code).</summary>
     private static (double Best, double Median) Time(Action action)
     {
         var sw = Stopwatch.StartNew();
@@ -183,8 +189,10 @@ public static class KernelProfile
             calls++;
         }
 
-        int perRound = Math.Max(1, (int)(calls * 10.0 / sw.Elapsed.TotalMilliseconds));
-        var rounds = new double[15];
+        // Short rounds (~2 ms, shorter than a scheduler time slice), many of them: on a shared machine the best round
+        // is then one that nothing preempted.
+        int perRound = Math.Max(1, (int)(calls * 2.0 / sw.Elapsed.TotalMilliseconds));
+        var rounds = new double[61];
         for (int r = 0; r < rounds.Length; r++)
         {
             sw.Restart();

@@ -1,6 +1,9 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels;
 
@@ -23,6 +26,12 @@ public static class Gemm
     public static void MultiplyABt(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
     {
         Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
+        if (UseTransposed(m, n, k))
+        {
+            RunTransposed(m, n, k, a, b, c, accumulate);
+            return;
+        }
+
         Run(GemmKind.ABt, m, n, k, a, b, c, accumulate, rowStrideA: k, colStrideA: 1);
     }
 
@@ -54,8 +63,161 @@ public static class Gemm
         Run(GemmKind.Outer, m, n, k, a, b, c, accumulate, rowStrideA: 1, colStrideA: m);
     }
 
-    /// <summary>Below this many multiply-adds per thread a product stays on fewer threads (waking one costs ~1 µs).</summary>
-    private const long MinWorkPerThread = 16 * 1024;
+    /// <summary>
+    /// The smallest m (batch) for which <see cref="MultiplyABt"/> runs as <c>Cᵀ = B·Aᵀ</c> on the broadcast kernels: at
+    /// 64 rows Aᵀ fills a whole 64-column panel, and the 4×64 register tile (4 loads and 4 broadcasts per 16 FMA, B's
+    /// panel in L1) runs near the FMA peak where the dot-product tiles stream A from L2 (~70 %).
+    /// </summary>
+    internal const int TransposedMinRows = 64;
+
+    /// <summary>The caller's scratch for Aᵀ and Cᵀ of the transposed A·Bᵀ path (grown, never shrunk).</summary>
+    [ThreadStatic]
+    private static float[]? t_scratch;
+
+    /// <summary>Whether <see cref="MultiplyABt"/> takes the transposed path for this shape on this host.</summary>
+    internal static bool UseTransposed(int m, int n, int k) =>
+        m >= TransposedMinRows && n >= 4 && k >= 16 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>
+    /// <c>C (+)= A·Bᵀ</c> as <c>Cᵀ = B·Aᵀ</c>: packs Aᵀ (k×m), runs the broadcast kernels with B's rows as the broadcast
+    /// operand (each element of B is read once per 64 rows of A), and adds Cᵀ transposed into C. Threads split n
+    /// (rows of B and of Cᵀ) in 16-row units, so each reads only its rows of B and writes whole cache lines of C.
+    /// </summary>
+    private static unsafe void RunTransposed(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
+    {
+        long packed = (long)k * m, needed = packed + (long)n * m;
+        float[] scratch = t_scratch is { } existing && existing.Length >= needed ? existing : t_scratch = new float[needed];
+        long work = (long)m * n * k;
+        int units = (n + 15) / 16;
+        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
+        threads = Math.Min(threads, units);
+
+        // Two chunks per thread when there are enough 16-row units, so a thread that starts late (or is descheduled
+        // on a loaded machine) leaves its second chunk to the other.
+        int chunks = threads <= 1 ? 1 : Math.Min(units, 2 * threads);
+        fixed (float* pa = a, pb = b, pc = c, ps = scratch)
+        {
+            Transpose(pa, m, k, ps);
+            var job = new GemmJob
+            {
+                Kind = GemmKind.ABtTransposed,
+                A = pb,
+                B = ps,
+                C = ps + packed,
+                M = n,
+                N = m,
+                K = k,
+                RowStrideA = k,
+                ColStrideA = 1,
+                Accumulate = false,
+                SplitRows = true,
+                ColumnUnit = 16,
+                Target = pc,
+                AccumulateTarget = accumulate,
+            };
+
+            // Chunks of contiguous rows of B (whole 16-row units, so whole cache lines of C).
+            if (threads <= 1)
+            {
+                RunPart(&job, 0, 1);
+            }
+            else
+            {
+                Compute.For(chunks, threads, &RunPart, &job);
+            }
+        }
+    }
+
+    /// <summary>Writes the transpose of the m×k row-major <paramref name="source"/> to <paramref name="target"/> (k×m).</summary>
+    private static unsafe void Transpose(float* source, int m, int k, float* target)
+    {
+        // 8×8 blocks through registers where they fit, single elements at the edges.
+        int i = 0;
+        for (; i + 8 <= m; i += 8)
+        {
+            int p = 0;
+            if (Vector256.IsHardwareAccelerated && Avx.IsSupported)
+            {
+                for (; p + 8 <= k; p += 8)
+                {
+                    Transpose8x8(source + (nint)i * k + p, k, target + (nint)p * m + i, m);
+                }
+            }
+
+            for (; p < k; p++)
+            {
+                float* t = target + (nint)p * m + i;
+                float* s = source + (nint)i * k + p;
+                for (int r = 0; r < 8; r++)
+                {
+                    t[r] = s[(nint)r * k];
+                }
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            float* s = source + (nint)i * k;
+            for (int p = 0; p < k; p++)
+            {
+                target[(nint)p * m + i] = s[p];
+            }
+        }
+    }
+
+    /// <summary>Transposes one 8×8 block: rows <paramref name="ls"/> floats apart into rows <paramref name="lt"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(float* s, int ls, float* t, int lt)
+    {
+        Vector256<float> r0 = Vector256.Load(s), r1 = Vector256.Load(s + ls), r2 = Vector256.Load(s + 2 * (nint)ls), r3 = Vector256.Load(s + 3 * (nint)ls);
+        Vector256<float> r4 = Vector256.Load(s + 4 * (nint)ls), r5 = Vector256.Load(s + 5 * (nint)ls), r6 = Vector256.Load(s + 6 * (nint)ls), r7 = Vector256.Load(s + 7 * (nint)ls);
+
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0b01_00_01_00), u1 = Avx.Shuffle(t0, t2, 0b11_10_11_10);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0b01_00_01_00), u3 = Avx.Shuffle(t1, t3, 0b11_10_11_10);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0b01_00_01_00), u5 = Avx.Shuffle(t4, t6, 0b11_10_11_10);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0b01_00_01_00), u7 = Avx.Shuffle(t5, t7, 0b11_10_11_10);
+        Avx.Permute2x128(u0, u4, 0x20).Store(t);
+        Avx.Permute2x128(u1, u5, 0x20).Store(t + lt);
+        Avx.Permute2x128(u2, u6, 0x20).Store(t + 2 * (nint)lt);
+        Avx.Permute2x128(u3, u7, 0x20).Store(t + 3 * (nint)lt);
+        Avx.Permute2x128(u0, u4, 0x31).Store(t + 4 * (nint)lt);
+        Avx.Permute2x128(u1, u5, 0x31).Store(t + 5 * (nint)lt);
+        Avx.Permute2x128(u2, u6, 0x31).Store(t + 6 * (nint)lt);
+        Avx.Permute2x128(u3, u7, 0x31).Store(t + 7 * (nint)lt);
+    }
+
+    /// <summary>Adds (or writes) rows <c>[j0, j1)</c> of Cᵀ (n×m) as columns <c>[j0, j1)</c> of C (m×n).</summary>
+    private static unsafe void TransposeBack(float* ct, int m, int n, int j0, int j1, float* c, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            float* ci = c + (nint)i * n;
+            float* s = ct + i;
+            if (accumulate)
+            {
+                for (int j = j0; j < j1; j++)
+                {
+                    ci[j] += s[(nint)j * m];
+                }
+            }
+            else
+            {
+                for (int j = j0; j < j1; j++)
+                {
+                    ci[j] = s[(nint)j * m];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Below this many multiply-adds per thread a product stays on fewer threads: a hand-off to a worker costs ~1 µs,
+    /// while 64 Ki multiply-adds take ~0.6 µs at the FMA peak, so the smallest layers (64×10×128) stay on the caller.
+    /// </summary>
+    private const long MinWorkPerThread = 64 * 1024;
 
     /// <summary>
     /// Above this many multiply-adds per chunk, a product is cut into up to 4 chunks per thread, so threads that start
@@ -131,9 +293,11 @@ public static class Gemm
         int i0 = 0, i1 = g.M, j0 = 0, j1 = g.N;
         if (g.SplitRows)
         {
-            int tiles = (g.M + 3) / 4;
-            i0 = Math.Min(g.M, tiles * part / parts * 4);
-            i1 = Math.Min(g.M, tiles * (part + 1) / parts * 4);
+            // 4-row tiles; the transposed path splits in 16-row units (whole cache lines of the final C).
+            int unit = g.Kind == GemmKind.ABtTransposed ? 16 : 4;
+            int tiles = (g.M + unit - 1) / unit;
+            i0 = Math.Min(g.M, tiles * part / parts * unit);
+            i1 = Math.Min(g.M, tiles * (part + 1) / parts * unit);
         }
         else
         {
@@ -148,7 +312,13 @@ public static class Gemm
             return;
         }
 
-        if (g.Kind == GemmKind.ABt)
+        if (g.Kind == GemmKind.ABtTransposed)
+        {
+            // Rows [i0, i1) of Cᵀ = B·Aᵀ, then their transpose into columns [i0, i1) of C.
+            GemmOuter.Run(in g, i0, i1, 0, g.N);
+            TransposeBack(g.C, g.N, g.M, i0, i1, g.Target, g.AccumulateTarget);
+        }
+        else if (g.Kind == GemmKind.ABt)
         {
             GemmDot.Run(in g, i0, i1, j0, j1);
         }
@@ -179,6 +349,9 @@ internal enum GemmKind
 
     /// <summary><c>A·B</c> or <c>Aᵀ·B</c>: broadcast rank-1 updates (<see cref="GemmOuter"/>).</summary>
     Outer,
+
+    /// <summary><c>A·Bᵀ</c> computed as <c>Cᵀ = B·Aᵀ</c> with <see cref="GemmOuter"/>, then transposed into <see cref="GemmJob.Target"/>.</summary>
+    ABtTransposed,
 }
 
 /// <summary>One product, as the workers see it: pinned operands, shapes, strides and how to split it.</summary>
@@ -202,4 +375,10 @@ internal unsafe struct GemmJob
 
     /// <summary>Columns per tile when splitting along n: thread boundaries stay on whole tiles.</summary>
     public int ColumnUnit;
+
+    /// <summary>For <see cref="GemmKind.ABtTransposed"/>: the caller's C (m×n), into which Cᵀ is transposed.</summary>
+    public float* Target;
+
+    /// <summary>For <see cref="GemmKind.ABtTransposed"/>: add to <see cref="Target"/> instead of overwriting it.</summary>
+    public bool AccumulateTarget;
 }
