@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace NetGen;
 
@@ -52,7 +53,7 @@ public abstract partial class NetworkBase
             _foldedVersion = -1;
         }
 
-        long version = _stateVersion.Value;
+        long version = Volatile.Read(ref _stateVersion.Value);
         if (version != _foldedVersion)
         {
             FoldBatchNorm(_folded.Span);
@@ -82,14 +83,14 @@ public abstract partial class NetworkBase
     /// <see cref="Parameters"/> or <see cref="Buffers"/> from outside a call and every training-mode forward pass does
     /// this already; call it only after writing through a span obtained before an inference forward pass.
     /// </summary>
-    public void InvalidateFoldedWeights() => _stateVersion.Value++;
+    public void InvalidateFoldedWeights() => _stateVersion.Bump();
 
     /// <summary>Counts the handing out of the parameter or buffer memory from outside a call on this instance (a writer may follow).</summary>
     private void NoteStateAccess()
     {
         if (_owner != Environment.CurrentManagedThreadId)
         {
-            _stateVersion.Value++;
+            _stateVersion.Bump();
         }
     }
 
@@ -109,7 +110,13 @@ public abstract partial class NetworkBase
     /// </summary>
     private sealed class StateVersion
     {
-        /// <summary>The current version.</summary>
+        /// <summary>The current version; read it with <c>Volatile.Read</c>.</summary>
         public long Value;
+
+        /// <summary>
+        /// Moves to a new version. Atomic: a network and its clones may bump it from different threads, and two bumps
+        /// that raced must not land on the same value (a clone that folded in between would miss the second writer).
+        /// </summary>
+        public void Bump() => Interlocked.Increment(ref Value);
     }
 }

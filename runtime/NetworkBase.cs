@@ -664,7 +664,7 @@ public abstract partial class NetworkBase
         TrainingForward = Mode == NetworkMode.Training;
         if (TrainingForward)
         {
-            _stateVersion.Value++; // the batch norms' running statistics change: folded weights must be recomputed
+            _stateVersion.Bump(); // the batch norms' running statistics change: folded weights must be recomputed
         }
     }
 
