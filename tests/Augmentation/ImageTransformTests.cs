@@ -1,4 +1,5 @@
 using NetGen.Data;
+using NetGen.Tests.Infrastructure;
 using NetGen.Training;
 using static NetGen.Tests.Augmentation.AugmentationTestData;
 
@@ -297,14 +298,7 @@ public class ImageTransformTests
             }
         }
 
-        Call();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
-        {
-            Call();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.None(Call, calls: 50);
     }
 
     [Fact]

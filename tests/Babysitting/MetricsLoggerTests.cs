@@ -1,6 +1,7 @@
 using System.Globalization;
 using NetGen.Data;
 using NetGen.Optimizers;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Training;
 using NetGen.Training;
 
@@ -230,15 +231,18 @@ public sealed class MetricsLoggerTests : IDisposable
         var fiveEpochs = new Trainer(Options(5));
         oneEpoch.Fit(network, optimizer, train, null); // warm-up: JIT, arena
 
-        long start = GC.GetAllocatedBytesForCurrentThread();
-        oneEpoch.Fit(network, optimizer, train, null);
-        long afterOne = GC.GetAllocatedBytesForCurrentThread();
-        fiveEpochs.Fit(network, optimizer, train, null);
-        long afterFive = GC.GetAllocatedBytesForCurrentThread();
-
         // 4 more epochs = 400 more step rows and 4 more epoch rows; one allocation per row would add at least 400 × 24 bytes.
-        long extra = (afterFive - afterOne) - (afterOne - start);
-        Assert.True(extra <= 4 * 256, $"4 extra epochs (400 step rows) allocated {extra} bytes beyond the setup of {afterOne - start} bytes");
+        AllocationAssert.AtMost(4 * 256, ExtraFor400Rows, "4 extra epochs (400 step rows) beyond the setup");
+
+        long ExtraFor400Rows()
+        {
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            oneEpoch.Fit(network, optimizer, train, null);
+            long afterOne = GC.GetAllocatedBytesForCurrentThread();
+            fiveEpochs.Fit(network, optimizer, train, null);
+            long afterFive = GC.GetAllocatedBytesForCurrentThread();
+            return (afterFive - afterOne) - (afterOne - start);
+        }
         Assert.Equal(1 + 500, ReadCsv(Path.Combine(_folder, "s5.csv")).Length);
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Data;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Data;
 
@@ -86,16 +87,8 @@ public class BatchLoaderTests
     {
         Dataset d = DatasetTests.Indexed(1000);
         var loader = new BatchLoader(d, 32, new Rng(3));
-        float checksum = Consume(loader); // warm-up (JIT)
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int epoch = 0; epoch < 5; epoch++)
-        {
-            checksum += Consume(loader);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        float checksum = 0;
+        AllocationAssert.None(() => checksum += Consume(loader), calls: 5, warmUp: 3);
         Assert.True(checksum > 0);
     }
 

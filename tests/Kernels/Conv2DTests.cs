@@ -146,26 +146,7 @@ public class Conv2DTests(ITestOutputHelper output)
                 Conv2D.Backward(batch, inC, h, w, outC, k, stride, pad, x, weights, dy, dx, dw, db, scratch);
             }
 
-            // Warm up past tiered compilation (30 calls, then a background re-JIT), so the runtime's own one-off
-            // allocations are not counted; the quietest of three windows must be zero.
-            for (int i = 0; i < 60; i++)
-            {
-                Step();
-            }
-
-            long fewest = long.MaxValue;
-            for (int window = 0; window < 3; window++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 20; i++)
-                {
-                    Step();
-                }
-
-                fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-
-            Assert.Equal(0, fewest);
+            AllocationAssert.None(Step, calls: 20, warmUp: 60);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Kernels;
 
@@ -224,23 +225,8 @@ public class DensePairTests
                 }
             }
 
-            // JIT (through tier 1: tiering's call counting can allocate on the calling thread), the workers and the
-            // partial-sum buffer.
-            for (int i = 0; i < 200; i++)
-            {
-                Run();
-            }
-
-            System.Threading.Thread.Sleep(100);
-            Run();
-
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 50; i++)
-            {
-                Run();
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            // Warm-up covers the JIT (through tier 1), the workers and the partial-sum buffer.
+            AllocationAssert.None(Run, calls: 50, warmUp: 200);
         }
         finally
         {

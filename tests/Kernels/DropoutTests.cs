@@ -1,4 +1,5 @@
 using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace NetGen.Tests.Kernels;
@@ -142,14 +143,7 @@ public class DropoutTests(ITestOutputHelper output)
     {
         float[] x = Gaussian(4099, seed: 1), mask = new float[4099], y = new float[4099], dx = new float[4099];
         var rng = new Rng(9);
-        Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-        {
-            Step();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.None(Step);
 
         void Step()
         {

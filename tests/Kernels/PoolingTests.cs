@@ -1,4 +1,5 @@
 using NetGen.Kernels;
+using NetGen.Tests.Infrastructure;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -161,18 +162,7 @@ public class PoolingTests(ITestOutputHelper output)
                 FractionalMaxPool2D.Backward(batch, channels, h, w, 14, 14, rows, cols, x, y, dy, dx);
             }
 
-            for (int i = 0; i < 5; i++)
-            {
-                Step();
-            }
-
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
-            {
-                Step();
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            AllocationAssert.None(Step, calls: 20);
         }
         finally
         {

@@ -147,26 +147,7 @@ public class WeightAveragingTests(ITestOutputHelper output)
             }
         }
 
-        // Warm up past tiered compilation (30 calls, then a re-JIT), whose one-off allocations are not the code's;
-        // the quietest of three windows must allocate nothing.
-        for (int i = 0; i < 60; i++)
-        {
-            Step();
-        }
-
-        long fewest = long.MaxValue;
-        for (int window = 0; window < 3; window++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
-            {
-                Step();
-            }
-
-            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        Assert.Equal(0, fewest);
+        AllocationAssert.None(Step, calls: 20, warmUp: 60);
     }
 
     /// <summary>An independent average in double, fed by the same callback points.</summary>

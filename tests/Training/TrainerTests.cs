@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using NetGen.Data;
+using NetGen.Tests.Infrastructure;
 using NetGen.Training;
 
 namespace NetGen.Tests.Training;
@@ -99,17 +100,19 @@ public class TrainerTests
         var fiveEpochs = new Trainer(new TrainerOptions { Epochs = 5, BatchSize = 8 });
         oneEpoch.Fit(network, optimizer, train, null); // warm-up: JIT, arena
 
-        long start = GC.GetAllocatedBytesForCurrentThread();
-        oneEpoch.Fit(network, optimizer, train, null);
-        long afterOne = GC.GetAllocatedBytesForCurrentThread();
-        fiveEpochs.Fit(network, optimizer, train, null);
-        long afterFive = GC.GetAllocatedBytesForCurrentThread();
-
         // The two runs differ by 4 epochs = 400 steps; what they allocate beyond the fixed setup is per-epoch
         // bookkeeping (one EpochMetrics record each). A single allocation per step would add at least 400 × 24 bytes.
-        long perRunSetup = afterOne - start;
-        long extraFor400Steps = (afterFive - afterOne) - perRunSetup;
-        Assert.True(extraFor400Steps <= 4 * 128, $"4 extra epochs (400 steps) allocated {extraFor400Steps} bytes beyond the setup of {perRunSetup} bytes");
+        AllocationAssert.AtMost(4 * 128, ExtraFor400Steps, "4 extra epochs (400 steps) beyond the setup");
+
+        long ExtraFor400Steps()
+        {
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            oneEpoch.Fit(network, optimizer, train, null);
+            long afterOne = GC.GetAllocatedBytesForCurrentThread();
+            fiveEpochs.Fit(network, optimizer, train, null);
+            long afterFive = GC.GetAllocatedBytesForCurrentThread();
+            return (afterFive - afterOne) - (afterOne - start);
+        }
     }
 
     [Fact]
