@@ -28,7 +28,15 @@ public static class Gemm
         Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
         if (UseTransposed(m, n, k))
         {
-            RunTransposed(m, n, k, a, b, c, accumulate);
+            if (n <= m)
+            {
+                RunPackedB(m, n, k, a, b, c, accumulate);
+            }
+            else
+            {
+                RunTransposed(m, n, k, a, b, c, accumulate);
+            }
+
             return;
         }
 
@@ -126,6 +134,23 @@ public static class Gemm
                 Compute.For(chunks, threads, &RunPart, &job);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>C (+)= A·Bᵀ</c> as <c>A·(Bᵀ)</c>: packs Bᵀ (k×n) and runs the broadcast kernels with A's rows broadcast,
+    /// writing C directly. Cheaper than <see cref="RunTransposed"/> when B has no more rows than A (n ≤ m: large-batch
+    /// inference), since it moves n·k floats where the transposed path moves m·k plus m·n for the transpose back.
+    /// </summary>
+    private static unsafe void RunPackedB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
+    {
+        long packed = (long)k * n;
+        float[] scratch = t_scratch is { } existing && existing.Length >= packed ? existing : t_scratch = new float[packed];
+        fixed (float* pb = b, ps = scratch)
+        {
+            Transpose(pb, n, k, ps);
+        }
+
+        Run(GemmKind.Outer, m, n, k, a, scratch.AsSpan(0, (int)packed), c, accumulate, rowStrideA: k, colStrideA: 1);
     }
 
     /// <summary>Writes the transpose of the m×k row-major <paramref name="source"/> to <paramref name="target"/> (k×m).</summary>
