@@ -26,6 +26,5 @@ public class HostPathTests
             Assert.False(Avx512F.IsSupported, "DOTNET_EnableAVX2=0 but Avx512F.IsSupported");
             Assert.True(Vector<float>.Count <= 4, $"DOTNET_EnableAVX2=0 but Vector<float> has {Vector<float>.Count} lanes");
         }
-
     }
 }
