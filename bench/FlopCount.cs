@@ -11,6 +11,9 @@ public sealed class FlopCountAttribute(long flops) : Attribute
     /// <summary>Whether <see cref="Flops"/> is per thread, so a case's FLOP are it times the case's <c>Threads</c> parameter.</summary>
     public bool PerThread { get; set; }
 
+    /// <summary>Whether <see cref="Flops"/> is per sample, so a case's FLOP are it times the case's <c>Batch</c> parameter.</summary>
+    public bool PerSample { get; set; }
+
     /// <summary>FLOP of one call of <paramref name="benchmarkCase"/>, or null without the attribute.</summary>
     /// <param name="benchmarkCase">The case.</param>
     /// <returns>FLOP per call, or null.</returns>
@@ -22,7 +25,8 @@ public sealed class FlopCountAttribute(long flops) : Attribute
             return null;
         }
 
-        return attribute.PerThread ? (double)attribute.Flops * ThreadsOf(benchmarkCase) : attribute.Flops;
+        double flops = attribute.PerThread ? (double)attribute.Flops * ThreadsOf(benchmarkCase) : attribute.Flops;
+        return attribute.PerSample ? flops * BatchOf(benchmarkCase) : flops;
     }
 
     /// <summary>The case's <c>Threads</c> parameter, or 1 if it has none.</summary>
@@ -30,6 +34,14 @@ public sealed class FlopCountAttribute(long flops) : Attribute
     /// <returns>The thread count.</returns>
     public static int ThreadsOf(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>
         benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Threads")?.Value is int threads ? threads : 1;
+
+    /// <summary>The case's <c>Batch</c> parameter; a per-sample count on a case without one is a mistake.</summary>
+    /// <param name="benchmarkCase">The case.</param>
+    /// <returns>The batch size.</returns>
+    public static int BatchOf(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>
+        benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Batch")?.Value is int batch
+            ? batch
+            : throw new InvalidOperationException($"{benchmarkCase.DisplayInfo} counts FLOP per sample but has no Batch parameter.");
 }
 
 /// <summary>FLOP counts of the Fashion-MNIST MLP (784 → 256 → 128 → 10); only the matrix products are counted.</summary>
@@ -52,11 +64,14 @@ public static class FashionMlpFlops
     /// <summary>Multiply-adds per sample of the input gradients that are computed (layers 2 and 3): 256·128 + 128·10.</summary>
     public const long InputGradientMultiplyAddsPerSample = 256 * 128 + 128 * 10;
 
-    /// <summary>FLOP of one training step at batch <see cref="TrainingStepBenchmarks.Batch"/>: forward + weight gradients + input gradients.</summary>
-    public const long TrainingStep =
-        2 * TrainingStepBenchmarks.Batch * MultiplyAddsPerSample                    // forward
-        + 2 * TrainingStepBenchmarks.Batch * MultiplyAddsPerSample                  // backward: weight gradients
-        + 2 * TrainingStepBenchmarks.Batch * InputGradientMultiplyAddsPerSample;    // backward: input gradients, layers 2 and 3
+    /// <summary>FLOP of one training step per sample: forward + weight gradients + input gradients.</summary>
+    public const long TrainingStepPerSample =
+        (2 * MultiplyAddsPerSample)                     // forward
+        + (2 * MultiplyAddsPerSample)                   // backward: weight gradients
+        + (2 * InputGradientMultiplyAddsPerSample);     // backward: input gradients, layers 2 and 3
+
+    /// <summary>FLOP of one training step at batch <see cref="TrainingStepBenchmarks.DefaultBatch"/>.</summary>
+    public const long TrainingStep = TrainingStepBenchmarks.DefaultBatch * TrainingStepPerSample;
 
     /// <summary>FLOP of one batch-1 forward pass.</summary>
     public const long Inference = 2 * MultiplyAddsPerSample;

@@ -18,7 +18,7 @@ namespace NetGen.Benchmarks;
 /// </remarks>
 public static class KernelProfile
 {
-    private const int B = TrainingStepBenchmarks.Batch;
+    private const int B = TrainingStepBenchmarks.DefaultBatch;
 
     private static string? s_only;
 
