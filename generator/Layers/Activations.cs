@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -236,17 +237,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} forward ({a.Name}): y = {f.Formula}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            if (f.KernelArguments is { } arguments)
-            {
-                w.Line($"{Names.Kernels}.{f.KernelClass}.Forward(");
-                w.Line($"    {arguments},");
-                w.Line($"    x: {Names.X(a)},");
-                w.Line($"    y: {Names.Y(a)});");
-            }
-            else
-            {
-                w.Line($"{Names.Kernels}.{f.KernelClass}.Forward({Names.X(a)}, {Names.Y(a)});");
-            }
+            w.Call($"{Names.Kernels}.{f.KernelClass}.Forward", Arguments(f, $"x: {Names.X(a)}", $"y: {Names.Y(a)}"));
         }
     }
 
@@ -256,18 +247,15 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {f.Derivative}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{f.KernelClass}.Backward(");
-            if (f.KernelArguments is { } arguments)
-            {
-                w.Line($"    {arguments},");
-            }
-
-            w.Line($"    x: {Names.X(a)},");
-            w.Line($"    y: {Names.Y(a)},");
-            w.Line($"    dy: {Names.DY(a)},");
-            w.Line($"    dx: {Names.DX(a)});");
+            w.Call(
+                $"{Names.Kernels}.{f.KernelClass}.Backward",
+                Arguments(f, $"x: {Names.X(a)}", $"y: {Names.Y(a)}", $"dy: {Names.DY(a)}", $"dx: {Names.DX(a)}"));
         }
     }
+
+    /// <summary>A kernel call's arguments: the activation's own scalars (named), if any, then the spans.</summary>
+    private static string[] Arguments(ElementwiseActivation f, params string[] spans)
+        => f.KernelArguments is { } scalars ? new[] { scalars }.Concat(spans).ToArray() : spans;
 
     /// <summary>
     /// ONNX: one node (<c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> with alpha, <c>Sigmoid</c>, <c>Tanh</c>); SiLU is

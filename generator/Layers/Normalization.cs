@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -207,8 +208,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
     {
         if (n.Norm == NormKind.BatchNorm)
         {
-            w.Line($"new(\"{n.Name}.running_mean\", {n.Index}, {Names.P(n, "RunMean")}, {Names.P(n, "C")}, new[] {{ {Names.P(n, "C")} }}, global::NetGen.ParameterRole.Normalization),");
-            w.Line($"new(\"{n.Name}.running_var\", {n.Index}, {Names.P(n, "RunVar")}, {Names.P(n, "C")}, new[] {{ {Names.P(n, "C")} }}, global::NetGen.ParameterRole.Normalization),");
+            TensorTable.Row(w, n, "running_mean", Names.P(n, "RunMean"), Names.P(n, "C"), "Normalization", Names.P(n, "C"));
+            TensorTable.Row(w, n, "running_var", Names.P(n, "RunVar"), Names.P(n, "C"), "Normalization", Names.P(n, "C"));
         }
     }
 
@@ -319,9 +320,12 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
 
     public override void EmitParameterTensors(CodeWriter w, NormLayer n)
     {
-        string shape = n.Norm == NormKind.LayerNorm ? string.Join(", ", n.InputShape.Dims) : Names.P(n, "C");
-        w.Line($"new(\"{n.Name}.weight\", {n.Index}, {Names.P(n, "Gamma")}, {Names.P(n, "Affine")}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
-        w.Line($"new(\"{n.Name}.bias\", {n.Index}, {Names.P(n, "Beta")}, {Names.P(n, "Affine")}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
+        // Layer norm's gamma and beta have the input's shape (a vector: its named size); the others' one per channel.
+        string[] shape = n.Norm != NormKind.LayerNorm ? new[] { Names.P(n, "C") }
+            : n.InputShape.Rank == 1 ? new[] { Names.P(n, "In") }
+            : n.InputShape.Dims.Select(CodeWriter.Int).ToArray();
+        TensorTable.Row(w, n, "weight", Names.P(n, "Gamma"), Names.P(n, "Affine"), "Normalization", shape);
+        TensorTable.Row(w, n, "bias", Names.P(n, "Beta"), Names.P(n, "Affine"), "Normalization", shape);
     }
 
     /// <summary>

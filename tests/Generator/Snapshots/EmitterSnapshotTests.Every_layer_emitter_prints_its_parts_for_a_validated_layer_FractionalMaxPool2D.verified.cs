@@ -11,12 +11,12 @@ private void Layer0Forward(int batch)
     {
         // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
         double u = TrainingForward ? Random.NextDouble() : 0.5;
-        global::NetGen.Kernels.FractionalMaxPool2D.Regions(L0_InH, L0_OutH, u, _l0Rows);
+        global::NetGen.Kernels.FractionalMaxPool2D.Regions(input: L0_InH, output: L0_OutH, u: u, boundaries: _l0Rows);
         global::NetGen.Kernels.FractionalMaxPool2D.Regions(
-            L0_InW,
-            L0_OutW,
-            TrainingForward ? Random.NextDouble() : 0.5,
-            _l0Cols);
+            input: L0_InW,
+            output: L0_OutW,
+            u: TrainingForward ? Random.NextDouble() : 0.5,
+            boundaries: _l0Cols);
     }
     global::NetGen.Kernels.FractionalMaxPool2D.Forward(
         batch: batch,
