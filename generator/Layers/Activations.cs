@@ -88,7 +88,7 @@ internal sealed class ElementwiseActivationDefinition : ActivationDefinition<NoA
         string derivative,
         WeightInitKind init,
         string onnx,
-        bool fusedPair,
+        bool fusedPair = false,
         string? logitRange = null,
         OnnxActivationGraph onnxGraph = OnnxActivationGraph.Node)
     {
@@ -130,9 +130,9 @@ internal sealed class LeakyReluDefinition : ActivationDefinition<LeakyReluArgume
     /// <summary>What the emitter prints for a leaky ReLU with this slope.</summary>
     public static ElementwiseActivation Function(float alpha)
     {
-        string a = CodeWriter.Float(alpha);
+        string a = CodeWriter.Float(alpha), shown = a.TrimEnd('f');
         return new ElementwiseActivation(
-            $"LeakyReLU(alpha {a.TrimEnd('f')})", "LeakyRelu", $"alpha: {a}", $"x > 0 ? x : {a}·x", $"(x > 0 ? 1 : {a})",
+            $"LeakyReLU(alpha {shown})", "LeakyRelu", $"alpha: {a}", $"x > 0 ? x : {shown}·x", $"(x > 0 ? 1 : {shown})",
             "LeakyRelu", alpha, OnnxActivationGraph.Node, "LeakyRelu", LogitRange: null);
     }
 
@@ -160,9 +160,9 @@ internal sealed class EluDefinition : ActivationDefinition<EluArguments>
     /// <summary>What the emitter prints for an ELU with this alpha.</summary>
     public static ElementwiseActivation Function(float alpha)
     {
-        string a = CodeWriter.Float(alpha);
+        string a = CodeWriter.Float(alpha), shown = a.TrimEnd('f');
         return new ElementwiseActivation(
-            $"ELU(alpha {a.TrimEnd('f')})", "Elu", $"alpha: {a}", $"x > 0 ? x : {a}·(eˣ − 1)", $"(x > 0 ? 1 : y + {a})",
+            $"ELU(alpha {shown})", "Elu", $"alpha: {a}", $"x > 0 ? x : {shown}·(eˣ − 1)", $"(x > 0 ? 1 : y + {shown})",
             "Elu", alpha, OnnxActivationGraph.Node, "Elu", "no logit can go below -alpha");
     }
 

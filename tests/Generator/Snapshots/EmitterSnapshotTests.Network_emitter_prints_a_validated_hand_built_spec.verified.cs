@@ -283,7 +283,7 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     // Layer 1: ELU(alpha 0.5) on 5
-    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
+    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(

@@ -560,7 +560,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 7: LeakyReLU(alpha 0.2) on 6 ----
-    /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2f·x.</summary>
+    /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2·x.</summary>
     private void Layer7Forward(int batch)
     {
         global::NetGen.Kernels.LeakyRelu.Forward(
@@ -569,7 +569,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y: Activation(L7_Y, L7_Out, batch));
     }
 
-    /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2f).</summary>
+    /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2).</summary>
     private void Layer7Backward(int batch)
     {
         global::NetGen.Kernels.LeakyRelu.Backward(
@@ -628,7 +628,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 9: ELU(alpha 0.5) on 5
-    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
+    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(

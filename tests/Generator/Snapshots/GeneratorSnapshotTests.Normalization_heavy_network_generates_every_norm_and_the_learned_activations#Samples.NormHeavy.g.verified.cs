@@ -952,7 +952,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     // ---- Layer 10: ELU(alpha 1) on 32 ----
-    /// <summary>Layer 10 forward (elu10): y = x &gt; 0 ? x : 1f·(eˣ − 1).</summary>
+    /// <summary>Layer 10 forward (elu10): y = x &gt; 0 ? x : 1·(eˣ − 1).</summary>
     private void Layer10Forward(int batch)
     {
         global::NetGen.Kernels.Elu.Forward(
@@ -961,7 +961,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             y: Activation(L10_Y, L10_Out, batch));
     }
 
-    /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1f).</summary>
+    /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1).</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
