@@ -80,7 +80,7 @@ internal static class LineWrap
         }
 
         List<int> links = ChainLinks(text);
-        if (links.Count > 0 && (indent * 4) + links[0] <= MaxLength)
+        if (links.Count > 0)
         {
             // A fluent chain (`g.Node(…).Ints(…).Ints(…)`): one link per line.
             Add(lines, text.Substring(0, links[0]), indent);

@@ -54,7 +54,7 @@ internal sealed class WeightTensors
     /// <summary>Writes the weight initialization (seeded per layer) and the bias fill, in <c>InitializeParameters</c>.</summary>
     public void EmitInitialization(CodeWriter w)
     {
-        string bias = _hasBias ? CodeWriter.Float(_biasInit) : "none";
+        string bias = _hasBias ? CodeWriter.Float(_biasInit).TrimEnd('f') : "none";
         w.Line($"// Layer {_layer.Index} ({_layer.Name}): weights {_init.Kind} ({_init.Reason}), bias {bias}.");
         w.Call(
             "global::NetGen.Initializers.Fill",

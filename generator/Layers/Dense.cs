@@ -103,7 +103,8 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 
     public override void EmitForward(CodeWriter w, DenseLayer d)
     {
-        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i].");
+        string dropConnect = d.DropConnectP > 0 ? "; in training W is W ⊙ mask (DropConnect)" : "";
+        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i]{dropConnect}.");
         using (w.Block($"private void Layer{d.Index}Forward(int batch)"))
         {
             string weights = Weights(d, "Parameters");
@@ -112,7 +113,7 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
                 w.Line($"global::System.ReadOnlySpan<float> weights = {weights};");
                 using (w.Block("if (TrainingForward)"))
                 {
-                    w.Line($"// DropConnect: W ⊙ mask, each weight kept with probability {CodeWriter.Float(1 - d.DropConnectP)} and scaled by its inverse.");
+                    w.Line($"// DropConnect: W ⊙ mask, each weight kept with probability {CodeWriter.Float(1 - d.DropConnectP).TrimEnd('f')} and scaled by its inverse.");
                     using (w.Block("if (!FreezeRandomness)"))
                     {
                         w.Call($"{Names.Kernels}.Dropout.FillMask", $"p: {CodeWriter.Float(d.DropConnectP)}", $"mask: _l{d.Index}Mask", "rng: Random");
@@ -132,7 +133,8 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
     public override void EmitBackward(CodeWriter w, DenseLayer d)
     {
         string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : "dx += dy·W";
-        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}.");
+        string dropConnect = d.DropConnectP > 0 ? "; in training W is W ⊙ mask and dW is routed back through the mask" : "";
+        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}{dropConnect}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
             if (d.DropConnectP > 0)

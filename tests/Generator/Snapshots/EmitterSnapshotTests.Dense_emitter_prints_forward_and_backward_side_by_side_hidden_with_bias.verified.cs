@@ -33,7 +33,7 @@ private void Layer2Backward(int batch)
 }
 
 // EmitInitialization
-// Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01f.
+// Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01.
 global::NetGen.Initializers.Fill(
     init: global::NetGen.WeightInit.He,
     weights: p.Slice(L2_W, L2_Out * L2_In),

@@ -47,7 +47,7 @@ private void Layer0Backward(int batch)
 }
 
 // EmitInitialization
-// Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+// Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
 global::NetGen.Initializers.Fill(
     init: global::NetGen.WeightInit.Xavier,
     weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),

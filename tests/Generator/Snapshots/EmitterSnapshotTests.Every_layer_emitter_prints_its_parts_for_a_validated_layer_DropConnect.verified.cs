@@ -3,13 +3,14 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
+/// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i]; in training W is W ⊙ mask
+/// (DropConnect).</summary>
 private void Layer0Forward(int batch)
 {
     global::System.ReadOnlySpan<float> weights = Parameters.Slice(L0_W, L0_Out * L0_In);
     if (TrainingForward)
     {
-        // DropConnect: W ⊙ mask, each weight kept with probability 0.75f and scaled by its inverse.
+        // DropConnect: W ⊙ mask, each weight kept with probability 0.75 and scaled by its inverse.
         if (!FreezeRandomness)
         {
             global::NetGen.Kernels.Dropout.FillMask(p: 0.25f, mask: _l0Mask, rng: Random);
@@ -29,7 +30,7 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-/// gradient.</summary>
+/// gradient; in training W is W ⊙ mask and dW is routed back through the mask.</summary>
 private void Layer0Backward(int batch)
 {
     if (TrainingForward)
@@ -66,7 +67,7 @@ private void Layer0Backward(int batch)
 }
 
 // EmitInitialization
-// Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+// Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
 global::NetGen.Initializers.Fill(
     init: global::NetGen.WeightInit.Xavier,
     weights: p.Slice(L0_W, L0_Out * L0_In),

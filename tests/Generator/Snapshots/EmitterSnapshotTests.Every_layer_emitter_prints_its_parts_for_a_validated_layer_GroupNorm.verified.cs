@@ -69,7 +69,8 @@ new(
 g.Node("Reshape", "gn1/groups", "conv0", g.Int64s("gn1/groups_shape", 0, 2, -1));
 g.Node(
     "InstanceNormalization", "gn1/normalized", "gn1/groups", g.Constant("gn1/ones", 1f, 2),
-    g.Constant("gn1/zeros", 0f, 2)).Float("epsilon", 1E-05f);
+    g.Constant("gn1/zeros", 0f, 2))
+    .Float("epsilon", 1E-05f);
 g.Node("Reshape", "gn1/channels", "gn1/normalized", g.Int64s("gn1/shape", 0, 4, 6, 6));
 g.Node("Mul", "gn1/scaled", "gn1/channels", g.Parameter("gn1.weight", 4, 1, 1));
 g.Node("Add", "gn1", "gn1/scaled", g.Parameter("gn1.bias", 4, 1, 1));

@@ -162,7 +162,7 @@ partial record Outer
         public override void InitializeParameters(int seed)
         {
             global::System.Span<float> p = Parameters;
-            // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5f.
+            // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5.
             global::NetGen.Initializers.Fill(
                 init: global::NetGen.WeightInit.Gaussian,
                 weights: p.Slice(L0_W, L0_Out * L0_In),

@@ -162,7 +162,7 @@ partial class Sensor : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights HeUniform (as declared), bias 0f.
+        // Layer 0 (dense0): weights HeUniform (as declared), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.HeUniform,
             weights: p.Slice(L0_W, L0_Out * L0_In),

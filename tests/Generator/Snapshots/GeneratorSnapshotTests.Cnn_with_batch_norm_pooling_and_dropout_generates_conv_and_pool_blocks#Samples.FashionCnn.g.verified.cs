@@ -313,7 +313,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
         // Layer 5 (bn5): gamma 1, beta 0.
         p.Slice(L5_Gamma, L5_Affine).Fill(1f);
         p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0f.
+        // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L9_W, L9_Out * L9_In),
@@ -323,7 +323,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 9));
         p.Slice(L9_B, L9_Out).Fill(0f);
-        // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+        // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L12_W, L12_Out * L12_In),

@@ -216,7 +216,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights Gaussian (as declared), bias 0f.
+        // Layer 0 (dense0): weights Gaussian (as declared), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Gaussian,
             weights: p.Slice(L0_W, L0_Out * L0_In),
@@ -226,7 +226,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights XavierUniform (as declared), bias 0f.
+        // Layer 2 (dense2): weights XavierUniform (as declared), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.XavierUniform,
             weights: p.Slice(L2_W, L2_Out * L2_In),
@@ -236,7 +236,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01f.
+        // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.HeUniform,
             weights: p.Slice(L4_W, L4_Out * L4_In),
@@ -246,7 +246,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_Out).Fill(0.01f);
-        // Layer 6 (dense6): weights Constant (as declared), bias 0f.
+        // Layer 6 (dense6): weights Constant (as declared), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Constant,
             weights: p.Slice(L6_W, L6_Out * L6_In),

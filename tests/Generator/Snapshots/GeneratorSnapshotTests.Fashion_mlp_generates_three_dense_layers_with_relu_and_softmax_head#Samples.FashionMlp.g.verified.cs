@@ -181,7 +181,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0f.
+        // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L0_W, L0_Out * L0_In),
@@ -191,7 +191,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0f.
+        // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L2_W, L2_Out * L2_In),
@@ -201,7 +201,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+        // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L4_W, L4_Out * L4_In),

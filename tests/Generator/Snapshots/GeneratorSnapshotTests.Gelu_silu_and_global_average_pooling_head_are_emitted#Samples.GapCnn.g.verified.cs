@@ -210,7 +210,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0f.
+        // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
@@ -220,7 +220,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_OutC).Fill(0f);
-        // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0f.
+        // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
@@ -230,7 +230,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_OutC).Fill(0f);
-        // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0f.
+        // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L5_W, L5_Out * L5_In),
@@ -240,7 +240,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 5));
         p.Slice(L5_B, L5_Out).Fill(0f);
-        // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+        // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L7_W, L7_Out * L7_In),

@@ -163,7 +163,7 @@ partial class Regressor : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights Xavier (Xavier, chosen because Tanh follows), bias 0f.
+        // Layer 0 (dense0): weights Xavier (Xavier, chosen because Tanh follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L0_W, L0_Out * L0_In),
@@ -173,7 +173,7 @@ partial class Regressor : global::NetGen.NetworkBase
             value: 0f,
             rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L2_W, L2_Out * L2_In),

@@ -176,7 +176,7 @@ static partial class Models
         public override void InitializeParameters(int seed)
         {
             global::System.Span<float> p = Parameters;
-            // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0f.
+            // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
             global::NetGen.Initializers.Fill(
                 init: global::NetGen.WeightInit.He,
                 weights: p.Slice(L1_W, L1_Out * L1_In),
@@ -186,7 +186,7 @@ static partial class Models
                 value: 0f,
                 rng: new global::NetGen.Rng(seed, stream: 1));
             p.Slice(L1_B, L1_Out).Fill(0f);
-            // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+            // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
             global::NetGen.Initializers.Fill(
                 init: global::NetGen.WeightInit.Xavier,
                 weights: p.Slice(L3_W, L3_Out * L3_In),

@@ -313,7 +313,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0f.
+        // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
@@ -328,7 +328,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
         p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 2 (prelu2): slopes 0.25f.
         p.Slice(L2_Alpha, L2_C).Fill(0.25f);
-        // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0f.
+        // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
@@ -341,7 +341,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
         // Layer 5 (gn5): gamma 1, beta 0.
         p.Slice(L5_Gamma, L5_Affine).Fill(1f);
         p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0f.
+        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.He,
             weights: p.Slice(L8_W, L8_Out * L8_In),
@@ -366,7 +366,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
         // Layer 12 (bn12): gamma 1, beta 0.
         p.Slice(L12_Gamma, L12_Affine).Fill(1f);
         p.Slice(L12_Beta, L12_Affine).Clear();
-        // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+        // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L14_W, L14_Out * L14_In),
@@ -570,19 +570,21 @@ partial class NormHeavy : global::NetGen.NetworkBase
             cols3 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L3_InW, L3_OutW);
         g.Node(
             "Gather", "fracpool3/first_rows", "prelu2",
-            g.Int64s("fracpool3/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3))).Int("axis",
-                2);
+            g.Int64s("fracpool3/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3)))
+            .Int("axis", 2);
         g.Node(
             "Gather", "fracpool3/last_rows", "prelu2",
-            g.Int64s("fracpool3/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows3))).Int("axis", 2);
+            g.Int64s("fracpool3/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows3)))
+            .Int("axis", 2);
         g.Node("Max", "fracpool3/rows", "fracpool3/first_rows", "fracpool3/last_rows");
         g.Node(
             "Gather", "fracpool3/first_cols", "fracpool3/rows",
-            g.Int64s("fracpool3/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols3))).Int("axis",
-                3);
+            g.Int64s("fracpool3/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols3)))
+            .Int("axis", 3);
         g.Node(
             "Gather", "fracpool3/last_cols", "fracpool3/rows",
-            g.Int64s("fracpool3/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols3))).Int("axis", 3);
+            g.Int64s("fracpool3/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols3)))
+            .Int("axis", 3);
         g.Node("Max", "fracpool3", "fracpool3/first_cols", "fracpool3/last_cols");
         g.Node("Conv", "conv4", "fracpool3", "conv4.weight", "conv4.bias")
             .Ints("kernel_shape", 3, 3)
@@ -591,7 +593,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
         g.Node("Reshape", "gn5/groups", "conv4", g.Int64s("gn5/groups_shape", 0, 3, -1));
         g.Node(
             "InstanceNormalization", "gn5/normalized", "gn5/groups", g.Constant("gn5/ones", 1f, 3),
-            g.Constant("gn5/zeros", 0f, 3)).Float("epsilon", 1E-05f);
+            g.Constant("gn5/zeros", 0f, 3))
+            .Float("epsilon", 1E-05f);
         g.Node("Reshape", "gn5/channels", "gn5/normalized", g.Int64s("gn5/shape", 0, 6, 4, 4));
         g.Node("Mul", "gn5/scaled", "gn5/channels", g.Parameter("gn5.weight", 6, 1, 1));
         g.Node("Add", "gn5", "gn5/scaled", g.Parameter("gn5.bias", 6, 1, 1));
@@ -603,7 +606,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
         g.Node("Gemm", "dense11", "elu10", "dense11.weight").Int("transB", 1);
         g.Node(
             "BatchNormalization", "bn12", "dense11", "bn12.weight", "bn12.bias", "bn12.running_mean",
-            "bn12.running_var").Float("epsilon", 1E-05f);
+            "bn12.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Reshape", "maxout13/pieces", "bn12", g.Int64s("maxout13/pieces_shape", 0, 8, 2));
         g.Node("MaxPool", "maxout13/max", "maxout13/pieces").Ints("kernel_shape", 2);
         g.Node("Flatten", "maxout13", "maxout13/max").Int("axis", 1);
@@ -973,13 +977,14 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     // ---- Layer 11: Dense 32 -> 16, weights [16 x 32] at params[3696..4208), no bias, DropConnect p = 0.2 ----
-    /// <summary>Layer 11 forward (dense11): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
+    /// <summary>Layer 11 forward (dense11): y[b, o] = Σᵢ x[b, i]·W[o, i]; in training W is W ⊙ mask
+    /// (DropConnect).</summary>
     private void Layer11Forward(int batch)
     {
         global::System.ReadOnlySpan<float> weights = Parameters.Slice(L11_W, L11_Out * L11_In);
         if (TrainingForward)
         {
-            // DropConnect: W ⊙ mask, each weight kept with probability 0.8f and scaled by its inverse.
+            // DropConnect: W ⊙ mask, each weight kept with probability 0.8 and scaled by its inverse.
             if (!FreezeRandomness)
             {
                 global::NetGen.Kernels.Dropout.FillMask(p: 0.2f, mask: _l11Mask, rng: Random);
@@ -997,7 +1002,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             y: Activation(L11_Y, L11_Out, batch));
     }
 
-    /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx += dy·W.</summary>
+    /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx += dy·W; in training W is W ⊙ mask and dW is routed back
+    /// through the mask.</summary>
     private void Layer11Backward(int batch)
     {
         if (TrainingForward)

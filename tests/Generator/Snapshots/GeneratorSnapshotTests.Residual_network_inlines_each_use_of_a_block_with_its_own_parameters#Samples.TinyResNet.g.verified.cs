@@ -443,7 +443,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
         // Layer 14 (res1.bn14): gamma 1, beta 0.
         p.Slice(L14_Gamma, L14_Affine).Fill(1f);
         p.Slice(L14_Beta, L14_Affine).Clear();
-        // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
+        // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
         global::NetGen.Initializers.Fill(
             init: global::NetGen.WeightInit.Xavier,
             weights: p.Slice(L19_W, L19_Out * L19_In),
@@ -716,7 +716,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res0.bn4", "res0.conv3", "res0.bn4.weight", "res0.bn4.bias", "res0.bn4.running_mean",
-            "res0.bn4.running_var").Float("epsilon", 1E-05f);
+            "res0.bn4.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Relu", "res0.relu5", "res0.bn4");
         g.Node("Conv", "res0.conv6", "res0.relu5", "res0.conv6.weight")
             .Ints("kernel_shape", 3, 3)
@@ -724,7 +725,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res0.bn7", "res0.conv6", "res0.bn7.weight", "res0.bn7.bias", "res0.bn7.running_mean",
-            "res0.bn7.running_var").Float("epsilon", 1E-05f);
+            "res0.bn7.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Add", "res0.add", "relu2", "res0.bn7");
         g.Node("Relu", "relu9", "res0.add");
         g.Node("Conv", "res1.conv10", "relu9", "res1.conv10.weight")
@@ -733,7 +735,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res1.bn11", "res1.conv10", "res1.bn11.weight", "res1.bn11.bias",
-            "res1.bn11.running_mean", "res1.bn11.running_var").Float("epsilon", 1E-05f);
+            "res1.bn11.running_mean", "res1.bn11.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Relu", "res1.relu12", "res1.bn11");
         g.Node("Conv", "res1.conv13", "res1.relu12", "res1.conv13.weight")
             .Ints("kernel_shape", 3, 3)
@@ -741,7 +744,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res1.bn14", "res1.conv13", "res1.bn14.weight", "res1.bn14.bias",
-            "res1.bn14.running_mean", "res1.bn14.running_var").Float("epsilon", 1E-05f);
+            "res1.bn14.running_mean", "res1.bn14.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Mul", "res1.add/scaled", "res1.bn14", g.Constant("res1.add/survival", 0.8f));
         g.Node("Add", "res1.add", "relu9", "res1.add/scaled");
         g.Node("Relu", "relu16", "res1.add");
