@@ -139,15 +139,19 @@ internal static class BatchNormFoldEmitter
                 string count = $"{Names.P(n, "C")} * {Names.P(l, "FanIn")}";
                 string bias = HasBias(l) ? $"Parameters.Slice({Names.P(l, "B")}, {Names.P(n, "C")})" : "default";
                 w.Line($"// {l.Name} + {n.Name}");
-                w.Line($"{Names.Kernels}.BatchNormFold.Forward({Names.P(n, "C")}, {Names.P(l, "FanIn")}, epsilon: {CodeWriter.Float(n.Epsilon)},");
-                w.Line($"    weights: Parameters.Slice({Names.P(l, "W")}, {count}),");
-                w.Line($"    bias: {bias},");
-                w.Line($"    gamma: Parameters.Slice({Names.P(n, "Gamma")}, {Names.P(n, "C")}),");
-                w.Line($"    beta: Parameters.Slice({Names.P(n, "Beta")}, {Names.P(n, "C")}),");
-                w.Line($"    runningMean: Buffers.Slice({Names.P(n, "RunMean")}, {Names.P(n, "C")}),");
-                w.Line($"    runningVar: Buffers.Slice({Names.P(n, "RunVar")}, {Names.P(n, "C")}),");
-                w.Line($"    foldedWeights: folded.Slice({Names.P(l, "FoldW")}, {count}),");
-                w.Line($"    foldedBias: folded.Slice({Names.P(l, "FoldB")}, {Names.P(n, "C")}));");
+                w.Call(
+                    $"{Names.Kernels}.BatchNormFold.Forward",
+                    $"channels: {Names.P(n, "C")}",
+                    $"fanIn: {Names.P(l, "FanIn")}",
+                    $"epsilon: {CodeWriter.Float(n.Epsilon)}",
+                    $"weights: Parameters.Slice({Names.P(l, "W")}, {count})",
+                    $"bias: {bias}",
+                    $"gamma: Parameters.Slice({Names.P(n, "Gamma")}, {Names.P(n, "C")})",
+                    $"beta: Parameters.Slice({Names.P(n, "Beta")}, {Names.P(n, "C")})",
+                    $"runningMean: Buffers.Slice({Names.P(n, "RunMean")}, {Names.P(n, "C")})",
+                    $"runningVar: Buffers.Slice({Names.P(n, "RunVar")}, {Names.P(n, "C")})",
+                    $"foldedWeights: folded.Slice({Names.P(l, "FoldW")}, {count})",
+                    $"foldedBias: folded.Slice({Names.P(l, "FoldB")}, {Names.P(n, "C")})");
             }
         }
 
@@ -170,22 +174,13 @@ internal static class BatchNormFoldEmitter
         w.Summary($"Layers {l.Index}–{n.Index} inference forward ({l.Name} with {n.Name} folded in): {l.Kind} with the folded weights and bias, written as {n.Name}'s output.");
         using (w.Block($"private void {f.MethodName}(int batch)"))
         {
-            if (l is Conv2DLayer)
+            if (l is Conv2DLayer c)
             {
-                w.Line($"{Names.Kernels}.Conv2D.Forward(batch, {Names.P(l, "InC")}, {Names.P(l, "InH")}, {Names.P(l, "InW")}, {Names.P(l, "OutC")}, {Names.P(l, "K")}, {Names.P(l, "Stride")}, {Names.P(l, "Pad")},");
+                Conv2DEmitter.EmitForwardCall(w, c, weights, bias, Names.Y(n));
             }
             else
             {
-                w.Line($"{Names.Kernels}.Dense.Forward(batch, {Names.P(l, "In")}, {Names.P(l, "Out")},");
-            }
-
-            w.Line($"    x: {Names.X(l)},");
-            w.Line($"    weights: {weights},");
-            w.Line($"    bias: {bias},");
-            w.Line(l is Conv2DLayer ? $"    y: {Names.Y(n)}," : $"    y: {Names.Y(n)});");
-            if (l is Conv2DLayer)
-            {
-                w.Line("    scratch: Scratch);");
+                DenseEmitter.EmitForwardCall(w, (DenseLayer)l, weights, bias, Names.Y(n));
             }
         }
     }

@@ -82,17 +82,22 @@ internal static class DensePairEmitter
         using (w.Block(ReadsInput(p) ? $"private void {p.MethodName}(int batch, global::System.ReadOnlySpan<float> input)" : $"private void {p.MethodName}(int batch)"))
         {
             string alpha = CodeWriter.Float(f.Function.Alpha ?? 0f);
-            w.Line($"{Names.Kernels}.Dense.ForwardPair(batch, {Names.P(a, "In")}, {Names.P(a, "Out")}, {Names.P(b, "Out")},");
-            w.Line(ReadsInput(p) ? "    x: input," : $"    x: {Names.X(a)},");
-            w.Line($"    weights1: {DenseEmitter.Weights(a, "Parameters")},");
-            w.Line($"    bias1: {DenseEmitter.Bias(a, "Parameters")},");
-            w.Line($"    y1: {Names.Y(a)},");
-            w.Line($"    activation: {Names.Kernels}.ActivationFunction.{f.Function.FusedFunction},");
-            w.Line($"    alpha: {alpha},");
-            w.Line($"    a1: {Names.Y(f)},");
-            w.Line($"    weights2: {DenseEmitter.Weights(b, "Parameters")},");
-            w.Line($"    bias2: {DenseEmitter.Bias(b, "Parameters")},");
-            w.Line($"    y2: {Names.Y(b)});");
+            w.Call(
+                $"{Names.Kernels}.Dense.ForwardPair",
+                "batch: batch",
+                $"inputs: {Names.P(a, "In")}",
+                $"hidden: {Names.P(a, "Out")}",
+                $"outputs: {Names.P(b, "Out")}",
+                ReadsInput(p) ? "x: input" : $"x: {Names.X(a)}",
+                $"weights1: {DenseEmitter.Weights(a, "Parameters")}",
+                $"bias1: {DenseEmitter.Bias(a, "Parameters")}",
+                $"y1: {Names.Y(a)}",
+                $"activation: {Names.Kernels}.ActivationFunction.{f.Function.FusedFunction}",
+                $"alpha: {alpha}",
+                $"a1: {Names.Y(f)}",
+                $"weights2: {DenseEmitter.Weights(b, "Parameters")}",
+                $"bias2: {DenseEmitter.Bias(b, "Parameters")}",
+                $"y2: {Names.Y(b)}");
         }
 
         w.Line();

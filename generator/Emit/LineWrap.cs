@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace NetGen.Generator.Emit;
@@ -79,7 +80,7 @@ internal static class LineWrap
         }
 
         List<int> links = ChainLinks(text);
-        if (links.Count > 0 && (indent * 4) + links[0] <= MaxLength)
+        if (links.Count > 0)
         {
             // A fluent chain (`g.Node(…).Ints(…).Ints(…)`): one link per line.
             Add(lines, text.Substring(0, links[0]), indent);
@@ -230,37 +231,22 @@ internal static class LineWrap
     private static Split? SplitArguments(string text)
     {
         // Top-level commas outside any bracket: a declaration list (`const int A = 1, B = 2;`).
-        List<int> topCommas = Commas(text, 0, text.Length, 0);
+        List<int> topCommas = Commas(text, 0, text.Length);
         if (topCommas.Count > 0)
         {
             int cut = topCommas[0] + 1;
-            var items = new List<string>();
-            int start = cut;
-            for (int i = 1; i < topCommas.Count; i++)
-            {
-                items.Add(text.Substring(start, topCommas[i] - start).Trim());
-                start = topCommas[i] + 1;
-            }
-
-            string last = text.Substring(start).Trim();
-            return new Split { Head = text.Substring(0, cut), Open = ' ', Items = items, Tail = "" }.WithLast(last);
+            return new Split { Head = text.Substring(0, cut), Open = ' ', Items = Items(text, cut, topCommas.Skip(1), text.Length), Tail = "" };
         }
 
-        bool inString = false;
-        for (int i = 0; i < text.Length; i++)
+        // Otherwise the first bracket at depth 0 that holds commas, or that is long enough to break by itself.
+        foreach ((int open, char c, int depth) in Code(text, 0, text.Length))
         {
-            char c = text[i];
-            if (c == '"')
-            {
-                inString = !inString;
-            }
-
-            if (inString || (c != '(' && c != '{' && c != '['))
+            if (depth != 1 || c is not ('(' or '{' or '['))
             {
                 continue;
             }
 
-            int close = Match(text, i);
+            int close = Match(text, open);
             string tail = close < 0 ? "" : text.Substring(close);
             if (close < 0)
             {
@@ -273,45 +259,41 @@ internal static class LineWrap
                 }
             }
 
-            List<int> commas = Commas(text, i + 1, close, 0);
-            if (commas.Count == 0 && close - i < 40)
+            List<int> commas = Commas(text, open + 1, close);
+            List<string> items = Items(text, open + 1, commas, close);
+            if ((commas.Count == 0 && close - open < 40) || (items.Count == 1 && items[0].Length == 0))
             {
-                i = close;
                 continue;
             }
 
-            var items = new List<string>();
-            int start = i + 1;
-            foreach (int comma in commas)
-            {
-                items.Add(text.Substring(start, comma - start).Trim());
-                start = comma + 1;
-            }
-
-            items.Add(text.Substring(start, close - start).Trim());
-            if (items.Count == 1 && items[0].Length == 0)
-            {
-                i = close;
-                continue;
-            }
-
-            return new Split { Head = text.Substring(0, i + 1), Open = c, Items = items, Tail = tail };
+            return new Split { Head = text.Substring(0, open + 1), Open = c, Items = items, Tail = tail };
         }
 
         return null;
     }
 
-    private static Split WithLast(this Split split, string last)
+    /// <summary>The trimmed items of text[from..to) separated at <paramref name="commas"/>.</summary>
+    private static List<string> Items(string text, int from, IEnumerable<int> commas, int to)
     {
-        split.Items.Add(last);
-        return split;
+        var items = new List<string>();
+        foreach (int comma in commas)
+        {
+            items.Add(text.Substring(from, comma - from).Trim());
+            from = comma + 1;
+        }
+
+        items.Add(text.Substring(from, to - from).Trim());
+        return items;
     }
 
-    /// <summary>The positions of the commas in [from, to) at bracket depth <paramref name="depth"/> relative to from, outside strings.</summary>
-    private static List<int> Commas(string text, int from, int to, int depth)
+    /// <summary>
+    /// The characters of text[from..to) outside string literals (the quotes left out), each with its bracket depth
+    /// relative to <paramref name="from"/>: an opening bracket counts as inside itself, a closing one as outside.
+    /// Every scan of a line goes through here, so all agree on what is code and what is nested.
+    /// </summary>
+    private static IEnumerable<(int Index, char Char, int Depth)> Code(string text, int from, int to)
     {
-        var commas = new List<int>();
-        int level = 0;
+        int depth = 0;
         bool inString = false;
         for (int i = from; i < to; i++)
         {
@@ -319,26 +301,41 @@ internal static class LineWrap
             if (c == '"')
             {
                 inString = !inString;
+                continue;
             }
-            else if (inString)
+
+            if (inString)
             {
                 continue;
             }
-            else if (c is '(' or '{' or '[')
+
+            if (c is '(' or '{' or '[')
             {
-                level++;
+                depth++;
             }
             else if (c is ')' or '}' or ']')
             {
-                level--;
+                depth--;
             }
-            else if (c == ',' && level == depth)
-            {
-                commas.Add(i);
-            }
-            else if (c == '/' && i + 1 < to && text[i + 1] == '/')
+
+            yield return (i, c, depth);
+        }
+    }
+
+    /// <summary>The positions of the commas in [from, to) at bracket depth 0 relative to from, outside strings and before a <c>//</c> comment.</summary>
+    private static List<int> Commas(string text, int from, int to)
+    {
+        var commas = new List<int>();
+        foreach ((int i, char c, int depth) in Code(text, from, to))
+        {
+            if (c == '/' && i + 1 < to && text[i + 1] == '/')
             {
                 break;
+            }
+
+            if (c == ',' && depth == 0)
+            {
+                commas.Add(i);
             }
         }
 
@@ -348,24 +345,9 @@ internal static class LineWrap
     /// <summary>The closing bracket of the one at <paramref name="open"/>, or -1.</summary>
     private static int Match(string text, int open)
     {
-        int level = 0;
-        bool inString = false;
-        for (int i = open; i < text.Length; i++)
+        foreach ((int i, char c, int depth) in Code(text, open, text.Length))
         {
-            char c = text[i];
-            if (c == '"')
-            {
-                inString = !inString;
-            }
-            else if (inString)
-            {
-                continue;
-            }
-            else if (c is '(' or '{' or '[')
-            {
-                level++;
-            }
-            else if (c is ')' or '}' or ']' && --level == 0)
+            if (depth == 0 && c is (')' or '}' or ']'))
             {
                 return i;
             }
@@ -406,31 +388,12 @@ internal static class LineWrap
     /// <summary>Where a trailing <c>//</c> comment starts (outside strings), or -1.</summary>
     private static int TrailingComment(string text) => TopLevelIndexOf(text, " //") is int i and > 0 ? i + 1 : -1;
 
-    /// <summary>The first occurrence of <paramref name="token"/> outside strings, or -1.</summary>
+    /// <summary>The first occurrence of <paramref name="token"/> outside strings and brackets, or -1.</summary>
     private static int TopLevelIndexOf(string text, string token)
     {
-        bool inString = false;
-        int level = 0;
-        for (int i = 0; i < text.Length; i++)
+        foreach ((int i, _, int depth) in Code(text, 0, text.Length))
         {
-            char c = text[i];
-            if (c == '"')
-            {
-                inString = !inString;
-            }
-            else if (inString)
-            {
-                continue;
-            }
-            else if (c is '(' or '{' or '[')
-            {
-                level++;
-            }
-            else if (c is ')' or '}' or ']')
-            {
-                level--;
-            }
-            else if (level == 0 && string.CompareOrdinal(text, i, token, 0, token.Length) == 0)
+            if (depth == 0 && string.CompareOrdinal(text, i, token, 0, token.Length) == 0)
             {
                 return i;
             }
@@ -443,30 +406,11 @@ internal static class LineWrap
     private static List<int> ChainLinks(string text)
     {
         var links = new List<int>();
-        bool inString = false;
-        int level = 0;
-        for (int i = 0; i < text.Length - 1; i++)
+        foreach ((int i, char c, int depth) in Code(text, 0, text.Length - 1))
         {
-            char c = text[i];
-            if (c == '"')
+            if (depth == 0 && c is (')' or '}' or ']') && text[i + 1] == '.')
             {
-                inString = !inString;
-            }
-            else if (inString)
-            {
-                continue;
-            }
-            else if (c is '(' or '{' or '[')
-            {
-                level++;
-            }
-            else if (c is ')' or '}' or ']')
-            {
-                level--;
-                if (level == 0 && text[i + 1] == '.')
-                {
-                    links.Add(i + 1);
-                }
+                links.Add(i + 1);
             }
         }
 

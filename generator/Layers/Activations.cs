@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -87,7 +88,7 @@ internal sealed class ElementwiseActivationDefinition : ActivationDefinition<NoA
         string derivative,
         WeightInitKind init,
         string onnx,
-        bool fusedPair,
+        bool fusedPair = false,
         string? logitRange = null,
         OnnxActivationGraph onnxGraph = OnnxActivationGraph.Node)
     {
@@ -129,9 +130,9 @@ internal sealed class LeakyReluDefinition : ActivationDefinition<LeakyReluArgume
     /// <summary>What the emitter prints for a leaky ReLU with this slope.</summary>
     public static ElementwiseActivation Function(float alpha)
     {
-        string a = CodeWriter.Float(alpha);
+        string a = CodeWriter.Float(alpha), shown = a.TrimEnd('f');
         return new ElementwiseActivation(
-            $"LeakyReLU(alpha {a.TrimEnd('f')})", "LeakyRelu", $"alpha: {a}", $"x > 0 ? x : {a}·x", $"(x > 0 ? 1 : {a})",
+            $"LeakyReLU(alpha {shown})", "LeakyRelu", $"alpha: {a}", $"x > 0 ? x : {shown}·x", $"(x > 0 ? 1 : {shown})",
             "LeakyRelu", alpha, OnnxActivationGraph.Node, "LeakyRelu", LogitRange: null);
     }
 
@@ -159,9 +160,9 @@ internal sealed class EluDefinition : ActivationDefinition<EluArguments>
     /// <summary>What the emitter prints for an ELU with this alpha.</summary>
     public static ElementwiseActivation Function(float alpha)
     {
-        string a = CodeWriter.Float(alpha);
+        string a = CodeWriter.Float(alpha), shown = a.TrimEnd('f');
         return new ElementwiseActivation(
-            $"ELU(alpha {a.TrimEnd('f')})", "Elu", $"alpha: {a}", $"x > 0 ? x : {a}·(eˣ − 1)", $"(x > 0 ? 1 : y + {a})",
+            $"ELU(alpha {shown})", "Elu", $"alpha: {a}", $"x > 0 ? x : {shown}·(eˣ − 1)", $"(x > 0 ? 1 : y + {shown})",
             "Elu", alpha, OnnxActivationGraph.Node, "Elu", "no logit can go below -alpha");
     }
 
@@ -236,17 +237,7 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} forward ({a.Name}): y = {f.Formula}.");
         using (w.Block($"private void Layer{a.Index}Forward(int batch)"))
         {
-            if (f.KernelArguments is { } arguments)
-            {
-                w.Line($"{Names.Kernels}.{f.KernelClass}.Forward(");
-                w.Line($"    {arguments},");
-                w.Line($"    x: {Names.X(a)},");
-                w.Line($"    y: {Names.Y(a)});");
-            }
-            else
-            {
-                w.Line($"{Names.Kernels}.{f.KernelClass}.Forward({Names.X(a)}, {Names.Y(a)});");
-            }
+            w.Call($"{Names.Kernels}.{f.KernelClass}.Forward", Arguments(f, $"x: {Names.X(a)}", $"y: {Names.Y(a)}"));
         }
     }
 
@@ -256,18 +247,15 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
         w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {f.Derivative}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.{f.KernelClass}.Backward(");
-            if (f.KernelArguments is { } arguments)
-            {
-                w.Line($"    {arguments},");
-            }
-
-            w.Line($"    x: {Names.X(a)},");
-            w.Line($"    y: {Names.Y(a)},");
-            w.Line($"    dy: {Names.DY(a)},");
-            w.Line($"    dx: {Names.DX(a)});");
+            w.Call(
+                $"{Names.Kernels}.{f.KernelClass}.Backward",
+                Arguments(f, $"x: {Names.X(a)}", $"y: {Names.Y(a)}", $"dy: {Names.DY(a)}", $"dx: {Names.DX(a)}"));
         }
     }
+
+    /// <summary>A kernel call's arguments: the activation's own scalars (named), if any, then the spans.</summary>
+    private static string[] Arguments(ElementwiseActivation f, params string[] spans)
+        => f.KernelArguments is { } scalars ? new[] { scalars }.Concat(spans).ToArray() : spans;
 
     /// <summary>
     /// ONNX: one node (<c>Relu</c>, <c>LeakyRelu</c> or <c>Elu</c> with alpha, <c>Sigmoid</c>, <c>Tanh</c>); SiLU is

@@ -89,7 +89,7 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DLayer>
     public override string Describe(Conv2DLayer c)
     {
         int weights = c.Filters * c.InputShape.Dims[0] * c.Kernel * c.Kernel;
-        string bias = c.HasBias ? $", bias [{c.Filters}] at params[{c.BiasOffset}..{c.BiasOffset + c.Filters})" : ", no bias";
+        string bias = WeightTensors.DescribeBias(c.HasBias, c.Filters, c.BiasOffset);
         return $"Conv2D {c.InputShape} -> {c.OutputShape}, kernel {c.Kernel} stride {c.Stride} padding {c.Padding}, weights [{c.Filters} x {c.InputShape.Dims[0]} x {c.Kernel} x {c.Kernel}] at params[{c.WeightOffset}..{c.WeightOffset + weights}){bias}";
     }
 
@@ -115,58 +115,52 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DLayer>
         w.Summary($"Layer {c.Index} forward ({c.Name}): y[b, f] = {(c.HasBias ? "bias[f] + " : "")}Σ W[f] ⋆ x[b] (im2col + GEMM).");
         using (w.Block($"private void Layer{c.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Conv2D.Forward(batch, {Names.P(c, "InC")}, {Names.P(c, "InH")}, {Names.P(c, "InW")}, {Names.P(c, "OutC")}, {Names.P(c, "K")}, {Names.P(c, "Stride")}, {Names.P(c, "Pad")},");
-            w.Line($"    x: {Names.X(c)},");
-            w.Line($"    weights: {Weights(c, "Parameters")},");
-            w.Line($"    bias: {Bias(c, "Parameters")},");
-            w.Line($"    y: {Names.Y(c)},");
-            w.Line("    scratch: Scratch);");
+            EmitForwardCall(w, c, Weights(c, "Parameters"), Bias(c, "Parameters"), Names.Y(c));
         }
     }
 
     public override void EmitBackward(CodeWriter w, Conv2DLayer c)
     {
         string dx = c.InputIsNetworkInput ? "the input needs no gradient" : "dx += col⁻¹(Wᵀ·dy)";
-        w.Summary($"Layer {c.Index} backward ({c.Name}): dW += dy·colᵀ, dbias += Σ dy, {dx}.");
+        w.Summary($"Layer {c.Index} backward ({c.Name}): dW += dy·colᵀ, {(c.HasBias ? "dbias += Σ dy, " : "")}{dx}.");
         using (w.Block($"private void Layer{c.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Conv2D.Backward(batch, {Names.P(c, "InC")}, {Names.P(c, "InH")}, {Names.P(c, "InW")}, {Names.P(c, "OutC")}, {Names.P(c, "K")}, {Names.P(c, "Stride")}, {Names.P(c, "Pad")},");
-            w.Line($"    x: {Names.X(c)},");
-            w.Line($"    weights: {Weights(c, "Parameters")},");
-            w.Line($"    dy: {Names.DY(c)},");
-            w.Line($"    dx: {(c.InputIsNetworkInput ? "default" : Names.DX(c))},");
-            w.Line($"    dWeights: {Weights(c, "Gradients")},");
-            w.Line($"    dBias: {Bias(c, "Gradients")},");
-            w.Line("    scratch: Scratch);");
+            w.Call($"{Names.Kernels}.Conv2D.Backward", Dims(c), $"x: {Names.X(c)}", $"weights: {Weights(c, "Parameters")}",
+                $"dy: {Names.DY(c)}", $"dx: {(c.InputIsNetworkInput ? "default" : Names.DX(c))}", $"dWeights: {Weights(c, "Gradients")}",
+                $"dBias: {Bias(c, "Gradients")}", "scratch: Scratch");
         }
     }
 
-    public override void EmitInitialization(CodeWriter w, Conv2DLayer c)
-    {
-        InitEmitter.Emit(w, c, c.Init, Weights(c, "p"), c.HasBias, Bias(c, "p"), c.BiasInit);
-    }
+    /// <summary>The forward kernel call with these weights, bias and output (the folded batch norm passes its own).</summary>
+    internal static void EmitForwardCall(CodeWriter w, Conv2DLayer c, string weights, string bias, string y)
+        => w.Call($"{Names.Kernels}.Conv2D.Forward", Dims(c), $"x: {Names.X(c)}", $"weights: {weights}", $"bias: {bias}", $"y: {y}", "scratch: Scratch");
 
-    public override void EmitParameterTensors(CodeWriter w, Conv2DLayer c)
-    {
-        w.Line($"new(\"{c.Name}.weight\", {c.Index}, {Names.P(c, "W")}, {WeightCount(c)}, new[] {{ {Names.P(c, "OutC")}, {Names.P(c, "InC")}, {Names.P(c, "K")}, {Names.P(c, "K")} }}, global::NetGen.ParameterRole.Weight),");
-        if (c.HasBias)
-        {
-            w.Line($"new(\"{c.Name}.bias\", {c.Index}, {Names.P(c, "B")}, {Names.P(c, "OutC")}, new[] {{ {Names.P(c, "OutC")} }}, global::NetGen.ParameterRole.Bias),");
-        }
-    }
+    public override void EmitInitialization(CodeWriter w, Conv2DLayer c) => Tensors(c).EmitInitialization(w);
+
+    public override void EmitParameterTensors(CodeWriter w, Conv2DLayer c) => Tensors(c).EmitParameterTensors(w);
 
     /// <summary>ONNX: <c>Conv(x, W, b)</c>, W as [filters, channels, k, k] like NetGen's layout.</summary>
     public override string EmitOnnx(CodeWriter w, Conv2DLayer c, OnnxTensors tensors)
     {
-        string[] inputs = c.HasBias ? new[] { tensors.Input(c), c.Name + ".weight", c.Name + ".bias" } : new[] { tensors.Input(c), c.Name + ".weight" };
-        w.Line(Onnx.Node("Conv", c.Name, inputs) + Onnx.Ints("kernel_shape", c.Kernel, c.Kernel) + Onnx.Ints("strides", c.Stride, c.Stride)
+        w.Line(Onnx.Node("Conv", c.Name, Tensors(c).OnnxInputs(tensors.Input(c))) + Onnx.Ints("kernel_shape", c.Kernel, c.Kernel) + Onnx.Ints("strides", c.Stride, c.Stride)
             + Onnx.Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding) + ";");
         return c.Name;
     }
 
-    private static string WeightCount(Conv2DLayer c) => $"{Names.P(c, "OutC")} * {Names.P(c, "InC")} * {Names.P(c, "K")} * {Names.P(c, "K")}";
+    /// <summary>The kernel's integer dimensions, named as its parameters are.</summary>
+    private static string Dims(Conv2DLayer c)
+        => $"batch: batch, inChannels: {Names.P(c, "InC")}, height: {Names.P(c, "InH")}, width: {Names.P(c, "InW")}, outChannels: {Names.P(c, "OutC")}, "
+            + $"kernel: {Names.P(c, "K")}, stride: {Names.P(c, "Stride")}, padding: {Names.P(c, "Pad")}";
 
-    private static string Weights(Conv2DLayer c, string buffer) => $"{buffer}.Slice({Names.P(c, "W")}, {WeightCount(c)})";
+    private static string Weights(Conv2DLayer c, string buffer) => Tensors(c).Weights(buffer);
 
-    private static string Bias(Conv2DLayer c, string buffer) => c.HasBias ? $"{buffer}.Slice({Names.P(c, "B")}, {Names.P(c, "OutC")})" : "default";
+    private static string Bias(Conv2DLayer c, string buffer) => Tensors(c).Bias(buffer);
+
+    /// <summary>The weights [filters x channels x k x k] and the bias [filters]; fan-in = channels·k², fan-out = filters·k².</summary>
+    private static WeightTensors Tensors(Conv2DLayer c)
+    {
+        string k = Names.P(c, "K");
+        string[] shape = { Names.P(c, "OutC"), Names.P(c, "InC"), k, k };
+        return new(c, c.Init, c.HasBias, c.BiasInit, shape, fanIn: $"{Names.P(c, "InC")} * {k} * {k}", fanOut: $"{Names.P(c, "OutC")} * {k} * {k}");
+    }
 }

@@ -71,7 +71,7 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
     public override string Describe(DenseLayer d)
     {
         string weights = $"weights [{d.Units} x {d.InputShape.Size}] at params[{d.WeightOffset}..{d.WeightOffset + (d.Units * d.InputShape.Size)})";
-        string bias = d.HasBias ? $", bias [{d.Units}] at params[{d.BiasOffset}..{d.BiasOffset + d.Units})" : ", no bias";
+        string bias = WeightTensors.DescribeBias(d.HasBias, d.Units, d.BiasOffset);
         string dropConnect = d.DropConnectP > 0 ? $", DropConnect p = {CodeWriter.Float(d.DropConnectP).TrimEnd('f')}" : "";
         return $"Dense {d.InputShape.Size} -> {d.Units}, {weights}{bias}{dropConnect}";
     }
@@ -103,7 +103,8 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 
     public override void EmitForward(CodeWriter w, DenseLayer d)
     {
-        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i].");
+        string dropConnect = d.DropConnectP > 0 ? "; in training W is W ⊙ mask (DropConnect)" : "";
+        w.Summary($"Layer {d.Index} forward ({d.Name}): y[b, o] = {(d.HasBias ? "bias[o] + " : "")}Σᵢ x[b, i]·W[o, i]{dropConnect}.");
         using (w.Block($"private void Layer{d.Index}Forward(int batch)"))
         {
             string weights = Weights(d, "Parameters");
@@ -112,31 +113,28 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
                 w.Line($"global::System.ReadOnlySpan<float> weights = {weights};");
                 using (w.Block("if (TrainingForward)"))
                 {
-                    w.Line($"// DropConnect: W ⊙ mask, each weight kept with probability {CodeWriter.Float(1 - d.DropConnectP)} and scaled by its inverse.");
+                    w.Line($"// DropConnect: W ⊙ mask, each weight kept with probability {CodeWriter.Float(1 - d.DropConnectP).TrimEnd('f')} and scaled by its inverse.");
                     using (w.Block("if (!FreezeRandomness)"))
                     {
-                        w.Line($"{Names.Kernels}.Dropout.FillMask({CodeWriter.Float(d.DropConnectP)}, _l{d.Index}Mask, Random);");
+                        w.Call($"{Names.Kernels}.Dropout.FillMask", $"p: {CodeWriter.Float(d.DropConnectP)}", $"mask: _l{d.Index}Mask", "rng: Random");
                     }
 
-                    w.Line($"{Names.Kernels}.Elementwise.Multiply(weights, _l{d.Index}Mask, _l{d.Index}MaskedW);");
+                    w.Call($"{Names.Kernels}.Elementwise.Multiply", "x: weights", $"y: _l{d.Index}Mask", $"z: _l{d.Index}MaskedW");
                     w.Line($"weights = _l{d.Index}MaskedW;");
                 }
 
                 weights = "weights";
             }
 
-            w.Line($"{Names.Kernels}.Dense.Forward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");
-            w.Line($"    x: {Names.X(d)},");
-            w.Line($"    weights: {weights},");
-            w.Line($"    bias: {Bias(d, "Parameters")},");
-            w.Line($"    y: {Names.Y(d)});");
+            EmitForwardCall(w, d, weights, Bias(d, "Parameters"), Names.Y(d));
         }
     }
 
     public override void EmitBackward(CodeWriter w, DenseLayer d)
     {
         string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : "dx += dy·W";
-        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}.");
+        string dropConnect = d.DropConnectP > 0 ? "; in training W is W ⊙ mask and dW is routed back through the mask" : "";
+        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}{dropConnect}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
             if (d.DropConnectP > 0)
@@ -146,7 +144,7 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
                     w.Line($"// DropConnect: the gradient of the masked weights, routed through the mask into dW.");
                     w.Line($"global::System.Array.Clear(_l{d.Index}dMaskedW);");
                     EmitCall(w, d, $"_l{d.Index}MaskedW", $"_l{d.Index}dMaskedW");
-                    w.Line($"{Names.Kernels}.Elementwise.MultiplyAdd(_l{d.Index}dMaskedW, _l{d.Index}Mask, {Weights(d, "Gradients")});");
+                    w.Call($"{Names.Kernels}.Elementwise.MultiplyAdd", $"x: _l{d.Index}dMaskedW", $"y: _l{d.Index}Mask", $"z: {Weights(d, "Gradients")}");
                     w.Line("return;");
                 }
 
@@ -159,38 +157,33 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 
     private static void EmitCall(CodeWriter w, DenseLayer d, string weights, string dWeights)
     {
-        w.Line($"{Names.Kernels}.Dense.Backward(batch, {Names.P(d, "In")}, {Names.P(d, "Out")},");
-        w.Line($"    x: {Names.X(d)},");
-        w.Line($"    weights: {weights},");
-        w.Line($"    dy: {Names.DY(d)},");
-        w.Line($"    dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))},");
-        w.Line($"    dWeights: {dWeights},");
-        w.Line($"    dBias: {Bias(d, "Gradients")});");
+        w.Call($"{Names.Kernels}.Dense.Backward", Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"dy: {Names.DY(d)}",
+            $"dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))}", $"dWeights: {dWeights}", $"dBias: {Bias(d, "Gradients")}");
     }
 
-    public override void EmitInitialization(CodeWriter w, DenseLayer d)
-    {
-        InitEmitter.Emit(w, d, d.Init, Weights(d, "p"), d.HasBias, Bias(d, "p"), d.BiasInit);
-    }
+    /// <summary>The forward kernel call with these weights, bias and output (the folded batch norm passes its own).</summary>
+    internal static void EmitForwardCall(CodeWriter w, DenseLayer d, string weights, string bias, string y)
+        => w.Call($"{Names.Kernels}.Dense.Forward", Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"bias: {bias}", $"y: {y}");
 
-    public override void EmitParameterTensors(CodeWriter w, DenseLayer d)
-    {
-        w.Line($"new(\"{d.Name}.weight\", {d.Index}, {Names.P(d, "W")}, {Names.P(d, "Out")} * {Names.P(d, "In")}, new[] {{ {Names.P(d, "Out")}, {Names.P(d, "In")} }}, global::NetGen.ParameterRole.Weight),");
-        if (d.HasBias)
-        {
-            w.Line($"new(\"{d.Name}.bias\", {d.Index}, {Names.P(d, "B")}, {Names.P(d, "Out")}, new[] {{ {Names.P(d, "Out")} }}, global::NetGen.ParameterRole.Bias),");
-        }
-    }
+    /// <summary>The kernel's integer dimensions, named as its parameters are.</summary>
+    private static string Dims(DenseLayer d) => $"batch: batch, inputs: {Names.P(d, "In")}, outputs: {Names.P(d, "Out")}";
+
+    public override void EmitInitialization(CodeWriter w, DenseLayer d) => Tensors(d).EmitInitialization(w);
+
+    public override void EmitParameterTensors(CodeWriter w, DenseLayer d) => Tensors(d).EmitParameterTensors(w);
 
     /// <summary>ONNX: <c>Gemm(x, W, b)</c> with <c>transB = 1</c> (W is [out, in]); DropConnect keeps the full weights at inference.</summary>
     public override string EmitOnnx(CodeWriter w, DenseLayer d, OnnxTensors tensors)
     {
-        string[] inputs = d.HasBias ? new[] { tensors.Input(d), d.Name + ".weight", d.Name + ".bias" } : new[] { tensors.Input(d), d.Name + ".weight" };
-        w.Line(Onnx.Node("Gemm", d.Name, inputs) + Onnx.Int("transB", 1) + ";");
+        w.Line(Onnx.Node("Gemm", d.Name, Tensors(d).OnnxInputs(tensors.Input(d))) + Onnx.Int("transB", 1) + ";");
         return d.Name;
     }
 
-    internal static string Weights(DenseLayer d, string buffer) => $"{buffer}.Slice({Names.P(d, "W")}, {Names.P(d, "Out")} * {Names.P(d, "In")})";
+    internal static string Weights(DenseLayer d, string buffer) => Tensors(d).Weights(buffer);
 
-    internal static string Bias(DenseLayer d, string buffer) => d.HasBias ? $"{buffer}.Slice({Names.P(d, "B")}, {Names.P(d, "Out")})" : "default";
+    internal static string Bias(DenseLayer d, string buffer) => Tensors(d).Bias(buffer);
+
+    /// <summary>The weights [out x in] and the bias [out]; fan-in = in, fan-out = out.</summary>
+    private static WeightTensors Tensors(DenseLayer d)
+        => new(d, d.Init, d.HasBias, d.BiasInit, new[] { Names.P(d, "Out"), Names.P(d, "In") }, fanIn: Names.P(d, "In"), fanOut: Names.P(d, "Out"));
 }

@@ -55,7 +55,7 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
             {
                 using (w.Block("if (!FreezeRandomness)"))
                 {
-                    w.Line($"{Names.Kernels}.Dropout.FillMask({CodeWriter.Float(d.P)}, {Mask(d)}, Random);");
+                    w.Call($"{Names.Kernels}.Dropout.FillMask", $"p: {CodeWriter.Float(d.P)}", $"mask: {Mask(d)}", "rng: Random");
                 }
 
                 w.Call($"{Names.Kernels}.Dropout.Forward", $"x: {Names.X(d)}", $"mask: {Mask(d)}", $"y: {Names.Y(d)}");

@@ -76,8 +76,8 @@ internal sealed class FractionalMaxPool2DEmitter : LayerEmitter<FractionalPoolLa
             {
                 w.Line("// Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.");
                 w.Line("double u = TrainingForward ? Random.NextDouble() : 0.5;");
-                w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InH")}, {Names.P(f, "OutH")}, u, _l{f.Index}Rows);");
-                w.Line($"{Names.Kernels}.FractionalMaxPool2D.Regions({Names.P(f, "InW")}, {Names.P(f, "OutW")}, TrainingForward ? Random.NextDouble() : 0.5, _l{f.Index}Cols);");
+                w.Call($"{Names.Kernels}.FractionalMaxPool2D.Regions", $"input: {Names.P(f, "InH")}", $"output: {Names.P(f, "OutH")}", "u: u", $"boundaries: _l{f.Index}Rows");
+                w.Call($"{Names.Kernels}.FractionalMaxPool2D.Regions", $"input: {Names.P(f, "InW")}", $"output: {Names.P(f, "OutW")}", "u: TrainingForward ? Random.NextDouble() : 0.5", $"boundaries: _l{f.Index}Cols");
             }
 
             w.Call($"{Names.Kernels}.FractionalMaxPool2D.Forward", Spatial.Dims(f), $"outHeight: {Names.P(f, "OutH")}", $"outWidth: {Names.P(f, "OutW")}",

@@ -44,9 +44,7 @@ internal sealed class GlobalAvgPool2DEmitter : LayerEmitter<GlobalAvgPoolLayer>
         w.Summary($"Layer {layer.Index} forward ({layer.Name}): y[c] = the mean of channel c's {layer.InputShape.Dims[1]}×{layer.InputShape.Dims[2]} plane.");
         using (w.Block($"private void Layer{layer.Index}Forward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.GlobalAvgPool2D.Forward({Spatial.Dims(layer)},");
-            w.Line($"    x: {Names.X(layer)},");
-            w.Line($"    y: {Names.Y(layer)});");
+            w.Call($"{Names.Kernels}.GlobalAvgPool2D.Forward", Spatial.Dims(layer), $"x: {Names.X(layer)}", $"y: {Names.Y(layer)}");
         }
     }
 
@@ -56,9 +54,7 @@ internal sealed class GlobalAvgPool2DEmitter : LayerEmitter<GlobalAvgPoolLayer>
         w.Summary($"Layer {layer.Index} backward ({layer.Name}): dx[c, i, j] += dy[c] / {layer.InputShape.Dims[1] * layer.InputShape.Dims[2]} (every position shares its mean's gradient).");
         using (w.Block($"private void Layer{layer.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.GlobalAvgPool2D.Backward({Spatial.Dims(layer)},");
-            w.Line($"    dy: {Names.DY(layer)},");
-            w.Line($"    dx: {Names.DX(layer)});");
+            w.Call($"{Names.Kernels}.GlobalAvgPool2D.Backward", Spatial.Dims(layer), $"dy: {Names.DY(layer)}", $"dx: {Names.DX(layer)}");
         }
     }
 

@@ -28,13 +28,17 @@ internal static class LayerDefinitions
         new InstanceNormDefinition(),
         new GroupNormDefinition(),
         new DropoutDefinition(),
-        Activation("Sigmoid", kernel: "Sigmoid", formula: "1 / (1 + e⁻ˣ)", derivative: "y·(1 − y)", WeightInitKind.Xavier, onnx: "Sigmoid", fusedPair: true,
+        new ElementwiseActivationDefinition(
+            "Sigmoid", kernel: "Sigmoid", formula: "1 / (1 + e⁻ˣ)", derivative: "y·(1 − y)", WeightInitKind.Xavier, onnx: "Sigmoid", fusedPair: true,
             logitRange: "to (0, 1), so class probabilities differ by at most a factor e"),
-        Activation("Tanh", kernel: "Tanh", formula: "tanh(x)", derivative: "(1 − y²)", WeightInitKind.Xavier, onnx: "Tanh", fusedPair: true,
+        new ElementwiseActivationDefinition(
+            "Tanh", kernel: "Tanh", formula: "tanh(x)", derivative: "(1 − y²)", WeightInitKind.Xavier, onnx: "Tanh", fusedPair: true,
             logitRange: "to (-1, 1), so class probabilities differ by at most a factor e²"),
-        Activation("ReLU", kernel: "Relu", formula: "max(0, x)", derivative: "(x > 0 ? 1 : 0)", WeightInitKind.He, onnx: "Relu", fusedPair: true,
+        new ElementwiseActivationDefinition(
+            "ReLU", kernel: "Relu", formula: "max(0, x)", derivative: "(x > 0 ? 1 : 0)", WeightInitKind.He, onnx: "Relu", fusedPair: true,
             logitRange: "every negative logit becomes 0"),
-        Activation("SiLU", kernel: "Silu", formula: "x·σ(x)", derivative: "σ(x)·(1 + x·(1 − σ(x)))", WeightInitKind.He, onnx: "", fusedPair: true,
+        new ElementwiseActivationDefinition(
+            "SiLU", kernel: "Silu", formula: "x·σ(x)", derivative: "σ(x)·(1 + x·(1 − σ(x)))", WeightInitKind.He, onnx: "", fusedPair: true,
             logitRange: "no logit can go below -0.28", onnxGraph: OnnxActivationGraph.XTimesSigmoid),
         new LeakyReluDefinition(),
         new EluDefinition(),
@@ -47,24 +51,6 @@ internal static class LayerDefinitions
         new SoftmaxCrossEntropyDefinition(),
         new MeanSquaredErrorDefinition(),
     };
-
-    /// <summary>
-    /// An activation without arguments, all of it given here: its attribute name, runtime kernel class (which the fused
-    /// dense pair can run through the runtime's <c>ActivationFunction</c> member of the same name), the formula and
-    /// derivative the generated summaries show, the init of the layer before it, and its ONNX operator. Without
-    /// <c>fusedPair</c> the fused dense pair leaves it out (pass true once <c>ActivationFunction</c> has the member).
-    /// </summary>
-    private static ElementwiseActivationDefinition Activation(
-        string name,
-        string kernel,
-        string formula,
-        string derivative,
-        WeightInitKind init,
-        string onnx,
-        bool fusedPair = false,
-        string? logitRange = null,
-        OnnxActivationGraph onnxGraph = OnnxActivationGraph.Node)
-        => new(name, kernel, formula, derivative, init, onnx, fusedPair, logitRange, onnxGraph);
 
     private static readonly Dictionary<string, LayerDefinition> ByName = All.ToDictionary(k => k.Name);
 

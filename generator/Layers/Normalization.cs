@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -207,8 +208,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
     {
         if (n.Norm == NormKind.BatchNorm)
         {
-            w.Line($"new(\"{n.Name}.running_mean\", {n.Index}, {Names.P(n, "RunMean")}, {Names.P(n, "C")}, new[] {{ {Names.P(n, "C")} }}, global::NetGen.ParameterRole.Normalization),");
-            w.Line($"new(\"{n.Name}.running_var\", {n.Index}, {Names.P(n, "RunVar")}, {Names.P(n, "C")}, new[] {{ {Names.P(n, "C")} }}, global::NetGen.ParameterRole.Normalization),");
+            TensorTable.Row(w, n, "running_mean", Names.P(n, "RunMean"), Names.P(n, "C"), "Normalization", Names.P(n, "C"));
+            TensorTable.Row(w, n, "running_var", Names.P(n, "RunVar"), Names.P(n, "C"), "Normalization", Names.P(n, "C"));
         }
     }
 
@@ -225,88 +226,57 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
     public override void EmitForward(CodeWriter w, NormLayer n)
     {
         string affine = $"gamma: {Slice(n, "Parameters", "Gamma")}, beta: {Slice(n, "Parameters", "Beta")}";
-        switch (n.Norm)
+        string epsilon = $"epsilon: {CodeWriter.Float(n.Epsilon)}";
+        if (n.Norm == NormKind.BatchNorm)
         {
-            case NormKind.BatchNorm:
-                w.Summary($"Layer {n.Index} forward ({n.Name}): training normalizes with the mini-batch statistics and updates the running ones; inference uses the running statistics.");
-                using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
+            w.Summary($"Layer {n.Index} forward ({n.Name}): training normalizes with the mini-batch statistics and updates the running ones; inference uses the running statistics.");
+            using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
+            {
+                string running = $"runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)}";
+                using (w.Block("if (TrainingForward)"))
                 {
-                    using (w.Block("if (TrainingForward)"))
-                    {
-                        w.Call($"{Names.Kernels}.BatchNorm.ForwardTraining", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}",
-                            $"momentum: {CodeWriter.Float(n.Momentum)}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine}",
-                            $"runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)}",
-                            $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd");
-                    }
-
-                    using (w.Block("else"))
-                    {
-                        w.Call($"{Names.Kernels}.BatchNorm.ForwardInference", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}",
-                            $"epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine}",
-                            $"runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)}");
-                    }
+                    w.Call($"{Names.Kernels}.BatchNorm.ForwardTraining", Dims(n), $"momentum: {CodeWriter.Float(n.Momentum)}, {epsilon}, x: {Names.X(n)}, {affine}",
+                        running, $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd");
                 }
 
-                break;
-            case NormKind.LayerNorm:
-                w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample over its features, then scales and shifts per feature.");
-                using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
+                using (w.Block("else"))
                 {
-                    w.Call($"{Names.Kernels}.LayerNorm.Forward", $"batch: batch, features: {Names.P(n, "In")}, epsilon: {CodeWriter.Float(n.Epsilon)}, x: {Names.X(n)}, {affine}",
-                        $"y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}");
+                    w.Call($"{Names.Kernels}.BatchNorm.ForwardInference", Dims(n), $"{epsilon}, x: {Names.X(n)}, {affine}", running);
                 }
+            }
 
-                break;
-            default:
-                string op = n.Norm == NormKind.InstanceNorm ? "InstanceNorm" : "GroupNorm";
-                string groups = n.Norm == NormKind.InstanceNorm ? "" : $"groups: {Names.P(n, "Groups")}, ";
-                w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample per {(n.Norm == NormKind.InstanceNorm ? "channel" : "channel group")}, then scales and shifts per channel.");
-                using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
-                {
-                    w.Call($"{Names.Kernels}.{op}.Forward", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, {groups}epsilon: {CodeWriter.Float(n.Epsilon)}",
-                        $"x: {Names.X(n)}, {affine}, y: {Names.Y(n)}, saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}");
-                }
+            return;
+        }
 
-                break;
+        // Layer, instance and group norm: one call with the sample's statistics saved in the arena.
+        string over = n.Norm switch
+        {
+            NormKind.LayerNorm => "over its features, then scales and shifts per feature",
+            NormKind.InstanceNorm => "per channel, then scales and shifts per channel",
+            _ => "per channel group, then scales and shifts per channel",
+        };
+        w.Summary($"Layer {n.Index} forward ({n.Name}): normalizes each sample {over}.");
+        using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
+        {
+            w.Call($"{Names.Kernels}.{n.Norm}.Forward", Dims(n), $"{epsilon}, x: {Names.X(n)}, {affine}", $"y: {Names.Y(n)}, {SavedStatistics(n)}");
         }
     }
 
     public override void EmitBackward(CodeWriter w, NormLayer n)
     {
         string grads = $"dy: {Names.DY(n)}, dx: {(n.InputIsNetworkInput ? "default" : Names.DX(n))}, dGamma: {Slice(n, "Gradients", "Gamma")}, dBeta: {Slice(n, "Gradients", "Beta")}";
-        string gamma = $"gamma: {Slice(n, "Parameters", "Gamma")}";
-        switch (n.Norm)
+        bool batchNorm = n.Norm == NormKind.BatchNorm;
+        w.Summary(batchNorm
+            ? $"Layer {n.Index} backward ({n.Name}): the gradient through the mini-batch statistics (requires a training-mode forward pass)."
+            : $"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
+        using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
         {
-            case NormKind.BatchNorm:
-                w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through the mini-batch statistics (requires a training-mode forward pass).");
-                using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
-                {
-                    w.Line($"RequireTrainingForward(\"{n.Name}\");");
-                    w.Call($"{Names.Kernels}.BatchNorm.Backward", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, x: {Names.X(n)}, {gamma}",
-                        $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd, {grads}");
-                }
+            if (batchNorm)
+            {
+                w.Line($"RequireTrainingForward(\"{n.Name}\");");
+            }
 
-                break;
-            case NormKind.LayerNorm:
-                w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
-                using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
-                {
-                    w.Call($"{Names.Kernels}.LayerNorm.Backward", $"batch: batch, features: {Names.P(n, "In")}, x: {Names.X(n)}, {gamma}",
-                        $"saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads}");
-                }
-
-                break;
-            default:
-                string op = n.Norm == NormKind.InstanceNorm ? "InstanceNorm" : "GroupNorm";
-                string groups = n.Norm == NormKind.InstanceNorm ? "" : $"groups: {Names.P(n, "Groups")}, ";
-                w.Summary($"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
-                using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
-                {
-                    w.Call($"{Names.Kernels}.{op}.Backward", $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, {groups}x: {Names.X(n)}, {gamma}",
-                        $"saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}, {grads}");
-                }
-
-                break;
+            w.Call($"{Names.Kernels}.{n.Norm}.Backward", Dims(n), $"x: {Names.X(n)}, gamma: {Slice(n, "Parameters", "Gamma")}", $"{SavedStatistics(n)}, {grads}");
         }
     }
 
@@ -319,9 +289,12 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
 
     public override void EmitParameterTensors(CodeWriter w, NormLayer n)
     {
-        string shape = n.Norm == NormKind.LayerNorm ? string.Join(", ", n.InputShape.Dims) : Names.P(n, "C");
-        w.Line($"new(\"{n.Name}.weight\", {n.Index}, {Names.P(n, "Gamma")}, {Names.P(n, "Affine")}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
-        w.Line($"new(\"{n.Name}.bias\", {n.Index}, {Names.P(n, "Beta")}, {Names.P(n, "Affine")}, new[] {{ {shape} }}, global::NetGen.ParameterRole.Normalization),");
+        // Layer norm's gamma and beta have the input's shape (a vector: its named size); the others' one per channel.
+        string[] shape = n.Norm != NormKind.LayerNorm ? new[] { Names.P(n, "C") }
+            : n.InputShape.Rank == 1 ? new[] { Names.P(n, "In") }
+            : n.InputShape.Dims.Select(CodeWriter.Int).ToArray();
+        TensorTable.Row(w, n, "weight", Names.P(n, "Gamma"), Names.P(n, "Affine"), "Normalization", shape);
+        TensorTable.Row(w, n, "bias", Names.P(n, "Beta"), Names.P(n, "Affine"), "Normalization", shape);
     }
 
     /// <summary>
@@ -356,6 +329,19 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
 
         return name;
     }
+
+    /// <summary>The kernel's integer dimensions: features for layer norm; channels, spatial size (and groups) otherwise.</summary>
+    private static string Dims(NormLayer n) => n.Norm switch
+    {
+        NormKind.LayerNorm => $"batch: batch, features: {Names.P(n, "In")}",
+        NormKind.GroupNorm => $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}, groups: {Names.P(n, "Groups")}",
+        _ => $"batch: batch, channels: {Names.P(n, "C")}, spatial: {Names.P(n, "Spatial")}",
+    };
+
+    /// <summary>Where the forward pass saved its statistics: batch norm's per-channel fields, the others' per-sample arena buffers.</summary>
+    private static string SavedStatistics(NormLayer n) => n.Norm == NormKind.BatchNorm
+        ? $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd"
+        : $"saveMean: {Stats(n, 0)}, saveInvStd: {Stats(n, 1)}";
 
     private static string Slice(NormLayer n, string buffer, string what) => $"{buffer}.Slice({Names.P(n, what)}, {Names.P(n, "Affine")})";
 

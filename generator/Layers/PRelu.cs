@@ -82,7 +82,7 @@ internal sealed class PReluEmitter : LayerEmitter<PReluLayer>
 
     /// <inheritdoc />
     public override void EmitParameterTensors(CodeWriter w, PReluLayer p)
-        => w.Line($"new(\"{p.Name}.weight\", {p.Index}, {Names.P(p, "Alpha")}, {Names.P(p, "C")}, new[] {{ {Names.P(p, "C")} }}, global::NetGen.ParameterRole.Other),");
+        => TensorTable.Row(w, p, "weight", Names.P(p, "Alpha"), Names.P(p, "C"), "Other", Names.P(p, "C"));
 
     /// <summary>ONNX: <c>PRelu</c>, the slopes as [C, 1, 1] over images.</summary>
     public override string EmitOnnx(CodeWriter w, PReluLayer p, OnnxTensors tensors)

@@ -63,7 +63,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
         {
             using (w.Block("if (TrainingForward && !FreezeRandomness)"))
             {
-                w.Line($"{Names.Kernels}.RRelu.ForwardTraining({CodeWriter.Float(r.Lower)}, {CodeWriter.Float(r.Upper)}, {Names.X(r)}, {Names.Y(r)}, {Slopes(r)}, Random);");
+                w.Call($"{Names.Kernels}.RRelu.ForwardTraining", $"lower: {CodeWriter.Float(r.Lower)}", $"upper: {CodeWriter.Float(r.Upper)}", $"x: {Names.X(r)}", $"y: {Names.Y(r)}", $"slopes: {Slopes(r)}", "rng: Random");
             }
 
             using (w.Block("else"))
@@ -74,7 +74,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
                     w.Line($"{Slopes(r)}.Fill({CodeWriter.Float((r.Lower + r.Upper) / 2)});");
                 }
 
-                w.Line($"{Names.Kernels}.RRelu.ForwardWithSlopes({Names.X(r)}, {Slopes(r)}, {Names.Y(r)});");
+                w.Call($"{Names.Kernels}.RRelu.ForwardWithSlopes", $"x: {Names.X(r)}", $"slopes: {Slopes(r)}", $"y: {Names.Y(r)}");
             }
         }
     }
@@ -86,7 +86,7 @@ internal sealed class RReluEmitter : LayerEmitter<RReluLayer>
         w.Summary($"Layer {r.Index} backward ({r.Name}): dx += dy·(x > 0 ? 1 : slope), with the forward pass's slopes.");
         using (w.Block($"private void Layer{r.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.RRelu.Backward({Names.X(r)}, {Slopes(r)}, {Names.DY(r)}, {dx});");
+            w.Call($"{Names.Kernels}.RRelu.Backward", $"x: {Names.X(r)}", $"slopes: {Slopes(r)}", $"dy: {Names.DY(r)}", $"dx: {dx}");
         }
     }
 

@@ -109,7 +109,7 @@ internal sealed class ResidualEmitter : LayerEmitter<ResidualAddLayer>
             w.Line($"{Skip(r)}.CopyTo({Names.Y(r)});");
             if (r.Survival >= 1)
             {
-                w.Line($"{Names.Kernels}.Elementwise.Add({Names.X(r)}, {Names.Y(r)});");
+                w.Call($"{Names.Kernels}.Elementwise.Add", $"x: {Names.X(r)}", $"y: {Names.Y(r)}");
                 return;
             }
 
@@ -118,16 +118,16 @@ internal sealed class ResidualEmitter : LayerEmitter<ResidualAddLayer>
                 w.Line($"// Stochastic depth: each sample keeps the branch with probability {CodeWriter.Float(r.Survival).TrimEnd('f')}.");
                 using (w.Block("if (!FreezeRandomness)"))
                 {
-                    w.Line($"{Names.Kernels}.StochasticDepth.FillSampleMask(batch, {CodeWriter.Float(r.Survival)}, {Mask(r)}, Random);");
+                    w.Call($"{Names.Kernels}.StochasticDepth.FillSampleMask", "batch: batch", $"survival: {CodeWriter.Float(r.Survival)}", $"mask: {Mask(r)}", "rng: Random");
                 }
 
-                w.Line($"{Names.Kernels}.StochasticDepth.AddScaledRows(batch, {Names.P(r, "Out")}, {Names.X(r)}, {Mask(r)}, {Names.Y(r)});");
+                AddScaledRows(w, r);
             }
 
             using (w.Block("else"))
             {
                 w.Line($"{Mask(r)}.Fill({CodeWriter.Float(r.Survival)});");
-                w.Line($"{Names.Kernels}.StochasticDepth.AddScaledRows(batch, {Names.P(r, "Out")}, {Names.X(r)}, {Mask(r)}, {Names.Y(r)});");
+                AddScaledRows(w, r);
             }
         }
     }
@@ -137,12 +137,21 @@ internal sealed class ResidualEmitter : LayerEmitter<ResidualAddLayer>
         w.Summary($"Layer {r.Index} backward ({r.Name}): dskip += dy and dbranch += dy{(r.Survival < 1 ? " ⊙ mask" : "")}.");
         using (w.Block($"private void Layer{r.Index}Backward(int batch)"))
         {
-            w.Line($"{Names.Kernels}.Elementwise.Add({Names.DY(r)}, {DSkip(r)});");
-            w.Line(r.Survival < 1
-                ? $"{Names.Kernels}.StochasticDepth.ScaledRowsBackward(batch, {Names.P(r, "Out")}, {Mask(r)}, {Names.DY(r)}, {Names.DX(r)});"
-                : $"{Names.Kernels}.Elementwise.Add({Names.DY(r)}, {Names.DX(r)});");
+            w.Call($"{Names.Kernels}.Elementwise.Add", $"x: {Names.DY(r)}", $"y: {DSkip(r)}");
+            if (r.Survival < 1)
+            {
+                w.Call($"{Names.Kernels}.StochasticDepth.ScaledRowsBackward", "batch: batch", $"perSample: {Names.P(r, "Out")}", $"mask: {Mask(r)}", $"dy: {Names.DY(r)}", $"dBranch: {Names.DX(r)}");
+            }
+            else
+            {
+                w.Call($"{Names.Kernels}.Elementwise.Add", $"x: {Names.DY(r)}", $"y: {Names.DX(r)}");
+            }
         }
     }
+
+    /// <summary>y += mask[b]·branch[b], sample by sample (the mask holds 0 or 1 in training, the survival probability at inference).</summary>
+    private static void AddScaledRows(CodeWriter w, ResidualAddLayer r)
+        => w.Call($"{Names.Kernels}.StochasticDepth.AddScaledRows", "batch: batch", $"perSample: {Names.P(r, "Out")}", $"branch: {Names.X(r)}", $"mask: {Mask(r)}", $"y: {Names.Y(r)}");
 
     /// <summary>ONNX: <c>Add(skip, branch)</c>; with stochastic depth the branch is first scaled by the survival probability (<c>Mul</c>), as at inference.</summary>
     public override string EmitOnnx(CodeWriter w, ResidualAddLayer r, OnnxTensors tensors)

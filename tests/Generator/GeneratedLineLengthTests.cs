@@ -54,6 +54,25 @@ public class GeneratedLineLengthTests
     }
 
     [Fact]
+    public void A_long_fluent_chain_breaks_before_its_links_even_when_its_head_is_long()
+    {
+        string chain = "g.Node(\"Gather\", \"fracpool3/first_rows\", \"prelu2\", "
+            + "g.Int64s(\"fracpool3/first_rows_index\", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3))).Int(\"axis\", 2);";
+
+        string text = new CodeWriter().Line(chain).ToString();
+
+        Assert.Equal(
+            """
+            g.Node(
+                "Gather", "fracpool3/first_rows", "prelu2",
+                g.Int64s("fracpool3/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3)))
+                .Int("axis", 2);
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal),
+            text);
+    }
+
+    [Fact]
     public void Long_comments_wrap_at_words_and_short_lines_stay_as_they_are()
     {
         string words = string.Join(" ", Enumerable.Repeat("word", 40));

@@ -3,7 +3,7 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 1 forward (elu1): y = x &gt; 0 ? x : 0.75f·(eˣ − 1).</summary>
+/// <summary>Layer 1 forward (elu1): y = x &gt; 0 ? x : 0.75·(eˣ − 1).</summary>
 private void Layer1Forward(int batch)
 {
     global::NetGen.Kernels.Elu.Forward(
@@ -13,7 +13,7 @@ private void Layer1Forward(int batch)
 }
 
 // EmitBackward
-/// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.75f).</summary>
+/// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.75).</summary>
 private void Layer1Backward(int batch)
 {
     global::NetGen.Kernels.Elu.Backward(

@@ -3,7 +3,7 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 1 forward (leakyrelu1): y = x &gt; 0 ? x : 0.125f·x.</summary>
+/// <summary>Layer 1 forward (leakyrelu1): y = x &gt; 0 ? x : 0.125·x.</summary>
 private void Layer1Forward(int batch)
 {
     global::NetGen.Kernels.LeakyRelu.Forward(
@@ -13,7 +13,7 @@ private void Layer1Forward(int batch)
 }
 
 // EmitBackward
-/// <summary>Layer 1 backward (leakyrelu1): dx += dy · (x &gt; 0 ? 1 : 0.125f).</summary>
+/// <summary>Layer 1 backward (leakyrelu1): dx += dy · (x &gt; 0 ? 1 : 0.125).</summary>
 private void Layer1Backward(int batch)
 {
     global::NetGen.Kernels.LeakyRelu.Backward(

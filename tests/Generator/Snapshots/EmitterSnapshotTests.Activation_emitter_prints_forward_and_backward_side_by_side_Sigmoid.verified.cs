@@ -6,7 +6,7 @@
 /// <summary>Layer 1 forward (sigmoid1): y = 1 / (1 + e⁻ˣ).</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.Sigmoid.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+    global::NetGen.Kernels.Sigmoid.Forward(x: Activation(L1_X, L1_In, batch), y: Activation(L1_Y, L1_Out, batch));
 }
 
 // EmitBackward

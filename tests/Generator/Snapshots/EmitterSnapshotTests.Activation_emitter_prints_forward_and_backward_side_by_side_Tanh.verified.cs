@@ -6,7 +6,7 @@
 /// <summary>Layer 1 forward (tanh1): y = tanh(x).</summary>
 private void Layer1Forward(int batch)
 {
-    global::NetGen.Kernels.Tanh.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+    global::NetGen.Kernels.Tanh.Forward(x: Activation(L1_X, L1_In, batch), y: Activation(L1_Y, L1_Out, batch));
 }
 
 // EmitBackward

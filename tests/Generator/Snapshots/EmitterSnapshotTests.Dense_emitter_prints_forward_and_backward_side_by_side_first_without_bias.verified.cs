@@ -6,7 +6,10 @@
 /// <summary>Layer 0 forward (dense0): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
 private void Layer0Forward(int batch)
 {
-    global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
+    global::NetGen.Kernels.Dense.Forward(
+        batch: batch,
+        inputs: L0_In,
+        outputs: L0_Out,
         x: Activation(L0_X, L0_In, batch),
         weights: Parameters.Slice(L0_W, L0_Out * L0_In),
         bias: default,
@@ -17,7 +20,10 @@ private void Layer0Forward(int batch)
 /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dx += dy·W is skipped: the input needs no gradient.</summary>
 private void Layer0Backward(int batch)
 {
-    global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+    global::NetGen.Kernels.Dense.Backward(
+        batch: batch,
+        inputs: L0_In,
+        outputs: L0_Out,
         x: Activation(L0_X, L0_In, batch),
         weights: Parameters.Slice(L0_W, L0_Out * L0_In),
         dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -28,8 +34,20 @@ private void Layer0Backward(int batch)
 
 // EmitInitialization
 // Layer 0 (dense0): weights Constant (as declared), bias none.
-global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Constant, p.Slice(L0_W, L0_Out * L0_In),
-    fanIn: 6, fanOut: 4, std: 0.01f, value: 0.25f, new global::NetGen.Rng(seed, stream: 0));
+global::NetGen.Initializers.Fill(
+    init: global::NetGen.WeightInit.Constant,
+    weights: p.Slice(L0_W, L0_Out * L0_In),
+    fanIn: L0_In,
+    fanOut: L0_Out,
+    std: 0.01f,
+    value: 0.25f,
+    rng: new global::NetGen.Rng(seed, stream: 0));
 
 // EmitParameterTensors
-new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
+new(
+    Name: "dense0.weight",
+    LayerIndex: 0,
+    Offset: L0_W,
+    Length: L0_Out * L0_In,
+    Shape: new[] { L0_Out, L0_In },
+    Role: global::NetGen.ParameterRole.Weight),

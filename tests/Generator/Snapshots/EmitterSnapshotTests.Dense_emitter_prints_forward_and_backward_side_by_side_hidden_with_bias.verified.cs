@@ -6,7 +6,10 @@
 /// <summary>Layer 2 forward (dense2): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
 private void Layer2Forward(int batch)
 {
-    global::NetGen.Kernels.Dense.Forward(batch, L2_In, L2_Out,
+    global::NetGen.Kernels.Dense.Forward(
+        batch: batch,
+        inputs: L2_In,
+        outputs: L2_Out,
         x: Activation(L2_X, L2_In, batch),
         weights: Parameters.Slice(L2_W, L2_Out * L2_In),
         bias: Parameters.Slice(L2_B, L2_Out),
@@ -17,7 +20,10 @@ private void Layer2Forward(int batch)
 /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
 private void Layer2Backward(int batch)
 {
-    global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+    global::NetGen.Kernels.Dense.Backward(
+        batch: batch,
+        inputs: L2_In,
+        outputs: L2_Out,
         x: Activation(L2_X, L2_In, batch),
         weights: Parameters.Slice(L2_W, L2_Out * L2_In),
         dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -27,11 +33,29 @@ private void Layer2Backward(int batch)
 }
 
 // EmitInitialization
-// Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01f.
-global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L2_W, L2_Out * L2_In),
-    fanIn: 6, fanOut: 4, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+// Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01.
+global::NetGen.Initializers.Fill(
+    init: global::NetGen.WeightInit.He,
+    weights: p.Slice(L2_W, L2_Out * L2_In),
+    fanIn: L2_In,
+    fanOut: L2_Out,
+    std: 0.01f,
+    value: 0f,
+    rng: new global::NetGen.Rng(seed, stream: 2));
 p.Slice(L2_B, L2_Out).Fill(0.01f);
 
 // EmitParameterTensors
-new("dense2.weight", 2, L2_W, L2_Out * L2_In, new[] { L2_Out, L2_In }, global::NetGen.ParameterRole.Weight),
-new("dense2.bias", 2, L2_B, L2_Out, new[] { L2_Out }, global::NetGen.ParameterRole.Bias),
+new(
+    Name: "dense2.weight",
+    LayerIndex: 2,
+    Offset: L2_W,
+    Length: L2_Out * L2_In,
+    Shape: new[] { L2_Out, L2_In },
+    Role: global::NetGen.ParameterRole.Weight),
+new(
+    Name: "dense2.bias",
+    LayerIndex: 2,
+    Offset: L2_B,
+    Length: L2_Out,
+    Shape: new[] { L2_Out },
+    Role: global::NetGen.ParameterRole.Bias),

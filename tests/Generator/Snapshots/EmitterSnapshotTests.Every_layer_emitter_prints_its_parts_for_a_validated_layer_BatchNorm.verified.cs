@@ -66,15 +66,39 @@ p.Slice(L1_Gamma, L1_Affine).Fill(1f);
 p.Slice(L1_Beta, L1_Affine).Clear();
 
 // EmitParameterTensors
-new("bn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-new("bn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "bn1.weight",
+    LayerIndex: 1,
+    Offset: L1_Gamma,
+    Length: L1_Affine,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "bn1.bias",
+    LayerIndex: 1,
+    Offset: L1_Beta,
+    Length: L1_Affine,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
 
 // EmitFields
 // Layer 1 (bn1): the mini-batch mean and 1/std of the last training forward pass, per channel.
 private readonly float[] _l1Mean = new float[L1_C], _l1InvStd = new float[L1_C];
 // EmitBufferTensors
-new("bn1.running_mean", 1, L1_RunMean, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-new("bn1.running_var", 1, L1_RunVar, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "bn1.running_mean",
+    LayerIndex: 1,
+    Offset: L1_RunMean,
+    Length: L1_C,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "bn1.running_var",
+    LayerIndex: 1,
+    Offset: L1_RunVar,
+    Length: L1_C,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
 // EmitBufferInitialization
 // Layer 1 (bn1): running mean 0, running variance 1.
 b.Slice(L1_RunMean, L1_C).Clear();

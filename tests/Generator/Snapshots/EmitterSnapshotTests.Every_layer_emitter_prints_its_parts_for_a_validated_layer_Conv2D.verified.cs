@@ -8,7 +8,15 @@
 /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
 private void Layer0Forward(int batch)
 {
-    global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+    global::NetGen.Kernels.Conv2D.Forward(
+        batch: batch,
+        inChannels: L0_InC,
+        height: L0_InH,
+        width: L0_InW,
+        outChannels: L0_OutC,
+        kernel: L0_K,
+        stride: L0_Stride,
+        padding: L0_Pad,
         x: Activation(L0_X, L0_In, batch),
         weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
         bias: Parameters.Slice(L0_B, L0_OutC),
@@ -20,7 +28,15 @@ private void Layer0Forward(int batch)
 /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, dbias += Σ dy, the input needs no gradient.</summary>
 private void Layer0Backward(int batch)
 {
-    global::NetGen.Kernels.Conv2D.Backward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+    global::NetGen.Kernels.Conv2D.Backward(
+        batch: batch,
+        inChannels: L0_InC,
+        height: L0_InH,
+        width: L0_InW,
+        outChannels: L0_OutC,
+        kernel: L0_K,
+        stride: L0_Stride,
+        padding: L0_Pad,
         x: Activation(L0_X, L0_In, batch),
         weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
         dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -31,16 +47,32 @@ private void Layer0Backward(int batch)
 }
 
 // EmitInitialization
-// Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-    fanIn: 18, fanOut: 27, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+// Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+global::NetGen.Initializers.Fill(
+    init: global::NetGen.WeightInit.Xavier,
+    weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+    fanIn: L0_InC * L0_K * L0_K,
+    fanOut: L0_OutC * L0_K * L0_K,
+    std: 0.01f,
+    value: 0f,
+    rng: new global::NetGen.Rng(seed, stream: 0));
 p.Slice(L0_B, L0_OutC).Fill(0f);
 
 // EmitParameterTensors
 new(
-    "conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K },
-    global::NetGen.ParameterRole.Weight),
-new("conv0.bias", 0, L0_B, L0_OutC, new[] { L0_OutC }, global::NetGen.ParameterRole.Bias),
+    Name: "conv0.weight",
+    LayerIndex: 0,
+    Offset: L0_W,
+    Length: L0_OutC * L0_InC * L0_K * L0_K,
+    Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+    Role: global::NetGen.ParameterRole.Weight),
+new(
+    Name: "conv0.bias",
+    LayerIndex: 0,
+    Offset: L0_B,
+    Length: L0_OutC,
+    Shape: new[] { L0_OutC },
+    Role: global::NetGen.ParameterRole.Bias),
 
 // EmitFields
 // EmitBufferTensors

@@ -3,21 +3,25 @@
 // HasForward: True, HasBackward: True
 
 // EmitForward
-/// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
+/// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i]; in training W is W ⊙ mask
+/// (DropConnect).</summary>
 private void Layer0Forward(int batch)
 {
     global::System.ReadOnlySpan<float> weights = Parameters.Slice(L0_W, L0_Out * L0_In);
     if (TrainingForward)
     {
-        // DropConnect: W ⊙ mask, each weight kept with probability 0.75f and scaled by its inverse.
+        // DropConnect: W ⊙ mask, each weight kept with probability 0.75 and scaled by its inverse.
         if (!FreezeRandomness)
         {
-            global::NetGen.Kernels.Dropout.FillMask(0.25f, _l0Mask, Random);
+            global::NetGen.Kernels.Dropout.FillMask(p: 0.25f, mask: _l0Mask, rng: Random);
         }
-        global::NetGen.Kernels.Elementwise.Multiply(weights, _l0Mask, _l0MaskedW);
+        global::NetGen.Kernels.Elementwise.Multiply(x: weights, y: _l0Mask, z: _l0MaskedW);
         weights = _l0MaskedW;
     }
-    global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
+    global::NetGen.Kernels.Dense.Forward(
+        batch: batch,
+        inputs: L0_In,
+        outputs: L0_Out,
         x: Activation(L0_X, L0_In, batch),
         weights: weights,
         bias: Parameters.Slice(L0_B, L0_Out),
@@ -26,25 +30,34 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-/// gradient.</summary>
+/// gradient; in training W is W ⊙ mask and dW is routed back through the mask.</summary>
 private void Layer0Backward(int batch)
 {
     if (TrainingForward)
     {
         // DropConnect: the gradient of the masked weights, routed through the mask into dW.
         global::System.Array.Clear(_l0dMaskedW);
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L0_In,
+            outputs: L0_Out,
             x: Activation(L0_X, L0_In, batch),
             weights: _l0MaskedW,
             dy: ActivationGradient(L0_Y, L0_Out, batch),
             dx: default,
             dWeights: _l0dMaskedW,
             dBias: Gradients.Slice(L0_B, L0_Out));
-        global::NetGen.Kernels.Elementwise.MultiplyAdd(_l0dMaskedW, _l0Mask, Gradients.Slice(L0_W, L0_Out * L0_In));
+        global::NetGen.Kernels.Elementwise.MultiplyAdd(
+            x: _l0dMaskedW,
+            y: _l0Mask,
+            z: Gradients.Slice(L0_W, L0_Out * L0_In));
         return;
     }
 
-    global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+    global::NetGen.Kernels.Dense.Backward(
+        batch: batch,
+        inputs: L0_In,
+        outputs: L0_Out,
         x: Activation(L0_X, L0_In, batch),
         weights: Parameters.Slice(L0_W, L0_Out * L0_In),
         dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -54,14 +67,32 @@ private void Layer0Backward(int batch)
 }
 
 // EmitInitialization
-// Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W, L0_Out * L0_In),
-    fanIn: 4, fanOut: 3, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+// Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+global::NetGen.Initializers.Fill(
+    init: global::NetGen.WeightInit.Xavier,
+    weights: p.Slice(L0_W, L0_Out * L0_In),
+    fanIn: L0_In,
+    fanOut: L0_Out,
+    std: 0.01f,
+    value: 0f,
+    rng: new global::NetGen.Rng(seed, stream: 0));
 p.Slice(L0_B, L0_Out).Fill(0f);
 
 // EmitParameterTensors
-new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
-new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
+new(
+    Name: "dense0.weight",
+    LayerIndex: 0,
+    Offset: L0_W,
+    Length: L0_Out * L0_In,
+    Shape: new[] { L0_Out, L0_In },
+    Role: global::NetGen.ParameterRole.Weight),
+new(
+    Name: "dense0.bias",
+    LayerIndex: 0,
+    Offset: L0_B,
+    Length: L0_Out,
+    Shape: new[] { L0_Out },
+    Role: global::NetGen.ParameterRole.Bias),
 
 // EmitFields
 // Layer 0 (dense0) DropConnect: the mini-batch's weight mask, the masked weights and their gradient.

@@ -11,7 +11,7 @@ private void Layer1Forward(int batch)
     {
         if (!FreezeRandomness)
         {
-            global::NetGen.Kernels.Dropout.FillMask(0.25f, Activation(L1_Mask, L1_In, batch), Random);
+            global::NetGen.Kernels.Dropout.FillMask(p: 0.25f, mask: Activation(L1_Mask, L1_In, batch), rng: Random);
         }
         global::NetGen.Kernels.Dropout.Forward(
             x: Activation(L1_X, L1_In, batch),

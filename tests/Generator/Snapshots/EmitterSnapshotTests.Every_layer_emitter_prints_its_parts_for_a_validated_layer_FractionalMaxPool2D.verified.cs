@@ -11,12 +11,12 @@ private void Layer0Forward(int batch)
     {
         // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
         double u = TrainingForward ? Random.NextDouble() : 0.5;
-        global::NetGen.Kernels.FractionalMaxPool2D.Regions(L0_InH, L0_OutH, u, _l0Rows);
+        global::NetGen.Kernels.FractionalMaxPool2D.Regions(input: L0_InH, output: L0_OutH, u: u, boundaries: _l0Rows);
         global::NetGen.Kernels.FractionalMaxPool2D.Regions(
-            L0_InW,
-            L0_OutW,
-            TrainingForward ? Random.NextDouble() : 0.5,
-            _l0Cols);
+            input: L0_InW,
+            output: L0_OutW,
+            u: TrainingForward ? Random.NextDouble() : 0.5,
+            boundaries: _l0Cols);
     }
     global::NetGen.Kernels.FractionalMaxPool2D.Forward(
         batch: batch,
@@ -47,16 +47,20 @@ int[] rows0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L
     cols0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InW, L0_OutW);
 g.Node(
     "Gather", "fracpool0/first_rows", "input",
-    g.Int64s("fracpool0/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows0))).Int("axis", 2);
+    g.Int64s("fracpool0/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows0)))
+    .Int("axis", 2);
 g.Node(
     "Gather", "fracpool0/last_rows", "input",
-    g.Int64s("fracpool0/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows0))).Int("axis", 2);
+    g.Int64s("fracpool0/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows0)))
+    .Int("axis", 2);
 g.Node("Max", "fracpool0/rows", "fracpool0/first_rows", "fracpool0/last_rows");
 g.Node(
     "Gather", "fracpool0/first_cols", "fracpool0/rows",
-    g.Int64s("fracpool0/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols0))).Int("axis", 3);
+    g.Int64s("fracpool0/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols0)))
+    .Int("axis", 3);
 g.Node(
     "Gather", "fracpool0/last_cols", "fracpool0/rows",
-    g.Int64s("fracpool0/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols0))).Int("axis", 3);
+    g.Int64s("fracpool0/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols0)))
+    .Int("axis", 3);
 g.Node("Max", "fracpool0", "fracpool0/first_cols", "fracpool0/last_cols");
 // returns fracpool0

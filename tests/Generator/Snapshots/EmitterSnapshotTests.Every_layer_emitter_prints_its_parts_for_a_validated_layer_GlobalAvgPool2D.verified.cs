@@ -6,7 +6,11 @@
 /// <summary>Layer 0 forward (gap0): y[c] = the mean of channel c's 6×6 plane.</summary>
 private void Layer0Forward(int batch)
 {
-    global::NetGen.Kernels.GlobalAvgPool2D.Forward(batch: batch, channels: L0_InC, height: L0_InH, width: L0_InW,
+    global::NetGen.Kernels.GlobalAvgPool2D.Forward(
+        batch: batch,
+        channels: L0_InC,
+        height: L0_InH,
+        width: L0_InW,
         x: Activation(L0_X, L0_In, batch),
         y: Activation(L0_Y, L0_Out, batch));
 }

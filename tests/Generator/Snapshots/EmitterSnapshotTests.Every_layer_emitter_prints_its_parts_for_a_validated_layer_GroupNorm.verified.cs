@@ -47,8 +47,20 @@ p.Slice(L1_Gamma, L1_Affine).Fill(1f);
 p.Slice(L1_Beta, L1_Affine).Clear();
 
 // EmitParameterTensors
-new("gn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-new("gn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "gn1.weight",
+    LayerIndex: 1,
+    Offset: L1_Gamma,
+    Length: L1_Affine,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "gn1.bias",
+    LayerIndex: 1,
+    Offset: L1_Beta,
+    Length: L1_Affine,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
 
 // EmitFields
 // EmitBufferTensors
@@ -57,7 +69,8 @@ new("gn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterR
 g.Node("Reshape", "gn1/groups", "conv0", g.Int64s("gn1/groups_shape", 0, 2, -1));
 g.Node(
     "InstanceNormalization", "gn1/normalized", "gn1/groups", g.Constant("gn1/ones", 1f, 2),
-    g.Constant("gn1/zeros", 0f, 2)).Float("epsilon", 1E-05f);
+    g.Constant("gn1/zeros", 0f, 2))
+    .Float("epsilon", 1E-05f);
 g.Node("Reshape", "gn1/channels", "gn1/normalized", g.Int64s("gn1/shape", 0, 4, 6, 6));
 g.Node("Mul", "gn1/scaled", "gn1/channels", g.Parameter("gn1.weight", 4, 1, 1));
 g.Node("Add", "gn1", "gn1/scaled", g.Parameter("gn1.bias", 4, 1, 1));

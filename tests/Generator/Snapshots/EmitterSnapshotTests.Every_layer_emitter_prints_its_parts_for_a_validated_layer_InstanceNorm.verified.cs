@@ -44,8 +44,20 @@ p.Slice(L1_Gamma, L1_Affine).Fill(1f);
 p.Slice(L1_Beta, L1_Affine).Clear();
 
 // EmitParameterTensors
-new("in1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-new("in1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "in1.weight",
+    LayerIndex: 1,
+    Offset: L1_Gamma,
+    Length: L1_Affine,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "in1.bias",
+    LayerIndex: 1,
+    Offset: L1_Beta,
+    Length: L1_Affine,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Normalization),
 
 // EmitFields
 // EmitBufferTensors

@@ -43,8 +43,20 @@ p.Slice(L1_Gamma, L1_Affine).Fill(1f);
 p.Slice(L1_Beta, L1_Affine).Clear();
 
 // EmitParameterTensors
-new("ln1.weight", 1, L1_Gamma, L1_Affine, new[] { 3 }, global::NetGen.ParameterRole.Normalization),
-new("ln1.bias", 1, L1_Beta, L1_Affine, new[] { 3 }, global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "ln1.weight",
+    LayerIndex: 1,
+    Offset: L1_Gamma,
+    Length: L1_Affine,
+    Shape: new[] { L1_In },
+    Role: global::NetGen.ParameterRole.Normalization),
+new(
+    Name: "ln1.bias",
+    LayerIndex: 1,
+    Offset: L1_Beta,
+    Length: L1_Affine,
+    Shape: new[] { L1_In },
+    Role: global::NetGen.ParameterRole.Normalization),
 
 // EmitFields
 // EmitBufferTensors

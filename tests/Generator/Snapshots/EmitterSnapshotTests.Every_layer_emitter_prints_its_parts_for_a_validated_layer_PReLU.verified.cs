@@ -35,7 +35,13 @@ private void Layer1Backward(int batch)
 p.Slice(L1_Alpha, L1_C).Fill(0.25f);
 
 // EmitParameterTensors
-new("prelu1.weight", 1, L1_Alpha, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Other),
+new(
+    Name: "prelu1.weight",
+    LayerIndex: 1,
+    Offset: L1_Alpha,
+    Length: L1_C,
+    Shape: new[] { L1_C },
+    Role: global::NetGen.ParameterRole.Other),
 
 // EmitFields
 // EmitBufferTensors

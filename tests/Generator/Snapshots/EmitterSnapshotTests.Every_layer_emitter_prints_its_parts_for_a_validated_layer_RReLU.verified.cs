@@ -10,12 +10,12 @@ private void Layer1Forward(int batch)
     if (TrainingForward && !FreezeRandomness)
     {
         global::NetGen.Kernels.RRelu.ForwardTraining(
-            0.125f,
-            0.33333334f,
-            Activation(L1_X, L1_In, batch),
-            Activation(L1_Y, L1_Out, batch),
-            Activation(L1_Slopes, L1_In, batch),
-            Random);
+            lower: 0.125f,
+            upper: 0.33333334f,
+            x: Activation(L1_X, L1_In, batch),
+            y: Activation(L1_Y, L1_Out, batch),
+            slopes: Activation(L1_Slopes, L1_In, batch),
+            rng: Random);
     }
     else
     {
@@ -25,9 +25,9 @@ private void Layer1Forward(int batch)
             Activation(L1_Slopes, L1_In, batch).Fill(0.22916667f);
         }
         global::NetGen.Kernels.RRelu.ForwardWithSlopes(
-            Activation(L1_X, L1_In, batch),
-            Activation(L1_Slopes, L1_In, batch),
-            Activation(L1_Y, L1_Out, batch));
+            x: Activation(L1_X, L1_In, batch),
+            slopes: Activation(L1_Slopes, L1_In, batch),
+            y: Activation(L1_Y, L1_Out, batch));
     }
 }
 
@@ -36,10 +36,10 @@ private void Layer1Forward(int batch)
 private void Layer1Backward(int batch)
 {
     global::NetGen.Kernels.RRelu.Backward(
-        Activation(L1_X, L1_In, batch),
-        Activation(L1_Slopes, L1_In, batch),
-        ActivationGradient(L1_Y, L1_Out, batch),
-        ActivationGradient(L1_X, L1_In, batch));
+        x: Activation(L1_X, L1_In, batch),
+        slopes: Activation(L1_Slopes, L1_In, batch),
+        dy: ActivationGradient(L1_Y, L1_Out, batch),
+        dx: ActivationGradient(L1_X, L1_In, batch));
 }
 
 // EmitInitialization

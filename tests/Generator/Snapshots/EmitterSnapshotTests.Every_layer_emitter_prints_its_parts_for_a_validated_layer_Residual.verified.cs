@@ -12,24 +12,28 @@ private void Layer3Forward(int batch)
         // Stochastic depth: each sample keeps the branch with probability 0.8.
         if (!FreezeRandomness)
         {
-            global::NetGen.Kernels.StochasticDepth.FillSampleMask(batch, 0.8f, Activation(L3_Mask, 1, batch), Random);
+            global::NetGen.Kernels.StochasticDepth.FillSampleMask(
+                batch: batch,
+                survival: 0.8f,
+                mask: Activation(L3_Mask, 1, batch),
+                rng: Random);
         }
         global::NetGen.Kernels.StochasticDepth.AddScaledRows(
-            batch,
-            L3_Out,
-            Activation(L3_X, L3_In, batch),
-            Activation(L3_Mask, 1, batch),
-            Activation(L3_Y, L3_Out, batch));
+            batch: batch,
+            perSample: L3_Out,
+            branch: Activation(L3_X, L3_In, batch),
+            mask: Activation(L3_Mask, 1, batch),
+            y: Activation(L3_Y, L3_Out, batch));
     }
     else
     {
         Activation(L3_Mask, 1, batch).Fill(0.8f);
         global::NetGen.Kernels.StochasticDepth.AddScaledRows(
-            batch,
-            L3_Out,
-            Activation(L3_X, L3_In, batch),
-            Activation(L3_Mask, 1, batch),
-            Activation(L3_Y, L3_Out, batch));
+            batch: batch,
+            perSample: L3_Out,
+            branch: Activation(L3_X, L3_In, batch),
+            mask: Activation(L3_Mask, 1, batch),
+            y: Activation(L3_Y, L3_Out, batch));
     }
 }
 
@@ -38,14 +42,14 @@ private void Layer3Forward(int batch)
 private void Layer3Backward(int batch)
 {
     global::NetGen.Kernels.Elementwise.Add(
-        ActivationGradient(L3_Y, L3_Out, batch),
-        ActivationGradient(L3_Skip, L3_Out, batch));
+        x: ActivationGradient(L3_Y, L3_Out, batch),
+        y: ActivationGradient(L3_Skip, L3_Out, batch));
     global::NetGen.Kernels.StochasticDepth.ScaledRowsBackward(
-        batch,
-        L3_Out,
-        Activation(L3_Mask, 1, batch),
-        ActivationGradient(L3_Y, L3_Out, batch),
-        ActivationGradient(L3_X, L3_In, batch));
+        batch: batch,
+        perSample: L3_Out,
+        mask: Activation(L3_Mask, 1, batch),
+        dy: ActivationGradient(L3_Y, L3_Out, batch),
+        dBranch: ActivationGradient(L3_X, L3_In, batch));
 }
 
 // EmitInitialization

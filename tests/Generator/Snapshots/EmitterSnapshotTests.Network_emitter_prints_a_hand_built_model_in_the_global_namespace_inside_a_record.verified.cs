@@ -162,9 +162,15 @@ partial record Outer
         public override void InitializeParameters(int seed)
         {
             global::System.Span<float> p = Parameters;
-            // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5f.
-            global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Gaussian, p.Slice(L0_W, L0_Out * L0_In),
-                fanIn: 2, fanOut: 3, std: 0.1f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+            // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5.
+            global::NetGen.Initializers.Fill(
+                init: global::NetGen.WeightInit.Gaussian,
+                weights: p.Slice(L0_W, L0_Out * L0_In),
+                fanIn: L0_In,
+                fanOut: L0_Out,
+                std: 0.1f,
+                value: 0f,
+                rng: new global::NetGen.Rng(seed, stream: 0));
             p.Slice(L0_B, L0_Out).Fill(0.5f);
         }
 
@@ -175,8 +181,20 @@ partial record Outer
 
         private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
         {
-            new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
-            new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_Out * L0_In,
+                Shape: new[] { L0_Out, L0_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense0.bias",
+                LayerIndex: 0,
+                Offset: L0_B,
+                Length: L0_Out,
+                Shape: new[] { L0_Out },
+                Role: global::NetGen.ParameterRole.Bias),
         };
 
         private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -199,7 +217,10 @@ partial record Outer
         /// <summary>Layer 0 forward (dense0): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
         private void Layer0Forward(int batch)
         {
-            global::NetGen.Kernels.Dense.Forward(batch, L0_In, L0_Out,
+            global::NetGen.Kernels.Dense.Forward(
+                batch: batch,
+                inputs: L0_In,
+                outputs: L0_Out,
                 x: Activation(L0_X, L0_In, batch),
                 weights: Parameters.Slice(L0_W, L0_Out * L0_In),
                 bias: Parameters.Slice(L0_B, L0_Out),
@@ -210,7 +231,10 @@ partial record Outer
         /// gradient.</summary>
         private void Layer0Backward(int batch)
         {
-            global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+            global::NetGen.Kernels.Dense.Backward(
+                batch: batch,
+                inputs: L0_In,
+                outputs: L0_Out,
                 x: Activation(L0_X, L0_In, batch),
                 weights: Parameters.Slice(L0_W, L0_Out * L0_In),
                 dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -223,7 +247,9 @@ partial record Outer
         /// <summary>Layer 1 forward (sigmoid1): y = 1 / (1 + e⁻ˣ).</summary>
         private void Layer1Forward(int batch)
         {
-            global::NetGen.Kernels.Sigmoid.Forward(Activation(L1_X, L1_In, batch), Activation(L1_Y, L1_Out, batch));
+            global::NetGen.Kernels.Sigmoid.Forward(
+                x: Activation(L1_X, L1_In, batch),
+                y: Activation(L1_Y, L1_Out, batch));
         }
 
         /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>

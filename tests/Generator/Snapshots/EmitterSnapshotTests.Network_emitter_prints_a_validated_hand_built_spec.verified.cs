@@ -162,13 +162,25 @@ partial class Sensor : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights HeUniform (as declared), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.HeUniform, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: 3, fanOut: 5, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        // Layer 0 (dense0): weights HeUniform (as declared), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.HeUniform,
+            weights: p.Slice(L0_W, L0_Out * L0_In),
+            fanIn: L0_In,
+            fanOut: L0_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
         // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: 5, fanOut: 2, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L2_W, L2_Out * L2_In),
+            fanIn: L2_In,
+            fanOut: L2_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 2));
     }
 
     private static readonly global::NetGen.TensorShape s_inputShape = new(3);
@@ -178,9 +190,27 @@ partial class Sensor : global::NetGen.NetworkBase
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
-        new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
-        new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense2.weight", 2, L2_W, L2_Out * L2_In, new[] { L2_Out, L2_In }, global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_Out * L0_In,
+            Shape: new[] { L0_Out, L0_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense0.bias",
+            LayerIndex: 0,
+            Offset: L0_B,
+            Length: L0_Out,
+            Shape: new[] { L0_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense2.weight",
+            LayerIndex: 2,
+            Offset: L2_W,
+            Length: L2_Out * L2_In,
+            Shape: new[] { L2_Out, L2_In },
+            Role: global::NetGen.ParameterRole.Weight),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -209,7 +239,11 @@ partial class Sensor : global::NetGen.NetworkBase
     /// arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L0_In,
+            hidden: L0_Out,
+            outputs: L2_Out,
             x: input,
             weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
             bias1: Parameters.Slice(L0_B, L0_Out),
@@ -236,7 +270,10 @@ partial class Sensor : global::NetGen.NetworkBase
     /// gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L0_In,
+            outputs: L0_Out,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_Out * L0_In),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -246,7 +283,7 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     // Layer 1: ELU(alpha 0.5) on 5
-    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
+    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
@@ -261,7 +298,10 @@ partial class Sensor : global::NetGen.NetworkBase
     /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx += dy·W.</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L2_In,
+            outputs: L2_Out,
             x: Activation(L2_X, L2_In, batch),
             weights: Parameters.Slice(L2_W, L2_Out * L2_In),
             dy: ActivationGradient(L2_Y, L2_Out, batch),

@@ -290,24 +290,48 @@ partial class FashionCnn : global::NetGen.NetworkBase
     {
         global::System.Span<float> p = Parameters;
         // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: 9, fanOut: 288, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+            fanIn: L0_InC * L0_K * L0_K,
+            fanOut: L0_OutC * L0_K * L0_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         // Layer 1 (bn1): gamma 1, beta 0.
         p.Slice(L1_Gamma, L1_Affine).Fill(1f);
         p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 4 (conv4): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
-            fanIn: 288, fanOut: 576, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
+            fanIn: L4_InC * L4_K * L4_K,
+            fanOut: L4_OutC * L4_K * L4_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 4));
         // Layer 5 (bn5): gamma 1, beta 0.
         p.Slice(L5_Gamma, L5_Affine).Fill(1f);
         p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L9_W, L9_Out * L9_In),
-            fanIn: 3136, fanOut: 128, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 9));
+        // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L9_W, L9_Out * L9_In),
+            fanIn: L9_In,
+            fanOut: L9_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 9));
         p.Slice(L9_B, L9_Out).Fill(0f);
-        // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L12_W, L12_Out * L12_In),
-            fanIn: 128, fanOut: 10, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 12));
+        // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L12_W, L12_Out * L12_In),
+            fanIn: L12_In,
+            fanOut: L12_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 12));
         p.Slice(L12_B, L12_Out).Fill(0f);
         global::System.Span<float> b = Buffers;
         // Layer 1 (bn1): running mean 0, running variance 1.
@@ -327,29 +351,107 @@ partial class FashionCnn : global::NetGen.NetworkBase
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
         new(
-            "conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            global::NetGen.ParameterRole.Weight),
-        new("bn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "conv0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_OutC * L0_InC * L0_K * L0_K,
+            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+            Role: global::NetGen.ParameterRole.Weight),
         new(
-            "conv4.weight", 4, L4_W, L4_OutC * L4_InC * L4_K * L4_K, new[] { L4_OutC, L4_InC, L4_K, L4_K },
-            global::NetGen.ParameterRole.Weight),
-        new("bn5.weight", 5, L5_Gamma, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn5.bias", 5, L5_Beta, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("dense9.weight", 9, L9_W, L9_Out * L9_In, new[] { L9_Out, L9_In }, global::NetGen.ParameterRole.Weight),
-        new("dense9.bias", 9, L9_B, L9_Out, new[] { L9_Out }, global::NetGen.ParameterRole.Bias),
+            Name: "bn1.weight",
+            LayerIndex: 1,
+            Offset: L1_Gamma,
+            Length: L1_Affine,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "dense12.weight", 12, L12_W, L12_Out * L12_In, new[] { L12_Out, L12_In },
-            global::NetGen.ParameterRole.Weight),
-        new("dense12.bias", 12, L12_B, L12_Out, new[] { L12_Out }, global::NetGen.ParameterRole.Bias),
+            Name: "bn1.bias",
+            LayerIndex: 1,
+            Offset: L1_Beta,
+            Length: L1_Affine,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "conv4.weight",
+            LayerIndex: 4,
+            Offset: L4_W,
+            Length: L4_OutC * L4_InC * L4_K * L4_K,
+            Shape: new[] { L4_OutC, L4_InC, L4_K, L4_K },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "bn5.weight",
+            LayerIndex: 5,
+            Offset: L5_Gamma,
+            Length: L5_Affine,
+            Shape: new[] { L5_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn5.bias",
+            LayerIndex: 5,
+            Offset: L5_Beta,
+            Length: L5_Affine,
+            Shape: new[] { L5_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "dense9.weight",
+            LayerIndex: 9,
+            Offset: L9_W,
+            Length: L9_Out * L9_In,
+            Shape: new[] { L9_Out, L9_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense9.bias",
+            LayerIndex: 9,
+            Offset: L9_B,
+            Length: L9_Out,
+            Shape: new[] { L9_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense12.weight",
+            LayerIndex: 12,
+            Offset: L12_W,
+            Length: L12_Out * L12_In,
+            Shape: new[] { L12_Out, L12_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense12.bias",
+            LayerIndex: 12,
+            Offset: L12_B,
+            Length: L12_Out,
+            Shape: new[] { L12_Out },
+            Role: global::NetGen.ParameterRole.Bias),
     };
 
     private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =
     {
-        new("bn1.running_mean", 1, L1_RunMean, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn1.running_var", 1, L1_RunVar, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn5.running_mean", 5, L5_RunMean, L5_C, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn5.running_var", 5, L5_RunVar, L5_C, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn1.running_mean",
+            LayerIndex: 1,
+            Offset: L1_RunMean,
+            Length: L1_C,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn1.running_var",
+            LayerIndex: 1,
+            Offset: L1_RunVar,
+            Length: L1_C,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn5.running_mean",
+            LayerIndex: 5,
+            Offset: L5_RunMean,
+            Length: L5_C,
+            Shape: new[] { L5_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn5.running_var",
+            LayerIndex: 5,
+            Offset: L5_RunVar,
+            Length: L5_C,
+            Shape: new[] { L5_C },
+            Role: global::NetGen.ParameterRole.Normalization),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -403,7 +505,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 0 forward (conv0): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             bias: default,
@@ -411,10 +521,18 @@ partial class FashionCnn : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, dbias += Σ dy, the input needs no gradient.</summary>
+    /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, the input needs no gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -486,7 +604,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -535,7 +653,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 4 forward (conv4): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer4Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
+            outChannels: L4_OutC,
+            kernel: L4_K,
+            stride: L4_Stride,
+            padding: L4_Pad,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             bias: default,
@@ -543,10 +669,18 @@ partial class FashionCnn : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer4Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
+            outChannels: L4_OutC,
+            kernel: L4_K,
+            stride: L4_Stride,
+            padding: L4_Pad,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             dy: ActivationGradient(L4_Y, L4_Out, batch),
@@ -618,7 +752,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 6 forward (relu6): y = max(0, x).</summary>
     private void Layer6Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L6_X, L6_In, batch), Activation(L6_Y, L6_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L6_X, L6_In, batch), y: Activation(L6_Y, L6_Out, batch));
     }
 
     /// <summary>Layer 6 backward (relu6): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -667,7 +801,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 9 forward (dense9): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer9Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L9_In, L9_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L9_In,
+            outputs: L9_Out,
             x: Activation(L9_X, L9_In, batch),
             weights: Parameters.Slice(L9_W, L9_Out * L9_In),
             bias: Parameters.Slice(L9_B, L9_Out),
@@ -677,7 +814,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 9 backward (dense9): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer9Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L9_In, L9_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L9_In,
+            outputs: L9_Out,
             x: Activation(L9_X, L9_In, batch),
             weights: Parameters.Slice(L9_W, L9_Out * L9_In),
             dy: ActivationGradient(L9_Y, L9_Out, batch),
@@ -690,7 +830,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 10 forward (relu10): y = max(0, x).</summary>
     private void Layer10Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L10_X, L10_In, batch), Activation(L10_Y, L10_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L10_X, L10_In, batch), y: Activation(L10_Y, L10_Out, batch));
     }
 
     /// <summary>Layer 10 backward (relu10): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -712,7 +852,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
         {
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.Dropout.FillMask(0.3f, Activation(L11_Mask, L11_In, batch), Random);
+                global::NetGen.Kernels.Dropout.FillMask(
+                    p: 0.3f,
+                    mask: Activation(L11_Mask, L11_In, batch),
+                    rng: Random);
             }
             global::NetGen.Kernels.Dropout.Forward(
                 x: Activation(L11_X, L11_In, batch),
@@ -749,7 +892,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 12 forward (dense12): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer12Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L12_In, L12_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L12_In,
+            outputs: L12_Out,
             x: Activation(L12_X, L12_In, batch),
             weights: Parameters.Slice(L12_W, L12_Out * L12_In),
             bias: Parameters.Slice(L12_B, L12_Out),
@@ -759,7 +905,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <summary>Layer 12 backward (dense12): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer12Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L12_In, L12_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L12_In,
+            outputs: L12_Out,
             x: Activation(L12_X, L12_In, batch),
             weights: Parameters.Slice(L12_W, L12_Out * L12_In),
             dy: ActivationGradient(L12_Y, L12_Out, batch),
@@ -794,7 +943,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
     protected override void FoldBatchNorm(global::System.Span<float> folded)
     {
         // conv0 + bn1
-        global::NetGen.Kernels.BatchNormFold.Forward(L1_C, L0_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L1_C,
+            fanIn: L0_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L0_W, L1_C * L0_FanIn),
             bias: default,
             gamma: Parameters.Slice(L1_Gamma, L1_C),
@@ -804,7 +956,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
             foldedWeights: folded.Slice(L0_FoldW, L1_C * L0_FanIn),
             foldedBias: folded.Slice(L0_FoldB, L1_C));
         // conv4 + bn5
-        global::NetGen.Kernels.BatchNormFold.Forward(L5_C, L4_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L5_C,
+            fanIn: L4_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L4_W, L5_C * L4_FanIn),
             bias: default,
             gamma: Parameters.Slice(L5_Gamma, L5_C),
@@ -822,7 +977,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// written as bn1's output.</summary>
     private void Layers0To1ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: FoldedParameters.Slice(L0_FoldW, L1_C * L0_FanIn),
             bias: FoldedParameters.Slice(L0_FoldB, L1_C),
@@ -834,7 +997,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// written as bn5's output.</summary>
     private void Layers4To5ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
+            outChannels: L4_OutC,
+            kernel: L4_K,
+            stride: L4_Stride,
+            padding: L4_Pad,
             x: Activation(L4_X, L4_In, batch),
             weights: FoldedParameters.Slice(L4_FoldW, L5_C * L4_FanIn),
             bias: FoldedParameters.Slice(L4_FoldB, L5_C),

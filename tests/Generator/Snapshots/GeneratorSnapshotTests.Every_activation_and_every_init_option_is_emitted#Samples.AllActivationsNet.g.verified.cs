@@ -216,28 +216,64 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights Gaussian (as declared), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Gaussian, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: 6, fanOut: 8, std: 0.05f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        // Layer 0 (dense0): weights Gaussian (as declared), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Gaussian,
+            weights: p.Slice(L0_W, L0_Out * L0_In),
+            fanIn: L0_In,
+            fanOut: L0_Out,
+            std: 0.05f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights XavierUniform (as declared), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.XavierUniform, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: 8, fanOut: 8, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+        // Layer 2 (dense2): weights XavierUniform (as declared), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.XavierUniform,
+            weights: p.Slice(L2_W, L2_Out * L2_In),
+            fanIn: L2_In,
+            fanOut: L2_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.HeUniform, p.Slice(L4_W, L4_Out * L4_In),
-            fanIn: 8, fanOut: 7, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
+        // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.HeUniform,
+            weights: p.Slice(L4_W, L4_Out * L4_In),
+            fanIn: L4_In,
+            fanOut: L4_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_Out).Fill(0.01f);
-        // Layer 6 (dense6): weights Constant (as declared), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Constant, p.Slice(L6_W, L6_Out * L6_In),
-            fanIn: 7, fanOut: 6, std: 0.01f, value: 0.5f, new global::NetGen.Rng(seed, stream: 6));
+        // Layer 6 (dense6): weights Constant (as declared), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Constant,
+            weights: p.Slice(L6_W, L6_Out * L6_In),
+            fanIn: L6_In,
+            fanOut: L6_Out,
+            std: 0.01f,
+            value: 0.5f,
+            rng: new global::NetGen.Rng(seed, stream: 6));
         p.Slice(L6_B, L6_Out).Fill(0f);
         // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L8_W, L8_Out * L8_In),
-            fanIn: 6, fanOut: 5, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 8));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L8_W, L8_Out * L8_In),
+            fanIn: L8_In,
+            fanOut: L8_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 8));
         // Layer 10 (dense10): weights Zeros (as declared), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Zeros, p.Slice(L10_W, L10_Out * L10_In),
-            fanIn: 5, fanOut: 3, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 10));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Zeros,
+            weights: p.Slice(L10_W, L10_Out * L10_In),
+            fanIn: L10_In,
+            fanOut: L10_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 10));
     }
 
     private static readonly global::NetGen.TensorShape s_inputShape = new(6);
@@ -248,18 +284,76 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
-        new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
-        new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense2.weight", 2, L2_W, L2_Out * L2_In, new[] { L2_Out, L2_In }, global::NetGen.ParameterRole.Weight),
-        new("dense2.bias", 2, L2_B, L2_Out, new[] { L2_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense4.weight", 4, L4_W, L4_Out * L4_In, new[] { L4_Out, L4_In }, global::NetGen.ParameterRole.Weight),
-        new("dense4.bias", 4, L4_B, L4_Out, new[] { L4_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense6.weight", 6, L6_W, L6_Out * L6_In, new[] { L6_Out, L6_In }, global::NetGen.ParameterRole.Weight),
-        new("dense6.bias", 6, L6_B, L6_Out, new[] { L6_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense8.weight", 8, L8_W, L8_Out * L8_In, new[] { L8_Out, L8_In }, global::NetGen.ParameterRole.Weight),
         new(
-            "dense10.weight", 10, L10_W, L10_Out * L10_In, new[] { L10_Out, L10_In },
-            global::NetGen.ParameterRole.Weight),
+            Name: "dense0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_Out * L0_In,
+            Shape: new[] { L0_Out, L0_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense0.bias",
+            LayerIndex: 0,
+            Offset: L0_B,
+            Length: L0_Out,
+            Shape: new[] { L0_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense2.weight",
+            LayerIndex: 2,
+            Offset: L2_W,
+            Length: L2_Out * L2_In,
+            Shape: new[] { L2_Out, L2_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense2.bias",
+            LayerIndex: 2,
+            Offset: L2_B,
+            Length: L2_Out,
+            Shape: new[] { L2_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense4.weight",
+            LayerIndex: 4,
+            Offset: L4_W,
+            Length: L4_Out * L4_In,
+            Shape: new[] { L4_Out, L4_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense4.bias",
+            LayerIndex: 4,
+            Offset: L4_B,
+            Length: L4_Out,
+            Shape: new[] { L4_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense6.weight",
+            LayerIndex: 6,
+            Offset: L6_W,
+            Length: L6_Out * L6_In,
+            Shape: new[] { L6_Out, L6_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense6.bias",
+            LayerIndex: 6,
+            Offset: L6_B,
+            Length: L6_Out,
+            Shape: new[] { L6_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense8.weight",
+            LayerIndex: 8,
+            Offset: L8_W,
+            Length: L8_Out * L8_In,
+            Shape: new[] { L8_Out, L8_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense10.weight",
+            LayerIndex: 10,
+            Offset: L10_W,
+            Length: L10_Out * L10_In,
+            Shape: new[] { L10_Out, L10_In },
+            Role: global::NetGen.ParameterRole.Weight),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -304,7 +398,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L0_In,
+            hidden: L0_Out,
+            outputs: L2_Out,
             x: input,
             weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
             bias1: Parameters.Slice(L0_B, L0_Out),
@@ -331,7 +429,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L0_In,
+            outputs: L0_Out,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_Out * L0_In),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -355,7 +456,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L2_In,
+            outputs: L2_Out,
             x: Activation(L2_X, L2_In, batch),
             weights: Parameters.Slice(L2_W, L2_Out * L2_In),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -368,7 +472,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (tanh3): y = tanh(x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Tanh.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Tanh.Forward(x: Activation(L3_X, L3_In, batch), y: Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (tanh3): dx += dy · (1 − y²).</summary>
@@ -386,7 +490,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// b2; small batches run as one parallel job.</summary>
     private void Layers4To6Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L4_In, L4_Out, L6_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L4_In,
+            hidden: L4_Out,
+            outputs: L6_Out,
             x: Activation(L4_X, L4_In, batch),
             weights1: Parameters.Slice(L4_W, L4_Out * L4_In),
             bias1: Parameters.Slice(L4_B, L4_Out),
@@ -412,7 +520,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer4Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L4_In, L4_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L4_In,
+            outputs: L4_Out,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_Out * L4_In),
             dy: ActivationGradient(L4_Y, L4_Out, batch),
@@ -436,7 +547,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer6Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L6_In, L6_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L6_In,
+            outputs: L6_Out,
             x: Activation(L6_X, L6_In, batch),
             weights: Parameters.Slice(L6_W, L6_Out * L6_In),
             dy: ActivationGradient(L6_Y, L6_Out, batch),
@@ -446,7 +560,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // ---- Layer 7: LeakyReLU(alpha 0.2) on 6 ----
-    /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2f·x.</summary>
+    /// <summary>Layer 7 forward (leakyrelu7): y = x &gt; 0 ? x : 0.2·x.</summary>
     private void Layer7Forward(int batch)
     {
         global::NetGen.Kernels.LeakyRelu.Forward(
@@ -455,7 +569,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y: Activation(L7_Y, L7_Out, batch));
     }
 
-    /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2f).</summary>
+    /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2).</summary>
     private void Layer7Backward(int batch)
     {
         global::NetGen.Kernels.LeakyRelu.Backward(
@@ -471,7 +585,11 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// batches run as one parallel job.</summary>
     private void Layers8To10Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L8_In, L8_Out, L10_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L8_In,
+            hidden: L8_Out,
+            outputs: L10_Out,
             x: Activation(L8_X, L8_In, batch),
             weights1: Parameters.Slice(L8_W, L8_Out * L8_In),
             bias1: default,
@@ -497,7 +615,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx += dy·W.</summary>
     private void Layer8Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L8_In, L8_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L8_In,
+            outputs: L8_Out,
             x: Activation(L8_X, L8_In, batch),
             weights: Parameters.Slice(L8_W, L8_Out * L8_In),
             dy: ActivationGradient(L8_Y, L8_Out, batch),
@@ -507,7 +628,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 9: ELU(alpha 0.5) on 5
-    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5f).</summary>
+    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
@@ -522,7 +643,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx += dy·W.</summary>
     private void Layer10Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L10_In, L10_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L10_In,
+            outputs: L10_Out,
             x: Activation(L10_X, L10_In, batch),
             weights: Parameters.Slice(L10_W, L10_Out * L10_In),
             dy: ActivationGradient(L10_Y, L10_Out, batch),

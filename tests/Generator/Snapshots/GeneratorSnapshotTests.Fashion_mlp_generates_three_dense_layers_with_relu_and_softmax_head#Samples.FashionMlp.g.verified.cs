@@ -181,17 +181,35 @@ partial class FashionMlp : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: 784, fanOut: 256, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L0_W, L0_Out * L0_In),
+            fanIn: L0_In,
+            fanOut: L0_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: 256, fanOut: 128, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+        // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L2_W, L2_Out * L2_In),
+            fanIn: L2_In,
+            fanOut: L2_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L4_W, L4_Out * L4_In),
-            fanIn: 128, fanOut: 10, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
+        // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L4_W, L4_Out * L4_In),
+            fanIn: L4_In,
+            fanOut: L4_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_Out).Fill(0f);
     }
 
@@ -202,12 +220,48 @@ partial class FashionMlp : global::NetGen.NetworkBase
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
-        new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
-        new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense2.weight", 2, L2_W, L2_Out * L2_In, new[] { L2_Out, L2_In }, global::NetGen.ParameterRole.Weight),
-        new("dense2.bias", 2, L2_B, L2_Out, new[] { L2_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense4.weight", 4, L4_W, L4_Out * L4_In, new[] { L4_Out, L4_In }, global::NetGen.ParameterRole.Weight),
-        new("dense4.bias", 4, L4_B, L4_Out, new[] { L4_Out }, global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_Out * L0_In,
+            Shape: new[] { L0_Out, L0_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense0.bias",
+            LayerIndex: 0,
+            Offset: L0_B,
+            Length: L0_Out,
+            Shape: new[] { L0_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense2.weight",
+            LayerIndex: 2,
+            Offset: L2_W,
+            Length: L2_Out * L2_In,
+            Shape: new[] { L2_Out, L2_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense2.bias",
+            LayerIndex: 2,
+            Offset: L2_B,
+            Length: L2_Out,
+            Shape: new[] { L2_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense4.weight",
+            LayerIndex: 4,
+            Offset: L4_W,
+            Length: L4_Out * L4_In,
+            Shape: new[] { L4_Out, L4_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense4.bias",
+            LayerIndex: 4,
+            Offset: L4_B,
+            Length: L4_Out,
+            Shape: new[] { L4_Out },
+            Role: global::NetGen.ParameterRole.Bias),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -240,7 +294,11 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L0_In,
+            hidden: L0_Out,
+            outputs: L2_Out,
             x: input,
             weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
             bias1: Parameters.Slice(L0_B, L0_Out),
@@ -267,7 +325,10 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L0_In,
+            outputs: L0_Out,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_Out * L0_In),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -291,7 +352,10 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L2_In,
+            outputs: L2_Out,
             x: Activation(L2_X, L2_In, batch),
             weights: Parameters.Slice(L2_W, L2_Out * L2_In),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -304,7 +368,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (relu3): y = max(0, x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L3_X, L3_In, batch), y: Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (relu3): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -322,7 +386,10 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 4 forward (dense4): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer4Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L4_In, L4_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L4_In,
+            outputs: L4_Out,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_Out * L4_In),
             bias: Parameters.Slice(L4_B, L4_Out),
@@ -332,7 +399,10 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer4Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L4_In, L4_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L4_In,
+            outputs: L4_Out,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_Out * L4_In),
             dy: ActivationGradient(L4_Y, L4_Out, batch),

@@ -210,21 +210,45 @@ partial class GapCnn : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: 27, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+            fanIn: L0_InC * L0_K * L0_K,
+            fanOut: L0_OutC * L0_K * L0_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_OutC).Fill(0f);
-        // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
-            fanIn: 72, fanOut: 144, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+        // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
+            fanIn: L2_InC * L2_K * L2_K,
+            fanOut: L2_OutC * L2_K * L2_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_OutC).Fill(0f);
-        // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L5_W, L5_Out * L5_In),
-            fanIn: 16, fanOut: 32, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 5));
+        // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L5_W, L5_Out * L5_In),
+            fanIn: L5_In,
+            fanOut: L5_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 5));
         p.Slice(L5_B, L5_Out).Fill(0f);
-        // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L7_W, L7_Out * L7_In),
-            fanIn: 32, fanOut: 10, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 7));
+        // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L7_W, L7_Out * L7_In),
+            fanIn: L7_In,
+            fanOut: L7_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 7));
         p.Slice(L7_B, L7_Out).Fill(0f);
     }
 
@@ -236,17 +260,61 @@ partial class GapCnn : global::NetGen.NetworkBase
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
         new(
-            "conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            global::NetGen.ParameterRole.Weight),
-        new("conv0.bias", 0, L0_B, L0_OutC, new[] { L0_OutC }, global::NetGen.ParameterRole.Bias),
+            Name: "conv0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_OutC * L0_InC * L0_K * L0_K,
+            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+            Role: global::NetGen.ParameterRole.Weight),
         new(
-            "conv2.weight", 2, L2_W, L2_OutC * L2_InC * L2_K * L2_K, new[] { L2_OutC, L2_InC, L2_K, L2_K },
-            global::NetGen.ParameterRole.Weight),
-        new("conv2.bias", 2, L2_B, L2_OutC, new[] { L2_OutC }, global::NetGen.ParameterRole.Bias),
-        new("dense5.weight", 5, L5_W, L5_Out * L5_In, new[] { L5_Out, L5_In }, global::NetGen.ParameterRole.Weight),
-        new("dense5.bias", 5, L5_B, L5_Out, new[] { L5_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense7.weight", 7, L7_W, L7_Out * L7_In, new[] { L7_Out, L7_In }, global::NetGen.ParameterRole.Weight),
-        new("dense7.bias", 7, L7_B, L7_Out, new[] { L7_Out }, global::NetGen.ParameterRole.Bias),
+            Name: "conv0.bias",
+            LayerIndex: 0,
+            Offset: L0_B,
+            Length: L0_OutC,
+            Shape: new[] { L0_OutC },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "conv2.weight",
+            LayerIndex: 2,
+            Offset: L2_W,
+            Length: L2_OutC * L2_InC * L2_K * L2_K,
+            Shape: new[] { L2_OutC, L2_InC, L2_K, L2_K },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "conv2.bias",
+            LayerIndex: 2,
+            Offset: L2_B,
+            Length: L2_OutC,
+            Shape: new[] { L2_OutC },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense5.weight",
+            LayerIndex: 5,
+            Offset: L5_W,
+            Length: L5_Out * L5_In,
+            Shape: new[] { L5_Out, L5_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense5.bias",
+            LayerIndex: 5,
+            Offset: L5_B,
+            Length: L5_Out,
+            Shape: new[] { L5_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense7.weight",
+            LayerIndex: 7,
+            Offset: L7_W,
+            Length: L7_Out * L7_In,
+            Shape: new[] { L7_Out, L7_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense7.bias",
+            LayerIndex: 7,
+            Offset: L7_B,
+            Length: L7_Out,
+            Shape: new[] { L7_Out },
+            Role: global::NetGen.ParameterRole.Bias),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -300,7 +368,15 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             bias: Parameters.Slice(L0_B, L0_OutC),
@@ -311,7 +387,15 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, dbias += Σ dy, the input needs no gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -347,7 +431,15 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 2 forward (conv2): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L2_InC, L2_InH, L2_InW, L2_OutC, L2_K, L2_Stride, L2_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L2_InC,
+            height: L2_InH,
+            width: L2_InW,
+            outChannels: L2_OutC,
+            kernel: L2_K,
+            stride: L2_Stride,
+            padding: L2_Pad,
             x: Activation(L2_X, L2_In, batch),
             weights: Parameters.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
             bias: Parameters.Slice(L2_B, L2_OutC),
@@ -358,7 +450,15 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 2 backward (conv2): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L2_InC, L2_InH, L2_InW, L2_OutC, L2_K, L2_Stride, L2_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L2_InC,
+            height: L2_InH,
+            width: L2_InW,
+            outChannels: L2_OutC,
+            kernel: L2_K,
+            stride: L2_Stride,
+            padding: L2_Pad,
             x: Activation(L2_X, L2_In, batch),
             weights: Parameters.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
@@ -372,7 +472,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (silu3): y = x·σ(x).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Silu.Forward(Activation(L3_X, L3_In, batch), Activation(L3_Y, L3_Out, batch));
+        global::NetGen.Kernels.Silu.Forward(x: Activation(L3_X, L3_In, batch), y: Activation(L3_Y, L3_Out, batch));
     }
 
     /// <summary>Layer 3 backward (silu3): dx += dy · σ(x)·(1 + x·(1 − σ(x))).</summary>
@@ -389,7 +489,11 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 4 forward (gap4): y[c] = the mean of channel c's 4×4 plane.</summary>
     private void Layer4Forward(int batch)
     {
-        global::NetGen.Kernels.GlobalAvgPool2D.Forward(batch: batch, channels: L4_InC, height: L4_InH, width: L4_InW,
+        global::NetGen.Kernels.GlobalAvgPool2D.Forward(
+            batch: batch,
+            channels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
             x: Activation(L4_X, L4_In, batch),
             y: Activation(L4_Y, L4_Out, batch));
     }
@@ -398,7 +502,11 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// gradient).</summary>
     private void Layer4Backward(int batch)
     {
-        global::NetGen.Kernels.GlobalAvgPool2D.Backward(batch: batch, channels: L4_InC, height: L4_InH, width: L4_InW,
+        global::NetGen.Kernels.GlobalAvgPool2D.Backward(
+            batch: batch,
+            channels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
             dy: ActivationGradient(L4_Y, L4_Out, batch),
             dx: ActivationGradient(L4_X, L4_In, batch));
     }
@@ -408,7 +516,11 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// b2; small batches run as one parallel job.</summary>
     private void Layers5To7Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L5_In, L5_Out, L7_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L5_In,
+            hidden: L5_Out,
+            outputs: L7_Out,
             x: Activation(L5_X, L5_In, batch),
             weights1: Parameters.Slice(L5_W, L5_Out * L5_In),
             bias1: Parameters.Slice(L5_B, L5_Out),
@@ -434,7 +546,10 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer5Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L5_In, L5_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L5_In,
+            outputs: L5_Out,
             x: Activation(L5_X, L5_In, batch),
             weights: Parameters.Slice(L5_W, L5_Out * L5_In),
             dy: ActivationGradient(L5_Y, L5_Out, batch),
@@ -459,7 +574,10 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer7Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L7_In, L7_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L7_In,
+            outputs: L7_Out,
             x: Activation(L7_X, L7_In, batch),
             weights: Parameters.Slice(L7_W, L7_Out * L7_In),
             dy: ActivationGradient(L7_Y, L7_Out, batch),

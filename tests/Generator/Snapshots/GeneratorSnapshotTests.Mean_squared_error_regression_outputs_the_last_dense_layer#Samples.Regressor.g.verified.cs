@@ -163,13 +163,25 @@ partial class Regressor : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights Xavier (Xavier, chosen because Tanh follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: 4, fanOut: 16, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        // Layer 0 (dense0): weights Xavier (Xavier, chosen because Tanh follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L0_W, L0_Out * L0_In),
+            fanIn: L0_In,
+            fanOut: L0_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: 16, fanOut: 2, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 2));
+        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L2_W, L2_Out * L2_In),
+            fanIn: L2_In,
+            fanOut: L2_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 2));
         p.Slice(L2_B, L2_Out).Fill(0f);
     }
 
@@ -180,10 +192,34 @@ partial class Regressor : global::NetGen.NetworkBase
 
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
-        new("dense0.weight", 0, L0_W, L0_Out * L0_In, new[] { L0_Out, L0_In }, global::NetGen.ParameterRole.Weight),
-        new("dense0.bias", 0, L0_B, L0_Out, new[] { L0_Out }, global::NetGen.ParameterRole.Bias),
-        new("dense2.weight", 2, L2_W, L2_Out * L2_In, new[] { L2_Out, L2_In }, global::NetGen.ParameterRole.Weight),
-        new("dense2.bias", 2, L2_B, L2_Out, new[] { L2_Out }, global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_Out * L0_In,
+            Shape: new[] { L0_Out, L0_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense0.bias",
+            LayerIndex: 0,
+            Offset: L0_B,
+            Length: L0_Out,
+            Shape: new[] { L0_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "dense2.weight",
+            LayerIndex: 2,
+            Offset: L2_W,
+            Length: L2_Out * L2_In,
+            Shape: new[] { L2_Out, L2_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense2.bias",
+            LayerIndex: 2,
+            Offset: L2_B,
+            Length: L2_Out,
+            Shape: new[] { L2_Out },
+            Role: global::NetGen.ParameterRole.Bias),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -212,7 +248,11 @@ partial class Regressor : global::NetGen.NetworkBase
     /// arena.</param>
     private void Layers0To2Forward(int batch, global::System.ReadOnlySpan<float> input)
     {
-        global::NetGen.Kernels.Dense.ForwardPair(batch, L0_In, L0_Out, L2_Out,
+        global::NetGen.Kernels.Dense.ForwardPair(
+            batch: batch,
+            inputs: L0_In,
+            hidden: L0_Out,
+            outputs: L2_Out,
             x: input,
             weights1: Parameters.Slice(L0_W, L0_Out * L0_In),
             bias1: Parameters.Slice(L0_B, L0_Out),
@@ -239,7 +279,10 @@ partial class Regressor : global::NetGen.NetworkBase
     /// gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L0_In, L0_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L0_In,
+            outputs: L0_Out,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_Out * L0_In),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -263,7 +306,10 @@ partial class Regressor : global::NetGen.NetworkBase
     /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer2Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L2_In, L2_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L2_In,
+            outputs: L2_Out,
             x: Activation(L2_X, L2_In, batch),
             weights: Parameters.Slice(L2_W, L2_Out * L2_In),
             dy: ActivationGradient(L2_Y, L2_Out, batch),

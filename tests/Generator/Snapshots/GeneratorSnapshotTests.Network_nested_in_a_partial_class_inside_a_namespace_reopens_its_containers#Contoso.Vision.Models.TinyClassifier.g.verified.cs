@@ -176,13 +176,25 @@ static partial class Models
         public override void InitializeParameters(int seed)
         {
             global::System.Span<float> p = Parameters;
-            // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0f.
-            global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L1_W, L1_Out * L1_In),
-                fanIn: 6, fanOut: 4, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 1));
+            // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
+            global::NetGen.Initializers.Fill(
+                init: global::NetGen.WeightInit.He,
+                weights: p.Slice(L1_W, L1_Out * L1_In),
+                fanIn: L1_In,
+                fanOut: L1_Out,
+                std: 0.01f,
+                value: 0f,
+                rng: new global::NetGen.Rng(seed, stream: 1));
             p.Slice(L1_B, L1_Out).Fill(0f);
-            // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-            global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L3_W, L3_Out * L3_In),
-                fanIn: 4, fanOut: 3, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 3));
+            // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            global::NetGen.Initializers.Fill(
+                init: global::NetGen.WeightInit.Xavier,
+                weights: p.Slice(L3_W, L3_Out * L3_In),
+                fanIn: L3_In,
+                fanOut: L3_Out,
+                std: 0.01f,
+                value: 0f,
+                rng: new global::NetGen.Rng(seed, stream: 3));
             p.Slice(L3_B, L3_Out).Fill(0f);
         }
 
@@ -193,10 +205,34 @@ static partial class Models
 
         private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
         {
-            new("dense1.weight", 1, L1_W, L1_Out * L1_In, new[] { L1_Out, L1_In }, global::NetGen.ParameterRole.Weight),
-            new("dense1.bias", 1, L1_B, L1_Out, new[] { L1_Out }, global::NetGen.ParameterRole.Bias),
-            new("dense3.weight", 3, L3_W, L3_Out * L3_In, new[] { L3_Out, L3_In }, global::NetGen.ParameterRole.Weight),
-            new("dense3.bias", 3, L3_B, L3_Out, new[] { L3_Out }, global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense1.weight",
+                LayerIndex: 1,
+                Offset: L1_W,
+                Length: L1_Out * L1_In,
+                Shape: new[] { L1_Out, L1_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense1.bias",
+                LayerIndex: 1,
+                Offset: L1_B,
+                Length: L1_Out,
+                Shape: new[] { L1_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense3.weight",
+                LayerIndex: 3,
+                Offset: L3_W,
+                Length: L3_Out * L3_In,
+                Shape: new[] { L3_Out, L3_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense3.bias",
+                LayerIndex: 3,
+                Offset: L3_B,
+                Length: L3_Out,
+                Shape: new[] { L3_Out },
+                Role: global::NetGen.ParameterRole.Bias),
         };
 
         private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -224,7 +260,11 @@ static partial class Models
         /// + b2; small batches run as one parallel job.</summary>
         private void Layers1To3Forward(int batch)
         {
-            global::NetGen.Kernels.Dense.ForwardPair(batch, L1_In, L1_Out, L3_Out,
+            global::NetGen.Kernels.Dense.ForwardPair(
+                batch: batch,
+                inputs: L1_In,
+                hidden: L1_Out,
+                outputs: L3_Out,
                 x: Activation(L1_X, L1_In, batch),
                 weights1: Parameters.Slice(L1_W, L1_Out * L1_In),
                 bias1: Parameters.Slice(L1_B, L1_Out),
@@ -251,7 +291,10 @@ static partial class Models
         /// gradient.</summary>
         private void Layer1Backward(int batch)
         {
-            global::NetGen.Kernels.Dense.Backward(batch, L1_In, L1_Out,
+            global::NetGen.Kernels.Dense.Backward(
+                batch: batch,
+                inputs: L1_In,
+                outputs: L1_Out,
                 x: Activation(L1_X, L1_In, batch),
                 weights: Parameters.Slice(L1_W, L1_Out * L1_In),
                 dy: ActivationGradient(L1_Y, L1_Out, batch),
@@ -275,7 +318,10 @@ static partial class Models
         /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
         private void Layer3Backward(int batch)
         {
-            global::NetGen.Kernels.Dense.Backward(batch, L3_In, L3_Out,
+            global::NetGen.Kernels.Dense.Backward(
+                batch: batch,
+                inputs: L3_In,
+                outputs: L3_Out,
                 x: Activation(L3_X, L3_In, batch),
                 weights: Parameters.Slice(L3_W, L3_Out * L3_In),
                 dy: ActivationGradient(L3_Y, L3_Out, batch),

@@ -313,38 +313,68 @@ partial class NormHeavy : global::NetGen.NetworkBase
     public override void InitializeParameters(int seed)
     {
         global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: 27, fanOut: 54, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+            fanIn: L0_InC * L0_K * L0_K,
+            fanOut: L0_OutC * L0_K * L0_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         p.Slice(L0_B, L0_OutC).Fill(0f);
         // Layer 1 (in1): gamma 1, beta 0.
         p.Slice(L1_Gamma, L1_Affine).Fill(1f);
         p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 2 (prelu2): slopes 0.25f.
         p.Slice(L2_Alpha, L2_C).Fill(0.25f);
-        // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
-            fanIn: 54, fanOut: 54, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 4));
+        // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
+            fanIn: L4_InC * L4_K * L4_K,
+            fanOut: L4_OutC * L4_K * L4_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 4));
         p.Slice(L4_B, L4_OutC).Fill(0f);
         // Layer 5 (gn5): gamma 1, beta 0.
         p.Slice(L5_Gamma, L5_Affine).Fill(1f);
         p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L8_W, L8_Out * L8_In),
-            fanIn: 96, fanOut: 32, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 8));
+        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L8_W, L8_Out * L8_In),
+            fanIn: L8_In,
+            fanOut: L8_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 8));
         p.Slice(L8_B, L8_Out).Fill(0f);
         // Layer 9 (ln9): gamma 1, beta 0.
         p.Slice(L9_Gamma, L9_Affine).Fill(1f);
         p.Slice(L9_Beta, L9_Affine).Clear();
         // Layer 11 (dense11): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L11_W, L11_Out * L11_In),
-            fanIn: 32, fanOut: 16, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 11));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L11_W, L11_Out * L11_In),
+            fanIn: L11_In,
+            fanOut: L11_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 11));
         // Layer 12 (bn12): gamma 1, beta 0.
         p.Slice(L12_Gamma, L12_Affine).Fill(1f);
         p.Slice(L12_Beta, L12_Affine).Clear();
-        // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L14_W, L14_Out * L14_In),
-            fanIn: 8, fanOut: 5, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 14));
+        // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L14_W, L14_Out * L14_In),
+            fanIn: L14_In,
+            fanOut: L14_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 14));
         p.Slice(L14_B, L14_Out).Fill(0f);
         global::System.Span<float> b = Buffers;
         // Layer 12 (bn12): running mean 0, running variance 1.
@@ -361,37 +391,149 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
         new(
-            "conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            global::NetGen.ParameterRole.Weight),
-        new("conv0.bias", 0, L0_B, L0_OutC, new[] { L0_OutC }, global::NetGen.ParameterRole.Bias),
-        new("in1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("in1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("prelu2.weight", 2, L2_Alpha, L2_C, new[] { L2_C }, global::NetGen.ParameterRole.Other),
+            Name: "conv0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_OutC * L0_InC * L0_K * L0_K,
+            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+            Role: global::NetGen.ParameterRole.Weight),
         new(
-            "conv4.weight", 4, L4_W, L4_OutC * L4_InC * L4_K * L4_K, new[] { L4_OutC, L4_InC, L4_K, L4_K },
-            global::NetGen.ParameterRole.Weight),
-        new("conv4.bias", 4, L4_B, L4_OutC, new[] { L4_OutC }, global::NetGen.ParameterRole.Bias),
-        new("gn5.weight", 5, L5_Gamma, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("gn5.bias", 5, L5_Beta, L5_Affine, new[] { L5_C }, global::NetGen.ParameterRole.Normalization),
-        new("dense8.weight", 8, L8_W, L8_Out * L8_In, new[] { L8_Out, L8_In }, global::NetGen.ParameterRole.Weight),
-        new("dense8.bias", 8, L8_B, L8_Out, new[] { L8_Out }, global::NetGen.ParameterRole.Bias),
-        new("ln9.weight", 9, L9_Gamma, L9_Affine, new[] { 32 }, global::NetGen.ParameterRole.Normalization),
-        new("ln9.bias", 9, L9_Beta, L9_Affine, new[] { 32 }, global::NetGen.ParameterRole.Normalization),
+            Name: "conv0.bias",
+            LayerIndex: 0,
+            Offset: L0_B,
+            Length: L0_OutC,
+            Shape: new[] { L0_OutC },
+            Role: global::NetGen.ParameterRole.Bias),
         new(
-            "dense11.weight", 11, L11_W, L11_Out * L11_In, new[] { L11_Out, L11_In },
-            global::NetGen.ParameterRole.Weight),
-        new("bn12.weight", 12, L12_Gamma, L12_Affine, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn12.bias", 12, L12_Beta, L12_Affine, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "in1.weight",
+            LayerIndex: 1,
+            Offset: L1_Gamma,
+            Length: L1_Affine,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "dense14.weight", 14, L14_W, L14_Out * L14_In, new[] { L14_Out, L14_In },
-            global::NetGen.ParameterRole.Weight),
-        new("dense14.bias", 14, L14_B, L14_Out, new[] { L14_Out }, global::NetGen.ParameterRole.Bias),
+            Name: "in1.bias",
+            LayerIndex: 1,
+            Offset: L1_Beta,
+            Length: L1_Affine,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "prelu2.weight",
+            LayerIndex: 2,
+            Offset: L2_Alpha,
+            Length: L2_C,
+            Shape: new[] { L2_C },
+            Role: global::NetGen.ParameterRole.Other),
+        new(
+            Name: "conv4.weight",
+            LayerIndex: 4,
+            Offset: L4_W,
+            Length: L4_OutC * L4_InC * L4_K * L4_K,
+            Shape: new[] { L4_OutC, L4_InC, L4_K, L4_K },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "conv4.bias",
+            LayerIndex: 4,
+            Offset: L4_B,
+            Length: L4_OutC,
+            Shape: new[] { L4_OutC },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "gn5.weight",
+            LayerIndex: 5,
+            Offset: L5_Gamma,
+            Length: L5_Affine,
+            Shape: new[] { L5_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "gn5.bias",
+            LayerIndex: 5,
+            Offset: L5_Beta,
+            Length: L5_Affine,
+            Shape: new[] { L5_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "dense8.weight",
+            LayerIndex: 8,
+            Offset: L8_W,
+            Length: L8_Out * L8_In,
+            Shape: new[] { L8_Out, L8_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense8.bias",
+            LayerIndex: 8,
+            Offset: L8_B,
+            Length: L8_Out,
+            Shape: new[] { L8_Out },
+            Role: global::NetGen.ParameterRole.Bias),
+        new(
+            Name: "ln9.weight",
+            LayerIndex: 9,
+            Offset: L9_Gamma,
+            Length: L9_Affine,
+            Shape: new[] { L9_In },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "ln9.bias",
+            LayerIndex: 9,
+            Offset: L9_Beta,
+            Length: L9_Affine,
+            Shape: new[] { L9_In },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "dense11.weight",
+            LayerIndex: 11,
+            Offset: L11_W,
+            Length: L11_Out * L11_In,
+            Shape: new[] { L11_Out, L11_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "bn12.weight",
+            LayerIndex: 12,
+            Offset: L12_Gamma,
+            Length: L12_Affine,
+            Shape: new[] { L12_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn12.bias",
+            LayerIndex: 12,
+            Offset: L12_Beta,
+            Length: L12_Affine,
+            Shape: new[] { L12_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "dense14.weight",
+            LayerIndex: 14,
+            Offset: L14_W,
+            Length: L14_Out * L14_In,
+            Shape: new[] { L14_Out, L14_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense14.bias",
+            LayerIndex: 14,
+            Offset: L14_B,
+            Length: L14_Out,
+            Shape: new[] { L14_Out },
+            Role: global::NetGen.ParameterRole.Bias),
     };
 
     private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =
     {
-        new("bn12.running_mean", 12, L12_RunMean, L12_C, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn12.running_var", 12, L12_RunVar, L12_C, new[] { L12_C }, global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn12.running_mean",
+            LayerIndex: 12,
+            Offset: L12_RunMean,
+            Length: L12_C,
+            Shape: new[] { L12_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "bn12.running_var",
+            LayerIndex: 12,
+            Offset: L12_RunVar,
+            Length: L12_C,
+            Shape: new[] { L12_C },
+            Role: global::NetGen.ParameterRole.Normalization),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -428,19 +570,21 @@ partial class NormHeavy : global::NetGen.NetworkBase
             cols3 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L3_InW, L3_OutW);
         g.Node(
             "Gather", "fracpool3/first_rows", "prelu2",
-            g.Int64s("fracpool3/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3))).Int("axis",
-                2);
+            g.Int64s("fracpool3/first_rows_index", global::NetGen.Interop.OnnxIndices.RegionFirst(rows3)))
+            .Int("axis", 2);
         g.Node(
             "Gather", "fracpool3/last_rows", "prelu2",
-            g.Int64s("fracpool3/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows3))).Int("axis", 2);
+            g.Int64s("fracpool3/last_rows_index", global::NetGen.Interop.OnnxIndices.RegionLast(rows3)))
+            .Int("axis", 2);
         g.Node("Max", "fracpool3/rows", "fracpool3/first_rows", "fracpool3/last_rows");
         g.Node(
             "Gather", "fracpool3/first_cols", "fracpool3/rows",
-            g.Int64s("fracpool3/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols3))).Int("axis",
-                3);
+            g.Int64s("fracpool3/first_cols_index", global::NetGen.Interop.OnnxIndices.RegionFirst(cols3)))
+            .Int("axis", 3);
         g.Node(
             "Gather", "fracpool3/last_cols", "fracpool3/rows",
-            g.Int64s("fracpool3/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols3))).Int("axis", 3);
+            g.Int64s("fracpool3/last_cols_index", global::NetGen.Interop.OnnxIndices.RegionLast(cols3)))
+            .Int("axis", 3);
         g.Node("Max", "fracpool3", "fracpool3/first_cols", "fracpool3/last_cols");
         g.Node("Conv", "conv4", "fracpool3", "conv4.weight", "conv4.bias")
             .Ints("kernel_shape", 3, 3)
@@ -449,7 +593,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
         g.Node("Reshape", "gn5/groups", "conv4", g.Int64s("gn5/groups_shape", 0, 3, -1));
         g.Node(
             "InstanceNormalization", "gn5/normalized", "gn5/groups", g.Constant("gn5/ones", 1f, 3),
-            g.Constant("gn5/zeros", 0f, 3)).Float("epsilon", 1E-05f);
+            g.Constant("gn5/zeros", 0f, 3))
+            .Float("epsilon", 1E-05f);
         g.Node("Reshape", "gn5/channels", "gn5/normalized", g.Int64s("gn5/shape", 0, 6, 4, 4));
         g.Node("Mul", "gn5/scaled", "gn5/channels", g.Parameter("gn5.weight", 6, 1, 1));
         g.Node("Add", "gn5", "gn5/scaled", g.Parameter("gn5.bias", 6, 1, 1));
@@ -461,7 +606,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
         g.Node("Gemm", "dense11", "elu10", "dense11.weight").Int("transB", 1);
         g.Node(
             "BatchNormalization", "bn12", "dense11", "bn12.weight", "bn12.bias", "bn12.running_mean",
-            "bn12.running_var").Float("epsilon", 1E-05f);
+            "bn12.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Reshape", "maxout13/pieces", "bn12", g.Int64s("maxout13/pieces_shape", 0, 8, 2));
         g.Node("MaxPool", "maxout13/max", "maxout13/pieces").Ints("kernel_shape", 2);
         g.Node("Flatten", "maxout13", "maxout13/max").Int("axis", 1);
@@ -476,7 +622,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 0 forward (conv0): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             bias: Parameters.Slice(L0_B, L0_OutC),
@@ -487,7 +641,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, dbias += Σ dy, the input needs no gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -569,12 +731,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
         {
             // Training draws a fresh offset per pass (Graham 2014); inference uses the fixed offset 0.5.
             double u = TrainingForward ? Random.NextDouble() : 0.5;
-            global::NetGen.Kernels.FractionalMaxPool2D.Regions(L3_InH, L3_OutH, u, _l3Rows);
             global::NetGen.Kernels.FractionalMaxPool2D.Regions(
-                L3_InW,
-                L3_OutW,
-                TrainingForward ? Random.NextDouble() : 0.5,
-                _l3Cols);
+                input: L3_InH,
+                output: L3_OutH,
+                u: u,
+                boundaries: _l3Rows);
+            global::NetGen.Kernels.FractionalMaxPool2D.Regions(
+                input: L3_InW,
+                output: L3_OutW,
+                u: TrainingForward ? Random.NextDouble() : 0.5,
+                boundaries: _l3Cols);
         }
         global::NetGen.Kernels.FractionalMaxPool2D.Forward(
             batch: batch,
@@ -612,7 +778,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 4 forward (conv4): y[b, f] = bias[f] + Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer4Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
+            outChannels: L4_OutC,
+            kernel: L4_K,
+            stride: L4_Stride,
+            padding: L4_Pad,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             bias: Parameters.Slice(L4_B, L4_OutC),
@@ -623,7 +797,15 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer4Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L4_InC, L4_InH, L4_InW, L4_OutC, L4_K, L4_Stride, L4_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L4_InC,
+            height: L4_InH,
+            width: L4_InW,
+            outChannels: L4_OutC,
+            kernel: L4_K,
+            stride: L4_Stride,
+            padding: L4_Pad,
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             dy: ActivationGradient(L4_Y, L4_Out, batch),
@@ -679,12 +861,12 @@ partial class NormHeavy : global::NetGen.NetworkBase
         if (TrainingForward && !FreezeRandomness)
         {
             global::NetGen.Kernels.RRelu.ForwardTraining(
-                0.125f,
-                0.33333334f,
-                Activation(L6_X, L6_In, batch),
-                Activation(L6_Y, L6_Out, batch),
-                Activation(L6_Slopes, L6_In, batch),
-                Random);
+                lower: 0.125f,
+                upper: 0.33333334f,
+                x: Activation(L6_X, L6_In, batch),
+                y: Activation(L6_Y, L6_Out, batch),
+                slopes: Activation(L6_Slopes, L6_In, batch),
+                rng: Random);
         }
         else
         {
@@ -694,9 +876,9 @@ partial class NormHeavy : global::NetGen.NetworkBase
                 Activation(L6_Slopes, L6_In, batch).Fill(0.22916667f);
             }
             global::NetGen.Kernels.RRelu.ForwardWithSlopes(
-                Activation(L6_X, L6_In, batch),
-                Activation(L6_Slopes, L6_In, batch),
-                Activation(L6_Y, L6_Out, batch));
+                x: Activation(L6_X, L6_In, batch),
+                slopes: Activation(L6_Slopes, L6_In, batch),
+                y: Activation(L6_Y, L6_Out, batch));
         }
     }
 
@@ -704,17 +886,20 @@ partial class NormHeavy : global::NetGen.NetworkBase
     private void Layer6Backward(int batch)
     {
         global::NetGen.Kernels.RRelu.Backward(
-            Activation(L6_X, L6_In, batch),
-            Activation(L6_Slopes, L6_In, batch),
-            ActivationGradient(L6_Y, L6_Out, batch),
-            ActivationGradient(L6_X, L6_In, batch));
+            x: Activation(L6_X, L6_In, batch),
+            slopes: Activation(L6_Slopes, L6_In, batch),
+            dy: ActivationGradient(L6_Y, L6_Out, batch),
+            dx: ActivationGradient(L6_X, L6_In, batch));
     }
 
     // ---- Layer 8: Dense 96 -> 32, weights [32 x 96] at params[528..3600), bias [32] at params[3600..3632) ----
     /// <summary>Layer 8 forward (dense8): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer8Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L8_In, L8_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L8_In,
+            outputs: L8_Out,
             x: Activation(L8_X, L8_In, batch),
             weights: Parameters.Slice(L8_W, L8_Out * L8_In),
             bias: Parameters.Slice(L8_B, L8_Out),
@@ -724,7 +909,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer8Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L8_In, L8_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L8_In,
+            outputs: L8_Out,
             x: Activation(L8_X, L8_In, batch),
             weights: Parameters.Slice(L8_W, L8_Out * L8_In),
             dy: ActivationGradient(L8_Y, L8_Out, batch),
@@ -768,7 +956,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     // ---- Layer 10: ELU(alpha 1) on 32 ----
-    /// <summary>Layer 10 forward (elu10): y = x &gt; 0 ? x : 1f·(eˣ − 1).</summary>
+    /// <summary>Layer 10 forward (elu10): y = x &gt; 0 ? x : 1·(eˣ − 1).</summary>
     private void Layer10Forward(int batch)
     {
         global::NetGen.Kernels.Elu.Forward(
@@ -777,7 +965,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             y: Activation(L10_Y, L10_Out, batch));
     }
 
-    /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1f).</summary>
+    /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1).</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
@@ -789,35 +977,43 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     // ---- Layer 11: Dense 32 -> 16, weights [16 x 32] at params[3696..4208), no bias, DropConnect p = 0.2 ----
-    /// <summary>Layer 11 forward (dense11): y[b, o] = Σᵢ x[b, i]·W[o, i].</summary>
+    /// <summary>Layer 11 forward (dense11): y[b, o] = Σᵢ x[b, i]·W[o, i]; in training W is W ⊙ mask
+    /// (DropConnect).</summary>
     private void Layer11Forward(int batch)
     {
         global::System.ReadOnlySpan<float> weights = Parameters.Slice(L11_W, L11_Out * L11_In);
         if (TrainingForward)
         {
-            // DropConnect: W ⊙ mask, each weight kept with probability 0.8f and scaled by its inverse.
+            // DropConnect: W ⊙ mask, each weight kept with probability 0.8 and scaled by its inverse.
             if (!FreezeRandomness)
             {
-                global::NetGen.Kernels.Dropout.FillMask(0.2f, _l11Mask, Random);
+                global::NetGen.Kernels.Dropout.FillMask(p: 0.2f, mask: _l11Mask, rng: Random);
             }
-            global::NetGen.Kernels.Elementwise.Multiply(weights, _l11Mask, _l11MaskedW);
+            global::NetGen.Kernels.Elementwise.Multiply(x: weights, y: _l11Mask, z: _l11MaskedW);
             weights = _l11MaskedW;
         }
-        global::NetGen.Kernels.Dense.Forward(batch, L11_In, L11_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L11_In,
+            outputs: L11_Out,
             x: Activation(L11_X, L11_In, batch),
             weights: weights,
             bias: default,
             y: Activation(L11_Y, L11_Out, batch));
     }
 
-    /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx += dy·W.</summary>
+    /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx += dy·W; in training W is W ⊙ mask and dW is routed back
+    /// through the mask.</summary>
     private void Layer11Backward(int batch)
     {
         if (TrainingForward)
         {
             // DropConnect: the gradient of the masked weights, routed through the mask into dW.
             global::System.Array.Clear(_l11dMaskedW);
-            global::NetGen.Kernels.Dense.Backward(batch, L11_In, L11_Out,
+            global::NetGen.Kernels.Dense.Backward(
+                batch: batch,
+                inputs: L11_In,
+                outputs: L11_Out,
                 x: Activation(L11_X, L11_In, batch),
                 weights: _l11MaskedW,
                 dy: ActivationGradient(L11_Y, L11_Out, batch),
@@ -825,13 +1021,16 @@ partial class NormHeavy : global::NetGen.NetworkBase
                 dWeights: _l11dMaskedW,
                 dBias: default);
             global::NetGen.Kernels.Elementwise.MultiplyAdd(
-                _l11dMaskedW,
-                _l11Mask,
-                Gradients.Slice(L11_W, L11_Out * L11_In));
+                x: _l11dMaskedW,
+                y: _l11Mask,
+                z: Gradients.Slice(L11_W, L11_Out * L11_In));
             return;
         }
 
-        global::NetGen.Kernels.Dense.Backward(batch, L11_In, L11_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L11_In,
+            outputs: L11_Out,
             x: Activation(L11_X, L11_In, batch),
             weights: Parameters.Slice(L11_W, L11_Out * L11_In),
             dy: ActivationGradient(L11_Y, L11_Out, batch),
@@ -927,7 +1126,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 14 forward (dense14): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer14Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L14_In, L14_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L14_In,
+            outputs: L14_Out,
             x: Activation(L14_X, L14_In, batch),
             weights: Parameters.Slice(L14_W, L14_Out * L14_In),
             bias: Parameters.Slice(L14_B, L14_Out),
@@ -937,7 +1139,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <summary>Layer 14 backward (dense14): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer14Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L14_In, L14_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L14_In,
+            outputs: L14_Out,
             x: Activation(L14_X, L14_In, batch),
             weights: Parameters.Slice(L14_W, L14_Out * L14_In),
             dy: ActivationGradient(L14_Y, L14_Out, batch),
@@ -981,7 +1186,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
     protected override void FoldBatchNorm(global::System.Span<float> folded)
     {
         // dense11 + bn12
-        global::NetGen.Kernels.BatchNormFold.Forward(L12_C, L11_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L12_C,
+            fanIn: L11_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L11_W, L12_C * L11_FanIn),
             bias: default,
             gamma: Parameters.Slice(L12_Gamma, L12_C),
@@ -999,7 +1207,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// written as bn12's output.</summary>
     private void Layers11To12ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L11_In, L11_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L11_In,
+            outputs: L11_Out,
             x: Activation(L11_X, L11_In, batch),
             weights: FoldedParameters.Slice(L11_FoldW, L12_C * L11_FanIn),
             bias: FoldedParameters.Slice(L11_FoldB, L12_C),

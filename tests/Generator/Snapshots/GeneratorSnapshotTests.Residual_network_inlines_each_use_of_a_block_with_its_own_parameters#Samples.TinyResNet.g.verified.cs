@@ -383,42 +383,75 @@ partial class TinyResNet : global::NetGen.NetworkBase
     {
         global::System.Span<float> p = Parameters;
         // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: 27, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 0));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+            fanIn: L0_InC * L0_K * L0_K,
+            fanOut: L0_OutC * L0_K * L0_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 0));
         // Layer 1 (bn1): gamma 1, beta 0.
         p.Slice(L1_Gamma, L1_Affine).Fill(1f);
         p.Slice(L1_Beta, L1_Affine).Clear();
         // Layer 3 (res0.conv3): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.He, p.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
-            fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 3));
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
+            fanIn: L3_InC * L3_K * L3_K,
+            fanOut: L3_OutC * L3_K * L3_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 3));
         // Layer 4 (res0.bn4): gamma 1, beta 0.
         p.Slice(L4_Gamma, L4_Affine).Fill(1f);
         p.Slice(L4_Beta, L4_Affine).Clear();
         // Layer 6 (res0.conv6): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
         global::NetGen.Initializers.Fill(
-            global::NetGen.WeightInit.Xavier, p.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
-            fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 6));
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
+            fanIn: L6_InC * L6_K * L6_K,
+            fanOut: L6_OutC * L6_K * L6_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 6));
         // Layer 7 (res0.bn7): gamma 1, beta 0.
         p.Slice(L7_Gamma, L7_Affine).Fill(1f);
         p.Slice(L7_Beta, L7_Affine).Clear();
         // Layer 10 (res1.conv10): weights He (He, chosen because ReLU follows), bias none.
         global::NetGen.Initializers.Fill(
-            global::NetGen.WeightInit.He, p.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
-            fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 10));
+            init: global::NetGen.WeightInit.He,
+            weights: p.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
+            fanIn: L10_InC * L10_K * L10_K,
+            fanOut: L10_OutC * L10_K * L10_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 10));
         // Layer 11 (res1.bn11): gamma 1, beta 0.
         p.Slice(L11_Gamma, L11_Affine).Fill(1f);
         p.Slice(L11_Beta, L11_Affine).Clear();
         // Layer 13 (res1.conv13): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
         // none.
         global::NetGen.Initializers.Fill(
-            global::NetGen.WeightInit.Xavier, p.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
-            fanIn: 72, fanOut: 72, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 13));
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
+            fanIn: L13_InC * L13_K * L13_K,
+            fanOut: L13_OutC * L13_K * L13_K,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 13));
         // Layer 14 (res1.bn14): gamma 1, beta 0.
         p.Slice(L14_Gamma, L14_Affine).Fill(1f);
         p.Slice(L14_Beta, L14_Affine).Clear();
-        // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0f.
-        global::NetGen.Initializers.Fill(global::NetGen.WeightInit.Xavier, p.Slice(L19_W, L19_Out * L19_In),
-            fanIn: 8, fanOut: 4, std: 0.01f, value: 0f, new global::NetGen.Rng(seed, stream: 19));
+        // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+        global::NetGen.Initializers.Fill(
+            init: global::NetGen.WeightInit.Xavier,
+            weights: p.Slice(L19_W, L19_Out * L19_In),
+            fanIn: L19_In,
+            fanOut: L19_Out,
+            std: 0.01f,
+            value: 0f,
+            rng: new global::NetGen.Rng(seed, stream: 19));
         p.Slice(L19_B, L19_Out).Fill(0f);
         global::System.Span<float> b = Buffers;
         // Layer 1 (bn1): running mean 0, running variance 1.
@@ -448,56 +481,198 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
     {
         new(
-            "conv0.weight", 0, L0_W, L0_OutC * L0_InC * L0_K * L0_K, new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            global::NetGen.ParameterRole.Weight),
-        new("bn1.weight", 1, L1_Gamma, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn1.bias", 1, L1_Beta, L1_Affine, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "conv0.weight",
+            LayerIndex: 0,
+            Offset: L0_W,
+            Length: L0_OutC * L0_InC * L0_K * L0_K,
+            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+            Role: global::NetGen.ParameterRole.Weight),
         new(
-            "res0.conv3.weight", 3, L3_W, L3_OutC * L3_InC * L3_K * L3_K, new[] { L3_OutC, L3_InC, L3_K, L3_K },
-            global::NetGen.ParameterRole.Weight),
-        new("res0.bn4.weight", 4, L4_Gamma, L4_Affine, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn4.bias", 4, L4_Beta, L4_Affine, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "bn1.weight",
+            LayerIndex: 1,
+            Offset: L1_Gamma,
+            Length: L1_Affine,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "res0.conv6.weight", 6, L6_W, L6_OutC * L6_InC * L6_K * L6_K, new[] { L6_OutC, L6_InC, L6_K, L6_K },
-            global::NetGen.ParameterRole.Weight),
-        new("res0.bn7.weight", 7, L7_Gamma, L7_Affine, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn7.bias", 7, L7_Beta, L7_Affine, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "bn1.bias",
+            LayerIndex: 1,
+            Offset: L1_Beta,
+            Length: L1_Affine,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "res1.conv10.weight", 10, L10_W, L10_OutC * L10_InC * L10_K * L10_K,
-            new[] { L10_OutC, L10_InC, L10_K, L10_K }, global::NetGen.ParameterRole.Weight),
-        new("res1.bn11.weight", 11, L11_Gamma, L11_Affine, new[] { L11_C }, global::NetGen.ParameterRole.Normalization),
-        new("res1.bn11.bias", 11, L11_Beta, L11_Affine, new[] { L11_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "res0.conv3.weight",
+            LayerIndex: 3,
+            Offset: L3_W,
+            Length: L3_OutC * L3_InC * L3_K * L3_K,
+            Shape: new[] { L3_OutC, L3_InC, L3_K, L3_K },
+            Role: global::NetGen.ParameterRole.Weight),
         new(
-            "res1.conv13.weight", 13, L13_W, L13_OutC * L13_InC * L13_K * L13_K,
-            new[] { L13_OutC, L13_InC, L13_K, L13_K }, global::NetGen.ParameterRole.Weight),
-        new("res1.bn14.weight", 14, L14_Gamma, L14_Affine, new[] { L14_C }, global::NetGen.ParameterRole.Normalization),
-        new("res1.bn14.bias", 14, L14_Beta, L14_Affine, new[] { L14_C }, global::NetGen.ParameterRole.Normalization),
+            Name: "res0.bn4.weight",
+            LayerIndex: 4,
+            Offset: L4_Gamma,
+            Length: L4_Affine,
+            Shape: new[] { L4_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "dense19.weight", 19, L19_W, L19_Out * L19_In, new[] { L19_Out, L19_In },
-            global::NetGen.ParameterRole.Weight),
-        new("dense19.bias", 19, L19_B, L19_Out, new[] { L19_Out }, global::NetGen.ParameterRole.Bias),
+            Name: "res0.bn4.bias",
+            LayerIndex: 4,
+            Offset: L4_Beta,
+            Length: L4_Affine,
+            Shape: new[] { L4_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res0.conv6.weight",
+            LayerIndex: 6,
+            Offset: L6_W,
+            Length: L6_OutC * L6_InC * L6_K * L6_K,
+            Shape: new[] { L6_OutC, L6_InC, L6_K, L6_K },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "res0.bn7.weight",
+            LayerIndex: 7,
+            Offset: L7_Gamma,
+            Length: L7_Affine,
+            Shape: new[] { L7_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res0.bn7.bias",
+            LayerIndex: 7,
+            Offset: L7_Beta,
+            Length: L7_Affine,
+            Shape: new[] { L7_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.conv10.weight",
+            LayerIndex: 10,
+            Offset: L10_W,
+            Length: L10_OutC * L10_InC * L10_K * L10_K,
+            Shape: new[] { L10_OutC, L10_InC, L10_K, L10_K },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "res1.bn11.weight",
+            LayerIndex: 11,
+            Offset: L11_Gamma,
+            Length: L11_Affine,
+            Shape: new[] { L11_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.bn11.bias",
+            LayerIndex: 11,
+            Offset: L11_Beta,
+            Length: L11_Affine,
+            Shape: new[] { L11_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.conv13.weight",
+            LayerIndex: 13,
+            Offset: L13_W,
+            Length: L13_OutC * L13_InC * L13_K * L13_K,
+            Shape: new[] { L13_OutC, L13_InC, L13_K, L13_K },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "res1.bn14.weight",
+            LayerIndex: 14,
+            Offset: L14_Gamma,
+            Length: L14_Affine,
+            Shape: new[] { L14_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.bn14.bias",
+            LayerIndex: 14,
+            Offset: L14_Beta,
+            Length: L14_Affine,
+            Shape: new[] { L14_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "dense19.weight",
+            LayerIndex: 19,
+            Offset: L19_W,
+            Length: L19_Out * L19_In,
+            Shape: new[] { L19_Out, L19_In },
+            Role: global::NetGen.ParameterRole.Weight),
+        new(
+            Name: "dense19.bias",
+            LayerIndex: 19,
+            Offset: L19_B,
+            Length: L19_Out,
+            Shape: new[] { L19_Out },
+            Role: global::NetGen.ParameterRole.Bias),
     };
 
     private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =
     {
-        new("bn1.running_mean", 1, L1_RunMean, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("bn1.running_var", 1, L1_RunVar, L1_C, new[] { L1_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn4.running_mean", 4, L4_RunMean, L4_C, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn4.running_var", 4, L4_RunVar, L4_C, new[] { L4_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn7.running_mean", 7, L7_RunMean, L7_C, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
-        new("res0.bn7.running_var", 7, L7_RunVar, L7_C, new[] { L7_C }, global::NetGen.ParameterRole.Normalization),
         new(
-            "res1.bn11.running_mean", 11, L11_RunMean, L11_C, new[] { L11_C },
-            global::NetGen.ParameterRole.Normalization),
+            Name: "bn1.running_mean",
+            LayerIndex: 1,
+            Offset: L1_RunMean,
+            Length: L1_C,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "res1.bn11.running_var", 11, L11_RunVar, L11_C, new[] { L11_C },
-            global::NetGen.ParameterRole.Normalization),
+            Name: "bn1.running_var",
+            LayerIndex: 1,
+            Offset: L1_RunVar,
+            Length: L1_C,
+            Shape: new[] { L1_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "res1.bn14.running_mean", 14, L14_RunMean, L14_C, new[] { L14_C },
-            global::NetGen.ParameterRole.Normalization),
+            Name: "res0.bn4.running_mean",
+            LayerIndex: 4,
+            Offset: L4_RunMean,
+            Length: L4_C,
+            Shape: new[] { L4_C },
+            Role: global::NetGen.ParameterRole.Normalization),
         new(
-            "res1.bn14.running_var", 14, L14_RunVar, L14_C, new[] { L14_C },
-            global::NetGen.ParameterRole.Normalization),
+            Name: "res0.bn4.running_var",
+            LayerIndex: 4,
+            Offset: L4_RunVar,
+            Length: L4_C,
+            Shape: new[] { L4_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res0.bn7.running_mean",
+            LayerIndex: 7,
+            Offset: L7_RunMean,
+            Length: L7_C,
+            Shape: new[] { L7_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res0.bn7.running_var",
+            LayerIndex: 7,
+            Offset: L7_RunVar,
+            Length: L7_C,
+            Shape: new[] { L7_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.bn11.running_mean",
+            LayerIndex: 11,
+            Offset: L11_RunMean,
+            Length: L11_C,
+            Shape: new[] { L11_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.bn11.running_var",
+            LayerIndex: 11,
+            Offset: L11_RunVar,
+            Length: L11_C,
+            Shape: new[] { L11_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.bn14.running_mean",
+            LayerIndex: 14,
+            Offset: L14_RunMean,
+            Length: L14_C,
+            Shape: new[] { L14_C },
+            Role: global::NetGen.ParameterRole.Normalization),
+        new(
+            Name: "res1.bn14.running_var",
+            LayerIndex: 14,
+            Offset: L14_RunVar,
+            Length: L14_C,
+            Shape: new[] { L14_C },
+            Role: global::NetGen.ParameterRole.Normalization),
     };
 
     private static readonly global::NetGen.LayerInfo[] s_layers =
@@ -541,7 +716,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res0.bn4", "res0.conv3", "res0.bn4.weight", "res0.bn4.bias", "res0.bn4.running_mean",
-            "res0.bn4.running_var").Float("epsilon", 1E-05f);
+            "res0.bn4.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Relu", "res0.relu5", "res0.bn4");
         g.Node("Conv", "res0.conv6", "res0.relu5", "res0.conv6.weight")
             .Ints("kernel_shape", 3, 3)
@@ -549,7 +725,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res0.bn7", "res0.conv6", "res0.bn7.weight", "res0.bn7.bias", "res0.bn7.running_mean",
-            "res0.bn7.running_var").Float("epsilon", 1E-05f);
+            "res0.bn7.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Add", "res0.add", "relu2", "res0.bn7");
         g.Node("Relu", "relu9", "res0.add");
         g.Node("Conv", "res1.conv10", "relu9", "res1.conv10.weight")
@@ -558,7 +735,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res1.bn11", "res1.conv10", "res1.bn11.weight", "res1.bn11.bias",
-            "res1.bn11.running_mean", "res1.bn11.running_var").Float("epsilon", 1E-05f);
+            "res1.bn11.running_mean", "res1.bn11.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Relu", "res1.relu12", "res1.bn11");
         g.Node("Conv", "res1.conv13", "res1.relu12", "res1.conv13.weight")
             .Ints("kernel_shape", 3, 3)
@@ -566,7 +744,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             .Ints("pads", 1, 1, 1, 1);
         g.Node(
             "BatchNormalization", "res1.bn14", "res1.conv13", "res1.bn14.weight", "res1.bn14.bias",
-            "res1.bn14.running_mean", "res1.bn14.running_var").Float("epsilon", 1E-05f);
+            "res1.bn14.running_mean", "res1.bn14.running_var")
+            .Float("epsilon", 1E-05f);
         g.Node("Mul", "res1.add/scaled", "res1.bn14", g.Constant("res1.add/survival", 0.8f));
         g.Node("Add", "res1.add", "relu9", "res1.add/scaled");
         g.Node("Relu", "relu16", "res1.add");
@@ -582,7 +761,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 0 forward (conv0): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer0Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             bias: default,
@@ -590,10 +777,18 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, dbias += Σ dy, the input needs no gradient.</summary>
+    /// <summary>Layer 0 backward (conv0): dW += dy·colᵀ, the input needs no gradient.</summary>
     private void Layer0Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: Parameters.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
             dy: ActivationGradient(L0_Y, L0_Out, batch),
@@ -665,7 +860,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L2_X, L2_In, batch), Activation(L2_Y, L2_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
     }
 
     /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -683,7 +878,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 3 forward (res0.conv3): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer3Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutC, L3_K, L3_Stride, L3_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L3_InC,
+            height: L3_InH,
+            width: L3_InW,
+            outChannels: L3_OutC,
+            kernel: L3_K,
+            stride: L3_Stride,
+            padding: L3_Pad,
             x: Activation(L3_X, L3_In, batch),
             weights: Parameters.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
             bias: default,
@@ -691,10 +894,18 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 3 backward (res0.conv3): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 3 backward (res0.conv3): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer3Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L3_InC, L3_InH, L3_InW, L3_OutC, L3_K, L3_Stride, L3_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L3_InC,
+            height: L3_InH,
+            width: L3_InW,
+            outChannels: L3_OutC,
+            kernel: L3_K,
+            stride: L3_Stride,
+            padding: L3_Pad,
             x: Activation(L3_X, L3_In, batch),
             weights: Parameters.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
@@ -766,7 +977,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 5 forward (res0.relu5): y = max(0, x).</summary>
     private void Layer5Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L5_X, L5_In, batch), Activation(L5_Y, L5_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L5_X, L5_In, batch), y: Activation(L5_Y, L5_Out, batch));
     }
 
     /// <summary>Layer 5 backward (res0.relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -784,7 +995,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 6 forward (res0.conv6): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer6Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L6_InC, L6_InH, L6_InW, L6_OutC, L6_K, L6_Stride, L6_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L6_InC,
+            height: L6_InH,
+            width: L6_InW,
+            outChannels: L6_OutC,
+            kernel: L6_K,
+            stride: L6_Stride,
+            padding: L6_Pad,
             x: Activation(L6_X, L6_In, batch),
             weights: Parameters.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
             bias: default,
@@ -792,10 +1011,18 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 6 backward (res0.conv6): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 6 backward (res0.conv6): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer6Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L6_InC, L6_InH, L6_InW, L6_OutC, L6_K, L6_Stride, L6_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L6_InC,
+            height: L6_InH,
+            width: L6_InW,
+            outChannels: L6_OutC,
+            kernel: L6_K,
+            stride: L6_Stride,
+            padding: L6_Pad,
             x: Activation(L6_X, L6_In, batch),
             weights: Parameters.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
             dy: ActivationGradient(L6_Y, L6_Out, batch),
@@ -868,25 +1095,25 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer8Forward(int batch)
     {
         Activation(L8_Skip, L8_Out, batch).CopyTo(Activation(L8_Y, L8_Out, batch));
-        global::NetGen.Kernels.Elementwise.Add(Activation(L8_X, L8_In, batch), Activation(L8_Y, L8_Out, batch));
+        global::NetGen.Kernels.Elementwise.Add(x: Activation(L8_X, L8_In, batch), y: Activation(L8_Y, L8_Out, batch));
     }
 
     /// <summary>Layer 8 backward (res0.add): dskip += dy and dbranch += dy.</summary>
     private void Layer8Backward(int batch)
     {
         global::NetGen.Kernels.Elementwise.Add(
-            ActivationGradient(L8_Y, L8_Out, batch),
-            ActivationGradient(L8_Skip, L8_Out, batch));
+            x: ActivationGradient(L8_Y, L8_Out, batch),
+            y: ActivationGradient(L8_Skip, L8_Out, batch));
         global::NetGen.Kernels.Elementwise.Add(
-            ActivationGradient(L8_Y, L8_Out, batch),
-            ActivationGradient(L8_X, L8_In, batch));
+            x: ActivationGradient(L8_Y, L8_Out, batch),
+            y: ActivationGradient(L8_X, L8_In, batch));
     }
 
     // ---- Layer 9: ReLU on 8×8×8 ----
     /// <summary>Layer 9 forward (relu9): y = max(0, x).</summary>
     private void Layer9Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L9_X, L9_In, batch), Activation(L9_Y, L9_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L9_X, L9_In, batch), y: Activation(L9_Y, L9_Out, batch));
     }
 
     /// <summary>Layer 9 backward (relu9): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -904,7 +1131,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 10 forward (res1.conv10): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer10Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L10_InC, L10_InH, L10_InW, L10_OutC, L10_K, L10_Stride, L10_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L10_InC,
+            height: L10_InH,
+            width: L10_InW,
+            outChannels: L10_OutC,
+            kernel: L10_K,
+            stride: L10_Stride,
+            padding: L10_Pad,
             x: Activation(L10_X, L10_In, batch),
             weights: Parameters.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
             bias: default,
@@ -912,10 +1147,18 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 10 backward (res1.conv10): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 10 backward (res1.conv10): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer10Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L10_InC, L10_InH, L10_InW, L10_OutC, L10_K, L10_Stride, L10_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L10_InC,
+            height: L10_InH,
+            width: L10_InW,
+            outChannels: L10_OutC,
+            kernel: L10_K,
+            stride: L10_Stride,
+            padding: L10_Pad,
             x: Activation(L10_X, L10_In, batch),
             weights: Parameters.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
@@ -987,7 +1230,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 12 forward (res1.relu12): y = max(0, x).</summary>
     private void Layer12Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L12_X, L12_In, batch), Activation(L12_Y, L12_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L12_X, L12_In, batch), y: Activation(L12_Y, L12_Out, batch));
     }
 
     /// <summary>Layer 12 backward (res1.relu12): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -1005,7 +1248,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 13 forward (res1.conv13): y[b, f] = Σ W[f] ⋆ x[b] (im2col + GEMM).</summary>
     private void Layer13Forward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L13_InC, L13_InH, L13_InW, L13_OutC, L13_K, L13_Stride, L13_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L13_InC,
+            height: L13_InH,
+            width: L13_InW,
+            outChannels: L13_OutC,
+            kernel: L13_K,
+            stride: L13_Stride,
+            padding: L13_Pad,
             x: Activation(L13_X, L13_In, batch),
             weights: Parameters.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
             bias: default,
@@ -1013,10 +1264,18 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 13 backward (res1.conv13): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 13 backward (res1.conv13): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
     private void Layer13Backward(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Backward(batch, L13_InC, L13_InH, L13_InW, L13_OutC, L13_K, L13_Stride, L13_Pad,
+        global::NetGen.Kernels.Conv2D.Backward(
+            batch: batch,
+            inChannels: L13_InC,
+            height: L13_InH,
+            width: L13_InW,
+            outChannels: L13_OutC,
+            kernel: L13_K,
+            stride: L13_Stride,
+            padding: L13_Pad,
             x: Activation(L13_X, L13_In, batch),
             weights: Parameters.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
             dy: ActivationGradient(L13_Y, L13_Out, batch),
@@ -1095,27 +1354,27 @@ partial class TinyResNet : global::NetGen.NetworkBase
             if (!FreezeRandomness)
             {
                 global::NetGen.Kernels.StochasticDepth.FillSampleMask(
-                    batch,
-                    0.8f,
-                    Activation(L15_Mask, 1, batch),
-                    Random);
+                    batch: batch,
+                    survival: 0.8f,
+                    mask: Activation(L15_Mask, 1, batch),
+                    rng: Random);
             }
             global::NetGen.Kernels.StochasticDepth.AddScaledRows(
-                batch,
-                L15_Out,
-                Activation(L15_X, L15_In, batch),
-                Activation(L15_Mask, 1, batch),
-                Activation(L15_Y, L15_Out, batch));
+                batch: batch,
+                perSample: L15_Out,
+                branch: Activation(L15_X, L15_In, batch),
+                mask: Activation(L15_Mask, 1, batch),
+                y: Activation(L15_Y, L15_Out, batch));
         }
         else
         {
             Activation(L15_Mask, 1, batch).Fill(0.8f);
             global::NetGen.Kernels.StochasticDepth.AddScaledRows(
-                batch,
-                L15_Out,
-                Activation(L15_X, L15_In, batch),
-                Activation(L15_Mask, 1, batch),
-                Activation(L15_Y, L15_Out, batch));
+                batch: batch,
+                perSample: L15_Out,
+                branch: Activation(L15_X, L15_In, batch),
+                mask: Activation(L15_Mask, 1, batch),
+                y: Activation(L15_Y, L15_Out, batch));
         }
     }
 
@@ -1123,21 +1382,21 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private void Layer15Backward(int batch)
     {
         global::NetGen.Kernels.Elementwise.Add(
-            ActivationGradient(L15_Y, L15_Out, batch),
-            ActivationGradient(L15_Skip, L15_Out, batch));
+            x: ActivationGradient(L15_Y, L15_Out, batch),
+            y: ActivationGradient(L15_Skip, L15_Out, batch));
         global::NetGen.Kernels.StochasticDepth.ScaledRowsBackward(
-            batch,
-            L15_Out,
-            Activation(L15_Mask, 1, batch),
-            ActivationGradient(L15_Y, L15_Out, batch),
-            ActivationGradient(L15_X, L15_In, batch));
+            batch: batch,
+            perSample: L15_Out,
+            mask: Activation(L15_Mask, 1, batch),
+            dy: ActivationGradient(L15_Y, L15_Out, batch),
+            dBranch: ActivationGradient(L15_X, L15_In, batch));
     }
 
     // ---- Layer 16: ReLU on 8×8×8 ----
     /// <summary>Layer 16 forward (relu16): y = max(0, x).</summary>
     private void Layer16Forward(int batch)
     {
-        global::NetGen.Kernels.Relu.Forward(Activation(L16_X, L16_In, batch), Activation(L16_Y, L16_Out, batch));
+        global::NetGen.Kernels.Relu.Forward(x: Activation(L16_X, L16_In, batch), y: Activation(L16_Y, L16_Out, batch));
     }
 
     /// <summary>Layer 16 backward (relu16): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
@@ -1185,7 +1444,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 19 forward (dense19): y[b, o] = bias[o] + Σᵢ x[b, i]·W[o, i].</summary>
     private void Layer19Forward(int batch)
     {
-        global::NetGen.Kernels.Dense.Forward(batch, L19_In, L19_Out,
+        global::NetGen.Kernels.Dense.Forward(
+            batch: batch,
+            inputs: L19_In,
+            outputs: L19_Out,
             x: Activation(L19_X, L19_In, batch),
             weights: Parameters.Slice(L19_W, L19_Out * L19_In),
             bias: Parameters.Slice(L19_B, L19_Out),
@@ -1195,7 +1457,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <summary>Layer 19 backward (dense19): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
     private void Layer19Backward(int batch)
     {
-        global::NetGen.Kernels.Dense.Backward(batch, L19_In, L19_Out,
+        global::NetGen.Kernels.Dense.Backward(
+            batch: batch,
+            inputs: L19_In,
+            outputs: L19_Out,
             x: Activation(L19_X, L19_In, batch),
             weights: Parameters.Slice(L19_W, L19_Out * L19_In),
             dy: ActivationGradient(L19_Y, L19_Out, batch),
@@ -1233,7 +1498,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
     protected override void FoldBatchNorm(global::System.Span<float> folded)
     {
         // conv0 + bn1
-        global::NetGen.Kernels.BatchNormFold.Forward(L1_C, L0_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L1_C,
+            fanIn: L0_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L0_W, L1_C * L0_FanIn),
             bias: default,
             gamma: Parameters.Slice(L1_Gamma, L1_C),
@@ -1243,7 +1511,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
             foldedWeights: folded.Slice(L0_FoldW, L1_C * L0_FanIn),
             foldedBias: folded.Slice(L0_FoldB, L1_C));
         // res0.conv3 + res0.bn4
-        global::NetGen.Kernels.BatchNormFold.Forward(L4_C, L3_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L4_C,
+            fanIn: L3_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L3_W, L4_C * L3_FanIn),
             bias: default,
             gamma: Parameters.Slice(L4_Gamma, L4_C),
@@ -1253,7 +1524,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
             foldedWeights: folded.Slice(L3_FoldW, L4_C * L3_FanIn),
             foldedBias: folded.Slice(L3_FoldB, L4_C));
         // res0.conv6 + res0.bn7
-        global::NetGen.Kernels.BatchNormFold.Forward(L7_C, L6_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L7_C,
+            fanIn: L6_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L6_W, L7_C * L6_FanIn),
             bias: default,
             gamma: Parameters.Slice(L7_Gamma, L7_C),
@@ -1263,7 +1537,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
             foldedWeights: folded.Slice(L6_FoldW, L7_C * L6_FanIn),
             foldedBias: folded.Slice(L6_FoldB, L7_C));
         // res1.conv10 + res1.bn11
-        global::NetGen.Kernels.BatchNormFold.Forward(L11_C, L10_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L11_C,
+            fanIn: L10_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L10_W, L11_C * L10_FanIn),
             bias: default,
             gamma: Parameters.Slice(L11_Gamma, L11_C),
@@ -1273,7 +1550,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
             foldedWeights: folded.Slice(L10_FoldW, L11_C * L10_FanIn),
             foldedBias: folded.Slice(L10_FoldB, L11_C));
         // res1.conv13 + res1.bn14
-        global::NetGen.Kernels.BatchNormFold.Forward(L14_C, L13_FanIn, epsilon: 1E-05f,
+        global::NetGen.Kernels.BatchNormFold.Forward(
+            channels: L14_C,
+            fanIn: L13_FanIn,
+            epsilon: 1E-05f,
             weights: Parameters.Slice(L13_W, L14_C * L13_FanIn),
             bias: default,
             gamma: Parameters.Slice(L14_Gamma, L14_C),
@@ -1291,7 +1571,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// written as bn1's output.</summary>
     private void Layers0To1ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L0_InC, L0_InH, L0_InW, L0_OutC, L0_K, L0_Stride, L0_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L0_InC,
+            height: L0_InH,
+            width: L0_InW,
+            outChannels: L0_OutC,
+            kernel: L0_K,
+            stride: L0_Stride,
+            padding: L0_Pad,
             x: Activation(L0_X, L0_In, batch),
             weights: FoldedParameters.Slice(L0_FoldW, L1_C * L0_FanIn),
             bias: FoldedParameters.Slice(L0_FoldB, L1_C),
@@ -1303,7 +1591,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// bias, written as res0.bn4's output.</summary>
     private void Layers3To4ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L3_InC, L3_InH, L3_InW, L3_OutC, L3_K, L3_Stride, L3_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L3_InC,
+            height: L3_InH,
+            width: L3_InW,
+            outChannels: L3_OutC,
+            kernel: L3_K,
+            stride: L3_Stride,
+            padding: L3_Pad,
             x: Activation(L3_X, L3_In, batch),
             weights: FoldedParameters.Slice(L3_FoldW, L4_C * L3_FanIn),
             bias: FoldedParameters.Slice(L3_FoldB, L4_C),
@@ -1315,7 +1611,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// bias, written as res0.bn7's output.</summary>
     private void Layers6To7ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L6_InC, L6_InH, L6_InW, L6_OutC, L6_K, L6_Stride, L6_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L6_InC,
+            height: L6_InH,
+            width: L6_InW,
+            outChannels: L6_OutC,
+            kernel: L6_K,
+            stride: L6_Stride,
+            padding: L6_Pad,
             x: Activation(L6_X, L6_In, batch),
             weights: FoldedParameters.Slice(L6_FoldW, L7_C * L6_FanIn),
             bias: FoldedParameters.Slice(L6_FoldB, L7_C),
@@ -1327,7 +1631,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// and bias, written as res1.bn11's output.</summary>
     private void Layers10To11ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L10_InC, L10_InH, L10_InW, L10_OutC, L10_K, L10_Stride, L10_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L10_InC,
+            height: L10_InH,
+            width: L10_InW,
+            outChannels: L10_OutC,
+            kernel: L10_K,
+            stride: L10_Stride,
+            padding: L10_Pad,
             x: Activation(L10_X, L10_In, batch),
             weights: FoldedParameters.Slice(L10_FoldW, L11_C * L10_FanIn),
             bias: FoldedParameters.Slice(L10_FoldB, L11_C),
@@ -1339,7 +1651,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// and bias, written as res1.bn14's output.</summary>
     private void Layers13To14ForwardFolded(int batch)
     {
-        global::NetGen.Kernels.Conv2D.Forward(batch, L13_InC, L13_InH, L13_InW, L13_OutC, L13_K, L13_Stride, L13_Pad,
+        global::NetGen.Kernels.Conv2D.Forward(
+            batch: batch,
+            inChannels: L13_InC,
+            height: L13_InH,
+            width: L13_InW,
+            outChannels: L13_OutC,
+            kernel: L13_K,
+            stride: L13_Stride,
+            padding: L13_Pad,
             x: Activation(L13_X, L13_In, batch),
             weights: FoldedParameters.Slice(L13_FoldW, L14_C * L13_FanIn),
             bias: FoldedParameters.Slice(L13_FoldB, L14_C),

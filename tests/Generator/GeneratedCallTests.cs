@@ -1,0 +1,134 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetGen.Tests.Infrastructure;
+
+namespace NetGen.Tests.Generator;
+
+/// <summary>
+/// Generated code calls the runtime with named arguments and named constants: every argument of a kernel or
+/// initializer call, and of a row of the parameter and buffer tables, carries its parameter's name, and none is an
+/// integer literal (a size or offset has its <c>L{i}_…</c> constant). Checked on every verified snapshot.
+/// </summary>
+public class GeneratedCallTests
+{
+    [Fact]
+    public void Every_kernel_call_and_tensor_table_row_of_the_snapshots_names_its_arguments_and_sizes()
+    {
+        string folder = Path.Combine(Repository.Root(), "tests", "Generator", "Snapshots");
+        string[] files = Directory.GetFiles(folder, "*.verified.cs");
+        Assert.True(files.Length > 20, $"only {files.Length} snapshots found in {folder}");
+
+        var problems = new List<string>();
+        int calls = 0;
+        foreach (string file in files)
+        {
+            calls += Check(File.ReadAllText(file), Path.GetFileName(file), problems);
+        }
+
+        Assert.True(calls > 300, $"only {calls} kernel calls and table rows found: the check no longer sees them");
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void The_check_reports_positional_arguments_and_integer_literals()
+    {
+        const string code = """
+            class C
+            {
+                void F()
+                {
+                    global::NetGen.Kernels.Dense.Forward(batch, L1_In, outputs: 10, x: a, weights: w, bias: default, y: b);
+                    global::NetGen.Initializers.Fill(init: k, weights: w, fanIn: L1_In * 3, fanOut: L1_Out, std: 0.01f, value: 0f, rng: r);
+                    global::NetGen.Kernels.Relu.Forward(x: a, y: b);
+                }
+
+                static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
+                {
+                    new(Name: "dense1.weight", LayerIndex: 1, Offset: L1_W, Length: 40, Shape: new[] { L1_Out, 4 }, Role: r),
+                    new("dense1.bias", 1, L1_B, L1_Out, new[] { L1_Out }, r),
+                };
+            }
+            """;
+        var problems = new List<string>();
+
+        int calls = Check(code, "sample", problems);
+
+        Assert.Equal(5, calls);
+        Assert.Equal(
+            [
+                "sample:5: Kernels.Dense.Forward: positional argument 'batch'",
+                "sample:5: Kernels.Dense.Forward: positional argument 'L1_In'",
+                "sample:5: Kernels.Dense.Forward: integer literal 'outputs: 10'",
+                "sample:6: Initializers.Fill: integer literal 'fanIn: L1_In * 3'",
+                "sample:12: ParameterTensor row: integer literal 'Length: 40'",
+                "sample:12: ParameterTensor row: integer literal 'Shape: new[] { L1_Out, 4 }'",
+                "sample:13: ParameterTensor row: positional argument '\"dense1.bias\"'",
+                "sample:13: ParameterTensor row: positional argument '1'",
+                "sample:13: ParameterTensor row: positional argument 'L1_B'",
+                "sample:13: ParameterTensor row: positional argument 'L1_Out'",
+                "sample:13: ParameterTensor row: positional argument 'new[] { L1_Out }'",
+                "sample:13: ParameterTensor row: positional argument 'r'",
+            ],
+            problems);
+    }
+
+    /// <summary>Checks the kernel and initializer calls and the tensor-table rows in <paramref name="code"/>; returns how many it saw.</summary>
+    private static int Check(string code, string file, List<string> problems)
+    {
+        SyntaxNode root = CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(kind: SourceCodeKind.Script)).GetRoot();
+        int seen = 0;
+        foreach (InvocationExpressionSyntax call in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            string callee = call.Expression.ToString();
+            if (callee.StartsWith("global::NetGen.Kernels.", StringComparison.Ordinal) || callee.StartsWith("global::NetGen.Initializers.", StringComparison.Ordinal))
+            {
+                seen++;
+                CheckArguments(call.ArgumentList, file, callee["global::NetGen.".Length..], lengthsOnly: false, problems);
+            }
+        }
+
+        foreach (VariableDeclarationSyntax table in root.DescendantNodes().OfType<VariableDeclarationSyntax>()
+            .Where(d => d.Type.ToString() == "global::NetGen.ParameterTensor[]"))
+        {
+            foreach (BaseObjectCreationExpressionSyntax row in table.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>()
+                .Where(r => r.Parent is InitializerExpressionSyntax { Parent: EqualsValueClauseSyntax }))
+            {
+                seen++;
+                CheckArguments(row.ArgumentList!, file, "ParameterTensor row", lengthsOnly: true, problems);
+            }
+        }
+
+        return seen;
+    }
+
+    /// <summary>
+    /// Every argument named; none of them an integer literal or holding one (in a table row, only the sizes count: the
+    /// layer index is a position, not a size).
+    /// </summary>
+    private static void CheckArguments(ArgumentListSyntax arguments, string file, string what, bool lengthsOnly, List<string> problems)
+    {
+        foreach (ArgumentSyntax argument in arguments.Arguments)
+        {
+            int line = argument.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+            if (argument.NameColon is null)
+            {
+                problems.Add($"{file}:{line}: {what}: positional argument '{argument}'");
+            }
+            else if ((!lengthsOnly || argument.NameColon.Name.Identifier.Text is "Offset" or "Length" or "Shape") && HoldsIntegerLiteral(argument.Expression))
+            {
+                problems.Add($"{file}:{line}: {what}: integer literal '{argument}'");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the expression is an integer literal or built from one (<c>L1_In * 3</c>, <c>new[] { L1_Out, 4 }</c>);
+    /// nested calls and object creations are not looked into (<c>new Rng(seed, stream: 2)</c> numbers a random stream).
+    /// </summary>
+    private static bool HoldsIntegerLiteral(ExpressionSyntax expression)
+        => expression is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
+            && expression.DescendantNodesAndSelf(n => n is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax))
+                .OfType<LiteralExpressionSyntax>()
+                .Any(l => l.Token.Value is int or long);
+}
