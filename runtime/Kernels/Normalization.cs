@@ -117,10 +117,7 @@ public static partial class BatchNorm
     {
         int size = TensorSize(batch, channels, spatial);
         Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
-        Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
-        Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
+        CheckStatistics(Kernel, channels, gamma.Length, beta.Length, runningMean.Length, runningVar.Length);
         Guard.Length(Kernel, y.Length, size, nameof(y));
         unsafe
         {

@@ -266,6 +266,15 @@ internal static class NormalizationRows
         Guard.Length(kernel, saveInvStd, statistics, nameof(saveInvStd));
     }
 
+    /// <summary>The length checks of batch norm's per-channel vectors: scale, shift, running mean and running variance.</summary>
+    internal static void CheckStatistics(string kernel, int channels, int gamma, int beta, int runningMean, int runningVar)
+    {
+        Guard.Length(kernel, gamma, channels, nameof(gamma));
+        Guard.Length(kernel, beta, channels, nameof(beta));
+        Guard.Length(kernel, runningMean, channels, nameof(runningMean));
+        Guard.Length(kernel, runningVar, channels, nameof(runningVar));
+    }
+
     /// <summary>
     /// The length checks of a normalization backward, with the shapes of <see cref="CheckForward"/>; dx may be empty
     /// (skipped), the parameter gradients hold one float per channel.
