@@ -60,98 +60,87 @@ public sealed class RandomHorizontalFlip : IBatchTransform
 
 /// <summary>
 /// Torchvision's <c>RandomCrop(size, padding)</c> with the output size equal to the input size: each image is padded by
-/// <see cref="Padding"/> pixels of <see cref="Fill"/> on every side and cropped back at a uniformly random offset, i.e.
-/// shifted by up to <see cref="Padding"/> pixels in each direction with <see cref="Fill"/> entering at the border.
+/// <see cref="Padding"/> pixels of <see cref="RandomShift.Fill"/> on every side and cropped back at a uniformly random
+/// offset, i.e. shifted by up to <see cref="Padding"/> pixels in each direction with the fill entering at the border.
 /// </summary>
-public sealed class RandomCrop : IBatchTransform
+public sealed class RandomCrop : RandomShift
 {
-    private readonly float[] _scratch;
-
     /// <summary>Creates the transform.</summary>
     /// <param name="shape">The shape of one sample.</param>
     /// <param name="padding">The padding on each side, in pixels; non-negative.</param>
     /// <param name="fill">The value of the padding (0 by default; after standardization 0 is the mean).</param>
     public RandomCrop(ImageShape shape, int padding, float fill = 0f)
+        : base(shape, padding, nameof(padding), direction: 1, fill) // the crop's top-left corner, less the padding, is where the source is read from
     {
-        Augment.CheckShape(shape);
-        ArgumentOutOfRangeException.ThrowIfNegative(padding);
-        Shape = shape;
-        Padding = padding;
-        Fill = fill;
-        _scratch = new float[shape.FeatureCount];
     }
-
-    /// <summary>The shape of one sample.</summary>
-    public ImageShape Shape { get; }
 
     /// <summary>The padding on each side, in pixels.</summary>
-    public int Padding { get; }
-
-    /// <summary>The value of the padding.</summary>
-    public float Fill { get; }
-
-    /// <summary>Always false: cropping keeps the labels.</summary>
-    public bool ProducesSoftTargets => false;
-
-    /// <summary>Pads and randomly crops each image of the batch in place.</summary>
-    /// <param name="features">The batch, batchSize × <see cref="ImageShape.FeatureCount"/> floats.</param>
-    /// <param name="labels">The labels (unused).</param>
-    /// <param name="batchSize">The number of images.</param>
-    /// <param name="softTargets">The targets (unused).</param>
-    /// <param name="rng">The random source; per image, the crop's top row then its left column in the padded image.</param>
-    public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng)
-    {
-        // The crop's top row and left column in the padded image, less the padding, is where the source is read from.
-        Augment.ShiftEach(features, batchSize, Shape, Padding, direction: 1, Fill, _scratch, rng);
-    }
+    public int Padding => Reach;
 }
 
 /// <summary>
 /// Shifts each image by a uniformly random whole number of pixels in [−<see cref="MaxShift"/>, <see cref="MaxShift"/>]
-/// vertically and horizontally; pixels that enter at the border take <see cref="Fill"/>. The same distribution as
-/// <see cref="RandomCrop"/> with padding <see cref="MaxShift"/>, stated as a translation.
+/// vertically and horizontally; pixels that enter at the border take <see cref="RandomShift.Fill"/>. The same
+/// distribution as <see cref="RandomCrop"/> with padding <see cref="MaxShift"/>, stated as a translation.
 /// </summary>
-public sealed class RandomTranslation : IBatchTransform
+public sealed class RandomTranslation : RandomShift
 {
-    private readonly float[] _scratch;
-
     /// <summary>Creates the transform.</summary>
     /// <param name="shape">The shape of one sample.</param>
     /// <param name="maxShift">The largest shift in each direction, in pixels; non-negative.</param>
     /// <param name="fill">The value of the pixels that enter at the border (0 by default).</param>
     public RandomTranslation(ImageShape shape, int maxShift, float fill = 0f)
+        : base(shape, maxShift, nameof(maxShift), direction: -1, fill) // moving the content down by d reads the source d rows higher up
+    {
+    }
+
+    /// <summary>The largest shift in each direction, in pixels.</summary>
+    public int MaxShift => Reach;
+}
+
+/// <summary>
+/// What <see cref="RandomCrop"/> and <see cref="RandomTranslation"/> share: each image moves by a uniformly random whole
+/// number of pixels, at most a reach in each direction, and pixels that enter at the border take <see cref="Fill"/>.
+/// </summary>
+public abstract class RandomShift : IBatchTransform
+{
+    private readonly float[] _scratch;
+    private readonly int _direction;
+
+    private protected RandomShift(ImageShape shape, int reach, string reachName, int direction, float fill)
     {
         Augment.CheckShape(shape);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxShift);
+        ArgumentOutOfRangeException.ThrowIfNegative(reach, reachName);
         Shape = shape;
-        MaxShift = maxShift;
+        Reach = reach;
         Fill = fill;
+        _direction = direction;
         _scratch = new float[shape.FeatureCount];
     }
 
     /// <summary>The shape of one sample.</summary>
     public ImageShape Shape { get; }
 
-    /// <summary>The largest shift in each direction, in pixels.</summary>
-    public int MaxShift { get; }
-
-    /// <summary>The value of the pixels that enter at the border.</summary>
+    /// <summary>The value of the pixels that enter at the border (the padding of a crop).</summary>
     public float Fill { get; }
 
-    /// <summary>Always false: translation keeps the labels.</summary>
+    /// <summary>Always false: shifting keeps the labels.</summary>
     public bool ProducesSoftTargets => false;
+
+    /// <summary>The largest shift in each direction, in pixels.</summary>
+    private protected int Reach { get; }
 
     /// <summary>Shifts each image of the batch in place.</summary>
     /// <param name="features">The batch, batchSize × <see cref="ImageShape.FeatureCount"/> floats.</param>
     /// <param name="labels">The labels (unused).</param>
     /// <param name="batchSize">The number of images.</param>
     /// <param name="softTargets">The targets (unused).</param>
-    /// <param name="rng">The random source; per image, the downward shift then the rightward shift.</param>
-    public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng)
-    {
-        // Moving the content down by d means reading the source d rows higher up.
-        Augment.ShiftEach(features, batchSize, Shape, MaxShift, direction: -1, Fill, _scratch, rng);
-    }
+    /// <param name="rng">
+    /// The random source; two draws per image: the vertical then the horizontal offset (a crop's top row then its left
+    /// column in the padded image; a translation's downward then rightward shift).
+    /// </param>
+    public void Apply(Span<float> features, ReadOnlySpan<int> labels, int batchSize, Span<float> softTargets, Rng rng) =>
+        Augment.ShiftEach(features, batchSize, Shape, Reach, _direction, Fill, _scratch, rng);
 }
 
 /// <summary>

@@ -278,10 +278,9 @@ public sealed class Standardizer
     {
         ArgumentNullException.ThrowIfNull(state);
         float kind = Scalar(state, KindKey);
-        if (kind != MathF.Round(kind) || kind < (float)StandardizerKind.Global || kind > (float)StandardizerKind.PerChannel)
-        {
-            throw new ArgumentException($"The state's '{KindKey}' value {kind} is not a standardizer kind.", nameof(state));
-        }
+        StateCheck.Fits(
+            kind == MathF.Round(kind) && kind >= (float)StandardizerKind.Global && kind <= (float)StandardizerKind.PerChannel,
+            $"The state's '{KindKey}' value {kind} is not a standardizer kind.");
 
         return new Standardizer(
             (StandardizerKind)(int)kind,
@@ -379,11 +378,7 @@ public sealed class Standardizer
     private static float Scalar(IReadOnlyDictionary<string, float[]> state, string key)
     {
         float[] value = Required(state, key);
-        if (value.Length != 1)
-        {
-            throw new ArgumentException($"The standardizer state's '{key}' holds {value.Length} floats instead of one.", nameof(state));
-        }
-
+        StateCheck.Fits(value.Length == 1, $"The standardizer state's '{key}' holds {value.Length} floats instead of one.");
         return value[0];
     }
 }

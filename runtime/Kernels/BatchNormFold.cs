@@ -53,10 +53,7 @@ public static partial class BatchNormFold
         long size = (long)channels * fanIn;
         Guard.Length(Kernel, weights.Length, size, nameof(weights));
         Guard.LengthOrEmpty(Kernel, bias.Length, channels, nameof(bias));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
-        Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
-        Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
+        NormalizationRows.CheckStatistics(Kernel, channels, gamma.Length, beta.Length, runningMean.Length, runningVar.Length);
         Guard.Length(Kernel, foldedWeights.Length, size, nameof(foldedWeights));
         Guard.Length(Kernel, foldedBias.Length, channels, nameof(foldedBias));
     }

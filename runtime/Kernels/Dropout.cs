@@ -172,14 +172,7 @@ public static class StochasticDepth
         CheckRows(batch, perSample, mask.Length);
         Guard.Length("StochasticDepth", branch.Length, (long)batch * perSample, nameof(branch));
         Guard.Length("StochasticDepth", y.Length, (long)batch * perSample, nameof(y));
-        for (int b = 0; b < batch; b++)
-        {
-            float s = mask[b];
-            if (s != 0f)
-            {
-                Elementwise.ScaleAdd(s, branch.Slice(b * perSample, perSample), y.Slice(b * perSample, perSample));
-            }
-        }
+        ScaleAddRows(perSample, mask, branch, y);
     }
 
     /// <summary><c>dBranch[b, :] += mask[b]·dy[b, :]</c>; the shortcut's gradient (<c>dx += dy</c>) is the caller's.</summary>
@@ -198,12 +191,18 @@ public static class StochasticDepth
         CheckRows(batch, perSample, mask.Length);
         Guard.Length("StochasticDepth", dy.Length, (long)batch * perSample, nameof(dy));
         Guard.Length("StochasticDepth", dBranch.Length, (long)batch * perSample, nameof(dBranch));
-        for (int b = 0; b < batch; b++)
+        ScaleAddRows(perSample, mask, dy, dBranch);
+    }
+
+    /// <summary><c>destination[b, :] += mask[b]·source[b, :]</c> for every row b, skipping rows whose scale is 0.</summary>
+    private static void ScaleAddRows(int perSample, ReadOnlySpan<float> mask, ReadOnlySpan<float> source, Span<float> destination)
+    {
+        for (int b = 0; b < mask.Length; b++)
         {
             float s = mask[b];
             if (s != 0f)
             {
-                Elementwise.ScaleAdd(s, dy.Slice(b * perSample, perSample), dBranch.Slice(b * perSample, perSample));
+                Elementwise.ScaleAdd(s, source.Slice(b * perSample, perSample), destination.Slice(b * perSample, perSample));
             }
         }
     }

@@ -32,7 +32,7 @@ public static class Gelu
     {
         if (approximation == GeluApproximation.Tanh)
         {
-            LaneLoop.Map(default(TanhForm), x, y);
+            LaneLoop.Map(default(SigmoidGate<TanhArgument>), x, y);
         }
         else
         {
@@ -50,7 +50,7 @@ public static class Gelu
     {
         if (approximation == GeluApproximation.Tanh)
         {
-            LaneLoop.MapBackward(default(TanhForm), x, y, dy, dx);
+            LaneLoop.MapBackward(default(SigmoidGate<TanhArgument>), x, y, dy, dx);
         }
         else
         {
@@ -92,33 +92,17 @@ public static class Gelu
             Phi(x) + (x * T.Create(InvSqrt2Pi) * T.Exp(T.Create(-0.5f) * x * x));
     }
 
-    private readonly struct TanhForm : IElementFunction
+    /// <summary>The tanh form's gate argument <c>a = 2u</c>, <c>u = √(2/π)·(x + 0.044715·x³)</c>, for <see cref="SigmoidGate{TArg}"/>.</summary>
+    private readonly struct TanhArgument : IGateArgument
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public T Forward<T>(T x)
-            where T : struct, ILanes<T> => x * Sigmoid2U(x);
+        public T Value<T>(T x)
+            where T : struct, ILanes<T> => T.Create(2 * Sqrt2OverPi) * (x + (T.Create(Cubic) * x * x * x));
 
-        // d/dx x·σ(2u) = σ + x·σ(1 − σ)·2u′, u′ = √(2/π)·(1 + 3·0.044715·x²), with σ(1 − σ) = e·σ², e = e^(−2u), so
-        // 1 − σ is not formed by cancellation when σ is near 1. The clamp keeps e finite (σ is then below 1e-34).
+        // 2u′ = 2·√(2/π)·(1 + 3·0.044715·x²).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public T Derivative<T>(T x, T y)
-            where T : struct, ILanes<T>
-        {
-            T e = T.Exp(T.Min(T.Create(-2f) * U(x), T.Create(80f)));
-            T s = T.One / (T.One + e);
-            T du = T.Create(2 * Sqrt2OverPi) * (T.One + (T.Create(3 * Cubic) * x * x));
-            return s + (x * (e * s) * s * du);
-        }
-
-        // σ(2u); e^(−2u) overflows to +∞ for very negative x, where σ correctly becomes 0.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static T Sigmoid2U<T>(T x)
-            where T : struct, ILanes<T> => T.One / (T.One + T.Exp(T.Create(-2f) * U(x)));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-
-        private static T U<T>(T x)
-            where T : struct, ILanes<T> => T.Create(Sqrt2OverPi) * (x + (T.Create(Cubic) * x * x * x));
+        public T Slope<T>(T x)
+            where T : struct, ILanes<T> => T.Create(2 * Sqrt2OverPi) * (T.One + (T.Create(3 * Cubic) * x * x));
     }
 
     /// <summary>The plain scalar twin of <see cref="Gelu"/>, in double precision, for tests to compare against.</summary>

@@ -125,14 +125,7 @@ public static class Gemm
             };
 
             // Chunks of contiguous rows of B (whole 16-row units, so whole cache lines of C).
-            if (threads <= 1)
-            {
-                RunPart(&job, 0, 1);
-            }
-            else
-            {
-                Compute.For(chunks, threads, &RunPart, &job);
-            }
+            Run(&job, chunks, threads);
         }
     }
 
@@ -300,14 +293,20 @@ public static class Gemm
                 SplitRows = splitRows,
                 ColumnUnit = columnUnit,
             };
-            if (threads <= 1)
-            {
-                RunPart(&job, 0, 1);
-            }
-            else
-            {
-                Compute.For(chunks, threads, &RunPart, &job);
-            }
+            Run(&job, chunks, threads);
+        }
+    }
+
+    /// <summary>Runs the job on this thread, or split into <paramref name="chunks"/> parts across <paramref name="threads"/> threads.</summary>
+    private static unsafe void Run(GemmJob* job, int chunks, int threads)
+    {
+        if (threads <= 1)
+        {
+            RunPart(job, 0, 1);
+        }
+        else
+        {
+            Compute.For(chunks, threads, &RunPart, job);
         }
     }
 

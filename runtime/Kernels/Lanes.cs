@@ -193,14 +193,18 @@ internal static class LaneLoop
         return Steps<TBody, LanesVector>(ref body, i, n, ref first, ref second);
     }
 
-    /// <summary>Runs a map on whole vectors of <see cref="Width"/> floats; returns where it stopped.</summary>
+    /// <summary>
+    /// Runs a map on whole vectors of <see cref="Width"/> floats; returns where it stopped. The map bodies are two-sum
+    /// bodies that never touch the sums, handed over by reference: wrapped by value in <see cref="OneSum{TBody}"/>, the
+    /// Tanh forward at 1M floats (AVX-512) took 570 µs against 533–541 µs this way and 537–539 µs for the hand loop
+    /// of b2bfee8 (median of 100 rounds interleaved in one process, thread CPU time).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MapWidest<TBody>(TBody body, int n)
-        where TBody : ILaneLoop, allows ref struct
+    private static int MapWidest<TBody>(ref TBody body, int n)
+        where TBody : ILaneSums, allows ref struct
     {
-        var sums = new OneSum<TBody>(body);
         float unused = 0f, unused2 = 0f;
-        return (int)Widest(ref sums, 0, (nuint)n, ref unused, ref unused2);
+        return (int)Widest(ref body, 0, (nuint)n, ref unused, ref unused2);
     }
 
     /// <summary>
@@ -212,7 +216,7 @@ internal static class LaneLoop
     {
         Guard.Length("Activation", y.Length, x.Length, nameof(y));
         var body = new MapBody<TF>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
-        int n = x.Length, i = MapWidest(body, n);
+        int n = x.Length, i = MapWidest(ref body, n);
         if (i < n)
         {
             int w = Width;
@@ -234,7 +238,7 @@ internal static class LaneLoop
         Guard.Length("Activation", dy.Length, n, nameof(dy));
         Guard.Length("Activation", dx.Length, n, nameof(dx));
         var body = new MapBackwardBody<TF>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
-        int i = MapWidest(body, n);
+        int i = MapWidest(ref body, n);
         if (i < n)
         {
             int w = Width;
@@ -345,7 +349,7 @@ internal static class LaneLoop
         }
     }
 
-    private readonly ref struct MapBody<TF> : ILaneLoop
+    private readonly ref struct MapBody<TF> : ILaneSums
         where TF : struct, IElementFunction
     {
         private readonly TF _f;
@@ -360,15 +364,11 @@ internal static class LaneLoop
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public T Step<T>(nuint i, T acc)
-            where T : struct, ILanes<T>
-        {
-            _f.Forward(T.Load(ref _x, i)).Store(ref _y, i);
-            return acc;
-        }
+        public void Step<T>(nuint i, ref T first, ref T second)
+            where T : struct, ILanes<T> => _f.Forward(T.Load(ref _x, i)).Store(ref _y, i);
     }
 
-    private readonly ref struct MapBackwardBody<TF> : ILaneLoop
+    private readonly ref struct MapBackwardBody<TF> : ILaneSums
         where TF : struct, IElementFunction
     {
         private readonly TF _f;
@@ -387,12 +387,11 @@ internal static class LaneLoop
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public T Step<T>(nuint i, T acc)
+        public void Step<T>(nuint i, ref T first, ref T second)
             where T : struct, ILanes<T>
         {
             T d = _f.Derivative(T.Load(ref _x, i), T.Load(ref _y, i));
             T.MultiplyAdd(T.Load(ref _dy, i), d, T.Load(ref _dx, i)).Store(ref _dx, i);
-            return acc;
         }
     }
 }

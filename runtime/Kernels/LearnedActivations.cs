@@ -277,7 +277,7 @@ public static class Softmax
         {
             ReadOnlySpan<float> z = x.Slice(b * classes, classes);
             Span<float> p = y.Slice(b * classes, classes);
-            float max = MaxOf(z);
+            float max = Losses.Max(z);
             float sum = 0f;
             for (int c = 0; c < classes; c++)
             {
@@ -493,17 +493,5 @@ internal static class LearnedActivations
             T.MultiplyAdd(T.Load(ref _dy, i), T.Min(T.Load(ref _x, i), T.Zero), T.Load(ref _acc, i)).Store(ref _acc, i);
             return acc;
         }
-    }
-
-    /// <summary>The largest element of a row (−∞ when empty).</summary>
-    internal static float MaxOf(ReadOnlySpan<float> z)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float v in z)
-        {
-            max = MathF.Max(max, v);
-        }
-
-        return max;
     }
 }

@@ -189,6 +189,7 @@ internal static class Losses
         return label;
     }
 
+    /// <summary>The largest element of a row (−∞ when empty), for the softmax of the loss and of <see cref="Softmax"/>.</summary>
     internal static float Max(ReadOnlySpan<float> z)
     {
         float max = float.NegativeInfinity;

@@ -40,12 +40,7 @@ public static partial class BatchNorm
         Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
         int size = TensorSize(batch, channels, spatial);
-        Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
-        Guard.Length(Kernel, y.Length, size, nameof(y));
-        Guard.Length(Kernel, saveMean.Length, channels, nameof(saveMean));
-        Guard.Length(Kernel, saveInvStd.Length, channels, nameof(saveInvStd));
+        CheckForward(Kernel, size, channels, channels, x.Length, gamma.Length, beta.Length, y.Length, saveMean.Length, saveInvStd.Length);
         Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
         Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
         int n = batch * spatial;
@@ -122,10 +117,7 @@ public static partial class BatchNorm
     {
         int size = TensorSize(batch, channels, spatial);
         Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
-        Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
-        Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
+        CheckStatistics(Kernel, channels, gamma.Length, beta.Length, runningMean.Length, runningVar.Length);
         Guard.Length(Kernel, y.Length, size, nameof(y));
         unsafe
         {
@@ -175,14 +167,7 @@ public static partial class BatchNorm
         ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
         int size = TensorSize(batch, channels, spatial);
-        Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, saveMean.Length, channels, nameof(saveMean));
-        Guard.Length(Kernel, saveInvStd.Length, channels, nameof(saveInvStd));
-        Guard.Length(Kernel, dy.Length, size, nameof(dy));
-        Guard.LengthOrEmpty(Kernel, dx.Length, size, nameof(dx));
-        Guard.Length(Kernel, dGamma.Length, channels, nameof(dGamma));
-        Guard.Length(Kernel, dBeta.Length, channels, nameof(dBeta));
+        CheckBackward(Kernel, size, channels, channels, x.Length, gamma.Length, saveMean.Length, saveInvStd.Length, dy.Length, dx.Length, dGamma.Length, dBeta.Length);
         unsafe
         {
             fixed (float* px = x, pg = gamma, pm = saveMean, ps = saveInvStd, pdy = dy, pdx = dx, pdg = dGamma, pdb = dBeta)
@@ -322,12 +307,7 @@ public static partial class GroupNorm
     {
         int size = TensorSize(batch, channels, spatial);
         int perGroup = ChannelsPerGroup(channels, groups);
-        Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, beta.Length, channels, nameof(beta));
-        Guard.Length(Kernel, y.Length, size, nameof(y));
-        Guard.Length(Kernel, saveMean.Length, batch * groups, nameof(saveMean));
-        Guard.Length(Kernel, saveInvStd.Length, batch * groups, nameof(saveInvStd));
+        CheckForward(Kernel, size, channels, batch * groups, x.Length, gamma.Length, beta.Length, y.Length, saveMean.Length, saveInvStd.Length);
         int groupSize = perGroup * spatial;
         for (int b = 0; b < batch; b++)
         {
@@ -371,14 +351,7 @@ public static partial class GroupNorm
     {
         int size = TensorSize(batch, channels, spatial);
         int perGroup = ChannelsPerGroup(channels, groups);
-        Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, channels, nameof(gamma));
-        Guard.Length(Kernel, saveMean.Length, batch * groups, nameof(saveMean));
-        Guard.Length(Kernel, saveInvStd.Length, batch * groups, nameof(saveInvStd));
-        Guard.Length(Kernel, dy.Length, size, nameof(dy));
-        Guard.LengthOrEmpty(Kernel, dx.Length, size, nameof(dx));
-        Guard.Length(Kernel, dGamma.Length, channels, nameof(dGamma));
-        Guard.Length(Kernel, dBeta.Length, channels, nameof(dBeta));
+        CheckBackward(Kernel, size, channels, batch * groups, x.Length, gamma.Length, saveMean.Length, saveInvStd.Length, dy.Length, dx.Length, dGamma.Length, dBeta.Length);
         double groupSize = (double)perGroup * spatial;
         for (int b = 0; b < batch; b++)
         {
@@ -497,12 +470,7 @@ public static partial class LayerNorm
         Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
         int size = TensorSize(batch, features, 1);
-        Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, features, nameof(gamma));
-        Guard.Length(Kernel, beta.Length, features, nameof(beta));
-        Guard.Length(Kernel, y.Length, size, nameof(y));
-        Guard.Length(Kernel, saveMean.Length, batch, nameof(saveMean));
-        Guard.Length(Kernel, saveInvStd.Length, batch, nameof(saveInvStd));
+        CheckForward(Kernel, size, features, batch, x.Length, gamma.Length, beta.Length, y.Length, saveMean.Length, saveInvStd.Length);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> row = x.Slice(b * features, features);
@@ -534,14 +502,7 @@ public static partial class LayerNorm
         ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
         int size = TensorSize(batch, features, 1);
-        Guard.Length(Kernel, x.Length, size, nameof(x));
-        Guard.Length(Kernel, gamma.Length, features, nameof(gamma));
-        Guard.Length(Kernel, saveMean.Length, batch, nameof(saveMean));
-        Guard.Length(Kernel, saveInvStd.Length, batch, nameof(saveInvStd));
-        Guard.Length(Kernel, dy.Length, size, nameof(dy));
-        Guard.LengthOrEmpty(Kernel, dx.Length, size, nameof(dx));
-        Guard.Length(Kernel, dGamma.Length, features, nameof(dGamma));
-        Guard.Length(Kernel, dBeta.Length, features, nameof(dBeta));
+        CheckBackward(Kernel, size, features, batch, x.Length, gamma.Length, saveMean.Length, saveInvStd.Length, dy.Length, dx.Length, dGamma.Length, dBeta.Length);
         for (int b = 0; b < batch; b++)
         {
             float mean = saveMean[b], invStd = saveInvStd[b];

@@ -252,6 +252,46 @@ internal static class NormalizationRows
         return (int)size;
     }
 
+    /// <summary>
+    /// The length checks of a normalization forward: x and y hold <paramref name="size"/> floats, gamma and beta one per
+    /// channel (or feature), the saved mean and inverse deviation one per normalized group (<paramref name="statistics"/>).
+    /// </summary>
+    internal static void CheckForward(string kernel, int size, int channels, int statistics, int x, int gamma, int beta, int y, int saveMean, int saveInvStd)
+    {
+        Guard.Length(kernel, x, size, nameof(x));
+        Guard.Length(kernel, gamma, channels, nameof(gamma));
+        Guard.Length(kernel, beta, channels, nameof(beta));
+        Guard.Length(kernel, y, size, nameof(y));
+        Guard.Length(kernel, saveMean, statistics, nameof(saveMean));
+        Guard.Length(kernel, saveInvStd, statistics, nameof(saveInvStd));
+    }
+
+    /// <summary>The length checks of batch norm's per-channel vectors: scale, shift, running mean and running variance.</summary>
+    internal static void CheckStatistics(string kernel, int channels, int gamma, int beta, int runningMean, int runningVar)
+    {
+        Guard.Length(kernel, gamma, channels, nameof(gamma));
+        Guard.Length(kernel, beta, channels, nameof(beta));
+        Guard.Length(kernel, runningMean, channels, nameof(runningMean));
+        Guard.Length(kernel, runningVar, channels, nameof(runningVar));
+    }
+
+    /// <summary>
+    /// The length checks of a normalization backward, with the shapes of <see cref="CheckForward"/>; dx may be empty
+    /// (skipped), the parameter gradients hold one float per channel.
+    /// </summary>
+    internal static void CheckBackward(
+        string kernel, int size, int channels, int statistics, int x, int gamma, int saveMean, int saveInvStd, int dy, int dx, int dGamma, int dBeta)
+    {
+        Guard.Length(kernel, x, size, nameof(x));
+        Guard.Length(kernel, gamma, channels, nameof(gamma));
+        Guard.Length(kernel, saveMean, statistics, nameof(saveMean));
+        Guard.Length(kernel, saveInvStd, statistics, nameof(saveInvStd));
+        Guard.Length(kernel, dy, size, nameof(dy));
+        Guard.LengthOrEmpty(kernel, dx, size, nameof(dx));
+        Guard.Length(kernel, dGamma, channels, nameof(dGamma));
+        Guard.Length(kernel, dBeta, channels, nameof(dBeta));
+    }
+
     internal static int ChannelsPerGroup(int channels, int groups)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);

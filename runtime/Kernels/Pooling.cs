@@ -173,8 +173,7 @@ public static class FractionalMaxPool2D
         ReadOnlySpan<int> rowBoundaries, ReadOnlySpan<int> colBoundaries, ReadOnlySpan<float> x, Span<float> y)
     {
         var s = RegionShape(batch, channels, height, width, outHeight, outWidth, rowBoundaries, colBoundaries);
-        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+        s.CheckInputAndOutput(Kernel, x.Length, y.Length);
         fixed (float* px = x, py = y)
         fixed (int* rows = rowBoundaries, cols = colBoundaries)
         {
@@ -203,10 +202,8 @@ public static class FractionalMaxPool2D
         ReadOnlySpan<int> rowBoundaries, ReadOnlySpan<int> colBoundaries, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         var s = RegionShape(batch, channels, height, width, outHeight, outWidth, rowBoundaries, colBoundaries);
-        Guard.AtLeast(Kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-        Guard.AtLeast(Kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
-        Guard.AtLeast(Kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
-        Guard.AtLeast(Kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
+        s.CheckInputAndOutput(Kernel, x.Length, y.Length);
+        s.CheckGradients(Kernel, dy.Length, dx.Length);
         fixed (float* px = x, py = y, pdy = dy, pdx = dx)
         fixed (int* rows = rowBoundaries, cols = colBoundaries)
         {
@@ -234,8 +231,7 @@ internal static class Pooling
     internal static unsafe void Forward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
-        Guard.AtLeast(kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-        Guard.AtLeast(kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+        s.CheckInputAndOutput(kernel, x.Length, y.Length);
         fixed (float* px = x, py = y)
         {
             var job = new PoolJob { Shape = s, Kind = kind, X = px, Y = py };
@@ -249,12 +245,10 @@ internal static class Pooling
         var s = WindowShape(batch, channels, height, width, size, stride);
         if (kind == PoolKind.MaxBackward)
         {
-            Guard.AtLeast(kernel, x.Length, s.Planes * s.InPlane, nameof(x));
-            Guard.AtLeast(kernel, y.Length, s.Planes * s.OutPlane, nameof(y));
+            s.CheckInputAndOutput(kernel, x.Length, y.Length);
         }
 
-        Guard.AtLeast(kernel, dy.Length, s.Planes * s.OutPlane, nameof(dy));
-        Guard.AtLeast(kernel, dx.Length, s.Planes * s.InPlane, nameof(dx));
+        s.CheckGradients(kernel, dy.Length, dx.Length);
         fixed (float* px = x, py = y, pdy = dy, pdx = dx)
         {
             var job = new PoolJob { Shape = s, Kind = kind, X = px, Y = py, DY = pdy, DX = pdx };
@@ -368,6 +362,20 @@ internal readonly struct PoolShape(int batch, int channels, int height, int widt
     /// <summary>The window size and stride (0 for fractional pooling).</summary>
     public readonly int Size = size, Stride = stride;
     public readonly long InPlane = (long)height * width, OutPlane = (long)outHeight * outWidth;
+
+    /// <summary>Throws unless x holds the input planes and y the output planes (longer buffers are accepted).</summary>
+    public void CheckInputAndOutput(string kernel, int x, int y)
+    {
+        Guard.AtLeast(kernel, x, Planes * InPlane, nameof(x));
+        Guard.AtLeast(kernel, y, Planes * OutPlane, nameof(y));
+    }
+
+    /// <summary>Throws unless dy holds the output planes and dx the input planes (longer buffers are accepted).</summary>
+    public void CheckGradients(string kernel, int dy, int dx)
+    {
+        Guard.AtLeast(kernel, dy, Planes * OutPlane, nameof(dy));
+        Guard.AtLeast(kernel, dx, Planes * InPlane, nameof(dx));
+    }
 }
 
 /// <summary>Which loop a <see cref="PoolJob"/> runs.</summary>

@@ -255,25 +255,16 @@ public static partial class MaxPool2D
         /// <param name="y">The output (overwritten).</param>
         public static void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
         {
-            int outH = OutputSize(height, size, stride), outW = OutputSize(width, size, stride);
-            for (int p = 0; p < batch * channels; p++)
+            int[][] windows = PoolingWindows.Of(batch, channels, height, width, size, stride);
+            for (int o = 0; o < windows.Length; o++)
             {
-                for (int i = 0; i < outH; i++)
+                float max = float.NegativeInfinity;
+                foreach (int k in windows[o])
                 {
-                    for (int j = 0; j < outW; j++)
-                    {
-                        float max = float.NegativeInfinity;
-                        for (int u = 0; u < size; u++)
-                        {
-                            for (int v = 0; v < size; v++)
-                            {
-                                max = Math.Max(max, x[(p * height * width) + (((i * stride) + u) * width) + (j * stride) + v]);
-                            }
-                        }
-
-                        y[(p * outH * outW) + (i * outW) + j] = max;
-                    }
+                    max = Math.Max(max, x[k]);
                 }
+
+                y[o] = max;
             }
         }
 
@@ -290,27 +281,15 @@ public static partial class MaxPool2D
         /// <param name="dx">The input gradient (added to).</param>
         public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
         {
-            int outH = OutputSize(height, size, stride), outW = OutputSize(width, size, stride);
-            for (int p = 0; p < batch * channels; p++)
+            int[][] windows = PoolingWindows.Of(batch, channels, height, width, size, stride);
+            for (int o = 0; o < windows.Length; o++)
             {
-                for (int i = 0; i < outH; i++)
+                foreach (int k in windows[o])
                 {
-                    for (int j = 0; j < outW; j++)
+                    if (x[k] == y[o])
                     {
-                        int o = (p * outH * outW) + (i * outW) + j;
-                        bool found = false;
-                        for (int u = 0; u < size && !found; u++)
-                        {
-                            for (int v = 0; v < size && !found; v++)
-                            {
-                                int k = (p * height * width) + (((i * stride) + u) * width) + (j * stride) + v;
-                                if (x[k] == y[o])
-                                {
-                                    dx[k] += dy[o];
-                                    found = true;
-                                }
-                            }
-                        }
+                        dx[k] += dy[o];
+                        break;
                     }
                 }
             }
@@ -335,25 +314,16 @@ public static partial class AvgPool2D
         /// <param name="y">The output (overwritten).</param>
         public static void Forward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, Span<float> y)
         {
-            int outH = OutputSize(height, size, stride), outW = OutputSize(width, size, stride);
-            for (int p = 0; p < batch * channels; p++)
+            int[][] windows = PoolingWindows.Of(batch, channels, height, width, size, stride);
+            for (int o = 0; o < windows.Length; o++)
             {
-                for (int i = 0; i < outH; i++)
+                double sum = 0;
+                foreach (int k in windows[o])
                 {
-                    for (int j = 0; j < outW; j++)
-                    {
-                        double sum = 0;
-                        for (int u = 0; u < size; u++)
-                        {
-                            for (int v = 0; v < size; v++)
-                            {
-                                sum += x[(p * height * width) + (((i * stride) + u) * width) + (j * stride) + v];
-                            }
-                        }
-
-                        y[(p * outH * outW) + (i * outW) + j] = (float)(sum / (size * size));
-                    }
+                    sum += x[k];
                 }
+
+                y[o] = (float)(sum / (size * size));
             }
         }
 
@@ -370,25 +340,51 @@ public static partial class AvgPool2D
         /// <param name="dx">The input gradient (added to).</param>
         public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
         {
-            int outH = OutputSize(height, size, stride), outW = OutputSize(width, size, stride);
-            for (int p = 0; p < batch * channels; p++)
+            int[][] windows = PoolingWindows.Of(batch, channels, height, width, size, stride);
+            for (int o = 0; o < windows.Length; o++)
             {
-                for (int i = 0; i < outH; i++)
+                float g = dy[o] / (size * size);
+                foreach (int k in windows[o])
                 {
-                    for (int j = 0; j < outW; j++)
-                    {
-                        float g = dy[(p * outH * outW) + (i * outW) + j] / (size * size);
-                        for (int u = 0; u < size; u++)
-                        {
-                            for (int v = 0; v < size; v++)
-                            {
-                                dx[(p * height * width) + (((i * stride) + u) * width) + (j * stride) + v] += g;
-                            }
-                        }
-                    }
+                    dx[k] += g;
                 }
             }
         }
+    }
+}
+
+/// <summary>The windows the pooling references visit, computed apart from the optimized kernels' own shape code.</summary>
+internal static class PoolingWindows
+{
+    /// <summary>
+    /// For each output position, in NCHW order, the flat input indices of its size×size window in row-major order:
+    /// window (i, j) of plane p covers rows i·stride … i·stride + size − 1 and the same columns from j·stride.
+    /// </summary>
+    public static int[][] Of(int batch, int channels, int height, int width, int size, int stride)
+    {
+        int outH = ((height - size) / stride) + 1, outW = ((width - size) / stride) + 1;
+        var windows = new int[batch * channels * outH * outW][];
+        for (int p = 0; p < batch * channels; p++)
+        {
+            for (int i = 0; i < outH; i++)
+            {
+                for (int j = 0; j < outW; j++)
+                {
+                    var window = new int[size * size];
+                    for (int u = 0; u < size; u++)
+                    {
+                        for (int v = 0; v < size; v++)
+                        {
+                            window[(u * size) + v] = (p * height * width) + (((i * stride) + u) * width) + (j * stride) + v;
+                        }
+                    }
+
+                    windows[(p * outH * outW) + (i * outW) + j] = window;
+                }
+            }
+        }
+
+        return windows;
     }
 }
 

@@ -1,8 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using NetGen.Kernels;
+using static NetGen.Optimizers.RulePieces;
 
 namespace NetGen.Optimizers;
 
@@ -24,14 +23,10 @@ public sealed class AdaGrad : Optimizer
     public AdaGrad(float learningRate = 0.01f, float learningRateDecay = 0f, float weightDecay = 0f, float initialAccumulatorValue = 0f, float epsilon = 1e-10f)
         : base(learningRate, "sum")
     {
-        CheckRange(learningRateDecay, 0f, float.PositiveInfinity, nameof(learningRateDecay), maxInclusive: false);
-        CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
-        CheckRange(initialAccumulatorValue, 0f, float.PositiveInfinity, nameof(initialAccumulatorValue), maxInclusive: false);
-        CheckRange(epsilon, 0f, float.PositiveInfinity, nameof(epsilon), maxInclusive: false);
-        LearningRateDecay = learningRateDecay;
-        WeightDecay = weightDecay;
-        InitialAccumulatorValue = initialAccumulatorValue;
-        Epsilon = epsilon;
+        LearningRateDecay = NonNegative("lr_decay", learningRateDecay);
+        WeightDecay = NonNegative("weight_decay", weightDecay);
+        InitialAccumulatorValue = NonNegative("initial_accumulator_value", initialAccumulatorValue);
+        Epsilon = NonNegative("eps", epsilon);
     }
 
     /// <summary>The decay of the step size with the step count.</summary>
@@ -45,15 +40,6 @@ public sealed class AdaGrad : Optimizer
 
     /// <summary>The term added to the denominator.</summary>
     public float Epsilon { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
-    {
-        ["lr_decay"] = LearningRateDecay,
-        ["weight_decay"] = WeightDecay,
-        ["initial_accumulator_value"] = InitialAccumulatorValue,
-        ["eps"] = Epsilon,
-    };
 
     private protected override void InitializeState() => Array.Fill(StateBuffer(0), InitialAccumulatorValue);
 
@@ -78,14 +64,8 @@ public sealed class AdaGrad : Optimizer
         public readonly T Update<T>(T param, T grad, nuint index)
             where T : struct, ILanes<T>
         {
-            if (WeightDecay != 0f)
-            {
-                grad += param * WeightDecay;
-            }
-
-            ref float s = ref MemoryMarshal.GetArrayDataReference(Sum);
-            T sum = T.Load(ref s, index) + grad * grad;
-            sum.Store(ref s, index);
+            grad = WithL2(grad, param, WeightDecay);
+            T sum = Store(Sum, index, Load<T>(Sum, index) + grad * grad);
             return param - grad * StepSize / (T.Sqrt(sum) + Epsilon);
         }
     }

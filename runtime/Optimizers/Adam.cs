@@ -1,8 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using NetGen.Kernels;
+using static NetGen.Optimizers.RulePieces;
 
 namespace NetGen.Optimizers;
 
@@ -40,15 +39,11 @@ public abstract class AdamBase : Optimizer
     private protected AdamBase(float learningRate, float beta1, float beta2, float epsilon, float weightDecay, bool amsGrad, bool decoupledDecay)
         : base(learningRate, AdamRule.StateNames(amsGrad))
     {
-        CheckRange(beta1, 0f, 1f, nameof(beta1), maxInclusive: false);
-        CheckRange(beta2, 0f, 1f, nameof(beta2), maxInclusive: false);
-        CheckRange(epsilon, 0f, float.PositiveInfinity, nameof(epsilon), maxInclusive: false);
-        CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
-        AmsGrad = amsGrad;
+        Beta1 = Fraction("beta1", beta1, oneAllowed: false);
+        Beta2 = Fraction("beta2", beta2, oneAllowed: false);
+        Epsilon = NonNegative("eps", epsilon);
+        WeightDecay = NonNegative("weight_decay", weightDecay);
+        AmsGrad = Flag("amsgrad", amsGrad);
         _decoupledDecay = decoupledDecay;
     }
 
@@ -66,16 +61,6 @@ public abstract class AdamBase : Optimizer
 
     /// <summary>Whether the AMSGrad variant is used.</summary>
     public bool AmsGrad { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
-    {
-        ["beta1"] = Beta1,
-        ["beta2"] = Beta2,
-        ["eps"] = Epsilon,
-        ["weight_decay"] = WeightDecay,
-        ["amsgrad"] = AmsGrad ? 1 : 0,
-    };
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
@@ -131,23 +116,12 @@ internal struct AdamRule : IUpdateRule
             param *= DecoupledDecay;
         }
 
-        if (L2 != 0f)
-        {
-            grad += param * L2;
-        }
-
-        ref float m = ref MemoryMarshal.GetArrayDataReference(ExpAvg);
-        ref float v = ref MemoryMarshal.GetArrayDataReference(ExpAvgSq);
-        T expAvg = T.Load(ref m, index) * Beta1 + grad * OneMinusBeta1;
-        T expAvgSq = T.Load(ref v, index) * Beta2 + grad * OneMinusBeta2 * grad;
-        expAvg.Store(ref m, index);
-        expAvgSq.Store(ref v, index);
-
+        grad = WithL2(grad, param, L2);
+        T expAvg = Store(ExpAvg, index, Load<T>(ExpAvg, index) * Beta1 + grad * OneMinusBeta1);
+        T expAvgSq = Store(ExpAvgSq, index, Load<T>(ExpAvgSq, index) * Beta2 + grad * OneMinusBeta2 * grad);
         if (AmsGrad)
         {
-            ref float vMax = ref MemoryMarshal.GetArrayDataReference(MaxExpAvgSq);
-            expAvgSq = T.Max(T.Load(ref vMax, index), expAvgSq);
-            expAvgSq.Store(ref vMax, index);
+            expAvgSq = Store(MaxExpAvgSq, index, T.Max(Load<T>(MaxExpAvgSq, index), expAvgSq));
         }
 
         return param - expAvg * StepSize / (T.Sqrt(expAvgSq) / SqrtBiasCorrection2 + Epsilon);

@@ -180,10 +180,9 @@ public sealed class Lbfgs : IStateful<OptimizerState>
     public void SetState(OptimizerState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Names.Count != 0 || state.StepCount < 0)
-        {
-            throw new ArgumentException($"An L-BFGS state holds no buffers and a step count of 0 or more, not [{string.Join(", ", state.Names)}] and {state.StepCount}.", nameof(state));
-        }
+        StateCheck.Fits(
+            state.Names.Count == 0 && state.StepCount >= 0,
+            $"An L-BFGS state holds no buffers and a step count of 0 or more, not [{string.Join(", ", state.Names)}] and {state.StepCount}.");
 
         StepCount = state.StepCount;
     }

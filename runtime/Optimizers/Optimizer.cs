@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace NetGen.Optimizers;
 
@@ -12,6 +13,7 @@ public abstract class Optimizer : IStatefulOptimizer
 {
     private readonly string[] _stateNames;
     private readonly float[][] _state;
+    private readonly Dictionary<string, double> _hyperparameters = new(StringComparer.Ordinal);
     private float _learningRate;
 
     /// <summary>The parameter count the state is sized for, or -1 before the first step (and after <see cref="Reset"/>).</summary>
@@ -50,7 +52,7 @@ public abstract class Optimizer : IStatefulOptimizer
     /// <c>weight_decay</c>, …; flags as 0 or 1). Checkpoints save them, and restoring into an optimizer whose values
     /// differ is refused, since the saved state buffers only continue the run under the same rule.
     /// </summary>
-    public virtual IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(_hyperparameters, StringComparer.Ordinal);
 
     /// <summary>The names of the state buffers, in the order <see cref="GetState"/> returns them (empty for plain SGD).</summary>
     public IReadOnlyList<string> StateNames => _stateNames;
@@ -106,28 +108,17 @@ public abstract class Optimizer : IStatefulOptimizer
     public void ValidateState(OptimizerState state, int parameterCount, string source)
     {
         ArgumentNullException.ThrowIfNull(state);
-        bool sameNames = _stateNames.Length == state.Names.Count;
-        for (int k = 0; sameNames && k < _stateNames.Length; k++)
-        {
-            sameNames = string.Equals(_stateNames[k], state.Names[k], StringComparison.Ordinal);
-        }
-
-        if (!sameNames)
-        {
-            throw new ArgumentException(
-                $"{source} holds optimizer buffers [{string.Join(", ", state.Names)}] but the optimizer has [{string.Join(", ", _stateNames)}] (different options?).",
-                "optimizer");
-        }
-
+        StateCheck.Fits(
+            HasNames(state),
+            $"{source} holds optimizer buffers [{string.Join(", ", state.Names)}] but the optimizer has [{string.Join(", ", _stateNames)}] (different options?).",
+            "optimizer");
         for (int k = 0; k < state.Buffers.Count; k++)
         {
             int length = state.Buffers[k].Length;
-            if (length != parameterCount && !(length == 0 && state.StepCount == 0))
-            {
-                throw new ArgumentException(
-                    $"{source} holds optimizer buffer '{state.Names[k]}' of {length} floats but the network has {parameterCount} parameters.",
-                    "optimizer");
-            }
+            StateCheck.Fits(
+                length == parameterCount || (length == 0 && state.StepCount == 0),
+                $"{source} holds optimizer buffer '{state.Names[k]}' of {length} floats but the network has {parameterCount} parameters.",
+                "optimizer");
         }
     }
 
@@ -140,34 +131,15 @@ public abstract class Optimizer : IStatefulOptimizer
     public void SetState(OptimizerState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.StepCount < 0)
-        {
-            throw new ArgumentException($"The saved step count is {state.StepCount}; it cannot be negative.", nameof(state));
-        }
-
-        if (state.Names.Count != _stateNames.Length)
-        {
-            throw new ArgumentException(
-                $"The saved state has buffers [{string.Join(", ", state.Names)}] but this optimizer has [{string.Join(", ", _stateNames)}].",
-                nameof(state));
-        }
-
+        StateCheck.Fits(state.StepCount >= 0, $"The saved step count is {state.StepCount}; it cannot be negative.");
+        StateCheck.Fits(
+            HasNames(state), $"The saved state has buffers [{string.Join(", ", state.Names)}] but this optimizer has [{string.Join(", ", _stateNames)}].");
         int length = _stateNames.Length == 0 ? -1 : state.Buffers[0].Length;
         for (int k = 0; k < _stateNames.Length; k++)
         {
-            if (state.Names[k] != _stateNames[k])
-            {
-                throw new ArgumentException(
-                    $"The saved state has buffers [{string.Join(", ", state.Names)}] but this optimizer has [{string.Join(", ", _stateNames)}].",
-                    nameof(state));
-            }
-
-            if (state.Buffers[k].Length != length)
-            {
-                throw new ArgumentException(
-                    $"The saved buffer '{state.Names[k]}' holds {state.Buffers[k].Length} floats but '{state.Names[0]}' holds {length}; all must have the same length.",
-                    nameof(state));
-            }
+            StateCheck.Fits(
+                state.Buffers[k].Length == length,
+                $"The saved buffer '{state.Names[k]}' holds {state.Buffers[k].Length} floats but '{state.Names[0]}' holds {length}; all must have the same length.");
         }
 
         // Empty buffers before any step mean "not sized yet", exactly what GetState returns for a fresh optimizer.
@@ -190,6 +162,33 @@ public abstract class Optimizer : IStatefulOptimizer
     /// <summary>Applies the update rule; <see cref="StepCount"/> already counts this step and the lengths are checked.</summary>
     private protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients);
 
+    /// <summary>
+    /// Checks a constructor option that must be zero or more, records it in <see cref="Hyperparameters"/> under
+    /// torch's name <paramref name="key"/>, and returns it.
+    /// </summary>
+    private protected float NonNegative(string key, float value, [CallerArgumentExpression(nameof(value))] string name = "")
+    {
+        CheckRange(value, 0f, float.PositiveInfinity, name, maxInclusive: false);
+        return Record(key, value);
+    }
+
+    /// <summary>
+    /// Checks a constructor option that must lie in [0, 1] (or [0, 1) without <paramref name="oneAllowed"/>), records
+    /// it in <see cref="Hyperparameters"/> under torch's name <paramref name="key"/>, and returns it.
+    /// </summary>
+    private protected float Fraction(string key, float value, bool oneAllowed = true, [CallerArgumentExpression(nameof(value))] string name = "")
+    {
+        CheckRange(value, 0f, 1f, name, maxInclusive: oneAllowed);
+        return Record(key, value);
+    }
+
+    /// <summary>Records a switch in <see cref="Hyperparameters"/> as 0 or 1 under torch's name <paramref name="key"/> and returns it.</summary>
+    private protected bool Flag(string key, bool value)
+    {
+        _hyperparameters[key] = value ? 1 : 0;
+        return value;
+    }
+
     /// <summary>Throws unless <paramref name="value"/> lies in the given range (NaN never does).</summary>
     internal static void CheckRange(float value, float min, float max, string name, bool maxInclusive = true)
     {
@@ -202,6 +201,24 @@ public abstract class Optimizer : IStatefulOptimizer
                 value,
                 $"{name} must be in [{min.ToString(CultureInfo.InvariantCulture)}, {upper} but was {value.ToString(CultureInfo.InvariantCulture)}.");
         }
+    }
+
+    /// <summary>Whether the state's buffer names are this optimizer's, in the same order.</summary>
+    private bool HasNames(OptimizerState state)
+    {
+        bool same = _stateNames.Length == state.Names.Count;
+        for (int k = 0; same && k < _stateNames.Length; k++)
+        {
+            same = string.Equals(_stateNames[k], state.Names[k], StringComparison.Ordinal);
+        }
+
+        return same;
+    }
+
+    private float Record(string key, float value)
+    {
+        _hyperparameters[key] = value;
+        return value;
     }
 
     private void AllocateState(int length)

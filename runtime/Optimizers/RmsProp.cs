@@ -1,8 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using NetGen.Kernels;
+using static NetGen.Optimizers.RulePieces;
 
 namespace NetGen.Optimizers;
 
@@ -27,15 +26,11 @@ public sealed class RmsProp : Optimizer
     public RmsProp(float learningRate = 0.01f, float alpha = 0.99f, float epsilon = 1e-8f, float weightDecay = 0f, float momentum = 0f, bool centered = false)
         : base(learningRate, StateNamesFor(momentum, centered))
     {
-        CheckRange(alpha, 0f, 1f, nameof(alpha));
-        CheckRange(epsilon, 0f, float.PositiveInfinity, nameof(epsilon), maxInclusive: false);
-        CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
-        CheckRange(momentum, 0f, 1f, nameof(momentum));
-        Alpha = alpha;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
-        Momentum = momentum;
-        Centered = centered;
+        Alpha = Fraction("alpha", alpha);
+        Epsilon = NonNegative("eps", epsilon);
+        WeightDecay = NonNegative("weight_decay", weightDecay);
+        Momentum = Fraction("momentum", momentum);
+        Centered = Flag("centered", centered);
     }
 
     /// <summary>The smoothing constant of the running averages.</summary>
@@ -52,16 +47,6 @@ public sealed class RmsProp : Optimizer
 
     /// <summary>Whether the denominator uses the centered second moment.</summary>
     public bool Centered { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
-    {
-        ["alpha"] = Alpha,
-        ["eps"] = Epsilon,
-        ["weight_decay"] = WeightDecay,
-        ["momentum"] = Momentum,
-        ["centered"] = Centered ? 1 : 0,
-    };
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
@@ -99,21 +84,12 @@ public sealed class RmsProp : Optimizer
         public readonly T Update<T>(T param, T grad, nuint index)
             where T : struct, ILanes<T>
         {
-            if (WeightDecay != 0f)
-            {
-                grad += param * WeightDecay;
-            }
-
-            ref float s = ref MemoryMarshal.GetArrayDataReference(SquareAvg);
-            T squareAvg = T.Load(ref s, index) * Alpha + grad * OneMinusAlpha * grad;
-            squareAvg.Store(ref s, index);
-
+            grad = WithL2(grad, param, WeightDecay);
+            T squareAvg = Store(SquareAvg, index, Load<T>(SquareAvg, index) * Alpha + grad * OneMinusAlpha * grad);
             T denominator;
             if (Centered)
             {
-                ref float a = ref MemoryMarshal.GetArrayDataReference(GradAvg);
-                T gradAvg = T.Load(ref a, index) * Alpha + grad * OneMinusAlpha;
-                gradAvg.Store(ref a, index);
+                T gradAvg = Store(GradAvg, index, Load<T>(GradAvg, index) * Alpha + grad * OneMinusAlpha);
                 denominator = T.Sqrt(squareAvg - gradAvg * gradAvg) + Epsilon;
             }
             else
@@ -123,9 +99,7 @@ public sealed class RmsProp : Optimizer
 
             if (Momentum > 0f)
             {
-                ref float b = ref MemoryMarshal.GetArrayDataReference(MomentumBuffer);
-                T buffer = T.Load(ref b, index) * Momentum + grad / denominator;
-                buffer.Store(ref b, index);
+                T buffer = Store(MomentumBuffer, index, Load<T>(MomentumBuffer, index) * Momentum + grad / denominator);
                 return param - buffer * LearningRate;
             }
 

@@ -1,8 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using NetGen.Kernels;
+using static NetGen.Optimizers.RulePieces;
 
 namespace NetGen.Optimizers;
 
@@ -26,20 +25,16 @@ public sealed class Sgd : Optimizer
     public Sgd(float learningRate = 1e-3f, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
         : base(learningRate, momentum != 0f ? ["momentum_buffer"] : [])
     {
-        CheckRange(momentum, 0f, 1f, nameof(momentum));
-        CheckRange(dampening, 0f, 1f, nameof(dampening));
-        CheckRange(weightDecay, 0f, float.PositiveInfinity, nameof(weightDecay), maxInclusive: false);
+        Momentum = Fraction("momentum", momentum);
+        Dampening = Fraction("dampening", dampening);
+        WeightDecay = NonNegative("weight_decay", weightDecay);
+        Nesterov = Flag("nesterov", nesterov);
         if (nesterov && (momentum == 0f || dampening != 0f))
         {
             throw new ArgumentException(
                 $"Nesterov momentum needs momentum > 0 and dampening 0, but momentum is {momentum} and dampening {dampening}.",
                 nameof(nesterov));
         }
-
-        Momentum = momentum;
-        Dampening = dampening;
-        WeightDecay = weightDecay;
-        Nesterov = nesterov;
     }
 
     /// <summary>The momentum factor μ; 0 means plain SGD.</summary>
@@ -53,15 +48,6 @@ public sealed class Sgd : Optimizer
 
     /// <summary>Whether the update uses Nesterov momentum (<c>p −= lr·(g + μ·v)</c>).</summary>
     public bool Nesterov { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>(StringComparer.Ordinal)
-    {
-        ["momentum"] = Momentum,
-        ["dampening"] = Dampening,
-        ["weight_decay"] = WeightDecay,
-        ["nesterov"] = Nesterov ? 1 : 0,
-    };
 
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
@@ -88,17 +74,11 @@ public sealed class Sgd : Optimizer
         public readonly T Update<T>(T param, T grad, nuint index)
             where T : struct, ILanes<T>
         {
-            if (WeightDecay != 0f)
-            {
-                grad += param * WeightDecay;
-            }
-
+            grad = WithL2(grad, param, WeightDecay);
             if (Momentum != 0f)
             {
                 // v = g on the first step (torch clones the gradient), then v = μ·v + (1 − dampening)·g.
-                ref float v = ref MemoryMarshal.GetArrayDataReference(Velocity);
-                T velocity = FirstStep ? grad : T.Load(ref v, index) * Momentum + grad * OneMinusDampening;
-                velocity.Store(ref v, index);
+                T velocity = Store(Velocity, index, FirstStep ? grad : Load<T>(Velocity, index) * Momentum + grad * OneMinusDampening);
                 grad = Nesterov ? grad + velocity * Momentum : velocity;
             }
 

@@ -55,3 +55,26 @@ internal static class UpdateLoop
         }
     }
 }
+
+/// <summary>The pieces the update rules share: torch's coupled L2 weight decay and reading and writing a state buffer.</summary>
+internal static class RulePieces
+{
+    /// <summary><c>grad + l2·param</c>, torch's coupled weight decay; <paramref name="grad"/> itself when l2 is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T WithL2<T>(T grad, T param, float l2)
+        where T : struct, ILanes<T> => l2 != 0f ? grad + (param * l2) : grad;
+
+    /// <summary>The state buffer's values at <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Load<T>(float[] buffer, nuint index)
+        where T : struct, ILanes<T> => T.Load(ref MemoryMarshal.GetArrayDataReference(buffer), index);
+
+    /// <summary>Writes <paramref name="value"/> into the state buffer at <paramref name="index"/> and returns it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Store<T>(float[] buffer, nuint index, T value)
+        where T : struct, ILanes<T>
+    {
+        value.Store(ref MemoryMarshal.GetArrayDataReference(buffer), index);
+        return value;
+    }
+}

@@ -110,24 +110,21 @@ public sealed class EarlyStopping : TrainingCallback, IStateful<EarlyStoppingSta
     public void SetState(EarlyStoppingState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Monitor != Monitor)
-        {
-            throw new ArgumentException($"The saved state of '{StateName}' watched {state.Monitor}, but this callback watches {Monitor}.", nameof(state));
-        }
-
+        StateCheck.SameMonitor(StateName, state.Monitor, Monitor);
         SavedWeights? weights = RestoreBestWeights ? state.BestWeights : null;
-        if (RestoreBestWeights && state.BestEpoch > 0 && weights is null)
-        {
-            throw new ArgumentException($"The saved state of '{StateName}' has no best weights (saved with restoreBestWeights: false), but this callback restores them.", nameof(state));
-        }
+        StateCheck.CallbackFits(
+            !(RestoreBestWeights && state.BestEpoch > 0 && weights is null),
+            StateName,
+            "has no best weights (saved with restoreBestWeights: false), but this callback restores them.");
 
         // After OnTrainingStart the copies have the network's size; before any run the state's sizes are taken.
         bool sized = _bestParameters.Length > 0 || _bestBuffers.Length > 0;
-        if (weights is not null && sized && (weights.Parameters.Count != _bestParameters.Length || weights.Buffers.Count != _bestBuffers.Length))
+        if (weights is not null && sized)
         {
-            throw new ArgumentException(
-                $"The saved state of '{StateName}' holds {weights.Parameters.Count} parameters and {weights.Buffers.Count} buffer values but the network has {_bestParameters.Length} and {_bestBuffers.Length}.",
-                nameof(state));
+            StateCheck.CallbackFits(
+                weights.Parameters.Count == _bestParameters.Length && weights.Buffers.Count == _bestBuffers.Length,
+                StateName,
+                $"holds {weights.Parameters.Count} parameters and {weights.Buffers.Count} buffer values but the network has {_bestParameters.Length} and {_bestBuffers.Length}.");
         }
 
         if (weights is not null)

@@ -201,10 +201,8 @@ public sealed partial class TrainingContext : IStateful<TrainingState>
     void IStateful<TrainingState>.SetState(TrainingState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.CompletedEpochs > Options.Epochs)
-        {
-            throw new ArgumentException($"The checkpoint has {state.CompletedEpochs} completed epochs but the run has only {Options.Epochs}.", "resume");
-        }
+        StateCheck.Fits(
+            state.CompletedEpochs <= Options.Epochs, $"The checkpoint has {state.CompletedEpochs} completed epochs but the run has only {Options.Epochs}.", "resume");
 
         state.Settings?.CheckResumedBy(Options, Train); // null in version-1 checkpoints
         ShuffleRng.SetState(state.ShuffleRngState.Span);

@@ -142,15 +142,8 @@ public sealed class ReduceLearningRateOnPlateau : TrainingCallback, IStateful<Re
     public void SetState(ReduceLearningRateOnPlateauState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Monitor != Monitor)
-        {
-            throw new ArgumentException($"The saved state of '{StateName}' watched {state.Monitor}, but this callback watches {Monitor}.", nameof(state));
-        }
-
-        if (state.BadEpochs < 0 || state.CooldownRemaining < 0 || state.Reductions < 0)
-        {
-            throw new ArgumentException($"The saved state of '{StateName}' has negative counters.", nameof(state));
-        }
+        StateCheck.SameMonitor(StateName, state.Monitor, Monitor);
+        StateCheck.CallbackFits(state.BadEpochs >= 0 && state.CooldownRemaining >= 0 && state.Reductions >= 0, StateName, "has negative counters.");
 
         Best = state.Best;
         BadEpochs = state.BadEpochs;

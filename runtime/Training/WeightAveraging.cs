@@ -181,29 +181,20 @@ public sealed class ExponentialMovingAverage : TrainingCallback, IStateful<Expon
     {
         ArgumentNullException.ThrowIfNull(state);
         ThrowIfSwapped();
-        if (state.IncludeBuffers != IncludeBuffers)
-        {
-            throw new ArgumentException($"The saved state of '{StateName}' was saved with includeBuffers: {state.IncludeBuffers}, but this callback has {IncludeBuffers}.", nameof(state));
-        }
-
-        if (state.UpdateCount < 0)
-        {
-            throw new ArgumentException($"The saved state of '{StateName}' has a negative update count.", nameof(state));
-        }
-
+        StateCheck.CallbackFits(
+            state.IncludeBuffers == IncludeBuffers, StateName, $"was saved with includeBuffers: {state.IncludeBuffers}, but this callback has {IncludeBuffers}.");
+        StateCheck.CallbackFits(state.UpdateCount >= 0, StateName, "has a negative update count.");
         if (state.Average is { } average)
         {
             int buffers = IncludeBuffers ? average.Buffers.Count : 0;
-            if (!IncludeBuffers && average.Buffers.Count != 0)
+            StateCheck.CallbackFits(
+                IncludeBuffers || average.Buffers.Count == 0, StateName, "holds averaged buffers, but this callback does not average them.");
+            if (_initialized)
             {
-                throw new ArgumentException($"The saved state of '{StateName}' holds averaged buffers, but this callback does not average them.", nameof(state));
-            }
-
-            if (_initialized && (average.Parameters.Count != _parameters.Length || (IncludeBuffers && buffers != _buffers.Length)))
-            {
-                throw new ArgumentException(
-                    $"The saved state of '{StateName}' holds {average.Parameters.Count} parameters and {buffers} buffer values but the average has {_parameters.Length} and {_buffers.Length}.",
-                    nameof(state));
+                StateCheck.CallbackFits(
+                    average.Parameters.Count == _parameters.Length && (!IncludeBuffers || buffers == _buffers.Length),
+                    StateName,
+                    $"holds {average.Parameters.Count} parameters and {buffers} buffer values but the average has {_parameters.Length} and {_buffers.Length}.");
             }
 
             _parameters = average.Parameters.Span.ToArray();

@@ -295,20 +295,16 @@ public sealed class ParameterGroupOptimizer : IStatefulOptimizer
                 names.Add(name);
             }
 
-            throw new ArgumentException(
-                $"{source} holds optimizer buffers [{string.Join(", ", state.Names)}] but this group optimizer has [{string.Join(", ", names)}] (different groups or options?).",
-                nameof(state));
+            StateCheck.Fail(
+                $"{source} holds optimizer buffers [{string.Join(", ", state.Names)}] but this group optimizer has [{string.Join(", ", names)}] (different groups or options?).");
         }
 
         for (int i = 0; i < expected.Count; i++)
         {
             int length = state.Buffers[i].Length;
-            if (length != expected[i].Length && !(length == 0 && state.StepCount == 0))
-            {
-                throw new ArgumentException(
-                    $"{source} holds optimizer buffer '{expected[i].Name}' of {length} floats but the group has {expected[i].Length} parameters.",
-                    nameof(state));
-            }
+            StateCheck.Fits(
+                length == expected[i].Length || (length == 0 && state.StepCount == 0),
+                $"{source} holds optimizer buffer '{expected[i].Name}' of {length} floats but the group has {expected[i].Length} parameters.");
         }
     }
 

@@ -110,103 +110,14 @@ public sealed class Choice : SearchRange
     }
 }
 
-/// <summary>A value drawn uniformly from [<see cref="Min"/>, <see cref="Max"/>] (e.g. dropout 0 to 0.5).</summary>
-public sealed class Uniform : SearchRange
-{
-    /// <summary>Creates the range.</summary>
-    /// <param name="min">The lower end, finite.</param>
-    /// <param name="max">The upper end, finite and at least <paramref name="min"/>.</param>
-    public Uniform(double min, double max)
-    {
-        if (!double.IsFinite(min) || !double.IsFinite(max) || max < min)
-        {
-            throw new ArgumentException($"A uniform range needs finite min ≤ max, not [{min}, {max}].", nameof(max));
-        }
-
-        Min = min;
-        Max = max;
-    }
-
-    /// <summary>The lower end.</summary>
-    public double Min { get; }
-
-    /// <summary>The upper end.</summary>
-    public double Max { get; }
-
-    /// <inheritdoc />
-    public override double Sample(Rng rng)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        return Math.Min(Max, Min + (rng.NextDouble() * (Max - Min)));
-    }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<double> GridValues(int points)
-    {
-        CheckPoints(points);
-        if (points == 1)
-        {
-            return [(Min + Max) / 2];
-        }
-
-        var values = new double[points];
-        for (int i = 0; i < points; i++)
-        {
-            values[i] = i == points - 1 ? Max : Min + ((Max - Min) * i / (points - 1));
-        }
-
-        return values;
-    }
-
-    /// <inheritdoc />
-    public override bool Contains(double value) => value >= Min && value <= Max;
-
-    /// <inheritdoc />
-    public override SearchRange Narrow(IReadOnlyList<double> best, double padding)
-    {
-        (double lo, double hi) = Bounds(best);
-        double pad = padding * (Max - Min);
-        return new Uniform(Math.Max(Min, lo - pad), Math.Min(Max, hi + pad));
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => $"Uniform({Format(Min)}, {Format(Max)})";
-
-    internal static (double Lo, double Hi) Bounds(IReadOnlyList<double> values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        if (values.Count == 0)
-        {
-            throw new ArgumentException("Narrowing needs the values of at least one trial.", nameof(values));
-        }
-
-        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
-        foreach (double v in values)
-        {
-            lo = Math.Min(lo, v);
-            hi = Math.Max(hi, v);
-        }
-
-        return (lo, hi);
-    }
-}
-
 /// <summary>
-/// A positive value whose logarithm is uniform on [log <see cref="Min"/>, log <see cref="Max"/>], so that every decade
-/// is equally likely: the usual range for learning rates and weight decay.
+/// What <see cref="Uniform"/> and <see cref="LogUniform"/> share: a range [<see cref="Min"/>, <see cref="Max"/>] that is
+/// sampled, gridded and narrowed evenly in its own scale (the values themselves, or their logarithms).
 /// </summary>
-public sealed class LogUniform : SearchRange
+public abstract class ContinuousRange : SearchRange
 {
-    /// <summary>Creates the range.</summary>
-    /// <param name="min">The lower end; positive and finite.</param>
-    /// <param name="max">The upper end; finite and at least <paramref name="min"/>.</param>
-    public LogUniform(double min, double max)
+    private protected ContinuousRange(double min, double max)
     {
-        if (!(min > 0) || !double.IsFinite(max) || max < min)
-        {
-            throw new ArgumentException($"A log-uniform range needs 0 < min ≤ max < ∞, not [{min}, {max}].", nameof(max));
-        }
-
         Min = min;
         Max = max;
     }
@@ -217,29 +128,30 @@ public sealed class LogUniform : SearchRange
     /// <summary>The upper end.</summary>
     public double Max { get; }
 
-    /// <inheritdoc />
+    /// <summary>Draws a value evenly in the range's scale (clipped to the range against rounding).</summary>
+    /// <param name="rng">The search's random source.</param>
     public override double Sample(Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        double logMin = Math.Log(Min), logMax = Math.Log(Max);
-        return Math.Clamp(Math.Exp(logMin + (rng.NextDouble() * (logMax - logMin))), Min, Max);
+        double low = ToScale(Min), high = ToScale(Max);
+        return Math.Clamp(FromScale(low + (rng.NextDouble() * (high - low))), Min, Max);
     }
 
-    /// <summary>The values grid search tries: <paramref name="points"/> values evenly spaced in log scale (a geometric sequence from Min to Max).</summary>
+    /// <summary>The values grid search tries: <paramref name="points"/> values evenly spaced in the range's scale, from Min to Max.</summary>
     /// <param name="points">How many values; positive.</param>
     public override IReadOnlyList<double> GridValues(int points)
     {
         CheckPoints(points);
         if (points == 1)
         {
-            return [Math.Sqrt(Min * Max)];
+            return [Middle()];
         }
 
-        double logMin = Math.Log(Min), logMax = Math.Log(Max);
+        double low = ToScale(Min), high = ToScale(Max);
         var values = new double[points];
         for (int i = 0; i < points; i++)
         {
-            values[i] = i == 0 ? Min : i == points - 1 ? Max : Math.Exp(logMin + ((logMax - logMin) * i / (points - 1)));
+            values[i] = i == 0 ? Min : i == points - 1 ? Max : FromScale(low + ((high - low) * i / (points - 1)));
         }
 
         return values;
@@ -248,16 +160,98 @@ public sealed class LogUniform : SearchRange
     /// <inheritdoc />
     public override bool Contains(double value) => value >= Min && value <= Max;
 
-    /// <summary>A narrower log range spanning the best trials' values, padded by <paramref name="padding"/> of this range's width in log scale.</summary>
-    /// <param name="best">The values of the best trials.</param>
-    /// <param name="padding">The fraction of the log-width added on both sides.</param>
+    /// <summary>
+    /// A narrower range of the same kind spanning the best trials' values, padded by <paramref name="padding"/> of this
+    /// range's width in its scale and clipped to this range.
+    /// </summary>
+    /// <param name="best">The values of the best trials; not empty.</param>
+    /// <param name="padding">The fraction of the width added on both sides.</param>
     public override SearchRange Narrow(IReadOnlyList<double> best, double padding)
     {
-        (double lo, double hi) = Uniform.Bounds(best);
-        double pad = padding * (Math.Log(Max) - Math.Log(Min));
-        return new LogUniform(Math.Max(Min, Math.Exp(Math.Log(lo) - pad)), Math.Min(Max, Math.Exp(Math.Log(hi) + pad)));
+        ArgumentNullException.ThrowIfNull(best);
+        if (best.Count == 0)
+        {
+            throw new ArgumentException("Narrowing needs the values of at least one trial.", "values");
+        }
+
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        foreach (double v in best)
+        {
+            lo = Math.Min(lo, v);
+            hi = Math.Max(hi, v);
+        }
+
+        double pad = padding * (ToScale(Max) - ToScale(Min));
+        return Create(Math.Max(Min, FromScale(ToScale(lo) - pad)), Math.Min(Max, FromScale(ToScale(hi) + pad)));
+    }
+
+    /// <summary>The range's scale: the value itself, or its logarithm.</summary>
+    private protected abstract double ToScale(double value);
+
+    /// <summary>The inverse of <see cref="ToScale"/>.</summary>
+    private protected abstract double FromScale(double scaled);
+
+    /// <summary>The single value of a one-point grid: the middle of the range in its scale.</summary>
+    private protected abstract double Middle();
+
+    /// <summary>A range of the same kind over [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    private protected abstract ContinuousRange Create(double min, double max);
+}
+
+/// <summary>A value drawn uniformly from [<see cref="ContinuousRange.Min"/>, <see cref="ContinuousRange.Max"/>] (e.g. dropout 0 to 0.5).</summary>
+public sealed class Uniform : ContinuousRange
+{
+    /// <summary>Creates the range.</summary>
+    /// <param name="min">The lower end, finite.</param>
+    /// <param name="max">The upper end, finite and at least <paramref name="min"/>.</param>
+    public Uniform(double min, double max)
+        : base(min, max)
+    {
+        if (!double.IsFinite(min) || !double.IsFinite(max) || max < min)
+        {
+            throw new ArgumentException($"A uniform range needs finite min ≤ max, not [{min}, {max}].", nameof(max));
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"Uniform({Format(Min)}, {Format(Max)})";
+
+    private protected override double ToScale(double value) => value;
+
+    private protected override double FromScale(double scaled) => scaled;
+
+    private protected override double Middle() => (Min + Max) / 2;
+
+    private protected override ContinuousRange Create(double min, double max) => new Uniform(min, max);
+}
+
+/// <summary>
+/// A positive value whose logarithm is uniform on [log <see cref="ContinuousRange.Min"/>, log
+/// <see cref="ContinuousRange.Max"/>], so that every decade is equally likely: the usual range for learning rates and
+/// weight decay.
+/// </summary>
+public sealed class LogUniform : ContinuousRange
+{
+    /// <summary>Creates the range.</summary>
+    /// <param name="min">The lower end; positive and finite.</param>
+    /// <param name="max">The upper end; finite and at least <paramref name="min"/>.</param>
+    public LogUniform(double min, double max)
+        : base(min, max)
+    {
+        if (!(min > 0) || !double.IsFinite(max) || max < min)
+        {
+            throw new ArgumentException($"A log-uniform range needs 0 < min ≤ max < ∞, not [{min}, {max}].", nameof(max));
+        }
     }
 
     /// <inheritdoc />
     public override string ToString() => $"LogUniform({Format(Min)}, {Format(Max)})";
+
+    private protected override double ToScale(double value) => Math.Log(value);
+
+    private protected override double FromScale(double scaled) => Math.Exp(scaled);
+
+    private protected override double Middle() => Math.Sqrt(Min * Max);
+
+    private protected override ContinuousRange Create(double min, double max) => new LogUniform(min, max);
 }
