@@ -32,8 +32,8 @@ public abstract partial class NetworkBase
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected readonly record struct LossHead(LossHeadKind Kind, int InputOffset, int OutputOffset, int Features);
 
-    /// <summary>The loss head of a generated network; <see cref="LossHeadKind.None"/> unless overridden.</summary>
-    protected virtual LossHead LossHeadLayout => default;
+    /// <summary>The loss head of a generated network (from its layout); <see cref="LossHeadKind.None"/> for a hand-written one unless overridden.</summary>
+    protected virtual LossHead LossHeadLayout => _layout?.LossHead ?? default;
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer (generated).</summary>
     /// <param name="batch">The number of samples of the last forward pass.</param>
