@@ -5,8 +5,9 @@ namespace NetGen;
 
 /// <summary>
 /// The loss head, written once here instead of in every generated file: a generated network names its head's kind and
-/// arena offsets (<see cref="LossHeadLayout"/>) and its layer backwards (<see cref="Backpropagate"/>); loss and backward against
-/// labels or float targets run the head's kernels and then back-propagate.
+/// input offset in its <see cref="NetworkLayout"/> (read through <see cref="LossHeadLayout"/>) and generates its layer
+/// backwards (<see cref="Backpropagate"/>); loss and backward against labels or float targets run the head's kernels and
+/// then back-propagate.
 /// </summary>
 public abstract partial class NetworkBase
 {
