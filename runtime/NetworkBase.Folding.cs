@@ -25,10 +25,10 @@ public abstract partial class NetworkBase
     public bool FoldBatchNormForInference { get; set; } = true;
 
     /// <summary>
-    /// The number of floats the folded weights and biases take (0 when no batch norm can be folded); supplied by the
-    /// generated code.
+    /// The number of floats the folded weights and biases take (0 when no batch norm can be folded); a generated network
+    /// derives it from its layout's folds.
     /// </summary>
-    protected virtual int FoldedFloats => 0;
+    protected virtual int FoldedFloats => _layout?.FoldedFloats ?? 0;
 
     /// <summary>The folded weights and biases, laid out by the generated constants; valid after <see cref="UseFoldedBatchNorm"/> returned true.</summary>
     protected Span<float> FoldedParameters => _folded.Span;
@@ -64,19 +64,53 @@ public abstract partial class NetworkBase
         return true;
     }
 
-    /// <summary>Writes the folded weights and biases of every foldable layer pair; supplied by the generated code.</summary>
+    /// <summary>
+    /// Writes the folded weights and biases of every foldable layer pair of the layout: <c>W' = W·γ/√(var + ε)</c> per
+    /// output channel, <c>b' = (b − μ)·γ/√(var + ε) + β</c>.
+    /// </summary>
     /// <param name="folded">The buffer of <see cref="FoldedFloats"/> floats to fill.</param>
     protected virtual void FoldBatchNorm(Span<float> folded)
     {
+        if (_layout is null)
+        {
+            return;
+        }
+
+        Span<float> p = _parameters.Span;
+        Span<float> b = _buffers.Span;
+        foreach (NetworkLayout.Fold f in _layout.Folds)
+        {
+            int count = f.Channels * f.FanIn;
+            Kernels.BatchNormFold.Forward(f.Channels, f.FanIn, f.Epsilon,
+                weights: p.Slice(f.Weights, count),
+                bias: f.Bias < 0 ? default : p.Slice(f.Bias, f.Channels),
+                gamma: p.Slice(f.Gamma, f.Channels),
+                beta: p.Slice(f.Beta, f.Channels),
+                runningMean: b.Slice(f.RunningMean, f.Channels),
+                runningVar: b.Slice(f.RunningVar, f.Channels),
+                foldedWeights: folded.Slice(f.FoldedWeights, count),
+                foldedBias: folded.Slice(f.FoldedBias, f.Channels));
+        }
     }
 
     /// <summary>
     /// Whether layer <paramref name="index"/> is a dense or convolution layer whose output the folded inference pass
-    /// skips (it writes the following batch norm's output directly); supplied by the generated code.
+    /// skips: it writes the following batch norm's output directly (a fold of the layout).
     /// </summary>
     /// <param name="index">The layer's position.</param>
     /// <returns>True for a layer folded away.</returns>
-    protected virtual bool IsFoldedAway(int index) => false;
+    protected virtual bool IsFoldedAway(int index)
+    {
+        foreach (NetworkLayout.Fold f in _layout is null ? default : _layout.Folds)
+        {
+            if (f.Layer == index)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Marks the parameters and buffers as possibly changed, so the next folded inference pass refolds. Every read of

@@ -5,8 +5,9 @@ namespace NetGen;
 
 /// <summary>
 /// The loss head, written once here instead of in every generated file: a generated network names its head's kind and
-/// arena offsets (<see cref="LossHeadLayout"/>) and its layer backwards (<see cref="Backpropagate"/>); loss and backward against
-/// labels or float targets run the head's kernels and then back-propagate.
+/// input offset in its <see cref="NetworkLayout"/> (read through <see cref="LossHeadLayout"/>) and generates its layer
+/// backwards (<see cref="Backpropagate"/>); loss and backward against labels or float targets run the head's kernels and
+/// then back-propagate.
 /// </summary>
 public abstract partial class NetworkBase
 {
@@ -32,8 +33,8 @@ public abstract partial class NetworkBase
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected readonly record struct LossHead(LossHeadKind Kind, int InputOffset, int OutputOffset, int Features);
 
-    /// <summary>The loss head of a generated network; <see cref="LossHeadKind.None"/> unless overridden.</summary>
-    protected virtual LossHead LossHeadLayout => default;
+    /// <summary>The loss head of a generated network (from its layout); <see cref="LossHeadKind.None"/> for a hand-written one unless overridden.</summary>
+    protected virtual LossHead LossHeadLayout => _layout?.LossHead ?? default;
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer (generated).</summary>
     /// <param name="batch">The number of samples of the last forward pass.</param>

@@ -123,6 +123,7 @@ public abstract partial class NetworkBase
         _buffers = prototype._buffers;
         _scratchPerThread = prototype._scratchPerThread;
         _activationFloatsPerSample = prototype._activationFloatsPerSample;
+        _layout = prototype._layout;
         _mode = NetworkMode.Inference;
         _stateVersion = prototype._stateVersion; // the clone folds from the same memory, so it sees the prototype's changes
         IsInferenceClone = true;
@@ -166,10 +167,10 @@ public abstract partial class NetworkBase
         => throw new NotSupportedException($"{GetType().Name} does not support CloneForInference; only generated networks do.");
 
     /// <summary>The number of floats in one input sample.</summary>
-    public abstract int InputSize { get; }
+    public virtual int InputSize => RequireLayout().InputSize;
 
     /// <summary>The number of floats in one output sample.</summary>
-    public abstract int OutputSize { get; }
+    public virtual int OutputSize => RequireLayout().OutputSize;
 
     /// <summary>The number of learned parameters.</summary>
     public int ParameterCount => _parameters.Length;
@@ -201,7 +202,7 @@ public abstract partial class NetworkBase
     }
 
     /// <summary>The named tensors of <see cref="Buffers"/>.</summary>
-    public virtual IReadOnlyList<ParameterTensor> BufferTensors => Array.Empty<ParameterTensor>();
+    public virtual IReadOnlyList<ParameterTensor> BufferTensors => _layout?.BufferTensors ?? Array.Empty<ParameterTensor>();
 
     /// <summary>The random source of training-time randomness (dropout masks, random slopes, pooling regions).</summary>
     public Rng Random { get; set; }
@@ -216,10 +217,10 @@ public abstract partial class NetworkBase
     /// A canonical description of the architecture (input shape, layers, output shapes, parameter tensors), written by
     /// the generator. Checkpoints record it so that weights are never loaded into a different network.
     /// </summary>
-    public virtual string Architecture => GetType().FullName ?? GetType().Name;
+    public virtual string Architecture => _layout?.Architecture ?? GetType().FullName ?? GetType().Name;
 
-    /// <summary>A 64-bit FNV-1a hash of <see cref="Architecture"/>, computed at compile time.</summary>
-    public virtual ulong ArchitectureFingerprint => Fnv1a(Architecture);
+    /// <summary>A 64-bit FNV-1a hash of <see cref="Architecture"/> (generated networks also have it as the constant <c>Fingerprint</c>).</summary>
+    public virtual ulong ArchitectureFingerprint => _layout?.Fingerprint ?? Fnv1a(Architecture);
 
     /// <summary>The 64-bit FNV-1a hash of a string's UTF-16 code units (the generator uses the same function).</summary>
     /// <param name="text">The text to hash.</param>
@@ -236,10 +237,10 @@ public abstract partial class NetworkBase
     }
 
     /// <summary>The named parameter tensors in buffer order.</summary>
-    public abstract IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+    public virtual IReadOnlyList<ParameterTensor> ParameterTensors => RequireLayout().ParameterTensors;
 
     /// <summary>The layers with their output shapes and parameter counts.</summary>
-    public abstract IReadOnlyList<LayerInfo> Layers { get; }
+    public virtual IReadOnlyList<LayerInfo> Layers => RequireLayout().Layers;
 
     /// <summary>Whether mode-dependent layers behave as in training or inference.</summary>
     /// <exception cref="InvalidOperationException">Training mode is set on an inference clone.</exception>
@@ -570,9 +571,10 @@ public abstract partial class NetworkBase
     [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
     public virtual void DescribeOnnxGraph(Interop.IOnnxGraphBuilder graph) => throw new NotSupportedException($"{GetType().Name} does not describe an ONNX graph; only generated networks do.");
 
-    /// <summary>The per-sample arena offset of layer <paramref name="index"/>'s output; supplied by the generated code.</summary>
+    /// <summary>The per-sample arena offset of layer <paramref name="index"/>'s output (from the layout of a generated network).</summary>
     /// <param name="index">The layer's position.</param>
-    protected virtual int LayerOutputOffset(int index) => throw new NotSupportedException($"{GetType().Name} does not expose layer outputs.");
+    protected virtual int LayerOutputOffset(int index)
+        => _layout?.OutputOffsets[index] ?? throw new NotSupportedException($"{GetType().Name} does not expose layer outputs.");
 
     /// <summary>Runs layer <paramref name="index"/>'s forward pass alone (for <see cref="Profile"/>); layers without forward work do nothing.</summary>
     /// <param name="index">The layer's position.</param>
@@ -585,7 +587,9 @@ public abstract partial class NetworkBase
     protected virtual void BackwardLayer(int index, int batch) => throw new NotSupportedException($"{GetType().Name} does not support per-layer profiling.");
 
     /// <summary>The network's compile-time costs (FLOPs and memory per sample); generated networks supply them, others return null.</summary>
-    public virtual ModelFacts? Facts => null;
+    public virtual ModelFacts? Facts => _layout is { } l
+        ? new(l.ForwardFlopsPerSample, l.BackwardFlopsPerSample, l.ArenaFloatsPerSample * 4L, l.ParameterCount * 4L, l.ParameterCount * 4L)
+        : null;
 
     /// <summary>
     /// A Keras-style table of the layers, their output shapes and parameter counts, with the total, the compile-time
@@ -626,13 +630,13 @@ public abstract partial class NetworkBase
     }
 
     /// <summary>The shape of one input sample.</summary>
-    public abstract TensorShape InputShape { get; }
+    public virtual TensorShape InputShape => RequireLayout().InputShape;
 
     private static string FormatShape(TensorShape shape) => "(batch, " + string.Join(", ", shape) + ")";
 
-    /// <summary>The output slice of the arena for <paramref name="batch"/> samples; supplied by the generated code.</summary>
+    /// <summary>The output slice of the arena for <paramref name="batch"/> samples: the last layer's output.</summary>
     /// <param name="batch">The number of samples.</param>
-    protected abstract ReadOnlySpan<float> OutputCore(int batch);
+    protected virtual ReadOnlySpan<float> OutputCore(int batch) => Activation(RequireLayout().OutputOffset, OutputSize, batch);
 
     /// <summary>Validates a forward call, grows the arena if needed and copies the input into it.</summary>
     /// <param name="input">The caller's input.</param>

@@ -108,7 +108,34 @@ internal static class BatchNormFoldEmitter
         }
     }
 
-    /// <summary>Writes the folded buffer's layout, <c>FoldBatchNorm</c>, <c>IsFoldedAway</c> and each pair's folded forward.</summary>
+    /// <summary>
+    /// The <c>folds</c> argument of the network layout, the last one: per pair, where the layer's weights and bias, the
+    /// batch norm's parameters and running statistics, and the folded values live. <c>NetworkBase</c> refolds from these
+    /// rows and derives the folded buffer's size and which layers a folded pass skips.
+    /// </summary>
+    public static void EmitLayoutRows(CodeWriter w, List<Fold> folds)
+    {
+        if (folds.Count == 0)
+        {
+            return;
+        }
+
+        using (w.Block("folds: new global::NetGen.NetworkBase.NetworkLayout.Fold[]", "});"))
+        {
+            foreach (Fold f in folds)
+            {
+                LayerModel l = f.Layer;
+                NormLayer n = f.Norm;
+                string bias = HasBias(l) ? Names.P(l, "B") : "-1";
+                w.Line($"// {l.Name} + {n.Name}");
+                w.Line($"new(layer: {l.Index}, channels: {Names.P(n, "C")}, fanIn: {Names.P(l, "FanIn")}, epsilon: {CodeWriter.Float(n.Epsilon)},");
+                w.Line($"    weights: {Names.P(l, "W")}, bias: {bias}, gamma: {Names.P(n, "Gamma")}, beta: {Names.P(n, "Beta")},");
+                w.Line($"    runningMean: {Names.P(n, "RunMean")}, runningVar: {Names.P(n, "RunVar")}, foldedWeights: {Names.P(l, "FoldW")}),");
+            }
+        }
+    }
+
+    /// <summary>Writes the folded buffer's constants and each pair's folded forward.</summary>
     public static void EmitMembers(CodeWriter w, List<Fold> folds)
     {
         if (folds.Count == 0)
@@ -124,40 +151,6 @@ internal static class BatchNormFoldEmitter
             w.Line($"private const int {Names.P(f.Layer, "FoldW")} = {f.WeightsOffset}, {Names.P(f.Layer, "FoldB")} = {f.BiasOffset}, {Names.P(f.Layer, "FanIn")} = {f.FanIn};");
         }
 
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line($"protected override int FoldedFloats => {folds[folds.Count - 1].End};");
-        w.Line();
-        w.Summary("Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b − μ)·γ/√(var + ε) + β.");
-        w.Line("/// <param name=\"folded\">The folded buffer to fill.</param>");
-        using (w.Block("protected override void FoldBatchNorm(global::System.Span<float> folded)"))
-        {
-            foreach (Fold f in folds)
-            {
-                LayerModel l = f.Layer;
-                NormLayer n = f.Norm;
-                string count = $"{Names.P(n, "C")} * {Names.P(l, "FanIn")}";
-                string bias = HasBias(l) ? $"Parameters.Slice({Names.P(l, "B")}, {Names.P(n, "C")})" : "default";
-                w.Line($"// {l.Name} + {n.Name}");
-                w.Call(
-                    $"{Names.Kernels}.BatchNormFold.Forward",
-                    $"channels: {Names.P(n, "C")}",
-                    $"fanIn: {Names.P(l, "FanIn")}",
-                    $"epsilon: {CodeWriter.Float(n.Epsilon)}",
-                    $"weights: Parameters.Slice({Names.P(l, "W")}, {count})",
-                    $"bias: {bias}",
-                    $"gamma: Parameters.Slice({Names.P(n, "Gamma")}, {Names.P(n, "C")})",
-                    $"beta: Parameters.Slice({Names.P(n, "Beta")}, {Names.P(n, "C")})",
-                    $"runningMean: Buffers.Slice({Names.P(n, "RunMean")}, {Names.P(n, "C")})",
-                    $"runningVar: Buffers.Slice({Names.P(n, "RunVar")}, {Names.P(n, "C")})",
-                    $"foldedWeights: folded.Slice({Names.P(l, "FoldW")}, {count})",
-                    $"foldedBias: folded.Slice({Names.P(l, "FoldB")}, {Names.P(n, "C")})");
-            }
-        }
-
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line($"protected override bool IsFoldedAway(int index) => index is {string.Join(" or ", folds.Select(f => f.Layer.Index))};");
         foreach (Fold f in folds)
         {
             w.Line();

@@ -45,6 +45,13 @@ internal sealed class CodeWriter
         return new Scope(this, close);
     }
 
+    /// <summary>Indents the lines written until the returned scope is disposed (an argument list), closing with nothing.</summary>
+    public Scope Indent()
+    {
+        _indent++;
+        return new Scope(this, null);
+    }
+
     /// <summary>
     /// Writes a call statement, <c>callee(arguments);</c>. Kernel calls pass named arguments (<c>x: …</c>); when the
     /// line is longer than 120 characters it breaks into one argument per line.
@@ -64,12 +71,15 @@ internal sealed class CodeWriter
 
     public static string Thousands(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public readonly struct Scope(CodeWriter writer, string close = "}") : IDisposable
+    public readonly struct Scope(CodeWriter writer, string? close = "}") : IDisposable
     {
         public void Dispose()
         {
             writer._indent--;
-            writer.Line(close);
+            if (close is not null)
+            {
+                writer.Line(close);
+            }
         }
     }
 }

@@ -100,9 +100,8 @@ internal static class NetworkEmitter
             EmitConstants(w, model);
             EmitConstructorAndProperties(w, model);
             EmitForwardAndBackward(w, model, pairs, folds);
-            new LossEmitter().EmitLossMembers(w, loss);
             EmitInitialization(w, model);
-            EmitTables(w, model);
+            EmitLayout(w, model, loss, folds);
             EmitOnnxGraph(w, model);
             EmitLayers(w, model, pairs);
             BatchNormFoldEmitter.EmitMembers(w, folds);
@@ -176,7 +175,7 @@ internal static class NetworkEmitter
     {
         w.Summary("Creates the network with all buffers and initializes its parameters deterministically from the seed.");
         w.Line("/// <param name=\"seed\">The seed of the initialization and of training-time randomness; the same seed gives the same network everywhere.</param>");
-        using (w.Block($"public {Parsing.NetworkParser.Identifier(model.ClassName)}(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)"))
+        using (w.Block($"public {Parsing.NetworkParser.Identifier(model.ClassName)}(int seed = 0) : base(s_layout, seed)"))
         {
             w.Line("InitializeParameters(seed);");
         }
@@ -193,41 +192,9 @@ internal static class NetworkEmitter
         }
 
         w.Line();
-        string architecture = ArchitectureText(model);
-        w.Line("/// <inheritdoc />");
-        w.Line($"public override string Architecture => \"{architecture}\";");
+        w.Summary("FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator; checkpoints record it.");
+        w.Line($"public const ulong Fingerprint = 0x{Fnv1a(ArchitectureText(model)):X16}UL;");
         w.Line();
-        w.Summary("FNV-1a hash of the architecture description, computed by the generator; checkpoints record it.");
-        w.Line($"public const ulong Fingerprint = 0x{Fnv1a(architecture):X16}UL;");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public override ulong ArchitectureFingerprint => Fingerprint;");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public override global::NetGen.ModelFacts? Facts");
-        w.Line("    => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public override int InputSize => InputFeatures;");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public override int OutputSize => OutputFeatures;");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line($"public override global::NetGen.TensorShape InputShape => s_inputShape;");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors => s_parameterTensors;");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;");
-        w.Line();
-        if (model.BufferCount > 0)
-        {
-            w.Line("/// <inheritdoc />");
-            w.Line("public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors => s_bufferTensors;");
-            w.Line();
-        }
     }
 
     /// <summary>Input shape, then per layer its kind, output shape and parameter tensors: what a checkpoint must match.</summary>
@@ -295,14 +262,8 @@ internal static class NetworkEmitter
         }
 
         w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("protected override int LayerOutputOffset(int index) => s_outputOffsets[index];");
-        w.Line();
         EmitDispatch(w, model, pairs, forward: true);
         EmitDispatch(w, model, pairs, forward: false);
-        w.Line("/// <inheritdoc />");
-        w.Line($"protected override global::System.ReadOnlySpan<float> OutputCore(int batch) => Activation({Names.P(model.Last, "Y")}, OutputFeatures, batch);");
-        w.Line();
         w.Summary("Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.");
         using (w.Block("protected override void Backpropagate(int batch)"))
         {
@@ -393,41 +354,53 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitTables(CodeWriter w, NetworkModel model)
+    /// <summary>
+    /// The network as data, one static instance passed to the base constructor: input shape, loss head, per layer its
+    /// name, kind, output shape and output offset, the tensor tables and the folded pairs. NetworkBase serves
+    /// <c>Layers</c>, <c>ParameterTensors</c>, <c>Architecture</c>, <c>Facts</c>, the loss and the folding from it and
+    /// derives every total, so no generated file repeats those members.
+    /// </summary>
+    private static void EmitLayout(CodeWriter w, NetworkModel model, LossLayer loss, List<BatchNormFoldEmitter.Fold> folds)
     {
-        w.Line($"private static readonly global::NetGen.TensorShape s_inputShape = new({string.Join(", ", model.InputShape.Dims)});");
-        w.Line();
-        w.Line("/// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>");
-        w.Line($"private static readonly int[] s_outputOffsets = {{ {string.Join(", ", model.Layers.Select(l => Names.P(l, "Y")))} }};");
-        w.Line();
-        using (w.Block("private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =", "};"))
+        w.Summary("This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors, Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.");
+        w.Line("private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(");
+        using (w.Indent())
         {
-            foreach (LayerModel layer in model.Layers)
-            {
-                LayerDefinitions.EmitterFor(layer).EmitParameterTensors(w, layer);
-            }
-        }
-
-        w.Line();
-        if (model.BufferCount > 0)
-        {
-            using (w.Block("private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =", "};"))
+            w.Line($"inputShape: new({string.Join(", ", model.InputShape.Dims)}),");
+            w.Line("arenaFloatsPerSample: ArenaFloatsPerSample,");
+            w.Line("scratchFloats: ScratchFloats,");
+            w.Line("forwardFlopsPerSample: ForwardFlopsPerSample,");
+            w.Line("backwardFlopsPerSample: BackwardFlopsPerSample,");
+            new LossEmitter().EmitLayoutArguments(w, loss);
+            using (w.Block("layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]", "},"))
             {
                 foreach (LayerModel layer in model.Layers)
                 {
-                    LayerDefinitions.EmitterFor(layer).EmitBufferTensors(w, layer);
+                    w.Line($"new(\"{layer.Name}\", \"{layer.Kind}\", outputShape: new({string.Join(", ", layer.OutputShape.Dims)}), outputOffset: {Names.P(layer, "Y")}),");
                 }
             }
 
-            w.Line();
-        }
-
-        using (w.Block("private static readonly global::NetGen.LayerInfo[] s_layers =", "};"))
-        {
-            foreach (LayerModel layer in model.Layers)
+            string last = model.BufferCount > 0 || folds.Count > 0 ? "}," : "});";
+            using (w.Block("parameterTensors: new global::NetGen.ParameterTensor[]", last))
             {
-                w.Line($"new({layer.Index}, \"{layer.Name}\", \"{layer.Kind}\", new[] {{ {string.Join(", ", layer.OutputShape.Dims)} }}, {layer.ParameterCount}),");
+                foreach (LayerModel layer in model.Layers)
+                {
+                    LayerDefinitions.EmitterFor(layer).EmitParameterTensors(w, layer);
+                }
             }
+
+            if (model.BufferCount > 0)
+            {
+                using (w.Block("bufferTensors: new global::NetGen.ParameterTensor[]", folds.Count > 0 ? "}," : "});"))
+                {
+                    foreach (LayerModel layer in model.Layers)
+                    {
+                        LayerDefinitions.EmitterFor(layer).EmitBufferTensors(w, layer);
+                    }
+                }
+            }
+
+            BatchNormFoldEmitter.EmitLayoutRows(w, folds);
         }
 
         w.Line();

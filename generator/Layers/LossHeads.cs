@@ -106,18 +106,18 @@ internal sealed class LossEmitter : LayerEmitter<LossLayer>
     }
 
     /// <summary>
-    /// Writes the loss head's layout; <c>NetworkBase</c> runs the head's kernels for loss and backward (against labels
-    /// or float targets) and then calls the generated <c>Backpropagate</c>, so no file repeats those four members.
+    /// Writes the loss head's arguments of the network layout (its kind and the offset of its input); <c>NetworkBase</c>
+    /// runs the head's kernels for loss and backward (against labels or float targets) and then calls the generated
+    /// <c>Backpropagate</c>, so no file repeats those four members.
     /// </summary>
-    public void EmitLossMembers(CodeWriter w, LossLayer l)
+    public void EmitLayoutArguments(CodeWriter w, LossLayer l)
     {
         bool softmax = l.Loss == LossKind.SoftmaxCrossEntropy;
         string kind = softmax ? "SoftmaxCrossEntropy" : "MeanSquaredError";
         w.Line(softmax
             ? $"// Layer {l.Index} ({l.Name}): the mean softmax cross-entropy of the logits at {Names.P(l, "X")}; backward writes dlogits = (probabilities − targets) / batch."
             : $"// Layer {l.Index} ({l.Name}): the mean squared error of the prediction at {Names.P(l, "X")}; backward writes dy = 2·(y − target) / (batch·{l.InputShape.Size}).");
-        w.Line("/// <inheritdoc />");
-        w.Line($"protected override global::NetGen.NetworkBase.LossHead LossHeadLayout => new(global::NetGen.NetworkBase.LossHeadKind.{kind}, {Names.P(l, "X")}, {Names.P(l, "Y")}, {Names.P(l, "In")});");
-        w.Line();
+        w.Line($"lossHead: global::NetGen.NetworkBase.LossHeadKind.{kind},");
+        w.Line($"lossHeadInputOffset: {Names.P(l, "X")},");
     }
 }

@@ -28,6 +28,6 @@ public class BatchNormFoldGeneratorTests
         string? line = source.Split('\n').SingleOrDefault(l => l.StartsWith("// Folded: ", StringComparison.Ordinal));
         Assert.Equal(folded is null ? null : $"// Folded: {folded}.", line);
         Assert.Equal(folded is not null, source.Contains("bool folded = UseFoldedBatchNorm();", StringComparison.Ordinal));
-        Assert.Equal(folded is not null, source.Contains("protected override void FoldBatchNorm(", StringComparison.Ordinal));
+        Assert.Equal(folded is not null, source.Contains("folds: new global::NetGen.NetworkBase.NetworkLayout.Fold[]", StringComparison.Ordinal));
     }
 }

@@ -163,8 +163,8 @@ public class EmitterSnapshotTests
 
         string text = PrintLayer(emitter, layer);
         var w = new CodeWriter();
-        emitter.EmitLossMembers(w, layer);
-        Snapshot.Verify(text + "\n// EmitLossMembers\n" + w, "cs", kind);
+        emitter.EmitLayoutArguments(w, layer);
+        Snapshot.Verify(text + "\n// EmitLayoutArguments\n" + w, "cs", kind);
     }
 
     [Fact]

@@ -48,13 +48,19 @@ public class GeneratedCallTests
                     new(Name: "dense1.weight", LayerIndex: 1, Offset: L1_W, Length: 40, Shape: new[] { L1_Out, 4 }, Role: r),
                     new("dense1.bias", 1, L1_B, L1_Out, new[] { L1_Out }, r),
                 };
+
+                static readonly Layout s_layout = new(
+                    parameterTensors: new global::NetGen.ParameterTensor[]
+                    {
+                        new(Name: "dense2.bias", LayerIndex: 2, Offset: L2_B, Length: 7, Shape: new[] { L2_Out }, Role: r),
+                    });
             }
             """;
         var problems = new List<string>();
 
         int calls = Check(code, "sample", problems);
 
-        Assert.Equal(5, calls);
+        Assert.Equal(6, calls);
         Assert.Equal(
             [
                 "sample:5: Kernels.Dense.Forward: positional argument 'batch'",
@@ -69,6 +75,7 @@ public class GeneratedCallTests
                 "sample:13: ParameterTensor row: positional argument 'L1_Out'",
                 "sample:13: ParameterTensor row: positional argument 'new[] { L1_Out }'",
                 "sample:13: ParameterTensor row: positional argument 'r'",
+                "sample:19: ParameterTensor row: integer literal 'Length: 7'",
             ],
             problems);
     }
@@ -88,11 +95,19 @@ public class GeneratedCallTests
             }
         }
 
-        foreach (VariableDeclarationSyntax table in root.DescendantNodes().OfType<VariableDeclarationSyntax>()
-            .Where(d => d.Type.ToString() == "global::NetGen.ParameterTensor[]"))
+        // A table is a field (`ParameterTensor[] s_x = { … }`) or an array argument (`new ParameterTensor[] { … }`, the
+        // network layout's form); its rows are the object creations directly in its initializer.
+        IEnumerable<InitializerExpressionSyntax> tables = root.DescendantNodes().OfType<VariableDeclarationSyntax>()
+            .Where(d => d.Type.ToString() == "global::NetGen.ParameterTensor[]")
+            .SelectMany(d => d.Variables)
+            .Select(v => v.Initializer?.Value as InitializerExpressionSyntax)
+            .Concat(root.DescendantNodes().OfType<ArrayCreationExpressionSyntax>()
+                .Where(a => a.Type.ElementType.ToString() == "global::NetGen.ParameterTensor")
+                .Select(a => a.Initializer))
+            .OfType<InitializerExpressionSyntax>();
+        foreach (InitializerExpressionSyntax table in tables)
         {
-            foreach (BaseObjectCreationExpressionSyntax row in table.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>()
-                .Where(r => r.Parent is InitializerExpressionSyntax { Parent: EqualsValueClauseSyntax }))
+            foreach (BaseObjectCreationExpressionSyntax row in table.Expressions.OfType<BaseObjectCreationExpressionSyntax>())
             {
                 seen++;
                 CheckArguments(row.ArgumentList!, file, "ParameterTensor row", lengthsOnly: true, problems);

@@ -10,8 +10,7 @@
 
 // EmitParameterTensors
 
-// EmitLossMembers
+// EmitLayoutArguments
 // Layer 4 (mse): the mean squared error of the prediction at L4_X; backward writes dy = 2·(y − target) / (batch·10).
-/// <inheritdoc />
-protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-    => new(global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError, L4_X, L4_Y, L4_In);
+lossHead: global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError,
+lossHeadInputOffset: L4_X,

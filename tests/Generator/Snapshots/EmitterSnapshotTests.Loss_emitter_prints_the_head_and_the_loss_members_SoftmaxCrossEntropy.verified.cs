@@ -20,9 +20,8 @@ private void Layer4Forward(int batch)
 
 // EmitParameterTensors
 
-// EmitLossMembers
+// EmitLayoutArguments
 // Layer 4 (softmax): the mean softmax cross-entropy of the logits at L4_X; backward writes dlogits = (probabilities −
 // targets) / batch.
-/// <inheritdoc />
-protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-    => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L4_X, L4_Y, L4_In);
+lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+lossHeadInputOffset: L4_X,

@@ -58,7 +58,7 @@ partial record Outer
         /// seed.</summary>
         /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the
         /// same network everywhere.</param>
-        public Tiny(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+        public Tiny(int seed = 0) : base(s_layout, seed)
         {
             InitializeParameters(seed);
         }
@@ -70,38 +70,9 @@ partial record Outer
         /// <inheritdoc />
         protected override global::NetGen.NetworkBase CreateInferenceClone() => new Tiny(this);
 
-        /// <inheritdoc />
-        public override string Architecture
-            => "input 2; dense0 Dense -> 3 (9 params); sigmoid1 Sigmoid -> 3; softmax SoftmaxCrossEntropy -> 3";
-
-        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-        /// it.</summary>
+        /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+        /// checkpoints record it.</summary>
         public const ulong Fingerprint = 0x60D3999A978A00ECUL;
-
-        /// <inheritdoc />
-        public override ulong ArchitectureFingerprint => Fingerprint;
-
-        /// <inheritdoc />
-        public override global::NetGen.ModelFacts? Facts
-           
-            => new(
-                ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-        /// <inheritdoc />
-        public override int InputSize => InputFeatures;
-
-        /// <inheritdoc />
-        public override int OutputSize => OutputFeatures;
-
-        /// <inheritdoc />
-        public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor>
-            ParameterTensors => s_parameterTensors;
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
         /// <inheritdoc />
         protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -113,9 +84,6 @@ partial record Outer
             Layer2Forward(batchSize); // softmax: 3 -> 3
             return OutputCore(batchSize);
         }
-
-        /// <inheritdoc />
-        protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
         /// <inheritdoc />
         protected override void ForwardLayer(int index, int batch)
@@ -140,10 +108,6 @@ partial record Outer
             }
         }
 
-        /// <inheritdoc />
-        protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-            => Activation(L2_Y, OutputFeatures, batch);
-
         /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact
         /// reverse order.</summary>
         protected override void Backpropagate(int batch)
@@ -151,12 +115,6 @@ partial record Outer
             Layer1Backward(batch); // sigmoid1
             Layer0Backward(batch); // dense0
         }
-
-        // Layer 2 (softmax): the mean softmax cross-entropy of the logits at L2_X; backward writes dlogits =
-        // (probabilities − targets) / batch.
-        /// <inheritdoc />
-        protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-            => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L2_X, L2_Y, L2_In);
 
         /// <inheritdoc />
         public override void InitializeParameters(int seed)
@@ -174,35 +132,41 @@ partial record Outer
             p.Slice(L0_B, L0_Out).Fill(0.5f);
         }
 
-        private static readonly global::NetGen.TensorShape s_inputShape = new(2);
-
-        /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-        private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y };
-
-        private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-        {
-            new(
-                Name: "dense0.weight",
-                LayerIndex: 0,
-                Offset: L0_W,
-                Length: L0_Out * L0_In,
-                Shape: new[] { L0_Out, L0_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense0.bias",
-                LayerIndex: 0,
-                Offset: L0_B,
-                Length: L0_Out,
-                Shape: new[] { L0_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-        };
-
-        private static readonly global::NetGen.LayerInfo[] s_layers =
-        {
-            new(0, "dense0", "Dense", new[] { 3 }, 9),
-            new(1, "sigmoid1", "Sigmoid", new[] { 3 }, 0),
-            new(2, "softmax", "SoftmaxCrossEntropy", new[] { 3 }, 0),
-        };
+        /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+        /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+        private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+            inputShape: new(2),
+            arenaFloatsPerSample: ArenaFloatsPerSample,
+            scratchFloats: ScratchFloats,
+            forwardFlopsPerSample: ForwardFlopsPerSample,
+            backwardFlopsPerSample: BackwardFlopsPerSample,
+            // Layer 2 (softmax): the mean softmax cross-entropy of the logits at L2_X; backward writes dlogits =
+            // (probabilities − targets) / batch.
+            lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+            lossHeadInputOffset: L2_X,
+            layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+            {
+                new("dense0", "Dense", outputShape: new(3), outputOffset: L0_Y),
+                new("sigmoid1", "Sigmoid", outputShape: new(3), outputOffset: L1_Y),
+                new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L2_Y),
+            },
+            parameterTensors: new global::NetGen.ParameterTensor[]
+            {
+                new(
+                    Name: "dense0.weight",
+                    LayerIndex: 0,
+                    Offset: L0_W,
+                    Length: L0_Out * L0_In,
+                    Shape: new[] { L0_Out, L0_In },
+                    Role: global::NetGen.ParameterRole.Weight),
+                new(
+                    Name: "dense0.bias",
+                    LayerIndex: 0,
+                    Offset: L0_B,
+                    Length: L0_Out,
+                    Shape: new[] { L0_Out },
+                    Role: global::NetGen.ParameterRole.Bias),
+            });
 
         /// <inheritdoc />
         public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)

@@ -64,7 +64,7 @@ partial class Sensor : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public Sensor(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public Sensor(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -76,38 +76,9 @@ partial class Sensor : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new Sensor(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 3; dense0 Dense -> 5 (20 params); elu1 ELU -> 5; dense2 Dense -> 2 (10 params); mse " +
-            "MeanSquaredError -> 2";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0xD04AFB2B6B92CC25UL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -118,9 +89,6 @@ partial class Sensor : global::NetGen.NetworkBase
         // Layer 3 (mse) has no forward work: its output is its input.
         return OutputCore(batchSize);
     }
-
-    /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
     /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
@@ -142,21 +110,12 @@ partial class Sensor : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L3_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
     {
         Layers0To2Backward(batch); // dense2 + elu1 + dense0
     }
-
-    // Layer 3 (mse): the mean squared error of the prediction at L3_X; backward writes dy = 2·(y − target) / (batch·2).
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError, L3_X, L3_Y, L3_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -183,43 +142,49 @@ partial class Sensor : global::NetGen.NetworkBase
             rng: new global::NetGen.Rng(seed, stream: 2));
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(3);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y };
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "dense0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_Out * L0_In,
-            Shape: new[] { L0_Out, L0_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense0.bias",
-            LayerIndex: 0,
-            Offset: L0_B,
-            Length: L0_Out,
-            Shape: new[] { L0_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense2.weight",
-            LayerIndex: 2,
-            Offset: L2_W,
-            Length: L2_Out * L2_In,
-            Shape: new[] { L2_Out, L2_In },
-            Role: global::NetGen.ParameterRole.Weight),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "dense0", "Dense", new[] { 5 }, 20),
-        new(1, "elu1", "ELU", new[] { 5 }, 0),
-        new(2, "dense2", "Dense", new[] { 2 }, 10),
-        new(3, "mse", "MeanSquaredError", new[] { 2 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(3),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 3 (mse): the mean squared error of the prediction at L3_X; backward writes dy = 2·(y − target) /
+        // (batch·2).
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError,
+        lossHeadInputOffset: L3_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("dense0", "Dense", outputShape: new(5), outputOffset: L0_Y),
+            new("elu1", "ELU", outputShape: new(5), outputOffset: L1_Y),
+            new("dense2", "Dense", outputShape: new(2), outputOffset: L2_Y),
+            new("mse", "MeanSquaredError", outputShape: new(2), outputOffset: L3_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "dense0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_Out * L0_In,
+                Shape: new[] { L0_Out, L0_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense0.bias",
+                LayerIndex: 0,
+                Offset: L0_B,
+                Length: L0_Out,
+                Shape: new[] { L0_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense2.weight",
+                LayerIndex: 2,
+                Offset: L2_W,
+                Length: L2_Out * L2_In,
+                Shape: new[] { L2_Out, L2_In },
+                Role: global::NetGen.ParameterRole.Weight),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)

@@ -120,7 +120,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public FashionCnn(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public FashionCnn(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -132,45 +132,9 @@ partial class FashionCnn : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new FashionCnn(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 1×28×28; conv0 Conv2D -> 32×28×28 (288 params); bn1 BatchNorm -> 32×28×28 (64 params); relu2 ReLU " +
-            "-> 32×28×28; maxpool3 MaxPool2D -> 32×14×14; conv4 Conv2D -> 64×14×14 (18432 params); bn5 BatchNorm -> " +
-            "64×14×14 (128 params); relu6 ReLU -> 64×14×14; maxpool7 MaxPool2D -> 64×7×7; flatten8 Flatten -> 3136; " +
-            "dense9 Dense -> 128 (401536 params); relu10 ReLU -> 128; dropout11 Dropout -> 128; dense12 Dense -> 10 " +
-            "(1290 params); softmax SoftmaxCrossEntropy -> 10";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0x8425D954DF7C873EUL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors
-        => s_bufferTensors;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -209,9 +173,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
         Layer13Forward(batchSize); // softmax: 10 -> 10
         return OutputCore(batchSize);
     }
-
-    /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
     /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
@@ -256,10 +217,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L13_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
@@ -278,12 +235,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
         Layer1Backward(batch); // bn1
         Layer0Backward(batch); // conv0
     }
-
-    // Layer 13 (softmax): the mean softmax cross-entropy of the logits at L13_X; backward writes dlogits =
-    // (probabilities − targets) / batch.
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L13_X, L13_Y, L13_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -342,135 +293,150 @@ partial class FashionCnn : global::NetGen.NetworkBase
         b.Slice(L5_RunVar, L5_C).Fill(1f);
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(1, 28, 28);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = {
-        L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y, L12_Y, L13_Y};
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "conv0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_OutC * L0_InC * L0_K * L0_K,
-            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "bn1.weight",
-            LayerIndex: 1,
-            Offset: L1_Gamma,
-            Length: L1_Affine,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn1.bias",
-            LayerIndex: 1,
-            Offset: L1_Beta,
-            Length: L1_Affine,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "conv4.weight",
-            LayerIndex: 4,
-            Offset: L4_W,
-            Length: L4_OutC * L4_InC * L4_K * L4_K,
-            Shape: new[] { L4_OutC, L4_InC, L4_K, L4_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "bn5.weight",
-            LayerIndex: 5,
-            Offset: L5_Gamma,
-            Length: L5_Affine,
-            Shape: new[] { L5_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn5.bias",
-            LayerIndex: 5,
-            Offset: L5_Beta,
-            Length: L5_Affine,
-            Shape: new[] { L5_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "dense9.weight",
-            LayerIndex: 9,
-            Offset: L9_W,
-            Length: L9_Out * L9_In,
-            Shape: new[] { L9_Out, L9_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense9.bias",
-            LayerIndex: 9,
-            Offset: L9_B,
-            Length: L9_Out,
-            Shape: new[] { L9_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense12.weight",
-            LayerIndex: 12,
-            Offset: L12_W,
-            Length: L12_Out * L12_In,
-            Shape: new[] { L12_Out, L12_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense12.bias",
-            LayerIndex: 12,
-            Offset: L12_B,
-            Length: L12_Out,
-            Shape: new[] { L12_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-    };
-
-    private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =
-    {
-        new(
-            Name: "bn1.running_mean",
-            LayerIndex: 1,
-            Offset: L1_RunMean,
-            Length: L1_C,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn1.running_var",
-            LayerIndex: 1,
-            Offset: L1_RunVar,
-            Length: L1_C,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn5.running_mean",
-            LayerIndex: 5,
-            Offset: L5_RunMean,
-            Length: L5_C,
-            Shape: new[] { L5_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn5.running_var",
-            LayerIndex: 5,
-            Offset: L5_RunVar,
-            Length: L5_C,
-            Shape: new[] { L5_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "conv0", "Conv2D", new[] { 32, 28, 28 }, 288),
-        new(1, "bn1", "BatchNorm", new[] { 32, 28, 28 }, 64),
-        new(2, "relu2", "ReLU", new[] { 32, 28, 28 }, 0),
-        new(3, "maxpool3", "MaxPool2D", new[] { 32, 14, 14 }, 0),
-        new(4, "conv4", "Conv2D", new[] { 64, 14, 14 }, 18432),
-        new(5, "bn5", "BatchNorm", new[] { 64, 14, 14 }, 128),
-        new(6, "relu6", "ReLU", new[] { 64, 14, 14 }, 0),
-        new(7, "maxpool7", "MaxPool2D", new[] { 64, 7, 7 }, 0),
-        new(8, "flatten8", "Flatten", new[] { 3136 }, 0),
-        new(9, "dense9", "Dense", new[] { 128 }, 401536),
-        new(10, "relu10", "ReLU", new[] { 128 }, 0),
-        new(11, "dropout11", "Dropout", new[] { 128 }, 0),
-        new(12, "dense12", "Dense", new[] { 10 }, 1290),
-        new(13, "softmax", "SoftmaxCrossEntropy", new[] { 10 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(1, 28, 28),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 13 (softmax): the mean softmax cross-entropy of the logits at L13_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+        lossHeadInputOffset: L13_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("conv0", "Conv2D", outputShape: new(32, 28, 28), outputOffset: L0_Y),
+            new("bn1", "BatchNorm", outputShape: new(32, 28, 28), outputOffset: L1_Y),
+            new("relu2", "ReLU", outputShape: new(32, 28, 28), outputOffset: L2_Y),
+            new("maxpool3", "MaxPool2D", outputShape: new(32, 14, 14), outputOffset: L3_Y),
+            new("conv4", "Conv2D", outputShape: new(64, 14, 14), outputOffset: L4_Y),
+            new("bn5", "BatchNorm", outputShape: new(64, 14, 14), outputOffset: L5_Y),
+            new("relu6", "ReLU", outputShape: new(64, 14, 14), outputOffset: L6_Y),
+            new("maxpool7", "MaxPool2D", outputShape: new(64, 7, 7), outputOffset: L7_Y),
+            new("flatten8", "Flatten", outputShape: new(3136), outputOffset: L8_Y),
+            new("dense9", "Dense", outputShape: new(128), outputOffset: L9_Y),
+            new("relu10", "ReLU", outputShape: new(128), outputOffset: L10_Y),
+            new("dropout11", "Dropout", outputShape: new(128), outputOffset: L11_Y),
+            new("dense12", "Dense", outputShape: new(10), outputOffset: L12_Y),
+            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L13_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "conv0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_OutC * L0_InC * L0_K * L0_K,
+                Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "bn1.weight",
+                LayerIndex: 1,
+                Offset: L1_Gamma,
+                Length: L1_Affine,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn1.bias",
+                LayerIndex: 1,
+                Offset: L1_Beta,
+                Length: L1_Affine,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "conv4.weight",
+                LayerIndex: 4,
+                Offset: L4_W,
+                Length: L4_OutC * L4_InC * L4_K * L4_K,
+                Shape: new[] { L4_OutC, L4_InC, L4_K, L4_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "bn5.weight",
+                LayerIndex: 5,
+                Offset: L5_Gamma,
+                Length: L5_Affine,
+                Shape: new[] { L5_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn5.bias",
+                LayerIndex: 5,
+                Offset: L5_Beta,
+                Length: L5_Affine,
+                Shape: new[] { L5_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "dense9.weight",
+                LayerIndex: 9,
+                Offset: L9_W,
+                Length: L9_Out * L9_In,
+                Shape: new[] { L9_Out, L9_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense9.bias",
+                LayerIndex: 9,
+                Offset: L9_B,
+                Length: L9_Out,
+                Shape: new[] { L9_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense12.weight",
+                LayerIndex: 12,
+                Offset: L12_W,
+                Length: L12_Out * L12_In,
+                Shape: new[] { L12_Out, L12_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense12.bias",
+                LayerIndex: 12,
+                Offset: L12_B,
+                Length: L12_Out,
+                Shape: new[] { L12_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+        },
+        bufferTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "bn1.running_mean",
+                LayerIndex: 1,
+                Offset: L1_RunMean,
+                Length: L1_C,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn1.running_var",
+                LayerIndex: 1,
+                Offset: L1_RunVar,
+                Length: L1_C,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn5.running_mean",
+                LayerIndex: 5,
+                Offset: L5_RunMean,
+                Length: L5_C,
+                Shape: new[] { L5_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn5.running_var",
+                LayerIndex: 5,
+                Offset: L5_RunVar,
+                Length: L5_C,
+                Shape: new[] { L5_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+        },
+        folds: new global::NetGen.NetworkBase.NetworkLayout.Fold[]
+        {
+            // conv0 + bn1
+            new(layer: 0, channels: L1_C, fanIn: L0_FanIn, epsilon: 1E-05f,
+                weights: L0_W, bias: -1, gamma: L1_Gamma, beta: L1_Beta,
+                runningMean: L1_RunMean, runningVar: L1_RunVar, foldedWeights: L0_FoldW),
+            // conv4 + bn5
+            new(layer: 4, channels: L5_C, fanIn: L4_FanIn, epsilon: 1E-05f,
+                weights: L4_W, bias: -1, gamma: L5_Gamma, beta: L5_Beta,
+                runningMean: L5_RunMean, runningVar: L5_RunVar, foldedWeights: L4_FoldW),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
@@ -933,45 +899,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
     // Per pair: FoldW/FoldB = where its folded weights and bias start in the folded buffer (not in Parameters).
     private const int L0_FoldW = 0, L0_FoldB = 288, L0_FanIn = 9;
     private const int L4_FoldW = 320, L4_FoldB = 18752, L4_FanIn = 288;
-
-    /// <inheritdoc />
-    protected override int FoldedFloats => 18816;
-
-    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b −
-    /// μ)·γ/√(var + ε) + β.</summary>
-    /// <param name="folded">The folded buffer to fill.</param>
-    protected override void FoldBatchNorm(global::System.Span<float> folded)
-    {
-        // conv0 + bn1
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L1_C,
-            fanIn: L0_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L0_W, L1_C * L0_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L1_Gamma, L1_C),
-            beta: Parameters.Slice(L1_Beta, L1_C),
-            runningMean: Buffers.Slice(L1_RunMean, L1_C),
-            runningVar: Buffers.Slice(L1_RunVar, L1_C),
-            foldedWeights: folded.Slice(L0_FoldW, L1_C * L0_FanIn),
-            foldedBias: folded.Slice(L0_FoldB, L1_C));
-        // conv4 + bn5
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L5_C,
-            fanIn: L4_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L4_W, L5_C * L4_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L5_Gamma, L5_C),
-            beta: Parameters.Slice(L5_Beta, L5_C),
-            runningMean: Buffers.Slice(L5_RunMean, L5_C),
-            runningVar: Buffers.Slice(L5_RunVar, L5_C),
-            foldedWeights: folded.Slice(L4_FoldW, L5_C * L4_FanIn),
-            foldedBias: folded.Slice(L4_FoldB, L5_C));
-    }
-
-    /// <inheritdoc />
-    protected override bool IsFoldedAway(int index) => index is 0 or 4;
 
     /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias,
     /// written as bn1's output.</summary>

@@ -97,8 +97,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public AllActivationsNet(int seed = 0) : base(
-        TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public AllActivationsNet(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -110,40 +109,9 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new AllActivationsNet(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 6; dense0 Dense -> 8 (56 params); sigmoid1 Sigmoid -> 8; dense2 Dense -> 8 (72 params); tanh3 " +
-            "Tanh -> 8; dense4 Dense -> 7 (63 params); relu5 ReLU -> 7; dense6 Dense -> 6 (48 params); leakyrelu7 " +
-            "LeakyReLU -> 6; dense8 Dense -> 5 (30 params); elu9 ELU -> 5; dense10 Dense -> 3 (15 params); softmax " +
-            "SoftmaxCrossEntropy -> 3";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0x6C6FDC6E91AE975CUL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -158,9 +126,6 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         Layer11Forward(batchSize); // softmax: 3 -> 3
         return OutputCore(batchSize);
     }
-
-    /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
     /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
@@ -191,10 +156,6 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L11_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
@@ -205,12 +166,6 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         Layer3Backward(batch); // tanh3
         Layers0To2Backward(batch); // dense2 + sigmoid1 + dense0
     }
-
-    // Layer 11 (softmax): the mean softmax cross-entropy of the logits at L11_X; backward writes dlogits =
-    // (probabilities − targets) / batch.
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L11_X, L11_Y, L11_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -276,101 +231,106 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             rng: new global::NetGen.Rng(seed, stream: 10));
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(6);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = {
-        L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y};
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "dense0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_Out * L0_In,
-            Shape: new[] { L0_Out, L0_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense0.bias",
-            LayerIndex: 0,
-            Offset: L0_B,
-            Length: L0_Out,
-            Shape: new[] { L0_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense2.weight",
-            LayerIndex: 2,
-            Offset: L2_W,
-            Length: L2_Out * L2_In,
-            Shape: new[] { L2_Out, L2_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense2.bias",
-            LayerIndex: 2,
-            Offset: L2_B,
-            Length: L2_Out,
-            Shape: new[] { L2_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense4.weight",
-            LayerIndex: 4,
-            Offset: L4_W,
-            Length: L4_Out * L4_In,
-            Shape: new[] { L4_Out, L4_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense4.bias",
-            LayerIndex: 4,
-            Offset: L4_B,
-            Length: L4_Out,
-            Shape: new[] { L4_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense6.weight",
-            LayerIndex: 6,
-            Offset: L6_W,
-            Length: L6_Out * L6_In,
-            Shape: new[] { L6_Out, L6_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense6.bias",
-            LayerIndex: 6,
-            Offset: L6_B,
-            Length: L6_Out,
-            Shape: new[] { L6_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense8.weight",
-            LayerIndex: 8,
-            Offset: L8_W,
-            Length: L8_Out * L8_In,
-            Shape: new[] { L8_Out, L8_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense10.weight",
-            LayerIndex: 10,
-            Offset: L10_W,
-            Length: L10_Out * L10_In,
-            Shape: new[] { L10_Out, L10_In },
-            Role: global::NetGen.ParameterRole.Weight),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "dense0", "Dense", new[] { 8 }, 56),
-        new(1, "sigmoid1", "Sigmoid", new[] { 8 }, 0),
-        new(2, "dense2", "Dense", new[] { 8 }, 72),
-        new(3, "tanh3", "Tanh", new[] { 8 }, 0),
-        new(4, "dense4", "Dense", new[] { 7 }, 63),
-        new(5, "relu5", "ReLU", new[] { 7 }, 0),
-        new(6, "dense6", "Dense", new[] { 6 }, 48),
-        new(7, "leakyrelu7", "LeakyReLU", new[] { 6 }, 0),
-        new(8, "dense8", "Dense", new[] { 5 }, 30),
-        new(9, "elu9", "ELU", new[] { 5 }, 0),
-        new(10, "dense10", "Dense", new[] { 3 }, 15),
-        new(11, "softmax", "SoftmaxCrossEntropy", new[] { 3 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(6),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 11 (softmax): the mean softmax cross-entropy of the logits at L11_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+        lossHeadInputOffset: L11_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("dense0", "Dense", outputShape: new(8), outputOffset: L0_Y),
+            new("sigmoid1", "Sigmoid", outputShape: new(8), outputOffset: L1_Y),
+            new("dense2", "Dense", outputShape: new(8), outputOffset: L2_Y),
+            new("tanh3", "Tanh", outputShape: new(8), outputOffset: L3_Y),
+            new("dense4", "Dense", outputShape: new(7), outputOffset: L4_Y),
+            new("relu5", "ReLU", outputShape: new(7), outputOffset: L5_Y),
+            new("dense6", "Dense", outputShape: new(6), outputOffset: L6_Y),
+            new("leakyrelu7", "LeakyReLU", outputShape: new(6), outputOffset: L7_Y),
+            new("dense8", "Dense", outputShape: new(5), outputOffset: L8_Y),
+            new("elu9", "ELU", outputShape: new(5), outputOffset: L9_Y),
+            new("dense10", "Dense", outputShape: new(3), outputOffset: L10_Y),
+            new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L11_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "dense0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_Out * L0_In,
+                Shape: new[] { L0_Out, L0_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense0.bias",
+                LayerIndex: 0,
+                Offset: L0_B,
+                Length: L0_Out,
+                Shape: new[] { L0_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense2.weight",
+                LayerIndex: 2,
+                Offset: L2_W,
+                Length: L2_Out * L2_In,
+                Shape: new[] { L2_Out, L2_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense2.bias",
+                LayerIndex: 2,
+                Offset: L2_B,
+                Length: L2_Out,
+                Shape: new[] { L2_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense4.weight",
+                LayerIndex: 4,
+                Offset: L4_W,
+                Length: L4_Out * L4_In,
+                Shape: new[] { L4_Out, L4_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense4.bias",
+                LayerIndex: 4,
+                Offset: L4_B,
+                Length: L4_Out,
+                Shape: new[] { L4_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense6.weight",
+                LayerIndex: 6,
+                Offset: L6_W,
+                Length: L6_Out * L6_In,
+                Shape: new[] { L6_Out, L6_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense6.bias",
+                LayerIndex: 6,
+                Offset: L6_B,
+                Length: L6_Out,
+                Shape: new[] { L6_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense8.weight",
+                LayerIndex: 8,
+                Offset: L8_W,
+                Length: L8_Out * L8_In,
+                Shape: new[] { L8_Out, L8_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense10.weight",
+                LayerIndex: 10,
+                Offset: L10_W,
+                Length: L10_Out * L10_In,
+                Shape: new[] { L10_Out, L10_In },
+                Role: global::NetGen.ParameterRole.Weight),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)

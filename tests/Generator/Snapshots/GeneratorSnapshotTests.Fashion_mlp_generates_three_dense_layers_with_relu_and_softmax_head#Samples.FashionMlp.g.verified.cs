@@ -73,7 +73,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public FashionMlp(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public FashionMlp(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -85,38 +85,9 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new FashionMlp(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 784; dense0 Dense -> 256 (200960 params); relu1 ReLU -> 256; dense2 Dense -> 128 (32896 params); " +
-            "relu3 ReLU -> 128; dense4 Dense -> 10 (1290 params); softmax SoftmaxCrossEntropy -> 10";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0xCC3A127EB660CD87UL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -129,9 +100,6 @@ partial class FashionMlp : global::NetGen.NetworkBase
         Layer5Forward(batchSize); // softmax: 10 -> 10
         return OutputCore(batchSize);
     }
-
-    /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
     /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
@@ -158,10 +126,6 @@ partial class FashionMlp : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L5_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
@@ -170,12 +134,6 @@ partial class FashionMlp : global::NetGen.NetworkBase
         Layer3Backward(batch); // relu3
         Layers0To2Backward(batch); // dense2 + relu1 + dense0
     }
-
-    // Layer 5 (softmax): the mean softmax cross-entropy of the logits at L5_X; backward writes dlogits = (probabilities
-    // − targets) / batch.
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L5_X, L5_Y, L5_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -213,66 +171,72 @@ partial class FashionMlp : global::NetGen.NetworkBase
         p.Slice(L4_B, L4_Out).Fill(0f);
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(784);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y };
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "dense0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_Out * L0_In,
-            Shape: new[] { L0_Out, L0_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense0.bias",
-            LayerIndex: 0,
-            Offset: L0_B,
-            Length: L0_Out,
-            Shape: new[] { L0_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense2.weight",
-            LayerIndex: 2,
-            Offset: L2_W,
-            Length: L2_Out * L2_In,
-            Shape: new[] { L2_Out, L2_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense2.bias",
-            LayerIndex: 2,
-            Offset: L2_B,
-            Length: L2_Out,
-            Shape: new[] { L2_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense4.weight",
-            LayerIndex: 4,
-            Offset: L4_W,
-            Length: L4_Out * L4_In,
-            Shape: new[] { L4_Out, L4_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense4.bias",
-            LayerIndex: 4,
-            Offset: L4_B,
-            Length: L4_Out,
-            Shape: new[] { L4_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "dense0", "Dense", new[] { 256 }, 200960),
-        new(1, "relu1", "ReLU", new[] { 256 }, 0),
-        new(2, "dense2", "Dense", new[] { 128 }, 32896),
-        new(3, "relu3", "ReLU", new[] { 128 }, 0),
-        new(4, "dense4", "Dense", new[] { 10 }, 1290),
-        new(5, "softmax", "SoftmaxCrossEntropy", new[] { 10 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(784),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 5 (softmax): the mean softmax cross-entropy of the logits at L5_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+        lossHeadInputOffset: L5_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("dense0", "Dense", outputShape: new(256), outputOffset: L0_Y),
+            new("relu1", "ReLU", outputShape: new(256), outputOffset: L1_Y),
+            new("dense2", "Dense", outputShape: new(128), outputOffset: L2_Y),
+            new("relu3", "ReLU", outputShape: new(128), outputOffset: L3_Y),
+            new("dense4", "Dense", outputShape: new(10), outputOffset: L4_Y),
+            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L5_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "dense0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_Out * L0_In,
+                Shape: new[] { L0_Out, L0_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense0.bias",
+                LayerIndex: 0,
+                Offset: L0_B,
+                Length: L0_Out,
+                Shape: new[] { L0_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense2.weight",
+                LayerIndex: 2,
+                Offset: L2_W,
+                Length: L2_Out * L2_In,
+                Shape: new[] { L2_Out, L2_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense2.bias",
+                LayerIndex: 2,
+                Offset: L2_B,
+                Length: L2_Out,
+                Shape: new[] { L2_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense4.weight",
+                LayerIndex: 4,
+                Offset: L4_W,
+                Length: L4_Out * L4_In,
+                Shape: new[] { L4_Out, L4_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense4.bias",
+                LayerIndex: 4,
+                Offset: L4_B,
+                Length: L4_Out,
+                Shape: new[] { L4_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)

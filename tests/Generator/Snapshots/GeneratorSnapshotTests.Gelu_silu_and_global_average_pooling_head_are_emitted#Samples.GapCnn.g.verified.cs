@@ -89,7 +89,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public GapCnn(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public GapCnn(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -101,39 +101,9 @@ partial class GapCnn : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new GapCnn(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 3×8×8; conv0 Conv2D -> 8×8×8 (224 params); gelu1 GELU -> 8×8×8; conv2 Conv2D -> 16×4×4 (1168 " +
-            "params); silu3 SiLU -> 16×4×4; gap4 GlobalAvgPool2D -> 16; dense5 Dense -> 32 (544 params); gelu6 GELU " +
-            "-> 32; dense7 Dense -> 10 (330 params); softmax SoftmaxCrossEntropy -> 10";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0x951034D01C7BF402UL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -149,9 +119,6 @@ partial class GapCnn : global::NetGen.NetworkBase
         Layer8Forward(batchSize); // softmax: 10 -> 10
         return OutputCore(batchSize);
     }
-
-    /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
     /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
@@ -184,10 +151,6 @@ partial class GapCnn : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L8_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
@@ -199,12 +162,6 @@ partial class GapCnn : global::NetGen.NetworkBase
         Layer1Backward(batch); // gelu1
         Layer0Backward(batch); // conv0
     }
-
-    // Layer 8 (softmax): the mean softmax cross-entropy of the logits at L8_X; backward writes dlogits = (probabilities
-    // − targets) / batch.
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L8_X, L8_Y, L8_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -252,83 +209,89 @@ partial class GapCnn : global::NetGen.NetworkBase
         p.Slice(L7_B, L7_Out).Fill(0f);
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(3, 8, 8);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y };
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "conv0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_OutC * L0_InC * L0_K * L0_K,
-            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "conv0.bias",
-            LayerIndex: 0,
-            Offset: L0_B,
-            Length: L0_OutC,
-            Shape: new[] { L0_OutC },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "conv2.weight",
-            LayerIndex: 2,
-            Offset: L2_W,
-            Length: L2_OutC * L2_InC * L2_K * L2_K,
-            Shape: new[] { L2_OutC, L2_InC, L2_K, L2_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "conv2.bias",
-            LayerIndex: 2,
-            Offset: L2_B,
-            Length: L2_OutC,
-            Shape: new[] { L2_OutC },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense5.weight",
-            LayerIndex: 5,
-            Offset: L5_W,
-            Length: L5_Out * L5_In,
-            Shape: new[] { L5_Out, L5_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense5.bias",
-            LayerIndex: 5,
-            Offset: L5_B,
-            Length: L5_Out,
-            Shape: new[] { L5_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "dense7.weight",
-            LayerIndex: 7,
-            Offset: L7_W,
-            Length: L7_Out * L7_In,
-            Shape: new[] { L7_Out, L7_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense7.bias",
-            LayerIndex: 7,
-            Offset: L7_B,
-            Length: L7_Out,
-            Shape: new[] { L7_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "conv0", "Conv2D", new[] { 8, 8, 8 }, 224),
-        new(1, "gelu1", "GELU", new[] { 8, 8, 8 }, 0),
-        new(2, "conv2", "Conv2D", new[] { 16, 4, 4 }, 1168),
-        new(3, "silu3", "SiLU", new[] { 16, 4, 4 }, 0),
-        new(4, "gap4", "GlobalAvgPool2D", new[] { 16 }, 0),
-        new(5, "dense5", "Dense", new[] { 32 }, 544),
-        new(6, "gelu6", "GELU", new[] { 32 }, 0),
-        new(7, "dense7", "Dense", new[] { 10 }, 330),
-        new(8, "softmax", "SoftmaxCrossEntropy", new[] { 10 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(3, 8, 8),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 8 (softmax): the mean softmax cross-entropy of the logits at L8_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+        lossHeadInputOffset: L8_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("conv0", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L0_Y),
+            new("gelu1", "GELU", outputShape: new(8, 8, 8), outputOffset: L1_Y),
+            new("conv2", "Conv2D", outputShape: new(16, 4, 4), outputOffset: L2_Y),
+            new("silu3", "SiLU", outputShape: new(16, 4, 4), outputOffset: L3_Y),
+            new("gap4", "GlobalAvgPool2D", outputShape: new(16), outputOffset: L4_Y),
+            new("dense5", "Dense", outputShape: new(32), outputOffset: L5_Y),
+            new("gelu6", "GELU", outputShape: new(32), outputOffset: L6_Y),
+            new("dense7", "Dense", outputShape: new(10), outputOffset: L7_Y),
+            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L8_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "conv0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_OutC * L0_InC * L0_K * L0_K,
+                Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "conv0.bias",
+                LayerIndex: 0,
+                Offset: L0_B,
+                Length: L0_OutC,
+                Shape: new[] { L0_OutC },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "conv2.weight",
+                LayerIndex: 2,
+                Offset: L2_W,
+                Length: L2_OutC * L2_InC * L2_K * L2_K,
+                Shape: new[] { L2_OutC, L2_InC, L2_K, L2_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "conv2.bias",
+                LayerIndex: 2,
+                Offset: L2_B,
+                Length: L2_OutC,
+                Shape: new[] { L2_OutC },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense5.weight",
+                LayerIndex: 5,
+                Offset: L5_W,
+                Length: L5_Out * L5_In,
+                Shape: new[] { L5_Out, L5_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense5.bias",
+                LayerIndex: 5,
+                Offset: L5_B,
+                Length: L5_Out,
+                Shape: new[] { L5_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "dense7.weight",
+                LayerIndex: 7,
+                Offset: L7_W,
+                Length: L7_Out * L7_In,
+                Shape: new[] { L7_Out, L7_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense7.bias",
+                LayerIndex: 7,
+                Offset: L7_B,
+                Length: L7_Out,
+                Shape: new[] { L7_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)

@@ -71,8 +71,7 @@ static partial class Models
         /// seed.</summary>
         /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the
         /// same network everywhere.</param>
-        public TinyClassifier(int seed = 0) : base(
-            TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+        public TinyClassifier(int seed = 0) : base(s_layout, seed)
         {
             InitializeParameters(seed);
         }
@@ -84,40 +83,9 @@ static partial class Models
         /// <inheritdoc />
         protected override global::NetGen.NetworkBase CreateInferenceClone() => new TinyClassifier(this);
 
-        /// <inheritdoc />
-        public override string Architecture
-            =>
-                "input 1×2×3; flatten0 Flatten -> 6; dense1 Dense -> 4 (28 params); relu2 ReLU -> 4; dense3 Dense -> " +
-                "3 (15 params); softmax SoftmaxCrossEntropy -> 3";
-
-        /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-        /// it.</summary>
+        /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+        /// checkpoints record it.</summary>
         public const ulong Fingerprint = 0x69761383A06ABF32UL;
-
-        /// <inheritdoc />
-        public override ulong ArchitectureFingerprint => Fingerprint;
-
-        /// <inheritdoc />
-        public override global::NetGen.ModelFacts? Facts
-           
-            => new(
-                ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-        /// <inheritdoc />
-        public override int InputSize => InputFeatures;
-
-        /// <inheritdoc />
-        public override int OutputSize => OutputFeatures;
-
-        /// <inheritdoc />
-        public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor>
-            ParameterTensors => s_parameterTensors;
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
 
         /// <inheritdoc />
         protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -129,9 +97,6 @@ static partial class Models
             Layer4Forward(batchSize); // softmax: 3 -> 3
             return OutputCore(batchSize);
         }
-
-        /// <inheritdoc />
-        protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
         /// <inheritdoc />
         protected override void ForwardLayer(int index, int batch)
@@ -154,10 +119,6 @@ static partial class Models
             }
         }
 
-        /// <inheritdoc />
-        protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-            => Activation(L4_Y, OutputFeatures, batch);
-
         /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact
         /// reverse order.</summary>
         protected override void Backpropagate(int batch)
@@ -165,12 +126,6 @@ static partial class Models
             Layers1To3Backward(batch); // dense3 + relu2 + dense1
             // Layer 0 (flatten0) is a change of view: nothing to do.
         }
-
-        // Layer 4 (softmax): the mean softmax cross-entropy of the logits at L4_X; backward writes dlogits =
-        // (probabilities − targets) / batch.
-        /// <inheritdoc />
-        protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-            => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L4_X, L4_Y, L4_In);
 
         /// <inheritdoc />
         public override void InitializeParameters(int seed)
@@ -198,51 +153,57 @@ static partial class Models
             p.Slice(L3_B, L3_Out).Fill(0f);
         }
 
-        private static readonly global::NetGen.TensorShape s_inputShape = new(1, 2, 3);
-
-        /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-        private static readonly int[] s_outputOffsets = { L0_Y, L1_Y, L2_Y, L3_Y, L4_Y };
-
-        private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-        {
-            new(
-                Name: "dense1.weight",
-                LayerIndex: 1,
-                Offset: L1_W,
-                Length: L1_Out * L1_In,
-                Shape: new[] { L1_Out, L1_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense1.bias",
-                LayerIndex: 1,
-                Offset: L1_B,
-                Length: L1_Out,
-                Shape: new[] { L1_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "dense3.weight",
-                LayerIndex: 3,
-                Offset: L3_W,
-                Length: L3_Out * L3_In,
-                Shape: new[] { L3_Out, L3_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense3.bias",
-                LayerIndex: 3,
-                Offset: L3_B,
-                Length: L3_Out,
-                Shape: new[] { L3_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-        };
-
-        private static readonly global::NetGen.LayerInfo[] s_layers =
-        {
-            new(0, "flatten0", "Flatten", new[] { 6 }, 0),
-            new(1, "dense1", "Dense", new[] { 4 }, 28),
-            new(2, "relu2", "ReLU", new[] { 4 }, 0),
-            new(3, "dense3", "Dense", new[] { 3 }, 15),
-            new(4, "softmax", "SoftmaxCrossEntropy", new[] { 3 }, 0),
-        };
+        /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+        /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+        private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+            inputShape: new(1, 2, 3),
+            arenaFloatsPerSample: ArenaFloatsPerSample,
+            scratchFloats: ScratchFloats,
+            forwardFlopsPerSample: ForwardFlopsPerSample,
+            backwardFlopsPerSample: BackwardFlopsPerSample,
+            // Layer 4 (softmax): the mean softmax cross-entropy of the logits at L4_X; backward writes dlogits =
+            // (probabilities − targets) / batch.
+            lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+            lossHeadInputOffset: L4_X,
+            layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+            {
+                new("flatten0", "Flatten", outputShape: new(6), outputOffset: L0_Y),
+                new("dense1", "Dense", outputShape: new(4), outputOffset: L1_Y),
+                new("relu2", "ReLU", outputShape: new(4), outputOffset: L2_Y),
+                new("dense3", "Dense", outputShape: new(3), outputOffset: L3_Y),
+                new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L4_Y),
+            },
+            parameterTensors: new global::NetGen.ParameterTensor[]
+            {
+                new(
+                    Name: "dense1.weight",
+                    LayerIndex: 1,
+                    Offset: L1_W,
+                    Length: L1_Out * L1_In,
+                    Shape: new[] { L1_Out, L1_In },
+                    Role: global::NetGen.ParameterRole.Weight),
+                new(
+                    Name: "dense1.bias",
+                    LayerIndex: 1,
+                    Offset: L1_B,
+                    Length: L1_Out,
+                    Shape: new[] { L1_Out },
+                    Role: global::NetGen.ParameterRole.Bias),
+                new(
+                    Name: "dense3.weight",
+                    LayerIndex: 3,
+                    Offset: L3_W,
+                    Length: L3_Out * L3_In,
+                    Shape: new[] { L3_Out, L3_In },
+                    Role: global::NetGen.ParameterRole.Weight),
+                new(
+                    Name: "dense3.bias",
+                    LayerIndex: 3,
+                    Offset: L3_B,
+                    Length: L3_Out,
+                    Shape: new[] { L3_Out },
+                    Role: global::NetGen.ParameterRole.Bias),
+            });
 
         /// <inheritdoc />
         public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)

@@ -139,7 +139,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public NormHeavy(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public NormHeavy(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -151,46 +151,9 @@ partial class NormHeavy : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new NormHeavy(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 3×12×12; conv0 Conv2D -> 6×12×12 (168 params); in1 InstanceNorm -> 6×12×12 (12 params); prelu2 " +
-            "PReLU -> 6×12×12 (6 params); fracpool3 FractionalMaxPool2D -> 6×8×8; conv4 Conv2D -> 6×4×4 (330 " +
-            "params); gn5 GroupNorm -> 6×4×4 (12 params); rrelu6 RReLU -> 6×4×4; flatten7 Flatten -> 96; dense8 " +
-            "Dense -> 32 (3104 params); ln9 LayerNorm -> 32 (64 params); elu10 ELU -> 32; dense11 Dense -> 16 (512 " +
-            "params); bn12 BatchNorm -> 16 (32 params); maxout13 Maxout -> 8; dense14 Dense -> 5 (45 params); " +
-            "softmaxlayer15 Softmax -> 5; mse MeanSquaredError -> 5";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0x3F40F7C2B60D6F2EUL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors
-        => s_bufferTensors;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -225,9 +188,6 @@ partial class NormHeavy : global::NetGen.NetworkBase
         // Layer 16 (mse) has no forward work: its output is its input.
         return OutputCore(batchSize);
     }
-
-    /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
 
     /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
@@ -277,10 +237,6 @@ partial class NormHeavy : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L16_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
@@ -302,12 +258,6 @@ partial class NormHeavy : global::NetGen.NetworkBase
         Layer1Backward(batch); // in1
         Layer0Backward(batch); // conv0
     }
-
-    // Layer 16 (mse): the mean squared error of the prediction at L16_X; backward writes dy = 2·(y − target) /
-    // (batch·5).
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError, L16_X, L16_Y, L16_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -382,180 +332,191 @@ partial class NormHeavy : global::NetGen.NetworkBase
         b.Slice(L12_RunVar, L12_C).Fill(1f);
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(3, 12, 12);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = {
-        L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y, L12_Y, L13_Y, L14_Y, L15_Y, L16_Y};
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "conv0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_OutC * L0_InC * L0_K * L0_K,
-            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "conv0.bias",
-            LayerIndex: 0,
-            Offset: L0_B,
-            Length: L0_OutC,
-            Shape: new[] { L0_OutC },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "in1.weight",
-            LayerIndex: 1,
-            Offset: L1_Gamma,
-            Length: L1_Affine,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "in1.bias",
-            LayerIndex: 1,
-            Offset: L1_Beta,
-            Length: L1_Affine,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "prelu2.weight",
-            LayerIndex: 2,
-            Offset: L2_Alpha,
-            Length: L2_C,
-            Shape: new[] { L2_C },
-            Role: global::NetGen.ParameterRole.Other),
-        new(
-            Name: "conv4.weight",
-            LayerIndex: 4,
-            Offset: L4_W,
-            Length: L4_OutC * L4_InC * L4_K * L4_K,
-            Shape: new[] { L4_OutC, L4_InC, L4_K, L4_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "conv4.bias",
-            LayerIndex: 4,
-            Offset: L4_B,
-            Length: L4_OutC,
-            Shape: new[] { L4_OutC },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "gn5.weight",
-            LayerIndex: 5,
-            Offset: L5_Gamma,
-            Length: L5_Affine,
-            Shape: new[] { L5_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "gn5.bias",
-            LayerIndex: 5,
-            Offset: L5_Beta,
-            Length: L5_Affine,
-            Shape: new[] { L5_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "dense8.weight",
-            LayerIndex: 8,
-            Offset: L8_W,
-            Length: L8_Out * L8_In,
-            Shape: new[] { L8_Out, L8_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense8.bias",
-            LayerIndex: 8,
-            Offset: L8_B,
-            Length: L8_Out,
-            Shape: new[] { L8_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-        new(
-            Name: "ln9.weight",
-            LayerIndex: 9,
-            Offset: L9_Gamma,
-            Length: L9_Affine,
-            Shape: new[] { L9_In },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "ln9.bias",
-            LayerIndex: 9,
-            Offset: L9_Beta,
-            Length: L9_Affine,
-            Shape: new[] { L9_In },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "dense11.weight",
-            LayerIndex: 11,
-            Offset: L11_W,
-            Length: L11_Out * L11_In,
-            Shape: new[] { L11_Out, L11_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "bn12.weight",
-            LayerIndex: 12,
-            Offset: L12_Gamma,
-            Length: L12_Affine,
-            Shape: new[] { L12_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn12.bias",
-            LayerIndex: 12,
-            Offset: L12_Beta,
-            Length: L12_Affine,
-            Shape: new[] { L12_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "dense14.weight",
-            LayerIndex: 14,
-            Offset: L14_W,
-            Length: L14_Out * L14_In,
-            Shape: new[] { L14_Out, L14_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense14.bias",
-            LayerIndex: 14,
-            Offset: L14_B,
-            Length: L14_Out,
-            Shape: new[] { L14_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-    };
-
-    private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =
-    {
-        new(
-            Name: "bn12.running_mean",
-            LayerIndex: 12,
-            Offset: L12_RunMean,
-            Length: L12_C,
-            Shape: new[] { L12_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn12.running_var",
-            LayerIndex: 12,
-            Offset: L12_RunVar,
-            Length: L12_C,
-            Shape: new[] { L12_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "conv0", "Conv2D", new[] { 6, 12, 12 }, 168),
-        new(1, "in1", "InstanceNorm", new[] { 6, 12, 12 }, 12),
-        new(2, "prelu2", "PReLU", new[] { 6, 12, 12 }, 6),
-        new(3, "fracpool3", "FractionalMaxPool2D", new[] { 6, 8, 8 }, 0),
-        new(4, "conv4", "Conv2D", new[] { 6, 4, 4 }, 330),
-        new(5, "gn5", "GroupNorm", new[] { 6, 4, 4 }, 12),
-        new(6, "rrelu6", "RReLU", new[] { 6, 4, 4 }, 0),
-        new(7, "flatten7", "Flatten", new[] { 96 }, 0),
-        new(8, "dense8", "Dense", new[] { 32 }, 3104),
-        new(9, "ln9", "LayerNorm", new[] { 32 }, 64),
-        new(10, "elu10", "ELU", new[] { 32 }, 0),
-        new(11, "dense11", "Dense", new[] { 16 }, 512),
-        new(12, "bn12", "BatchNorm", new[] { 16 }, 32),
-        new(13, "maxout13", "Maxout", new[] { 8 }, 0),
-        new(14, "dense14", "Dense", new[] { 5 }, 45),
-        new(15, "softmaxlayer15", "Softmax", new[] { 5 }, 0),
-        new(16, "mse", "MeanSquaredError", new[] { 5 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(3, 12, 12),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 16 (mse): the mean squared error of the prediction at L16_X; backward writes dy = 2·(y − target) /
+        // (batch·5).
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError,
+        lossHeadInputOffset: L16_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("conv0", "Conv2D", outputShape: new(6, 12, 12), outputOffset: L0_Y),
+            new("in1", "InstanceNorm", outputShape: new(6, 12, 12), outputOffset: L1_Y),
+            new("prelu2", "PReLU", outputShape: new(6, 12, 12), outputOffset: L2_Y),
+            new("fracpool3", "FractionalMaxPool2D", outputShape: new(6, 8, 8), outputOffset: L3_Y),
+            new("conv4", "Conv2D", outputShape: new(6, 4, 4), outputOffset: L4_Y),
+            new("gn5", "GroupNorm", outputShape: new(6, 4, 4), outputOffset: L5_Y),
+            new("rrelu6", "RReLU", outputShape: new(6, 4, 4), outputOffset: L6_Y),
+            new("flatten7", "Flatten", outputShape: new(96), outputOffset: L7_Y),
+            new("dense8", "Dense", outputShape: new(32), outputOffset: L8_Y),
+            new("ln9", "LayerNorm", outputShape: new(32), outputOffset: L9_Y),
+            new("elu10", "ELU", outputShape: new(32), outputOffset: L10_Y),
+            new("dense11", "Dense", outputShape: new(16), outputOffset: L11_Y),
+            new("bn12", "BatchNorm", outputShape: new(16), outputOffset: L12_Y),
+            new("maxout13", "Maxout", outputShape: new(8), outputOffset: L13_Y),
+            new("dense14", "Dense", outputShape: new(5), outputOffset: L14_Y),
+            new("softmaxlayer15", "Softmax", outputShape: new(5), outputOffset: L15_Y),
+            new("mse", "MeanSquaredError", outputShape: new(5), outputOffset: L16_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "conv0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_OutC * L0_InC * L0_K * L0_K,
+                Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "conv0.bias",
+                LayerIndex: 0,
+                Offset: L0_B,
+                Length: L0_OutC,
+                Shape: new[] { L0_OutC },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "in1.weight",
+                LayerIndex: 1,
+                Offset: L1_Gamma,
+                Length: L1_Affine,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "in1.bias",
+                LayerIndex: 1,
+                Offset: L1_Beta,
+                Length: L1_Affine,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "prelu2.weight",
+                LayerIndex: 2,
+                Offset: L2_Alpha,
+                Length: L2_C,
+                Shape: new[] { L2_C },
+                Role: global::NetGen.ParameterRole.Other),
+            new(
+                Name: "conv4.weight",
+                LayerIndex: 4,
+                Offset: L4_W,
+                Length: L4_OutC * L4_InC * L4_K * L4_K,
+                Shape: new[] { L4_OutC, L4_InC, L4_K, L4_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "conv4.bias",
+                LayerIndex: 4,
+                Offset: L4_B,
+                Length: L4_OutC,
+                Shape: new[] { L4_OutC },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "gn5.weight",
+                LayerIndex: 5,
+                Offset: L5_Gamma,
+                Length: L5_Affine,
+                Shape: new[] { L5_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "gn5.bias",
+                LayerIndex: 5,
+                Offset: L5_Beta,
+                Length: L5_Affine,
+                Shape: new[] { L5_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "dense8.weight",
+                LayerIndex: 8,
+                Offset: L8_W,
+                Length: L8_Out * L8_In,
+                Shape: new[] { L8_Out, L8_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense8.bias",
+                LayerIndex: 8,
+                Offset: L8_B,
+                Length: L8_Out,
+                Shape: new[] { L8_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+            new(
+                Name: "ln9.weight",
+                LayerIndex: 9,
+                Offset: L9_Gamma,
+                Length: L9_Affine,
+                Shape: new[] { L9_In },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "ln9.bias",
+                LayerIndex: 9,
+                Offset: L9_Beta,
+                Length: L9_Affine,
+                Shape: new[] { L9_In },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "dense11.weight",
+                LayerIndex: 11,
+                Offset: L11_W,
+                Length: L11_Out * L11_In,
+                Shape: new[] { L11_Out, L11_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "bn12.weight",
+                LayerIndex: 12,
+                Offset: L12_Gamma,
+                Length: L12_Affine,
+                Shape: new[] { L12_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn12.bias",
+                LayerIndex: 12,
+                Offset: L12_Beta,
+                Length: L12_Affine,
+                Shape: new[] { L12_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "dense14.weight",
+                LayerIndex: 14,
+                Offset: L14_W,
+                Length: L14_Out * L14_In,
+                Shape: new[] { L14_Out, L14_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense14.bias",
+                LayerIndex: 14,
+                Offset: L14_B,
+                Length: L14_Out,
+                Shape: new[] { L14_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+        },
+        bufferTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "bn12.running_mean",
+                LayerIndex: 12,
+                Offset: L12_RunMean,
+                Length: L12_C,
+                Shape: new[] { L12_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn12.running_var",
+                LayerIndex: 12,
+                Offset: L12_RunVar,
+                Length: L12_C,
+                Shape: new[] { L12_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+        },
+        folds: new global::NetGen.NetworkBase.NetworkLayout.Fold[]
+        {
+            // dense11 + bn12
+            new(layer: 11, channels: L12_C, fanIn: L11_FanIn, epsilon: 1E-05f,
+                weights: L11_W, bias: -1, gamma: L12_Gamma, beta: L12_Beta,
+                runningMean: L12_RunMean, runningVar: L12_RunVar, foldedWeights: L11_FoldW),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
@@ -1176,32 +1137,6 @@ partial class NormHeavy : global::NetGen.NetworkBase
     // ---- Batch norm folded into the layer before it, for inference ----
     // Per pair: FoldW/FoldB = where its folded weights and bias start in the folded buffer (not in Parameters).
     private const int L11_FoldW = 0, L11_FoldB = 512, L11_FanIn = 32;
-
-    /// <inheritdoc />
-    protected override int FoldedFloats => 528;
-
-    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b −
-    /// μ)·γ/√(var + ε) + β.</summary>
-    /// <param name="folded">The folded buffer to fill.</param>
-    protected override void FoldBatchNorm(global::System.Span<float> folded)
-    {
-        // dense11 + bn12
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L12_C,
-            fanIn: L11_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L11_W, L12_C * L11_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L12_Gamma, L12_C),
-            beta: Parameters.Slice(L12_Beta, L12_C),
-            runningMean: Buffers.Slice(L12_RunMean, L12_C),
-            runningVar: Buffers.Slice(L12_RunVar, L12_C),
-            foldedWeights: folded.Slice(L11_FoldW, L12_C * L11_FanIn),
-            foldedBias: folded.Slice(L11_FoldB, L12_C));
-    }
-
-    /// <inheritdoc />
-    protected override bool IsFoldedAway(int index) => index is 11;
 
     /// <summary>Layers 11–12 inference forward (dense11 with bn12 folded in): Dense with the folded weights and bias,
     /// written as bn12's output.</summary>

@@ -161,7 +161,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// seed.</summary>
     /// <param name="seed">The seed of the initialization and of training-time randomness; the same seed gives the same
     /// network everywhere.</param>
-    public TinyResNet(int seed = 0) : base(TotalParameters, ArenaFloatsPerSample, BufferCount, ScratchFloats, seed)
+    public TinyResNet(int seed = 0) : base(s_layout, seed)
     {
         InitializeParameters(seed);
     }
@@ -173,48 +173,9 @@ partial class TinyResNet : global::NetGen.NetworkBase
     /// <inheritdoc />
     protected override global::NetGen.NetworkBase CreateInferenceClone() => new TinyResNet(this);
 
-    /// <inheritdoc />
-    public override string Architecture
-        =>
-            "input 3×8×8; conv0 Conv2D -> 8×8×8 (216 params); bn1 BatchNorm -> 8×8×8 (16 params); relu2 ReLU -> " +
-            "8×8×8; res0.conv3 Conv2D -> 8×8×8 (576 params); res0.bn4 BatchNorm -> 8×8×8 (16 params); res0.relu5 " +
-            "ReLU -> 8×8×8; res0.conv6 Conv2D -> 8×8×8 (576 params); res0.bn7 BatchNorm -> 8×8×8 (16 params); " +
-            "res0.add Residual -> 8×8×8; relu9 ReLU -> 8×8×8; res1.conv10 Conv2D -> 8×8×8 (576 params); res1.bn11 " +
-            "BatchNorm -> 8×8×8 (16 params); res1.relu12 ReLU -> 8×8×8; res1.conv13 Conv2D -> 8×8×8 (576 params); " +
-            "res1.bn14 BatchNorm -> 8×8×8 (16 params); res1.add Residual -> 8×8×8; relu16 ReLU -> 8×8×8; avgpool17 " +
-            "AvgPool2D -> 8×1×1; flatten18 Flatten -> 8; dense19 Dense -> 4 (36 params); softmax SoftmaxCrossEntropy " +
-            "-> 4";
-
-    /// <summary>FNV-1a hash of the architecture description, computed by the generator; checkpoints record
-    /// it.</summary>
+    /// <summary>FNV-1a hash of the architecture description (NetworkBase.Architecture), computed by the generator;
+    /// checkpoints record it.</summary>
     public const ulong Fingerprint = 0xC93177CA87AAE057UL;
-
-    /// <inheritdoc />
-    public override ulong ArchitectureFingerprint => Fingerprint;
-
-    /// <inheritdoc />
-    public override global::NetGen.ModelFacts? Facts
-        => new(ForwardFlopsPerSample, BackwardFlopsPerSample, ActivationBytesPerSample, ParameterBytes, GradientBytes);
-
-    /// <inheritdoc />
-    public override int InputSize => InputFeatures;
-
-    /// <inheritdoc />
-    public override int OutputSize => OutputFeatures;
-
-    /// <inheritdoc />
-    public override global::NetGen.TensorShape InputShape => s_inputShape;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> ParameterTensors
-        => s_parameterTensors;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.LayerInfo> Layers => s_layers;
-
-    /// <inheritdoc />
-    public override global::System.Collections.Generic.IReadOnlyList<global::NetGen.ParameterTensor> BufferTensors
-        => s_bufferTensors;
 
     /// <inheritdoc />
     protected override global::System.ReadOnlySpan<float> ForwardCore(
@@ -283,9 +244,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     /// <inheritdoc />
-    protected override int LayerOutputOffset(int index) => s_outputOffsets[index];
-
-    /// <inheritdoc />
     protected override void ForwardLayer(int index, int batch)
     {
         switch (index)
@@ -342,10 +300,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
         }
     }
 
-    /// <inheritdoc />
-    protected override global::System.ReadOnlySpan<float> OutputCore(int batch)
-        => Activation(L20_Y, OutputFeatures, batch);
-
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
     /// order.</summary>
     protected override void Backpropagate(int batch)
@@ -371,12 +325,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer1Backward(batch); // bn1
         Layer0Backward(batch); // conv0
     }
-
-    // Layer 20 (softmax): the mean softmax cross-entropy of the logits at L20_X; backward writes dlogits =
-    // (probabilities − targets) / batch.
-    /// <inheritdoc />
-    protected override global::NetGen.NetworkBase.LossHead LossHeadLayout
-        => new(global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy, L20_X, L20_Y, L20_In);
 
     /// <inheritdoc />
     public override void InitializeParameters(int seed)
@@ -471,234 +419,260 @@ partial class TinyResNet : global::NetGen.NetworkBase
         b.Slice(L14_RunVar, L14_C).Fill(1f);
     }
 
-    private static readonly global::NetGen.TensorShape s_inputShape = new(3, 8, 8);
-
-    /// <summary>Per layer, the per-sample arena offset of its output (for <c>LayerOutput</c>).</summary>
-    private static readonly int[] s_outputOffsets = {
-        L0_Y, L1_Y, L2_Y, L3_Y, L4_Y, L5_Y, L6_Y, L7_Y, L8_Y, L9_Y, L10_Y, L11_Y, L12_Y, L13_Y, L14_Y, L15_Y, L16_Y,
-        L17_Y, L18_Y, L19_Y, L20_Y};
-
-    private static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-    {
-        new(
-            Name: "conv0.weight",
-            LayerIndex: 0,
-            Offset: L0_W,
-            Length: L0_OutC * L0_InC * L0_K * L0_K,
-            Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "bn1.weight",
-            LayerIndex: 1,
-            Offset: L1_Gamma,
-            Length: L1_Affine,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn1.bias",
-            LayerIndex: 1,
-            Offset: L1_Beta,
-            Length: L1_Affine,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.conv3.weight",
-            LayerIndex: 3,
-            Offset: L3_W,
-            Length: L3_OutC * L3_InC * L3_K * L3_K,
-            Shape: new[] { L3_OutC, L3_InC, L3_K, L3_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "res0.bn4.weight",
-            LayerIndex: 4,
-            Offset: L4_Gamma,
-            Length: L4_Affine,
-            Shape: new[] { L4_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.bn4.bias",
-            LayerIndex: 4,
-            Offset: L4_Beta,
-            Length: L4_Affine,
-            Shape: new[] { L4_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.conv6.weight",
-            LayerIndex: 6,
-            Offset: L6_W,
-            Length: L6_OutC * L6_InC * L6_K * L6_K,
-            Shape: new[] { L6_OutC, L6_InC, L6_K, L6_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "res0.bn7.weight",
-            LayerIndex: 7,
-            Offset: L7_Gamma,
-            Length: L7_Affine,
-            Shape: new[] { L7_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.bn7.bias",
-            LayerIndex: 7,
-            Offset: L7_Beta,
-            Length: L7_Affine,
-            Shape: new[] { L7_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.conv10.weight",
-            LayerIndex: 10,
-            Offset: L10_W,
-            Length: L10_OutC * L10_InC * L10_K * L10_K,
-            Shape: new[] { L10_OutC, L10_InC, L10_K, L10_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "res1.bn11.weight",
-            LayerIndex: 11,
-            Offset: L11_Gamma,
-            Length: L11_Affine,
-            Shape: new[] { L11_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.bn11.bias",
-            LayerIndex: 11,
-            Offset: L11_Beta,
-            Length: L11_Affine,
-            Shape: new[] { L11_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.conv13.weight",
-            LayerIndex: 13,
-            Offset: L13_W,
-            Length: L13_OutC * L13_InC * L13_K * L13_K,
-            Shape: new[] { L13_OutC, L13_InC, L13_K, L13_K },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "res1.bn14.weight",
-            LayerIndex: 14,
-            Offset: L14_Gamma,
-            Length: L14_Affine,
-            Shape: new[] { L14_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.bn14.bias",
-            LayerIndex: 14,
-            Offset: L14_Beta,
-            Length: L14_Affine,
-            Shape: new[] { L14_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "dense19.weight",
-            LayerIndex: 19,
-            Offset: L19_W,
-            Length: L19_Out * L19_In,
-            Shape: new[] { L19_Out, L19_In },
-            Role: global::NetGen.ParameterRole.Weight),
-        new(
-            Name: "dense19.bias",
-            LayerIndex: 19,
-            Offset: L19_B,
-            Length: L19_Out,
-            Shape: new[] { L19_Out },
-            Role: global::NetGen.ParameterRole.Bias),
-    };
-
-    private static readonly global::NetGen.ParameterTensor[] s_bufferTensors =
-    {
-        new(
-            Name: "bn1.running_mean",
-            LayerIndex: 1,
-            Offset: L1_RunMean,
-            Length: L1_C,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "bn1.running_var",
-            LayerIndex: 1,
-            Offset: L1_RunVar,
-            Length: L1_C,
-            Shape: new[] { L1_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.bn4.running_mean",
-            LayerIndex: 4,
-            Offset: L4_RunMean,
-            Length: L4_C,
-            Shape: new[] { L4_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.bn4.running_var",
-            LayerIndex: 4,
-            Offset: L4_RunVar,
-            Length: L4_C,
-            Shape: new[] { L4_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.bn7.running_mean",
-            LayerIndex: 7,
-            Offset: L7_RunMean,
-            Length: L7_C,
-            Shape: new[] { L7_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res0.bn7.running_var",
-            LayerIndex: 7,
-            Offset: L7_RunVar,
-            Length: L7_C,
-            Shape: new[] { L7_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.bn11.running_mean",
-            LayerIndex: 11,
-            Offset: L11_RunMean,
-            Length: L11_C,
-            Shape: new[] { L11_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.bn11.running_var",
-            LayerIndex: 11,
-            Offset: L11_RunVar,
-            Length: L11_C,
-            Shape: new[] { L11_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.bn14.running_mean",
-            LayerIndex: 14,
-            Offset: L14_RunMean,
-            Length: L14_C,
-            Shape: new[] { L14_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-        new(
-            Name: "res1.bn14.running_var",
-            LayerIndex: 14,
-            Offset: L14_RunVar,
-            Length: L14_C,
-            Shape: new[] { L14_C },
-            Role: global::NetGen.ParameterRole.Normalization),
-    };
-
-    private static readonly global::NetGen.LayerInfo[] s_layers =
-    {
-        new(0, "conv0", "Conv2D", new[] { 8, 8, 8 }, 216),
-        new(1, "bn1", "BatchNorm", new[] { 8, 8, 8 }, 16),
-        new(2, "relu2", "ReLU", new[] { 8, 8, 8 }, 0),
-        new(3, "res0.conv3", "Conv2D", new[] { 8, 8, 8 }, 576),
-        new(4, "res0.bn4", "BatchNorm", new[] { 8, 8, 8 }, 16),
-        new(5, "res0.relu5", "ReLU", new[] { 8, 8, 8 }, 0),
-        new(6, "res0.conv6", "Conv2D", new[] { 8, 8, 8 }, 576),
-        new(7, "res0.bn7", "BatchNorm", new[] { 8, 8, 8 }, 16),
-        new(8, "res0.add", "Residual", new[] { 8, 8, 8 }, 0),
-        new(9, "relu9", "ReLU", new[] { 8, 8, 8 }, 0),
-        new(10, "res1.conv10", "Conv2D", new[] { 8, 8, 8 }, 576),
-        new(11, "res1.bn11", "BatchNorm", new[] { 8, 8, 8 }, 16),
-        new(12, "res1.relu12", "ReLU", new[] { 8, 8, 8 }, 0),
-        new(13, "res1.conv13", "Conv2D", new[] { 8, 8, 8 }, 576),
-        new(14, "res1.bn14", "BatchNorm", new[] { 8, 8, 8 }, 16),
-        new(15, "res1.add", "Residual", new[] { 8, 8, 8 }, 0),
-        new(16, "relu16", "ReLU", new[] { 8, 8, 8 }, 0),
-        new(17, "avgpool17", "AvgPool2D", new[] { 8, 1, 1 }, 0),
-        new(18, "flatten18", "Flatten", new[] { 8 }, 0),
-        new(19, "dense19", "Dense", new[] { 4 }, 36),
-        new(20, "softmax", "SoftmaxCrossEntropy", new[] { 4 }, 0),
-    };
+    /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
+    /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
+    private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
+        inputShape: new(3, 8, 8),
+        arenaFloatsPerSample: ArenaFloatsPerSample,
+        scratchFloats: ScratchFloats,
+        forwardFlopsPerSample: ForwardFlopsPerSample,
+        backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Layer 20 (softmax): the mean softmax cross-entropy of the logits at L20_X; backward writes dlogits =
+        // (probabilities − targets) / batch.
+        lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
+        lossHeadInputOffset: L20_X,
+        layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+        {
+            new("conv0", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L0_Y),
+            new("bn1", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L1_Y),
+            new("relu2", "ReLU", outputShape: new(8, 8, 8), outputOffset: L2_Y),
+            new("res0.conv3", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L3_Y),
+            new("res0.bn4", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L4_Y),
+            new("res0.relu5", "ReLU", outputShape: new(8, 8, 8), outputOffset: L5_Y),
+            new("res0.conv6", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L6_Y),
+            new("res0.bn7", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L7_Y),
+            new("res0.add", "Residual", outputShape: new(8, 8, 8), outputOffset: L8_Y),
+            new("relu9", "ReLU", outputShape: new(8, 8, 8), outputOffset: L9_Y),
+            new("res1.conv10", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L10_Y),
+            new("res1.bn11", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L11_Y),
+            new("res1.relu12", "ReLU", outputShape: new(8, 8, 8), outputOffset: L12_Y),
+            new("res1.conv13", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L13_Y),
+            new("res1.bn14", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L14_Y),
+            new("res1.add", "Residual", outputShape: new(8, 8, 8), outputOffset: L15_Y),
+            new("relu16", "ReLU", outputShape: new(8, 8, 8), outputOffset: L16_Y),
+            new("avgpool17", "AvgPool2D", outputShape: new(8, 1, 1), outputOffset: L17_Y),
+            new("flatten18", "Flatten", outputShape: new(8), outputOffset: L18_Y),
+            new("dense19", "Dense", outputShape: new(4), outputOffset: L19_Y),
+            new("softmax", "SoftmaxCrossEntropy", outputShape: new(4), outputOffset: L20_Y),
+        },
+        parameterTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "conv0.weight",
+                LayerIndex: 0,
+                Offset: L0_W,
+                Length: L0_OutC * L0_InC * L0_K * L0_K,
+                Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "bn1.weight",
+                LayerIndex: 1,
+                Offset: L1_Gamma,
+                Length: L1_Affine,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn1.bias",
+                LayerIndex: 1,
+                Offset: L1_Beta,
+                Length: L1_Affine,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.conv3.weight",
+                LayerIndex: 3,
+                Offset: L3_W,
+                Length: L3_OutC * L3_InC * L3_K * L3_K,
+                Shape: new[] { L3_OutC, L3_InC, L3_K, L3_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "res0.bn4.weight",
+                LayerIndex: 4,
+                Offset: L4_Gamma,
+                Length: L4_Affine,
+                Shape: new[] { L4_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.bn4.bias",
+                LayerIndex: 4,
+                Offset: L4_Beta,
+                Length: L4_Affine,
+                Shape: new[] { L4_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.conv6.weight",
+                LayerIndex: 6,
+                Offset: L6_W,
+                Length: L6_OutC * L6_InC * L6_K * L6_K,
+                Shape: new[] { L6_OutC, L6_InC, L6_K, L6_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "res0.bn7.weight",
+                LayerIndex: 7,
+                Offset: L7_Gamma,
+                Length: L7_Affine,
+                Shape: new[] { L7_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.bn7.bias",
+                LayerIndex: 7,
+                Offset: L7_Beta,
+                Length: L7_Affine,
+                Shape: new[] { L7_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.conv10.weight",
+                LayerIndex: 10,
+                Offset: L10_W,
+                Length: L10_OutC * L10_InC * L10_K * L10_K,
+                Shape: new[] { L10_OutC, L10_InC, L10_K, L10_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "res1.bn11.weight",
+                LayerIndex: 11,
+                Offset: L11_Gamma,
+                Length: L11_Affine,
+                Shape: new[] { L11_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.bn11.bias",
+                LayerIndex: 11,
+                Offset: L11_Beta,
+                Length: L11_Affine,
+                Shape: new[] { L11_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.conv13.weight",
+                LayerIndex: 13,
+                Offset: L13_W,
+                Length: L13_OutC * L13_InC * L13_K * L13_K,
+                Shape: new[] { L13_OutC, L13_InC, L13_K, L13_K },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "res1.bn14.weight",
+                LayerIndex: 14,
+                Offset: L14_Gamma,
+                Length: L14_Affine,
+                Shape: new[] { L14_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.bn14.bias",
+                LayerIndex: 14,
+                Offset: L14_Beta,
+                Length: L14_Affine,
+                Shape: new[] { L14_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "dense19.weight",
+                LayerIndex: 19,
+                Offset: L19_W,
+                Length: L19_Out * L19_In,
+                Shape: new[] { L19_Out, L19_In },
+                Role: global::NetGen.ParameterRole.Weight),
+            new(
+                Name: "dense19.bias",
+                LayerIndex: 19,
+                Offset: L19_B,
+                Length: L19_Out,
+                Shape: new[] { L19_Out },
+                Role: global::NetGen.ParameterRole.Bias),
+        },
+        bufferTensors: new global::NetGen.ParameterTensor[]
+        {
+            new(
+                Name: "bn1.running_mean",
+                LayerIndex: 1,
+                Offset: L1_RunMean,
+                Length: L1_C,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "bn1.running_var",
+                LayerIndex: 1,
+                Offset: L1_RunVar,
+                Length: L1_C,
+                Shape: new[] { L1_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.bn4.running_mean",
+                LayerIndex: 4,
+                Offset: L4_RunMean,
+                Length: L4_C,
+                Shape: new[] { L4_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.bn4.running_var",
+                LayerIndex: 4,
+                Offset: L4_RunVar,
+                Length: L4_C,
+                Shape: new[] { L4_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.bn7.running_mean",
+                LayerIndex: 7,
+                Offset: L7_RunMean,
+                Length: L7_C,
+                Shape: new[] { L7_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res0.bn7.running_var",
+                LayerIndex: 7,
+                Offset: L7_RunVar,
+                Length: L7_C,
+                Shape: new[] { L7_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.bn11.running_mean",
+                LayerIndex: 11,
+                Offset: L11_RunMean,
+                Length: L11_C,
+                Shape: new[] { L11_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.bn11.running_var",
+                LayerIndex: 11,
+                Offset: L11_RunVar,
+                Length: L11_C,
+                Shape: new[] { L11_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.bn14.running_mean",
+                LayerIndex: 14,
+                Offset: L14_RunMean,
+                Length: L14_C,
+                Shape: new[] { L14_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+            new(
+                Name: "res1.bn14.running_var",
+                LayerIndex: 14,
+                Offset: L14_RunVar,
+                Length: L14_C,
+                Shape: new[] { L14_C },
+                Role: global::NetGen.ParameterRole.Normalization),
+        },
+        folds: new global::NetGen.NetworkBase.NetworkLayout.Fold[]
+        {
+            // conv0 + bn1
+            new(layer: 0, channels: L1_C, fanIn: L0_FanIn, epsilon: 1E-05f,
+                weights: L0_W, bias: -1, gamma: L1_Gamma, beta: L1_Beta,
+                runningMean: L1_RunMean, runningVar: L1_RunVar, foldedWeights: L0_FoldW),
+            // res0.conv3 + res0.bn4
+            new(layer: 3, channels: L4_C, fanIn: L3_FanIn, epsilon: 1E-05f,
+                weights: L3_W, bias: -1, gamma: L4_Gamma, beta: L4_Beta,
+                runningMean: L4_RunMean, runningVar: L4_RunVar, foldedWeights: L3_FoldW),
+            // res0.conv6 + res0.bn7
+            new(layer: 6, channels: L7_C, fanIn: L6_FanIn, epsilon: 1E-05f,
+                weights: L6_W, bias: -1, gamma: L7_Gamma, beta: L7_Beta,
+                runningMean: L7_RunMean, runningVar: L7_RunVar, foldedWeights: L6_FoldW),
+            // res1.conv10 + res1.bn11
+            new(layer: 10, channels: L11_C, fanIn: L10_FanIn, epsilon: 1E-05f,
+                weights: L10_W, bias: -1, gamma: L11_Gamma, beta: L11_Beta,
+                runningMean: L11_RunMean, runningVar: L11_RunVar, foldedWeights: L10_FoldW),
+            // res1.conv13 + res1.bn14
+            new(layer: 13, channels: L14_C, fanIn: L13_FanIn, epsilon: 1E-05f,
+                weights: L13_W, bias: -1, gamma: L14_Gamma, beta: L14_Beta,
+                runningMean: L14_RunMean, runningVar: L14_RunVar, foldedWeights: L13_FoldW),
+        });
 
     /// <inheritdoc />
     public override void DescribeOnnxGraph(global::NetGen.Interop.IOnnxGraphBuilder g)
@@ -1488,84 +1462,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
     private const int L6_FoldW = 816, L6_FoldB = 1392, L6_FanIn = 72;
     private const int L10_FoldW = 1408, L10_FoldB = 1984, L10_FanIn = 72;
     private const int L13_FoldW = 2000, L13_FoldB = 2576, L13_FanIn = 72;
-
-    /// <inheritdoc />
-    protected override int FoldedFloats => 2584;
-
-    /// <summary>Folds each batch norm into the layer before it: W' = W·γ/√(var + ε) per output channel, b' = (b −
-    /// μ)·γ/√(var + ε) + β.</summary>
-    /// <param name="folded">The folded buffer to fill.</param>
-    protected override void FoldBatchNorm(global::System.Span<float> folded)
-    {
-        // conv0 + bn1
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L1_C,
-            fanIn: L0_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L0_W, L1_C * L0_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L1_Gamma, L1_C),
-            beta: Parameters.Slice(L1_Beta, L1_C),
-            runningMean: Buffers.Slice(L1_RunMean, L1_C),
-            runningVar: Buffers.Slice(L1_RunVar, L1_C),
-            foldedWeights: folded.Slice(L0_FoldW, L1_C * L0_FanIn),
-            foldedBias: folded.Slice(L0_FoldB, L1_C));
-        // res0.conv3 + res0.bn4
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L4_C,
-            fanIn: L3_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L3_W, L4_C * L3_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L4_Gamma, L4_C),
-            beta: Parameters.Slice(L4_Beta, L4_C),
-            runningMean: Buffers.Slice(L4_RunMean, L4_C),
-            runningVar: Buffers.Slice(L4_RunVar, L4_C),
-            foldedWeights: folded.Slice(L3_FoldW, L4_C * L3_FanIn),
-            foldedBias: folded.Slice(L3_FoldB, L4_C));
-        // res0.conv6 + res0.bn7
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L7_C,
-            fanIn: L6_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L6_W, L7_C * L6_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L7_Gamma, L7_C),
-            beta: Parameters.Slice(L7_Beta, L7_C),
-            runningMean: Buffers.Slice(L7_RunMean, L7_C),
-            runningVar: Buffers.Slice(L7_RunVar, L7_C),
-            foldedWeights: folded.Slice(L6_FoldW, L7_C * L6_FanIn),
-            foldedBias: folded.Slice(L6_FoldB, L7_C));
-        // res1.conv10 + res1.bn11
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L11_C,
-            fanIn: L10_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L10_W, L11_C * L10_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L11_Gamma, L11_C),
-            beta: Parameters.Slice(L11_Beta, L11_C),
-            runningMean: Buffers.Slice(L11_RunMean, L11_C),
-            runningVar: Buffers.Slice(L11_RunVar, L11_C),
-            foldedWeights: folded.Slice(L10_FoldW, L11_C * L10_FanIn),
-            foldedBias: folded.Slice(L10_FoldB, L11_C));
-        // res1.conv13 + res1.bn14
-        global::NetGen.Kernels.BatchNormFold.Forward(
-            channels: L14_C,
-            fanIn: L13_FanIn,
-            epsilon: 1E-05f,
-            weights: Parameters.Slice(L13_W, L14_C * L13_FanIn),
-            bias: default,
-            gamma: Parameters.Slice(L14_Gamma, L14_C),
-            beta: Parameters.Slice(L14_Beta, L14_C),
-            runningMean: Buffers.Slice(L14_RunMean, L14_C),
-            runningVar: Buffers.Slice(L14_RunVar, L14_C),
-            foldedWeights: folded.Slice(L13_FoldW, L14_C * L13_FanIn),
-            foldedBias: folded.Slice(L13_FoldB, L14_C));
-    }
-
-    /// <inheritdoc />
-    protected override bool IsFoldedAway(int index) => index is 0 or 3 or 6 or 10 or 13;
 
     /// <summary>Layers 0–1 inference forward (conv0 with bn1 folded in): Conv2D with the folded weights and bias,
     /// written as bn1's output.</summary>

@@ -1,0 +1,274 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.ComponentModel;
+using System.Text;
+
+namespace NetGen;
+
+/// <summary>
+/// The generated network described as data: a generated class builds one <see cref="NetworkLayout"/> in a static field
+/// (its shapes, names, arena offsets and tensor tables) and passes it to the base constructor, and the members that
+/// only report those facts (<see cref="InputSize"/>, <see cref="Layers"/>, <see cref="ParameterTensors"/>,
+/// <see cref="Architecture"/>, <see cref="Facts"/>, the loss head, batch-norm folding, …) are written once here instead
+/// of in every generated file. Totals (parameter and buffer counts, per-layer parameter counts, the architecture text
+/// and its fingerprint) are derived from the tables.
+/// </summary>
+public abstract partial class NetworkBase
+{
+    private readonly NetworkLayout? _layout;
+
+    /// <summary>Creates the buffers of a generated network from its layout; called by the generated constructor.</summary>
+    /// <param name="layout">The network's layout, one static instance per generated class.</param>
+    /// <param name="seed">Seeds <see cref="Random"/>, the source of dropout masks and other training-time randomness.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected NetworkBase(NetworkLayout layout, int seed = 0)
+        : this(
+            (layout ?? throw new ArgumentNullException(nameof(layout))).ParameterCount,
+            layout.ArenaFloatsPerSample,
+            layout.BufferCount,
+            layout.ScratchFloats,
+            seed)
+    {
+        _layout = layout;
+    }
+
+    /// <summary>The layout of a generated network; throws for a hand-written subclass, which overrides the members instead.</summary>
+    private NetworkLayout RequireLayout()
+        => _layout ?? throw new NotSupportedException($"{GetType().Name} has no generated layout; it must override this member.");
+
+    /// <summary>
+    /// A generated network as data: input shape, per layer its name, kind, output shape and arena offset, the parameter
+    /// and buffer tensor tables, the loss head and the batch-norm pairs folded for inference. Built once per generated
+    /// class; everything the tables determine (totals, the architecture text) is computed here, not emitted.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected sealed class NetworkLayout
+    {
+        private readonly Fold[] _folds;
+
+        /// <summary>Describes a generated network; the arguments are the generator's compile-time constants.</summary>
+        /// <param name="inputShape">The shape of one input sample.</param>
+        /// <param name="arenaFloatsPerSample">The floats the activation arena needs per sample.</param>
+        /// <param name="scratchFloats">Temporary floats the kernels need per thread, independent of the batch size.</param>
+        /// <param name="forwardFlopsPerSample">Forward FLOPs per sample (see <see cref="ModelFacts"/>).</param>
+        /// <param name="backwardFlopsPerSample">Backward FLOPs per sample (see <see cref="ModelFacts"/>).</param>
+        /// <param name="lossHead">The kind of the last layer, the loss head.</param>
+        /// <param name="lossHeadInputOffset">The per-sample arena offset of the loss head's input.</param>
+        /// <param name="layers">The layers in order (the input is not a layer).</param>
+        /// <param name="parameterTensors">The named parameter tensors in buffer order.</param>
+        /// <param name="bufferTensors">The named tensors of the non-learned buffers, or null for none.</param>
+        /// <param name="folds">The batch-norm pairs folded for inference, or null for none.</param>
+        public NetworkLayout(
+            TensorShape inputShape,
+            int arenaFloatsPerSample,
+            int scratchFloats,
+            long forwardFlopsPerSample,
+            long backwardFlopsPerSample,
+            LossHeadKind lossHead,
+            int lossHeadInputOffset,
+            Layer[] layers,
+            ParameterTensor[] parameterTensors,
+            ParameterTensor[]? bufferTensors = null,
+            Fold[]? folds = null)
+        {
+            ArgumentNullException.ThrowIfNull(layers);
+            ArgumentNullException.ThrowIfNull(parameterTensors);
+            if (layers.Length == 0)
+            {
+                throw new ArgumentException("A network has at least one layer.", nameof(layers));
+            }
+
+            InputShape = inputShape;
+            ArenaFloatsPerSample = arenaFloatsPerSample;
+            ScratchFloats = scratchFloats;
+            ForwardFlopsPerSample = forwardFlopsPerSample;
+            BackwardFlopsPerSample = backwardFlopsPerSample;
+            InputSize = checked((int)inputShape.ElementCount);
+            Layer last = layers[^1];
+            OutputSize = checked((int)last.OutputShape.ElementCount);
+            OutputOffset = last.OutputOffset;
+            LossHead = new LossHead(lossHead, lossHeadInputOffset, last.OutputOffset, OutputSize);
+            ParameterTensors = Array.AsReadOnly((ParameterTensor[])parameterTensors.Clone());
+            BufferTensors = Array.AsReadOnly((ParameterTensor[])(bufferTensors ?? []).Clone());
+            ParameterCount = End(parameterTensors);
+            BufferCount = End(bufferTensors ?? []);
+            _folds = (Fold[])(folds ?? []).Clone();
+            foreach (Fold fold in _folds)
+            {
+                FoldedFloats = Math.Max(FoldedFloats, fold.FoldedBias + fold.Channels);
+            }
+
+            var infos = new LayerInfo[layers.Length];
+            var offsets = new int[layers.Length];
+            var architecture = new StringBuilder("input ").Append(Dimensions(inputShape));
+            for (int i = 0; i < layers.Length; i++)
+            {
+                Layer layer = layers[i];
+                int count = 0;
+                foreach (ParameterTensor tensor in parameterTensors)
+                {
+                    count += tensor.LayerIndex == i ? tensor.Length : 0;
+                }
+
+                infos[i] = new LayerInfo(i, layer.Name, layer.Kind, layer.OutputShape, count);
+                offsets[i] = layer.OutputOffset;
+                architecture.Append("; ").Append(layer.Name).Append(' ').Append(layer.Kind).Append(" -> ").Append(Dimensions(layer.OutputShape));
+                if (count > 0)
+                {
+                    architecture.Append(" (").Append(count).Append(" params)");
+                }
+            }
+
+            Layers = Array.AsReadOnly(infos);
+            OutputOffsets = offsets;
+            Architecture = architecture.ToString();
+            Fingerprint = Fnv1a(Architecture);
+        }
+
+        /// <summary>The shape of one input sample.</summary>
+        public TensorShape InputShape { get; }
+
+        /// <summary>Floats in one input sample.</summary>
+        public int InputSize { get; }
+
+        /// <summary>Floats in one output sample: the size of the last layer's output.</summary>
+        public int OutputSize { get; }
+
+        /// <summary>The per-sample arena offset of the network's output (the last layer's output).</summary>
+        public int OutputOffset { get; }
+
+        /// <summary>The floats the activation arena needs per sample.</summary>
+        public int ArenaFloatsPerSample { get; }
+
+        /// <summary>Temporary floats the kernels need per thread.</summary>
+        public int ScratchFloats { get; }
+
+        /// <summary>Forward FLOPs per sample.</summary>
+        public long ForwardFlopsPerSample { get; }
+
+        /// <summary>Backward FLOPs per sample.</summary>
+        public long BackwardFlopsPerSample { get; }
+
+        /// <summary>The learned parameters: where the last parameter tensor ends.</summary>
+        public int ParameterCount { get; }
+
+        /// <summary>The non-learned state values: where the last buffer tensor ends.</summary>
+        public int BufferCount { get; }
+
+        /// <summary>The floats the folded weights and biases take: where the last fold's bias ends (0 without folds).</summary>
+        public int FoldedFloats { get; }
+
+        /// <summary>The loss head: its kind, the offsets of its input and output, and its width.</summary>
+        public LossHead LossHead { get; }
+
+        /// <summary>The layers with their output shapes and parameter counts (counted from the parameter tensors).</summary>
+        public IReadOnlyList<LayerInfo> Layers { get; }
+
+        /// <summary>Per layer, the per-sample arena offset of its output.</summary>
+        public IReadOnlyList<int> OutputOffsets { get; }
+
+        /// <summary>The named parameter tensors in buffer order.</summary>
+        public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
+
+        /// <summary>The named buffer tensors.</summary>
+        public IReadOnlyList<ParameterTensor> BufferTensors { get; }
+
+        /// <summary>Input shape, then per layer its name, kind, output shape and parameter count: what a checkpoint must match.</summary>
+        public string Architecture { get; }
+
+        /// <summary>The FNV-1a hash of <see cref="Architecture"/> (the generator's <c>Fingerprint</c> constant is the same value).</summary>
+        public ulong Fingerprint { get; }
+
+        /// <summary>The batch-norm pairs folded for inference.</summary>
+        public ReadOnlySpan<Fold> Folds => _folds;
+
+        private static int End(ParameterTensor[] tensors)
+        {
+            int end = 0;
+            foreach (ParameterTensor tensor in tensors)
+            {
+                end = Math.Max(end, tensor.Offset + tensor.Length);
+            }
+
+            return end;
+        }
+
+        private static string Dimensions(TensorShape shape) => string.Join("×", shape);
+
+        /// <summary>One layer of a generated network.</summary>
+        /// <param name="name">The layer's name, e.g. <c>dense0</c>.</param>
+        /// <param name="kind">The layer kind as written in the declaration, e.g. <c>Dense</c>.</param>
+        /// <param name="outputShape">The shape of one sample after the layer.</param>
+        /// <param name="outputOffset">The per-sample arena offset of the layer's output.</param>
+        public sealed class Layer(string name, string kind, TensorShape outputShape, int outputOffset)
+        {
+            /// <summary>The layer's name.</summary>
+            public string Name { get; } = name;
+
+            /// <summary>The layer kind.</summary>
+            public string Kind { get; } = kind;
+
+            /// <summary>The shape of one sample after the layer.</summary>
+            public TensorShape OutputShape { get; } = outputShape;
+
+            /// <summary>The per-sample arena offset of the layer's output.</summary>
+            public int OutputOffset { get; } = outputOffset;
+        }
+
+        /// <summary>
+        /// A batch norm folded into the dense or convolution layer before it for inference: where the layer's weights and
+        /// bias, the batch norm's affine parameters and running statistics, and the folded weights live.
+        /// </summary>
+        /// <param name="layer">The index of the dense or convolution layer (its output is skipped by a folded pass).</param>
+        /// <param name="channels">Output channels of the layer, the batch norm's channels.</param>
+        /// <param name="fanIn">Weights per output channel.</param>
+        /// <param name="epsilon">The batch norm's epsilon.</param>
+        /// <param name="weights">Offset of the layer's weights in the parameters.</param>
+        /// <param name="bias">Offset of the layer's bias in the parameters, or -1 for a layer without bias.</param>
+        /// <param name="gamma">Offset of the batch norm's scale in the parameters.</param>
+        /// <param name="beta">Offset of the batch norm's shift in the parameters.</param>
+        /// <param name="runningMean">Offset of the running mean in the buffers.</param>
+        /// <param name="runningVar">Offset of the running variance in the buffers.</param>
+        /// <param name="foldedWeights">Offset of the folded weights in the folded buffer; the folded bias follows them.</param>
+        public sealed class Fold(
+            int layer, int channels, int fanIn, float epsilon, int weights, int bias, int gamma, int beta, int runningMean, int runningVar, int foldedWeights)
+        {
+            /// <summary>The index of the dense or convolution layer.</summary>
+            public int Layer { get; } = layer;
+
+            /// <summary>Output channels of the layer.</summary>
+            public int Channels { get; } = channels;
+
+            /// <summary>Weights per output channel.</summary>
+            public int FanIn { get; } = fanIn;
+
+            /// <summary>The batch norm's epsilon.</summary>
+            public float Epsilon { get; } = epsilon;
+
+            /// <summary>Offset of the layer's weights in the parameters.</summary>
+            public int Weights { get; } = weights;
+
+            /// <summary>Offset of the layer's bias in the parameters, or -1 for none.</summary>
+            public int Bias { get; } = bias;
+
+            /// <summary>Offset of the batch norm's scale in the parameters.</summary>
+            public int Gamma { get; } = gamma;
+
+            /// <summary>Offset of the batch norm's shift in the parameters.</summary>
+            public int Beta { get; } = beta;
+
+            /// <summary>Offset of the running mean in the buffers.</summary>
+            public int RunningMean { get; } = runningMean;
+
+            /// <summary>Offset of the running variance in the buffers.</summary>
+            public int RunningVar { get; } = runningVar;
+
+            /// <summary>Offset of the folded weights in the folded buffer.</summary>
+            public int FoldedWeights { get; } = foldedWeights;
+
+            /// <summary>Offset of the folded bias in the folded buffer, right after the folded weights.</summary>
+            public int FoldedBias => FoldedWeights + (Channels * FanIn);
+        }
+    }
+}
