@@ -3,10 +3,10 @@ namespace NetGen.Benchmarks;
 /// <summary>The CNN of the Fashion-MNIST sample (<c>--model cnn</c>), declared again here for the benchmark.</summary>
 [Network]
 [Input(1, 28, 28)]
-[Conv2D(32, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Conv2D(64, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Dense(128)] [ReLU] [Dropout(0.3f)]
-[Dense(10)] [SoftmaxCrossEntropy]
+[Conv2D(32, 3, padding: 1, Bias = false, Init = WeightInit.TorchDefault)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Conv2D(64, 3, padding: 1, Bias = false, Init = WeightInit.TorchDefault)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Dense(128, Init = WeightInit.TorchDefault)] [ReLU] [Dropout(0.3f)]
+[Dense(10, Init = WeightInit.TorchDefault)] [SoftmaxCrossEntropy]
 public partial class FashionCnn
 {
 }

@@ -35,12 +35,46 @@ public static class Initializers
             case WeightInit.Constant:
                 weights.Fill(value);
                 break;
+            case WeightInit.TorchDefault:
+                Uniform(weights, TorchDefaultBound(fanIn), rng);
+                break;
             case WeightInit.Auto:
             case WeightInit.Xavier:
             default:
                 Normal(weights, MathF.Sqrt(2f / (fanIn + fanOut)), rng);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Fills a bias vector the way <paramref name="init"/> draws biases: from U(−1/√fanIn, 1/√fanIn) for
+    /// <see cref="WeightInit.TorchDefault"/> (continuing the weights' random stream, as PyTorch's <c>reset_parameters</c>
+    /// draws the bias after the weights); the generator calls it only when the layer does not declare <c>BiasInit</c>.
+    /// Every other scheme starts biases at zero.
+    /// </summary>
+    /// <param name="init">The layer's resolved weight scheme.</param>
+    /// <param name="bias">The bias vector to fill.</param>
+    /// <param name="fanIn">Inputs feeding one output of the layer.</param>
+    /// <param name="rng">The random source (the one that filled the weights).</param>
+    public static void FillBias(WeightInit init, Span<float> bias, int fanIn, Rng rng)
+    {
+        if (init == WeightInit.TorchDefault)
+        {
+            Uniform(bias, TorchDefaultBound(fanIn), rng);
+        }
+        else
+        {
+            bias.Clear();
+        }
+    }
+
+    /// <summary>The bound 1/√fanIn of <see cref="WeightInit.TorchDefault"/>'s uniform weights and biases.</summary>
+    /// <param name="fanIn">Inputs feeding one output; must be positive.</param>
+    /// <returns>The bound a of U(−a, a).</returns>
+    public static float TorchDefaultBound(int fanIn)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fanIn);
+        return 1f / MathF.Sqrt(fanIn);
     }
 
     /// <summary>Fills with samples of N(0, std²).</summary>

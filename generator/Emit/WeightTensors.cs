@@ -54,22 +54,42 @@ internal sealed class WeightTensors
     /// <summary>Writes the weight initialization (seeded per layer) and the bias fill, in <c>InitializeParameters</c>.</summary>
     public void EmitInitialization(CodeWriter w)
     {
+        if (_hasBias && _init.BiasFromScheme)
+        {
+            // The bias continues the weights' random stream (PyTorch's reset_parameters draws it right after the weights).
+            using (w.Block($"// Layer {_layer.Index} ({_layer.Name}): weights {_init.Kind} ({_init.Reason}), bias U(±1/√fanIn)."))
+            {
+                w.Line($"var rng = new global::NetGen.Rng(seed, stream: {_layer.Index});");
+                EmitFill(w, "rng");
+                w.Call(
+                    "global::NetGen.Initializers.FillBias",
+                    $"init: global::NetGen.WeightInit.{_init.Kind}",
+                    $"bias: {Bias("p")}",
+                    $"fanIn: {_fanIn}",
+                    "rng: rng");
+            }
+
+            return;
+        }
+
         string bias = _hasBias ? CodeWriter.Float(_biasInit).TrimEnd('f') : "none";
         w.Line($"// Layer {_layer.Index} ({_layer.Name}): weights {_init.Kind} ({_init.Reason}), bias {bias}.");
-        w.Call(
-            "global::NetGen.Initializers.Fill",
-            $"init: global::NetGen.WeightInit.{_init.Kind}",
-            $"weights: {Weights("p")}",
-            $"fanIn: {_fanIn}",
-            $"fanOut: {_fanOut}",
-            $"std: {CodeWriter.Float(_init.Std)}",
-            $"value: {CodeWriter.Float(_init.Value)}",
-            $"rng: new global::NetGen.Rng(seed, stream: {_layer.Index})");
+        EmitFill(w, $"new global::NetGen.Rng(seed, stream: {_layer.Index})");
         if (_hasBias)
         {
             w.Line($"{Bias("p")}.Fill({CodeWriter.Float(_biasInit)});");
         }
     }
+
+    private void EmitFill(CodeWriter w, string rng) => w.Call(
+        "global::NetGen.Initializers.Fill",
+        $"init: global::NetGen.WeightInit.{_init.Kind}",
+        $"weights: {Weights("p")}",
+        $"fanIn: {_fanIn}",
+        $"fanOut: {_fanOut}",
+        $"std: {CodeWriter.Float(_init.Std)}",
+        $"value: {CodeWriter.Float(_init.Value)}",
+        $"rng: {rng}");
 
     /// <summary>Writes the parameter table's rows: <c>{name}.weight</c>, and <c>{name}.bias</c> when there is one.</summary>
     public void EmitParameterTensors(CodeWriter w)

@@ -113,6 +113,9 @@ internal sealed class BoundArguments<T>
     /// <summary>The arguments: those declared, the defaults for the rest.</summary>
     public T Values { get; }
 
+    /// <summary>Whether the declaration names <paramref name="property"/> (valid or not).</summary>
+    public bool IsGiven(string property) => _given.ContainsKey(property);
+
     /// <summary>
     /// The value of <paramref name="property"/> when it was not declared or is valid; otherwise reports NG0005 with the
     /// value as written and returns the default. NaN is never valid.

@@ -25,6 +25,7 @@ internal enum WeightInitKind
     Gaussian,
     Zeros,
     Constant,
+    TorchDefault,
 }
 
 /// <summary>
@@ -60,8 +61,12 @@ internal abstract record LayerModel
     public LocationInfo? Location { get; init; }
 }
 
-/// <summary>How a weight tensor starts: the resolved scheme and its arguments.</summary>
-internal sealed record InitModel(WeightInitKind Kind, string Reason, float Std, float Value, int FanIn, int FanOut);
+/// <summary>
+/// How a weight tensor starts: the resolved scheme and its arguments. <paramref name="BiasFromScheme"/>: the bias is drawn
+/// by the scheme (<c>TorchDefault</c>'s U(±1/√fanIn), continuing the weights' random stream) instead of set to the
+/// layer's constant <c>BiasInit</c>, which it does when the layer leaves <c>BiasInit</c> undeclared.
+/// </summary>
+internal sealed record InitModel(WeightInitKind Kind, string Reason, float Std, float Value, int FanIn, int FanOut, bool BiasFromScheme = false);
 
 /// <summary>A validated network, everything the emitter needs and nothing from Roslyn.</summary>
 internal sealed record NetworkModel(

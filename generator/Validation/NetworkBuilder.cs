@@ -110,12 +110,12 @@ internal sealed class NetworkBuilder(Shape input, List<DiagnosticInfo> diagnosti
 
     /// <summary>
     /// The weight init of a weight layer: as declared, or for <c>Auto</c> the preference of the activation that follows
-    /// (He for the ReLU family, Xavier otherwise).
+    /// (He for the ReLU family, Xavier otherwise). <c>TorchDefault</c> draws the bias too unless <c>BiasInit</c> is declared.
     /// </summary>
     public InitModel ResolveInit<T>(BoundArguments<T> args, string? next, int fanIn, int fanOut)
         where T : WeightArguments, new()
     {
-        WeightInitKind kind = args.Check(nameof(WeightArguments.Init), args.Values.Init, v => v >= WeightInitKind.Auto && v <= WeightInitKind.Constant, "a WeightInit value");
+        WeightInitKind kind = args.Check(nameof(WeightArguments.Init), args.Values.Init, v => v >= WeightInitKind.Auto && v <= WeightInitKind.TorchDefault, "a WeightInit value");
         float std = args.Check(nameof(WeightArguments.InitStd), args.Values.InitStd, v => v > 0 && !float.IsInfinity(v), "a positive, finite standard deviation");
         float value = args.Check(nameof(WeightArguments.InitValue), args.Values.InitValue, v => !float.IsNaN(v) && !float.IsInfinity(v), "a finite number");
         string reason = "as declared";
@@ -130,7 +130,8 @@ internal sealed class NetworkBuilder(Shape input, List<DiagnosticInfo> diagnosti
             };
         }
 
-        return new InitModel(kind, reason, std, value, fanIn, fanOut);
+        bool biasFromScheme = kind == WeightInitKind.TorchDefault && !args.IsGiven(nameof(WeightArguments.BiasInit));
+        return new InitModel(kind, reason, std, value, fanIn, fanOut, biasFromScheme);
     }
 
     /// <summary>Appends the implicit or declared flatten: a change of view to a vector.</summary>

@@ -74,7 +74,7 @@ public sealed class Conv2DAttribute : LayerAttribute
     /// <summary>Whether the layer has a bias per filter (default true).</summary>
     public bool Bias { get; set; } = true;
 
-    /// <summary>The value every bias starts at.</summary>
+    /// <summary>The value every bias starts at (default 0; with <see cref="WeightInit.TorchDefault"/> an undeclared bias is drawn from U(±1/√fanIn)).</summary>
     public float BiasInit { get; set; }
 }
 

@@ -54,6 +54,14 @@ public enum WeightInit
 
     /// <summary>All weights equal to the layer's <c>InitValue</c>.</summary>
     Constant,
+
+    /// <summary>
+    /// PyTorch's default for <c>nn.Linear</c> and <c>nn.Conv2d</c> (Kaiming-uniform with a = √5): weights
+    /// U(−1/√fanIn, 1/√fanIn), variance 1 / (3·fanIn); the bias, unless the layer declares <c>BiasInit</c>, is drawn from
+    /// the same U(−1/√fanIn, 1/√fanIn) rather than set to zero. With batch norm and a wide dense head it trains the
+    /// FashionMnist sample's CNN faster than the automatic He/Xavier choice (docs/initialization.md).
+    /// </summary>
+    TorchDefault,
 }
 
 /// <summary>
@@ -81,7 +89,10 @@ public sealed class DenseAttribute : LayerAttribute
     /// <summary>Whether the layer has a bias vector (default true).</summary>
     public bool Bias { get; set; } = true;
 
-    /// <summary>The value every bias starts at (default 0; some practitioners use 0.01 with ReLU).</summary>
+    /// <summary>
+    /// The value every bias starts at (default 0; some practitioners use 0.01 with ReLU); with
+    /// <see cref="WeightInit.TorchDefault"/> an undeclared bias is drawn from U(±1/√fanIn) instead.
+    /// </summary>
     public float BiasInit { get; set; }
 }
 

@@ -15,14 +15,16 @@ public partial class FashionMlp
 
 /// <summary>
 /// A small CNN: two stages of 3×3 convolution, batch normalization, ReLU and 2×2 max pooling, then a dense head with
-/// dropout. (Published baselines: 2 conv + pooling 0.916, 2 conv + pooling + batch norm 0.934.)
+/// dropout. (Published baselines: 2 conv + pooling 0.916, 2 conv + pooling + batch norm 0.934.) Every layer starts
+/// from PyTorch's default initialization: over three seeds its median test accuracy is ahead of the automatic
+/// He/Xavier choice after every epoch, and 0.92 is first reached at epoch 6 instead of 8 (docs/initialization.md).
 /// </summary>
 [Network]
 [Input(1, 28, 28)]
-[Conv2D(32, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Conv2D(64, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Dense(128)] [ReLU] [Dropout(0.3f)]
-[Dense(10)] [SoftmaxCrossEntropy]
+[Conv2D(32, 3, padding: 1, Bias = false, Init = WeightInit.TorchDefault)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Conv2D(64, 3, padding: 1, Bias = false, Init = WeightInit.TorchDefault)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Dense(128, Init = WeightInit.TorchDefault)] [ReLU] [Dropout(0.3f)]
+[Dense(10, Init = WeightInit.TorchDefault)] [SoftmaxCrossEntropy]
 public partial class FashionCnn
 {
 }

@@ -33,6 +33,12 @@ NetworkBase network = options.Model switch
     "cnn" => new FashionCnn(checked((int)options.Seed)),
     _ => throw new InvalidOperationException("unreachable"),
 };
+if (options.Init != "declared")
+{
+    Console.WriteLine($"Re-initializing with the '{options.Init}' rule:");
+    InitOverride.Apply(network, options.Init, checked((int)options.Seed));
+}
+
 Console.WriteLine(network.Summary());
 
 if (options.Profile)
@@ -53,7 +59,11 @@ if (options.Profile)
 }
 
 var optimizer = new AdamW(learningRate: options.LearningRate, weightDecay: options.WeightDecay);
-var trainer = new Trainer(new TrainerOptions { Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, Schedule = new CosineSchedule() });
+var trainer = new Trainer(new TrainerOptions
+{
+    Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, Schedule = new CosineSchedule(),
+    Callbacks = options.TestEachEpoch ? [new TestEachEpoch(test)] : [],
+});
 Console.WriteLine($"Training {options.Model} for {options.Epochs} epochs: AdamW lr {options.LearningRate} with cosine decay, weight decay {options.WeightDecay}, batch {options.BatchSize}, seed {options.Seed}, {Compute.ThreadCount} thread(s)");
 var clock = Stopwatch.StartNew();
 TrainingHistory history = trainer.Fit(network, optimizer, train, validation, new ConsoleProgress());
@@ -73,10 +83,10 @@ if (options.Onnx is not null)
 return 0;
 
 /// <summary>Command-line options of the sample.</summary>
-internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null)
+internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null, string Init = "declared", bool TestEachEpoch = false)
 {
     private const string Usage = """
-        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--profile]
+        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--init RULE] [--test-each-epoch] [--profile]
           --model         the network to train: mlp (784-256-128-10) or cnn (2 conv stages) (default mlp)
           --epochs        passes over the training set (default 10)
           --seed          seed for initialization, the validation split and shuffling (default 1)
@@ -86,6 +96,10 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
           --threads       compute threads (default: all cores)
           --validation    training samples held out for validation (default 5000)
           --onnx PATH     after training, export the network to an ONNX model at PATH (e.g. model.onnx)
+          --init RULE     re-initialize the weights: declared (the attributes' initialization, default), he (what
+                          WeightInit.Auto gives: He for hidden layers, Xavier for the logits, zero biases), torch (WeightInit.TorchDefault for all),
+                          torch-conv or torch-dense (TorchDefault for those layers only, he elsewhere)
+          --test-each-epoch  print the test accuracy after every epoch (docs/initialization.md)
           --profile       print the time each layer's forward and backward pass takes, then exit
         """;
 
@@ -104,6 +118,12 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
             if (name == "--profile")
             {
                 o = o with { Profile = true };
+                continue;
+            }
+
+            if (name == "--test-each-epoch")
+            {
+                o = o with { TestEachEpoch = true };
                 continue;
             }
 
@@ -128,6 +148,8 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
                     "--weight-decay" => o with { WeightDecay = float.Parse(value, inv) },
                     "--threads" => o with { Threads = Positive(int.Parse(value, inv), name) },
                     "--validation" => o with { ValidationCount = int.Parse(value, inv) },
+                    "--init" when value == "declared" || InitOverride.Rules.Contains(value) => o with { Init = value },
+                    "--init" => throw new FormatException($"unknown init rule '{value}' (available: declared, {string.Join(", ", InitOverride.Rules)})"),
                     "--onnx" => o with { Onnx = InExistingDirectory(value, name) },
                     _ => throw new FormatException($"unknown option {name}"),
                 };

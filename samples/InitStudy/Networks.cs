@@ -69,4 +69,30 @@ public partial class ReluXavier { }
 [Dense(10)] [SoftmaxCrossEntropy]
 public partial class ReluHe { }
 
+/// <summary>Deep stack: ReLU, PyTorch's default (U(±1/√fanIn), a third of Xavier's variance here).</summary>
+[Network]
+[Input(4096)]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [ReLU]
+[Dense(10)] [SoftmaxCrossEntropy]
+public partial class ReluTorchDefault { }
+
+/// <summary>Deep stack: batch norm before every ReLU, PyTorch's default initialization.</summary>
+[Network]
+[Input(4096)]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(4096, Init = WeightInit.TorchDefault, Bias = false)] [BatchNorm] [ReLU]
+[Dense(10)] [SoftmaxCrossEntropy]
+public partial class BatchNormReluTorchDefault { }
+
 #pragma warning restore NG0103

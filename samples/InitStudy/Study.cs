@@ -15,7 +15,10 @@ public sealed record Experiment(string Name, IReadOnlyList<LayerStats> Layers);
 /// <summary>
 /// The weight-initialization study of the cs231n notes: feed N(0, 1) inputs through a deep stack and watch the
 /// distribution of each hidden layer's activations. 0.01·N(0,1) with tanh collapses to zero, 0.05·N(0,1) saturates at
-/// ±1, Xavier stays healthy with tanh, Xavier collapses with ReLU, He stays healthy with ReLU.
+/// ±1, Xavier stays healthy with tanh, Xavier collapses with ReLU, He stays healthy with ReLU. Two more show where
+/// PyTorch's default (<see cref="WeightInit.TorchDefault"/>, variance 1/(3·fanIn)) stands: without normalization it
+/// collapses with ReLU faster than Xavier, and with batch norm before every ReLU (normalizing each batch, as in
+/// training) the scale of the weights no longer matters and every layer stays healthy.
 /// </summary>
 public static class Study
 {
@@ -26,7 +29,7 @@ public static class Study
     /// <param name="values">The activations.</param>
     public static double SaturatedFraction(float[] values) => values.Count(v => Math.Abs(v) > 0.9f) / (double)values.Length;
 
-    /// <summary>Runs the five experiments on <paramref name="samples"/> random inputs.</summary>
+    /// <summary>Runs the seven experiments on <paramref name="samples"/> random inputs.</summary>
     /// <param name="samples">The number of input vectors.</param>
     /// <param name="seed">Seeds the inputs and the weights.</param>
     public static IReadOnlyList<Experiment> Run(int samples = 200, int seed = 1)
@@ -46,13 +49,17 @@ public static class Study
             Measure("tanh, Xavier", () => new TanhXavier(seed), input, samples),
             Measure("ReLU, Xavier", () => new ReluXavier(seed), input, samples),
             Measure("ReLU, He", () => new ReluHe(seed), input, samples),
+            Measure("ReLU, torch default", () => new ReluTorchDefault(seed), input, samples),
+
+            // Training mode: batch norm normalizes with the batch's statistics (inference would use the running ones).
+            Measure("batch norm + ReLU, torch default", () => new BatchNormReluTorchDefault(seed), input, samples, NetworkMode.Training),
         ];
     }
 
-    private static Experiment Measure(string name, Func<NetworkBase> create, float[] input, int samples)
+    private static Experiment Measure(string name, Func<NetworkBase> create, float[] input, int samples, NetworkMode mode = NetworkMode.Inference)
     {
         NetworkBase network = create();
-        network.Mode = NetworkMode.Inference;
+        network.Mode = mode;
         network.Forward(input, samples);
         var layers = new List<LayerStats>();
         for (int i = 0; i < network.Layers.Count; i++)

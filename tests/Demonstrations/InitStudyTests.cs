@@ -20,6 +20,8 @@ public class InitStudyTests(ITestOutputHelper output)
         Experiment tanhXavier = experiments.Single(e => e.Name == "tanh, Xavier");
         Experiment reluXavier = experiments.Single(e => e.Name == "ReLU, Xavier");
         Experiment reluHe = experiments.Single(e => e.Name == "ReLU, He");
+        Experiment reluTorch = experiments.Single(e => e.Name == "ReLU, torch default");
+        Experiment normTorch = experiments.Single(e => e.Name == "batch norm + ReLU, torch default");
         Assert.All(experiments, e => Assert.Equal(7, e.Layers.Count));
 
         // 0.01·N(0,1): each layer multiplies the spread by about 0.01·√4096 = 0.64, so it collapses towards zero.
@@ -38,5 +40,15 @@ public class InitStudyTests(ITestOutputHelper output)
 
         // He with ReLU: the factor 2 compensates, so the spread stays put.
         Assert.InRange(reluHe.Layers[^1].Std / reluHe.Layers[0].Std, 0.7, 1.4);
+
+        // PyTorch's default with ReLU: variance 1/(3·fanIn), halved by ReLU, so the second moment shrinks 6-fold per
+        // layer (std by √6 ≈ 2.4; 6 layers ≈ 216×): faster than Xavier.
+        double torchRatio = reluTorch.Layers[^1].Std / reluTorch.Layers[0].Std;
+        Assert.True(torchRatio < 0.02, $"torch default with ReLU should collapse, last/first std {torchRatio}");
+        Assert.True(torchRatio < reluXavier.Layers[^1].Std / reluXavier.Layers[0].Std);
+
+        // With batch norm before each ReLU the weights' scale no longer matters: every layer outputs ReLU of a unit
+        // normal, std √(1/2 − 1/(2π)) ≈ 0.584.
+        Assert.All(normTorch.Layers, l => Assert.InRange(l.Std, 0.5, 0.65));
     }
 }

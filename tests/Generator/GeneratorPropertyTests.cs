@@ -20,7 +20,7 @@ public class GeneratorPropertyTests
 
     private static readonly Gen<string> Layer = Gen.OneOf(
         Gen.Select(Int, i => $"Dense({i})"),
-        Gen.Select(Int, Gen.OneOf("WeightInit.Auto", "WeightInit.Xavier", "WeightInit.He", "WeightInit.Gaussian", "WeightInit.Gaussian", "WeightInit.Zeros", "WeightInit.Constant", "WeightInit.XavierUniform", "(WeightInit)42", "Xavier"), Float, Gen.Bool, (i, init, f, b) => $"Dense({i}, Init = {init}, InitStd = {f}, Bias = {(b ? "true" : "false")})"),
+        Gen.Select(Int, Gen.OneOf("WeightInit.Auto", "WeightInit.Xavier", "WeightInit.He", "WeightInit.Gaussian", "WeightInit.Gaussian", "WeightInit.Zeros", "WeightInit.Constant", "WeightInit.XavierUniform", "WeightInit.TorchDefault", "(WeightInit)42", "Xavier"), Float, Gen.Bool, (i, init, f, b) => $"Dense({i}, Init = {init}, InitStd = {f}, Bias = {(b ? "true" : "false")})"),
         Gen.Select(Int, Int, Int, Int, (f, k, s, p) => $"Conv2D({f}, {k}, stride: {s}, padding: {p})"),
         Gen.Select(Int, Int, (k, s) => $"MaxPool2D({k}, {s})"),
         Gen.Select(Int, k => $"AvgPool2D({k})"),

@@ -7,10 +7,10 @@ namespace NetGen.Tests.Generator;
 /// <summary>The sample CNN from samples/FashionMnist (same attributes), compiled here so its constants can be checked.</summary>
 [Network]
 [Input(1, 28, 28)]
-[Conv2D(32, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Conv2D(64, 3, padding: 1, Bias = false)] [BatchNorm] [ReLU] [MaxPool2D(2)]
-[Dense(128)] [ReLU] [Dropout(0.3f)]
-[Dense(10)] [SoftmaxCrossEntropy]
+[Conv2D(32, 3, padding: 1, Bias = false, Init = WeightInit.TorchDefault)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Conv2D(64, 3, padding: 1, Bias = false, Init = WeightInit.TorchDefault)] [BatchNorm] [ReLU] [MaxPool2D(2)]
+[Dense(128, Init = WeightInit.TorchDefault)] [ReLU] [Dropout(0.3f)]
+[Dense(10, Init = WeightInit.TorchDefault)] [SoftmaxCrossEntropy]
 public partial class SampleFashionCnn { }
 
 /// <summary>
