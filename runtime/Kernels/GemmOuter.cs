@@ -39,7 +39,7 @@ internal static unsafe class GemmOuter
             {
                 // 6-row tiles for the gradients' products; the transposed A·Bᵀ (long k, B's rows broadcast) measured
                 // ~2 % faster with 4-row tiles.
-                Block512(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate, sixRows: g.Kind == GemmKind.Outer);
+                Block512(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate, sixRows: g.Kind != GemmKind.ABtTransposed);
             }
             else
             {
