@@ -146,8 +146,8 @@ public static class Gemm
         long work = (long)m * n * k;
         int columnUnit = n >= 64 ? 64 : 16;
         int tiles = (n + columnUnit - 1) / columnUnit;
-        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount); // as Run
-        int chunks = Math.Min(tiles, threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4));
+        (int threads, int chunks) = Split(work, k);
+        chunks = Math.Min(chunks, tiles);
         threads = Math.Min(threads, chunks);
         fixed (float* pa = a, pb = b, pc = c, ps = scratch)
         {
@@ -293,12 +293,8 @@ public static class Gemm
             return;
         }
 
-        // With a short k the product is bound by reading and writing C, not by arithmetic, and a second thread
-        // mostly moves C between the cores' caches (measured slower at k = 10); so only k ≥ 32 is split.
         long work = (long)m * n * k;
-        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
-
-        int chunks = threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4);
+        (int threads, int chunks) = Split(work, k);
 
         // Chunks hold whole tiles and at least 16 columns (a cache line of C: narrower column chunks would have both
         // threads writing the same lines of C): 16 columns (4 tiles) for A·Bᵀ, 64-column panels for the broadcast
@@ -328,6 +324,18 @@ public static class Gemm
             };
             Run(&job, chunks, threads);
         }
+    }
+
+    /// <summary>
+    /// Threads and chunks for a product of <paramref name="work"/> multiply-adds before its tiles cap them: one thread per
+    /// <see cref="MinWorkPerThread"/>, up to 4 chunks per thread by <see cref="ChunkWork"/>. With a short k the product
+    /// is bound by reading and writing C, not by arithmetic, and a second thread mostly moves C between the cores'
+    /// caches (measured slower at k = 10); so only k ≥ 32 is split.
+    /// </summary>
+    private static (int Threads, int Chunks) Split(long work, int k)
+    {
+        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
+        return (threads, threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4));
     }
 
     /// <summary>Runs the job on this thread, or split into <paramref name="chunks"/> parts across <paramref name="threads"/> threads.</summary>
