@@ -160,9 +160,18 @@ internal static class LaneLoop
         return Sums(ref sums, 0, n).First;
     }
 
+    /// <summary>Runs <paramref name="body"/> over indices [<paramref name="from"/>, <paramref name="to"/>) like <see cref="Run{TBody}(ref TBody, nuint)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Run<TBody>(ref TBody body, nuint from, nuint to)
+        where TBody : ILaneLoop, allows ref struct
+    {
+        var sums = new OneSum<TBody>(body);
+        return Sums(ref sums, from, to).First;
+    }
+
     /// <summary>
     /// Runs a two-sum <paramref name="body"/> over indices [<paramref name="from"/>, <paramref name="to"/>) like
-    /// <see cref="Run"/>; returns both sums.
+    /// <see cref="Run{TBody}(ref TBody, nuint)"/>; returns both sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float First, float Second) Sums<TBody>(ref TBody body, nuint from, nuint to)
