@@ -45,13 +45,25 @@ internal static class InitOverride
     }
 }
 
-/// <summary>Prints the test accuracy after every epoch (for the initialization study; costs one test pass per epoch).</summary>
-internal sealed class TestEachEpoch(Dataset test) : TrainingCallback
+/// <summary>
+/// Prints the test accuracy after every epoch (for docs/initialization.md and the CNN recipe in the README); with a
+/// weight average, also the accuracy of the averaged weights.
+/// </summary>
+internal sealed class TestEachEpoch(Dataset test, ExponentialMovingAverage? average = null) : TrainingCallback
 {
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context, EpochMetrics metrics)
     {
         EvaluationResult result = Trainer.Evaluate(context.Network, test);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {metrics.Epoch} test accuracy: {result.Accuracy:F4} (validation {metrics.ValidationAccuracy:F4})"));
+        string averaged = "";
+        if (average is not null)
+        {
+            using (average.Swap(context.Network))
+            {
+                averaged = string.Create(CultureInfo.InvariantCulture, $", averaged weights {Trainer.Evaluate(context.Network, test).Accuracy:F4}");
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {metrics.Epoch} test accuracy: {result.Accuracy:F4}{averaged} (validation {metrics.ValidationAccuracy:F4})"));
     }
 }
