@@ -36,7 +36,8 @@ namespace NetGen.Benchmarks;
 /// Where the two sides differ: dropout masks come from different generators (NetGen's <see cref="Rng"/>, libtorch's),
 /// so the CNN's runs diverge after the first step even from equal weights; TorchSharp's convolutions run libtorch's
 /// default float32 path (oneDNN), which on AMD Zen 5 has given wrong results for some shapes
-/// (<c>docs/torchsharp-on-debian.md</c>) — its per-epoch accuracies are printed so a broken run shows. Both sides use
+/// (<c>docs/torchsharp-on-debian.md</c>) — so before the CNN runs, its float32 convolutions on the sample's two shapes
+/// are compared with float64 and the run stops if they disagree; its per-epoch accuracies are printed too. Both sides use
 /// <c>threads</c> threads (2 by default): <see cref="Compute.ThreadCount"/> and <c>torch.set_num_threads</c>.
 /// </para>
 /// <para>
@@ -75,6 +76,11 @@ public static class TimeToAccuracy
         (Dataset fullTrain, Dataset test) = FashionMnist.Load(directory);
         Console.WriteLine($"time to {threshold:F2} test accuracy, {model}, seeds 1..{seeds}, {maxEpochs} epochs (cosine over them), {threads} thread(s), {Environment.ProcessorCount} logical CPUs");
 
+        if (model == "cnn")
+        {
+            Console.WriteLine(CheckTorchConvolutions());
+        }
+
         var results = new List<RunResult>();
         for (int seed = 1; seed <= seeds; seed++)
         {
@@ -94,6 +100,46 @@ public static class TimeToAccuracy
         }
 
         PrintTable(results, threshold, maxEpochs, model, threads);
+    }
+
+    // libtorch's float32 convolution (oneDNN) against its float64 one (no oneDNN path) on the sample CNN's two shapes at
+    // batch 64: output, input gradient and weight gradient. Rounding of sums of at most 288 float32 products stays near
+    // 1e-6 of the largest entry; the Zen 5 failures were 0.1–1.75, so 1e-4 separates them. Throws on disagreement.
+    private static string CheckTorchConvolutions()
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.random.manual_seed(20261203);
+        double worst = 0;
+        foreach ((int inC, int size, int outC) in new[] { (1, 28, 32), (32, 14, 64) })
+        {
+            Tensor x = torch.randn(new long[] { BatchSize, inC, size, size }, ScalarType.Float64);
+            Tensor w = torch.randn(new long[] { outC, inC, 3, 3 }, ScalarType.Float64);
+            Tensor dy = torch.randn(new long[] { BatchSize, outC, size, size }, ScalarType.Float64);
+            Tensor[] Run(ScalarType type)
+            {
+                Tensor tx = x.to_type(type).requires_grad_(true);
+                Tensor tw = w.to_type(type).requires_grad_(true);
+                Tensor y = nn.functional.conv2d(tx, tw, padding: new long[] { 1, 1 });
+                (y * dy.to_type(type)).sum().backward();
+                return [y.to_type(ScalarType.Float64), tx.grad!.to_type(ScalarType.Float64), tw.grad!.to_type(ScalarType.Float64)];
+            }
+
+            Tensor[] single = Run(ScalarType.Float32);
+            Tensor[] wide = Run(ScalarType.Float64);
+            for (int i = 0; i < 3; i++)
+            {
+                double relative = (single[i] - wide[i]).abs().max().item<double>() / wide[i].abs().max().item<double>();
+                worst = Math.Max(worst, relative);
+                if (relative > 1e-4)
+                {
+                    string what = i switch { 0 => "output", 1 => "input gradient", _ => "weight gradient" };
+                    throw new InvalidOperationException(FormattableString.Invariant(
+                        $"libtorch's float32 convolution ({inC}→{outC}, {size}×{size}) {what} differs from float64 by {relative:E1} of its largest entry: oneDNN is wrong on this CPU (AMD Zen 5, docs/torchsharp-on-debian.md), so the TorchSharp side would not train the network it claims to."));
+                }
+            }
+        }
+
+        return FormattableString.Invariant($"libtorch float32 convolutions of the sample CNN's shapes agree with float64 (largest difference {worst:E1} of the largest entry)");
     }
 
     // The sample trainer's orders: the identity permuted by one shuffle stream, reset before every epoch.
