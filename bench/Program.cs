@@ -11,7 +11,9 @@ namespace NetGen.Benchmarks;
 /// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference;
 /// <c>-- --fold [rounds]</c> compares CNN inference with batch norm folded and unfolded (<see cref="BatchNormFoldComparison"/>);
 /// <c>-- --serving [requests] [clients]</c> runs <see cref="ServingLoad"/> against <c>samples/Serving</c>;
-/// <c>-- --elementwise</c> times the hand element-wise kernels against TensorPrimitives (<see cref="ElementwiseBenchmarks"/>).
+/// <c>-- --elementwise</c> times the hand element-wise kernels against TensorPrimitives (<see cref="ElementwiseBenchmarks"/>);
+/// <c>-- --time-to-accuracy mlp|cnn [seeds] [maxEpochs] [threads]</c> compares training seconds to a test accuracy with
+/// TorchSharp (<see cref="TimeToAccuracy"/>; defaults 3 seeds, 10 epochs, 2 threads).
 /// </summary>
 public static class Program
 {
@@ -49,6 +51,17 @@ public static class Program
             // Hand kernels against TensorPrimitives: one short in-process job (the ratios, not the absolute times, matter).
             BenchmarkRunner.Run<ElementwiseBenchmarks>(ManualConfig.CreateMinimumViable()
                 .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)));
+            return;
+        }
+
+        if (args.Length is >= 2 and <= 5 && args[0] == "--time-to-accuracy")
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            TimeToAccuracy.Run(
+                args[1],
+                args.Length >= 3 ? int.Parse(args[2], inv) : 3,
+                args.Length >= 4 ? int.Parse(args[3], inv) : 10,
+                args.Length >= 5 ? int.Parse(args[4], inv) : 2);
             return;
         }
 
