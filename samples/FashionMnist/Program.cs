@@ -60,11 +60,17 @@ if (options.Profile)
 
 var optimizer = new AdamW(learningRate: options.LearningRate, weightDecay: options.WeightDecay);
 
-// --augment: each training image shifted by up to 2 pixels (torchvision's RandomCrop(28, padding=2)) and mirrored
-// with probability 1/2. --ema: an exponential moving average of the weights (and batch-norm statistics), which the
+// --augment: each training image mirrored with probability 1/2 (flip), shifted by up to 2 pixels (shift: torchvision's
+// RandomCrop(28, padding=2)), or both. --ema: an exponential moving average of the weights (and batch-norm statistics), which the
 // test accuracy below is measured with.
 var image = new ImageShape(1, 28, 28);
-IBatchTransform[] augmentation = options.Augment ? [new RandomCrop(image, padding: 2), new RandomHorizontalFlip(image)] : [];
+IBatchTransform[] augmentation = options.Augment switch
+{
+    "flip" => [new RandomHorizontalFlip(image)],
+    "shift" => [new RandomCrop(image, padding: 2)],
+    "both" => [new RandomCrop(image, padding: 2), new RandomHorizontalFlip(image)],
+    _ => [],
+};
 ExponentialMovingAverage? average = options.EmaDecay is float decay ? new ExponentialMovingAverage(decay, includeBuffers: true) : null;
 var callbacks = new List<TrainingCallback>();
 if (average is not null)
@@ -82,7 +88,7 @@ var trainer = new Trainer(new TrainerOptions
     Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, Schedule = new CosineSchedule(),
     BatchTransforms = augmentation, Callbacks = callbacks,
 });
-string extras = (options.Augment ? ", shift ±2 px + horizontal flip" : "") + (average is null ? "" : $", weight EMA {average.Decay}");
+string extras = (options.Augment is null ? "" : $", augmentation: {options.Augment}") + (average is null ? "" : $", weight EMA {average.Decay}");
 Console.WriteLine($"Training {options.Model} for {options.Epochs} epochs: AdamW lr {options.LearningRate} with cosine decay, weight decay {options.WeightDecay}, batch {options.BatchSize}{extras}, seed {options.Seed}, {Compute.ThreadCount} thread(s)");
 var clock = Stopwatch.StartNew();
 TrainingHistory history = trainer.Fit(network, optimizer, train, validation, new ConsoleProgress());
@@ -106,10 +112,10 @@ if (options.Onnx is not null)
 return 0;
 
 /// <summary>Command-line options of the sample.</summary>
-internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null, string Init = "declared", bool TestEachEpoch = false, bool Augment = false, float? EmaDecay = null)
+internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null, string Init = "declared", bool TestEachEpoch = false, string? Augment = null, float? EmaDecay = null)
 {
     private const string Usage = """
-        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--init RULE] [--augment] [--ema DECAY] [--test-each-epoch] [--profile]
+        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--init RULE] [--augment flip|shift|both] [--ema DECAY] [--test-each-epoch] [--profile]
           --model         the network to train: mlp (784-256-128-10) or cnn (2 conv stages) (default mlp)
           --epochs        passes over the training set (default 10)
           --seed          seed for initialization, the validation split and shuffling (default 1)
@@ -122,7 +128,8 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
           --init RULE     re-initialize the weights: declared (the attributes' initialization, default), he (what
                           WeightInit.Auto gives: He for hidden layers, Xavier for the logits, zero biases), torch (WeightInit.TorchDefault for all),
                           torch-conv or torch-dense (TorchDefault for those layers only, he elsewhere)
-          --augment       shift each training image by up to 2 pixels and mirror it with probability 1/2
+          --augment KIND  augment the training images: flip (mirror with probability 1/2), shift (by up to 2 pixels)
+                          or both
           --ema DECAY     keep an exponential moving average of the weights (e.g. 0.999) and test with it
           --test-each-epoch  print the test accuracy after every epoch (docs/initialization.md)
           --profile       print the time each layer's forward and backward pass takes, then exit
@@ -143,12 +150,6 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
             if (name == "--profile")
             {
                 o = o with { Profile = true };
-                continue;
-            }
-
-            if (name == "--augment")
-            {
-                o = o with { Augment = true };
                 continue;
             }
 
@@ -181,6 +182,8 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
                     "--validation" => o with { ValidationCount = int.Parse(value, inv) },
                     "--init" when value == "declared" || InitOverride.Rules.Contains(value) => o with { Init = value },
                     "--init" => throw new FormatException($"unknown init rule '{value}' (available: declared, {string.Join(", ", InitOverride.Rules)})"),
+                    "--augment" when value is "flip" or "shift" or "both" => o with { Augment = value },
+                    "--augment" => throw new FormatException($"unknown augmentation '{value}' (available: flip, shift, both)"),
                     "--ema" => o with { EmaDecay = Fraction(float.Parse(value, inv), name) },
                     "--onnx" => o with { Onnx = InExistingDirectory(value, name) },
                     _ => throw new FormatException($"unknown option {name}"),
