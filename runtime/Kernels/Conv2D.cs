@@ -1,5 +1,7 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
 
@@ -188,7 +190,7 @@ public static partial class Conv2D
             for (int slot = 0; slot < slots; slot++)
             {
                 float* share = ps + (nint)slot * s.PerSlot + (nint)s.K * s.P;
-                ConvLoops.Add(share, pdw, weightCount);
+                ConvLoops.AddTransposed(share, s.K, outChannels, pdw);
                 if (job.DBias != null)
                 {
                     ConvLoops.Add(share + weightCount, pdb, outChannels);
@@ -250,17 +252,21 @@ public static partial class Conv2D
         ref readonly ConvShape s = ref job.Shape;
         int kp = s.K * s.P, weightCount = s.OutChannels * s.K;
         float* slot = job.Scratch + (nint)part * s.PerSlot;
-        float* dw = job.DW, db = job.DBias;
-        if (job.PrivateGradients)
+
+        // The weight gradient is accumulated transposed, dWᵀ[K × outC], in the slot's gradient area, and added into
+        // dW (transposed back) once per call: dWᵀ += col·dy_bᵀ is a plain A·B product for the broadcast kernels.
+        float* dwt = slot + kp, db = job.DBias;
+        new Span<float>(dwt, weightCount).Clear();
+        if (job.PrivateGradients && db != null)
         {
-            dw = slot + kp;
-            db = db == null ? null : dw + weightCount;
-            new Span<float>(dw, weightCount + s.OutChannels).Clear();
+            db = dwt + weightCount;
+            new Span<float>(db, s.OutChannels).Clear();
         }
 
+        float* dyt = DyTransposeBuffer(s.OutputSize);
         int b0 = (int)((long)s.Batch * part / parts), b1 = (int)((long)s.Batch * (part + 1) / parts);
         var weights = new ReadOnlySpan<float>(job.W, weightCount);
-        var dWeights = new Span<float>(dw, weightCount);
+        var dWeightsT = new Span<float>(dwt, weightCount);
         for (int b = b0; b < b1; b++)
         {
             float* x = job.X + (nint)b * s.InputSize;
@@ -276,8 +282,9 @@ public static partial class Conv2D
                 ConvLoops.Im2Col(in s, x, col);
             }
 
-            // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
-            Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, new ReadOnlySpan<float>(col, kp), dWeights, accumulate: true);
+            // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+            Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
+            Gemm.MultiplyAB(s.K, s.OutChannels, s.P, new ReadOnlySpan<float>(col, kp), new ReadOnlySpan<float>(dyt, s.OutputSize), dWeightsT, accumulate: true);
             if (db != null)
             {
                 for (int o = 0; o < s.OutChannels; o++)
@@ -304,6 +311,23 @@ public static partial class Conv2D
                 ConvLoops.Col2ImAdd(in s, slot, dx);
             }
         }
+
+        if (!job.PrivateGradients)
+        {
+            ConvLoops.AddTransposed(dwt, s.K, s.OutChannels, job.DW);
+        }
+    }
+
+    /// <summary>The calling thread's buffer for one sample's <c>dyᵀ</c> (grown, never shrunk; pinned).</summary>
+    [ThreadStatic]
+    private static float[]? t_dyTransposed;
+
+    private static unsafe float* DyTransposeBuffer(int floats)
+    {
+        float[] buffer = t_dyTransposed is { } existing && existing.Length >= floats
+            ? existing
+            : t_dyTransposed = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
     }
 }
 
