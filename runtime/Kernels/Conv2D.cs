@@ -176,6 +176,7 @@ public static partial class Conv2D
                 DBias = dBias.IsEmpty ? null : pdb,
                 Scratch = ps,
                 PrivateGradients = slots > 1,
+                TransposedWeightGradient = Gemm.UseTransposed(outChannels, s.K, s.P),
             };
             if (slots <= 1)
             {
@@ -190,7 +191,15 @@ public static partial class Conv2D
             for (int slot = 0; slot < slots; slot++)
             {
                 float* share = ps + (nint)slot * s.PerSlot + (nint)s.K * s.P;
-                ConvLoops.AddTransposed(share, s.K, outChannels, pdw);
+                if (job.TransposedWeightGradient)
+                {
+                    ConvLoops.AddTransposed(share, s.K, outChannels, pdw);
+                }
+                else
+                {
+                    ConvLoops.Add(share, pdw, weightCount);
+                }
+
                 if (job.DBias != null)
                 {
                     ConvLoops.Add(share + weightCount, pdb, outChannels);
@@ -253,20 +262,28 @@ public static partial class Conv2D
         int kp = s.K * s.P, weightCount = s.OutChannels * s.K;
         float* slot = job.Scratch + (nint)part * s.PerSlot;
 
-        // The weight gradient is accumulated transposed, dWᵀ[K × outC], in the slot's gradient area, and added into
-        // dW (transposed back) once per call: dWᵀ += col·dy_bᵀ is a plain A·B product for the broadcast kernels.
-        float* dwt = slot + kp, db = job.DBias;
-        new Span<float>(dwt, weightCount).Clear();
+        // Where dW += dy·colᵀ would itself be run transposed (Gemm.UseTransposed: it would pack dyᵀ and transpose a
+        // K×outC product back into dW for every sample), the weight gradient is accumulated transposed instead,
+        // dWᵀ[K × outC] += col·dy_bᵀ, a plain A·B product for the broadcast kernels, in the slot's gradient area, and
+        // transposed back into dW once per call. Otherwise (few filters) the dot-product kernels take dy·colᵀ as it is.
+        bool transposed = job.TransposedWeightGradient;
+        float* dw = job.DW, db = job.DBias;
+        if (transposed || job.PrivateGradients)
+        {
+            dw = slot + kp;
+            new Span<float>(dw, weightCount).Clear();
+        }
+
         if (job.PrivateGradients && db != null)
         {
-            db = dwt + weightCount;
+            db = slot + kp + weightCount;
             new Span<float>(db, s.OutChannels).Clear();
         }
 
-        float* dyt = DyTransposeBuffer(s.OutputSize);
+        float* dyt = transposed ? DyTransposeBuffer(s.OutputSize) : null;
         int b0 = (int)((long)s.Batch * part / parts), b1 = (int)((long)s.Batch * (part + 1) / parts);
         var weights = new ReadOnlySpan<float>(job.W, weightCount);
-        var dWeightsT = new Span<float>(dwt, weightCount);
+        var dWeights = new Span<float>(dw, weightCount);
         for (int b = b0; b < b1; b++)
         {
             float* x = job.X + (nint)b * s.InputSize;
@@ -282,9 +299,19 @@ public static partial class Conv2D
                 ConvLoops.Im2Col(in s, x, col);
             }
 
-            // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
-            Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
-            Gemm.MultiplyAB(s.K, s.OutChannels, s.P, new ReadOnlySpan<float>(col, kp), new ReadOnlySpan<float>(dyt, s.OutputSize), dWeightsT, accumulate: true);
+            var colSpan = new ReadOnlySpan<float>(col, kp);
+            if (transposed)
+            {
+                // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+                Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
+                Gemm.MultiplyAB(s.K, s.OutChannels, s.P, colSpan, new ReadOnlySpan<float>(dyt, s.OutputSize), dWeights, accumulate: true);
+            }
+            else
+            {
+                // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
+                Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, colSpan, dWeights, accumulate: true);
+            }
+
             if (db != null)
             {
                 for (int o = 0; o < s.OutChannels; o++)
@@ -312,9 +339,9 @@ public static partial class Conv2D
             }
         }
 
-        if (!job.PrivateGradients)
+        if (transposed && !job.PrivateGradients)
         {
-            ConvLoops.AddTransposed(dwt, s.K, s.OutChannels, job.DW);
+            ConvLoops.AddTransposed(dw, s.K, s.OutChannels, job.DW);
         }
     }
 
@@ -404,4 +431,7 @@ internal unsafe struct ConvJob
 
     /// <summary>Each part accumulates dW and dBias in its own scratch buffer (samples run in parallel).</summary>
     public bool PrivateGradients;
+
+    /// <summary>The backward accumulates <c>dWᵀ</c> (K × outC) in the scratch and adds it transposed into dW at the end.</summary>
+    public bool TransposedWeightGradient;
 }
