@@ -14,7 +14,8 @@ namespace NetGen.Kernels;
 /// Each sample is unrolled by im2col into a matrix <c>col[K × P]</c> (<c>K = inC·k·k</c> rows, one per weight of a
 /// filter; <c>P = outH·outW</c> columns, one per output pixel), so the convolution is the product
 /// <c>y[outC × P] = W[outC × K]·col</c>, done by <see cref="Gemm.MultiplyAB"/>. The backward reuses the same matrix:
-/// <c>dW += dy·colᵀ</c> (<see cref="Gemm.MultiplyABt"/>), then <c>dcol = Wᵀ·dy</c> (<see cref="Gemm.MultiplyAtB"/>)
+/// <c>dW += dy·colᵀ</c> (<see cref="Gemm.MultiplyABt"/>; with many filters accumulated transposed instead,
+/// <c>dWᵀ += col·dyᵀ</c>, and added into dW once per call), then <c>dcol = Wᵀ·dy</c> (<see cref="Gemm.MultiplyAtB"/>)
 /// written over col and added back into the image positions it came from (col2im). For a 1×1 kernel with stride 1
 /// and no padding, col is the input itself and dcol the input gradient, so nothing is copied.
 /// </para>
@@ -22,7 +23,8 @@ namespace NetGen.Kernels;
 /// Samples run in parallel, one per thread, when the scratch holds one buffer per thread (see
 /// <see cref="ScratchSize"/>); each thread then accumulates its share of the parameter gradients privately and the
 /// shares are added at the end. With a single buffer the samples run one after another and the matrix products
-/// themselves use <see cref="Compute.ThreadCount"/> threads. Nothing is allocated.
+/// themselves use <see cref="Compute.ThreadCount"/> threads. Nothing is allocated after each thread's first call (which
+/// may allocate its buffer for dyᵀ).
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
