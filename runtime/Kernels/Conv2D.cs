@@ -1,5 +1,7 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetGen.Kernels;
 
@@ -12,7 +14,8 @@ namespace NetGen.Kernels;
 /// Each sample is unrolled by im2col into a matrix <c>col[K × P]</c> (<c>K = inC·k·k</c> rows, one per weight of a
 /// filter; <c>P = outH·outW</c> columns, one per output pixel), so the convolution is the product
 /// <c>y[outC × P] = W[outC × K]·col</c>, done by <see cref="Gemm.MultiplyAB"/>. The backward reuses the same matrix:
-/// <c>dW += dy·colᵀ</c> (<see cref="Gemm.MultiplyABt"/>), then <c>dcol = Wᵀ·dy</c> (<see cref="Gemm.MultiplyAtB"/>)
+/// <c>dW += dy·colᵀ</c> (<see cref="Gemm.MultiplyABt"/>; with many filters accumulated transposed instead,
+/// <c>dWᵀ += col·dyᵀ</c>, and added into dW once per call), then <c>dcol = Wᵀ·dy</c> (<see cref="Gemm.MultiplyAtB"/>)
 /// written over col and added back into the image positions it came from (col2im). For a 1×1 kernel with stride 1
 /// and no padding, col is the input itself and dcol the input gradient, so nothing is copied.
 /// </para>
@@ -20,7 +23,8 @@ namespace NetGen.Kernels;
 /// Samples run in parallel, one per thread, when the scratch holds one buffer per thread (see
 /// <see cref="ScratchSize"/>); each thread then accumulates its share of the parameter gradients privately and the
 /// shares are added at the end. With a single buffer the samples run one after another and the matrix products
-/// themselves use <see cref="Compute.ThreadCount"/> threads. Nothing is allocated.
+/// themselves use <see cref="Compute.ThreadCount"/> threads. Nothing is allocated after each thread's first call (which
+/// may allocate its buffer for dyᵀ).
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -174,6 +178,7 @@ public static partial class Conv2D
                 DBias = dBias.IsEmpty ? null : pdb,
                 Scratch = ps,
                 PrivateGradients = slots > 1,
+                TransposedWeightGradient = Gemm.UseTransposed(outChannels, s.K, s.P),
             };
             if (slots <= 1)
             {
@@ -188,7 +193,15 @@ public static partial class Conv2D
             for (int slot = 0; slot < slots; slot++)
             {
                 float* share = ps + (nint)slot * s.PerSlot + (nint)s.K * s.P;
-                ConvLoops.Add(share, pdw, weightCount);
+                if (job.TransposedWeightGradient)
+                {
+                    ConvLoops.AddTransposed(share, s.K, outChannels, pdw);
+                }
+                else
+                {
+                    ConvLoops.Add(share, pdw, weightCount);
+                }
+
                 if (job.DBias != null)
                 {
                     ConvLoops.Add(share + weightCount, pdb, outChannels);
@@ -250,14 +263,26 @@ public static partial class Conv2D
         ref readonly ConvShape s = ref job.Shape;
         int kp = s.K * s.P, weightCount = s.OutChannels * s.K;
         float* slot = job.Scratch + (nint)part * s.PerSlot;
+
+        // Where dW += dy·colᵀ would itself be run transposed (Gemm.UseTransposed: it would pack dyᵀ and transpose a
+        // K×outC product back into dW for every sample), the weight gradient is accumulated transposed instead,
+        // dWᵀ[K × outC] += col·dy_bᵀ, a plain A·B product for the broadcast kernels, in the slot's gradient area, and
+        // transposed back into dW once per call. Otherwise (few filters) the dot-product kernels take dy·colᵀ as it is.
+        bool transposed = job.TransposedWeightGradient;
         float* dw = job.DW, db = job.DBias;
-        if (job.PrivateGradients)
+        if (transposed || job.PrivateGradients)
         {
             dw = slot + kp;
-            db = db == null ? null : dw + weightCount;
-            new Span<float>(dw, weightCount + s.OutChannels).Clear();
+            new Span<float>(dw, weightCount).Clear();
         }
 
+        if (job.PrivateGradients && db != null)
+        {
+            db = slot + kp + weightCount;
+            new Span<float>(db, s.OutChannels).Clear();
+        }
+
+        float* dyt = transposed ? DyTransposeBuffer(s.OutputSize) : null;
         int b0 = (int)((long)s.Batch * part / parts), b1 = (int)((long)s.Batch * (part + 1) / parts);
         var weights = new ReadOnlySpan<float>(job.W, weightCount);
         var dWeights = new Span<float>(dw, weightCount);
@@ -276,8 +301,19 @@ public static partial class Conv2D
                 ConvLoops.Im2Col(in s, x, col);
             }
 
-            // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
-            Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, new ReadOnlySpan<float>(col, kp), dWeights, accumulate: true);
+            var colSpan = new ReadOnlySpan<float>(col, kp);
+            if (transposed)
+            {
+                // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+                Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
+                Gemm.MultiplyAB(s.K, s.OutChannels, s.P, colSpan, new ReadOnlySpan<float>(dyt, s.OutputSize), dWeights, accumulate: true);
+            }
+            else
+            {
+                // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
+                Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, colSpan, dWeights, accumulate: true);
+            }
+
             if (db != null)
             {
                 for (int o = 0; o < s.OutChannels; o++)
@@ -304,6 +340,23 @@ public static partial class Conv2D
                 ConvLoops.Col2ImAdd(in s, slot, dx);
             }
         }
+
+        if (transposed && !job.PrivateGradients)
+        {
+            ConvLoops.AddTransposed(dw, s.K, s.OutChannels, job.DW);
+        }
+    }
+
+    /// <summary>The calling thread's buffer for one sample's <c>dyᵀ</c> (grown, never shrunk; pinned).</summary>
+    [ThreadStatic]
+    private static float[]? t_dyTransposed;
+
+    private static unsafe float* DyTransposeBuffer(int floats)
+    {
+        float[] buffer = t_dyTransposed is { } existing && existing.Length >= floats
+            ? existing
+            : t_dyTransposed = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
     }
 }
 
@@ -380,4 +433,7 @@ internal unsafe struct ConvJob
 
     /// <summary>Each part accumulates dW and dBias in its own scratch buffer (samples run in parallel).</summary>
     public bool PrivateGradients;
+
+    /// <summary>The backward accumulates <c>dWᵀ</c> (K × outC) in the scratch and adds it transposed into dW at the end.</summary>
+    public bool TransposedWeightGradient;
 }

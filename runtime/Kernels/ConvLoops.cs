@@ -205,6 +205,19 @@ internal static unsafe class ConvLoops
         return (Math.Min(j0, outW), j1);
     }
 
+    /// <summary>Adds the transpose of <c>srcᵀ[rows × cols]</c> into <c>dst[cols × rows]</c>: <c>dst[j, i] += srcᵀ[i, j]</c>.</summary>
+    internal static void AddTransposed(float* srcT, int rows, int cols, float* dst)
+    {
+        for (int j = 0; j < cols; j++)
+        {
+            float* d = dst + (nint)j * rows;
+            for (int i = 0; i < rows; i++)
+            {
+                d[i] += srcT[(nint)i * cols + j];
+            }
+        }
+    }
+
     /// <summary><c>dst[i] += src[i]</c> for i in [0, n).</summary>
     internal static void Add(float* src, float* dst, int n)
     {

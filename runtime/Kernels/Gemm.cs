@@ -176,7 +176,7 @@ public static class Gemm
     /// Writes the transpose of the m×k row-major <paramref name="source"/> to <paramref name="target"/> (k rows of m,
     /// <paramref name="lt"/> floats apart: m for a whole matrix, more for a column block of a wider one).
     /// </summary>
-    private static unsafe void Transpose(float* source, int m, int k, float* target, int lt)
+    internal static unsafe void Transpose(float* source, int m, int k, float* target, int lt)
     {
         // 8×8 blocks through registers, sweeping down the rows of source for each 8 columns: the stores then run
         // along target's rows (a row-major sweep of source stored 8 target rows at a time, lt floats apart, hit the

@@ -33,6 +33,11 @@ public class Conv2DTests(ITestOutputHelper output)
         [2, 3, 9, 10, 8, 5, 1, 2, true],
         [4, 16, 13, 11, 8, 3, 1, 1, false],
         [2, 3, 2, 3, 8, 5, 1, 2, true],
+
+        // 64 filters or more: with AVX-512 the weight gradient is accumulated transposed (Gemm.UseTransposed).
+        [4, 8, 9, 9, 64, 3, 1, 1, true],
+        [3, 4, 7, 6, 72, 3, 2, 1, false],
+        [2, 16, 5, 5, 64, 1, 1, 0, true],
     ];
 
     [Theory]
@@ -124,12 +129,14 @@ public class Conv2DTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 1)]
-    [InlineData(2, 2)]
-    public void Forward_and_backward_allocate_nothing_after_warm_up(int threads, int slots)
+    [InlineData(1, 1, 16)]
+    [InlineData(2, 1, 16)]
+    [InlineData(2, 2, 16)]
+    [InlineData(1, 1, 64)]
+    [InlineData(2, 2, 64)]
+    public void Forward_and_backward_allocate_nothing_after_warm_up(int threads, int slots, int outC)
     {
-        const int batch = 8, inC = 4, h = 14, w = 14, outC = 16, k = 3, stride = 1, pad = 1;
+        const int batch = 8, inC = 4, h = 14, w = 14, k = 3, stride = 1, pad = 1;
         int outSize = batch * outC * h * w;
         var rng = new Rng(3);
         float[] x = Gaussian(rng, batch * inC * h * w, 1f), weights = Gaussian(rng, outC * inC * k * k, 0.3f), b = Gaussian(rng, outC, 1f);
