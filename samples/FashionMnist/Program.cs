@@ -60,15 +60,15 @@ if (options.Profile)
 
 var optimizer = new AdamW(learningRate: options.LearningRate, weightDecay: options.WeightDecay);
 
-// --augment: each training image mirrored with probability 1/2 (flip), shifted by up to 2 pixels (shift: torchvision's
-// RandomCrop(28, padding=2)), or both. --ema: an exponential moving average of the weights (and batch-norm statistics), which the
+// --augment: each training image mirrored with probability 1/2 (flip), shifted by up to --shift pixels (shift: torchvision's
+// RandomCrop(28, padding=shift)), or both. --ema: an exponential moving average of the weights (and batch-norm statistics), which the
 // test accuracy below is measured with.
 var image = new ImageShape(1, 28, 28);
 IBatchTransform[] augmentation = options.Augment switch
 {
     "flip" => [new RandomHorizontalFlip(image)],
-    "shift" => [new RandomCrop(image, padding: 2)],
-    "both" => [new RandomCrop(image, padding: 2), new RandomHorizontalFlip(image)],
+    "shift" => [new RandomCrop(image, padding: options.Shift)],
+    "both" => [new RandomCrop(image, padding: options.Shift), new RandomHorizontalFlip(image)],
     _ => [],
 };
 ExponentialMovingAverage? average = options.EmaDecay is float decay ? new ExponentialMovingAverage(decay, includeBuffers: true) : null;
@@ -88,7 +88,7 @@ var trainer = new Trainer(new TrainerOptions
     Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, Schedule = new CosineSchedule(),
     BatchTransforms = augmentation, Callbacks = callbacks,
 });
-string extras = (options.Augment is null ? "" : $", augmentation: {options.Augment}") + (average is null ? "" : $", weight EMA {average.Decay}");
+string extras = (options.Augment is null ? "" : $", augmentation: {options.Augment}" + (options.Augment == "flip" ? "" : $" (shift ±{options.Shift} px)")) + (average is null ? "" : $", weight EMA {average.Decay}");
 Console.WriteLine($"Training {options.Model} for {options.Epochs} epochs: AdamW lr {options.LearningRate} with cosine decay, weight decay {options.WeightDecay}, batch {options.BatchSize}{extras}, seed {options.Seed}, {Compute.ThreadCount} thread(s)");
 var clock = Stopwatch.StartNew();
 TrainingHistory history = trainer.Fit(network, optimizer, train, validation, new ConsoleProgress());
@@ -112,10 +112,10 @@ if (options.Onnx is not null)
 return 0;
 
 /// <summary>Command-line options of the sample.</summary>
-internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null, string Init = "declared", bool TestEachEpoch = false, string? Augment = null, float? EmaDecay = null)
+internal sealed record SampleOptions(string Model, int Epochs, long Seed, int BatchSize, float LearningRate, float WeightDecay, int Threads, int ValidationCount, bool Profile = false, string? Onnx = null, string Init = "declared", bool TestEachEpoch = false, string? Augment = null, float? EmaDecay = null, int Shift = 2)
 {
     private const string Usage = """
-        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--init RULE] [--augment flip|shift|both] [--ema DECAY] [--test-each-epoch] [--profile]
+        usage: FashionMnist [--model mlp|cnn] [--epochs N] [--seed N] [--batch-size N] [--lr X] [--weight-decay X] [--threads N] [--validation N] [--onnx PATH] [--init RULE] [--augment flip|shift|both] [--shift N] [--ema DECAY] [--test-each-epoch] [--profile]
           --model         the network to train: mlp (784-256-128-10) or cnn (2 conv stages) (default mlp)
           --epochs        passes over the training set (default 10)
           --seed          seed for initialization, the validation split and shuffling (default 1)
@@ -128,8 +128,9 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
           --init RULE     re-initialize the weights: declared (the attributes' initialization, default), he (what
                           WeightInit.Auto gives: He for hidden layers, Xavier for the logits, zero biases), torch (WeightInit.TorchDefault for all),
                           torch-conv or torch-dense (TorchDefault for those layers only, he elsewhere)
-          --augment KIND  augment the training images: flip (mirror with probability 1/2), shift (by up to 2 pixels)
-                          or both
+          --augment KIND  augment the training images: flip (mirror with probability 1/2), shift (by up to
+                          --shift pixels each way) or both
+          --shift N       the largest shift of --augment shift|both, in pixels (default 2)
           --ema DECAY     keep an exponential moving average of the weights (e.g. 0.999) and test with it
           --test-each-epoch  print the test accuracy after every epoch (docs/initialization.md)
           --profile       print the time each layer's forward and backward pass takes, then exit
@@ -184,6 +185,7 @@ internal sealed record SampleOptions(string Model, int Epochs, long Seed, int Ba
                     "--init" => throw new FormatException($"unknown init rule '{value}' (available: declared, {string.Join(", ", InitOverride.Rules)})"),
                     "--augment" when value is "flip" or "shift" or "both" => o with { Augment = value },
                     "--augment" => throw new FormatException($"unknown augmentation '{value}' (available: flip, shift, both)"),
+                    "--shift" => o with { Shift = Positive(int.Parse(value, inv), name) },
                     "--ema" => o with { EmaDecay = Fraction(float.Parse(value, inv), name) },
                     "--onnx" => o with { Onnx = InExistingDirectory(value, name) },
                     _ => throw new FormatException($"unknown option {name}"),
