@@ -135,7 +135,7 @@ partial record Outer
         /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
         /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
         private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-            inputShape: new(2),
+            inputShape: new(InputFeatures),
             arenaFloatsPerSample: ArenaFloatsPerSample,
             scratchFloats: ScratchFloats,
             forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -146,9 +146,9 @@ partial record Outer
             lossHeadInputOffset: L2_X,
             layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
             {
-                new("dense0", "Dense", outputShape: new(3), outputOffset: L0_Y),
-                new("sigmoid1", "Sigmoid", outputShape: new(3), outputOffset: L1_Y),
-                new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L2_Y),
+                new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+                new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
+                new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L2_Out), outputOffset: L2_Y),
             },
             parameterTensors: new global::NetGen.ParameterTensor[]
             {

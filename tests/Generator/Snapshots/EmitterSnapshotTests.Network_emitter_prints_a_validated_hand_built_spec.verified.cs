@@ -145,7 +145,7 @@ partial class Sensor : global::NetGen.NetworkBase
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(3),
+        inputShape: new(InputFeatures),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -156,10 +156,10 @@ partial class Sensor : global::NetGen.NetworkBase
         lossHeadInputOffset: L3_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("dense0", "Dense", outputShape: new(5), outputOffset: L0_Y),
-            new("elu1", "ELU", outputShape: new(5), outputOffset: L1_Y),
-            new("dense2", "Dense", outputShape: new(2), outputOffset: L2_Y),
-            new("mse", "MeanSquaredError", outputShape: new(2), outputOffset: L3_Y),
+            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(name: "elu1", kind: "ELU", outputShape: new(L1_Out), outputOffset: L1_Y),
+            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(name: "mse", kind: "MeanSquaredError", outputShape: new(L3_Out), outputOffset: L3_Y),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

@@ -234,7 +234,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(6),
+        inputShape: new(InputFeatures),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -245,18 +245,18 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         lossHeadInputOffset: L11_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("dense0", "Dense", outputShape: new(8), outputOffset: L0_Y),
-            new("sigmoid1", "Sigmoid", outputShape: new(8), outputOffset: L1_Y),
-            new("dense2", "Dense", outputShape: new(8), outputOffset: L2_Y),
-            new("tanh3", "Tanh", outputShape: new(8), outputOffset: L3_Y),
-            new("dense4", "Dense", outputShape: new(7), outputOffset: L4_Y),
-            new("relu5", "ReLU", outputShape: new(7), outputOffset: L5_Y),
-            new("dense6", "Dense", outputShape: new(6), outputOffset: L6_Y),
-            new("leakyrelu7", "LeakyReLU", outputShape: new(6), outputOffset: L7_Y),
-            new("dense8", "Dense", outputShape: new(5), outputOffset: L8_Y),
-            new("elu9", "ELU", outputShape: new(5), outputOffset: L9_Y),
-            new("dense10", "Dense", outputShape: new(3), outputOffset: L10_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L11_Y),
+            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
+            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(name: "tanh3", kind: "Tanh", outputShape: new(L3_Out), outputOffset: L3_Y),
+            new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(name: "relu5", kind: "ReLU", outputShape: new(L5_Out), outputOffset: L5_Y),
+            new(name: "dense6", kind: "Dense", outputShape: new(L6_Out), outputOffset: L6_Y),
+            new(name: "leakyrelu7", kind: "LeakyReLU", outputShape: new(L7_Out), outputOffset: L7_Y),
+            new(name: "dense8", kind: "Dense", outputShape: new(L8_Out), outputOffset: L8_Y),
+            new(name: "elu9", kind: "ELU", outputShape: new(L9_Out), outputOffset: L9_Y),
+            new(name: "dense10", kind: "Dense", outputShape: new(L10_Out), outputOffset: L10_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L11_Out), outputOffset: L11_Y),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

@@ -174,7 +174,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(784),
+        inputShape: new(InputFeatures),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -185,12 +185,12 @@ partial class FashionMlp : global::NetGen.NetworkBase
         lossHeadInputOffset: L5_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("dense0", "Dense", outputShape: new(256), outputOffset: L0_Y),
-            new("relu1", "ReLU", outputShape: new(256), outputOffset: L1_Y),
-            new("dense2", "Dense", outputShape: new(128), outputOffset: L2_Y),
-            new("relu3", "ReLU", outputShape: new(128), outputOffset: L3_Y),
-            new("dense4", "Dense", outputShape: new(10), outputOffset: L4_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L5_Y),
+            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(name: "relu1", kind: "ReLU", outputShape: new(L1_Out), outputOffset: L1_Y),
+            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(name: "relu3", kind: "ReLU", outputShape: new(L3_Out), outputOffset: L3_Y),
+            new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L5_Out), outputOffset: L5_Y),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

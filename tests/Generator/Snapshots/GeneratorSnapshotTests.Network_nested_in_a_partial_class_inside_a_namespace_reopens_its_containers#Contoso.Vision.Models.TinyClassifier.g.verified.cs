@@ -57,7 +57,7 @@ static partial class Models
         // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter
         // offsets.
         // Layer 0: Flatten 1×2×3 -> 6 (implicit before a dense layer)
-        private const int L0_In = 6, L0_Out = 6, L0_X = 0, L0_Y = 0;
+        private const int L0_In = 6, L0_Out = 6, L0_X = 0, L0_Y = 0, L0_InC = 1, L0_InH = 2, L0_InW = 3;
         // Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
         private const int L1_In = 6, L1_Out = 4, L1_X = 0, L1_Y = 6, L1_W = 0, L1_B = 24;
         // Layer 2: ReLU on 4
@@ -156,7 +156,7 @@ static partial class Models
         /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
         /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
         private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-            inputShape: new(1, 2, 3),
+            inputShape: new(L0_InC, L0_InH, L0_InW),
             arenaFloatsPerSample: ArenaFloatsPerSample,
             scratchFloats: ScratchFloats,
             forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -167,11 +167,11 @@ static partial class Models
             lossHeadInputOffset: L4_X,
             layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
             {
-                new("flatten0", "Flatten", outputShape: new(6), outputOffset: L0_Y),
-                new("dense1", "Dense", outputShape: new(4), outputOffset: L1_Y),
-                new("relu2", "ReLU", outputShape: new(4), outputOffset: L2_Y),
-                new("dense3", "Dense", outputShape: new(3), outputOffset: L3_Y),
-                new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L4_Y),
+                new(name: "flatten0", kind: "Flatten", outputShape: new(L0_Out), outputOffset: L0_Y),
+                new(name: "dense1", kind: "Dense", outputShape: new(L1_Out), outputOffset: L1_Y),
+                new(name: "relu2", kind: "ReLU", outputShape: new(L2_Out), outputOffset: L2_Y),
+                new(name: "dense3", kind: "Dense", outputShape: new(L3_Out), outputOffset: L3_Y),
+                new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L4_Out), outputOffset: L4_Y),
             },
             parameterTensors: new global::NetGen.ParameterTensor[]
             {
