@@ -100,7 +100,6 @@ internal static class NetworkEmitter
             EmitConstants(w, model);
             EmitConstructorAndProperties(w, model);
             EmitForwardAndBackward(w, model, pairs, folds);
-            EmitInitialization(w, model);
             EmitLayout(w, model, loss, folds);
             EmitOnnxGraph(w, model);
             EmitLayers(w, model, pairs);
@@ -368,30 +367,6 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitInitialization(CodeWriter w, NetworkModel model)
-    {
-        w.Line("/// <inheritdoc />");
-        using (w.Block("public override void InitializeParameters(int seed)"))
-        {
-            w.Line("global::System.Span<float> p = Parameters;");
-            foreach (LayerModel layer in model.Layers)
-            {
-                LayerDefinitions.EmitterFor(layer).EmitInitialization(w, layer);
-            }
-
-            if (model.BufferCount > 0)
-            {
-                w.Line("global::System.Span<float> b = Buffers;");
-                foreach (LayerModel layer in model.Layers)
-                {
-                    LayerDefinitions.EmitterFor(layer).EmitBufferInitialization(w, layer);
-                }
-            }
-        }
-
-        w.Line();
-    }
-
     /// <summary>
     /// The network as data, one static instance passed to the base constructor: input shape, loss head, per layer its
     /// name, kind, output shape and output offset, the tensor tables and the folded pairs. NetworkBase serves
@@ -418,6 +393,26 @@ internal static class NetworkEmitter
                 {
                     string shape = string.Join(", ", DimensionNames(layer, layer.OutputShape, "Out"));
                     w.Line($"new(name: \"{layer.Name}\", kind: \"{layer.Kind}\", outputShape: new({shape}), outputOffset: {Names.P(layer, "Y")}),");
+                }
+            }
+
+            // How each tensor starts: NetworkBase.InitializeParameters walks these rows.
+            using (w.Block("initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]", "},"))
+            {
+                foreach (LayerModel layer in model.Layers)
+                {
+                    LayerDefinitions.EmitterFor(layer).EmitInitialization(w, layer);
+                }
+            }
+
+            if (model.BufferCount > 0)
+            {
+                using (w.Block("bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]", "},"))
+                {
+                    foreach (LayerModel layer in model.Layers)
+                    {
+                        LayerDefinitions.EmitterFor(layer).EmitBufferInitialization(w, layer);
+                    }
                 }
             }
 

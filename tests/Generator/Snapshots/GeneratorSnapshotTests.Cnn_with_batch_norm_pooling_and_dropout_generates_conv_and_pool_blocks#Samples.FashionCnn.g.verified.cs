@@ -240,63 +240,6 @@ partial class FashionCnn : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        // Layer 1 (bn1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-        p.Slice(L1_Beta, L1_Affine).Clear();
-        // Layer 4 (conv4): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
-            fanIn: L4_InC * L4_K * L4_K,
-            fanOut: L4_OutC * L4_K * L4_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 4));
-        // Layer 5 (bn5): gamma 1, beta 0.
-        p.Slice(L5_Gamma, L5_Affine).Fill(1f);
-        p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L9_W, L9_Out * L9_In),
-            fanIn: L9_In,
-            fanOut: L9_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 9));
-        p.Slice(L9_B, L9_Out).Fill(0f);
-        // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L12_W, L12_Out * L12_In),
-            fanIn: L12_In,
-            fanOut: L12_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 12));
-        p.Slice(L12_B, L12_Out).Fill(0f);
-        global::System.Span<float> b = Buffers;
-        // Layer 1 (bn1): running mean 0, running variance 1.
-        b.Slice(L1_RunMean, L1_C).Clear();
-        b.Slice(L1_RunVar, L1_C).Fill(1f);
-        // Layer 5 (bn5): running mean 0, running variance 1.
-        b.Slice(L5_RunMean, L5_C).Clear();
-        b.Slice(L5_RunVar, L5_C).Fill(1f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
@@ -325,6 +268,58 @@ partial class FashionCnn : global::NetGen.NetworkBase
             new(name: "dropout11", kind: "Dropout", outputShape: new(L11_Out), outputOffset: L11_Y),
             new(name: "dense12", kind: "Dense", outputShape: new(L12_Out), outputOffset: L12_Y),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L13_Out), outputOffset: L13_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            // Layer 1 (bn1): gamma 1, beta 0.
+            new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+            new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
+            // Layer 4 (conv4): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 4,
+                offset: L4_W,
+                length: L4_OutC * L4_InC * L4_K * L4_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L4_InC * L4_K * L4_K,
+                fanOut: L4_OutC * L4_K * L4_K),
+            // Layer 5 (bn5): gamma 1, beta 0.
+            new(layer: 5, offset: L5_Gamma, length: L5_Affine, value: 1f),
+            new(layer: 5, offset: L5_Beta, length: L5_Affine, value: 0f),
+            // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0.
+            new(
+                layer: 9,
+                offset: L9_W,
+                length: L9_Out * L9_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L9_In,
+                fanOut: L9_Out),
+            new(layer: 9, offset: L9_B, length: L9_Out, value: 0f),
+            // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 12,
+                offset: L12_W,
+                length: L12_Out * L12_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L12_In,
+                fanOut: L12_Out),
+            new(layer: 12, offset: L12_B, length: L12_Out, value: 0f),
+        },
+        bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 1 (bn1): running mean 0, running variance 1.
+            new(layer: 1, offset: L1_RunMean, length: L1_C, value: 0f),
+            new(layer: 1, offset: L1_RunVar, length: L1_C, value: 1f),
+            // Layer 5 (bn5): running mean 0, running variance 1.
+            new(layer: 5, offset: L5_RunMean, length: L5_C, value: 0f),
+            new(layer: 5, offset: L5_RunVar, length: L5_C, value: 1f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

@@ -163,52 +163,6 @@ partial class GapCnn : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_OutC).Fill(0f);
-        // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
-            fanIn: L2_InC * L2_K * L2_K,
-            fanOut: L2_OutC * L2_K * L2_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 2));
-        p.Slice(L2_B, L2_OutC).Fill(0f);
-        // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L5_W, L5_Out * L5_In),
-            fanIn: L5_In,
-            fanOut: L5_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 5));
-        p.Slice(L5_B, L5_Out).Fill(0f);
-        // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L7_W, L7_Out * L7_In),
-            fanIn: L7_In,
-            fanOut: L7_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 7));
-        p.Slice(L7_B, L7_Out).Fill(0f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
@@ -232,6 +186,45 @@ partial class GapCnn : global::NetGen.NetworkBase
             new(name: "gelu6", kind: "GELU", outputShape: new(L6_Out), outputOffset: L6_Y),
             new(name: "dense7", kind: "Dense", outputShape: new(L7_Out), outputOffset: L7_Y),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L8_Out), outputOffset: L8_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
+            // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
+            new(
+                layer: 2,
+                offset: L2_W,
+                length: L2_OutC * L2_InC * L2_K * L2_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L2_InC * L2_K * L2_K,
+                fanOut: L2_OutC * L2_K * L2_K),
+            new(layer: 2, offset: L2_B, length: L2_OutC, value: 0f),
+            // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
+            new(
+                layer: 5,
+                offset: L5_W,
+                length: L5_Out * L5_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L5_In,
+                fanOut: L5_Out),
+            new(layer: 5, offset: L5_B, length: L5_Out, value: 0f),
+            // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 7,
+                offset: L7_W,
+                length: L7_Out * L7_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L7_In,
+                fanOut: L7_Out),
+            new(layer: 7, offset: L7_B, length: L7_Out, value: 0f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

@@ -127,32 +127,6 @@ static partial class Models
             // Layer 0 (flatten0) is a change of view: nothing to do.
         }
 
-        /// <inheritdoc />
-        public override void InitializeParameters(int seed)
-        {
-            global::System.Span<float> p = Parameters;
-            // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
-            global::NetGen.Initializers.Fill(
-                init: global::NetGen.WeightInit.He,
-                weights: p.Slice(L1_W, L1_Out * L1_In),
-                fanIn: L1_In,
-                fanOut: L1_Out,
-                std: 0.01f,
-                value: 0f,
-                rng: new global::NetGen.Rng(seed, stream: 1));
-            p.Slice(L1_B, L1_Out).Fill(0f);
-            // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-            global::NetGen.Initializers.Fill(
-                init: global::NetGen.WeightInit.Xavier,
-                weights: p.Slice(L3_W, L3_Out * L3_In),
-                fanIn: L3_In,
-                fanOut: L3_Out,
-                std: 0.01f,
-                value: 0f,
-                rng: new global::NetGen.Rng(seed, stream: 3));
-            p.Slice(L3_B, L3_Out).Fill(0f);
-        }
-
         /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
         /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
         private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
@@ -172,6 +146,28 @@ static partial class Models
                 new(name: "relu2", kind: "ReLU", outputShape: new(L2_Out), outputOffset: L2_Y),
                 new(name: "dense3", kind: "Dense", outputShape: new(L3_Out), outputOffset: L3_Y),
                 new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L4_Out), outputOffset: L4_Y),
+            },
+            initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+            {
+                // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
+                new(
+                    layer: 1,
+                    offset: L1_W,
+                    length: L1_Out * L1_In,
+                    scheme: global::NetGen.WeightInit.He,
+                    fanIn: L1_In,
+                    fanOut: L1_Out),
+                new(layer: 1, offset: L1_B, length: L1_Out, value: 0f),
+                // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+                // 0.
+                new(
+                    layer: 3,
+                    offset: L3_W,
+                    length: L3_Out * L3_In,
+                    scheme: global::NetGen.WeightInit.Xavier,
+                    fanIn: L3_In,
+                    fanOut: L3_Out),
+                new(layer: 3, offset: L3_B, length: L3_Out, value: 0f),
             },
             parameterTensors: new global::NetGen.ParameterTensor[]
             {

@@ -263,79 +263,6 @@ partial class NormHeavy : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_OutC).Fill(0f);
-        // Layer 1 (in1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-        p.Slice(L1_Beta, L1_Affine).Clear();
-        // Layer 2 (prelu2): slopes 0.25f.
-        p.Slice(L2_Alpha, L2_C).Fill(0.25f);
-        // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
-            fanIn: L4_InC * L4_K * L4_K,
-            fanOut: L4_OutC * L4_K * L4_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 4));
-        p.Slice(L4_B, L4_OutC).Fill(0f);
-        // Layer 5 (gn5): gamma 1, beta 0.
-        p.Slice(L5_Gamma, L5_Affine).Fill(1f);
-        p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L8_W, L8_Out * L8_In),
-            fanIn: L8_In,
-            fanOut: L8_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 8));
-        p.Slice(L8_B, L8_Out).Fill(0f);
-        // Layer 9 (ln9): gamma 1, beta 0.
-        p.Slice(L9_Gamma, L9_Affine).Fill(1f);
-        p.Slice(L9_Beta, L9_Affine).Clear();
-        // Layer 11 (dense11): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L11_W, L11_Out * L11_In),
-            fanIn: L11_In,
-            fanOut: L11_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 11));
-        // Layer 12 (bn12): gamma 1, beta 0.
-        p.Slice(L12_Gamma, L12_Affine).Fill(1f);
-        p.Slice(L12_Beta, L12_Affine).Clear();
-        // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L14_W, L14_Out * L14_In),
-            fanIn: L14_In,
-            fanOut: L14_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 14));
-        p.Slice(L14_B, L14_Out).Fill(0f);
-        global::System.Span<float> b = Buffers;
-        // Layer 12 (bn12): running mean 0, running variance 1.
-        b.Slice(L12_RunMean, L12_C).Clear();
-        b.Slice(L12_RunVar, L12_C).Fill(1f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
@@ -371,6 +298,74 @@ partial class NormHeavy : global::NetGen.NetworkBase
             new(name: "dense14", kind: "Dense", outputShape: new(L14_Out), outputOffset: L14_Y),
             new(name: "softmaxlayer15", kind: "Softmax", outputShape: new(L15_Out), outputOffset: L15_Y),
             new(name: "mse", kind: "MeanSquaredError", outputShape: new(L16_Out), outputOffset: L16_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
+            // Layer 1 (in1): gamma 1, beta 0.
+            new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+            new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
+            // Layer 2 (prelu2): slopes 0.25f.
+            new(layer: 2, offset: L2_Alpha, length: L2_C, value: 0.25f),
+            // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0.
+            new(
+                layer: 4,
+                offset: L4_W,
+                length: L4_OutC * L4_InC * L4_K * L4_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L4_InC * L4_K * L4_K,
+                fanOut: L4_OutC * L4_K * L4_K),
+            new(layer: 4, offset: L4_B, length: L4_OutC, value: 0f),
+            // Layer 5 (gn5): gamma 1, beta 0.
+            new(layer: 5, offset: L5_Gamma, length: L5_Affine, value: 1f),
+            new(layer: 5, offset: L5_Beta, length: L5_Affine, value: 0f),
+            // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0.
+            new(
+                layer: 8,
+                offset: L8_W,
+                length: L8_Out * L8_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L8_In,
+                fanOut: L8_Out),
+            new(layer: 8, offset: L8_B, length: L8_Out, value: 0f),
+            // Layer 9 (ln9): gamma 1, beta 0.
+            new(layer: 9, offset: L9_Gamma, length: L9_Affine, value: 1f),
+            new(layer: 9, offset: L9_Beta, length: L9_Affine, value: 0f),
+            // Layer 11 (dense11): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+            // none.
+            new(
+                layer: 11,
+                offset: L11_W,
+                length: L11_Out * L11_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L11_In,
+                fanOut: L11_Out),
+            // Layer 12 (bn12): gamma 1, beta 0.
+            new(layer: 12, offset: L12_Gamma, length: L12_Affine, value: 1f),
+            new(layer: 12, offset: L12_Beta, length: L12_Affine, value: 0f),
+            // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 14,
+                offset: L14_W,
+                length: L14_Out * L14_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L14_In,
+                fanOut: L14_Out),
+            new(layer: 14, offset: L14_B, length: L14_Out, value: 0f),
+        },
+        bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 12 (bn12): running mean 0, running variance 1.
+            new(layer: 12, offset: L12_RunMean, length: L12_C, value: 0f),
+            new(layer: 12, offset: L12_RunVar, length: L12_C, value: 1f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

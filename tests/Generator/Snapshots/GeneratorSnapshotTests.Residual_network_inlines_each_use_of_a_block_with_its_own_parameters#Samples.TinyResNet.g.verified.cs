@@ -330,99 +330,6 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        // Layer 1 (bn1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-        p.Slice(L1_Beta, L1_Affine).Clear();
-        // Layer 3 (res0.conv3): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
-            fanIn: L3_InC * L3_K * L3_K,
-            fanOut: L3_OutC * L3_K * L3_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 3));
-        // Layer 4 (res0.bn4): gamma 1, beta 0.
-        p.Slice(L4_Gamma, L4_Affine).Fill(1f);
-        p.Slice(L4_Beta, L4_Affine).Clear();
-        // Layer 6 (res0.conv6): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
-            fanIn: L6_InC * L6_K * L6_K,
-            fanOut: L6_OutC * L6_K * L6_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 6));
-        // Layer 7 (res0.bn7): gamma 1, beta 0.
-        p.Slice(L7_Gamma, L7_Affine).Fill(1f);
-        p.Slice(L7_Beta, L7_Affine).Clear();
-        // Layer 10 (res1.conv10): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
-            fanIn: L10_InC * L10_K * L10_K,
-            fanOut: L10_OutC * L10_K * L10_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 10));
-        // Layer 11 (res1.bn11): gamma 1, beta 0.
-        p.Slice(L11_Gamma, L11_Affine).Fill(1f);
-        p.Slice(L11_Beta, L11_Affine).Clear();
-        // Layer 13 (res1.conv13): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
-        // none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
-            fanIn: L13_InC * L13_K * L13_K,
-            fanOut: L13_OutC * L13_K * L13_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 13));
-        // Layer 14 (res1.bn14): gamma 1, beta 0.
-        p.Slice(L14_Gamma, L14_Affine).Fill(1f);
-        p.Slice(L14_Beta, L14_Affine).Clear();
-        // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L19_W, L19_Out * L19_In),
-            fanIn: L19_In,
-            fanOut: L19_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 19));
-        p.Slice(L19_B, L19_Out).Fill(0f);
-        global::System.Span<float> b = Buffers;
-        // Layer 1 (bn1): running mean 0, running variance 1.
-        b.Slice(L1_RunMean, L1_C).Clear();
-        b.Slice(L1_RunVar, L1_C).Fill(1f);
-        // Layer 4 (res0.bn4): running mean 0, running variance 1.
-        b.Slice(L4_RunMean, L4_C).Clear();
-        b.Slice(L4_RunVar, L4_C).Fill(1f);
-        // Layer 7 (res0.bn7): running mean 0, running variance 1.
-        b.Slice(L7_RunMean, L7_C).Clear();
-        b.Slice(L7_RunVar, L7_C).Fill(1f);
-        // Layer 11 (res1.bn11): running mean 0, running variance 1.
-        b.Slice(L11_RunMean, L11_C).Clear();
-        b.Slice(L11_RunVar, L11_C).Fill(1f);
-        // Layer 14 (res1.bn14): running mean 0, running variance 1.
-        b.Slice(L14_RunMean, L14_C).Clear();
-        b.Slice(L14_RunVar, L14_C).Fill(1f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
@@ -482,6 +389,93 @@ partial class TinyResNet : global::NetGen.NetworkBase
             new(name: "flatten18", kind: "Flatten", outputShape: new(L18_Out), outputOffset: L18_Y),
             new(name: "dense19", kind: "Dense", outputShape: new(L19_Out), outputOffset: L19_Y),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L20_Out), outputOffset: L20_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            // Layer 1 (bn1): gamma 1, beta 0.
+            new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+            new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
+            // Layer 3 (res0.conv3): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 3,
+                offset: L3_W,
+                length: L3_OutC * L3_InC * L3_K * L3_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L3_InC * L3_K * L3_K,
+                fanOut: L3_OutC * L3_K * L3_K),
+            // Layer 4 (res0.bn4): gamma 1, beta 0.
+            new(layer: 4, offset: L4_Gamma, length: L4_Affine, value: 1f),
+            new(layer: 4, offset: L4_Beta, length: L4_Affine, value: 0f),
+            // Layer 6 (res0.conv6): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+            // none.
+            new(
+                layer: 6,
+                offset: L6_W,
+                length: L6_OutC * L6_InC * L6_K * L6_K,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L6_InC * L6_K * L6_K,
+                fanOut: L6_OutC * L6_K * L6_K),
+            // Layer 7 (res0.bn7): gamma 1, beta 0.
+            new(layer: 7, offset: L7_Gamma, length: L7_Affine, value: 1f),
+            new(layer: 7, offset: L7_Beta, length: L7_Affine, value: 0f),
+            // Layer 10 (res1.conv10): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 10,
+                offset: L10_W,
+                length: L10_OutC * L10_InC * L10_K * L10_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L10_InC * L10_K * L10_K,
+                fanOut: L10_OutC * L10_K * L10_K),
+            // Layer 11 (res1.bn11): gamma 1, beta 0.
+            new(layer: 11, offset: L11_Gamma, length: L11_Affine, value: 1f),
+            new(layer: 11, offset: L11_Beta, length: L11_Affine, value: 0f),
+            // Layer 13 (res1.conv13): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+            // none.
+            new(
+                layer: 13,
+                offset: L13_W,
+                length: L13_OutC * L13_InC * L13_K * L13_K,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L13_InC * L13_K * L13_K,
+                fanOut: L13_OutC * L13_K * L13_K),
+            // Layer 14 (res1.bn14): gamma 1, beta 0.
+            new(layer: 14, offset: L14_Gamma, length: L14_Affine, value: 1f),
+            new(layer: 14, offset: L14_Beta, length: L14_Affine, value: 0f),
+            // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 19,
+                offset: L19_W,
+                length: L19_Out * L19_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L19_In,
+                fanOut: L19_Out),
+            new(layer: 19, offset: L19_B, length: L19_Out, value: 0f),
+        },
+        bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 1 (bn1): running mean 0, running variance 1.
+            new(layer: 1, offset: L1_RunMean, length: L1_C, value: 0f),
+            new(layer: 1, offset: L1_RunVar, length: L1_C, value: 1f),
+            // Layer 4 (res0.bn4): running mean 0, running variance 1.
+            new(layer: 4, offset: L4_RunMean, length: L4_C, value: 0f),
+            new(layer: 4, offset: L4_RunVar, length: L4_C, value: 1f),
+            // Layer 7 (res0.bn7): running mean 0, running variance 1.
+            new(layer: 7, offset: L7_RunMean, length: L7_C, value: 0f),
+            new(layer: 7, offset: L7_RunVar, length: L7_C, value: 1f),
+            // Layer 11 (res1.bn11): running mean 0, running variance 1.
+            new(layer: 11, offset: L11_RunMean, length: L11_C, value: 0f),
+            new(layer: 11, offset: L11_RunVar, length: L11_C, value: 1f),
+            // Layer 14 (res1.bn14): running mean 0, running variance 1.
+            new(layer: 14, offset: L14_RunMean, length: L14_C, value: 0f),
+            new(layer: 14, offset: L14_RunVar, length: L14_C, value: 1f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {
