@@ -46,6 +46,8 @@ public abstract partial class NetworkBase
     protected sealed class NetworkLayout
     {
         private readonly Fold[] _folds;
+        private readonly Init[] _initialization;
+        private readonly Init[] _bufferInitialization;
 
         /// <summary>Describes a generated network; the arguments are the generator's compile-time constants.</summary>
         /// <param name="inputShape">The shape of one input sample.</param>
@@ -59,6 +61,8 @@ public abstract partial class NetworkBase
         /// <param name="parameterTensors">The named parameter tensors in buffer order.</param>
         /// <param name="bufferTensors">The named tensors of the non-learned buffers, or null for none.</param>
         /// <param name="folds">The batch-norm pairs folded for inference, or null for none.</param>
+        /// <param name="initialization">How each parameter tensor starts, in order, or null for none.</param>
+        /// <param name="bufferInitialization">The constant each buffer tensor starts at, or null for none.</param>
         public NetworkLayout(
             TensorShape inputShape,
             int arenaFloatsPerSample,
@@ -70,7 +74,9 @@ public abstract partial class NetworkBase
             Layer[] layers,
             ParameterTensor[] parameterTensors,
             ParameterTensor[]? bufferTensors = null,
-            Fold[]? folds = null)
+            Fold[]? folds = null,
+            Init[]? initialization = null,
+            Init[]? bufferInitialization = null)
         {
             ArgumentNullException.ThrowIfNull(layers);
             ArgumentNullException.ThrowIfNull(parameterTensors);
@@ -94,6 +100,8 @@ public abstract partial class NetworkBase
             ParameterCount = End(parameterTensors);
             BufferCount = End(bufferTensors ?? []);
             _folds = (Fold[])(folds ?? []).Clone();
+            _initialization = (Init[])(initialization ?? []).Clone();
+            _bufferInitialization = (Init[])(bufferInitialization ?? []).Clone();
             foreach (Fold fold in _folds)
             {
                 FoldedFloats = Math.Max(FoldedFloats, fold.FoldedBias + fold.Channels);
@@ -183,6 +191,37 @@ public abstract partial class NetworkBase
         /// <summary>The batch-norm pairs folded for inference.</summary>
         public ReadOnlySpan<Fold> Folds => _folds;
 
+        /// <summary>
+        /// Fills the parameters and buffers from the initialization tables: each weight row draws from its own random
+        /// stream (the layer's index), a scheme-drawn bias continues the stream of the weights before it (as PyTorch's
+        /// <c>reset_parameters</c> does), and constant rows fill.
+        /// </summary>
+        /// <param name="parameters">The network's parameters.</param>
+        /// <param name="buffers">The network's buffers.</param>
+        /// <param name="seed">The initialization seed.</param>
+        internal void Initialize(Span<float> parameters, Span<float> buffers, int seed)
+        {
+            Rng? rng = null;
+            foreach (Init row in _initialization)
+            {
+                Span<float> target = parameters.Slice(row.Offset, row.Length);
+                if (row.SchemeBias)
+                {
+                    Initializers.FillBias(row.Scheme, target, row.FanIn, rng ?? new Rng(seed, stream: row.Layer));
+                }
+                else
+                {
+                    rng = new Rng(seed, stream: row.Layer);
+                    Initializers.Fill(row.Scheme, target, row.FanIn, row.FanOut, row.Std, row.Value, rng);
+                }
+            }
+
+            foreach (Init row in _bufferInitialization)
+            {
+                buffers.Slice(row.Offset, row.Length).Fill(row.Value);
+            }
+        }
+
         private static int End(ParameterTensor[] tensors)
         {
             int end = 0;
@@ -214,6 +253,53 @@ public abstract partial class NetworkBase
 
             /// <summary>The per-sample arena offset of the layer's output.</summary>
             public int OutputOffset { get; } = outputOffset;
+        }
+
+        /// <summary>
+        /// How one parameter (or buffer) tensor starts: filled by <see cref="Initializers.Fill"/> with the scheme, drawing
+        /// from the random stream numbered by the layer, or for a bias drawn by the scheme, by
+        /// <see cref="Initializers.FillBias"/> continuing the weights' stream. A constant is the scheme
+        /// <see cref="WeightInit.Constant"/> with <paramref name="value"/>.
+        /// </summary>
+        /// <param name="layer">The index of the layer the tensor belongs to (its random stream).</param>
+        /// <param name="offset">Offset of the tensor in the flat buffer.</param>
+        /// <param name="length">Its length.</param>
+        /// <param name="scheme">The initialization scheme.</param>
+        /// <param name="fanIn">Inputs feeding one output (for the schemes that scale by it).</param>
+        /// <param name="fanOut">Outputs fed by one input.</param>
+        /// <param name="std">The standard deviation of <see cref="WeightInit.Gaussian"/>.</param>
+        /// <param name="value">The value of <see cref="WeightInit.Constant"/>.</param>
+        /// <param name="schemeBias">Whether this is a bias drawn by the scheme right after the row's weights.</param>
+        public sealed class Init(
+            int layer, int offset, int length, WeightInit scheme = WeightInit.Constant, int fanIn = 0, int fanOut = 0,
+            float std = 0.01f, float value = 0f, bool schemeBias = false)
+        {
+            /// <summary>The index of the layer the tensor belongs to.</summary>
+            public int Layer { get; } = layer;
+
+            /// <summary>Offset of the tensor in the flat buffer.</summary>
+            public int Offset { get; } = offset;
+
+            /// <summary>The tensor's length.</summary>
+            public int Length { get; } = length;
+
+            /// <summary>The initialization scheme.</summary>
+            public WeightInit Scheme { get; } = scheme;
+
+            /// <summary>Inputs feeding one output.</summary>
+            public int FanIn { get; } = fanIn;
+
+            /// <summary>Outputs fed by one input.</summary>
+            public int FanOut { get; } = fanOut;
+
+            /// <summary>The standard deviation of the Gaussian scheme.</summary>
+            public float Std { get; } = std;
+
+            /// <summary>The constant value.</summary>
+            public float Value { get; } = value;
+
+            /// <summary>Whether this is a bias drawn by the scheme, continuing the weights' random stream.</summary>
+            public bool SchemeBias { get; } = schemeBias;
         }
 
         /// <summary>

@@ -392,9 +392,10 @@ public abstract partial class NetworkBase
             $"instance, or rent instances that share one copy of the parameters from a NetworkPool<{name}> (see docs/reliability.md).");
     }
 
-    /// <summary>Re-initializes every parameter deterministically from <paramref name="seed"/>.</summary>
+    /// <summary>Re-initializes every parameter (and resets every buffer) deterministically from <paramref name="seed"/>.</summary>
     /// <param name="seed">The seed; the same seed gives the same parameters on every machine.</param>
-    public abstract void InitializeParameters(int seed);
+    /// <remarks>A generated network walks its layout's initialization tables; a hand-written subclass overrides this.</remarks>
+    public virtual void InitializeParameters(int seed) => RequireLayout().Initialize(Parameters, Buffers, seed);
 
     /// <summary>Sets every gradient to zero; call it before each backward pass unless you accumulate on purpose.</summary>
     /// <exception cref="InvalidOperationException">Another thread is using this instance, or this is an inference clone.</exception>

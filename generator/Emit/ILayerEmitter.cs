@@ -36,7 +36,7 @@ internal interface ILayerEmitter
     /// <summary>Writes the layer's <c>Layer{i}Backward</c> method, the mirror of its forward.</summary>
     void EmitBackward(CodeWriter w, LayerModel layer);
 
-    /// <summary>Writes this layer's part of <c>InitializeParameters</c> (nothing for layers without parameters).</summary>
+    /// <summary>Writes this layer's rows of the layout's initialization table (nothing for layers without parameters).</summary>
     void EmitInitialization(CodeWriter w, LayerModel layer);
 
     /// <summary>Writes this layer's entries of the parameter tensor table.</summary>
@@ -54,7 +54,7 @@ internal interface ILayerEmitter
     /// <summary>Writes this layer's entries of the buffer tensor table.</summary>
     void EmitBufferTensors(CodeWriter w, LayerModel layer);
 
-    /// <summary>Writes the reset of this layer's buffers (part of <c>InitializeParameters</c>).</summary>
+    /// <summary>Writes this layer's rows of the layout's buffer initialization table.</summary>
     void EmitBufferInitialization(CodeWriter w, LayerModel layer);
 }
 

@@ -100,7 +100,6 @@ internal static class NetworkEmitter
             EmitConstants(w, model);
             EmitConstructorAndProperties(w, model);
             EmitForwardAndBackward(w, model, pairs, folds);
-            EmitInitialization(w, model);
             EmitLayout(w, model, loss, folds);
             EmitOnnxGraph(w, model);
             EmitLayers(w, model, pairs);
@@ -148,6 +147,7 @@ internal static class NetworkEmitter
             ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
             string extra = e.ExtraConstants(layer);
             w.Line($"// Layer {layer.Index}: {e.Describe(layer)}");
+            extra += MissingShapeConstants(layer, extra, extra.Length > 0 ? ", " : "");
             w.Line($"private const int {Names.P(layer, "In")} = {layer.InputShape.Size}, {Names.P(layer, "Out")} = {layer.OutputShape.Size}, {Names.P(layer, "X")} = {layer.InputBuffer}, {Names.P(layer, "Y")} = {layer.OutputBuffer}{(extra.Length > 0 ? ", " + extra : "")};");
         }
 
@@ -169,6 +169,43 @@ internal static class NetworkEmitter
         {
             w.Line();
         }
+    }
+
+    /// <summary>
+    /// The names of a shape's dimensions as the layer's constants: a vector is <c>L{i}_Out</c> (or <c>L{i}_In</c>), a
+    /// [channels, height, width] tensor <c>L{i}_OutC, L{i}_OutH, L{i}_OutW</c>, any other rank <c>L{i}_Out0, …</c>.
+    /// </summary>
+    private static string[] DimensionNames(LayerModel layer, Shape shape, string prefix)
+        => shape.Rank == 1 ? new[] { Names.P(layer, prefix) }
+            : shape.Rank == 3 ? new[] { Names.P(layer, prefix + "C"), Names.P(layer, prefix + "H"), Names.P(layer, prefix + "W") }
+            : Enumerable.Range(0, shape.Rank).Select(d => Names.P(layer, prefix + d)).ToArray();
+
+    /// <summary>
+    /// The dimension constants of the layer's output (and, for the first layer, of the network's input) that its own
+    /// constants <paramref name="extra"/> do not already define, so the layers table names every size.
+    /// </summary>
+    private static string MissingShapeConstants(LayerModel layer, string extra, string separator)
+    {
+        var missing = new List<string>();
+        void Add(Shape shape, string prefix)
+        {
+            string[] names = DimensionNames(layer, shape, prefix);
+            for (int d = 0; d < names.Length && shape.Rank > 1; d++)
+            {
+                if (!extra.Contains(names[d] + " =") && !missing.Any(m => m.StartsWith(names[d] + " =", System.StringComparison.Ordinal)))
+                {
+                    missing.Add($"{names[d]} = {shape.Dims[d]}");
+                }
+            }
+        }
+
+        if (layer.Index == 0)
+        {
+            Add(layer.InputShape, "In");
+        }
+
+        Add(layer.OutputShape, "Out");
+        return missing.Count == 0 ? "" : separator + string.Join(", ", missing);
     }
 
     private static void EmitConstructorAndProperties(CodeWriter w, NetworkModel model)
@@ -330,30 +367,6 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitInitialization(CodeWriter w, NetworkModel model)
-    {
-        w.Line("/// <inheritdoc />");
-        using (w.Block("public override void InitializeParameters(int seed)"))
-        {
-            w.Line("global::System.Span<float> p = Parameters;");
-            foreach (LayerModel layer in model.Layers)
-            {
-                LayerDefinitions.EmitterFor(layer).EmitInitialization(w, layer);
-            }
-
-            if (model.BufferCount > 0)
-            {
-                w.Line("global::System.Span<float> b = Buffers;");
-                foreach (LayerModel layer in model.Layers)
-                {
-                    LayerDefinitions.EmitterFor(layer).EmitBufferInitialization(w, layer);
-                }
-            }
-        }
-
-        w.Line();
-    }
-
     /// <summary>
     /// The network as data, one static instance passed to the base constructor: input shape, loss head, per layer its
     /// name, kind, output shape and output offset, the tensor tables and the folded pairs. NetworkBase serves
@@ -366,7 +379,9 @@ internal static class NetworkEmitter
         w.Line("private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(");
         using (w.Indent())
         {
-            w.Line($"inputShape: new({string.Join(", ", model.InputShape.Dims)}),");
+            LayerModel first = model.Layers[0];
+            string input = first.InputShape.Rank == 1 ? "InputFeatures" : string.Join(", ", DimensionNames(first, first.InputShape, "In"));
+            w.Line($"inputShape: new({input}),");
             w.Line("arenaFloatsPerSample: ArenaFloatsPerSample,");
             w.Line("scratchFloats: ScratchFloats,");
             w.Line("forwardFlopsPerSample: ForwardFlopsPerSample,");
@@ -376,7 +391,28 @@ internal static class NetworkEmitter
             {
                 foreach (LayerModel layer in model.Layers)
                 {
-                    w.Line($"new(\"{layer.Name}\", \"{layer.Kind}\", outputShape: new({string.Join(", ", layer.OutputShape.Dims)}), outputOffset: {Names.P(layer, "Y")}),");
+                    string shape = string.Join(", ", DimensionNames(layer, layer.OutputShape, "Out"));
+                    w.Line($"new(name: \"{layer.Name}\", kind: \"{layer.Kind}\", outputShape: new({shape}), outputOffset: {Names.P(layer, "Y")}),");
+                }
+            }
+
+            // How each tensor starts: NetworkBase.InitializeParameters walks these rows.
+            using (w.Block("initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]", "},"))
+            {
+                foreach (LayerModel layer in model.Layers)
+                {
+                    LayerDefinitions.EmitterFor(layer).EmitInitialization(w, layer);
+                }
+            }
+
+            if (model.BufferCount > 0)
+            {
+                using (w.Block("bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]", "},"))
+                {
+                    foreach (LayerModel layer in model.Layers)
+                    {
+                        LayerDefinitions.EmitterFor(layer).EmitBufferInitialization(w, layer);
+                    }
                 }
             }
 

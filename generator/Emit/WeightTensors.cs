@@ -51,45 +51,32 @@ internal sealed class WeightTensors
     public static string DescribeBias(bool hasBias, int count, int offset)
         => hasBias ? $", bias [{count}] at params[{offset}..{offset + count})" : ", no bias";
 
-    /// <summary>Writes the weight initialization (seeded per layer) and the bias fill, in <c>InitializeParameters</c>.</summary>
+    /// <summary>
+    /// Writes the initialization table's rows: the weights (drawn from the random stream numbered by the layer) and the
+    /// bias, a constant or, for a scheme that draws biases, drawn right after the weights from the same stream.
+    /// </summary>
     public void EmitInitialization(CodeWriter w)
     {
-        if (_hasBias && _init.BiasFromScheme)
-        {
-            // The bias continues the weights' random stream (PyTorch's reset_parameters draws it right after the weights).
-            using (w.Block($"// Layer {_layer.Index} ({_layer.Name}): weights {_init.Kind} ({_init.Reason}), bias U(±1/√fanIn)."))
-            {
-                w.Line($"var rng = new global::NetGen.Rng(seed, stream: {_layer.Index});");
-                EmitFill(w, "rng");
-                w.Call(
-                    "global::NetGen.Initializers.FillBias",
-                    $"init: global::NetGen.WeightInit.{_init.Kind}",
-                    $"bias: {Bias("p")}",
-                    $"fanIn: {_fanIn}",
-                    "rng: rng");
-            }
-
-            return;
-        }
-
-        string bias = _hasBias ? CodeWriter.Float(_biasInit).TrimEnd('f') : "none";
+        bool schemeBias = _hasBias && _init.BiasFromScheme;
+        string bias = !_hasBias ? "none" : schemeBias ? "U(±1/√fanIn)" : CodeWriter.Float(_biasInit).TrimEnd('f');
         w.Line($"// Layer {_layer.Index} ({_layer.Name}): weights {_init.Kind} ({_init.Reason}), bias {bias}.");
-        EmitFill(w, $"new global::NetGen.Rng(seed, stream: {_layer.Index})");
-        if (_hasBias)
+        // std and value matter only to the Gaussian and Constant schemes (the row's defaults stand for the others).
+        string kind = _init.Kind.ToString();
+        string[] how = new[] { $"scheme: global::NetGen.WeightInit.{kind}", $"fanIn: {_fanIn}", $"fanOut: {_fanOut}" }
+            .Concat(kind == "Gaussian" ? new[] { $"std: {CodeWriter.Float(_init.Std)}" } : new string[0])
+            .Concat(kind == "Constant" ? new[] { $"value: {CodeWriter.Float(_init.Value)}" } : new string[0])
+            .ToArray();
+        TensorTable.InitRow(w, _layer, Names.P(_layer, "W"), _count, how);
+        if (schemeBias)
         {
-            w.Line($"{Bias("p")}.Fill({CodeWriter.Float(_biasInit)});");
+            TensorTable.InitRow(w, _layer, Names.P(_layer, "B"), _biasCount, $"scheme: global::NetGen.WeightInit.{_init.Kind}",
+                $"fanIn: {_fanIn}", "schemeBias: true");
+        }
+        else if (_hasBias)
+        {
+            TensorTable.InitRow(w, _layer, Names.P(_layer, "B"), _biasCount, $"value: {CodeWriter.Float(_biasInit)}");
         }
     }
-
-    private void EmitFill(CodeWriter w, string rng) => w.Call(
-        "global::NetGen.Initializers.Fill",
-        $"init: global::NetGen.WeightInit.{_init.Kind}",
-        $"weights: {Weights("p")}",
-        $"fanIn: {_fanIn}",
-        $"fanOut: {_fanOut}",
-        $"std: {CodeWriter.Float(_init.Std)}",
-        $"value: {CodeWriter.Float(_init.Value)}",
-        $"rng: {rng}");
 
     /// <summary>Writes the parameter table's rows: <c>{name}.weight</c>, and <c>{name}.bias</c> when there is one.</summary>
     public void EmitParameterTensors(CodeWriter w)
@@ -126,4 +113,12 @@ internal static class TensorTable
     public static void Row(CodeWriter w, LayerModel layer, string suffix, string offset, string length, string role, params string[] shape)
         => w.Line($"new(Name: \"{layer.Name}.{suffix}\", LayerIndex: {layer.Index}, Offset: {offset}, Length: {length}, "
             + $"Shape: new[] {{ {string.Join(", ", shape)} }}, Role: global::NetGen.ParameterRole.{role}),");
+
+    /// <summary>
+    /// Writes one row of the layout's <c>initialization</c> (or <c>bufferInitialization</c>) table: the tensor at
+    /// <paramref name="offset"/> of <paramref name="length"/>, then how it starts (<c>value: 1f</c>, or a scheme with its
+    /// fans).
+    /// </summary>
+    public static void InitRow(CodeWriter w, LayerModel layer, string offset, string length, params string[] how)
+        => w.Line($"new(layer: {layer.Index}, offset: {offset}, length: {length}, {string.Join(", ", how)}),");
 }

@@ -42,7 +42,7 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     /// <summary>Writes the layer's <c>Layer{i}Backward</c> method, the mirror of its forward.</summary>
     public abstract void EmitBackward(CodeWriter w, TLayer layer);
 
-    /// <summary>Writes this layer's part of <c>InitializeParameters</c>.</summary>
+    /// <summary>Writes this layer's rows of the layout's initialization table.</summary>
     public virtual void EmitInitialization(CodeWriter w, TLayer layer)
     {
     }
@@ -65,7 +65,7 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     {
     }
 
-    /// <summary>Writes the reset of this layer's buffers.</summary>
+    /// <summary>Writes this layer's rows of the layout's buffer initialization table.</summary>
     public virtual void EmitBufferInitialization(CodeWriter w, TLayer layer)
     {
     }

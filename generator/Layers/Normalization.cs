@@ -218,8 +218,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
         if (n.Norm == NormKind.BatchNorm)
         {
             w.Line($"// Layer {n.Index} ({n.Name}): running mean 0, running variance 1.");
-            w.Line($"b.Slice({Names.P(n, "RunMean")}, {Names.P(n, "C")}).Clear();");
-            w.Line($"b.Slice({Names.P(n, "RunVar")}, {Names.P(n, "C")}).Fill(1f);");
+            TensorTable.InitRow(w, n, Names.P(n, "RunMean"), Names.P(n, "C"), "value: 0f");
+            TensorTable.InitRow(w, n, Names.P(n, "RunVar"), Names.P(n, "C"), "value: 1f");
         }
     }
 
@@ -283,8 +283,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
     public override void EmitInitialization(CodeWriter w, NormLayer n)
     {
         w.Line($"// Layer {n.Index} ({n.Name}): gamma 1, beta 0.");
-        w.Line($"{Slice(n, "p", "Gamma")}.Fill(1f);");
-        w.Line($"{Slice(n, "p", "Beta")}.Clear();");
+        TensorTable.InitRow(w, n, Names.P(n, "Gamma"), Names.P(n, "Affine"), "value: 1f");
+        TensorTable.InitRow(w, n, Names.P(n, "Beta"), Names.P(n, "Affine"), "value: 0f");
     }
 
     public override void EmitParameterTensors(CodeWriter w, NormLayer n)

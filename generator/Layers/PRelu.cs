@@ -77,7 +77,7 @@ internal sealed class PReluEmitter : LayerEmitter<PReluLayer>
     public override void EmitInitialization(CodeWriter w, PReluLayer p)
     {
         w.Line($"// Layer {p.Index} ({p.Name}): slopes {CodeWriter.Float(p.Init)}.");
-        w.Line($"{Alpha(p, "p")}.Fill({CodeWriter.Float(p.Init)});");
+        TensorTable.InitRow(w, p, Names.P(p, "Alpha"), Names.P(p, "C"), $"value: {CodeWriter.Float(p.Init)}");
     }
 
     /// <inheritdoc />

@@ -7,8 +7,9 @@ namespace NetGen.Tests.Generator;
 
 /// <summary>
 /// Generated code calls the runtime with named arguments and named constants: every argument of a kernel or
-/// initializer call, and of a row of the parameter and buffer tables, carries its parameter's name, and none is an
-/// integer literal (a size or offset has its <c>L{i}_…</c> constant). Checked on every verified snapshot.
+/// initializer call, and of a row of the parameter, buffer, layers and initialization tables, carries its parameter's
+/// name, and none is an integer literal (a size or offset has its <c>L{i}_…</c> constant; so do the layout's input and
+/// output shapes). Checked on every verified snapshot.
 /// </summary>
 public class GeneratedCallTests
 {
@@ -50,6 +51,17 @@ public class GeneratedCallTests
                 };
 
                 static readonly Layout s_layout = new(
+                    inputShape: new(1, L0_InH, L0_InW),
+                    layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
+                    {
+                        new(name: "conv0", kind: "Conv2D", outputShape: new(L0_OutC, L0_OutH, L0_OutW), outputOffset: L0_Y),
+                        new(name: "dense1", kind: "Dense", outputShape: new(256), outputOffset: L1_Y),
+                        new("flatten2", "Flatten", outputShape: new(L2_Out), outputOffset: 40),
+                    },
+                    initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+                    {
+                        new(layer: 1, offset: L1_W, length: L1_Out * L1_In, scheme: s, fanIn: 256, fanOut: L1_Out),
+                    },
                     parameterTensors: new global::NetGen.ParameterTensor[]
                     {
                         new(Name: "dense2.bias", LayerIndex: 2, Offset: L2_B, Length: 7, Shape: new[] { L2_Out }, Role: r),
@@ -60,7 +72,7 @@ public class GeneratedCallTests
 
         int calls = Check(code, "sample", problems);
 
-        Assert.Equal(6, calls);
+        Assert.Equal(11, calls);
         Assert.Equal(
             [
                 "sample:5: Kernels.Dense.Forward: positional argument 'batch'",
@@ -75,7 +87,13 @@ public class GeneratedCallTests
                 "sample:13: ParameterTensor row: positional argument 'L1_Out'",
                 "sample:13: ParameterTensor row: positional argument 'new[] { L1_Out }'",
                 "sample:13: ParameterTensor row: positional argument 'r'",
-                "sample:19: ParameterTensor row: integer literal 'Length: 7'",
+                "sample:30: ParameterTensor row: integer literal 'Length: 7'",
+                "sample:21: Layer row: integer literal 'outputShape: new(256)'",
+                "sample:22: Layer row: positional argument '\"flatten2\"'",
+                "sample:22: Layer row: positional argument '\"Flatten\"'",
+                "sample:22: Layer row: integer literal 'outputOffset: 40'",
+                "sample:26: Init row: integer literal 'fanIn: 256'",
+                "sample:17: layout: integer literal 'inputShape: new(1, L0_InH, L0_InW)'",
             ],
             problems);
     }
@@ -114,6 +132,35 @@ public class GeneratedCallTests
             }
         }
 
+        // The layers table of the network layout (`new NetworkLayout.Layer[] { new(name: …, outputShape: new(…), …) }`)
+        // and the layout's input shape: every dimension and offset a named constant.
+        // The initialization tables (`new NetworkLayout.Init[] { new(layer: …, offset: …, length: …, fanIn: …) }`) likewise.
+        foreach (string kind in new[] { "Layer", "Init" })
+        {
+            IEnumerable<InitializerExpressionSyntax> layoutTables = root.DescendantNodes().OfType<ArrayCreationExpressionSyntax>()
+                .Where(a => a.Type.ElementType.ToString().EndsWith("NetworkLayout." + kind, StringComparison.Ordinal))
+                .Select(a => a.Initializer)
+                .OfType<InitializerExpressionSyntax>();
+            foreach (InitializerExpressionSyntax table in layoutTables)
+            {
+                foreach (BaseObjectCreationExpressionSyntax row in table.Expressions.OfType<BaseObjectCreationExpressionSyntax>())
+                {
+                    seen++;
+                    CheckArguments(row.ArgumentList!, file, kind + " row", lengthsOnly: true, problems);
+                }
+            }
+        }
+
+        foreach (ArgumentSyntax input in root.DescendantNodes().OfType<ArgumentSyntax>().Where(a => a.NameColon?.Name.Identifier.Text == "inputShape"))
+        {
+            seen++;
+            if (HoldsIntegerLiteral(input.Expression))
+            {
+                int line = input.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+                problems.Add($"{file}:{line}: layout: integer literal '{input}'");
+            }
+        }
+
         return seen;
     }
 
@@ -130,7 +177,9 @@ public class GeneratedCallTests
             {
                 problems.Add($"{file}:{line}: {what}: positional argument '{argument}'");
             }
-            else if ((!lengthsOnly || argument.NameColon.Name.Identifier.Text is "Offset" or "Length" or "Shape") && HoldsIntegerLiteral(argument.Expression))
+            else if ((!lengthsOnly || argument.NameColon.Name.Identifier.Text
+                    is "Offset" or "Length" or "Shape" or "outputShape" or "outputOffset" or "offset" or "length" or "fanIn" or "fanOut")
+                && HoldsIntegerLiteral(argument.Expression))
             {
                 problems.Add($"{file}:{line}: {what}: integer literal '{argument}'");
             }
@@ -138,12 +187,15 @@ public class GeneratedCallTests
     }
 
     /// <summary>
-    /// Whether the expression is an integer literal or built from one (<c>L1_In * 3</c>, <c>new[] { L1_Out, 4 }</c>);
-    /// nested calls and object creations are not looked into (<c>new Rng(seed, stream: 2)</c> numbers a random stream).
+    /// Whether the expression is an integer literal or built from one (<c>L1_In * 3</c>, <c>new[] { L1_Out, 4 }</c>,
+    /// a shape <c>new(32, L1_OutH, L1_OutW)</c>); nested calls and other object creations are not looked into
+    /// (<c>new Rng(seed, stream: 2)</c> numbers a random stream).
     /// </summary>
     private static bool HoldsIntegerLiteral(ExpressionSyntax expression)
-        => expression is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
-            && expression.DescendantNodesAndSelf(n => n is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax))
-                .OfType<LiteralExpressionSyntax>()
-                .Any(l => l.Token.Value is int or long);
+        => expression is ImplicitObjectCreationExpressionSyntax shape
+            ? shape.ArgumentList.Arguments.Any(a => HoldsIntegerLiteral(a.Expression))
+            : expression is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
+                && expression.DescendantNodesAndSelf(n => n is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax))
+                    .OfType<LiteralExpressionSyntax>()
+                    .Any(l => l.Token.Value is int or long);
 }

@@ -53,6 +53,22 @@ public class NetworkLayoutTests
         Assert.Equal(Const<long>(type, "GradientBytes"), facts.GradientBytes);
     }
 
+    [Theory]
+    [MemberData(nameof(GeneratedNetworks))]
+    public void Initialization_tables_write_every_parameter_and_buffer_and_repeat_for_a_seed(Type type)
+    {
+        var net = (NetworkBase)Activator.CreateInstance(type, 3)!;
+        float[] first = net.Parameters.ToArray();
+        net.Parameters.Fill(float.NaN);
+        net.Buffers.Fill(float.NaN);
+
+        net.InitializeParameters(3);
+
+        Assert.DoesNotContain(net.Parameters.ToArray(), float.IsNaN);
+        Assert.DoesNotContain(net.Buffers.ToArray(), float.IsNaN);
+        Assert.Equal(first, net.Parameters.ToArray());
+    }
+
     [Fact]
     public void Architecture_text_lists_input_then_each_layer_with_its_output_shape_and_parameters()
     {

@@ -34,14 +34,14 @@ private void Layer0Backward(int batch)
 
 // EmitInitialization
 // Layer 0 (dense0): weights Constant (as declared), bias none.
-global::NetGen.Initializers.Fill(
-    init: global::NetGen.WeightInit.Constant,
-    weights: p.Slice(L0_W, L0_Out * L0_In),
+new(
+    layer: 0,
+    offset: L0_W,
+    length: L0_Out * L0_In,
+    scheme: global::NetGen.WeightInit.Constant,
     fanIn: L0_In,
     fanOut: L0_Out,
-    std: 0.01f,
-    value: 0.25f,
-    rng: new global::NetGen.Rng(seed, stream: 0));
+    value: 0.25f),
 
 // EmitParameterTensors
 new(

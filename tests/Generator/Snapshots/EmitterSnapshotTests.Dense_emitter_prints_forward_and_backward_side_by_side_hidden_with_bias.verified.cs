@@ -34,15 +34,8 @@ private void Layer2Backward(int batch)
 
 // EmitInitialization
 // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01.
-global::NetGen.Initializers.Fill(
-    init: global::NetGen.WeightInit.He,
-    weights: p.Slice(L2_W, L2_Out * L2_In),
-    fanIn: L2_In,
-    fanOut: L2_Out,
-    std: 0.01f,
-    value: 0f,
-    rng: new global::NetGen.Rng(seed, stream: 2));
-p.Slice(L2_B, L2_Out).Fill(0.01f);
+new(layer: 2, offset: L2_W, length: L2_Out * L2_In, scheme: global::NetGen.WeightInit.He, fanIn: L2_In, fanOut: L2_Out),
+new(layer: 2, offset: L2_B, length: L2_Out, value: 0.01f),
 
 // EmitParameterTensors
 new(

@@ -62,8 +62,8 @@ private void Layer1Backward(int batch)
 
 // EmitInitialization
 // Layer 1 (bn1): gamma 1, beta 0.
-p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-p.Slice(L1_Beta, L1_Affine).Clear();
+new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
 
 // EmitParameterTensors
 new(
@@ -101,8 +101,8 @@ new(
     Role: global::NetGen.ParameterRole.Normalization),
 // EmitBufferInitialization
 // Layer 1 (bn1): running mean 0, running variance 1.
-b.Slice(L1_RunMean, L1_C).Clear();
-b.Slice(L1_RunVar, L1_C).Fill(1f);
+new(layer: 1, offset: L1_RunMean, length: L1_C, value: 0f),
+new(layer: 1, offset: L1_RunVar, length: L1_C, value: 1f),
 // EmitOnnx
 g.Node("BatchNormalization", "bn1", "conv0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var")
     .Float("epsilon", 1E-05f);

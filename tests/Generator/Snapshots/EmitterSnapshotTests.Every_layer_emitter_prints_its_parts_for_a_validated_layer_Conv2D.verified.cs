@@ -48,15 +48,14 @@ private void Layer0Backward(int batch)
 
 // EmitInitialization
 // Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-global::NetGen.Initializers.Fill(
-    init: global::NetGen.WeightInit.Xavier,
-    weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
+new(
+    layer: 0,
+    offset: L0_W,
+    length: L0_OutC * L0_InC * L0_K * L0_K,
+    scheme: global::NetGen.WeightInit.Xavier,
     fanIn: L0_InC * L0_K * L0_K,
-    fanOut: L0_OutC * L0_K * L0_K,
-    std: 0.01f,
-    value: 0f,
-    rng: new global::NetGen.Rng(seed, stream: 0));
-p.Slice(L0_B, L0_OutC).Fill(0f);
+    fanOut: L0_OutC * L0_K * L0_K),
+new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
 
 // EmitParameterTensors
 new(

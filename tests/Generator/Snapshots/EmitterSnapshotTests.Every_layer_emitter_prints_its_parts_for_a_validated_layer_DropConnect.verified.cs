@@ -68,15 +68,14 @@ private void Layer0Backward(int batch)
 
 // EmitInitialization
 // Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-global::NetGen.Initializers.Fill(
-    init: global::NetGen.WeightInit.Xavier,
-    weights: p.Slice(L0_W, L0_Out * L0_In),
+new(
+    layer: 0,
+    offset: L0_W,
+    length: L0_Out * L0_In,
+    scheme: global::NetGen.WeightInit.Xavier,
     fanIn: L0_In,
-    fanOut: L0_Out,
-    std: 0.01f,
-    value: 0f,
-    rng: new global::NetGen.Rng(seed, stream: 0));
-p.Slice(L0_B, L0_Out).Fill(0f);
+    fanOut: L0_Out),
+new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
 
 // EmitParameterTensors
 new(

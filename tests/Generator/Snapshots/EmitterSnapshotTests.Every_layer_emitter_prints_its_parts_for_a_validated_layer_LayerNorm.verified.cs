@@ -39,8 +39,8 @@ private void Layer1Backward(int batch)
 
 // EmitInitialization
 // Layer 1 (ln1): gamma 1, beta 0.
-p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-p.Slice(L1_Beta, L1_Affine).Clear();
+new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
 
 // EmitParameterTensors
 new(

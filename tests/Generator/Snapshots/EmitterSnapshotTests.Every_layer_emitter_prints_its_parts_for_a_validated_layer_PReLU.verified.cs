@@ -32,7 +32,7 @@ private void Layer1Backward(int batch)
 
 // EmitInitialization
 // Layer 1 (prelu1): slopes 0.25f.
-p.Slice(L1_Alpha, L1_C).Fill(0.25f);
+new(layer: 1, offset: L1_Alpha, length: L1_C, value: 0.25f),
 
 // EmitParameterTensors
 new(

@@ -116,26 +116,10 @@ partial record Outer
             Layer0Backward(batch); // dense0
         }
 
-        /// <inheritdoc />
-        public override void InitializeParameters(int seed)
-        {
-            global::System.Span<float> p = Parameters;
-            // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5.
-            global::NetGen.Initializers.Fill(
-                init: global::NetGen.WeightInit.Gaussian,
-                weights: p.Slice(L0_W, L0_Out * L0_In),
-                fanIn: L0_In,
-                fanOut: L0_Out,
-                std: 0.1f,
-                value: 0f,
-                rng: new global::NetGen.Rng(seed, stream: 0));
-            p.Slice(L0_B, L0_Out).Fill(0.5f);
-        }
-
         /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
         /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
         private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-            inputShape: new(2),
+            inputShape: new(InputFeatures),
             arenaFloatsPerSample: ArenaFloatsPerSample,
             scratchFloats: ScratchFloats,
             forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -146,9 +130,22 @@ partial record Outer
             lossHeadInputOffset: L2_X,
             layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
             {
-                new("dense0", "Dense", outputShape: new(3), outputOffset: L0_Y),
-                new("sigmoid1", "Sigmoid", outputShape: new(3), outputOffset: L1_Y),
-                new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L2_Y),
+                new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+                new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
+                new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L2_Out), outputOffset: L2_Y),
+            },
+            initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+            {
+                // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5.
+                new(
+                    layer: 0,
+                    offset: L0_W,
+                    length: L0_Out * L0_In,
+                    scheme: global::NetGen.WeightInit.Gaussian,
+                    fanIn: L0_In,
+                    fanOut: L0_Out,
+                    std: 0.1f),
+                new(layer: 0, offset: L0_B, length: L0_Out, value: 0.5f),
             },
             parameterTensors: new global::NetGen.ParameterTensor[]
             {

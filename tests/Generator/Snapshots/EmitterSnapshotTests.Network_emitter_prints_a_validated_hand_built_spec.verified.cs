@@ -117,35 +117,10 @@ partial class Sensor : global::NetGen.NetworkBase
         Layers0To2Backward(batch); // dense2 + elu1 + dense0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights HeUniform (as declared), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.HeUniform,
-            weights: p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In,
-            fanOut: L0_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In,
-            fanOut: L2_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 2));
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(3),
+        inputShape: new(InputFeatures),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -156,10 +131,30 @@ partial class Sensor : global::NetGen.NetworkBase
         lossHeadInputOffset: L3_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("dense0", "Dense", outputShape: new(5), outputOffset: L0_Y),
-            new("elu1", "ELU", outputShape: new(5), outputOffset: L1_Y),
-            new("dense2", "Dense", outputShape: new(2), outputOffset: L2_Y),
-            new("mse", "MeanSquaredError", outputShape: new(2), outputOffset: L3_Y),
+            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(name: "elu1", kind: "ELU", outputShape: new(L1_Out), outputOffset: L1_Y),
+            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(name: "mse", kind: "MeanSquaredError", outputShape: new(L3_Out), outputOffset: L3_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (dense0): weights HeUniform (as declared), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_Out * L0_In,
+                scheme: global::NetGen.WeightInit.HeUniform,
+                fanIn: L0_In,
+                fanOut: L0_Out),
+            new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
+            // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
+            new(
+                layer: 2,
+                offset: L2_W,
+                length: L2_Out * L2_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L2_In,
+                fanOut: L2_Out),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

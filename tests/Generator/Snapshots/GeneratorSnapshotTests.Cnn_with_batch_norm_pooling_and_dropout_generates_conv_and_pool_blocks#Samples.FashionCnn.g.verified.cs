@@ -79,9 +79,11 @@ partial class FashionCnn : global::NetGen.NetworkBase
     // Layer 1: BatchNorm on 32×28×28, per channel over batch × 784, momentum 0.1, eps 1E-05, gamma/beta [32] at
     // params[288..352)
     private const int L1_In = 25088, L1_Out = 25088, L1_X = 784, L1_Y = 25872, L1_C = 32, L1_Spatial = 784,
-        L1_Gamma = 288, L1_Beta = 320, L1_Affine = 32, L1_RunMean = 0, L1_RunVar = 32;
+        L1_Gamma = 288, L1_Beta = 320, L1_Affine = 32, L1_RunMean = 0, L1_RunVar = 32, L1_OutC = 32, L1_OutH = 28,
+        L1_OutW = 28;
     // Layer 2: ReLU on 32×28×28
-    private const int L2_In = 25088, L2_Out = 25088, L2_X = 25872, L2_Y = 50960;
+    private const int L2_In = 25088, L2_Out = 25088, L2_X = 25872, L2_Y = 50960, L2_OutC = 32, L2_OutH = 28,
+        L2_OutW = 28;
     // Layer 3: MaxPool2D 32×28×28 -> 32×14×14, window 2 stride 2
     private const int L3_In = 25088, L3_Out = 6272, L3_X = 50960, L3_Y = 76048, L3_InC = 32, L3_InH = 28, L3_InW = 28,
         L3_OutC = 32, L3_OutH = 14, L3_OutW = 14, L3_Size = 2, L3_Stride = 2;
@@ -92,9 +94,11 @@ partial class FashionCnn : global::NetGen.NetworkBase
     // Layer 5: BatchNorm on 64×14×14, per channel over batch × 196, momentum 0.1, eps 1E-05, gamma/beta [64] at
     // params[18784..18912)
     private const int L5_In = 12544, L5_Out = 12544, L5_X = 82320, L5_Y = 94864, L5_C = 64, L5_Spatial = 196,
-        L5_Gamma = 18784, L5_Beta = 18848, L5_Affine = 64, L5_RunMean = 64, L5_RunVar = 128;
+        L5_Gamma = 18784, L5_Beta = 18848, L5_Affine = 64, L5_RunMean = 64, L5_RunVar = 128, L5_OutC = 64, L5_OutH = 14,
+        L5_OutW = 14;
     // Layer 6: ReLU on 64×14×14
-    private const int L6_In = 12544, L6_Out = 12544, L6_X = 94864, L6_Y = 107408;
+    private const int L6_In = 12544, L6_Out = 12544, L6_X = 94864, L6_Y = 107408, L6_OutC = 64, L6_OutH = 14,
+        L6_OutW = 14;
     // Layer 7: MaxPool2D 64×14×14 -> 64×7×7, window 2 stride 2
     private const int L7_In = 12544, L7_Out = 3136, L7_X = 107408, L7_Y = 119952, L7_InC = 64, L7_InH = 14, L7_InW = 14,
         L7_OutC = 64, L7_OutH = 7, L7_OutW = 7, L7_Size = 2, L7_Stride = 2;
@@ -236,67 +240,10 @@ partial class FashionCnn : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        // Layer 1 (bn1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-        p.Slice(L1_Beta, L1_Affine).Clear();
-        // Layer 4 (conv4): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
-            fanIn: L4_InC * L4_K * L4_K,
-            fanOut: L4_OutC * L4_K * L4_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 4));
-        // Layer 5 (bn5): gamma 1, beta 0.
-        p.Slice(L5_Gamma, L5_Affine).Fill(1f);
-        p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L9_W, L9_Out * L9_In),
-            fanIn: L9_In,
-            fanOut: L9_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 9));
-        p.Slice(L9_B, L9_Out).Fill(0f);
-        // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L12_W, L12_Out * L12_In),
-            fanIn: L12_In,
-            fanOut: L12_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 12));
-        p.Slice(L12_B, L12_Out).Fill(0f);
-        global::System.Span<float> b = Buffers;
-        // Layer 1 (bn1): running mean 0, running variance 1.
-        b.Slice(L1_RunMean, L1_C).Clear();
-        b.Slice(L1_RunVar, L1_C).Fill(1f);
-        // Layer 5 (bn5): running mean 0, running variance 1.
-        b.Slice(L5_RunMean, L5_C).Clear();
-        b.Slice(L5_RunVar, L5_C).Fill(1f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(1, 28, 28),
+        inputShape: new(L0_InC, L0_InH, L0_InW),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -307,20 +254,72 @@ partial class FashionCnn : global::NetGen.NetworkBase
         lossHeadInputOffset: L13_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("conv0", "Conv2D", outputShape: new(32, 28, 28), outputOffset: L0_Y),
-            new("bn1", "BatchNorm", outputShape: new(32, 28, 28), outputOffset: L1_Y),
-            new("relu2", "ReLU", outputShape: new(32, 28, 28), outputOffset: L2_Y),
-            new("maxpool3", "MaxPool2D", outputShape: new(32, 14, 14), outputOffset: L3_Y),
-            new("conv4", "Conv2D", outputShape: new(64, 14, 14), outputOffset: L4_Y),
-            new("bn5", "BatchNorm", outputShape: new(64, 14, 14), outputOffset: L5_Y),
-            new("relu6", "ReLU", outputShape: new(64, 14, 14), outputOffset: L6_Y),
-            new("maxpool7", "MaxPool2D", outputShape: new(64, 7, 7), outputOffset: L7_Y),
-            new("flatten8", "Flatten", outputShape: new(3136), outputOffset: L8_Y),
-            new("dense9", "Dense", outputShape: new(128), outputOffset: L9_Y),
-            new("relu10", "ReLU", outputShape: new(128), outputOffset: L10_Y),
-            new("dropout11", "Dropout", outputShape: new(128), outputOffset: L11_Y),
-            new("dense12", "Dense", outputShape: new(10), outputOffset: L12_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L13_Y),
+            new(name: "conv0", kind: "Conv2D", outputShape: new(L0_OutC, L0_OutH, L0_OutW), outputOffset: L0_Y),
+            new(name: "bn1", kind: "BatchNorm", outputShape: new(L1_OutC, L1_OutH, L1_OutW), outputOffset: L1_Y),
+            new(name: "relu2", kind: "ReLU", outputShape: new(L2_OutC, L2_OutH, L2_OutW), outputOffset: L2_Y),
+            new(name: "maxpool3", kind: "MaxPool2D", outputShape: new(L3_OutC, L3_OutH, L3_OutW), outputOffset: L3_Y),
+            new(name: "conv4", kind: "Conv2D", outputShape: new(L4_OutC, L4_OutH, L4_OutW), outputOffset: L4_Y),
+            new(name: "bn5", kind: "BatchNorm", outputShape: new(L5_OutC, L5_OutH, L5_OutW), outputOffset: L5_Y),
+            new(name: "relu6", kind: "ReLU", outputShape: new(L6_OutC, L6_OutH, L6_OutW), outputOffset: L6_Y),
+            new(name: "maxpool7", kind: "MaxPool2D", outputShape: new(L7_OutC, L7_OutH, L7_OutW), outputOffset: L7_Y),
+            new(name: "flatten8", kind: "Flatten", outputShape: new(L8_Out), outputOffset: L8_Y),
+            new(name: "dense9", kind: "Dense", outputShape: new(L9_Out), outputOffset: L9_Y),
+            new(name: "relu10", kind: "ReLU", outputShape: new(L10_Out), outputOffset: L10_Y),
+            new(name: "dropout11", kind: "Dropout", outputShape: new(L11_Out), outputOffset: L11_Y),
+            new(name: "dense12", kind: "Dense", outputShape: new(L12_Out), outputOffset: L12_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L13_Out), outputOffset: L13_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            // Layer 1 (bn1): gamma 1, beta 0.
+            new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+            new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
+            // Layer 4 (conv4): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 4,
+                offset: L4_W,
+                length: L4_OutC * L4_InC * L4_K * L4_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L4_InC * L4_K * L4_K,
+                fanOut: L4_OutC * L4_K * L4_K),
+            // Layer 5 (bn5): gamma 1, beta 0.
+            new(layer: 5, offset: L5_Gamma, length: L5_Affine, value: 1f),
+            new(layer: 5, offset: L5_Beta, length: L5_Affine, value: 0f),
+            // Layer 9 (dense9): weights He (He, chosen because ReLU follows), bias 0.
+            new(
+                layer: 9,
+                offset: L9_W,
+                length: L9_Out * L9_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L9_In,
+                fanOut: L9_Out),
+            new(layer: 9, offset: L9_B, length: L9_Out, value: 0f),
+            // Layer 12 (dense12): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 12,
+                offset: L12_W,
+                length: L12_Out * L12_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L12_In,
+                fanOut: L12_Out),
+            new(layer: 12, offset: L12_B, length: L12_Out, value: 0f),
+        },
+        bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 1 (bn1): running mean 0, running variance 1.
+            new(layer: 1, offset: L1_RunMean, length: L1_C, value: 0f),
+            new(layer: 1, offset: L1_RunVar, length: L1_C, value: 1f),
+            // Layer 5 (bn5): running mean 0, running variance 1.
+            new(layer: 5, offset: L5_RunMean, length: L5_C, value: 0f),
+            new(layer: 5, offset: L5_RunVar, length: L5_C, value: 1f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

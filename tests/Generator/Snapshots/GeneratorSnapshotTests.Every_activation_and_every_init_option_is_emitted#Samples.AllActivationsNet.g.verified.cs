@@ -167,74 +167,10 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         Layers0To2Backward(batch); // dense2 + sigmoid1 + dense0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights Gaussian (as declared), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Gaussian,
-            weights: p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In,
-            fanOut: L0_Out,
-            std: 0.05f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights XavierUniform (as declared), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.XavierUniform,
-            weights: p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In,
-            fanOut: L2_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 2));
-        p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.HeUniform,
-            weights: p.Slice(L4_W, L4_Out * L4_In),
-            fanIn: L4_In,
-            fanOut: L4_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 4));
-        p.Slice(L4_B, L4_Out).Fill(0.01f);
-        // Layer 6 (dense6): weights Constant (as declared), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Constant,
-            weights: p.Slice(L6_W, L6_Out * L6_In),
-            fanIn: L6_In,
-            fanOut: L6_Out,
-            std: 0.01f,
-            value: 0.5f,
-            rng: new global::NetGen.Rng(seed, stream: 6));
-        p.Slice(L6_B, L6_Out).Fill(0f);
-        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L8_W, L8_Out * L8_In),
-            fanIn: L8_In,
-            fanOut: L8_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 8));
-        // Layer 10 (dense10): weights Zeros (as declared), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Zeros,
-            weights: p.Slice(L10_W, L10_Out * L10_In),
-            fanIn: L10_In,
-            fanOut: L10_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 10));
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(6),
+        inputShape: new(InputFeatures),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -245,18 +181,75 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         lossHeadInputOffset: L11_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("dense0", "Dense", outputShape: new(8), outputOffset: L0_Y),
-            new("sigmoid1", "Sigmoid", outputShape: new(8), outputOffset: L1_Y),
-            new("dense2", "Dense", outputShape: new(8), outputOffset: L2_Y),
-            new("tanh3", "Tanh", outputShape: new(8), outputOffset: L3_Y),
-            new("dense4", "Dense", outputShape: new(7), outputOffset: L4_Y),
-            new("relu5", "ReLU", outputShape: new(7), outputOffset: L5_Y),
-            new("dense6", "Dense", outputShape: new(6), outputOffset: L6_Y),
-            new("leakyrelu7", "LeakyReLU", outputShape: new(6), outputOffset: L7_Y),
-            new("dense8", "Dense", outputShape: new(5), outputOffset: L8_Y),
-            new("elu9", "ELU", outputShape: new(5), outputOffset: L9_Y),
-            new("dense10", "Dense", outputShape: new(3), outputOffset: L10_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L11_Y),
+            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
+            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(name: "tanh3", kind: "Tanh", outputShape: new(L3_Out), outputOffset: L3_Y),
+            new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(name: "relu5", kind: "ReLU", outputShape: new(L5_Out), outputOffset: L5_Y),
+            new(name: "dense6", kind: "Dense", outputShape: new(L6_Out), outputOffset: L6_Y),
+            new(name: "leakyrelu7", kind: "LeakyReLU", outputShape: new(L7_Out), outputOffset: L7_Y),
+            new(name: "dense8", kind: "Dense", outputShape: new(L8_Out), outputOffset: L8_Y),
+            new(name: "elu9", kind: "ELU", outputShape: new(L9_Out), outputOffset: L9_Y),
+            new(name: "dense10", kind: "Dense", outputShape: new(L10_Out), outputOffset: L10_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L11_Out), outputOffset: L11_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (dense0): weights Gaussian (as declared), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_Out * L0_In,
+                scheme: global::NetGen.WeightInit.Gaussian,
+                fanIn: L0_In,
+                fanOut: L0_Out,
+                std: 0.05f),
+            new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
+            // Layer 2 (dense2): weights XavierUniform (as declared), bias 0.
+            new(
+                layer: 2,
+                offset: L2_W,
+                length: L2_Out * L2_In,
+                scheme: global::NetGen.WeightInit.XavierUniform,
+                fanIn: L2_In,
+                fanOut: L2_Out),
+            new(layer: 2, offset: L2_B, length: L2_Out, value: 0f),
+            // Layer 4 (dense4): weights HeUniform (as declared), bias 0.01.
+            new(
+                layer: 4,
+                offset: L4_W,
+                length: L4_Out * L4_In,
+                scheme: global::NetGen.WeightInit.HeUniform,
+                fanIn: L4_In,
+                fanOut: L4_Out),
+            new(layer: 4, offset: L4_B, length: L4_Out, value: 0.01f),
+            // Layer 6 (dense6): weights Constant (as declared), bias 0.
+            new(
+                layer: 6,
+                offset: L6_W,
+                length: L6_Out * L6_In,
+                scheme: global::NetGen.WeightInit.Constant,
+                fanIn: L6_In,
+                fanOut: L6_Out,
+                value: 0.5f),
+            new(layer: 6, offset: L6_B, length: L6_Out, value: 0f),
+            // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias none.
+            new(
+                layer: 8,
+                offset: L8_W,
+                length: L8_Out * L8_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L8_In,
+                fanOut: L8_Out),
+            // Layer 10 (dense10): weights Zeros (as declared), bias none.
+            new(
+                layer: 10,
+                offset: L10_W,
+                length: L10_Out * L10_In,
+                scheme: global::NetGen.WeightInit.Zeros,
+                fanIn: L10_In,
+                fanOut: L10_Out),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

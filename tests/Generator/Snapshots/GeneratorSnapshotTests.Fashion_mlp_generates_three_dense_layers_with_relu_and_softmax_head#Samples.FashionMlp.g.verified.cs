@@ -135,46 +135,10 @@ partial class FashionMlp : global::NetGen.NetworkBase
         Layers0To2Backward(batch); // dense2 + relu1 + dense0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_Out * L0_In),
-            fanIn: L0_In,
-            fanOut: L0_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_Out).Fill(0f);
-        // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L2_W, L2_Out * L2_In),
-            fanIn: L2_In,
-            fanOut: L2_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 2));
-        p.Slice(L2_B, L2_Out).Fill(0f);
-        // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L4_W, L4_Out * L4_In),
-            fanIn: L4_In,
-            fanOut: L4_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 4));
-        p.Slice(L4_B, L4_Out).Fill(0f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(784),
+        inputShape: new(InputFeatures),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -185,12 +149,42 @@ partial class FashionMlp : global::NetGen.NetworkBase
         lossHeadInputOffset: L5_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("dense0", "Dense", outputShape: new(256), outputOffset: L0_Y),
-            new("relu1", "ReLU", outputShape: new(256), outputOffset: L1_Y),
-            new("dense2", "Dense", outputShape: new(128), outputOffset: L2_Y),
-            new("relu3", "ReLU", outputShape: new(128), outputOffset: L3_Y),
-            new("dense4", "Dense", outputShape: new(10), outputOffset: L4_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L5_Y),
+            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(name: "relu1", kind: "ReLU", outputShape: new(L1_Out), outputOffset: L1_Y),
+            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(name: "relu3", kind: "ReLU", outputShape: new(L3_Out), outputOffset: L3_Y),
+            new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L5_Out), outputOffset: L5_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_Out * L0_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_In,
+                fanOut: L0_Out),
+            new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
+            // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.
+            new(
+                layer: 2,
+                offset: L2_W,
+                length: L2_Out * L2_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L2_In,
+                fanOut: L2_Out),
+            new(layer: 2, offset: L2_B, length: L2_Out, value: 0f),
+            // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 4,
+                offset: L4_W,
+                length: L4_Out * L4_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L4_In,
+                fanOut: L4_Out),
+            new(layer: 4, offset: L4_B, length: L4_Out, value: 0f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

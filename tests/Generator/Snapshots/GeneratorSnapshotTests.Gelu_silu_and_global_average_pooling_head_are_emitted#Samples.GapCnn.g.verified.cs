@@ -67,13 +67,13 @@ partial class GapCnn : global::NetGen.NetworkBase
     private const int L0_In = 192, L0_Out = 512, L0_X = 0, L0_Y = 192, L0_W = 0, L0_B = 216, L0_InC = 3, L0_InH = 8,
         L0_InW = 8, L0_OutC = 8, L0_OutH = 8, L0_OutW = 8, L0_K = 3, L0_Stride = 1, L0_Pad = 1;
     // Layer 1: GELU on 8×8×8
-    private const int L1_In = 512, L1_Out = 512, L1_X = 192, L1_Y = 704;
+    private const int L1_In = 512, L1_Out = 512, L1_X = 192, L1_Y = 704, L1_OutC = 8, L1_OutH = 8, L1_OutW = 8;
     // Layer 2: Conv2D 8×8×8 -> 16×4×4, kernel 3 stride 2 padding 1, weights [16 x 8 x 3 x 3] at params[224..1376), bias
     // [16] at params[1376..1392)
     private const int L2_In = 512, L2_Out = 256, L2_X = 704, L2_Y = 1216, L2_W = 224, L2_B = 1376, L2_InC = 8,
         L2_InH = 8, L2_InW = 8, L2_OutC = 16, L2_OutH = 4, L2_OutW = 4, L2_K = 3, L2_Stride = 2, L2_Pad = 1;
     // Layer 3: SiLU on 16×4×4
-    private const int L3_In = 256, L3_Out = 256, L3_X = 1216, L3_Y = 1472;
+    private const int L3_In = 256, L3_Out = 256, L3_X = 1216, L3_Y = 1472, L3_OutC = 16, L3_OutH = 4, L3_OutW = 4;
     // Layer 4: GlobalAvgPool2D 16×4×4 -> 16
     private const int L4_In = 256, L4_Out = 16, L4_X = 1472, L4_Y = 1728, L4_InC = 16, L4_InH = 4, L4_InW = 4;
     // Layer 5: Dense 16 -> 32, weights [32 x 16] at params[1392..1904), bias [32] at params[1904..1936)
@@ -163,56 +163,10 @@ partial class GapCnn : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_OutC).Fill(0f);
-        // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
-            fanIn: L2_InC * L2_K * L2_K,
-            fanOut: L2_OutC * L2_K * L2_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 2));
-        p.Slice(L2_B, L2_OutC).Fill(0f);
-        // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L5_W, L5_Out * L5_In),
-            fanIn: L5_In,
-            fanOut: L5_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 5));
-        p.Slice(L5_B, L5_Out).Fill(0f);
-        // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L7_W, L7_Out * L7_In),
-            fanIn: L7_In,
-            fanOut: L7_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 7));
-        p.Slice(L7_B, L7_Out).Fill(0f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(3, 8, 8),
+        inputShape: new(L0_InC, L0_InH, L0_InW),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -223,15 +177,54 @@ partial class GapCnn : global::NetGen.NetworkBase
         lossHeadInputOffset: L8_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("conv0", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L0_Y),
-            new("gelu1", "GELU", outputShape: new(8, 8, 8), outputOffset: L1_Y),
-            new("conv2", "Conv2D", outputShape: new(16, 4, 4), outputOffset: L2_Y),
-            new("silu3", "SiLU", outputShape: new(16, 4, 4), outputOffset: L3_Y),
-            new("gap4", "GlobalAvgPool2D", outputShape: new(16), outputOffset: L4_Y),
-            new("dense5", "Dense", outputShape: new(32), outputOffset: L5_Y),
-            new("gelu6", "GELU", outputShape: new(32), outputOffset: L6_Y),
-            new("dense7", "Dense", outputShape: new(10), outputOffset: L7_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(10), outputOffset: L8_Y),
+            new(name: "conv0", kind: "Conv2D", outputShape: new(L0_OutC, L0_OutH, L0_OutW), outputOffset: L0_Y),
+            new(name: "gelu1", kind: "GELU", outputShape: new(L1_OutC, L1_OutH, L1_OutW), outputOffset: L1_Y),
+            new(name: "conv2", kind: "Conv2D", outputShape: new(L2_OutC, L2_OutH, L2_OutW), outputOffset: L2_Y),
+            new(name: "silu3", kind: "SiLU", outputShape: new(L3_OutC, L3_OutH, L3_OutW), outputOffset: L3_Y),
+            new(name: "gap4", kind: "GlobalAvgPool2D", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(name: "dense5", kind: "Dense", outputShape: new(L5_Out), outputOffset: L5_Y),
+            new(name: "gelu6", kind: "GELU", outputShape: new(L6_Out), outputOffset: L6_Y),
+            new(name: "dense7", kind: "Dense", outputShape: new(L7_Out), outputOffset: L7_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L8_Out), outputOffset: L8_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
+            // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
+            new(
+                layer: 2,
+                offset: L2_W,
+                length: L2_OutC * L2_InC * L2_K * L2_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L2_InC * L2_K * L2_K,
+                fanOut: L2_OutC * L2_K * L2_K),
+            new(layer: 2, offset: L2_B, length: L2_OutC, value: 0f),
+            // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
+            new(
+                layer: 5,
+                offset: L5_W,
+                length: L5_Out * L5_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L5_In,
+                fanOut: L5_Out),
+            new(layer: 5, offset: L5_B, length: L5_Out, value: 0f),
+            // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 7,
+                offset: L7_W,
+                length: L7_Out * L7_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L7_In,
+                fanOut: L7_Out),
+            new(layer: 7, offset: L7_B, length: L7_Out, value: 0f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

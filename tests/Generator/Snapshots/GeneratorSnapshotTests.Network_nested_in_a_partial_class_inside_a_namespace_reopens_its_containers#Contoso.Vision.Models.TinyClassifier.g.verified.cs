@@ -57,7 +57,7 @@ static partial class Models
         // Per layer: In/Out = floats per sample, X/Y = per-sample arena offsets of input and output, W/B = parameter
         // offsets.
         // Layer 0: Flatten 1×2×3 -> 6 (implicit before a dense layer)
-        private const int L0_In = 6, L0_Out = 6, L0_X = 0, L0_Y = 0;
+        private const int L0_In = 6, L0_Out = 6, L0_X = 0, L0_Y = 0, L0_InC = 1, L0_InH = 2, L0_InW = 3;
         // Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
         private const int L1_In = 6, L1_Out = 4, L1_X = 0, L1_Y = 6, L1_W = 0, L1_B = 24;
         // Layer 2: ReLU on 4
@@ -127,36 +127,10 @@ static partial class Models
             // Layer 0 (flatten0) is a change of view: nothing to do.
         }
 
-        /// <inheritdoc />
-        public override void InitializeParameters(int seed)
-        {
-            global::System.Span<float> p = Parameters;
-            // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
-            global::NetGen.Initializers.Fill(
-                init: global::NetGen.WeightInit.He,
-                weights: p.Slice(L1_W, L1_Out * L1_In),
-                fanIn: L1_In,
-                fanOut: L1_Out,
-                std: 0.01f,
-                value: 0f,
-                rng: new global::NetGen.Rng(seed, stream: 1));
-            p.Slice(L1_B, L1_Out).Fill(0f);
-            // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-            global::NetGen.Initializers.Fill(
-                init: global::NetGen.WeightInit.Xavier,
-                weights: p.Slice(L3_W, L3_Out * L3_In),
-                fanIn: L3_In,
-                fanOut: L3_Out,
-                std: 0.01f,
-                value: 0f,
-                rng: new global::NetGen.Rng(seed, stream: 3));
-            p.Slice(L3_B, L3_Out).Fill(0f);
-        }
-
         /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
         /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
         private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-            inputShape: new(1, 2, 3),
+            inputShape: new(L0_InC, L0_InH, L0_InW),
             arenaFloatsPerSample: ArenaFloatsPerSample,
             scratchFloats: ScratchFloats,
             forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -167,11 +141,33 @@ static partial class Models
             lossHeadInputOffset: L4_X,
             layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
             {
-                new("flatten0", "Flatten", outputShape: new(6), outputOffset: L0_Y),
-                new("dense1", "Dense", outputShape: new(4), outputOffset: L1_Y),
-                new("relu2", "ReLU", outputShape: new(4), outputOffset: L2_Y),
-                new("dense3", "Dense", outputShape: new(3), outputOffset: L3_Y),
-                new("softmax", "SoftmaxCrossEntropy", outputShape: new(3), outputOffset: L4_Y),
+                new(name: "flatten0", kind: "Flatten", outputShape: new(L0_Out), outputOffset: L0_Y),
+                new(name: "dense1", kind: "Dense", outputShape: new(L1_Out), outputOffset: L1_Y),
+                new(name: "relu2", kind: "ReLU", outputShape: new(L2_Out), outputOffset: L2_Y),
+                new(name: "dense3", kind: "Dense", outputShape: new(L3_Out), outputOffset: L3_Y),
+                new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L4_Out), outputOffset: L4_Y),
+            },
+            initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+            {
+                // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
+                new(
+                    layer: 1,
+                    offset: L1_W,
+                    length: L1_Out * L1_In,
+                    scheme: global::NetGen.WeightInit.He,
+                    fanIn: L1_In,
+                    fanOut: L1_Out),
+                new(layer: 1, offset: L1_B, length: L1_Out, value: 0f),
+                // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+                // 0.
+                new(
+                    layer: 3,
+                    offset: L3_W,
+                    length: L3_Out * L3_In,
+                    scheme: global::NetGen.WeightInit.Xavier,
+                    fanIn: L3_In,
+                    fanOut: L3_Out),
+                new(layer: 3, offset: L3_B, length: L3_Out, value: 0f),
             },
             parameterTensors: new global::NetGen.ParameterTensor[]
             {

@@ -87,9 +87,11 @@ partial class NormHeavy : global::NetGen.NetworkBase
     // Layer 1: InstanceNorm on 6×12×12, per sample and channel over 144 positions, eps 1E-05, gamma/beta [6] at
     // params[168..180)
     private const int L1_In = 864, L1_Out = 864, L1_X = 432, L1_Y = 1296, L1_C = 6, L1_Spatial = 144, L1_Gamma = 168,
-        L1_Beta = 174, L1_Affine = 6, L1_Groups = 6, L1_Mean = 2160, L1_InvStd = 2166;
+        L1_Beta = 174, L1_Affine = 6, L1_Groups = 6, L1_Mean = 2160, L1_InvStd = 2166, L1_OutC = 6, L1_OutH = 12,
+        L1_OutW = 12;
     // Layer 2: PReLU on 6×12×12, slope per channel [6] at params[180..186)
-    private const int L2_In = 864, L2_Out = 864, L2_X = 1296, L2_Y = 2172, L2_C = 6, L2_Spatial = 144, L2_Alpha = 180;
+    private const int L2_In = 864, L2_Out = 864, L2_X = 1296, L2_Y = 2172, L2_C = 6, L2_Spatial = 144, L2_Alpha = 180,
+        L2_OutC = 6, L2_OutH = 12, L2_OutW = 12;
     // Layer 3: FractionalMaxPool2D 6×12×12 -> 6×8×8, ratio 1.5
     private const int L3_In = 864, L3_Out = 384, L3_X = 2172, L3_Y = 3036, L3_InC = 6, L3_InH = 12, L3_InW = 12,
         L3_OutC = 6, L3_OutH = 8, L3_OutW = 8;
@@ -100,9 +102,11 @@ partial class NormHeavy : global::NetGen.NetworkBase
     // Layer 5: GroupNorm on 6×4×4, per sample over 3 groups of 2 channels, eps 1E-05, gamma/beta [6] at
     // params[516..528)
     private const int L5_In = 96, L5_Out = 96, L5_X = 3420, L5_Y = 3516, L5_C = 6, L5_Spatial = 16, L5_Gamma = 516,
-        L5_Beta = 522, L5_Affine = 6, L5_Groups = 3, L5_Mean = 3612, L5_InvStd = 3615;
+        L5_Beta = 522, L5_Affine = 6, L5_Groups = 3, L5_Mean = 3612, L5_InvStd = 3615, L5_OutC = 6, L5_OutH = 4,
+        L5_OutW = 4;
     // Layer 6: RReLU on 6×4×4, slopes U(0.125, 0.33333334) in training, 0.22916667 at inference
-    private const int L6_In = 96, L6_Out = 96, L6_X = 3516, L6_Y = 3618, L6_Slopes = 3714;
+    private const int L6_In = 96, L6_Out = 96, L6_X = 3516, L6_Y = 3618, L6_Slopes = 3714, L6_OutC = 6, L6_OutH = 4,
+        L6_OutW = 4;
     // Layer 7: Flatten 6×4×4 -> 96
     private const int L7_In = 96, L7_Out = 96, L7_X = 3618, L7_Y = 3618;
     // Layer 8: Dense 96 -> 32, weights [32 x 96] at params[528..3600), bias [32] at params[3600..3632)
@@ -259,83 +263,10 @@ partial class NormHeavy : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        p.Slice(L0_B, L0_OutC).Fill(0f);
-        // Layer 1 (in1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-        p.Slice(L1_Beta, L1_Affine).Clear();
-        // Layer 2 (prelu2): slopes 0.25f.
-        p.Slice(L2_Alpha, L2_C).Fill(0.25f);
-        // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
-            fanIn: L4_InC * L4_K * L4_K,
-            fanOut: L4_OutC * L4_K * L4_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 4));
-        p.Slice(L4_B, L4_OutC).Fill(0f);
-        // Layer 5 (gn5): gamma 1, beta 0.
-        p.Slice(L5_Gamma, L5_Affine).Fill(1f);
-        p.Slice(L5_Beta, L5_Affine).Clear();
-        // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L8_W, L8_Out * L8_In),
-            fanIn: L8_In,
-            fanOut: L8_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 8));
-        p.Slice(L8_B, L8_Out).Fill(0f);
-        // Layer 9 (ln9): gamma 1, beta 0.
-        p.Slice(L9_Gamma, L9_Affine).Fill(1f);
-        p.Slice(L9_Beta, L9_Affine).Clear();
-        // Layer 11 (dense11): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L11_W, L11_Out * L11_In),
-            fanIn: L11_In,
-            fanOut: L11_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 11));
-        // Layer 12 (bn12): gamma 1, beta 0.
-        p.Slice(L12_Gamma, L12_Affine).Fill(1f);
-        p.Slice(L12_Beta, L12_Affine).Clear();
-        // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L14_W, L14_Out * L14_In),
-            fanIn: L14_In,
-            fanOut: L14_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 14));
-        p.Slice(L14_B, L14_Out).Fill(0f);
-        global::System.Span<float> b = Buffers;
-        // Layer 12 (bn12): running mean 0, running variance 1.
-        b.Slice(L12_RunMean, L12_C).Clear();
-        b.Slice(L12_RunVar, L12_C).Fill(1f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(3, 12, 12),
+        inputShape: new(L0_InC, L0_InH, L0_InW),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -346,23 +277,95 @@ partial class NormHeavy : global::NetGen.NetworkBase
         lossHeadInputOffset: L16_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("conv0", "Conv2D", outputShape: new(6, 12, 12), outputOffset: L0_Y),
-            new("in1", "InstanceNorm", outputShape: new(6, 12, 12), outputOffset: L1_Y),
-            new("prelu2", "PReLU", outputShape: new(6, 12, 12), outputOffset: L2_Y),
-            new("fracpool3", "FractionalMaxPool2D", outputShape: new(6, 8, 8), outputOffset: L3_Y),
-            new("conv4", "Conv2D", outputShape: new(6, 4, 4), outputOffset: L4_Y),
-            new("gn5", "GroupNorm", outputShape: new(6, 4, 4), outputOffset: L5_Y),
-            new("rrelu6", "RReLU", outputShape: new(6, 4, 4), outputOffset: L6_Y),
-            new("flatten7", "Flatten", outputShape: new(96), outputOffset: L7_Y),
-            new("dense8", "Dense", outputShape: new(32), outputOffset: L8_Y),
-            new("ln9", "LayerNorm", outputShape: new(32), outputOffset: L9_Y),
-            new("elu10", "ELU", outputShape: new(32), outputOffset: L10_Y),
-            new("dense11", "Dense", outputShape: new(16), outputOffset: L11_Y),
-            new("bn12", "BatchNorm", outputShape: new(16), outputOffset: L12_Y),
-            new("maxout13", "Maxout", outputShape: new(8), outputOffset: L13_Y),
-            new("dense14", "Dense", outputShape: new(5), outputOffset: L14_Y),
-            new("softmaxlayer15", "Softmax", outputShape: new(5), outputOffset: L15_Y),
-            new("mse", "MeanSquaredError", outputShape: new(5), outputOffset: L16_Y),
+            new(name: "conv0", kind: "Conv2D", outputShape: new(L0_OutC, L0_OutH, L0_OutW), outputOffset: L0_Y),
+            new(name: "in1", kind: "InstanceNorm", outputShape: new(L1_OutC, L1_OutH, L1_OutW), outputOffset: L1_Y),
+            new(name: "prelu2", kind: "PReLU", outputShape: new(L2_OutC, L2_OutH, L2_OutW), outputOffset: L2_Y),
+            new(
+                name: "fracpool3",
+                kind: "FractionalMaxPool2D",
+                outputShape: new(L3_OutC, L3_OutH, L3_OutW),
+                outputOffset: L3_Y),
+            new(name: "conv4", kind: "Conv2D", outputShape: new(L4_OutC, L4_OutH, L4_OutW), outputOffset: L4_Y),
+            new(name: "gn5", kind: "GroupNorm", outputShape: new(L5_OutC, L5_OutH, L5_OutW), outputOffset: L5_Y),
+            new(name: "rrelu6", kind: "RReLU", outputShape: new(L6_OutC, L6_OutH, L6_OutW), outputOffset: L6_Y),
+            new(name: "flatten7", kind: "Flatten", outputShape: new(L7_Out), outputOffset: L7_Y),
+            new(name: "dense8", kind: "Dense", outputShape: new(L8_Out), outputOffset: L8_Y),
+            new(name: "ln9", kind: "LayerNorm", outputShape: new(L9_Out), outputOffset: L9_Y),
+            new(name: "elu10", kind: "ELU", outputShape: new(L10_Out), outputOffset: L10_Y),
+            new(name: "dense11", kind: "Dense", outputShape: new(L11_Out), outputOffset: L11_Y),
+            new(name: "bn12", kind: "BatchNorm", outputShape: new(L12_Out), outputOffset: L12_Y),
+            new(name: "maxout13", kind: "Maxout", outputShape: new(L13_Out), outputOffset: L13_Y),
+            new(name: "dense14", kind: "Dense", outputShape: new(L14_Out), outputOffset: L14_Y),
+            new(name: "softmaxlayer15", kind: "Softmax", outputShape: new(L15_Out), outputOffset: L15_Y),
+            new(name: "mse", kind: "MeanSquaredError", outputShape: new(L16_Out), outputOffset: L16_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because PReLU follows), bias 0.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
+            // Layer 1 (in1): gamma 1, beta 0.
+            new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+            new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
+            // Layer 2 (prelu2): slopes 0.25f.
+            new(layer: 2, offset: L2_Alpha, length: L2_C, value: 0.25f),
+            // Layer 4 (conv4): weights He (He, chosen because RReLU follows), bias 0.
+            new(
+                layer: 4,
+                offset: L4_W,
+                length: L4_OutC * L4_InC * L4_K * L4_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L4_InC * L4_K * L4_K,
+                fanOut: L4_OutC * L4_K * L4_K),
+            new(layer: 4, offset: L4_B, length: L4_OutC, value: 0f),
+            // Layer 5 (gn5): gamma 1, beta 0.
+            new(layer: 5, offset: L5_Gamma, length: L5_Affine, value: 1f),
+            new(layer: 5, offset: L5_Beta, length: L5_Affine, value: 0f),
+            // Layer 8 (dense8): weights He (He, chosen because ELU follows), bias 0.
+            new(
+                layer: 8,
+                offset: L8_W,
+                length: L8_Out * L8_In,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L8_In,
+                fanOut: L8_Out),
+            new(layer: 8, offset: L8_B, length: L8_Out, value: 0f),
+            // Layer 9 (ln9): gamma 1, beta 0.
+            new(layer: 9, offset: L9_Gamma, length: L9_Affine, value: 1f),
+            new(layer: 9, offset: L9_Beta, length: L9_Affine, value: 0f),
+            // Layer 11 (dense11): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+            // none.
+            new(
+                layer: 11,
+                offset: L11_W,
+                length: L11_Out * L11_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L11_In,
+                fanOut: L11_Out),
+            // Layer 12 (bn12): gamma 1, beta 0.
+            new(layer: 12, offset: L12_Gamma, length: L12_Affine, value: 1f),
+            new(layer: 12, offset: L12_Beta, length: L12_Affine, value: 0f),
+            // Layer 14 (dense14): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 14,
+                offset: L14_W,
+                length: L14_Out * L14_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L14_In,
+                fanOut: L14_Out),
+            new(layer: 14, offset: L14_B, length: L14_Out, value: 0f),
+        },
+        bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 12 (bn12): running mean 0, running variance 1.
+            new(layer: 12, offset: L12_RunMean, length: L12_C, value: 0f),
+            new(layer: 12, offset: L12_RunVar, length: L12_C, value: 1f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {

@@ -90,18 +90,18 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // Layer 1: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[216..232)
     private const int L1_In = 512, L1_Out = 512, L1_X = 192, L1_Y = 704, L1_C = 8, L1_Spatial = 64, L1_Gamma = 216,
-        L1_Beta = 224, L1_Affine = 8, L1_RunMean = 0, L1_RunVar = 8;
+        L1_Beta = 224, L1_Affine = 8, L1_RunMean = 0, L1_RunVar = 8, L1_OutC = 8, L1_OutH = 8, L1_OutW = 8;
     // Layer 2: ReLU on 8×8×8
-    private const int L2_In = 512, L2_Out = 512, L2_X = 704, L2_Y = 1216;
+    private const int L2_In = 512, L2_Out = 512, L2_X = 704, L2_Y = 1216, L2_OutC = 8, L2_OutH = 8, L2_OutW = 8;
     // Layer 3: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[232..808), no bias
     private const int L3_In = 512, L3_Out = 512, L3_X = 1216, L3_Y = 1728, L3_W = 232, L3_InC = 8, L3_InH = 8,
         L3_InW = 8, L3_OutC = 8, L3_OutH = 8, L3_OutW = 8, L3_K = 3, L3_Stride = 1, L3_Pad = 1;
     // Layer 4: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[808..824)
     private const int L4_In = 512, L4_Out = 512, L4_X = 1728, L4_Y = 2240, L4_C = 8, L4_Spatial = 64, L4_Gamma = 808,
-        L4_Beta = 816, L4_Affine = 8, L4_RunMean = 16, L4_RunVar = 24;
+        L4_Beta = 816, L4_Affine = 8, L4_RunMean = 16, L4_RunVar = 24, L4_OutC = 8, L4_OutH = 8, L4_OutW = 8;
     // Layer 5: ReLU on 8×8×8
-    private const int L5_In = 512, L5_Out = 512, L5_X = 2240, L5_Y = 2752;
+    private const int L5_In = 512, L5_Out = 512, L5_X = 2240, L5_Y = 2752, L5_OutC = 8, L5_OutH = 8, L5_OutW = 8;
     // Layer 6: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[824..1400), no
     // bias
     private const int L6_In = 512, L6_Out = 512, L6_X = 2752, L6_Y = 3264, L6_W = 824, L6_InC = 8, L6_InH = 8,
@@ -109,11 +109,12 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // Layer 7: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[1400..1416)
     private const int L7_In = 512, L7_Out = 512, L7_X = 3264, L7_Y = 3776, L7_C = 8, L7_Spatial = 64, L7_Gamma = 1400,
-        L7_Beta = 1408, L7_Affine = 8, L7_RunMean = 32, L7_RunVar = 40;
+        L7_Beta = 1408, L7_Affine = 8, L7_RunMean = 32, L7_RunVar = 40, L7_OutC = 8, L7_OutH = 8, L7_OutW = 8;
     // Layer 8: Residual add of block BasicBlock (layers 3..7) on 8×8×8
-    private const int L8_In = 512, L8_Out = 512, L8_X = 3776, L8_Y = 4288, L8_Skip = 1216;
+    private const int L8_In = 512, L8_Out = 512, L8_X = 3776, L8_Y = 4288, L8_Skip = 1216, L8_OutC = 8, L8_OutH = 8,
+        L8_OutW = 8;
     // Layer 9: ReLU on 8×8×8
-    private const int L9_In = 512, L9_Out = 512, L9_X = 4288, L9_Y = 4800;
+    private const int L9_In = 512, L9_Out = 512, L9_X = 4288, L9_Y = 4800, L9_OutC = 8, L9_OutH = 8, L9_OutW = 8;
     // Layer 10: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[1416..1992), no
     // bias
     private const int L10_In = 512, L10_Out = 512, L10_X = 4800, L10_Y = 5312, L10_W = 1416, L10_InC = 8, L10_InH = 8,
@@ -121,9 +122,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // Layer 11: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[1992..2008)
     private const int L11_In = 512, L11_Out = 512, L11_X = 5312, L11_Y = 5824, L11_C = 8, L11_Spatial = 64,
-        L11_Gamma = 1992, L11_Beta = 2000, L11_Affine = 8, L11_RunMean = 48, L11_RunVar = 56;
+        L11_Gamma = 1992, L11_Beta = 2000, L11_Affine = 8, L11_RunMean = 48, L11_RunVar = 56, L11_OutC = 8,
+        L11_OutH = 8, L11_OutW = 8;
     // Layer 12: ReLU on 8×8×8
-    private const int L12_In = 512, L12_Out = 512, L12_X = 5824, L12_Y = 6336;
+    private const int L12_In = 512, L12_Out = 512, L12_X = 5824, L12_Y = 6336, L12_OutC = 8, L12_OutH = 8, L12_OutW = 8;
     // Layer 13: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[2008..2584), no
     // bias
     private const int L13_In = 512, L13_Out = 512, L13_X = 6336, L13_Y = 6848, L13_W = 2008, L13_InC = 8, L13_InH = 8,
@@ -131,11 +133,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // Layer 14: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[2584..2600)
     private const int L14_In = 512, L14_Out = 512, L14_X = 6848, L14_Y = 7360, L14_C = 8, L14_Spatial = 64,
-        L14_Gamma = 2584, L14_Beta = 2592, L14_Affine = 8, L14_RunMean = 64, L14_RunVar = 72;
+        L14_Gamma = 2584, L14_Beta = 2592, L14_Affine = 8, L14_RunMean = 64, L14_RunVar = 72, L14_OutC = 8,
+        L14_OutH = 8, L14_OutW = 8;
     // Layer 15: Residual add of block BasicBlock (layers 10..14) on 8×8×8, stochastic depth survival 0.8
-    private const int L15_In = 512, L15_Out = 512, L15_X = 7360, L15_Y = 7872, L15_Skip = 4800, L15_Mask = 8384;
+    private const int L15_In = 512, L15_Out = 512, L15_X = 7360, L15_Y = 7872, L15_Skip = 4800, L15_Mask = 8384,
+        L15_OutC = 8, L15_OutH = 8, L15_OutW = 8;
     // Layer 16: ReLU on 8×8×8
-    private const int L16_In = 512, L16_Out = 512, L16_X = 7872, L16_Y = 8385;
+    private const int L16_In = 512, L16_Out = 512, L16_X = 7872, L16_Y = 8385, L16_OutC = 8, L16_OutH = 8, L16_OutW = 8;
     // Layer 17: AvgPool2D 8×8×8 -> 8×1×1, window 8 stride 8
     private const int L17_In = 512, L17_Out = 8, L17_X = 8385, L17_Y = 8897, L17_InC = 8, L17_InH = 8, L17_InW = 8,
         L17_OutC = 8, L17_OutH = 1, L17_OutW = 1, L17_Size = 8, L17_Stride = 8;
@@ -326,103 +330,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer0Backward(batch); // conv0
     }
 
-    /// <inheritdoc />
-    public override void InitializeParameters(int seed)
-    {
-        global::System.Span<float> p = Parameters;
-        // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L0_W, L0_OutC * L0_InC * L0_K * L0_K),
-            fanIn: L0_InC * L0_K * L0_K,
-            fanOut: L0_OutC * L0_K * L0_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 0));
-        // Layer 1 (bn1): gamma 1, beta 0.
-        p.Slice(L1_Gamma, L1_Affine).Fill(1f);
-        p.Slice(L1_Beta, L1_Affine).Clear();
-        // Layer 3 (res0.conv3): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L3_W, L3_OutC * L3_InC * L3_K * L3_K),
-            fanIn: L3_InC * L3_K * L3_K,
-            fanOut: L3_OutC * L3_K * L3_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 3));
-        // Layer 4 (res0.bn4): gamma 1, beta 0.
-        p.Slice(L4_Gamma, L4_Affine).Fill(1f);
-        p.Slice(L4_Beta, L4_Affine).Clear();
-        // Layer 6 (res0.conv6): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
-            fanIn: L6_InC * L6_K * L6_K,
-            fanOut: L6_OutC * L6_K * L6_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 6));
-        // Layer 7 (res0.bn7): gamma 1, beta 0.
-        p.Slice(L7_Gamma, L7_Affine).Fill(1f);
-        p.Slice(L7_Beta, L7_Affine).Clear();
-        // Layer 10 (res1.conv10): weights He (He, chosen because ReLU follows), bias none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.He,
-            weights: p.Slice(L10_W, L10_OutC * L10_InC * L10_K * L10_K),
-            fanIn: L10_InC * L10_K * L10_K,
-            fanOut: L10_OutC * L10_K * L10_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 10));
-        // Layer 11 (res1.bn11): gamma 1, beta 0.
-        p.Slice(L11_Gamma, L11_Affine).Fill(1f);
-        p.Slice(L11_Beta, L11_Affine).Clear();
-        // Layer 13 (res1.conv13): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
-        // none.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
-            fanIn: L13_InC * L13_K * L13_K,
-            fanOut: L13_OutC * L13_K * L13_K,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 13));
-        // Layer 14 (res1.bn14): gamma 1, beta 0.
-        p.Slice(L14_Gamma, L14_Affine).Fill(1f);
-        p.Slice(L14_Beta, L14_Affine).Clear();
-        // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
-        global::NetGen.Initializers.Fill(
-            init: global::NetGen.WeightInit.Xavier,
-            weights: p.Slice(L19_W, L19_Out * L19_In),
-            fanIn: L19_In,
-            fanOut: L19_Out,
-            std: 0.01f,
-            value: 0f,
-            rng: new global::NetGen.Rng(seed, stream: 19));
-        p.Slice(L19_B, L19_Out).Fill(0f);
-        global::System.Span<float> b = Buffers;
-        // Layer 1 (bn1): running mean 0, running variance 1.
-        b.Slice(L1_RunMean, L1_C).Clear();
-        b.Slice(L1_RunVar, L1_C).Fill(1f);
-        // Layer 4 (res0.bn4): running mean 0, running variance 1.
-        b.Slice(L4_RunMean, L4_C).Clear();
-        b.Slice(L4_RunVar, L4_C).Fill(1f);
-        // Layer 7 (res0.bn7): running mean 0, running variance 1.
-        b.Slice(L7_RunMean, L7_C).Clear();
-        b.Slice(L7_RunVar, L7_C).Fill(1f);
-        // Layer 11 (res1.bn11): running mean 0, running variance 1.
-        b.Slice(L11_RunMean, L11_C).Clear();
-        b.Slice(L11_RunVar, L11_C).Fill(1f);
-        // Layer 14 (res1.bn14): running mean 0, running variance 1.
-        b.Slice(L14_RunMean, L14_C).Clear();
-        b.Slice(L14_RunVar, L14_C).Fill(1f);
-    }
-
     /// <summary>This network as data: NetworkBase serves InputShape, Layers, ParameterTensors, BufferTensors,
     /// Architecture, Facts, the loss head and batch-norm folding from it, and derives their totals.</summary>
     private static readonly global::NetGen.NetworkBase.NetworkLayout s_layout = new(
-        inputShape: new(3, 8, 8),
+        inputShape: new(L0_InC, L0_InH, L0_InW),
         arenaFloatsPerSample: ArenaFloatsPerSample,
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
@@ -433,27 +344,138 @@ partial class TinyResNet : global::NetGen.NetworkBase
         lossHeadInputOffset: L20_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new("conv0", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L0_Y),
-            new("bn1", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L1_Y),
-            new("relu2", "ReLU", outputShape: new(8, 8, 8), outputOffset: L2_Y),
-            new("res0.conv3", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L3_Y),
-            new("res0.bn4", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L4_Y),
-            new("res0.relu5", "ReLU", outputShape: new(8, 8, 8), outputOffset: L5_Y),
-            new("res0.conv6", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L6_Y),
-            new("res0.bn7", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L7_Y),
-            new("res0.add", "Residual", outputShape: new(8, 8, 8), outputOffset: L8_Y),
-            new("relu9", "ReLU", outputShape: new(8, 8, 8), outputOffset: L9_Y),
-            new("res1.conv10", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L10_Y),
-            new("res1.bn11", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L11_Y),
-            new("res1.relu12", "ReLU", outputShape: new(8, 8, 8), outputOffset: L12_Y),
-            new("res1.conv13", "Conv2D", outputShape: new(8, 8, 8), outputOffset: L13_Y),
-            new("res1.bn14", "BatchNorm", outputShape: new(8, 8, 8), outputOffset: L14_Y),
-            new("res1.add", "Residual", outputShape: new(8, 8, 8), outputOffset: L15_Y),
-            new("relu16", "ReLU", outputShape: new(8, 8, 8), outputOffset: L16_Y),
-            new("avgpool17", "AvgPool2D", outputShape: new(8, 1, 1), outputOffset: L17_Y),
-            new("flatten18", "Flatten", outputShape: new(8), outputOffset: L18_Y),
-            new("dense19", "Dense", outputShape: new(4), outputOffset: L19_Y),
-            new("softmax", "SoftmaxCrossEntropy", outputShape: new(4), outputOffset: L20_Y),
+            new(name: "conv0", kind: "Conv2D", outputShape: new(L0_OutC, L0_OutH, L0_OutW), outputOffset: L0_Y),
+            new(name: "bn1", kind: "BatchNorm", outputShape: new(L1_OutC, L1_OutH, L1_OutW), outputOffset: L1_Y),
+            new(name: "relu2", kind: "ReLU", outputShape: new(L2_OutC, L2_OutH, L2_OutW), outputOffset: L2_Y),
+            new(name: "res0.conv3", kind: "Conv2D", outputShape: new(L3_OutC, L3_OutH, L3_OutW), outputOffset: L3_Y),
+            new(name: "res0.bn4", kind: "BatchNorm", outputShape: new(L4_OutC, L4_OutH, L4_OutW), outputOffset: L4_Y),
+            new(name: "res0.relu5", kind: "ReLU", outputShape: new(L5_OutC, L5_OutH, L5_OutW), outputOffset: L5_Y),
+            new(name: "res0.conv6", kind: "Conv2D", outputShape: new(L6_OutC, L6_OutH, L6_OutW), outputOffset: L6_Y),
+            new(name: "res0.bn7", kind: "BatchNorm", outputShape: new(L7_OutC, L7_OutH, L7_OutW), outputOffset: L7_Y),
+            new(name: "res0.add", kind: "Residual", outputShape: new(L8_OutC, L8_OutH, L8_OutW), outputOffset: L8_Y),
+            new(name: "relu9", kind: "ReLU", outputShape: new(L9_OutC, L9_OutH, L9_OutW), outputOffset: L9_Y),
+            new(
+                name: "res1.conv10",
+                kind: "Conv2D",
+                outputShape: new(L10_OutC, L10_OutH, L10_OutW),
+                outputOffset: L10_Y),
+            new(
+                name: "res1.bn11",
+                kind: "BatchNorm",
+                outputShape: new(L11_OutC, L11_OutH, L11_OutW),
+                outputOffset: L11_Y),
+            new(name: "res1.relu12", kind: "ReLU", outputShape: new(L12_OutC, L12_OutH, L12_OutW), outputOffset: L12_Y),
+            new(
+                name: "res1.conv13",
+                kind: "Conv2D",
+                outputShape: new(L13_OutC, L13_OutH, L13_OutW),
+                outputOffset: L13_Y),
+            new(
+                name: "res1.bn14",
+                kind: "BatchNorm",
+                outputShape: new(L14_OutC, L14_OutH, L14_OutW),
+                outputOffset: L14_Y),
+            new(
+                name: "res1.add",
+                kind: "Residual",
+                outputShape: new(L15_OutC, L15_OutH, L15_OutW),
+                outputOffset: L15_Y),
+            new(name: "relu16", kind: "ReLU", outputShape: new(L16_OutC, L16_OutH, L16_OutW), outputOffset: L16_Y),
+            new(
+                name: "avgpool17",
+                kind: "AvgPool2D",
+                outputShape: new(L17_OutC, L17_OutH, L17_OutW),
+                outputOffset: L17_Y),
+            new(name: "flatten18", kind: "Flatten", outputShape: new(L18_Out), outputOffset: L18_Y),
+            new(name: "dense19", kind: "Dense", outputShape: new(L19_Out), outputOffset: L19_Y),
+            new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L20_Out), outputOffset: L20_Y),
+        },
+        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 0 (conv0): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 0,
+                offset: L0_W,
+                length: L0_OutC * L0_InC * L0_K * L0_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L0_InC * L0_K * L0_K,
+                fanOut: L0_OutC * L0_K * L0_K),
+            // Layer 1 (bn1): gamma 1, beta 0.
+            new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
+            new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
+            // Layer 3 (res0.conv3): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 3,
+                offset: L3_W,
+                length: L3_OutC * L3_InC * L3_K * L3_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L3_InC * L3_K * L3_K,
+                fanOut: L3_OutC * L3_K * L3_K),
+            // Layer 4 (res0.bn4): gamma 1, beta 0.
+            new(layer: 4, offset: L4_Gamma, length: L4_Affine, value: 1f),
+            new(layer: 4, offset: L4_Beta, length: L4_Affine, value: 0f),
+            // Layer 6 (res0.conv6): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+            // none.
+            new(
+                layer: 6,
+                offset: L6_W,
+                length: L6_OutC * L6_InC * L6_K * L6_K,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L6_InC * L6_K * L6_K,
+                fanOut: L6_OutC * L6_K * L6_K),
+            // Layer 7 (res0.bn7): gamma 1, beta 0.
+            new(layer: 7, offset: L7_Gamma, length: L7_Affine, value: 1f),
+            new(layer: 7, offset: L7_Beta, length: L7_Affine, value: 0f),
+            // Layer 10 (res1.conv10): weights He (He, chosen because ReLU follows), bias none.
+            new(
+                layer: 10,
+                offset: L10_W,
+                length: L10_OutC * L10_InC * L10_K * L10_K,
+                scheme: global::NetGen.WeightInit.He,
+                fanIn: L10_InC * L10_K * L10_K,
+                fanOut: L10_OutC * L10_K * L10_K),
+            // Layer 11 (res1.bn11): gamma 1, beta 0.
+            new(layer: 11, offset: L11_Gamma, length: L11_Affine, value: 1f),
+            new(layer: 11, offset: L11_Beta, length: L11_Affine, value: 0f),
+            // Layer 13 (res1.conv13): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
+            // none.
+            new(
+                layer: 13,
+                offset: L13_W,
+                length: L13_OutC * L13_InC * L13_K * L13_K,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L13_InC * L13_K * L13_K,
+                fanOut: L13_OutC * L13_K * L13_K),
+            // Layer 14 (res1.bn14): gamma 1, beta 0.
+            new(layer: 14, offset: L14_Gamma, length: L14_Affine, value: 1f),
+            new(layer: 14, offset: L14_Beta, length: L14_Affine, value: 0f),
+            // Layer 19 (dense19): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
+            new(
+                layer: 19,
+                offset: L19_W,
+                length: L19_Out * L19_In,
+                scheme: global::NetGen.WeightInit.Xavier,
+                fanIn: L19_In,
+                fanOut: L19_Out),
+            new(layer: 19, offset: L19_B, length: L19_Out, value: 0f),
+        },
+        bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        {
+            // Layer 1 (bn1): running mean 0, running variance 1.
+            new(layer: 1, offset: L1_RunMean, length: L1_C, value: 0f),
+            new(layer: 1, offset: L1_RunVar, length: L1_C, value: 1f),
+            // Layer 4 (res0.bn4): running mean 0, running variance 1.
+            new(layer: 4, offset: L4_RunMean, length: L4_C, value: 0f),
+            new(layer: 4, offset: L4_RunVar, length: L4_C, value: 1f),
+            // Layer 7 (res0.bn7): running mean 0, running variance 1.
+            new(layer: 7, offset: L7_RunMean, length: L7_C, value: 0f),
+            new(layer: 7, offset: L7_RunVar, length: L7_C, value: 1f),
+            // Layer 11 (res1.bn11): running mean 0, running variance 1.
+            new(layer: 11, offset: L11_RunMean, length: L11_C, value: 0f),
+            new(layer: 11, offset: L11_RunVar, length: L11_C, value: 1f),
+            // Layer 14 (res1.bn14): running mean 0, running variance 1.
+            new(layer: 14, offset: L14_RunMean, length: L14_C, value: 0f),
+            new(layer: 14, offset: L14_RunVar, length: L14_C, value: 1f),
         },
         parameterTensors: new global::NetGen.ParameterTensor[]
         {
