@@ -31,103 +31,33 @@ namespace NetGen.Benchmarks;
 public class SmallCnnTrainingStepBenchmarks
 {
     private const int Batch = 64;
-    private SmallCnn _net = null!;
-    private Adam _adam = null!;
-    private float[] _inputs = null!;
-    private int[] _labels = null!;
-    private TorchSmallCnn _torchNet = null!;
-    private optim.Optimizer _torchAdam = null!;
-    private Tensor _torchInputsAll = null!;
-    private Tensor _torchLabelsAll = null!;
-    private Tensor[] _torchInputs = null!;
-    private Tensor[] _torchLabels = null!;
-    private int _batches;
-    private int _step;
+    private ImageTrainingPair _pair = null!;
 
     /// <summary>Threads for both libraries.</summary>
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    /// <summary>Checks the first step against float64, then builds both networks with the same weights and the batches.</summary>
+    /// <summary>Builds both networks with the same weights and the batches, then checks the first step against float64.</summary>
     [GlobalSetup]
     public void Setup()
     {
-        Compute.ThreadCount = Threads;
-        torch.set_num_threads(Threads);
-        var data = BenchData.Test;
-        _batches = BenchData.BatchCount(Batch);
-        _inputs = data.Features[..(_batches * Batch * SmallCnn.InputFeatures)].ToArray();
-        _labels = data.Labels[..(_batches * Batch)].ToArray();
-        Console.WriteLine($"// SmallCnn first step: {FirstStepCheck.Run(_inputs.AsSpan(0, Batch * SmallCnn.InputFeatures), _labels.AsSpan(0, Batch))}");
-
-        _net = new SmallCnn(seed: 1) { Mode = NetworkMode.Training };
-        _adam = new Adam(1e-3f);
-        _torchNet = new TorchSmallCnn(_net);
-        _torchNet.train();
-        _torchAdam = optim.Adam(_torchNet.parameters(), lr: 1e-3);
-        _torchInputsAll = torch.tensor(_inputs, new long[] { _batches * Batch, 1, 28, 28 });
-        _torchLabelsAll = torch.tensor(_labels.Select(l => (long)l).ToArray(), new long[] { _batches * Batch });
-        _torchInputs = new Tensor[_batches];
-        _torchLabels = new Tensor[_batches];
-        for (int i = 0; i < _batches; i++)
-        {
-            _torchInputs[i] = _torchInputsAll.narrow(0, i * Batch, Batch);
-            _torchLabels[i] = _torchLabelsAll.narrow(0, i * Batch, Batch);
-        }
-
-        _step = 0;
+        _pair = new ImageTrainingPair(new SmallCnn(seed: 1), net => new TorchSmallCnn((SmallCnn)net), Batch, Threads);
+        Console.WriteLine($"// SmallCnn first step: {FirstStepCheck.Run(_pair.FirstInputs, _pair.FirstLabels)}");
     }
 
     /// <summary>TorchSharp: forward, cross-entropy, zero_grad, backward, Adam step.</summary>
     [Benchmark(Baseline = true, Description = "TorchSharp small CNN train step")]
     [FlopCount(SmallCnnFlops.TrainingStep)]
-    public float TorchSharpStep()
-    {
-        int i = NextBatch();
-        using var scope = torch.NewDisposeScope();
-        Tensor loss = nn.functional.cross_entropy(_torchNet.forward(_torchInputs[i]), _torchLabels[i]);
-        _torchAdam.zero_grad();
-        loss.backward();
-        _torchAdam.step();
-        return loss.item<float>();
-    }
+    public float TorchSharpStep() => _pair.TorchSharpStep();
 
     /// <summary>NetGen: Forward, Loss, ZeroGradients, Backward, Adam step.</summary>
     [Benchmark(Description = "NetGen small CNN train step")]
     [FlopCount(SmallCnnFlops.TrainingStep)]
-    public float NetGenStep()
-    {
-        int i = NextBatch();
-        ReadOnlySpan<int> labels = _labels.AsSpan(i * Batch, Batch);
-        _net.Forward(_inputs.AsSpan(i * Batch * SmallCnn.InputFeatures, Batch * SmallCnn.InputFeatures), Batch);
-        float loss = _net.Loss(labels);
-        _net.ZeroGradients();
-        _net.Backward(labels);
-        _adam.Step(_net.Parameters, _net.Gradients);
-        return loss;
-    }
+    public float NetGenStep() => _pair.NetGenStep();
 
     /// <summary>Releases the torch objects.</summary>
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        foreach (Tensor t in _torchInputs.Concat(_torchLabels))
-        {
-            t.Dispose();
-        }
-
-        _torchInputsAll.Dispose();
-        _torchLabelsAll.Dispose();
-        _torchAdam.Dispose();
-        _torchNet.Dispose();
-    }
-
-    private int NextBatch()
-    {
-        int i = _step;
-        _step = i + 1 == _batches ? 0 : i + 1;
-        return i;
-    }
+    public void Cleanup() => _pair.Dispose();
 }
 
 /// <summary>
