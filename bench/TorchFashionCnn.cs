@@ -23,20 +23,7 @@ public sealed class TorchFashionCnn : nn.Module<Tensor, Tensor>
     public TorchFashionCnn(FashionCnn source) : base(nameof(TorchFashionCnn))
     {
         RegisterComponents();
-        using var noGrad = torch.no_grad();
-        var ours = source.ParameterTensors.Concat(source.BufferTensors).ToDictionary(t => t.Name);
-        foreach ((string name, Tensor tensor) in named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(named_buffers()))
-        {
-            if (!ours.TryGetValue(name, out ParameterTensor? t))
-            {
-                continue; // num_batches_tracked
-            }
-
-            bool isBuffer = name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith("running_var", StringComparison.Ordinal);
-            float[] values = (isBuffer ? source.Buffers : source.Parameters).Slice(t.Offset, t.Length).ToArray();
-            using Tensor copy = torch.tensor(values, tensor.shape);
-            tensor.copy_(copy);
-        }
+        TorchTwin.CopyWeights(this, source);
     }
 
     /// <summary>The logits.</summary>

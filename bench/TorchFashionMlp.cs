@@ -19,15 +19,7 @@ public sealed class TorchFashionMlp : nn.Module<Tensor, Tensor>
     public TorchFashionMlp(NetworkBase source) : base(nameof(TorchFashionMlp))
     {
         RegisterComponents();
-        var ours = source.ParameterTensors.ToDictionary(t => t.Name);
-        using var noGrad = torch.no_grad();
-        foreach ((string name, Parameter parameter) in named_parameters())
-        {
-            ParameterTensor tensor = ours[name];
-            float[] values = source.Parameters.Slice(tensor.Offset, tensor.Length).ToArray();
-            using Tensor copy = torch.tensor(values, tensor.Shape.Select(d => (long)d).ToArray());
-            parameter.copy_(copy);
-        }
+        TorchTwin.CopyWeights(this, source);
     }
 
     /// <summary>The logits: dense4(relu(dense2(relu(dense0(x))))).</summary>

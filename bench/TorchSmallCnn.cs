@@ -19,15 +19,7 @@ public sealed class TorchSmallCnn : nn.Module<Tensor, Tensor>
     public TorchSmallCnn(SmallCnn source) : base(nameof(TorchSmallCnn))
     {
         RegisterComponents();
-        var ours = source.ParameterTensors.ToDictionary(t => t.Name);
-        using var noGrad = torch.no_grad();
-        foreach ((string name, Parameter parameter) in named_parameters())
-        {
-            ParameterTensor tensor = ours[name];
-            float[] values = source.Parameters.Slice(tensor.Offset, tensor.Length).ToArray();
-            using Tensor copy = torch.tensor(values, parameter.shape);
-            parameter.copy_(copy);
-        }
+        TorchTwin.CopyWeights(this, source);
     }
 
     /// <summary>The logits.</summary>
