@@ -1,9 +1,7 @@
 using System;
 using System.ComponentModel;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace NetGen.Kernels;
 
@@ -271,37 +269,9 @@ internal static class MaskSampler
         {
             int count = Math.Min(2 * BlockWords, mask.Length - start);
             ReadOnlySpan<uint> draws = NextDraws(words, count, rng);
-            ref uint rd = ref MemoryMarshal.GetReference(draws);
-            ref float rm = ref MemoryMarshal.GetReference(mask.Slice(start, count));
-            nuint n = (nuint)count, i = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var t = Vector512.Create(threshold);
-                var k = Vector512.Create(keepValue);
-                for (; i + 16 <= n; i += 16)
-                {
-                    (Vector512.LessThan(Vector512.LoadUnsafe(ref rd, i), t).AsSingle() & k).StoreUnsafe(ref rm, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                var t = Vector256.Create(threshold);
-                var k = Vector256.Create(keepValue);
-                for (; i + 8 <= n; i += 8)
-                {
-                    (Vector256.LessThan(Vector256.LoadUnsafe(ref rd, i), t).AsSingle() & k).StoreUnsafe(ref rm, i);
-                }
-            }
-
-            for (; i + (nuint)Vector<uint>.Count <= n; i += (nuint)Vector<uint>.Count)
-            {
-                (Vector.AsVectorSingle(Vector.LessThan(Vector.LoadUnsafe(ref rd, i), new Vector<uint>(threshold))) & new Vector<float>(keepValue)).StoreUnsafe(ref rm, i);
-            }
-
-            for (; i < n; i++)
-            {
-                Unsafe.Add(ref rm, i) = Unsafe.Add(ref rd, i) < threshold ? keepValue : 0f;
-            }
+            var body = new KeepBody(
+                ref MemoryMarshal.GetReference(draws), threshold, keepValue, ref MemoryMarshal.GetReference(mask.Slice(start, count)));
+            LaneLoop.Run(ref body, (nuint)count);
         }
     }
 
@@ -318,32 +288,9 @@ internal static class MaskSampler
         {
             int count = Math.Min(2 * BlockWords, values.Length - start);
             ReadOnlySpan<uint> draws = NextDraws(words, count, rng);
-            ref uint rd = ref MemoryMarshal.GetReference(draws);
-            ref float rv = ref MemoryMarshal.GetReference(values.Slice(start, count));
-            nuint n = (nuint)count, i = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> lo = Vector512.Create(lower), hi = Vector512.Create(upper), w = Vector512.Create(width);
-                for (; i + 16 <= n; i += 16)
-                {
-                    var u = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Vector512.LoadUnsafe(ref rd, i), 8).AsInt32());
-                    Vector512.Min(Vector512.FusedMultiplyAdd(u, w, lo), hi).StoreUnsafe(ref rv, i);
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> lo = Vector256.Create(lower), hi = Vector256.Create(upper), w = Vector256.Create(width);
-                for (; i + 8 <= n; i += 8)
-                {
-                    var u = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref rd, i), 8).AsInt32());
-                    Vector256.Min(Vector256.FusedMultiplyAdd(u, w, lo), hi).StoreUnsafe(ref rv, i);
-                }
-            }
-
-            for (; i < n; i++)
-            {
-                Unsafe.Add(ref rv, i) = MathF.Min(MathF.FusedMultiplyAdd((int)(Unsafe.Add(ref rd, i) >> 8), width, lower), upper);
-            }
+            var body = new UniformBody(
+                ref MemoryMarshal.GetReference(draws), lower, upper, width, ref MemoryMarshal.GetReference(values.Slice(start, count)));
+            LaneLoop.Run(ref body, (nuint)count);
         }
     }
 
@@ -358,5 +305,55 @@ internal static class MaskSampler
 
         // On little-endian machines word w gives draws 2w (low half) and 2w + 1 (high half).
         return MemoryMarshal.Cast<ulong, uint>(words).Slice(0, count);
+    }
+
+    /// <summary><c>mask[i] = draw[i] &lt; threshold ? keepValue : 0</c>.</summary>
+    private readonly ref struct KeepBody : ILaneLoop
+    {
+        private readonly ref uint _draws;
+        private readonly uint _threshold;
+        private readonly float _keepValue;
+        private readonly ref float _mask;
+
+        public KeepBody(ref uint draws, uint threshold, float keepValue, ref float mask)
+        {
+            _draws = ref draws;
+            _threshold = threshold;
+            _keepValue = keepValue;
+            _mask = ref mask;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T.IfDrawBelow(ref _draws, i, _threshold, T.Create(_keepValue)).Store(ref _mask, i);
+            return acc;
+        }
+    }
+
+    /// <summary><c>values[i] = min(lower + width·(draw[i] &gt;&gt; 8), upper)</c>, fused, so every width gives the same values.</summary>
+    private readonly ref struct UniformBody : ILaneLoop
+    {
+        private readonly ref uint _draws;
+        private readonly float _lower, _upper, _width;
+        private readonly ref float _values;
+
+        public UniformBody(ref uint draws, float lower, float upper, float width, ref float values)
+        {
+            _draws = ref draws;
+            _lower = lower;
+            _upper = upper;
+            _width = width;
+            _values = ref values;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T.Min(T.FusedMultiplyAdd(T.DrawHigh24(ref _draws, i), T.Create(_width), T.Create(_lower)), T.Create(_upper)).Store(ref _values, i);
+            return acc;
+        }
     }
 }

@@ -55,11 +55,26 @@ internal interface ILanes<TSelf>
     /// </summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
+    /// <summary>
+    /// <c>a·b + c</c> with one rounding on every width (emulated in software where the hardware has no FMA), for results
+    /// that must not depend on the lane width.
+    /// </summary>
+    static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
+
     /// <summary>Lane by lane <c>x &gt; y ? ifTrue : ifFalse</c> (false for NaN).</summary>
     static abstract TSelf IfGreater(TSelf x, TSelf y, TSelf ifTrue, TSelf ifFalse);
 
     /// <summary>Lane by lane <c>x &lt; y ? ifTrue : ifFalse</c> (false for NaN).</summary>
     static abstract TSelf IfLess(TSelf x, TSelf y, TSelf ifTrue, TSelf ifFalse);
+
+    /// <summary>
+    /// Lane by lane <c>draws[index + k] &lt; threshold ? ifBelow : 0</c>, the draws compared as unsigned 32-bit integers
+    /// (the keep test of the dropout masks).
+    /// </summary>
+    static abstract TSelf IfDrawBelow(ref uint draws, nuint index, uint threshold, TSelf ifBelow);
+
+    /// <summary>Lane by lane the top 24 bits of <c>draws[index + k]</c> as a float, exactly (an integer below 2²⁴).</summary>
+    static abstract TSelf DrawHigh24(ref uint draws, nuint index);
 
     static abstract TSelf operator +(TSelf x, TSelf y);
 
@@ -447,12 +462,23 @@ internal readonly struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
     public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 FusedMultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 IfGreater(Lanes512 x, Lanes512 y, Lanes512 ifTrue, Lanes512 ifFalse) =>
         new(Vector512.ConditionalSelect(Vector512.GreaterThan(x._v, y._v), ifTrue._v, ifFalse._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 IfLess(Lanes512 x, Lanes512 y, Lanes512 ifTrue, Lanes512 ifFalse) =>
         new(Vector512.ConditionalSelect(Vector512.LessThan(x._v, y._v), ifTrue._v, ifFalse._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 IfDrawBelow(ref uint draws, nuint index, uint threshold, Lanes512 ifBelow) =>
+        new(Vector512.LessThan(Vector512.LoadUnsafe(ref draws, index), Vector512.Create(threshold)).AsSingle() & ifBelow._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 DrawHigh24(ref uint draws, nuint index) =>
+        new(Vector512.ConvertToSingle(Vector512.ShiftRightLogical(Vector512.LoadUnsafe(ref draws, index), 8).AsInt32()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 operator +(Lanes512 x, Lanes512 y) => new(x._v + y._v);
@@ -521,12 +547,23 @@ internal readonly struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 FusedMultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 IfGreater(Lanes256 x, Lanes256 y, Lanes256 ifTrue, Lanes256 ifFalse) =>
         new(Vector256.ConditionalSelect(Vector256.GreaterThan(x._v, y._v), ifTrue._v, ifFalse._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 IfLess(Lanes256 x, Lanes256 y, Lanes256 ifTrue, Lanes256 ifFalse) =>
         new(Vector256.ConditionalSelect(Vector256.LessThan(x._v, y._v), ifTrue._v, ifFalse._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 IfDrawBelow(ref uint draws, nuint index, uint threshold, Lanes256 ifBelow) =>
+        new(Vector256.LessThan(Vector256.LoadUnsafe(ref draws, index), Vector256.Create(threshold)).AsSingle() & ifBelow._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 DrawHigh24(ref uint draws, nuint index) =>
+        new(Vector256.ConvertToSingle(Vector256.ShiftRightLogical(Vector256.LoadUnsafe(ref draws, index), 8).AsInt32()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 operator +(Lanes256 x, Lanes256 y) => new(x._v + y._v);
@@ -595,12 +632,23 @@ internal readonly struct LanesVector(Vector<float> v) : ILanes<LanesVector>
     public static LanesVector MultiplyAdd(LanesVector a, LanesVector b, LanesVector c) => new((a._v * b._v) + c._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LanesVector FusedMultiplyAdd(LanesVector a, LanesVector b, LanesVector c) => new(Vector.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static LanesVector IfGreater(LanesVector x, LanesVector y, LanesVector ifTrue, LanesVector ifFalse) =>
         new(Vector.ConditionalSelect(Vector.GreaterThan(x._v, y._v), ifTrue._v, ifFalse._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static LanesVector IfLess(LanesVector x, LanesVector y, LanesVector ifTrue, LanesVector ifFalse) =>
         new(Vector.ConditionalSelect(Vector.LessThan(x._v, y._v), ifTrue._v, ifFalse._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LanesVector IfDrawBelow(ref uint draws, nuint index, uint threshold, LanesVector ifBelow) =>
+        new(Vector.AsVectorSingle(Vector.LessThan(Vector.LoadUnsafe(ref draws, index), new Vector<uint>(threshold))) & ifBelow._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static LanesVector DrawHigh24(ref uint draws, nuint index) =>
+        new(Vector.ConvertToSingle(Vector.AsVectorInt32(Vector.ShiftRightLogical(Vector.LoadUnsafe(ref draws, index), 8))));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static LanesVector operator +(LanesVector x, LanesVector y) => new(x._v + y._v);
@@ -669,10 +717,20 @@ internal readonly struct Lane1(float v) : ILanes<Lane1>
     public static Lane1 MultiplyAdd(Lane1 a, Lane1 b, Lane1 c) => new((a._v * b._v) + c._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane1 FusedMultiplyAdd(Lane1 a, Lane1 b, Lane1 c) => new(MathF.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane1 IfGreater(Lane1 x, Lane1 y, Lane1 ifTrue, Lane1 ifFalse) => x._v > y._v ? ifTrue : ifFalse;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane1 IfLess(Lane1 x, Lane1 y, Lane1 ifTrue, Lane1 ifFalse) => x._v < y._v ? ifTrue : ifFalse;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane1 IfDrawBelow(ref uint draws, nuint index, uint threshold, Lane1 ifBelow) =>
+        Unsafe.Add(ref draws, index) < threshold ? ifBelow : Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane1 DrawHigh24(ref uint draws, nuint index) => new((int)(Unsafe.Add(ref draws, index) >> 8));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane1 operator +(Lane1 x, Lane1 y) => new(x._v + y._v);
