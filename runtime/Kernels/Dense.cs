@@ -34,12 +34,7 @@ public static partial class Dense
             return;
         }
 
-        for (int b = 0; b < batch; b++)
-        {
-            bias.Slice(0, outputs).CopyTo(y.Slice(b * outputs, outputs));
-        }
-
-        Gemm.MultiplyABt(batch, outputs, inputs, x, weights, y, accumulate: true);
+        Gemm.MultiplyABtBias(batch, outputs, inputs, x, weights, bias, y);
     }
 
     /// <summary>

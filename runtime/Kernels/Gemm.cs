@@ -30,7 +30,7 @@ public static class Gemm
         {
             if (n <= m)
             {
-                RunPackedB(m, n, k, a, b, c, accumulate);
+                RunPackedB(m, n, k, a, b, c, accumulate, default);
             }
             else
             {
@@ -41,6 +41,35 @@ public static class Gemm
         }
 
         Run(GemmKind.ABt, m, n, k, a, b, c, accumulate, rowStrideA: k, colStrideA: 1);
+    }
+
+    /// <summary>
+    /// <c>C[m×n] = bias + A[m×k] · B[n×k]ᵀ</c>, the bias (n floats) added to every row (dense forward). Where the product
+    /// runs on a packed Bᵀ the tiles start from the bias, saving a pass over C; the result is the same either way.
+    /// </summary>
+    /// <param name="m">Rows of A and C.</param>
+    /// <param name="n">Rows of B, columns of C.</param>
+    /// <param name="k">The shared dimension.</param>
+    /// <param name="a">A, m×k.</param>
+    /// <param name="b">B, n×k.</param>
+    /// <param name="bias">The bias, n floats.</param>
+    /// <param name="c">C, m×n (overwritten).</param>
+    public static void MultiplyABtBias(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c)
+    {
+        Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
+        Guard.AtLeast("Gemm", bias.Length, n, "bias");
+        if (UseTransposed(m, n, k) && n <= m)
+        {
+            RunPackedB(m, n, k, a, b, c, accumulate: false, bias);
+            return;
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            bias.Slice(0, n).CopyTo(c.Slice(i * n, n));
+        }
+
+        MultiplyABt(m, n, k, a, b, c, accumulate: true);
     }
 
     /// <summary><c>C[m×n] (+)= A[m×k] · B[k×n]</c> (dense input gradient).</summary>
@@ -130,18 +159,27 @@ public static class Gemm
     }
 
     /// <summary>
-    /// <c>C (+)= A·Bᵀ</c> as <c>A·(Bᵀ)</c>: packs Bᵀ (k×n) and runs the broadcast kernels with A's rows broadcast,
-    /// writing C directly. Cheaper than <see cref="RunTransposed"/> when B has no more rows than A (n ≤ m: large-batch
+    /// Columns per panel of a packed Bᵀ: the packed matrix is a sequence of k×64 panels, each contiguous, so the
+    /// broadcast kernels' working set (one k-block of one panel, 28 KiB at k-block 112) fits the L1 cache. Row-major,
+    /// Bᵀ's rows sit n floats apart (1 KiB for n = 256), so a panel's lines map onto a quarter of L1's sets and evict
+    /// each other before the next row tile reuses them.
+    /// </summary>
+    internal const int PanelWidth = 64;
+
+    /// <summary>
+    /// <c>C (+)= A·Bᵀ</c> as <c>A·(Bᵀ)</c>: packs Bᵀ (k×n, panel-major: see <see cref="PanelWidth"/>) and runs the
+    /// broadcast kernels with A's rows broadcast, writing C directly. Cheaper than <see cref="RunTransposed"/> when B has no more rows than A (n ≤ m: large-batch
     /// inference), since it moves n·k floats where the transposed path moves m·k plus m·n for the transpose back.
     /// Threads split n in 64-column panels, and each packs its own columns of Bᵀ before using them, so the packing is
     /// parallel too and no thread waits for another's (a single-threaded pack of a 256×784 B took ~120 µs, 20 % of the
-    /// product at batch 256).
+    /// product at batch 256). A nonempty <paramref name="bias"/> (with <paramref name="accumulate"/> false) is the
+    /// tiles' starting value.
     /// </summary>
-    private static unsafe void RunPackedB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
+    private static unsafe void RunPackedB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, ReadOnlySpan<float> bias)
     {
         // 16 floats of slack so that Bᵀ can start on a cache line: the parts' 64-column boundaries then fall between
         // lines, and two threads packing neighbouring columns never write the same line.
-        long packed = ((long)k * n) + 16;
+        long packed = ((long)k * PanelWidth * ((n + PanelWidth - 1) / PanelWidth)) + 16;
         float[] scratch = t_scratch is { } existing && existing.Length >= packed ? existing : t_scratch = new float[packed];
         long work = (long)m * n * k;
         int columnUnit = n >= 64 ? 64 : 16;
@@ -149,7 +187,7 @@ public static class Gemm
         (int threads, int chunks) = Split(work, k);
         chunks = Math.Min(chunks, tiles);
         threads = Math.Min(threads, chunks);
-        fixed (float* pa = a, pb = b, pc = c, ps = scratch)
+        fixed (float* pa = a, pb = b, pc = c, ps = scratch, pbias = bias)
         {
             float* aligned = (float*)(((nint)ps + 63) & ~(nint)63);
             var job = new GemmJob
@@ -167,6 +205,7 @@ public static class Gemm
                 SplitRows = false,
                 ColumnUnit = columnUnit,
                 PackSource = pb,
+                Bias = bias.IsEmpty ? null : pbias,
             };
             Run(&job, chunks, threads);
         }
@@ -213,6 +252,21 @@ public static class Gemm
             {
                 target[(nint)p * lt + i] = s[p];
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes columns <c>[j0, j1)</c> of Bᵀ, i.e. rows <c>[j0, j1)</c> of the n×k row-major <paramref name="source"/>, into
+    /// the panel-major <paramref name="target"/>: element (p, j) of Bᵀ at <c>(j / 64)·64k + p·64 + j % 64</c>.
+    /// </summary>
+    internal static unsafe void PackPanels(float* source, int k, int j0, int j1, float* target)
+    {
+        for (int j = j0; j < j1;)
+        {
+            int end = Math.Min(j1, ((j / PanelWidth) + 1) * PanelWidth);
+            float* panel = target + ((nint)(j / PanelWidth) * PanelWidth * k) + (j % PanelWidth);
+            Transpose(source + ((nint)j * k), end - j, k, panel, PanelWidth);
+            j = end;
         }
     }
 
@@ -386,7 +440,7 @@ public static class Gemm
         else if (g.Kind == GemmKind.OuterPackedB)
         {
             // This part's columns of Bᵀ (rows [j0, j1) of the source B), then its columns of C.
-            Transpose(g.PackSource + ((nint)j0 * g.K), j1 - j0, g.K, g.B + j0, g.N);
+            PackPanels(g.PackSource, g.K, j0, j1, g.B);
             GemmOuter.Run(in g, i0, i1, j0, j1);
         }
         else if (g.Kind == GemmKind.ABt)
@@ -456,6 +510,9 @@ internal unsafe struct GemmJob
     /// <summary>For <see cref="GemmKind.ABtTransposed"/>: add to <see cref="Target"/> instead of overwriting it.</summary>
     public bool AccumulateTarget;
 
-    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n) part by part.</summary>
+    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n, panel-major) part by part.</summary>
     public float* PackSource;
+
+    /// <summary>For <see cref="GemmKind.OuterPackedB"/> without accumulation: the bias (one float per column of C) the tiles start from, or null.</summary>
+    public float* Bias;
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -34,15 +35,22 @@ internal static unsafe class GemmOuter
             int len = Math.Min(kc, k - p0);
             bool accumulate = g.Accumulate || p0 > 0;
             float* a = g.A + (nint)p0 * g.ColStrideA;
-            float* b = g.B + (nint)p0 * g.N;
+
+            // A packed Bᵀ is panel-major (see Gemm.PanelWidth): rows of a panel are PanelWidth floats apart.
+            bool panels = g.Kind == GemmKind.OuterPackedB;
+            int ldb = panels ? Gemm.PanelWidth : g.N;
+            float* b = g.B + ((nint)p0 * ldb);
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
                 // 6-row tiles for the gradients' products; the transposed A·Bᵀ (long k, B's rows broadcast) measured
                 // ~2 % faster with 4-row tiles.
-                Block512(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate, sixRows: g.Kind != GemmKind.ABtTransposed);
+                nint panelStride = panels ? (nint)Gemm.PanelWidth * k : 0;
+                Block512(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null, sixRows: g.Kind != GemmKind.ABtTransposed);
             }
             else
             {
+                // Gemm packs Bᵀ only on hosts with AVX-512 (Gemm.UseTransposed), so the fallback sees B row-major.
+                Debug.Assert(!panels && g.Bias is null, "A panel-major B and a fused bias need the AVX-512 kernels.");
                 BlockVector(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate);
             }
         }
@@ -53,10 +61,14 @@ internal static unsafe class GemmOuter
     /// <summary>
     /// One pass over <paramref name="len"/> steps of k: for each 64-column panel of B (reused from L1 by every row
     /// tile), every group of 6 rows (if <paramref name="sixRows"/>), then of 4, then single rows; then the remaining
-    /// columns 16 at a time, the last one masked. The next tile's lines of C are prefetched.
+    /// columns 16 at a time, the last one masked. The next tile's lines of C are prefetched. B's rows are
+    /// <paramref name="ldb"/> floats apart; with a nonzero <paramref name="panelStride"/> B is panel-major (column j at
+    /// panel <c>j / 64</c>, <paramref name="panelStride"/> floats per panel, offset <c>j % 64</c> in it). Unless
+    /// <paramref name="accumulate"/>, the tiles start from <paramref name="bias"/> (one float per column of C) if it is
+    /// not null, else from zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block512(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, bool sixRows)
+    private static void Block512(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias, bool sixRows)
     {
         // As many 6-row tiles as leave a remainder that 4-row tiles cover with at most one single row (8 rows are two
         // 4-row tiles, not a 6-row tile and two single rows, which would be load-bound).
@@ -70,6 +82,8 @@ internal static unsafe class GemmOuter
         int j = j0;
         for (; j + 64 <= j1; j += 64)
         {
+            float* bj = ColumnOfB(b, panelStride, j);
+            float* biasJ = bias is null ? null : bias + j;
             int i = i0;
             if (sixRows)
             {
@@ -81,7 +95,7 @@ internal static unsafe class GemmOuter
                         PrefetchTile(c + (nint)(i + 8) * ldc + j, ldc);
                     }
 
-                    Tile6x64(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+                    Tile6x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ);
                 }
             }
 
@@ -94,30 +108,37 @@ internal static unsafe class GemmOuter
                     PrefetchTile(c + (nint)(i + 4) * ldc + j, ldc);
                 }
 
-                Tile4x64(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate, blockSum: !sixRows);
+                Tile4x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, blockSum: !sixRows);
             }
 
             for (; i < i1; i++)
             {
-                Tile1x64(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+                Tile1x64(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ);
             }
         }
 
         for (; j < j1; j += 16)
         {
             Vector512<float> mask = GemmDot.TailMask512(Math.Min(j1 - j, 16) & 15);
+            float* bj = ColumnOfB(b, panelStride, j);
+            float* biasJ = bias is null ? null : bias + j;
             int i = i0;
             for (; i + 4 <= i1; i += 4)
             {
-                Tile4x16(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, mask, accumulate);
+                Tile4x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ);
             }
 
             for (; i < i1; i++)
             {
-                Tile1x16(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, mask, accumulate);
+                Tile1x16(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ);
             }
         }
     }
+
+    /// <summary>Column <paramref name="j"/> of B's first row: row-major (<paramref name="panelStride"/> 0) or panel-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* ColumnOfB(float* b, nint panelStride, int j) =>
+        panelStride == 0 ? b + j : b + ((j / Gemm.PanelWidth) * panelStride) + (j % Gemm.PanelWidth);
 
     /// <summary>Prefetches the 4 rows × 64 floats (16 cache lines) of a tile of C into L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -133,9 +154,9 @@ internal static unsafe class GemmOuter
         }
     }
 
-    /// <summary>4 rows × 64 columns: <c>C[r, 0..64) (+)= Σₚ A[r, p]·B[p, 0..64)</c>, with B and C rows <paramref name="ld"/> apart.</summary>
+    /// <summary>4 rows × 64 columns: <c>C[r, 0..64) (+)= Σₚ A[r, p]·B[p, 0..64)</c>, with rows of B <paramref name="ldb"/> and of C <paramref name="ld"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate, bool blockSum = false)
+    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, bool blockSum = false)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -145,6 +166,13 @@ internal static unsafe class GemmOuter
             c10 = Vector512.Load(c1); c11 = Vector512.Load(c1 + 16); c12 = Vector512.Load(c1 + 32); c13 = Vector512.Load(c1 + 48);
             c20 = Vector512.Load(c2); c21 = Vector512.Load(c2 + 16); c22 = Vector512.Load(c2 + 32); c23 = Vector512.Load(c2 + 48);
             c30 = Vector512.Load(c3); c31 = Vector512.Load(c3 + 16); c32 = Vector512.Load(c3 + 32); c33 = Vector512.Load(c3 + 48);
+        }
+        else if (bias is not null)
+        {
+            c00 = c10 = c20 = c30 = Vector512.Load(bias);
+            c01 = c11 = c21 = c31 = Vector512.Load(bias + 16);
+            c02 = c12 = c22 = c32 = Vector512.Load(bias + 32);
+            c03 = c13 = c23 = c33 = Vector512.Load(bias + 48);
         }
         else
         {
@@ -178,7 +206,7 @@ internal static unsafe class GemmOuter
             c32 = Vector512.FusedMultiplyAdd(x, y2, c32);
             c33 = Vector512.FusedMultiplyAdd(x, y3, c33);
             a += csa;
-            b += ld;
+            b += ldb;
         }
 
         if (accumulate && blockSum)
@@ -201,7 +229,7 @@ internal static unsafe class GemmOuter
     /// B, 28 of the 32 vector registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld, c4 = c3 + ld, c5 = c4 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -214,6 +242,13 @@ internal static unsafe class GemmOuter
             c30 = Vector512.Load(c3); c31 = Vector512.Load(c3 + 16); c32 = Vector512.Load(c3 + 32); c33 = Vector512.Load(c3 + 48);
             c40 = Vector512.Load(c4); c41 = Vector512.Load(c4 + 16); c42 = Vector512.Load(c4 + 32); c43 = Vector512.Load(c4 + 48);
             c50 = Vector512.Load(c5); c51 = Vector512.Load(c5 + 16); c52 = Vector512.Load(c5 + 32); c53 = Vector512.Load(c5 + 48);
+        }
+        else if (bias is not null)
+        {
+            c00 = c10 = c20 = c30 = c40 = c50 = Vector512.Load(bias);
+            c01 = c11 = c21 = c31 = c41 = c51 = Vector512.Load(bias + 16);
+            c02 = c12 = c22 = c32 = c42 = c52 = Vector512.Load(bias + 32);
+            c03 = c13 = c23 = c33 = c43 = c53 = Vector512.Load(bias + 48);
         }
         else
         {
@@ -258,7 +293,7 @@ internal static unsafe class GemmOuter
             c52 = Vector512.FusedMultiplyAdd(x, y2, c52);
             c53 = Vector512.FusedMultiplyAdd(x, y3, c53);
             a += csa;
-            b += ld;
+            b += ldb;
         }
 
         c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
@@ -271,12 +306,16 @@ internal static unsafe class GemmOuter
 
     /// <summary>1 row × 64 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x64(float* a, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         if (accumulate)
         {
             c0 = Vector512.Load(c); c1 = Vector512.Load(c + 16); c2 = Vector512.Load(c + 32); c3 = Vector512.Load(c + 48);
+        }
+        else if (bias is not null)
+        {
+            c0 = Vector512.Load(bias); c1 = Vector512.Load(bias + 16); c2 = Vector512.Load(bias + 32); c3 = Vector512.Load(bias + 48);
         }
 
         for (int p = 0; p < len; p++)
@@ -287,7 +326,7 @@ internal static unsafe class GemmOuter
             c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), c2);
             c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), c3);
             a += csa;
-            b += ld;
+            b += ldb;
         }
 
         c0.Store(c); c1.Store(c + 16); c2.Store(c + 32); c3.Store(c + 48);
@@ -295,7 +334,7 @@ internal static unsafe class GemmOuter
 
     /// <summary>4 rows × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ld, float* c, int len, Vector512<float> mask, bool accumulate)
+    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> z = Vector512<float>.Zero;
@@ -307,6 +346,10 @@ internal static unsafe class GemmOuter
             c2v = Avx512F.MaskLoad(c2, mask, z);
             c3v = Avx512F.MaskLoad(c3, mask, z);
         }
+        else if (bias is not null)
+        {
+            c0v = c1v = c2v = c3v = Avx512F.MaskLoad(bias, mask, z);
+        }
 
         nint r1 = rsa, r2 = 2 * (nint)rsa, r3 = 3 * (nint)rsa;
         for (int p = 0; p < len; p++)
@@ -317,7 +360,7 @@ internal static unsafe class GemmOuter
             c2v = Vector512.FusedMultiplyAdd(Vector512.Create(a[r2]), y, c2v);
             c3v = Vector512.FusedMultiplyAdd(Vector512.Create(a[r3]), y, c3v);
             a += csa;
-            b += ld;
+            b += ldb;
         }
 
         Avx512F.MaskStore(c, mask, c0v);
@@ -328,15 +371,15 @@ internal static unsafe class GemmOuter
 
     /// <summary>1 row × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x16(float* a, int csa, float* b, int ld, float* c, int len, Vector512<float> mask, bool accumulate)
+    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias)
     {
         Vector512<float> z = Vector512<float>.Zero;
-        Vector512<float> acc = accumulate ? Avx512F.MaskLoad(c, mask, z) : z;
+        Vector512<float> acc = accumulate ? Avx512F.MaskLoad(c, mask, z) : bias is not null ? Avx512F.MaskLoad(bias, mask, z) : z;
         for (int p = 0; p < len; p++)
         {
             acc = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Avx512F.MaskLoad(b, mask, z), acc);
             a += csa;
-            b += ld;
+            b += ldb;
         }
 
         Avx512F.MaskStore(c, mask, acc);

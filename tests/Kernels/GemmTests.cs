@@ -112,6 +112,65 @@ public class GemmTests
     }
 
     /// <summary>
+    /// <c>C = bias + A·Bᵀ</c> (the dense forward): against the double-precision reference, and bit for bit equal to
+    /// the bias copied into C followed by the accumulating product, on one and two threads. The shapes with m ≥ 64 and
+    /// n ≤ m run on the packed, panel-major Bᵀ with the bias fused into the tiles (whole and partial 64-column panels,
+    /// 16-column tails); the others take the copy-then-accumulate path.
+    /// </summary>
+    [Theory]
+    [InlineData(256, 256, 784)]
+    [InlineData(256, 128, 256)]
+    [InlineData(256, 10, 128)]
+    [InlineData(257, 100, 64)]
+    [InlineData(300, 20, 1041)]
+    [InlineData(128, 70, 64)]
+    [InlineData(65, 37, 19)]
+    [InlineData(64, 256, 784)]
+    [InlineData(15, 33, 17)]
+    [InlineData(1, 256, 784)]
+    public void Product_with_bias_matches_reference_and_the_unfused_path(int m, int n, int k)
+    {
+        var rng = new Random(m * 31 + n * 17 + k);
+        float[] a = Random(rng, m * k), b = Random(rng, n * k), bias = Random(rng, n);
+        (double[] exact, double[] magnitude) = Reference(Product.ABt, m, n, k, a, b);
+        var saved = new TestThreads();
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                saved.Set(threads);
+                float[] c = new float[m * n + 3];
+                Array.Fill(c, float.NaN, 0, m * n);
+                Array.Fill(c, 12345f, m * n, 3);
+                Gemm.MultiplyABtBias(m, n, k, a, b, bias, c);
+
+                float[] unfused = new float[m * n];
+                for (int i = 0; i < m; i++)
+                {
+                    bias.CopyTo(unfused, i * n);
+                }
+
+                Gemm.MultiplyABt(m, n, k, a, b, unfused, accumulate: true);
+                double u = Math.Pow(2, -24), j = k + 2;
+                double gamma = j * u / (1 - j * u);
+                for (int i = 0; i < m * n; i++)
+                {
+                    double expected = exact[i] + bias[i % n];
+                    double bound = gamma * (magnitude[i] + Math.Abs(bias[i % n])) + 1e-30;
+                    Assert.True(Math.Abs(c[i] - expected) <= bound, $"{m}×{n}×{k} threads={threads}: C[{i / n},{i % n}] = {c[i]}, expected {expected}");
+                    Assert.Equal(BitConverter.SingleToInt32Bits(unfused[i]), BitConverter.SingleToInt32Bits(c[i]));
+                }
+
+                Assert.All(c.Skip(m * n), x => Assert.Equal(12345f, x));
+            }
+        }
+        finally
+        {
+            saved.Dispose();
+        }
+    }
+
+    /// <summary>
     /// The split of a product between threads follows whole tiles, so every element is summed in the same order
     /// whatever the thread count: one and two threads give the same bits.
     /// </summary>
