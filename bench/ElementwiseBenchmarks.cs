@@ -16,8 +16,11 @@ public class ElementwiseBenchmarks
 {
     private float[] _x = [], _y = [], _z = [];
 
-    /// <summary>Floats per buffer: a mid-size activation (fits in L2) and a large one (does not).</summary>
-    [Params(16_384, 1_048_576)]
+    /// <summary>
+    /// Floats per buffer: a mid-size activation (fits in L2), one whose 1 MB buffers are past TensorPrimitives' 256 KB
+    /// non-temporal store threshold, and a large one (4 MB buffers).
+    /// </summary>
+    [Params(16_384, 262_144, 1_048_576)]
     public int N { get; set; }
 
     /// <summary>Fills the buffers with values in [−2, 2).</summary>

@@ -11,7 +11,7 @@ namespace NetGen.Benchmarks;
 /// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference;
 /// <c>-- --fold [rounds]</c> compares CNN inference with batch norm folded and unfolded (<see cref="BatchNormFoldComparison"/>);
 /// <c>-- --serving [requests] [clients]</c> runs <see cref="ServingLoad"/> against <c>samples/Serving</c>;
-/// <c>-- --elementwise</c> times the hand element-wise kernels against TensorPrimitives (<see cref="ElementwiseBenchmarks"/>);
+/// <c>-- --elementwise [BenchmarkDotNet arguments]</c> times the hand element-wise kernels against TensorPrimitives (<see cref="ElementwiseBenchmarks"/>);
 /// <c>-- --time-to-accuracy mlp|cnn [seeds] [maxEpochs] [threads]</c> compares training seconds to a test accuracy with
 /// TorchSharp (<see cref="TimeToAccuracy"/>; defaults 3 seeds, 10 epochs, 2 threads).
 /// </summary>
@@ -46,11 +46,13 @@ public static class Program
             return;
         }
 
-        if (args.Length == 1 && args[0] == "--elementwise")
+        if (args.Length >= 1 && args[0] == "--elementwise")
         {
-            // Hand kernels against TensorPrimitives: one short in-process job (the ratios, not the absolute times, matter).
-            BenchmarkRunner.Run<ElementwiseBenchmarks>(ManualConfig.CreateMinimumViable()
-                .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)));
+            // Hand kernels against TensorPrimitives: one short in-process job (the ratios, not the absolute times, matter);
+            // further arguments go to BenchmarkDotNet (e.g. --filter '*Add*').
+            BenchmarkRunner.Run<ElementwiseBenchmarks>(
+                ManualConfig.CreateMinimumViable().AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)),
+                args[1..]);
             return;
         }
 
