@@ -178,7 +178,7 @@ public static partial class Conv2D
                 DBias = dBias.IsEmpty ? null : pdb,
                 Scratch = ps,
                 PrivateGradients = slots > 1,
-                TransposedWeightGradient = Gemm.UseTransposed(outChannels, s.K, s.P),
+                TransposedWeightGradient = ConvDirect.AppliesBackward(in s) || Gemm.UseTransposed(outChannels, s.K, s.P),
             };
             if (slots <= 1)
             {
@@ -230,6 +230,18 @@ public static partial class Conv2D
         float* col = job.Scratch + (nint)part * s.PerSlot;
         int b0 = (int)((long)s.Batch * part / parts), b1 = (int)((long)s.Batch * (part + 1) / parts);
         var weights = new ReadOnlySpan<float>(job.W, s.OutChannels * s.K);
+        if (ConvDirect.Applies(in s))
+        {
+            // 16 filters, stride 1, no padding: the direct kernel reads the image itself; its col area holds Wᵀ.
+            ConvDirect.TransposeWeights(in s, job.W, col);
+            for (int b = b0; b < b1; b++)
+            {
+                ConvDirect.Forward16(in s, job.X + (nint)b * s.InputSize, col, job.Bias, job.Y + (nint)b * s.OutputSize);
+            }
+
+            return;
+        }
+
         for (int b = b0; b < b1; b++)
         {
             float* x = job.X + (nint)b * s.InputSize;
@@ -269,6 +281,7 @@ public static partial class Conv2D
         // dWᵀ[K × outC] += col·dy_bᵀ, a plain A·B product for the broadcast kernels, in the slot's gradient area, and
         // transposed back into dW once per call. Otherwise (few filters) the dot-product kernels take dy·colᵀ as it is.
         bool transposed = job.TransposedWeightGradient;
+        bool direct = ConvDirect.AppliesBackward(in s);
         float* dw = job.DW, db = job.DBias;
         if (transposed || job.PrivateGradients)
         {
@@ -292,26 +305,35 @@ public static partial class Conv2D
             float* dy = job.Y + (nint)b * s.OutputSize;
             var dySpan = new ReadOnlySpan<float>(dy, s.OutputSize);
             float* col = slot;
-            if (s.Pointwise)
+            if (direct)
             {
-                col = x;
-            }
-            else
-            {
-                ConvLoops.Im2Col(in s, x, col);
-            }
-
-            var colSpan = new ReadOnlySpan<float>(col, kp);
-            if (transposed)
-            {
-                // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+                // dWᵀ[K × 16] += col · dy_bᵀ, read straight from the image (no im2col).
                 Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
-                Gemm.MultiplyAB(s.K, s.OutChannels, s.P, colSpan, new ReadOnlySpan<float>(dyt, s.OutputSize), dWeights, accumulate: true);
+                ConvDirect.WeightGradient5(in s, x, dyt, dw);
             }
             else
             {
-                // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
-                Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, colSpan, dWeights, accumulate: true);
+                if (s.Pointwise)
+                {
+                    col = x;
+                }
+                else
+                {
+                    ConvLoops.Im2Col(in s, x, col);
+                }
+
+                var colSpan = new ReadOnlySpan<float>(col, kp);
+                if (transposed)
+                {
+                    // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+                    Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
+                    Gemm.MultiplyAB(s.K, s.OutChannels, s.P, colSpan, new ReadOnlySpan<float>(dyt, s.OutputSize), dWeights, accumulate: true);
+                }
+                else
+                {
+                    // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
+                    Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, colSpan, dWeights, accumulate: true);
+                }
             }
 
             if (db != null)
@@ -337,7 +359,15 @@ public static partial class Conv2D
             {
                 // dcol[K × P] = Wᵀ[K × outC] · dy_b[outC × P], over col (no longer needed), then back to image positions.
                 Gemm.MultiplyAtB(s.K, s.P, s.OutChannels, weights, dySpan, new Span<float>(slot, kp), accumulate: false);
-                ConvLoops.Col2ImAdd(in s, slot, dx);
+                if (ConvDirect.AppliesCol2Im(in s))
+                {
+                    // Reads up to 15 floats past dcol: the slot's gradient area (outC·K ≥ 25 floats) follows it.
+                    ConvDirect.Col2ImAdd5(in s, slot, dx);
+                }
+                else
+                {
+                    ConvLoops.Col2ImAdd(in s, slot, dx);
+                }
             }
         }
 
