@@ -242,6 +242,17 @@ public static partial class Conv2D
             return;
         }
 
+        if (ConvDirect.Applies8(in s))
+        {
+            // 8 filters, stride 1, no padding, rows of at least 16 outputs: the direct row kernel.
+            for (int b = b0; b < b1; b++)
+            {
+                ConvDirect.Forward8(in s, job.X + (nint)b * s.InputSize, job.W, job.Bias, job.Y + (nint)b * s.OutputSize);
+            }
+
+            return;
+        }
+
         for (int b = b0; b < b1; b++)
         {
             float* x = job.X + (nint)b * s.InputSize;
@@ -307,9 +318,16 @@ public static partial class Conv2D
             float* col = slot;
             if (direct)
             {
-                // dWᵀ[K × 16] += col · dy_bᵀ, read straight from the image (no im2col).
+                // dWᵀ[K × outC] += col · dy_bᵀ (16 or 8 filters), read straight from the image (no im2col).
                 Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
-                ConvDirect.WeightGradient5(in s, x, dyt, dw);
+                if (s.OutChannels == ConvDirect.Lanes)
+                {
+                    ConvDirect.WeightGradient5(in s, x, dyt, dw);
+                }
+                else
+                {
+                    ConvDirect.WeightGradient5x8(in s, x, dyt, dw);
+                }
             }
             else
             {

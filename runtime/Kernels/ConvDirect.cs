@@ -112,8 +112,13 @@ internal static unsafe class ConvDirect
         }
     }
 
-    /// <summary>Whether <see cref="WeightGradient5"/> handles this shape on this host (<see cref="Applies"/> and a 5×5 kernel).</summary>
-    internal static bool AppliesBackward(in ConvShape s) => s.Kernel == 5 && Applies(in s);
+    /// <summary>
+    /// Whether <see cref="WeightGradient5"/> (16 filters) or <see cref="WeightGradient5x8"/> (8 filters) handles this
+    /// shape on this host: stride 1, no padding, a 5×5 kernel, on AVX-512.
+    /// </summary>
+    internal static bool AppliesBackward(in ConvShape s) =>
+        s.Kernel == 5 && (s.OutChannels == Lanes || s.OutChannels == 8) && s.Stride == 1 && s.Padding == 0
+        && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
     /// <summary>
     /// One sample's weight gradient, accumulated transposed: <c>dwt[(c, u, v), o] += Σ_(i, j) x[c, i + u, j + v]·dyt[(i, j), o]</c>
@@ -295,6 +300,211 @@ internal static unsafe class ConvDirect
         return Vector512.ConditionalSelect(inside, source, zeroLane);
     }
 
+
+    /// <summary>
+    /// <see cref="WeightGradient5"/> for 8 filters: the same loop on 256-bit registers (8 channels of one pixel).
+    /// </summary>
+    /// <param name="s">The shape (<see cref="AppliesBackward"/> holds, 8 filters).</param>
+    /// <param name="x">One input sample, inC × H × W.</param>
+    /// <param name="dyt">The sample's output gradient transposed, P × 8.</param>
+    /// <param name="dwt">The transposed weight gradient, K × 8 (added to).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void WeightGradient5x8(in ConvShape s, float* x, float* dyt, float* dwt)
+    {
+        int w = s.Width, outW = s.OutWidth, outH = s.OutHeight, plane = s.Height * s.Width;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            float* d = dwt + (nint)c * 25 * 8;
+            Vector256<float> g00 = Vector256.Load(d + 0);
+            Vector256<float> g01 = Vector256.Load(d + 8);
+            Vector256<float> g02 = Vector256.Load(d + 16);
+            Vector256<float> g03 = Vector256.Load(d + 24);
+            Vector256<float> g04 = Vector256.Load(d + 32);
+            Vector256<float> g10 = Vector256.Load(d + 40);
+            Vector256<float> g11 = Vector256.Load(d + 48);
+            Vector256<float> g12 = Vector256.Load(d + 56);
+            Vector256<float> g13 = Vector256.Load(d + 64);
+            Vector256<float> g14 = Vector256.Load(d + 72);
+            Vector256<float> g20 = Vector256.Load(d + 80);
+            Vector256<float> g21 = Vector256.Load(d + 88);
+            Vector256<float> g22 = Vector256.Load(d + 96);
+            Vector256<float> g23 = Vector256.Load(d + 104);
+            Vector256<float> g24 = Vector256.Load(d + 112);
+            Vector256<float> g30 = Vector256.Load(d + 120);
+            Vector256<float> g31 = Vector256.Load(d + 128);
+            Vector256<float> g32 = Vector256.Load(d + 136);
+            Vector256<float> g33 = Vector256.Load(d + 144);
+            Vector256<float> g34 = Vector256.Load(d + 152);
+            Vector256<float> g40 = Vector256.Load(d + 160);
+            Vector256<float> g41 = Vector256.Load(d + 168);
+            Vector256<float> g42 = Vector256.Load(d + 176);
+            Vector256<float> g43 = Vector256.Load(d + 184);
+            Vector256<float> g44 = Vector256.Load(d + 192);
+            float* e0 = dyt;
+            for (int i = 0; i < outH; i++)
+            {
+                float* r0 = x + (nint)c * plane + (nint)i * w;
+                float* r1 = r0 + w;
+                float* r2 = r1 + w;
+                float* r3 = r2 + w;
+                float* r4 = r3 + w;
+                for (int j = 0; j < outW; j++, r0++, r1++, r2++, r3++, r4++, e0 += 8)
+                {
+                    Vector256<float> e = Vector256.Load(e0);
+                    g00 = Fma.MultiplyAdd(Vector256.Create(r0[0]), e, g00);
+                    g01 = Fma.MultiplyAdd(Vector256.Create(r0[1]), e, g01);
+                    g02 = Fma.MultiplyAdd(Vector256.Create(r0[2]), e, g02);
+                    g03 = Fma.MultiplyAdd(Vector256.Create(r0[3]), e, g03);
+                    g04 = Fma.MultiplyAdd(Vector256.Create(r0[4]), e, g04);
+                    g10 = Fma.MultiplyAdd(Vector256.Create(r1[0]), e, g10);
+                    g11 = Fma.MultiplyAdd(Vector256.Create(r1[1]), e, g11);
+                    g12 = Fma.MultiplyAdd(Vector256.Create(r1[2]), e, g12);
+                    g13 = Fma.MultiplyAdd(Vector256.Create(r1[3]), e, g13);
+                    g14 = Fma.MultiplyAdd(Vector256.Create(r1[4]), e, g14);
+                    g20 = Fma.MultiplyAdd(Vector256.Create(r2[0]), e, g20);
+                    g21 = Fma.MultiplyAdd(Vector256.Create(r2[1]), e, g21);
+                    g22 = Fma.MultiplyAdd(Vector256.Create(r2[2]), e, g22);
+                    g23 = Fma.MultiplyAdd(Vector256.Create(r2[3]), e, g23);
+                    g24 = Fma.MultiplyAdd(Vector256.Create(r2[4]), e, g24);
+                    g30 = Fma.MultiplyAdd(Vector256.Create(r3[0]), e, g30);
+                    g31 = Fma.MultiplyAdd(Vector256.Create(r3[1]), e, g31);
+                    g32 = Fma.MultiplyAdd(Vector256.Create(r3[2]), e, g32);
+                    g33 = Fma.MultiplyAdd(Vector256.Create(r3[3]), e, g33);
+                    g34 = Fma.MultiplyAdd(Vector256.Create(r3[4]), e, g34);
+                    g40 = Fma.MultiplyAdd(Vector256.Create(r4[0]), e, g40);
+                    g41 = Fma.MultiplyAdd(Vector256.Create(r4[1]), e, g41);
+                    g42 = Fma.MultiplyAdd(Vector256.Create(r4[2]), e, g42);
+                    g43 = Fma.MultiplyAdd(Vector256.Create(r4[3]), e, g43);
+                    g44 = Fma.MultiplyAdd(Vector256.Create(r4[4]), e, g44);
+                }
+            }
+
+            g00.Store(d + 0);
+            g01.Store(d + 8);
+            g02.Store(d + 16);
+            g03.Store(d + 24);
+            g04.Store(d + 32);
+            g10.Store(d + 40);
+            g11.Store(d + 48);
+            g12.Store(d + 56);
+            g13.Store(d + 64);
+            g14.Store(d + 72);
+            g20.Store(d + 80);
+            g21.Store(d + 88);
+            g22.Store(d + 96);
+            g23.Store(d + 104);
+            g24.Store(d + 112);
+            g30.Store(d + 120);
+            g31.Store(d + 128);
+            g32.Store(d + 136);
+            g33.Store(d + 144);
+            g34.Store(d + 152);
+            g40.Store(d + 160);
+            g41.Store(d + 168);
+            g42.Store(d + 176);
+            g43.Store(d + 184);
+            g44.Store(d + 192);
+        }
+    }
+
+    /// <summary>Whether <see cref="Forward8"/> handles this shape on this host: 8 filters, stride 1, no padding, output rows of at least 16.</summary>
+    internal static bool Applies8(in ConvShape s) =>
+        s.OutChannels == 8 && s.Stride == 1 && s.Padding == 0 && s.OutWidth >= 16
+        && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>
+    /// One sample of a convolution with 8 filters, one output row at a time, 16 pixels per register: two 16-column
+    /// chunks of the row (the second moved back to end at the edge) for all 8 filters are 16 accumulators; each tap
+    /// loads the two input segments and broadcasts the 8 filters' weights. The output rows are written in place (NCHW),
+    /// with no im2col and no bias pass.
+    /// </summary>
+    /// <param name="s">The shape (<see cref="Applies8"/> holds).</param>
+    /// <param name="x">One input sample, inC × H × W.</param>
+    /// <param name="weights">W, 8 × K.</param>
+    /// <param name="bias">The bias (8 floats), or null.</param>
+    /// <param name="y">One output sample, 8 × outH × outW.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward8(in ConvShape s, float* x, float* weights, float* bias, float* y)
+    {
+        int w = s.Width, outW = s.OutWidth, outH = s.OutHeight, kernel = s.Kernel, plane = s.Height * s.Width, p = s.P, k = s.K;
+        for (int i = 0; i < outH; i++)
+        {
+            float* yr = y + (nint)i * outW;
+            for (int j = 0; j < outW; j += 32)
+            {
+                int ja = Math.Min(j, outW - 16), jb = Math.Min(j + 16, outW - 16);
+                Vector512<float> a0 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[0]);
+                Vector512<float> a1 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[1]);
+                Vector512<float> a2 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[2]);
+                Vector512<float> a3 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[3]);
+                Vector512<float> a4 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[4]);
+                Vector512<float> a5 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[5]);
+                Vector512<float> a6 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[6]);
+                Vector512<float> a7 = bias == null ? Vector512<float>.Zero : Vector512.Create(bias[7]);
+                Vector512<float> b0 = a0;
+                Vector512<float> b1 = a1;
+                Vector512<float> b2 = a2;
+                Vector512<float> b3 = a3;
+                Vector512<float> b4 = a4;
+                Vector512<float> b5 = a5;
+                Vector512<float> b6 = a6;
+                Vector512<float> b7 = a7;
+                float* wq = weights;
+                for (int c = 0; c < s.InChannels; c++)
+                {
+                    float* r = x + (nint)c * plane + (nint)i * w;
+                    for (int u = 0; u < kernel; u++, r += w)
+                    {
+                        for (int v = 0; v < kernel; v++, wq++)
+                        {
+                            Vector512<float> xa = Vector512.Load(r + ja + v), xb = Vector512.Load(r + jb + v);
+                            Vector512<float> w0 = Vector512.Create(wq[0 * k]);
+                            Vector512<float> w1 = Vector512.Create(wq[1 * k]);
+                            Vector512<float> w2 = Vector512.Create(wq[2 * k]);
+                            Vector512<float> w3 = Vector512.Create(wq[3 * k]);
+                            Vector512<float> w4 = Vector512.Create(wq[4 * k]);
+                            Vector512<float> w5 = Vector512.Create(wq[5 * k]);
+                            Vector512<float> w6 = Vector512.Create(wq[6 * k]);
+                            Vector512<float> w7 = Vector512.Create(wq[7 * k]);
+                            a0 = Avx512F.FusedMultiplyAdd(xa, w0, a0);
+                            b0 = Avx512F.FusedMultiplyAdd(xb, w0, b0);
+                            a1 = Avx512F.FusedMultiplyAdd(xa, w1, a1);
+                            b1 = Avx512F.FusedMultiplyAdd(xb, w1, b1);
+                            a2 = Avx512F.FusedMultiplyAdd(xa, w2, a2);
+                            b2 = Avx512F.FusedMultiplyAdd(xb, w2, b2);
+                            a3 = Avx512F.FusedMultiplyAdd(xa, w3, a3);
+                            b3 = Avx512F.FusedMultiplyAdd(xb, w3, b3);
+                            a4 = Avx512F.FusedMultiplyAdd(xa, w4, a4);
+                            b4 = Avx512F.FusedMultiplyAdd(xb, w4, b4);
+                            a5 = Avx512F.FusedMultiplyAdd(xa, w5, a5);
+                            b5 = Avx512F.FusedMultiplyAdd(xb, w5, b5);
+                            a6 = Avx512F.FusedMultiplyAdd(xa, w6, a6);
+                            b6 = Avx512F.FusedMultiplyAdd(xb, w6, b6);
+                            a7 = Avx512F.FusedMultiplyAdd(xa, w7, a7);
+                            b7 = Avx512F.FusedMultiplyAdd(xb, w7, b7);
+                        }
+                    }
+                }
+
+                a0.Store(yr + 0 * (nint)p + ja);
+                b0.Store(yr + 0 * (nint)p + jb);
+                a1.Store(yr + 1 * (nint)p + ja);
+                b1.Store(yr + 1 * (nint)p + jb);
+                a2.Store(yr + 2 * (nint)p + ja);
+                b2.Store(yr + 2 * (nint)p + jb);
+                a3.Store(yr + 3 * (nint)p + ja);
+                b3.Store(yr + 3 * (nint)p + jb);
+                a4.Store(yr + 4 * (nint)p + ja);
+                b4.Store(yr + 4 * (nint)p + jb);
+                a5.Store(yr + 5 * (nint)p + ja);
+                b5.Store(yr + 5 * (nint)p + jb);
+                a6.Store(yr + 6 * (nint)p + ja);
+                b6.Store(yr + 6 * (nint)p + jb);
+                a7.Store(yr + 7 * (nint)p + ja);
+                b7.Store(yr + 7 * (nint)p + jb);
+            }
+        }
+    }
 
     /// <summary>Scatters a tile (16 pixels × 16 channels: 2 rows of 8) into the NCHW output at its top-left pixel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -48,6 +48,13 @@ public class Conv2DTests(ITestOutputHelper output)
         [2, 4, 10, 12, 16, 3, 1, 0, true],
         [2, 3, 9, 16, 8, 5, 1, 0, true],
         [2, 2, 6, 7, 8, 5, 1, 0, true],
+
+        // 8 filters, stride 1, no padding, output rows of at least 16: the direct row kernel (two 16-column chunks, the
+        // second moved back at the edge); with a 5×5 kernel the 8-filter direct weight gradient. The small CNN's first
+        // convolution is the first row.
+        [2, 1, 28, 28, 8, 5, 1, 0, true],
+        [3, 2, 9, 21, 8, 3, 1, 0, false],
+        [1, 1, 6, 40, 8, 5, 1, 0, true],
     ];
 
     [Theory]
