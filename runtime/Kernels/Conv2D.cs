@@ -20,6 +20,13 @@ namespace NetGen.Kernels;
 /// and no padding, col is the input itself and dcol the input gradient, so nothing is copied.
 /// </para>
 /// <para>
+/// Small layers skip im2col where <see cref="ConvDirect"/> applies (AVX-512, stride 1, no padding): 16 filters run
+/// the forward with the 16 channels of a pixel in one register, 8 filters with 16 pixels of an output row in one
+/// register; with a 5×5 kernel and 8 or 16 filters the weight gradient is read straight from the image, and with a
+/// 5×5 kernel on rows of at most 16 floats col2im sums each input row in a register. With so few filters the products
+/// are small and im2col's copy, not the arithmetic, was most of the time (the small CNN's two convolutions).
+/// </para>
+/// <para>
 /// Samples run in parallel, one per thread, when the scratch holds one buffer per thread (see
 /// <see cref="ScratchSize"/>); each thread then accumulates its share of the parameter gradients privately and the
 /// shares are added at the end. With a single buffer the samples run one after another and the matrix products
