@@ -20,6 +20,13 @@ namespace NetGen.Kernels;
 /// and no padding, col is the input itself and dcol the input gradient, so nothing is copied.
 /// </para>
 /// <para>
+/// Small layers skip im2col where <see cref="ConvDirect"/> applies (AVX-512, stride 1, no padding): 16 filters run
+/// the forward with the 16 channels of a pixel in one register, 8 filters with 16 pixels of an output row in one
+/// register; with a 5×5 kernel and 8 or 16 filters the weight gradient is read straight from the image, and with a
+/// 5×5 kernel on rows of at most 16 floats col2im sums each input row in a register. With so few filters the products
+/// are small and im2col's copy, not the arithmetic, was most of the time (the small CNN's two convolutions).
+/// </para>
+/// <para>
 /// Samples run in parallel, one per thread, when the scratch holds one buffer per thread (see
 /// <see cref="ScratchSize"/>); each thread then accumulates its share of the parameter gradients privately and the
 /// shares are added at the end. With a single buffer the samples run one after another and the matrix products
@@ -178,7 +185,7 @@ public static partial class Conv2D
                 DBias = dBias.IsEmpty ? null : pdb,
                 Scratch = ps,
                 PrivateGradients = slots > 1,
-                TransposedWeightGradient = Gemm.UseTransposed(outChannels, s.K, s.P),
+                TransposedWeightGradient = ConvDirect.AppliesBackward(in s) || Gemm.UseTransposed(outChannels, s.K, s.P),
             };
             if (slots <= 1)
             {
@@ -230,6 +237,29 @@ public static partial class Conv2D
         float* col = job.Scratch + (nint)part * s.PerSlot;
         int b0 = (int)((long)s.Batch * part / parts), b1 = (int)((long)s.Batch * (part + 1) / parts);
         var weights = new ReadOnlySpan<float>(job.W, s.OutChannels * s.K);
+        if (ConvDirect.Applies(in s))
+        {
+            // 16 filters, stride 1, no padding: the direct kernel reads the image itself; its col area holds Wᵀ.
+            ConvDirect.TransposeWeights(in s, job.W, col);
+            for (int b = b0; b < b1; b++)
+            {
+                ConvDirect.Forward16(in s, job.X + (nint)b * s.InputSize, col, job.Bias, job.Y + (nint)b * s.OutputSize);
+            }
+
+            return;
+        }
+
+        if (ConvDirect.Applies8(in s))
+        {
+            // 8 filters, stride 1, no padding, rows of at least 16 outputs: the direct row kernel.
+            for (int b = b0; b < b1; b++)
+            {
+                ConvDirect.Forward8(in s, job.X + (nint)b * s.InputSize, job.W, job.Bias, job.Y + (nint)b * s.OutputSize);
+            }
+
+            return;
+        }
+
         for (int b = b0; b < b1; b++)
         {
             float* x = job.X + (nint)b * s.InputSize;
@@ -269,6 +299,7 @@ public static partial class Conv2D
         // dWᵀ[K × outC] += col·dy_bᵀ, a plain A·B product for the broadcast kernels, in the slot's gradient area, and
         // transposed back into dW once per call. Otherwise (few filters) the dot-product kernels take dy·colᵀ as it is.
         bool transposed = job.TransposedWeightGradient;
+        bool direct = ConvDirect.AppliesBackward(in s);
         float* dw = job.DW, db = job.DBias;
         if (transposed || job.PrivateGradients)
         {
@@ -292,26 +323,42 @@ public static partial class Conv2D
             float* dy = job.Y + (nint)b * s.OutputSize;
             var dySpan = new ReadOnlySpan<float>(dy, s.OutputSize);
             float* col = slot;
-            if (s.Pointwise)
+            if (direct)
             {
-                col = x;
-            }
-            else
-            {
-                ConvLoops.Im2Col(in s, x, col);
-            }
-
-            var colSpan = new ReadOnlySpan<float>(col, kp);
-            if (transposed)
-            {
-                // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+                // dWᵀ[K × outC] += col · dy_bᵀ (16 or 8 filters), read straight from the image (no im2col).
                 Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
-                Gemm.MultiplyAB(s.K, s.OutChannels, s.P, colSpan, new ReadOnlySpan<float>(dyt, s.OutputSize), dWeights, accumulate: true);
+                if (s.OutChannels == ConvDirect.Lanes)
+                {
+                    ConvDirect.WeightGradient5(in s, x, dyt, dw);
+                }
+                else
+                {
+                    ConvDirect.WeightGradient5x8(in s, x, dyt, dw);
+                }
             }
             else
             {
-                // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
-                Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, colSpan, dWeights, accumulate: true);
+                if (s.Pointwise)
+                {
+                    col = x;
+                }
+                else
+                {
+                    ConvLoops.Im2Col(in s, x, col);
+                }
+
+                var colSpan = new ReadOnlySpan<float>(col, kp);
+                if (transposed)
+                {
+                    // dWᵀ[K × outC] += col[K × P] · dy_bᵀ[P × outC]
+                    Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
+                    Gemm.MultiplyAB(s.K, s.OutChannels, s.P, colSpan, new ReadOnlySpan<float>(dyt, s.OutputSize), dWeights, accumulate: true);
+                }
+                else
+                {
+                    // dW[outC × K] += dy_b[outC × P] · col[K × P]ᵀ
+                    Gemm.MultiplyABt(s.OutChannels, s.K, s.P, dySpan, colSpan, dWeights, accumulate: true);
+                }
             }
 
             if (db != null)
@@ -337,7 +384,15 @@ public static partial class Conv2D
             {
                 // dcol[K × P] = Wᵀ[K × outC] · dy_b[outC × P], over col (no longer needed), then back to image positions.
                 Gemm.MultiplyAtB(s.K, s.P, s.OutChannels, weights, dySpan, new Span<float>(slot, kp), accumulate: false);
-                ConvLoops.Col2ImAdd(in s, slot, dx);
+                if (ConvDirect.AppliesCol2Im(in s))
+                {
+                    // Reads up to 15 floats past dcol: the slot's gradient area (outC·K ≥ 25 floats) follows it.
+                    ConvDirect.Col2ImAdd5(in s, slot, dx);
+                }
+                else
+                {
+                    ConvLoops.Col2ImAdd(in s, slot, dx);
+                }
             }
         }
 

@@ -51,7 +51,7 @@ internal static unsafe class ConvLoops
                         float* src = plane + (nint)row * w + (j0 * stride - pad + v);
                         if (stride == 1)
                         {
-                            Unsafe.CopyBlockUnaligned(col + j0, src, (uint)(j1 - j0) * sizeof(float));
+                            CopyShort(src, col + j0, j1 - j0);
                         }
                         else
                         {
@@ -95,7 +95,7 @@ internal static unsafe class ConvLoops
                         float* dst = plane + (nint)row * w + (j0 * stride - pad + v);
                         if (stride == 1)
                         {
-                            Add(dcol + j0, dst, j1 - j0);
+                            AddShort(dcol + j0, dst, j1 - j0);
                         }
                         else
                         {
@@ -203,6 +203,73 @@ internal static unsafe class ConvLoops
         int last = w - 1 + pad - v; // j·stride ≤ last
         int j1 = last < 0 ? 0 : Math.Min(outW, last / stride + 1);
         return (Math.Min(j0, outW), j1);
+    }
+
+    /// <summary>
+    /// <c>dst[i] = src[i]</c> for i in [0, n), inlined into the im2col loops: their rows are one output row long (8 to
+    /// 32 floats for small images), where a call to a general block copy costs more than the copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                Vector512.Store(Vector512.Load(src + i), dst + i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256.Store(Vector256.Load(src + i), dst + i);
+            }
+        }
+
+        for (; i <= n - 4; i += 4)
+        {
+            Vector128.Store(Vector128.Load(src + i), dst + i);
+        }
+
+        for (; i < n; i++)
+        {
+            dst[i] = src[i];
+        }
+    }
+
+    /// <summary><c>dst[i] += src[i]</c> for i in [0, n), inlined into the col2im loops (see <see cref="CopyShort"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddShort(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                (Vector512.Load(dst + i) + Vector512.Load(src + i)).Store(dst + i);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
+            }
+        }
+
+        for (; i <= n - 4; i += 4)
+        {
+            (Vector128.Load(dst + i) + Vector128.Load(src + i)).Store(dst + i);
+        }
+
+        for (; i < n; i++)
+        {
+            dst[i] += src[i];
+        }
     }
 
     /// <summary>Adds the transpose of <c>srcᵀ[rows × cols]</c> into <c>dst[cols × rows]</c>: <c>dst[j, i] += srcᵀ[i, j]</c>.</summary>

@@ -38,6 +38,23 @@ public class Conv2DTests(ITestOutputHelper output)
         [4, 8, 9, 9, 64, 3, 1, 1, true],
         [3, 4, 7, 6, 72, 3, 2, 1, false],
         [2, 16, 5, 5, 64, 1, 1, 0, true],
+
+        // 16 filters, stride 1, no padding: with AVX-512 the direct forward (2×8 output tiles, moved back at the edges);
+        // with a 5×5 kernel also the direct weight gradient, and with input rows of at most 16 floats the register
+        // col2im (which takes any filter count). The small CNN's second convolution is the first row.
+        [3, 8, 12, 12, 16, 5, 1, 0, true],
+        [2, 2, 13, 14, 16, 5, 1, 0, false],
+        [1, 3, 6, 20, 16, 5, 1, 0, true],
+        [2, 4, 10, 12, 16, 3, 1, 0, true],
+        [2, 3, 9, 16, 8, 5, 1, 0, true],
+        [2, 2, 6, 7, 8, 5, 1, 0, true],
+
+        // 8 filters, stride 1, no padding, output rows of at least 16: the direct row kernel (two 16-column chunks, the
+        // second moved back at the edge); with a 5×5 kernel the 8-filter direct weight gradient. The small CNN's first
+        // convolution is the first row.
+        [2, 1, 28, 28, 8, 5, 1, 0, true],
+        [3, 2, 9, 21, 8, 3, 1, 0, false],
+        [1, 1, 6, 40, 8, 5, 1, 0, true],
     ];
 
     [Theory]
