@@ -84,7 +84,11 @@ internal static class NetworkEmitter
         }
 
         w.Line($"//   total parameters: {CodeWriter.Thousands(model.ParameterCount)}");
-        w.Line("#nullable enable");
+        // The generated code declares no nullable reference, so nullable analysis would find nothing here, yet it is
+        // about a quarter of the time the compiler spends on this file; the tests compile every generated file with
+        // nullable warnings on (GeneratorDriverHelper.AssertCompilesCleanly) instead of each user build.
+        w.Line("// Nullable analysis is off: no nullable references here (NetGen's tests compile this file with it on).");
+        w.Line("#nullable disable");
         w.Line();
         if (model.Namespace is not null)
         {

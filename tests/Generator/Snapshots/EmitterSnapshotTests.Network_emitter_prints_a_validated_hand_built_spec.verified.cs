@@ -14,7 +14,8 @@
 //   2   dense2         2                    10  Dense 5 -> 2, weights [2 x 5] at params[20..30), no bias
 //   3   mse            2                     0  MeanSquaredError over 2 outputs (output: the input)
 //   total parameters: 30
-#nullable enable
+// Nullable analysis is off: no nullable references here (NetGen's tests compile this file with it on).
+#nullable disable
 
 namespace Handmade;
 

@@ -29,7 +29,8 @@
 //   10  dense10        3                    15  Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias
 //   11  softmax        3                     0  SoftmaxCrossEntropy over 3 classes (output: probabilities)
 //   total parameters: 284
-#nullable enable
+// Nullable analysis is off: no nullable references here (NetGen's tests compile this file with it on).
+#nullable disable
 
 namespace Samples;
 

@@ -16,7 +16,8 @@
 //       params[112..114)
 //   3   mse            2                     0  MeanSquaredError over 2 outputs (output: the input)
 //   total parameters: 114
-#nullable enable
+// Nullable analysis is off: no nullable references here (NetGen's tests compile this file with it on).
+#nullable disable
 
 namespace Samples;
 
