@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -7,20 +8,37 @@ namespace NetGen.Kernels;
 
 /// <summary>Small vectorized loops shared by layers, losses and optimizers.</summary>
 /// <remarks>
-/// Kept over their TensorPrimitives counterparts after one short run of bench <c>--elementwise</c> (hand / TensorPrimitives,
-/// 16k floats then 1M floats): Add 2.81/0.83 µs and 233/338 µs, ScaleAdd 3.34/2.34 µs and 225/409 µs, Multiply 3.16/4.19 µs
-/// and 292/414 µs, MultiplyAdd 5.34/2.30 µs and 467/571 µs. TensorPrimitives wins some cache-resident sizes, the hand loops
-/// the memory-bound ones; the run was noisy (shared machine), so re-measure before switching.
+/// Below <see cref="TensorPrimitivesBelow"/> floats these call <see cref="TensorPrimitives"/>, which was as fast or
+/// faster there; from that size on, the hand loops (<see cref="LaneLoop"/>), which were faster. Quiet host (AMD EPYC,
+/// Zen 5, AVX-512), session 8, bench <c>--elementwise</c>, hand / TensorPrimitives time: at 16,384 floats Add 844/774 ns,
+/// Multiply 1,171/1,047 ns, MultiplyAdd 1,498/1,111 ns, ScaleAdd 769/775 ns; at 262,144 floats Add 22.7/36.7 µs,
+/// MultiplyAdd 37.5/45.1 µs, ScaleAdd 23.8/36.9 µs (Multiply 34.8/29.4 µs); at 1,048,576 floats the hand loops were
+/// 1.2–1.8× faster for all four. TensorPrimitives writes destinations of 256 KB or more with non-temporal stores, which
+/// bypass the caches that the next layer reads from.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Elementwise
 {
+    /// <summary>
+    /// The length (64 Ki floats: 256 KB, TensorPrimitives' non-temporal store threshold) from which the hand loops run
+    /// instead of <see cref="TensorPrimitives"/>. The multiply-adds call TensorPrimitives' fused form, and only where
+    /// the hand loops fuse too (<see cref="LaneLoop.FusesMultiplyAdd"/>), so a result never depends on which one ran.
+    /// </summary>
+    internal const int TensorPrimitivesBelow = 65_536;
+
     /// <summary><c>y[i] += x[i]</c>.</summary>
     /// <param name="x">The addend.</param>
     /// <param name="y">The accumulator, at least as long as <paramref name="x"/>.</param>
     public static void Add(ReadOnlySpan<float> x, Span<float> y)
     {
         Guard.AtLeast("Elementwise.Add", y.Length, x.Length, nameof(y));
+        if (x.Length < TensorPrimitivesBelow)
+        {
+            Span<float> sum = y.Slice(0, x.Length);
+            TensorPrimitives.Add(x, sum, sum);
+            return;
+        }
+
         LaneLoop.Apply(default(AddOp), x, y);
     }
 
@@ -31,6 +49,12 @@ public static class Elementwise
     public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
     {
         CheckSameLength(x.Length, y.Length, z.Length);
+        if (x.Length < TensorPrimitivesBelow)
+        {
+            TensorPrimitives.Multiply(x, y, z);
+            return;
+        }
+
         var body = new ProductBody<Overwrite>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(z));
         LaneLoop.Run(ref body, (nuint)x.Length);
     }
@@ -42,6 +66,12 @@ public static class Elementwise
     public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
     {
         CheckSameLength(x.Length, y.Length, z.Length);
+        if (x.Length < TensorPrimitivesBelow && LaneLoop.FusesMultiplyAdd)
+        {
+            TensorPrimitives.FusedMultiplyAdd(x, y, z, z);
+            return;
+        }
+
         var body = new ProductBody<Accumulate>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(z));
         LaneLoop.Run(ref body, (nuint)x.Length);
     }
@@ -53,6 +83,12 @@ public static class Elementwise
     public static void ScaleAdd(float s, ReadOnlySpan<float> x, Span<float> acc)
     {
         Guard.Length("Elementwise.ScaleAdd", acc.Length, x.Length, nameof(acc));
+        if (x.Length < TensorPrimitivesBelow && LaneLoop.FusesMultiplyAdd)
+        {
+            TensorPrimitives.FusedMultiplyAdd(x, s, acc, acc);
+            return;
+        }
+
         LaneLoop.Apply(new ScaleAddOp(s), x, acc);
     }
 

@@ -163,6 +163,12 @@ internal static class LaneLoop
     public static int Width => Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector<float>.Count;
 
     /// <summary>
+    /// Whether <see cref="ILanes{TSelf}.MultiplyAdd"/> rounds once on the widest lanes (512- and 256-bit lanes fuse;
+    /// <see cref="Vector{T}"/> and scalar lanes multiply, then add).
+    /// </summary>
+    public static bool FusesMultiplyAdd => Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
+
+    /// <summary>
     /// Runs <paramref name="body"/> over indices [0, n): the widest vectors, then <see cref="Vector{T}"/>, then one float
     /// at a time. Returns the sum of the accumulators (zero for a map).
     /// </summary>
