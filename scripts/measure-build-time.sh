@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Measures what the NetGen generator adds to the build of a project with 20 networks: the same project is built with
 # and without the generator as an analyzer (the attributes compile either way), recompiling after touching a source
-# file, several times; prints the median of each and the difference.
+# file, several times; prints the median of each and the difference. It does so twice: with the C# compiler server
+# off (a cold csc per build: CI machines and this sandbox, whose environment sets UseSharedCompilation=false) and on
+# (the .NET SDK's default on a developer machine, where the compiler and the generator stay loaded between builds).
 #   usage: scripts/measure-build-time.sh [runs]   (default 7)
 set -euo pipefail
 runs=${1:-7}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; dotnet build-server shutdown --vbcscompiler >/dev/null 2>&1 || true' EXIT
 
 dotnet build "$repo/runtime/NetGen.csproj" -c Release -v q -nologo >/dev/null
 dotnet build "$repo/generator/NetGen.Generator.csproj" -c Release -v q -nologo >/dev/null
@@ -44,23 +46,27 @@ done
 echo "namespace Bench; public static class Touch { public const int Value = 0; }" > "$work/Touch.cs"
 
 measure() {
-  local with=$1
-  dotnet build "$work/Bench.csproj" -c Release -p:WithNetGen="$with" -v q -nologo >/dev/null # warm up, restore
+  local with=$1 server=$2
+  local flags=(-c Release -p:WithNetGen="$with" -p:UseSharedCompilation="$server" -v q -nologo)
+  dotnet build "$work/Bench.csproj" "${flags[@]}" >/dev/null # warm up (and start the server), restore
   local times=()
   for r in $(seq 1 "$runs"); do
     echo "namespace Bench; public static class Touch { public const int Value = $r; }" > "$work/Touch.cs"
     local start end
     start=$(date +%s%N)
-    dotnet build "$work/Bench.csproj" -c Release -p:WithNetGen="$with" --no-restore -v q -nologo >/dev/null
+    dotnet build "$work/Bench.csproj" "${flags[@]}" --no-restore >/dev/null
     end=$(date +%s%N)
     times+=($(( (end - start) / 1000000 )))
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-without=$(measure false)
-with=$(measure true)
 echo "20 networks, median of $runs incremental builds (a source file touched each time):"
-echo "  without NetGen: ${without} ms"
-echo "  with NetGen:    ${with} ms"
-echo "  generator adds: $((with - without)) ms"
+for server in false true; do
+  without=$(measure false "$server")
+  with=$(measure true "$server")
+  if [ "$server" = true ]; then echo " compiler server on (UseSharedCompilation=true):"; else echo " compiler server off (UseSharedCompilation=false):"; fi
+  echo "  without NetGen: ${without} ms"
+  echo "  with NetGen:    ${with} ms"
+  echo "  generator adds: $((with - without)) ms"
+done
