@@ -286,35 +286,7 @@ internal static unsafe class ConvLoops
     }
 
     /// <summary><c>dst[i] += src[i]</c> for i in [0, n).</summary>
-    internal static void Add(float* src, float* dst, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i <= n - 16; i += 16)
-            {
-                (Vector512.Load(dst + i) + Vector512.Load(src + i)).Store(dst + i);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= n - 8; i += 8)
-            {
-                (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
-            }
-        }
-
-        for (; i <= n - 4; i += 4)
-        {
-            (Vector128.Load(dst + i) + Vector128.Load(src + i)).Store(dst + i);
-        }
-
-        for (; i < n; i++)
-        {
-            dst[i] += src[i];
-        }
-    }
+    internal static void Add(float* src, float* dst, int n) => AddShort(src, dst, n);
 
     /// <summary>The sum of <c>p[0..n)</c>.</summary>
     internal static float Sum(float* p, int n)
