@@ -515,7 +515,4 @@ internal unsafe struct GemmJob
 
     /// <summary>For <see cref="GemmKind.OuterPackedB"/> without accumulation: the bias (one float per column of C) the tiles start from, or null.</summary>
     public float* Bias;
-
-    /// <summary>For <see cref="GemmKind.OuterPackedB"/> on AVX-512: where the last pass over k also writes <c>max(C, 0)</c> (same layout as <see cref="C"/>), or null.</summary>
-    public float* ReluOut;
 }
