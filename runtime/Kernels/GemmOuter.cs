@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -49,9 +48,10 @@ internal static unsafe class GemmOuter
             }
             else
             {
-                // Gemm packs Bᵀ only on hosts with AVX-512 (Gemm.UseTransposed), so the fallback sees B row-major.
-                Debug.Assert(!panels && g.Bias is null, "A panel-major B and a fused bias need the AVX-512 kernels.");
-                BlockVector(a, g.RowStrideA, g.ColStrideA, b, g.C, g.N, len, i0, i1, j0, j1, accumulate);
+                // Without AVX-512, B is row-major, or a panel-major packed Bᵀ (Gemm.UsePackedBWithoutAvx512) whose
+                // bias is written into C before the first pass.
+                nint panelStride = panels ? (nint)Gemm.PanelWidth * k : 0;
+                BlockVector(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null);
             }
         }
     }
@@ -387,37 +387,65 @@ internal static unsafe class GemmOuter
 
     // ---- Portable fallback (Vector<float>) -----------------------------------------------------------------------
 
-    /// <summary>Rows 4 at a time (then singly) against 2-vector column strips, scalar columns at the end.</summary>
+    /// <summary>
+    /// Rows 6 at a time (then 4, then singly) against 2-vector column strips, scalar columns at the end: the 6×2 tile
+    /// keeps 12 accumulators, two vectors of B and a broadcast in 15 of the 16 vector registers of a host without
+    /// AVX-512 (the 4×2 tile's 8 accumulators cannot cover two FMA pipes of 4–5 cycles' latency). B's rows are
+    /// <paramref name="ldb"/> floats apart; with a nonzero <paramref name="panelStride"/> B is panel-major (column j in
+    /// panel j / <see cref="Gemm.PanelWidth"/>, panels that far apart). A non-null <paramref name="bias"/> is copied
+    /// into every row of the block first (only when not accumulating), so C = bias + A·B.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BlockVector(float* a, int rsa, int csa, float* b, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate)
+    private static void BlockVector(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias)
     {
+        if (bias is not null && !accumulate)
+        {
+            for (int i = i0; i < i1; i++)
+            {
+                new ReadOnlySpan<float>(bias + j0, j1 - j0).CopyTo(new Span<float>(c + (nint)i * ldc + j0, j1 - j0));
+            }
+
+            accumulate = true;
+        }
+
         int w = Vector<float>.Count;
         int j = j0;
         for (; j + 2 * w <= j1; j += 2 * w)
         {
+            float* bj = ColumnOfB(b, panelStride, j);
             int i = i0;
+            for (; i + 6 <= i1; i += 6)
+            {
+                VectorTile6x2(a + (nint)i * rsa, rsa, csa, bj, ldb, c + (nint)i * ldc + j, ldc, len, accumulate);
+            }
+
             for (; i + 4 <= i1; i += 4)
             {
-                VectorTile4x2(a + (nint)i * rsa, rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, accumulate);
+                VectorTile4x2(a + (nint)i * rsa, rsa, csa, bj, ldb, c + (nint)i * ldc + j, ldc, len, accumulate);
             }
 
             for (; i < i1; i++)
             {
-                VectorRow(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, 2 * w, accumulate);
+                VectorRow(a + (nint)i * rsa, csa, bj, ldb, c + (nint)i * ldc + j, len, 2 * w, accumulate);
             }
         }
 
-        for (int i = i0; i < i1; i++)
+        if (j < j1)
         {
-            VectorRow(a + (nint)i * rsa, csa, b + j, ldc, c + (nint)i * ldc + j, len, j1 - j, accumulate);
+            // The column tail (fewer than 2 vectors) lies within one panel: a panel is a whole number of 2-vector strips.
+            float* bj = ColumnOfB(b, panelStride, j);
+            for (int i = i0; i < i1; i++)
+            {
+                VectorRow(a + (nint)i * rsa, csa, bj, ldb, c + (nint)i * ldc + j, len, j1 - j, accumulate);
+            }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void VectorTile4x2(float* a, int rsa, int csa, float* b, int ld, float* c, int len, bool accumulate)
+    private static void VectorTile4x2(float* a, int rsa, int csa, float* b, int ldb, float* c, int ldc, int len, bool accumulate)
     {
         int w = Vector<float>.Count;
-        float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
+        float* c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector<float> c20 = default, c21 = default, c30 = default, c31 = default;
         if (accumulate)
@@ -445,13 +473,64 @@ internal static unsafe class GemmOuter
             c30 = Vector.MultiplyAddEstimate(x, y0, c30);
             c31 = Vector.MultiplyAddEstimate(x, y1, c31);
             a += csa;
-            b += ld;
+            b += ldb;
         }
 
         c00.Store(c); c01.Store(c + w);
         c10.Store(c1); c11.Store(c1 + w);
         c20.Store(c2); c21.Store(c2 + w);
         c30.Store(c3); c31.Store(c3 + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VectorTile6x2(float* a, int rsa, int csa, float* b, int ldb, float* c, int ldc, int len, bool accumulate)
+    {
+        int w = Vector<float>.Count;
+        float* c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        Vector<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (accumulate)
+        {
+            c00 = Vector.Load(c); c01 = Vector.Load(c + w);
+            c10 = Vector.Load(c1); c11 = Vector.Load(c1 + w);
+            c20 = Vector.Load(c2); c21 = Vector.Load(c2 + w);
+            c30 = Vector.Load(c3); c31 = Vector.Load(c3 + w);
+            c40 = Vector.Load(c4); c41 = Vector.Load(c4 + w);
+            c50 = Vector.Load(c5); c51 = Vector.Load(c5 + w);
+        }
+
+        nint r1 = rsa, r2 = 2 * (nint)rsa, r3 = 3 * (nint)rsa, r4 = 4 * (nint)rsa, r5 = 5 * (nint)rsa;
+        for (int p = 0; p < len; p++)
+        {
+            Vector<float> y0 = Vector.Load(b), y1 = Vector.Load(b + w);
+            var x = new Vector<float>(a[0]);
+            c00 = Vector.MultiplyAddEstimate(x, y0, c00);
+            c01 = Vector.MultiplyAddEstimate(x, y1, c01);
+            x = new Vector<float>(a[r1]);
+            c10 = Vector.MultiplyAddEstimate(x, y0, c10);
+            c11 = Vector.MultiplyAddEstimate(x, y1, c11);
+            x = new Vector<float>(a[r2]);
+            c20 = Vector.MultiplyAddEstimate(x, y0, c20);
+            c21 = Vector.MultiplyAddEstimate(x, y1, c21);
+            x = new Vector<float>(a[r3]);
+            c30 = Vector.MultiplyAddEstimate(x, y0, c30);
+            c31 = Vector.MultiplyAddEstimate(x, y1, c31);
+            x = new Vector<float>(a[r4]);
+            c40 = Vector.MultiplyAddEstimate(x, y0, c40);
+            c41 = Vector.MultiplyAddEstimate(x, y1, c41);
+            x = new Vector<float>(a[r5]);
+            c50 = Vector.MultiplyAddEstimate(x, y0, c50);
+            c51 = Vector.MultiplyAddEstimate(x, y1, c51);
+            a += csa;
+            b += ldb;
+        }
+
+        c00.Store(c); c01.Store(c + w);
+        c10.Store(c1); c11.Store(c1 + w);
+        c20.Store(c2); c21.Store(c2 + w);
+        c30.Store(c3); c31.Store(c3 + w);
+        c40.Store(c4); c41.Store(c4 + w);
+        c50.Store(c5); c51.Store(c5 + w);
     }
 
     /// <summary>One row of C over <paramref name="count"/> columns: vectors while they fit, then scalars.</summary>
