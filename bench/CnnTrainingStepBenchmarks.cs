@@ -14,7 +14,7 @@ namespace NetGen.Benchmarks;
 public class CnnTrainingStepBenchmarks
 {
     private const int Batch = 64;
-    private ImageTrainingPair _pair = null!;
+    private TrainingPair _pair = null!;
 
     /// <summary>Threads for both libraries.</summary>
     [Params(1, 2)]
@@ -22,7 +22,7 @@ public class CnnTrainingStepBenchmarks
 
     /// <summary>Builds both networks with the same weights and the batches in both formats.</summary>
     [GlobalSetup]
-    public void Setup() => _pair = new ImageTrainingPair(new FashionCnn(seed: 1), net => new TorchFashionCnn((FashionCnn)net), Batch, Threads);
+    public void Setup() => _pair = new TrainingPair(new FashionCnn(seed: 1), net => new TorchFashionCnn((FashionCnn)net), Batch, Threads);
 
     /// <summary>TorchSharp: forward, cross-entropy, zero_grad, backward, Adam step.</summary>
     [Benchmark(Baseline = true, Description = "TorchSharp CNN train step")]

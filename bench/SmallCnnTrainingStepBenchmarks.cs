@@ -31,7 +31,7 @@ namespace NetGen.Benchmarks;
 public class SmallCnnTrainingStepBenchmarks
 {
     private const int Batch = 64;
-    private ImageTrainingPair _pair = null!;
+    private TrainingPair _pair = null!;
 
     /// <summary>Threads for both libraries.</summary>
     [Params(1, 2)]
@@ -41,7 +41,7 @@ public class SmallCnnTrainingStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _pair = new ImageTrainingPair(new SmallCnn(seed: 1), net => new TorchSmallCnn((SmallCnn)net), Batch, Threads);
+        _pair = new TrainingPair(new SmallCnn(seed: 1), net => new TorchSmallCnn((SmallCnn)net), Batch, Threads);
         Console.WriteLine($"// SmallCnn first step: {FirstStepCheck.Run(_pair.FirstInputs, _pair.FirstLabels)}");
     }
 

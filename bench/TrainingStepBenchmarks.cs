@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using NetGen.Optimizers;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace NetGen.Benchmarks;
 
@@ -16,18 +13,7 @@ public class TrainingStepBenchmarks
     /// <summary>The mini-batch size of the main comparison (and of <c>--profile</c>).</summary>
     public const int DefaultBatch = 64;
 
-    private FashionMlp _net = null!;
-    private Adam _adam = null!;
-    private float[] _inputs = null!;
-    private int[] _labels = null!;
-    private TorchFashionMlp _torchNet = null!;
-    private optim.Optimizer _torchAdam = null!;
-    private Tensor _torchInputsAll = null!;
-    private Tensor _torchLabelsAll = null!;
-    private Tensor[] _torchInputs = null!;
-    private Tensor[] _torchLabels = null!;
-    private int _batches;
-    private int _step;
+    private TrainingPair _pair = null!;
 
     /// <summary>Threads for both libraries: <see cref="Compute.ThreadCount"/> and <c>torch.set_num_threads</c>.</summary>
     [Params(1, 2)]
@@ -39,84 +25,19 @@ public class TrainingStepBenchmarks
 
     /// <summary>Sets the thread counts and builds both networks with the same weights and the batches in both formats.</summary>
     [GlobalSetup]
-    public void Setup()
-    {
-        Compute.ThreadCount = Threads;
-        torch.set_num_threads(Threads);
-
-        var data = BenchData.Test;
-        _batches = BenchData.BatchCount(Batch);
-        _inputs = data.Features[..(_batches * Batch * FashionMlp.InputFeatures)].ToArray();
-        _labels = data.Labels[..(_batches * Batch)].ToArray();
-
-        _net = new FashionMlp(seed: 1);
-        _adam = new Adam(1e-3f);
-        _torchNet = new TorchFashionMlp(_net);
-        _torchAdam = optim.Adam(_torchNet.parameters(), lr: 1e-3);
-
-        // Whole batches as views of one tensor each, made once: the step itself only indexes, like the NetGen side.
-        _torchInputsAll = torch.tensor(_inputs, new long[] { _batches * Batch, FashionMlp.InputFeatures });
-        _torchLabelsAll = torch.tensor(_labels.Select(l => (long)l).ToArray(), new long[] { _batches * Batch });
-        _torchInputs = new Tensor[_batches];
-        _torchLabels = new Tensor[_batches];
-        for (int i = 0; i < _batches; i++)
-        {
-            _torchInputs[i] = _torchInputsAll.narrow(0, i * Batch, Batch);
-            _torchLabels[i] = _torchLabelsAll.narrow(0, i * Batch, Batch);
-        }
-
-        _step = 0;
-    }
+    public void Setup() => _pair = new TrainingPair(new FashionMlp(seed: 1), net => new TorchFashionMlp((FashionMlp)net), Batch, Threads);
 
     /// <summary>TorchSharp: forward, cross-entropy, zero_grad, backward, Adam step; returns the loss.</summary>
     [Benchmark(Baseline = true, Description = "TorchSharp train step")]
     [FlopCount(FashionMlpFlops.TrainingStepPerSample, PerSample = true)]
-    public float TorchSharpStep()
-    {
-        int i = NextBatch();
-        using var scope = torch.NewDisposeScope();
-        Tensor logits = _torchNet.forward(_torchInputs[i]);
-        Tensor loss = nn.functional.cross_entropy(logits, _torchLabels[i]);
-        _torchAdam.zero_grad();
-        loss.backward();
-        _torchAdam.step();
-        return loss.item<float>();
-    }
+    public float TorchSharpStep() => _pair.TorchSharpStep();
 
     /// <summary>NetGen: Forward, Loss, ZeroGradients, Backward, Adam step; returns the loss.</summary>
     [Benchmark(Description = "NetGen train step")]
     [FlopCount(FashionMlpFlops.TrainingStepPerSample, PerSample = true)]
-    public float NetGenStep()
-    {
-        int i = NextBatch();
-        ReadOnlySpan<int> labels = _labels.AsSpan(i * Batch, Batch);
-        _net.Forward(_inputs.AsSpan(i * Batch * FashionMlp.InputFeatures, Batch * FashionMlp.InputFeatures), Batch);
-        float loss = _net.Loss(labels);
-        _net.ZeroGradients();
-        _net.Backward(labels);
-        _adam.Step(_net.Parameters, _net.Gradients);
-        return loss;
-    }
+    public float NetGenStep() => _pair.NetGenStep();
 
     /// <summary>Releases the torch tensors, module and optimizer.</summary>
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        foreach (Tensor t in _torchInputs.Concat(_torchLabels))
-        {
-            t.Dispose();
-        }
-
-        _torchInputsAll.Dispose();
-        _torchLabelsAll.Dispose();
-        _torchAdam.Dispose();
-        _torchNet.Dispose();
-    }
-
-    private int NextBatch()
-    {
-        int i = _step;
-        _step = i + 1 == _batches ? 0 : i + 1;
-        return i;
-    }
+    public void Cleanup() => _pair.Dispose();
 }

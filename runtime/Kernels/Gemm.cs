@@ -1,6 +1,6 @@
 using System;
-using System.Numerics;
 using System.ComponentModel;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -126,7 +126,7 @@ public static class Gemm
     /// Whether <see cref="MultiplyABt"/> runs as <c>A·(Bᵀ)</c> on a packed Bᵀ on a host with AVX2 and FMA but without
     /// AVX-512 (n ≤ m: large-batch inference, the last dense layer's forward in training). There the dot-product tiles
     /// (8 accumulators, a horizontal sum per output) ran batch-256 inference of the Fashion MLP at ~45 % of the FMA
-    /// peak on a Zen 3 host, where ONNX Runtime reached ~83 %; the broadcast tiles on a packed Bᵀ need no horizontal
+    /// peak on a Zen 3 host, where ONNX Runtime reached ~80 %; the broadcast tiles on a packed Bᵀ need no horizontal
     /// sums and reuse each 16-column strip of Bᵀ from L1 for every row of A.
     /// </summary>
     internal static bool UsePackedBWithoutAvx512(int m, int n, int k) =>

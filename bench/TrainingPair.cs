@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace NetGen.Benchmarks;
 
 /// <summary>
-/// One image network in NetGen and its TorchSharp twin (same weights), each with Adam (learning rate 1e-3) and the test
-/// images cut into batches in both formats, for the CNN training-step benchmarks: <see cref="NetGenStep"/> and
+/// One network in NetGen and its TorchSharp twin (same weights), each with Adam (learning rate 1e-3) and the test
+/// images cut into batches in both formats, for the training-step benchmarks (MLP and CNNs): <see cref="NetGenStep"/> and
 /// <see cref="TorchSharpStep"/> each run one step on the next batch, cycling through the test set.
 /// </summary>
-public sealed class ImageTrainingPair : IDisposable
+public sealed class TrainingPair : IDisposable
 {
     private readonly NetworkBase _net;
     private readonly Adam _adam = new(1e-3f);
@@ -30,7 +30,7 @@ public sealed class ImageTrainingPair : IDisposable
     /// <param name="twin">Makes the TorchSharp twin from the NetGen network's weights.</param>
     /// <param name="batch">Samples per step.</param>
     /// <param name="threads">Threads for both libraries.</param>
-    public ImageTrainingPair(NetworkBase net, Func<NetworkBase, nn.Module<Tensor, Tensor>> twin, int batch, int threads)
+    public TrainingPair(NetworkBase net, Func<NetworkBase, nn.Module<Tensor, Tensor>> twin, int batch, int threads)
     {
         Compute.ThreadCount = threads;
         torch.set_num_threads(threads);
