@@ -329,11 +329,11 @@ public static partial class Conv2D
                 Gemm.Transpose(dy, s.OutChannels, s.P, dyt, s.OutChannels);
                 if (s.OutChannels == ConvDirect.Lanes)
                 {
-                    ConvDirect.WeightGradient5(in s, x, dyt, dw);
+                    ConvDirect.WeightGradient5<Lanes512>(in s, x, dyt, dw);
                 }
                 else
                 {
-                    ConvDirect.WeightGradient5x8(in s, x, dyt, dw);
+                    ConvDirect.WeightGradient5<Lanes256>(in s, x, dyt, dw);
                 }
             }
             else

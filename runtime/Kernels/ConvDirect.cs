@@ -113,7 +113,7 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
-    /// Whether <see cref="WeightGradient5"/> (16 filters) or <see cref="WeightGradient5x8"/> (8 filters) handles this
+    /// Whether <see cref="WeightGradient5{TLanes}"/> (16 filters on 512-bit, 8 on 256-bit registers) handles this
     /// shape on this host: stride 1, no padding, a 5×5 kernel, on AVX-512.
     /// </summary>
     internal static bool AppliesBackward(in ConvShape s) =>
@@ -122,45 +122,49 @@ internal static unsafe class ConvDirect
 
     /// <summary>
     /// One sample's weight gradient, accumulated transposed: <c>dwt[(c, u, v), o] += Σ_(i, j) x[c, i + u, j + v]·dyt[(i, j), o]</c>
-    /// for a 5×5 kernel. For each input channel the 25 taps' gradients stay in 25 registers while the pixels stream
-    /// past: per pixel one load of <c>dyt</c> (16 channels) and 25 broadcasts from the image, no im2col.
+    /// for a 5×5 kernel and as many filters as <typeparamref name="TLanes"/> has lanes (16 on 512-bit, 8 on 256-bit
+    /// registers). For each input channel the 25 taps' gradients stay in 25 registers while the pixels stream past: per
+    /// pixel one load of <c>dyt</c> (all filters) and 25 broadcasts from the image, no im2col.
     /// </summary>
-    /// <param name="s">The shape (<see cref="AppliesBackward"/> holds).</param>
+    /// <typeparam name="TLanes">The register width: <see cref="Lanes512"/> for 16 filters, <see cref="Lanes256"/> for 8.</typeparam>
+    /// <param name="s">The shape (<see cref="AppliesBackward"/> holds, <c>OutChannels == TLanes.Count</c>).</param>
     /// <param name="x">One input sample, inC × H × W.</param>
-    /// <param name="dyt">The sample's output gradient transposed, P × 16.</param>
-    /// <param name="dwt">The transposed weight gradient, K × 16 (added to).</param>
+    /// <param name="dyt">The sample's output gradient transposed, P × filters.</param>
+    /// <param name="dwt">The transposed weight gradient, K × filters (added to).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void WeightGradient5(in ConvShape s, float* x, float* dyt, float* dwt)
+    internal static void WeightGradient5<TLanes>(in ConvShape s, float* x, float* dyt, float* dwt)
+        where TLanes : struct, ILanes<TLanes>
     {
         int w = s.Width, outW = s.OutWidth, outH = s.OutHeight, plane = s.Height * s.Width;
+        int n = TLanes.Count;
         for (int c = 0; c < s.InChannels; c++)
         {
-            float* d = dwt + (nint)c * 25 * Lanes;
-                Vector512<float> g00 = Vector512.Load(d + 0);
-                Vector512<float> g01 = Vector512.Load(d + 16);
-                Vector512<float> g02 = Vector512.Load(d + 32);
-                Vector512<float> g03 = Vector512.Load(d + 48);
-                Vector512<float> g04 = Vector512.Load(d + 64);
-                Vector512<float> g10 = Vector512.Load(d + 80);
-                Vector512<float> g11 = Vector512.Load(d + 96);
-                Vector512<float> g12 = Vector512.Load(d + 112);
-                Vector512<float> g13 = Vector512.Load(d + 128);
-                Vector512<float> g14 = Vector512.Load(d + 144);
-                Vector512<float> g20 = Vector512.Load(d + 160);
-                Vector512<float> g21 = Vector512.Load(d + 176);
-                Vector512<float> g22 = Vector512.Load(d + 192);
-                Vector512<float> g23 = Vector512.Load(d + 208);
-                Vector512<float> g24 = Vector512.Load(d + 224);
-                Vector512<float> g30 = Vector512.Load(d + 240);
-                Vector512<float> g31 = Vector512.Load(d + 256);
-                Vector512<float> g32 = Vector512.Load(d + 272);
-                Vector512<float> g33 = Vector512.Load(d + 288);
-                Vector512<float> g34 = Vector512.Load(d + 304);
-                Vector512<float> g40 = Vector512.Load(d + 320);
-                Vector512<float> g41 = Vector512.Load(d + 336);
-                Vector512<float> g42 = Vector512.Load(d + 352);
-                Vector512<float> g43 = Vector512.Load(d + 368);
-                Vector512<float> g44 = Vector512.Load(d + 384);
+            ref float d = ref dwt[(nint)c * 25 * n];
+            TLanes g00 = TLanes.Load(ref d, (nuint)(0 * n));
+            TLanes g01 = TLanes.Load(ref d, (nuint)(1 * n));
+            TLanes g02 = TLanes.Load(ref d, (nuint)(2 * n));
+            TLanes g03 = TLanes.Load(ref d, (nuint)(3 * n));
+            TLanes g04 = TLanes.Load(ref d, (nuint)(4 * n));
+            TLanes g10 = TLanes.Load(ref d, (nuint)(5 * n));
+            TLanes g11 = TLanes.Load(ref d, (nuint)(6 * n));
+            TLanes g12 = TLanes.Load(ref d, (nuint)(7 * n));
+            TLanes g13 = TLanes.Load(ref d, (nuint)(8 * n));
+            TLanes g14 = TLanes.Load(ref d, (nuint)(9 * n));
+            TLanes g20 = TLanes.Load(ref d, (nuint)(10 * n));
+            TLanes g21 = TLanes.Load(ref d, (nuint)(11 * n));
+            TLanes g22 = TLanes.Load(ref d, (nuint)(12 * n));
+            TLanes g23 = TLanes.Load(ref d, (nuint)(13 * n));
+            TLanes g24 = TLanes.Load(ref d, (nuint)(14 * n));
+            TLanes g30 = TLanes.Load(ref d, (nuint)(15 * n));
+            TLanes g31 = TLanes.Load(ref d, (nuint)(16 * n));
+            TLanes g32 = TLanes.Load(ref d, (nuint)(17 * n));
+            TLanes g33 = TLanes.Load(ref d, (nuint)(18 * n));
+            TLanes g34 = TLanes.Load(ref d, (nuint)(19 * n));
+            TLanes g40 = TLanes.Load(ref d, (nuint)(20 * n));
+            TLanes g41 = TLanes.Load(ref d, (nuint)(21 * n));
+            TLanes g42 = TLanes.Load(ref d, (nuint)(22 * n));
+            TLanes g43 = TLanes.Load(ref d, (nuint)(23 * n));
+            TLanes g44 = TLanes.Load(ref d, (nuint)(24 * n));
             float* e0 = dyt;
             for (int i = 0; i < outH; i++)
             {
@@ -169,62 +173,62 @@ internal static unsafe class ConvDirect
                 float* r2 = r1 + w;
                 float* r3 = r2 + w;
                 float* r4 = r3 + w;
-                for (int j = 0; j < outW; j++, r0++, r1++, r2++, r3++, r4++, e0 += Lanes)
+                for (int j = 0; j < outW; j++, r0++, r1++, r2++, r3++, r4++, e0 += n)
                 {
-                    Vector512<float> e = Vector512.Load(e0);
-                        g00 = Avx512F.FusedMultiplyAdd(Vector512.Create(r0[0]), e, g00);
-                        g01 = Avx512F.FusedMultiplyAdd(Vector512.Create(r0[1]), e, g01);
-                        g02 = Avx512F.FusedMultiplyAdd(Vector512.Create(r0[2]), e, g02);
-                        g03 = Avx512F.FusedMultiplyAdd(Vector512.Create(r0[3]), e, g03);
-                        g04 = Avx512F.FusedMultiplyAdd(Vector512.Create(r0[4]), e, g04);
-                        g10 = Avx512F.FusedMultiplyAdd(Vector512.Create(r1[0]), e, g10);
-                        g11 = Avx512F.FusedMultiplyAdd(Vector512.Create(r1[1]), e, g11);
-                        g12 = Avx512F.FusedMultiplyAdd(Vector512.Create(r1[2]), e, g12);
-                        g13 = Avx512F.FusedMultiplyAdd(Vector512.Create(r1[3]), e, g13);
-                        g14 = Avx512F.FusedMultiplyAdd(Vector512.Create(r1[4]), e, g14);
-                        g20 = Avx512F.FusedMultiplyAdd(Vector512.Create(r2[0]), e, g20);
-                        g21 = Avx512F.FusedMultiplyAdd(Vector512.Create(r2[1]), e, g21);
-                        g22 = Avx512F.FusedMultiplyAdd(Vector512.Create(r2[2]), e, g22);
-                        g23 = Avx512F.FusedMultiplyAdd(Vector512.Create(r2[3]), e, g23);
-                        g24 = Avx512F.FusedMultiplyAdd(Vector512.Create(r2[4]), e, g24);
-                        g30 = Avx512F.FusedMultiplyAdd(Vector512.Create(r3[0]), e, g30);
-                        g31 = Avx512F.FusedMultiplyAdd(Vector512.Create(r3[1]), e, g31);
-                        g32 = Avx512F.FusedMultiplyAdd(Vector512.Create(r3[2]), e, g32);
-                        g33 = Avx512F.FusedMultiplyAdd(Vector512.Create(r3[3]), e, g33);
-                        g34 = Avx512F.FusedMultiplyAdd(Vector512.Create(r3[4]), e, g34);
-                        g40 = Avx512F.FusedMultiplyAdd(Vector512.Create(r4[0]), e, g40);
-                        g41 = Avx512F.FusedMultiplyAdd(Vector512.Create(r4[1]), e, g41);
-                        g42 = Avx512F.FusedMultiplyAdd(Vector512.Create(r4[2]), e, g42);
-                        g43 = Avx512F.FusedMultiplyAdd(Vector512.Create(r4[3]), e, g43);
-                        g44 = Avx512F.FusedMultiplyAdd(Vector512.Create(r4[4]), e, g44);
+                    TLanes e = TLanes.Load(ref *e0, 0);
+                    g00 = TLanes.FusedMultiplyAdd(TLanes.Create(r0[0]), e, g00);
+                    g01 = TLanes.FusedMultiplyAdd(TLanes.Create(r0[1]), e, g01);
+                    g02 = TLanes.FusedMultiplyAdd(TLanes.Create(r0[2]), e, g02);
+                    g03 = TLanes.FusedMultiplyAdd(TLanes.Create(r0[3]), e, g03);
+                    g04 = TLanes.FusedMultiplyAdd(TLanes.Create(r0[4]), e, g04);
+                    g10 = TLanes.FusedMultiplyAdd(TLanes.Create(r1[0]), e, g10);
+                    g11 = TLanes.FusedMultiplyAdd(TLanes.Create(r1[1]), e, g11);
+                    g12 = TLanes.FusedMultiplyAdd(TLanes.Create(r1[2]), e, g12);
+                    g13 = TLanes.FusedMultiplyAdd(TLanes.Create(r1[3]), e, g13);
+                    g14 = TLanes.FusedMultiplyAdd(TLanes.Create(r1[4]), e, g14);
+                    g20 = TLanes.FusedMultiplyAdd(TLanes.Create(r2[0]), e, g20);
+                    g21 = TLanes.FusedMultiplyAdd(TLanes.Create(r2[1]), e, g21);
+                    g22 = TLanes.FusedMultiplyAdd(TLanes.Create(r2[2]), e, g22);
+                    g23 = TLanes.FusedMultiplyAdd(TLanes.Create(r2[3]), e, g23);
+                    g24 = TLanes.FusedMultiplyAdd(TLanes.Create(r2[4]), e, g24);
+                    g30 = TLanes.FusedMultiplyAdd(TLanes.Create(r3[0]), e, g30);
+                    g31 = TLanes.FusedMultiplyAdd(TLanes.Create(r3[1]), e, g31);
+                    g32 = TLanes.FusedMultiplyAdd(TLanes.Create(r3[2]), e, g32);
+                    g33 = TLanes.FusedMultiplyAdd(TLanes.Create(r3[3]), e, g33);
+                    g34 = TLanes.FusedMultiplyAdd(TLanes.Create(r3[4]), e, g34);
+                    g40 = TLanes.FusedMultiplyAdd(TLanes.Create(r4[0]), e, g40);
+                    g41 = TLanes.FusedMultiplyAdd(TLanes.Create(r4[1]), e, g41);
+                    g42 = TLanes.FusedMultiplyAdd(TLanes.Create(r4[2]), e, g42);
+                    g43 = TLanes.FusedMultiplyAdd(TLanes.Create(r4[3]), e, g43);
+                    g44 = TLanes.FusedMultiplyAdd(TLanes.Create(r4[4]), e, g44);
                 }
             }
 
-                g00.Store(d + 0);
-                g01.Store(d + 16);
-                g02.Store(d + 32);
-                g03.Store(d + 48);
-                g04.Store(d + 64);
-                g10.Store(d + 80);
-                g11.Store(d + 96);
-                g12.Store(d + 112);
-                g13.Store(d + 128);
-                g14.Store(d + 144);
-                g20.Store(d + 160);
-                g21.Store(d + 176);
-                g22.Store(d + 192);
-                g23.Store(d + 208);
-                g24.Store(d + 224);
-                g30.Store(d + 240);
-                g31.Store(d + 256);
-                g32.Store(d + 272);
-                g33.Store(d + 288);
-                g34.Store(d + 304);
-                g40.Store(d + 320);
-                g41.Store(d + 336);
-                g42.Store(d + 352);
-                g43.Store(d + 368);
-                g44.Store(d + 384);
+            g00.Store(ref d, (nuint)(0 * n));
+            g01.Store(ref d, (nuint)(1 * n));
+            g02.Store(ref d, (nuint)(2 * n));
+            g03.Store(ref d, (nuint)(3 * n));
+            g04.Store(ref d, (nuint)(4 * n));
+            g10.Store(ref d, (nuint)(5 * n));
+            g11.Store(ref d, (nuint)(6 * n));
+            g12.Store(ref d, (nuint)(7 * n));
+            g13.Store(ref d, (nuint)(8 * n));
+            g14.Store(ref d, (nuint)(9 * n));
+            g20.Store(ref d, (nuint)(10 * n));
+            g21.Store(ref d, (nuint)(11 * n));
+            g22.Store(ref d, (nuint)(12 * n));
+            g23.Store(ref d, (nuint)(13 * n));
+            g24.Store(ref d, (nuint)(14 * n));
+            g30.Store(ref d, (nuint)(15 * n));
+            g31.Store(ref d, (nuint)(16 * n));
+            g32.Store(ref d, (nuint)(17 * n));
+            g33.Store(ref d, (nuint)(18 * n));
+            g34.Store(ref d, (nuint)(19 * n));
+            g40.Store(ref d, (nuint)(20 * n));
+            g41.Store(ref d, (nuint)(21 * n));
+            g42.Store(ref d, (nuint)(22 * n));
+            g43.Store(ref d, (nuint)(23 * n));
+            g44.Store(ref d, (nuint)(24 * n));
         }
     }
 
@@ -300,112 +304,6 @@ internal static unsafe class ConvDirect
         return Vector512.ConditionalSelect(inside, source, zeroLane);
     }
 
-
-    /// <summary>
-    /// <see cref="WeightGradient5"/> for 8 filters: the same loop on 256-bit registers (8 channels of one pixel).
-    /// </summary>
-    /// <param name="s">The shape (<see cref="AppliesBackward"/> holds, 8 filters).</param>
-    /// <param name="x">One input sample, inC × H × W.</param>
-    /// <param name="dyt">The sample's output gradient transposed, P × 8.</param>
-    /// <param name="dwt">The transposed weight gradient, K × 8 (added to).</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void WeightGradient5x8(in ConvShape s, float* x, float* dyt, float* dwt)
-    {
-        int w = s.Width, outW = s.OutWidth, outH = s.OutHeight, plane = s.Height * s.Width;
-        for (int c = 0; c < s.InChannels; c++)
-        {
-            float* d = dwt + (nint)c * 25 * 8;
-            Vector256<float> g00 = Vector256.Load(d + 0);
-            Vector256<float> g01 = Vector256.Load(d + 8);
-            Vector256<float> g02 = Vector256.Load(d + 16);
-            Vector256<float> g03 = Vector256.Load(d + 24);
-            Vector256<float> g04 = Vector256.Load(d + 32);
-            Vector256<float> g10 = Vector256.Load(d + 40);
-            Vector256<float> g11 = Vector256.Load(d + 48);
-            Vector256<float> g12 = Vector256.Load(d + 56);
-            Vector256<float> g13 = Vector256.Load(d + 64);
-            Vector256<float> g14 = Vector256.Load(d + 72);
-            Vector256<float> g20 = Vector256.Load(d + 80);
-            Vector256<float> g21 = Vector256.Load(d + 88);
-            Vector256<float> g22 = Vector256.Load(d + 96);
-            Vector256<float> g23 = Vector256.Load(d + 104);
-            Vector256<float> g24 = Vector256.Load(d + 112);
-            Vector256<float> g30 = Vector256.Load(d + 120);
-            Vector256<float> g31 = Vector256.Load(d + 128);
-            Vector256<float> g32 = Vector256.Load(d + 136);
-            Vector256<float> g33 = Vector256.Load(d + 144);
-            Vector256<float> g34 = Vector256.Load(d + 152);
-            Vector256<float> g40 = Vector256.Load(d + 160);
-            Vector256<float> g41 = Vector256.Load(d + 168);
-            Vector256<float> g42 = Vector256.Load(d + 176);
-            Vector256<float> g43 = Vector256.Load(d + 184);
-            Vector256<float> g44 = Vector256.Load(d + 192);
-            float* e0 = dyt;
-            for (int i = 0; i < outH; i++)
-            {
-                float* r0 = x + (nint)c * plane + (nint)i * w;
-                float* r1 = r0 + w;
-                float* r2 = r1 + w;
-                float* r3 = r2 + w;
-                float* r4 = r3 + w;
-                for (int j = 0; j < outW; j++, r0++, r1++, r2++, r3++, r4++, e0 += 8)
-                {
-                    Vector256<float> e = Vector256.Load(e0);
-                    g00 = Fma.MultiplyAdd(Vector256.Create(r0[0]), e, g00);
-                    g01 = Fma.MultiplyAdd(Vector256.Create(r0[1]), e, g01);
-                    g02 = Fma.MultiplyAdd(Vector256.Create(r0[2]), e, g02);
-                    g03 = Fma.MultiplyAdd(Vector256.Create(r0[3]), e, g03);
-                    g04 = Fma.MultiplyAdd(Vector256.Create(r0[4]), e, g04);
-                    g10 = Fma.MultiplyAdd(Vector256.Create(r1[0]), e, g10);
-                    g11 = Fma.MultiplyAdd(Vector256.Create(r1[1]), e, g11);
-                    g12 = Fma.MultiplyAdd(Vector256.Create(r1[2]), e, g12);
-                    g13 = Fma.MultiplyAdd(Vector256.Create(r1[3]), e, g13);
-                    g14 = Fma.MultiplyAdd(Vector256.Create(r1[4]), e, g14);
-                    g20 = Fma.MultiplyAdd(Vector256.Create(r2[0]), e, g20);
-                    g21 = Fma.MultiplyAdd(Vector256.Create(r2[1]), e, g21);
-                    g22 = Fma.MultiplyAdd(Vector256.Create(r2[2]), e, g22);
-                    g23 = Fma.MultiplyAdd(Vector256.Create(r2[3]), e, g23);
-                    g24 = Fma.MultiplyAdd(Vector256.Create(r2[4]), e, g24);
-                    g30 = Fma.MultiplyAdd(Vector256.Create(r3[0]), e, g30);
-                    g31 = Fma.MultiplyAdd(Vector256.Create(r3[1]), e, g31);
-                    g32 = Fma.MultiplyAdd(Vector256.Create(r3[2]), e, g32);
-                    g33 = Fma.MultiplyAdd(Vector256.Create(r3[3]), e, g33);
-                    g34 = Fma.MultiplyAdd(Vector256.Create(r3[4]), e, g34);
-                    g40 = Fma.MultiplyAdd(Vector256.Create(r4[0]), e, g40);
-                    g41 = Fma.MultiplyAdd(Vector256.Create(r4[1]), e, g41);
-                    g42 = Fma.MultiplyAdd(Vector256.Create(r4[2]), e, g42);
-                    g43 = Fma.MultiplyAdd(Vector256.Create(r4[3]), e, g43);
-                    g44 = Fma.MultiplyAdd(Vector256.Create(r4[4]), e, g44);
-                }
-            }
-
-            g00.Store(d + 0);
-            g01.Store(d + 8);
-            g02.Store(d + 16);
-            g03.Store(d + 24);
-            g04.Store(d + 32);
-            g10.Store(d + 40);
-            g11.Store(d + 48);
-            g12.Store(d + 56);
-            g13.Store(d + 64);
-            g14.Store(d + 72);
-            g20.Store(d + 80);
-            g21.Store(d + 88);
-            g22.Store(d + 96);
-            g23.Store(d + 104);
-            g24.Store(d + 112);
-            g30.Store(d + 120);
-            g31.Store(d + 128);
-            g32.Store(d + 136);
-            g33.Store(d + 144);
-            g34.Store(d + 152);
-            g40.Store(d + 160);
-            g41.Store(d + 168);
-            g42.Store(d + 176);
-            g43.Store(d + 184);
-            g44.Store(d + 192);
-        }
-    }
 
     /// <summary>Whether <see cref="Forward8"/> handles this shape on this host: 8 filters, stride 1, no padding, output rows of at least 16.</summary>
     internal static bool Applies8(in ConvShape s) =>
