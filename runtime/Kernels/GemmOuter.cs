@@ -35,9 +35,10 @@ internal static unsafe class GemmOuter
             bool accumulate = g.Accumulate || p0 > 0;
             float* a = g.A + (nint)p0 * g.ColStrideA;
 
-            // A packed Bᵀ is panel-major (see Gemm.PanelWidth): rows of a panel are PanelWidth floats apart.
+            // A packed Bᵀ is panel-major (see Gemm.PanelWidth, 64 columns for the 512-bit tiles, and
+            // Gemm.PanelWidthWithoutAvx512, 16 for the 256-bit ones): rows of a panel are its width apart.
             bool panels = g.Kind == GemmKind.OuterPackedB;
-            int ldb = panels ? Gemm.PanelWidth : g.N;
+            int ldb = panels ? g.PanelWidth : g.N;
             float* b = g.B + ((nint)p0 * ldb);
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
@@ -50,7 +51,7 @@ internal static unsafe class GemmOuter
             {
                 // Without AVX-512, B is row-major, or a panel-major packed Bᵀ (Gemm.UsePackedBWithoutAvx512) whose
                 // bias is written into C before the first pass.
-                nint panelStride = panels ? (nint)Gemm.PanelWidth * k : 0;
+                nint panelStride = panels ? (nint)g.PanelWidth * k : 0;
                 BlockVector(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null);
             }
         }
@@ -137,8 +138,8 @@ internal static unsafe class GemmOuter
 
     /// <summary>Column <paramref name="j"/> of B's first row: row-major (<paramref name="panelStride"/> 0) or panel-major.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* ColumnOfB(float* b, nint panelStride, int j) =>
-        panelStride == 0 ? b + j : b + ((j / Gemm.PanelWidth) * panelStride) + (j % Gemm.PanelWidth);
+    private static float* ColumnOfB(float* b, nint panelStride, int j, int width = Gemm.PanelWidth) =>
+        panelStride == 0 ? b + j : b + ((j / width) * panelStride) + (j % width);
 
     /// <summary>Prefetches the 4 rows × 64 floats (16 cache lines) of a tile of C into L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -391,9 +392,9 @@ internal static unsafe class GemmOuter
     /// Rows 6 at a time (then 4, then singly) against 2-vector column strips: the 6×2 tile keeps 12 accumulators, two
     /// vectors of B and a broadcast in 15 of the 16 vector registers of a host without AVX-512 (the 4×2 tile's 8
     /// accumulators cannot cover two FMA pipes of 4–5 cycles' latency). B's rows are <paramref name="ldb"/> floats
-    /// apart; with a nonzero <paramref name="panelStride"/> B is panel-major (column j in panel j /
-    /// <see cref="Gemm.PanelWidth"/>, panels that far apart). A non-null <paramref name="bias"/> is copied into every
-    /// row of the block first (only when not accumulating), so C = bias + A·B.
+    /// apart; with a nonzero <paramref name="panelStride"/> B is panel-major (panels <paramref name="ldb"/> columns
+    /// wide, column j in panel j / <paramref name="ldb"/>, panels that far apart). A non-null <paramref name="bias"/>
+    /// is copied into every row of the block first (only when not accumulating), so C = bias + A·B.
     /// </summary>
     /// <remarks>
     /// Every tile, the column tail's included, accumulates in registers. The tail (fewer than two vectors, such as
@@ -419,7 +420,7 @@ internal static unsafe class GemmOuter
         int j = j0;
         for (; j + 2 * w <= j1; j += 2 * w)
         {
-            StripVector(a, rsa, csa, ColumnOfB(b, panelStride, j), ldb, c + j, ldc, len, i0, i1, accumulate);
+            StripVector(a, rsa, csa, ColumnOfB(b, panelStride, j, ldb), ldb, c + j, ldc, len, i0, i1, accumulate);
         }
 
         if (j < j1)
@@ -431,7 +432,7 @@ internal static unsafe class GemmOuter
             fixed (float* ps = scratch)
             {
                 float* bt = ps, ct = ps + ((nint)len * strip);
-                float* bj = ColumnOfB(b, panelStride, j);
+                float* bj = ColumnOfB(b, panelStride, j, ldb);
                 for (int p = 0; p < len; p++)
                 {
                     var row = new Span<float>(bt + ((nint)p * strip), strip);
@@ -557,6 +558,11 @@ internal static unsafe class GemmOuter
         c30.Store(c3); c31.Store(c3 + w);
     }
 
+    /// <summary>
+    /// 6 rows × 2 vectors, two steps of k per iteration (the second step's operands addressed off the same pointers),
+    /// so the loop's pointer and counter updates are spread over 24 fused multiply-adds instead of 12; each
+    /// accumulator still sums in the order of k, so the result is the same as one step per iteration.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void VectorTile6x2(float* a, int rsa, int csa, float* b, int ldb, float* c, int ldc, int len, bool accumulate)
     {
@@ -575,7 +581,9 @@ internal static unsafe class GemmOuter
         }
 
         nint r1 = rsa, r2 = 2 * (nint)rsa, r3 = 3 * (nint)rsa, r4 = 4 * (nint)rsa, r5 = 5 * (nint)rsa;
-        for (int p = 0; p < len; p++)
+        nint sa = csa, sb = ldb;
+        int p = 0;
+        for (; p + 2 <= len; p += 2)
         {
             Vector<float> y0 = Vector.Load(b), y1 = Vector.Load(b + w);
             var x = new Vector<float>(a[0]);
@@ -596,8 +604,50 @@ internal static unsafe class GemmOuter
             x = new Vector<float>(a[r5]);
             c50 = Vector.MultiplyAddEstimate(x, y0, c50);
             c51 = Vector.MultiplyAddEstimate(x, y1, c51);
-            a += csa;
-            b += ldb;
+            y0 = Vector.Load(b + sb); y1 = Vector.Load(b + sb + w);
+            x = new Vector<float>(a[sa]);
+            c00 = Vector.MultiplyAddEstimate(x, y0, c00);
+            c01 = Vector.MultiplyAddEstimate(x, y1, c01);
+            x = new Vector<float>(a[sa + r1]);
+            c10 = Vector.MultiplyAddEstimate(x, y0, c10);
+            c11 = Vector.MultiplyAddEstimate(x, y1, c11);
+            x = new Vector<float>(a[sa + r2]);
+            c20 = Vector.MultiplyAddEstimate(x, y0, c20);
+            c21 = Vector.MultiplyAddEstimate(x, y1, c21);
+            x = new Vector<float>(a[sa + r3]);
+            c30 = Vector.MultiplyAddEstimate(x, y0, c30);
+            c31 = Vector.MultiplyAddEstimate(x, y1, c31);
+            x = new Vector<float>(a[sa + r4]);
+            c40 = Vector.MultiplyAddEstimate(x, y0, c40);
+            c41 = Vector.MultiplyAddEstimate(x, y1, c41);
+            x = new Vector<float>(a[sa + r5]);
+            c50 = Vector.MultiplyAddEstimate(x, y0, c50);
+            c51 = Vector.MultiplyAddEstimate(x, y1, c51);
+            a += 2 * sa;
+            b += 2 * sb;
+        }
+
+        if (p < len)
+        {
+            Vector<float> y0 = Vector.Load(b), y1 = Vector.Load(b + w);
+            var x = new Vector<float>(a[0]);
+            c00 = Vector.MultiplyAddEstimate(x, y0, c00);
+            c01 = Vector.MultiplyAddEstimate(x, y1, c01);
+            x = new Vector<float>(a[r1]);
+            c10 = Vector.MultiplyAddEstimate(x, y0, c10);
+            c11 = Vector.MultiplyAddEstimate(x, y1, c11);
+            x = new Vector<float>(a[r2]);
+            c20 = Vector.MultiplyAddEstimate(x, y0, c20);
+            c21 = Vector.MultiplyAddEstimate(x, y1, c21);
+            x = new Vector<float>(a[r3]);
+            c30 = Vector.MultiplyAddEstimate(x, y0, c30);
+            c31 = Vector.MultiplyAddEstimate(x, y1, c31);
+            x = new Vector<float>(a[r4]);
+            c40 = Vector.MultiplyAddEstimate(x, y0, c40);
+            c41 = Vector.MultiplyAddEstimate(x, y1, c41);
+            x = new Vector<float>(a[r5]);
+            c50 = Vector.MultiplyAddEstimate(x, y0, c50);
+            c51 = Vector.MultiplyAddEstimate(x, y1, c51);
         }
 
         c00.Store(c); c01.Store(c + w);
@@ -607,4 +657,5 @@ internal static unsafe class GemmOuter
         c40.Store(c4); c41.Store(c4 + w);
         c50.Store(c5); c51.Store(c5 + w);
     }
+
 }
