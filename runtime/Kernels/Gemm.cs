@@ -124,13 +124,16 @@ public static class Gemm
 
     /// <summary>
     /// Whether <see cref="MultiplyABt"/> runs as <c>A·(Bᵀ)</c> on a packed Bᵀ on a host with AVX2 and FMA but without
-    /// AVX-512 (n ≤ m: large-batch inference, the last dense layer's forward in training). There the dot-product tiles
+    /// AVX-512 (batches of 64 and more: large-batch inference, the training forward). There the dot-product tiles
     /// (8 accumulators, a horizontal sum per output) ran batch-256 inference of the Fashion MLP at ~45 % of the FMA
     /// peak on a Zen 3 host, where ONNX Runtime reached ~80 %; the broadcast tiles on a packed Bᵀ need no horizontal
-    /// sums and reuse each 16-column strip of Bᵀ from L1 for every row of A.
+    /// sums and reuse each 16-column strip of Bᵀ from L1 for every row of A. This once required n ≤ m (packing n·k
+    /// floats pays off over m rows), but at batch 64 with n > m the packed path still won on the AVX2-only Zen 3: the
+    /// training forward's 64×784→256 measured 417 → 349 µs and 64×256→128 94 → 60 µs (min of 40 interleaved
+    /// samples, 1 thread), where the transposed alternative (<c>Cᵀ = B·Aᵀ</c>, packing only Aᵀ) read 403 and 81 µs.
     /// </summary>
     internal static bool UsePackedBWithoutAvx512(int m, int n, int k) =>
-        m >= TransposedMinRows && n >= 4 && k >= 16 && n <= m
+        m >= TransposedMinRows && n >= 4 && k >= 16
         && !(Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         && Vector256.IsHardwareAccelerated && Fma.IsSupported && Vector<float>.Count == Vector256<float>.Count;
 
@@ -186,6 +189,15 @@ public static class Gemm
     internal const int PanelWidth = 64;
 
     /// <summary>
+    /// Columns per panel of a packed Bᵀ for the 256-bit tiles (2 vectors wide): each 16-column strip of Bᵀ is then one
+    /// contiguous k×16 block, whose k-block (7 KiB at k-block 112) streams through all of L1's sets, where in 64-column
+    /// panels its rows sat 256 bytes apart on a quarter of the sets, shared with A's and C's lines. On the AVX2-only
+    /// Zen 3 the 256×784→256 product measured ~10 % faster with 16-column panels alone, and ~23 % (2,140 → 1,740 µs,
+    /// min of 60 interleaved samples, 1 thread) together with the 6×2 tile unrolled by two steps of k.
+    /// </summary>
+    internal const int PanelWidthWithoutAvx512 = 16;
+
+    /// <summary>
     /// <c>C (+)= A·Bᵀ</c> as <c>A·(Bᵀ)</c>: packs Bᵀ (k×n, panel-major: see <see cref="PanelWidth"/>) and runs the
     /// broadcast kernels with A's rows broadcast, writing C directly. Cheaper than <see cref="RunTransposed"/> when B has no more rows than A (n ≤ m: large-batch
     /// inference), since it moves n·k floats where the transposed path moves m·k plus m·n for the transpose back.
@@ -198,7 +210,8 @@ public static class Gemm
     {
         // 16 floats of slack so that Bᵀ can start on a cache line: the parts' 64-column boundaries then fall between
         // lines, and two threads packing neighbouring columns never write the same line.
-        long packed = ((long)k * PanelWidth * ((n + PanelWidth - 1) / PanelWidth)) + 16;
+        int width = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? PanelWidth : PanelWidthWithoutAvx512;
+        long packed = ((long)k * width * ((n + width - 1) / width)) + 16;
         float[] scratch = t_scratch is { } existing && existing.Length >= packed ? existing : t_scratch = new float[packed];
         long work = (long)m * n * k;
         int columnUnit = n >= 64 ? 64 : 16;
@@ -224,6 +237,7 @@ public static class Gemm
                 SplitRows = false,
                 ColumnUnit = columnUnit,
                 PackSource = pb,
+                PanelWidth = width,
                 Bias = bias.IsEmpty ? null : pbias,
             };
             Run(&job, chunks, threads);
@@ -276,15 +290,16 @@ public static class Gemm
 
     /// <summary>
     /// Writes columns <c>[j0, j1)</c> of Bᵀ, i.e. rows <c>[j0, j1)</c> of the n×k row-major <paramref name="source"/>, into
-    /// the panel-major <paramref name="target"/>: element (p, j) of Bᵀ at <c>(j / 64)·64k + p·64 + j % 64</c>.
+    /// the panel-major <paramref name="target"/>: element (p, j) of Bᵀ at <c>(j / w)·wk + p·w + j % w</c> for panels of
+    /// <paramref name="width"/> = w columns (<see cref="PanelWidth"/> or <see cref="PanelWidthWithoutAvx512"/>).
     /// </summary>
-    internal static unsafe void PackPanels(float* source, int k, int j0, int j1, float* target)
+    internal static unsafe void PackPanels(float* source, int k, int j0, int j1, float* target, int width)
     {
         for (int j = j0; j < j1;)
         {
-            int end = Math.Min(j1, ((j / PanelWidth) + 1) * PanelWidth);
-            float* panel = target + ((nint)(j / PanelWidth) * PanelWidth * k) + (j % PanelWidth);
-            Transpose(source + ((nint)j * k), end - j, k, panel, PanelWidth);
+            int end = Math.Min(j1, ((j / width) + 1) * width);
+            float* panel = target + ((nint)(j / width) * width * k) + (j % width);
+            Transpose(source + ((nint)j * k), end - j, k, panel, width);
             j = end;
         }
     }
@@ -459,7 +474,7 @@ public static class Gemm
         else if (g.Kind == GemmKind.OuterPackedB)
         {
             // This part's columns of Bᵀ (rows [j0, j1) of the source B), then its columns of C.
-            PackPanels(g.PackSource, g.K, j0, j1, g.B);
+            PackPanels(g.PackSource, g.K, j0, j1, g.B, g.PanelWidth);
             GemmOuter.Run(in g, i0, i1, j0, j1);
         }
         else if (g.Kind == GemmKind.ABt)
@@ -531,6 +546,9 @@ internal unsafe struct GemmJob
 
     /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n, panel-major) part by part.</summary>
     public float* PackSource;
+
+    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: columns per panel of the packed Bᵀ (64 for the 512-bit tiles, 16 for the 256-bit ones).</summary>
+    public int PanelWidth;
 
     /// <summary>For <see cref="GemmKind.OuterPackedB"/> without accumulation: the bias (one float per column of C) the tiles start from, or null.</summary>
     public float* Bias;
