@@ -205,7 +205,7 @@ internal static class LineWrap
     }
 
     /// <summary>Whether an argument is named (<c>x: …</c>).</summary>
-    private static bool IsNamed(string argument)
+    internal static bool IsNamed(string argument)
     {
         int i = 0;
         while (i < argument.Length && (char.IsLetterOrDigit(argument[i]) || argument[i] == '_'))
@@ -271,6 +271,9 @@ internal static class LineWrap
 
         return null;
     }
+
+    /// <summary>The trimmed items of <paramref name="text"/> separated at its top-level commas (one item if it has none).</summary>
+    internal static List<string> TopLevelItems(string text) => Items(text, 0, Commas(text, 0, text.Length), text.Length);
 
     /// <summary>The trimmed items of text[from..to) separated at <paramref name="commas"/>.</summary>
     private static List<string> Items(string text, int from, IEnumerable<int> commas, int to)

@@ -111,8 +111,13 @@ internal static class TensorTable
     /// <param name="role">The <c>ParameterRole</c> member.</param>
     /// <param name="shape">Its dimensions as named constants.</param>
     public static void Row(CodeWriter w, LayerModel layer, string suffix, string offset, string length, string role, params string[] shape)
-        => w.Line($"new(Name: \"{layer.Name}.{suffix}\", LayerIndex: {layer.Index}, Offset: {offset}, Length: {length}, "
-            + $"Shape: new[] {{ {string.Join(", ", shape)} }}, Role: global::NetGen.ParameterRole.{role}),");
+        => w.ArgumentList(
+            "new(",
+            [
+                $"Name: \"{layer.Name}.{suffix}\"", $"LayerIndex: {layer.Index}", $"Offset: {offset}", $"Length: {length}",
+                $"Shape: new[] {{ {string.Join(", ", shape)} }}", $"Role: global::NetGen.ParameterRole.{role}",
+            ],
+            "),");
 
     /// <summary>
     /// Writes one row of the layout's <c>initialization</c> (or <c>bufferInitialization</c>) table: the tensor at
@@ -120,5 +125,5 @@ internal static class TensorTable
     /// fans).
     /// </summary>
     public static void InitRow(CodeWriter w, LayerModel layer, string offset, string length, params string[] how)
-        => w.Line($"new(layer: {layer.Index}, offset: {offset}, length: {length}, {string.Join(", ", how)}),");
+        => w.ArgumentList("new(", [$"layer: {layer.Index}", $"offset: {offset}", $"length: {length}", .. how], "),");
 }
