@@ -176,21 +176,30 @@ internal static unsafe class ConvLoops
     /// In rows <c>[i0, i1)</c> of a col row (width <paramref name="w"/>), zeroes the columns j whose input column
     /// <c>j + offset</c> is outside <c>[0, w)</c>.
     /// </summary>
+    /// <remarks>
+    /// The padding is a column or two per image row (one for a 3×3 kernel with padding 1), so this is plain stores: a
+    /// <c>Span.Clear</c> per row cost more than the store it made (~5,000 calls per sample for the Fashion CNN's conv4,
+    /// 32→64 channels on 14×14). On the AVX2-only Zen 3, conv4's im2col measured 16.3 → 8.8 µs per sample and col2im
+    /// 14.3 → 7.9 µs (min of 400 calls, full JIT, runs alternated); conv4's batch-64 backward 14.3 → 13.9 ms on one
+    /// thread and 10.0 → 9.7 ms on two (min of 40 interleaved samples).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ZeroPaddingColumns(float* col, int offset, int w, int i0, int i1)
     {
-        if (offset < 0)
+        if (offset == 0)
         {
-            for (int i = i0; i < i1; i++)
-            {
-                new Span<float>(col + (nint)i * w, Math.Min(w, -offset)).Clear();
-            }
+            return;
         }
-        else if (offset > 0)
+
+        // Columns [first, first + count) of every row: the leading ones for a negative offset, else the trailing ones.
+        int count = Math.Min(w, Math.Abs(offset));
+        int first = offset < 0 ? 0 : w - count;
+        float* row = col + (nint)i0 * w + first;
+        for (int i = i0; i < i1; i++, row += w)
         {
-            int keep = Math.Max(0, w - offset);
-            for (int i = i0; i < i1; i++)
+            for (int t = 0; t < count; t++)
             {
-                new Span<float>(col + (nint)i * w + keep, w - keep).Clear();
+                row[t] = 0f;
             }
         }
     }
