@@ -140,6 +140,13 @@ public static class Compute
         }
     }
 
+    /// <summary>
+    /// Whether the workers are taken by a job (this thread's own, when called from inside a <see cref="For"/> body, or
+    /// another caller's), so that a <see cref="For"/> started now would run every chunk on the calling thread. A
+    /// kernel can then skip cutting its work into chunks that only made sense for several threads.
+    /// </summary>
+    internal static bool WorkersBusy => Volatile.Read(ref Pool.Busy) != 0;
+
     /// <summary>The dedicated workers; only the thread that set <see cref="Busy"/> publishes jobs.</summary>
     private static unsafe class Pool
     {

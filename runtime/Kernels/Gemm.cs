@@ -420,9 +420,18 @@ public static class Gemm
     /// is bound by reading and writing C, not by arithmetic, and a second thread mostly moves C between the cores'
     /// caches (measured slower at k = 10); so only k ≥ 32 is split.
     /// </summary>
+    /// <remarks>
+    /// Nor is a product split when the workers are busy (<see cref="Compute.WorkersBusy"/>): Conv2D runs samples in
+    /// parallel and each sample's products inside a worker's share, where <see cref="Compute.For"/> would run the
+    /// chunks one after another on the same thread. Those chunks were still cut for two threads: the forward's
+    /// 64×196×288 product of the Fashion CNN's conv4 ran as 8 chunks of 8 rows, each re-reading all of B with 4-row
+    /// tiles, and the batch-64 forward took as long on two threads as on one (7.15 ms vs 7.18 ms on the AVX2-only
+    /// Zen 3). Run whole (one part, 6-row tiles), that forward measured 6.36 → 4.50 ms on two threads (min of 40
+    /// interleaved samples; medians 6.89 → 4.92 ms).
+    /// </remarks>
     private static (int Threads, int Chunks) Split(long work, int k)
     {
-        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
+        int threads = k < 32 || Compute.WorkersBusy ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
         return (threads, threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4));
     }
 
