@@ -526,12 +526,12 @@ internal static unsafe class PoolPlanes
                     Vector512<float> bottom0 = Avx512F.MaskLoad(b, mLow, zero), bottom1 = Avx512F.MaskLoad(b + 16, mHigh, zero);
                     Vector512<float> m = Avx512F.MaskLoad(y + j, mOut, zero);
 
-                    // The first of the four (row-major) equal to the maximum takes the gradient; if none of the first
-                    // three is, the fourth is.
-                    Vector512<float> e00 = Vector512.Equals(Avx512F.PermuteVar16x32x2(top0, Evens, top1), m);
-                    Vector512<float> e01 = Vector512.AndNot(Vector512.Equals(Avx512F.PermuteVar16x32x2(top0, Odds, top1), m), e00);
+                    // The first of the four (row-major) equal to the maximum (or NaN, which only a NaN maximum has)
+                    // takes the gradient; if none of the first three is, the fourth is.
+                    Vector512<float> e00 = Matches(Avx512F.PermuteVar16x32x2(top0, Evens, top1), m);
+                    Vector512<float> e01 = Vector512.AndNot(Matches(Avx512F.PermuteVar16x32x2(top0, Odds, top1), m), e00);
                     Vector512<float> taken = e00 | e01;
-                    Vector512<float> e10 = Vector512.AndNot(Vector512.Equals(Avx512F.PermuteVar16x32x2(bottom0, Evens, bottom1), m), taken);
+                    Vector512<float> e10 = Vector512.AndNot(Matches(Avx512F.PermuteVar16x32x2(bottom0, Evens, bottom1), m), taken);
                     taken |= e10;
                     g00 = g & e00;
                     g01 = g & e01;
@@ -552,9 +552,128 @@ internal static unsafe class PoolPlanes
         }
     }
 
+    /// <summary>Lanes [0, n) set, for n in [0, 8] (n may be out of range: it is clamped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Mask8(int n) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n)).AsSingle();
+
+    /// <summary>
+    /// One plane of 2×2, stride-2 pooling with 256-bit vectors (AVX2 without AVX-512): per output row, 16 inputs of each
+    /// of the two input rows give 8 outputs. The rows are combined lane by lane, the even and odd lanes are split by two
+    /// in-lane shuffles (leaving the outputs in the order 0 1 4 5 2 3 6 7) and combined, and one 64-bit permute puts
+    /// the outputs in order. Masked loads and a masked store cover the row's last, partial vector.
+    /// </summary>
+    internal static void Forward2x2Avx2<TOp>(in PoolShape s, float* x, float* y)
+        where TOp : struct, IPoolOp
+    {
+        int w = s.Width, outW = s.OutWidth, inputs = 2 * outW;
+        for (int i = 0; i < s.OutHeight; i++, y += outW)
+        {
+            float* r0 = x + (nint)2 * i * w, r1 = r0 + w;
+            int j = 0;
+            for (; j + 8 <= outW; j += 8)
+            {
+                float* a = r0 + 2 * j, b = r1 + 2 * j;
+                Vector256<float> lo = TOp.Combine(Avx.LoadVector256(a), Avx.LoadVector256(b));
+                Vector256<float> hi = TOp.Combine(Avx.LoadVector256(a + 8), Avx.LoadVector256(b + 8));
+                Vector256<float> acc = Ordered(TOp.Combine(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01)));
+                Avx.Store(y + j, TOp.Average ? acc * 0.25f : acc);
+            }
+
+            if (j < outW)
+            {
+                int left = inputs - 2 * j;
+                Vector256<float> mLow = Mask8(left), mHigh = Mask8(left - 8);
+                float* a = r0 + 2 * j, b = r1 + 2 * j;
+                Vector256<float> lo = TOp.Combine(Avx.MaskLoad(a, mLow), Avx.MaskLoad(b, mLow));
+                Vector256<float> hi = TOp.Combine(Avx.MaskLoad(a + 8, mHigh), Avx.MaskLoad(b + 8, mHigh));
+                Vector256<float> acc = Ordered(TOp.Combine(Avx.Shuffle(lo, hi, 0b10_00_10_00), Avx.Shuffle(lo, hi, 0b11_01_11_01)));
+                Avx.MaskStore(y + j, Mask8(outW - j), TOp.Average ? acc * 0.25f : acc);
+            }
+        }
+    }
+
+    /// <summary>Puts 8 floats in the order 0 1 4 5 2 3 6 7 back in order (or the other way round: the permute is its own inverse).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Ordered(Vector256<float> v) => Avx2.Permute4x64(v.AsDouble(), 0b11_01_10_00).AsSingle();
+
+    /// <summary>
+    /// One plane of the 2×2, stride-2 backward with 256-bit vectors (AVX2 without AVX-512): splits each pair of input
+    /// rows into the four window positions as <see cref="Forward2x2Avx2"/> does, with y and dy permuted into the same
+    /// order 0 1 4 5 2 3 6 7; picks per output the first position equal to y, or the first NaN for a NaN maximum (max),
+    /// or all four with dy/4 (average). In that order the in-lane unpacks of two positions' gradients are the 16 floats
+    /// of an input row in order, so no permute is needed on the way back.
+    /// </summary>
+    internal static void Backward2x2Avx2(in PoolShape s, bool max, float* x, float* y, float* dy, float* dx)
+    {
+        int w = s.Width, outW = s.OutWidth, inputs = 2 * outW;
+        for (int i = 0; i < s.OutHeight; i++, y += outW, dy += outW)
+        {
+            nint r0 = (nint)2 * i * w, r1 = r0 + w;
+            for (int j = 0; j < outW; j += 8)
+            {
+                int left = inputs - 2 * j;
+                bool full = left >= 16;
+                Vector256<float> mLow = Mask8(left), mHigh = Mask8(left - 8), mOut = Mask8(outW - j);
+                Vector256<float> g = Ordered(full ? Avx.LoadVector256(dy + j) : Avx.MaskLoad(dy + j, mOut));
+                Vector256<float> g00, g01, g10, g11;
+                if (max)
+                {
+                    float* a = x + r0 + 2 * j, b = x + r1 + 2 * j;
+                    Vector256<float> top0 = full ? Avx.LoadVector256(a) : Avx.MaskLoad(a, mLow);
+                    Vector256<float> top1 = full ? Avx.LoadVector256(a + 8) : Avx.MaskLoad(a + 8, mHigh);
+                    Vector256<float> bottom0 = full ? Avx.LoadVector256(b) : Avx.MaskLoad(b, mLow);
+                    Vector256<float> bottom1 = full ? Avx.LoadVector256(b + 8) : Avx.MaskLoad(b + 8, mHigh);
+                    Vector256<float> m = Ordered(full ? Avx.LoadVector256(y + j) : Avx.MaskLoad(y + j, mOut));
+
+                    // The first of the four (row-major) equal to the maximum (or NaN, which only a NaN maximum has)
+                    // takes the gradient; if none of the first three is, the fourth is.
+                    Vector256<float> e00 = Matches(Avx.Shuffle(top0, top1, 0b10_00_10_00), m);
+                    Vector256<float> e01 = Vector256.AndNot(Matches(Avx.Shuffle(top0, top1, 0b11_01_11_01), m), e00);
+                    Vector256<float> taken = e00 | e01;
+                    Vector256<float> e10 = Vector256.AndNot(Matches(Avx.Shuffle(bottom0, bottom1, 0b10_00_10_00), m), taken);
+                    taken |= e10;
+                    g00 = g & e00;
+                    g01 = g & e01;
+                    g10 = g & e10;
+                    g11 = Vector256.AndNot(g, taken);
+                }
+                else
+                {
+                    g00 = g01 = g10 = g11 = g * 0.25f;
+                }
+
+                float* d0 = dx + r0 + 2 * j, d1 = dx + r1 + 2 * j;
+                if (full)
+                {
+                    Avx.Store(d0, Avx.LoadVector256(d0) + Avx.UnpackLow(g00, g01));
+                    Avx.Store(d0 + 8, Avx.LoadVector256(d0 + 8) + Avx.UnpackHigh(g00, g01));
+                    Avx.Store(d1, Avx.LoadVector256(d1) + Avx.UnpackLow(g10, g11));
+                    Avx.Store(d1 + 8, Avx.LoadVector256(d1 + 8) + Avx.UnpackHigh(g10, g11));
+                }
+                else
+                {
+                    Avx.MaskStore(d0, mLow, Avx.MaskLoad(d0, mLow) + Avx.UnpackLow(g00, g01));
+                    Avx.MaskStore(d0 + 8, mHigh, Avx.MaskLoad(d0 + 8, mHigh) + Avx.UnpackHigh(g00, g01));
+                    Avx.MaskStore(d1, mLow, Avx.MaskLoad(d1, mLow) + Avx.UnpackLow(g10, g11));
+                    Avx.MaskStore(d1 + 8, mHigh, Avx.MaskLoad(d1 + 8, mHigh) + Avx.UnpackHigh(g10, g11));
+                }
+            }
+        }
+    }
+
+    /// <summary>Lanes where <paramref name="v"/> equals the window maximum <paramref name="m"/> or is NaN (NaN inputs make a NaN maximum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Matches(Vector512<float> v, Vector512<float> m) =>
+        Vector512.Equals(v, m) | ~Vector512.Equals(v, v);
+
+    /// <summary>Lanes where <paramref name="v"/> equals the window maximum <paramref name="m"/> or is NaN (NaN inputs make a NaN maximum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Matches(Vector256<float> v, Vector256<float> m) =>
+        Vector256.Equals(v, m) | ~Vector256.Equals(v, v);
+
     /// <summary>
     /// One plane of max or average pooling. Stride 1 reduces shifted rows 16 (or 8) outputs at a time; 2×2 windows with
-    /// stride 2 go to <see cref="Forward2x2"/>; the rest is scalar.
+    /// stride 2 go to <see cref="Forward2x2"/> (AVX-512) or <see cref="Forward2x2Avx2"/>; the rest is scalar.
     /// </summary>
     internal static void WindowForward<TOp>(in PoolShape s, float* x, float* y)
         where TOp : struct, IPoolOp
@@ -563,6 +682,12 @@ internal static unsafe class PoolPlanes
         if (size == 2 && stride == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
             Forward2x2<TOp>(in s, x, y);
+            return;
+        }
+
+        if (size == 2 && stride == 2 && Avx2.IsSupported)
+        {
+            Forward2x2Avx2<TOp>(in s, x, y);
             return;
         }
 
@@ -635,6 +760,12 @@ internal static unsafe class PoolPlanes
             return;
         }
 
+        if (s.Size == 2 && s.Stride == 2 && Avx2.IsSupported)
+        {
+            Backward2x2Avx2(in s, max: true, x, y, dy, dx);
+            return;
+        }
+
         int w = s.Width, size = s.Size, stride = s.Stride, outW = s.OutWidth;
         for (int i = 0; i < s.OutHeight; i++, y += outW, dy += outW)
         {
@@ -653,6 +784,12 @@ internal static unsafe class PoolPlanes
         if (s.Size == 2 && s.Stride == 2 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
             Backward2x2(in s, max: false, null, null, dy, dx);
+            return;
+        }
+
+        if (s.Size == 2 && s.Stride == 2 && Avx2.IsSupported)
+        {
+            Backward2x2Avx2(in s, max: false, null, null, dy, dx);
             return;
         }
 

@@ -104,6 +104,68 @@ public class PoolingTests(ITestOutputHelper output)
         Assert.True(MaxDiff(dx, tx.grad!.data<float>().ToArray(), 0f) <= 1e-6);
     }
 
+    [Theory]
+    [InlineData(2, 2, 9, 11)]
+    [InlineData(2, 2, 9, 35)]
+    [InlineData(3, 1, 9, 11)]
+    public void Max_pool_of_a_window_with_NaN_is_NaN_and_its_gradient_goes_to_the_first_NaN(int size, int stride, int h, int w)
+    {
+        // Every third window or so holds one or two NaNs; the vector 2×2 paths must agree with the row-major scan.
+        const int batch = 2, channels = 3;
+        int outH = MaxPool2D.OutputSize(h, size, stride), outW = MaxPool2D.OutputSize(w, size, stride);
+        var rng = new Rng(11);
+        float[] x = Conv2DTests.Gaussian(rng, batch * channels * h * w, 1f);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (rng.NextInt(7) == 0)
+            {
+                x[i] = float.NaN;
+            }
+        }
+
+        float[] dy = Conv2DTests.Gaussian(rng, batch * channels * outH * outW, 1f);
+        float[] y = new float[dy.Length], dx = new float[x.Length], dxRef = new float[x.Length];
+        MaxPool2D.Forward(batch, channels, h, w, size, stride, x, y);
+        MaxPool2D.Backward(batch, channels, h, w, size, stride, x, y, dy, dx);
+        for (int plane = 0, o = 0; plane < batch * channels; plane++)
+        {
+            for (int i = 0; i < outH; i++)
+            {
+                for (int j = 0; j < outW; j++, o++)
+                {
+                    // The reference: the first NaN of the window in row-major order, else the first maximum.
+                    int best = -1, firstNaN = -1;
+                    for (int u = 0; u < size; u++)
+                    {
+                        for (int v = 0; v < size; v++)
+                        {
+                            int at = (plane * h + i * stride + u) * w + j * stride + v;
+                            if (float.IsNaN(x[at]))
+                            {
+                                firstNaN = firstNaN < 0 ? at : firstNaN;
+                            }
+                            else if (best < 0 || x[at] > x[best])
+                            {
+                                best = at;
+                            }
+                        }
+                    }
+
+                    int taker = firstNaN >= 0 ? firstNaN : best;
+                    Assert.Equal(firstNaN >= 0, float.IsNaN(y[o]));
+                    if (firstNaN < 0)
+                    {
+                        Assert.Equal(x[best], y[o]);
+                    }
+
+                    dxRef[taker] += dy[o];
+                }
+            }
+        }
+
+        Assert.True(MaxDiff(dx, dxRef, 0f) <= 1e-6);
+    }
+
     [Fact]
     public void Backward_accumulates_so_two_calls_double_the_gradient()
     {
