@@ -113,7 +113,8 @@ public abstract partial class NetworkBase
     }
 
     /// <summary>
-    /// Marks the parameters and buffers as possibly changed, so the next folded inference pass refolds. Every read of
+    /// Marks the parameters and buffers as possibly changed, so the next folded inference pass refolds (and the next
+    /// inference pass repacks its cached dense weights, see <see cref="CachePackedWeightsForInference"/>). Every read of
     /// <see cref="Parameters"/> or <see cref="Buffers"/> from outside a call and every training-mode forward pass does
     /// this already; call it only after writing through a span obtained before an inference forward pass.
     /// </summary>

@@ -97,7 +97,9 @@ internal static class DensePairEmitter
                 $"a1: {Names.Y(f)}",
                 $"weights2: {DenseEmitter.Weights(b, "Parameters")}",
                 $"bias2: {DenseEmitter.Bias(b, "Parameters")}",
-                $"y2: {Names.Y(b)}");
+                $"y2: {Names.Y(b)}",
+                $"packed1: {DenseEmitter.PackedWeights(a)}",
+                $"packed2: {DenseEmitter.PackedWeights(b)}");
         }
 
         w.Line();

@@ -161,9 +161,15 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
             $"dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))}", $"dWeights: {dWeights}", $"dBias: {Bias(d, "Gradients")}");
     }
 
-    /// <summary>The forward kernel call with these weights, bias and output (the folded batch norm passes its own).</summary>
+    /// <summary>
+    /// The forward kernel call with these weights, bias and output (the folded batch norm passes its own), and the
+    /// layer's cache of packed weights (null in training passes; large-batch inference then skips repacking W).
+    /// </summary>
     internal static void EmitForwardCall(CodeWriter w, DenseLayer d, string weights, string bias, string y)
-        => w.Call($"{Names.Kernels}.Dense.Forward", Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"bias: {bias}", $"y: {y}");
+        => w.Call($"{Names.Kernels}.Dense.Forward", Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"bias: {bias}", $"y: {y}", $"packed: {PackedWeights(d)}");
+
+    /// <summary>The expression for the layer's cache of packed weights (see <c>NetworkBase.PackedWeightsFor</c>).</summary>
+    internal static string PackedWeights(DenseLayer d) => $"PackedWeightsFor({d.Index})";
 
     /// <summary>The kernel's integer dimensions, named as its parameters are.</summary>
     private static string Dims(DenseLayer d) => $"batch: batch, inputs: {Names.P(d, "In")}, outputs: {Names.P(d, "Out")}";

@@ -26,15 +26,19 @@ public static partial class Dense
     /// <param name="weights">W, outputs×inputs.</param>
     /// <param name="bias">The bias (outputs floats), or empty for a layer without bias.</param>
     /// <param name="y">The output, batch×outputs (overwritten).</param>
-    public static void Forward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+    /// <param name="packed">
+    /// The layer's cache of packed weights for the products that run on a packed Wᵀ (large batches), or null to pack
+    /// them on every call; the caller invalidates it when the weights change (see <see cref="PackedWeights"/>).
+    /// </param>
+    public static void Forward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, PackedWeights? packed = null)
     {
         if (bias.IsEmpty)
         {
-            Gemm.MultiplyABt(batch, outputs, inputs, x, weights, y, accumulate: false);
+            Gemm.MultiplyABt(batch, outputs, inputs, x, weights, y, accumulate: false, packed);
             return;
         }
 
-        Gemm.MultiplyABtBias(batch, outputs, inputs, x, weights, bias, y);
+        Gemm.MultiplyABtBias(batch, outputs, inputs, x, weights, bias, y, packed);
     }
 
     /// <summary>
@@ -101,6 +105,8 @@ public static partial class Dense
     /// <param name="weights2">W2, outputs×hidden.</param>
     /// <param name="bias2">b2 (outputs floats), or empty for a second layer without bias.</param>
     /// <param name="y2">The second layer's output, batch×outputs (overwritten).</param>
+    /// <param name="packed1">The first layer's cache of packed weights for the layer-by-layer path (see <see cref="Forward"/>), or null.</param>
+    /// <param name="packed2">The second layer's cache of packed weights, or null.</param>
     /// <exception cref="ArgumentException">A span is shorter than its shape needs, or a bias has the wrong length.</exception>
     public static unsafe void ForwardPair(
         int batch,
@@ -116,15 +122,17 @@ public static partial class Dense
         Span<float> a1,
         ReadOnlySpan<float> weights2,
         ReadOnlySpan<float> bias2,
-        Span<float> y2)
+        Span<float> y2,
+        PackedWeights? packed1 = null,
+        PackedWeights? packed2 = null)
     {
         CheckPair(batch, inputs, hidden, outputs, x.Length, weights1.Length, bias1.Length, y1.Length, a1.Length, weights2.Length, bias2.Length, y2.Length);
         int parts = PairParts(batch, inputs, hidden, outputs);
         if (parts <= 1)
         {
-            Forward(batch, inputs, hidden, x, weights1, bias1, y1);
+            Forward(batch, inputs, hidden, x, weights1, bias1, y1, packed1);
             Activations.Forward(activation, alpha, y1.Slice(0, batch * hidden), a1.Slice(0, batch * hidden));
-            Forward(batch, hidden, outputs, a1, weights2, bias2, y2);
+            Forward(batch, hidden, outputs, a1, weights2, bias2, y2, packed2);
             return;
         }
 

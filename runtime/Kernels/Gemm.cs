@@ -24,14 +24,18 @@ public static class Gemm
     /// <param name="b">B, n×k.</param>
     /// <param name="c">C, m×n.</param>
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
-    public static void MultiplyABt(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
+    /// <param name="packed">
+    /// Where the product runs on a packed Bᵀ, the cache to take it from (or to pack it into, when stale) instead of
+    /// packing B on every call; null packs into per-thread scratch.
+    /// </param>
+    public static void MultiplyABt(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, PackedWeights? packed = null)
     {
         Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
         if (UseTransposed(m, n, k))
         {
             if (n <= m)
             {
-                RunPackedB(m, n, k, a, b, c, accumulate, default);
+                RunPackedB(m, n, k, a, b, c, accumulate, default, packed);
             }
             else
             {
@@ -43,7 +47,7 @@ public static class Gemm
 
         if (UsePackedBWithoutAvx512(m, n, k))
         {
-            RunPackedB(m, n, k, a, b, c, accumulate, default);
+            RunPackedB(m, n, k, a, b, c, accumulate, default, packed);
             return;
         }
 
@@ -61,13 +65,14 @@ public static class Gemm
     /// <param name="b">B, n×k.</param>
     /// <param name="bias">The bias, n floats.</param>
     /// <param name="c">C, m×n (overwritten).</param>
-    public static void MultiplyABtBias(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c)
+    /// <param name="packed">As for <see cref="MultiplyABt"/>: the cache of the packed Bᵀ, or null.</param>
+    public static void MultiplyABtBias(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, PackedWeights? packed = null)
     {
         Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
         Guard.AtLeast("Gemm", bias.Length, n, "bias");
         if ((UseTransposed(m, n, k) && n <= m) || UsePackedBWithoutAvx512(m, n, k))
         {
-            RunPackedB(m, n, k, a, b, c, accumulate: false, bias);
+            RunPackedB(m, n, k, a, b, c, accumulate: false, bias, packed);
             return;
         }
 
@@ -76,7 +81,7 @@ public static class Gemm
             bias.Slice(0, n).CopyTo(c.Slice(i * n, n));
         }
 
-        MultiplyABt(m, n, k, a, b, c, accumulate: true);
+        MultiplyABt(m, n, k, a, b, c, accumulate: true, packed);
     }
 
     /// <summary><c>C[m×n] (+)= A[m×k] · B[k×n]</c> (dense input gradient).</summary>
@@ -204,43 +209,55 @@ public static class Gemm
     /// Threads split n in 64-column panels, and each packs its own columns of Bᵀ before using them, so the packing is
     /// parallel too and no thread waits for another's (a single-threaded pack of a 256×784 B took ~120 µs, 20 % of the
     /// product at batch 256). A nonempty <paramref name="bias"/> (with <paramref name="accumulate"/> false) is the
-    /// tiles' starting value.
+    /// tiles' starting value. With a <paramref name="cache"/> that already holds this B packed, no part packs; a stale
+    /// cache is packed into (part by part, as the scratch would be) and then marked valid.
     /// </summary>
-    private static unsafe void RunPackedB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, ReadOnlySpan<float> bias)
+    private static unsafe void RunPackedB(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, ReadOnlySpan<float> bias, PackedWeights? cache)
     {
         // 16 floats of slack so that Bᵀ can start on a cache line: the parts' 64-column boundaries then fall between
-        // lines, and two threads packing neighbouring columns never write the same line.
+        // lines, and two threads packing neighbouring columns never write the same line. (A cache's buffer starts on one.)
         int width = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? PanelWidth : PanelWidthWithoutAvx512;
         long packed = ((long)k * width * ((n + width - 1) / width)) + 16;
-        float[] scratch = t_scratch is { } existing && existing.Length >= packed ? existing : t_scratch = new float[packed];
+        float[]? scratch = cache is not null ? null
+            : t_scratch is { } existing && existing.Length >= packed ? existing : t_scratch = new float[packed];
         long work = (long)m * n * k;
         int columnUnit = n >= 64 ? 64 : 16;
         int tiles = (n + columnUnit - 1) / columnUnit;
         (int threads, int chunks) = Split(work, k);
         chunks = Math.Min(chunks, tiles);
         threads = Math.Min(threads, chunks);
-        fixed (float* pa = a, pb = b, pc = c, ps = scratch, pbias = bias)
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
-            float* aligned = (float*)(((nint)ps + 63) & ~(nint)63);
-            var job = new GemmJob
+            bool ready = false;
+            Span<float> target = cache is null ? scratch : cache.Prepare(pb, n, k, width, out ready);
+            fixed (float* ps = target)
             {
-                Kind = GemmKind.OuterPackedB,
-                A = pa,
-                B = aligned,
-                C = pc,
-                M = m,
-                N = n,
-                K = k,
-                RowStrideA = k,
-                ColStrideA = 1,
-                Accumulate = accumulate,
-                SplitRows = false,
-                ColumnUnit = columnUnit,
-                PackSource = pb,
-                PanelWidth = width,
-                Bias = bias.IsEmpty ? null : pbias,
-            };
-            Run(&job, chunks, threads);
+                float* aligned = cache is null ? (float*)(((nint)ps + 63) & ~(nint)63) : ps;
+                var job = new GemmJob
+                {
+                    Kind = GemmKind.OuterPackedB,
+                    A = pa,
+                    B = aligned,
+                    C = pc,
+                    M = m,
+                    N = n,
+                    K = k,
+                    RowStrideA = k,
+                    ColStrideA = 1,
+                    Accumulate = accumulate,
+                    SplitRows = false,
+                    ColumnUnit = columnUnit,
+                    PackSource = ready ? null : pb,
+                    PanelWidth = width,
+                    Bias = bias.IsEmpty ? null : pbias,
+                };
+                Run(&job, chunks, threads);
+            }
+
+            if (cache is not null && !ready)
+            {
+                cache.MarkPacked();
+            }
         }
     }
 
@@ -482,8 +499,12 @@ public static class Gemm
         }
         else if (g.Kind == GemmKind.OuterPackedB)
         {
-            // This part's columns of Bᵀ (rows [j0, j1) of the source B), then its columns of C.
-            PackPanels(g.PackSource, g.K, j0, j1, g.B, g.PanelWidth);
+            // This part's columns of Bᵀ (rows [j0, j1) of the source B) unless a cache holds them, then its columns of C.
+            if (g.PackSource is not null)
+            {
+                PackPanels(g.PackSource, g.K, j0, j1, g.B, g.PanelWidth);
+            }
+
             GemmOuter.Run(in g, i0, i1, j0, j1);
         }
         else if (g.Kind == GemmKind.ABt)
@@ -553,7 +574,7 @@ internal unsafe struct GemmJob
     /// <summary>For <see cref="GemmKind.ABtTransposed"/>: add to <see cref="Target"/> instead of overwriting it.</summary>
     public bool AccumulateTarget;
 
-    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n, panel-major) part by part.</summary>
+    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n, panel-major) part by part; null when <see cref="B"/> already holds it (a valid <see cref="PackedWeights"/>).</summary>
     public float* PackSource;
 
     /// <summary>For <see cref="GemmKind.OuterPackedB"/>: columns per panel of the packed Bᵀ (64 for the 512-bit tiles, 16 for the 256-bit ones).</summary>

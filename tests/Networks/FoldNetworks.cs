@@ -20,3 +20,14 @@ public partial class FoldMlp { }
 [Dense(3)] [SoftmaxCrossEntropy]
 public partial class FoldCnn { }
 #pragma warning restore NG0101
+
+/// <summary>
+/// A dense layer wide enough (k ≥ 16) for the packed-weight product at batches of 64 and more, with a batch norm that
+/// folds into it: its inference pass caches packed weights taken from the folded buffer or from the parameters.
+/// </summary>
+[Network]
+[Input(40)]
+[Dense(32, Bias = false)] [BatchNorm] [ReLU]
+[Dense(24)] [ReLU]
+[Dense(5)] [SoftmaxCrossEntropy]
+public partial class PackedFoldMlp { }

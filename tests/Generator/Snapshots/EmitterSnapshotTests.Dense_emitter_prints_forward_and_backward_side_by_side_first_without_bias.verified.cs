@@ -13,7 +13,8 @@ private void Layer0Forward(int batch)
         x: Activation(L0_X, L0_In, batch),
         weights: Parameters.Slice(L0_W, L0_Out * L0_In),
         bias: default,
-        y: Activation(L0_Y, L0_Out, batch));
+        y: Activation(L0_Y, L0_Out, batch),
+        packed: PackedWeightsFor(0));
 }
 
 // EmitBackward

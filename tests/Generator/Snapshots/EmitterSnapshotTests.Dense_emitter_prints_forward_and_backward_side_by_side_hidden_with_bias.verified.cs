@@ -13,7 +13,8 @@ private void Layer2Forward(int batch)
         x: Activation(L2_X, L2_In, batch),
         weights: Parameters.Slice(L2_W, L2_Out * L2_In),
         bias: Parameters.Slice(L2_B, L2_Out),
-        y: Activation(L2_Y, L2_Out, batch));
+        y: Activation(L2_Y, L2_Out, batch),
+        packed: PackedWeightsFor(2));
 }
 
 // EmitBackward

@@ -25,7 +25,8 @@ private void Layer0Forward(int batch)
         x: Activation(L0_X, L0_In, batch),
         weights: weights,
         bias: Parameters.Slice(L0_B, L0_Out),
-        y: Activation(L0_Y, L0_Out, batch));
+        y: Activation(L0_Y, L0_Out, batch),
+        packed: PackedWeightsFor(0));
 }
 
 // EmitBackward

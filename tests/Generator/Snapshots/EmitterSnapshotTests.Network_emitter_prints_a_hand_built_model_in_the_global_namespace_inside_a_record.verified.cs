@@ -186,7 +186,8 @@ partial record Outer
                 x: Activation(L0_X, L0_In, batch),
                 weights: Parameters.Slice(L0_W, L0_Out * L0_In),
                 bias: Parameters.Slice(L0_B, L0_Out),
-                y: Activation(L0_Y, L0_Out, batch));
+                y: Activation(L0_Y, L0_Out, batch),
+                packed: PackedWeightsFor(0));
         }
 
         /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no

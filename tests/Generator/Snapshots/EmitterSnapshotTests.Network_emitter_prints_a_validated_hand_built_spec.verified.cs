@@ -214,7 +214,9 @@ partial class Sensor : global::NetGen.NetworkBase
             a1: Activation(L1_Y, L1_Out, batch),
             weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
             bias2: default,
-            y2: Activation(L2_Y, L2_Out, batch));
+            y2: Activation(L2_Y, L2_Out, batch),
+            packed1: PackedWeightsFor(0),
+            packed2: PackedWeightsFor(2));
     }
 
     /// <summary>Layers 0–2 backward (dense2, elu1, dense0): the mirror of the group's forward, layer by

@@ -774,7 +774,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             x: Activation(L9_X, L9_In, batch),
             weights: Parameters.Slice(L9_W, L9_Out * L9_In),
             bias: Parameters.Slice(L9_B, L9_Out),
-            y: Activation(L9_Y, L9_Out, batch));
+            y: Activation(L9_Y, L9_Out, batch),
+            packed: PackedWeightsFor(9));
     }
 
     /// <summary>Layer 9 backward (dense9): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
@@ -865,7 +866,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             x: Activation(L12_X, L12_In, batch),
             weights: Parameters.Slice(L12_W, L12_Out * L12_In),
             bias: Parameters.Slice(L12_B, L12_Out),
-            y: Activation(L12_Y, L12_Out, batch));
+            y: Activation(L12_Y, L12_Out, batch),
+            packed: PackedWeightsFor(12));
     }
 
     /// <summary>Layer 12 backward (dense12): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>

@@ -366,7 +366,9 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             a1: Activation(L1_Y, L1_Out, batch),
             weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
             bias2: Parameters.Slice(L2_B, L2_Out),
-            y2: Activation(L2_Y, L2_Out, batch));
+            y2: Activation(L2_Y, L2_Out, batch),
+            packed1: PackedWeightsFor(0),
+            packed2: PackedWeightsFor(2));
     }
 
     /// <summary>Layers 0–2 backward (dense2, sigmoid1, dense0): the mirror of the group's forward, layer by
@@ -458,7 +460,9 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             a1: Activation(L5_Y, L5_Out, batch),
             weights2: Parameters.Slice(L6_W, L6_Out * L6_In),
             bias2: Parameters.Slice(L6_B, L6_Out),
-            y2: Activation(L6_Y, L6_Out, batch));
+            y2: Activation(L6_Y, L6_Out, batch),
+            packed1: PackedWeightsFor(4),
+            packed2: PackedWeightsFor(6));
     }
 
     /// <summary>Layers 4–6 backward (dense6, relu5, dense4): the mirror of the group's forward, layer by
@@ -553,7 +557,9 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             a1: Activation(L9_Y, L9_Out, batch),
             weights2: Parameters.Slice(L10_W, L10_Out * L10_In),
             bias2: default,
-            y2: Activation(L10_Y, L10_Out, batch));
+            y2: Activation(L10_Y, L10_Out, batch),
+            packed1: PackedWeightsFor(8),
+            packed2: PackedWeightsFor(10));
     }
 
     /// <summary>Layers 8–10 backward (dense10, elu9, dense8): the mirror of the group's forward, layer by

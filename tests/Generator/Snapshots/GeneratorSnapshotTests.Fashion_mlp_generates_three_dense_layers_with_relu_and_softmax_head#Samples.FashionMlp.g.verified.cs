@@ -267,7 +267,9 @@ partial class FashionMlp : global::NetGen.NetworkBase
             a1: Activation(L1_Y, L1_Out, batch),
             weights2: Parameters.Slice(L2_W, L2_Out * L2_In),
             bias2: Parameters.Slice(L2_B, L2_Out),
-            y2: Activation(L2_Y, L2_Out, batch));
+            y2: Activation(L2_Y, L2_Out, batch),
+            packed1: PackedWeightsFor(0),
+            packed2: PackedWeightsFor(2));
     }
 
     /// <summary>Layers 0–2 backward (dense2, relu1, dense0): the mirror of the group's forward, layer by
@@ -352,7 +354,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             x: Activation(L4_X, L4_In, batch),
             weights: Parameters.Slice(L4_W, L4_Out * L4_In),
             bias: Parameters.Slice(L4_B, L4_Out),
-            y: Activation(L4_Y, L4_Out, batch));
+            y: Activation(L4_Y, L4_Out, batch),
+            packed: PackedWeightsFor(4));
     }
 
     /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>

@@ -487,7 +487,9 @@ partial class GapCnn : global::NetGen.NetworkBase
             a1: Activation(L6_Y, L6_Out, batch),
             weights2: Parameters.Slice(L7_W, L7_Out * L7_In),
             bias2: Parameters.Slice(L7_B, L7_Out),
-            y2: Activation(L7_Y, L7_Out, batch));
+            y2: Activation(L7_Y, L7_Out, batch),
+            packed1: PackedWeightsFor(5),
+            packed2: PackedWeightsFor(7));
     }
 
     /// <summary>Layers 5–7 backward (dense7, gelu6, dense5): the mirror of the group's forward, layer by

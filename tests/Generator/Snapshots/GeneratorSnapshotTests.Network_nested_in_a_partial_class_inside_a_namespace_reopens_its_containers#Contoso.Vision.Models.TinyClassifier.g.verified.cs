@@ -232,7 +232,9 @@ static partial class Models
                 a1: Activation(L2_Y, L2_Out, batch),
                 weights2: Parameters.Slice(L3_W, L3_Out * L3_In),
                 bias2: Parameters.Slice(L3_B, L3_Out),
-                y2: Activation(L3_Y, L3_Out, batch));
+                y2: Activation(L3_Y, L3_Out, batch),
+                packed1: PackedWeightsFor(1),
+                packed2: PackedWeightsFor(3));
         }
 
         /// <summary>Layers 1–3 backward (dense3, relu2, dense1): the mirror of the group's forward, layer by

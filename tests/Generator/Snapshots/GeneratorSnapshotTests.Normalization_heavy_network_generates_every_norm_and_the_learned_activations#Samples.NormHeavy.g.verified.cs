@@ -868,7 +868,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             x: Activation(L8_X, L8_In, batch),
             weights: Parameters.Slice(L8_W, L8_Out * L8_In),
             bias: Parameters.Slice(L8_B, L8_Out),
-            y: Activation(L8_Y, L8_Out, batch));
+            y: Activation(L8_Y, L8_Out, batch),
+            packed: PackedWeightsFor(8));
     }
 
     /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
@@ -964,7 +965,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             x: Activation(L11_X, L11_In, batch),
             weights: weights,
             bias: default,
-            y: Activation(L11_Y, L11_Out, batch));
+            y: Activation(L11_Y, L11_Out, batch),
+            packed: PackedWeightsFor(11));
     }
 
     /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx += dy·W; in training W is W ⊙ mask and dW is routed back
@@ -1098,7 +1100,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             x: Activation(L14_X, L14_In, batch),
             weights: Parameters.Slice(L14_W, L14_Out * L14_In),
             bias: Parameters.Slice(L14_B, L14_Out),
-            y: Activation(L14_Y, L14_Out, batch));
+            y: Activation(L14_Y, L14_Out, batch),
+            packed: PackedWeightsFor(14));
     }
 
     /// <summary>Layer 14 backward (dense14): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
@@ -1153,6 +1156,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             x: Activation(L11_X, L11_In, batch),
             weights: FoldedParameters.Slice(L11_FoldW, L12_C * L11_FanIn),
             bias: FoldedParameters.Slice(L11_FoldB, L12_C),
-            y: Activation(L12_Y, L12_Out, batch));
+            y: Activation(L12_Y, L12_Out, batch),
+            packed: PackedWeightsFor(11));
     }
 }

@@ -1448,7 +1448,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             x: Activation(L19_X, L19_In, batch),
             weights: Parameters.Slice(L19_W, L19_Out * L19_In),
             bias: Parameters.Slice(L19_B, L19_Out),
-            y: Activation(L19_Y, L19_Out, batch));
+            y: Activation(L19_Y, L19_Out, batch),
+            packed: PackedWeightsFor(19));
     }
 
     /// <summary>Layer 19 backward (dense19): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
