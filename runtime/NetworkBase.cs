@@ -126,6 +126,8 @@ public abstract partial class NetworkBase
         _layout = prototype._layout;
         _mode = NetworkMode.Inference;
         _stateVersion = prototype._stateVersion; // the clone folds from the same memory, so it sees the prototype's changes
+        FoldBatchNormForInference = prototype.FoldBatchNormForInference;
+        CachePackedWeightsForInference = prototype.CachePackedWeightsForInference;
         IsInferenceClone = true;
         Random = new Rng(0, stream: -1);
     }
@@ -147,6 +149,9 @@ public abstract partial class NetworkBase
     /// step, loading a checkpoint, <see cref="InitializeParameters"/>) while a clone runs a forward pass is a data race
     /// that mixes old and new weights in that pass; change the parameters only while no clone is running. Training this
     /// network in <see cref="NetworkMode.Training"/> also updates shared buffers such as batch-norm running statistics.
+    /// The clone starts with this network's <see cref="FoldBatchNormForInference"/> and
+    /// <see cref="CachePackedWeightsForInference"/> settings; besides its arena it owns its folded batch-norm weights
+    /// and packed dense weights when those are in use (<see cref="PackedWeightBytes"/>).
     /// </remarks>
     /// <returns>The clone, of this network's type.</returns>
     /// <exception cref="NotSupportedException">The network is not generated and does not override <see cref="CreateInferenceClone"/>.</exception>

@@ -194,4 +194,23 @@ public class PackedWeightsTests
         long Panels(int n, int k) => (long)k * width * ((n + width - 1) / width);
         Assert.Equal((Panels(256, 784) + Panels(128, 256) + Panels(10, 128)) * sizeof(float), net.PackedWeightBytes);
     }
+
+    [Fact]
+    public void Inference_clones_take_the_prototypes_cache_and_fold_settings()
+    {
+        var net = new FashionMlp(1) { Mode = NetworkMode.Inference, CachePackedWeightsForInference = false, FoldBatchNormForInference = false };
+        var clone = (FashionMlp)net.CloneForInference();
+        Assert.False(clone.CachePackedWeightsForInference);
+        Assert.False(clone.FoldBatchNormForInference);
+        float[] x = Gaussian(Batch * FashionMlp.InputFeatures, 2);
+        clone.Forward(x, Batch);
+        Assert.Equal(0, clone.PackedWeightBytes);
+
+        net.CachePackedWeightsForInference = true;
+        var second = (FashionMlp)net.CloneForInference();
+        Assert.True(second.CachePackedWeightsForInference);
+        second.Forward(x, Batch);
+        Assert.Equal(HostPacks(256, 784), second.PackedWeightBytes > 0);
+        Assert.Equal(clone.Forward(x, Batch).ToArray(), second.Forward(x, Batch).ToArray());
+    }
 }
