@@ -63,6 +63,7 @@ public abstract partial class NetworkBase
         /// <param name="folds">The batch-norm pairs folded for inference, or null for none.</param>
         /// <param name="initialization">How each parameter tensor starts, in order, or null for none.</param>
         /// <param name="bufferInitialization">The constant each buffer tensor starts at, or null for none.</param>
+        /// <param name="backwardWritesGradients">See <see cref="BackwardWritesGradients"/>; false clears the whole activation-gradient arena before each backward pass.</param>
         public NetworkLayout(
             TensorShape inputShape,
             int arenaFloatsPerSample,
@@ -76,7 +77,8 @@ public abstract partial class NetworkBase
             ParameterTensor[]? bufferTensors = null,
             Fold[]? folds = null,
             Init[]? initialization = null,
-            Init[]? bufferInitialization = null)
+            Init[]? bufferInitialization = null,
+            bool backwardWritesGradients = false)
         {
             ArgumentNullException.ThrowIfNull(layers);
             ArgumentNullException.ThrowIfNull(parameterTensors);
@@ -86,6 +88,7 @@ public abstract partial class NetworkBase
             }
 
             InputShape = inputShape;
+            BackwardWritesGradients = backwardWritesGradients;
             ArenaFloatsPerSample = arenaFloatsPerSample;
             ScratchFloats = scratchFloats;
             ForwardFlopsPerSample = forwardFlopsPerSample;
@@ -136,6 +139,13 @@ public abstract partial class NetworkBase
 
         /// <summary>The shape of one input sample.</summary>
         public TensorShape InputShape { get; }
+
+        /// <summary>
+        /// Whether the generated backward pass writes every activation-gradient buffer before adding to it (the first
+        /// layer to reach a buffer overwrites it, or clears it just before), so that a backward pass needs to clear only
+        /// the loss head's gradient, not the whole arena.
+        /// </summary>
+        public bool BackwardWritesGradients { get; }
 
         /// <summary>Floats in one input sample.</summary>
         public int InputSize { get; }

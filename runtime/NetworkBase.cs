@@ -700,15 +700,25 @@ public abstract partial class NetworkBase
         return batch;
     }
 
-    /// <summary>Validates a backward call, clears the activation gradients and returns the batch size.</summary>
+    /// <summary>Validates a backward call, clears the activation gradients that the backward pass adds to without writing them first, and returns the batch size.</summary>
     /// <param name="length">The length of the labels or targets span.</param>
     /// <param name="perSample">How many values each sample needs.</param>
     /// <param name="name">The argument's name for the exception.</param>
     protected int BeginBackward(int length, int perSample, string name)
     {
         int batch = CheckTargets(length, perSample, name);
-        // Buffers are laid out for the current batch (see Activation), so the used part is a prefix of the arena.
-        _activationGradients.Slice(0, batch * _activationFloatsPerSample).Clear();
+        if (_layout is { BackwardWritesGradients: true } layout)
+        {
+            // The generated backward writes each buffer before adding to it; the loss head's kernels (and a hand-written
+            // loss) add to the gradient of the head's input.
+            ActivationGradient(layout.LossHead.InputOffset, layout.OutputSize, batch).Clear();
+        }
+        else
+        {
+            // Buffers are laid out for the current batch (see Activation), so the used part is a prefix of the arena.
+            _activationGradients.Slice(0, batch * _activationFloatsPerSample).Clear();
+        }
+
         return batch;
     }
 

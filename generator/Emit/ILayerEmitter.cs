@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using NetGen.Generator.Layers;
 using NetGen.Generator.Model;
 
@@ -29,6 +30,19 @@ internal interface ILayerEmitter
 
     /// <summary>Whether the layer has any backward work.</summary>
     bool HasBackward(LayerModel layer);
+
+    /// <summary>
+    /// The activation-gradient buffers the layer's backward adds into (its input gradient unless its input is the
+    /// network's; a residual add also its skip buffer's); see <see cref="GradientWrites"/>.
+    /// </summary>
+    IEnumerable<GradientBuffer> InputGradientBuffers(LayerModel layer);
+
+    /// <summary>
+    /// Whether the layer's backward kernel can write its input gradient instead of adding to it; where the layer runs
+    /// first among that buffer's writers (<see cref="LayerModel.FirstGradientWrite"/>) its call then passes
+    /// <c>overwriteDx: true</c> and the buffer needs no clearing.
+    /// </summary>
+    bool OverwritesInputGradient(LayerModel layer);
 
     /// <summary>Writes the layer's <c>Layer{i}Forward</c> method.</summary>
     void EmitForward(CodeWriter w, LayerModel layer);

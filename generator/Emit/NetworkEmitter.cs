@@ -57,6 +57,7 @@ internal static class NetworkEmitter
 
     public static string Emit(NetworkModel model)
     {
+        model = GradientWrites.Mark(model);
         var w = new CodeWriter();
         string version = typeof(NetworkEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0";
         var loss = (LossLayer)model.Last;
@@ -305,7 +306,10 @@ internal static class NetworkEmitter
         w.Line();
         EmitDispatch(w, model, pairs, forward: true);
         EmitDispatch(w, model, pairs, forward: false);
-        w.Summary("Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order.");
+        w.Summary(
+            "Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse order. The " +
+            "first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just before its " +
+            "call); later writers add to it.");
         using (w.Block("protected override void Backpropagate(int batch)"))
         {
             var pairsBySecond = pairs.ToDictionary(p => p.Second.Index);
@@ -315,11 +319,17 @@ internal static class NetworkEmitter
                 ILayerEmitter e = LayerDefinitions.EmitterFor(layer);
                 if (pairsBySecond.TryGetValue(layer.Index, out DensePairEmitter.Pair? pair))
                 {
+                    foreach (LayerModel member in new LayerModel[] { pair.Second, pair.Activation, pair.First })
+                    {
+                        EmitClears(w, model, member);
+                    }
+
                     w.Line(DensePairEmitter.BackwardCall(pair));
                     i -= 2;
                 }
                 else if (e.HasBackward(layer))
                 {
+                    EmitClears(w, model, layer);
                     w.Line($"Layer{layer.Index}Backward(batch); // {layer.Name}");
                 }
                 else if (layer is FlattenLayer)
@@ -334,6 +344,15 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+    }
+
+    /// <summary>The clears of the gradient buffers <paramref name="layer"/> writes first but adds to (see <see cref="GradientWrites"/>).</summary>
+    private static void EmitClears(CodeWriter w, NetworkModel model, LayerModel layer)
+    {
+        foreach (GradientBuffer buffer in GradientWrites.ClearsBefore(model, layer))
+        {
+            w.Line($"{GradientWrites.ClearLine(buffer)} // {layer.Name} adds to it first");
+        }
     }
 
     /// <summary>
@@ -390,6 +409,9 @@ internal static class NetworkEmitter
             w.Line("scratchFloats: ScratchFloats,");
             w.Line("forwardFlopsPerSample: ForwardFlopsPerSample,");
             w.Line("backwardFlopsPerSample: BackwardFlopsPerSample,");
+            w.Line("// Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears");
+            w.Line("// only the loss head's.");
+            w.Line("backwardWritesGradients: true,");
             new LossEmitter().EmitLayoutArguments(w, loss);
             using (w.Block("layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]", "},"))
             {

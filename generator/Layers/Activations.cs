@@ -231,6 +231,9 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
 
     public override bool HasBackward(ActivationLayer layer) => !layer.InputIsNetworkInput;
 
+    /// <summary>Every element-wise activation's backward kernel takes <c>overwriteDx</c>.</summary>
+    public override bool OverwritesInputGradient(ActivationLayer layer) => true;
+
     public override void EmitForward(CodeWriter w, ActivationLayer a)
     {
         ElementwiseActivation f = a.Function;
@@ -244,12 +247,13 @@ internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
     public override void EmitBackward(CodeWriter w, ActivationLayer a)
     {
         ElementwiseActivation f = a.Function;
-        w.Summary($"Layer {a.Index} backward ({a.Name}): dx += dy · {f.Derivative}.");
+        w.Summary($"Layer {a.Index} backward ({a.Name}): dx {GradientWrites.Operator(a)} dy · {f.Derivative}.");
         using (w.Block($"private void Layer{a.Index}Backward(int batch)"))
         {
             w.Call(
                 $"{Names.Kernels}.{f.KernelClass}.Backward",
-                Arguments(f, $"x: {Names.X(a)}", $"y: {Names.Y(a)}", $"dy: {Names.DY(a)}", $"dx: {Names.DX(a)}"));
+                Arguments(f, $"x: {Names.X(a)}", $"y: {Names.Y(a)}", $"dy: {Names.DY(a)}", $"dx: {Names.DX(a)}")
+                    .Concat(GradientWrites.OverwriteArgument(a)).ToArray());
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -110,6 +111,8 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DLayer>
 
     public override bool HasBackward(Conv2DLayer layer) => true;
 
+    public override bool OverwritesInputGradient(Conv2DLayer layer) => true;
+
     public override void EmitForward(CodeWriter w, Conv2DLayer c)
     {
         w.Summary($"Layer {c.Index} forward ({c.Name}): y[b, f] = {(c.HasBias ? "bias[f] + " : "")}Σ W[f] ⋆ x[b] (im2col + GEMM).");
@@ -121,13 +124,18 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DLayer>
 
     public override void EmitBackward(CodeWriter w, Conv2DLayer c)
     {
-        string dx = c.InputIsNetworkInput ? "the input needs no gradient" : "dx += col⁻¹(Wᵀ·dy)";
+        string dx = c.InputIsNetworkInput ? "the input needs no gradient" : $"dx {GradientWrites.Operator(c)} col⁻¹(Wᵀ·dy)";
         w.Summary($"Layer {c.Index} backward ({c.Name}): dW += dy·colᵀ, {(c.HasBias ? "dbias += Σ dy, " : "")}{dx}.");
         using (w.Block($"private void Layer{c.Index}Backward(int batch)"))
         {
-            w.Call($"{Names.Kernels}.Conv2D.Backward", Dims(c), $"x: {Names.X(c)}", $"weights: {Weights(c, "Parameters")}",
-                $"dy: {Names.DY(c)}", $"dx: {(c.InputIsNetworkInput ? "default" : Names.DX(c))}", $"dWeights: {Weights(c, "Gradients")}",
-                $"dBias: {Bias(c, "Gradients")}", "scratch: Scratch");
+            w.Call(
+                $"{Names.Kernels}.Conv2D.Backward",
+                new[]
+                {
+                    Dims(c), $"x: {Names.X(c)}", $"weights: {Weights(c, "Parameters")}", $"dy: {Names.DY(c)}",
+                    $"dx: {(c.InputIsNetworkInput ? "default" : Names.DX(c))}", $"dWeights: {Weights(c, "Gradients")}",
+                    $"dBias: {Bias(c, "Gradients")}", "scratch: Scratch",
+                }.Concat(GradientWrites.OverwriteArgument(c)).ToArray());
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -91,6 +92,8 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 
     public override bool HasBackward(DenseLayer layer) => true;
 
+    public override bool OverwritesInputGradient(DenseLayer layer) => true;
+
     public override void EmitFields(CodeWriter w, DenseLayer d)
     {
         if (d.DropConnectP > 0)
@@ -132,7 +135,7 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 
     public override void EmitBackward(CodeWriter w, DenseLayer d)
     {
-        string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : "dx += dy·W";
+        string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : $"dx {GradientWrites.Operator(d)} dy·W";
         string dropConnect = d.DropConnectP > 0 ? "; in training W is W ⊙ mask and dW is routed back through the mask" : "";
         w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}{dropConnect}.");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
@@ -157,8 +160,13 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
 
     private static void EmitCall(CodeWriter w, DenseLayer d, string weights, string dWeights)
     {
-        w.Call($"{Names.Kernels}.Dense.Backward", Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"dy: {Names.DY(d)}",
-            $"dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))}", $"dWeights: {dWeights}", $"dBias: {Bias(d, "Gradients")}");
+        w.Call(
+            $"{Names.Kernels}.Dense.Backward",
+            new[]
+            {
+                Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"dy: {Names.DY(d)}",
+                $"dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))}", $"dWeights: {dWeights}", $"dBias: {Bias(d, "Gradients")}",
+            }.Concat(GradientWrites.OverwriteArgument(d)).ToArray());
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -46,6 +47,8 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
 
     public override bool HasBackward(DropoutLayer layer) => !layer.InputIsNetworkInput;
 
+    public override bool OverwritesInputGradient(DropoutLayer layer) => true;
+
     public override void EmitForward(CodeWriter w, DropoutLayer d)
     {
         w.Summary($"Layer {d.Index} forward ({d.Name}): training keeps each value with probability {CodeWriter.Float(1 - d.P).TrimEnd('f')} and scales it by the inverse; inference copies.");
@@ -70,17 +73,27 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutLayer>
 
     public override void EmitBackward(CodeWriter w, DropoutLayer d)
     {
-        w.Summary($"Layer {d.Index} backward ({d.Name}): dx += dy ⊙ mask (dx += dy after an inference-mode forward pass).");
+        string op = GradientWrites.Operator(d);
+        w.Summary($"Layer {d.Index} backward ({d.Name}): dx {op} dy ⊙ mask (dx {op} dy after an inference-mode forward pass).");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
             using (w.Block("if (TrainingForward)"))
             {
-                w.Call($"{Names.Kernels}.Dropout.Backward", $"mask: {Mask(d)}", $"dy: {Names.DY(d)}", $"dx: {Names.DX(d)}");
+                w.Call(
+                    $"{Names.Kernels}.Dropout.Backward",
+                    new[] { $"mask: {Mask(d)}", $"dy: {Names.DY(d)}", $"dx: {Names.DX(d)}" }.Concat(GradientWrites.OverwriteArgument(d)).ToArray());
             }
 
             using (w.Block("else"))
             {
-                w.Call($"{Names.Kernels}.Elementwise.Add", $"x: {Names.DY(d)}", $"y: {Names.DX(d)}");
+                if (d.FirstGradientWrite)
+                {
+                    w.Line($"{Names.DY(d)}.CopyTo({Names.DX(d)});");
+                }
+                else
+                {
+                    w.Call($"{Names.Kernels}.Elementwise.Add", $"x: {Names.DY(d)}", $"y: {Names.DX(d)}");
+                }
             }
         }
     }

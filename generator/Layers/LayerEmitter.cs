@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 
@@ -35,6 +36,13 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
 
     /// <summary>Whether the layer has any backward work (by default, unless its input is the network input).</summary>
     public virtual bool HasBackward(TLayer layer) => !layer.InputIsNetworkInput;
+
+    /// <summary>The activation-gradient buffers the backward adds into: by default the input gradient, when there is a backward and the input is not the network's.</summary>
+    public virtual IEnumerable<GradientBuffer> InputGradientBuffers(TLayer layer) =>
+        HasBackward(layer) && !layer.InputIsNetworkInput ? new[] { GradientBuffer.InputOf(layer) } : System.Array.Empty<GradientBuffer>();
+
+    /// <summary>Whether the backward kernel takes <c>overwriteDx</c> (see <see cref="ILayerEmitter.OverwritesInputGradient"/>); false unless overridden.</summary>
+    public virtual bool OverwritesInputGradient(TLayer layer) => false;
 
     /// <summary>Writes the layer's <c>Layer{i}Forward</c> method.</summary>
     public abstract void EmitForward(CodeWriter w, TLayer layer);
@@ -81,6 +89,10 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     bool ILayerEmitter.HasForward(LayerModel layer) => HasForward((TLayer)layer);
 
     bool ILayerEmitter.HasBackward(LayerModel layer) => HasBackward((TLayer)layer);
+
+    IEnumerable<GradientBuffer> ILayerEmitter.InputGradientBuffers(LayerModel layer) => InputGradientBuffers((TLayer)layer);
+
+    bool ILayerEmitter.OverwritesInputGradient(LayerModel layer) => OverwritesInputGradient((TLayer)layer);
 
     void ILayerEmitter.EmitForward(CodeWriter w, LayerModel layer) => EmitForward(w, (TLayer)layer);
 

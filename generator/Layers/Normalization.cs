@@ -262,6 +262,9 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
         }
     }
 
+    /// <summary>BatchNorm's backward kernel takes <c>overwriteDx</c>; the per-sample norms' kernels add.</summary>
+    public override bool OverwritesInputGradient(NormLayer layer) => layer.Norm == NormKind.BatchNorm;
+
     public override void EmitBackward(CodeWriter w, NormLayer n)
     {
         string grads = $"dy: {Names.DY(n)}, dx: {(n.InputIsNetworkInput ? "default" : Names.DX(n))}, dGamma: {Slice(n, "Gradients", "Gamma")}, dBeta: {Slice(n, "Gradients", "Beta")}";
@@ -276,7 +279,8 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
                 w.Line($"RequireTrainingForward(\"{n.Name}\");");
             }
 
-            w.Call($"{Names.Kernels}.{n.Norm}.Backward", Dims(n), $"x: {Names.X(n)}, gamma: {Slice(n, "Parameters", "Gamma")}", $"{SavedStatistics(n)}, {grads}");
+            string overwrite = batchNorm && n.FirstGradientWrite ? ", overwriteDx: true" : "";
+            w.Call($"{Names.Kernels}.{n.Norm}.Backward", Dims(n), $"x: {Names.X(n)}, gamma: {Slice(n, "Parameters", "Gamma")}", $"{SavedStatistics(n)}, {grads}{overwrite}");
         }
     }
 

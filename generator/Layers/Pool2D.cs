@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 using NetGen.Generator.Validation;
@@ -98,6 +99,9 @@ internal sealed class Pool2DEmitter : LayerEmitter<PoolLayer>
     }
 
     /// <inheritdoc />
+    public override bool OverwritesInputGradient(PoolLayer layer) => true;
+
+    /// <inheritdoc />
     public override void EmitBackward(CodeWriter w, PoolLayer p)
     {
         string op = p.IsMax ? "Max" : "Avg";
@@ -106,8 +110,13 @@ internal sealed class Pool2DEmitter : LayerEmitter<PoolLayer>
             : $"Layer {p.Index} backward ({p.Name}): each dy is spread evenly over its window.");
         using (w.Block($"private void Layer{p.Index}Backward(int batch)"))
         {
-            w.Call($"{Names.Kernels}.{op}Pool2D.Backward", Spatial.Dims(p), $"size: {Names.P(p, "Size")}", $"stride: {Names.P(p, "Stride")}",
-                $"x: {Names.X(p)}", $"y: {Names.Y(p)}", $"dy: {Names.DY(p)}", $"dx: {Names.DX(p)}");
+            w.Call(
+                $"{Names.Kernels}.{op}Pool2D.Backward",
+                new[]
+                {
+                    Spatial.Dims(p), $"size: {Names.P(p, "Size")}", $"stride: {Names.P(p, "Stride")}", $"x: {Names.X(p)}",
+                    $"y: {Names.Y(p)}", $"dy: {Names.DY(p)}", $"dx: {Names.DX(p)}",
+                }.Concat(GradientWrites.OverwriteArgument(p)).ToArray());
         }
     }
 

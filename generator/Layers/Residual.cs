@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using NetGen.Generator.Emit;
@@ -96,6 +97,10 @@ internal sealed class ResidualEmitter : LayerEmitter<ResidualAddLayer>
     {
         return $"{Names.P(r, "Skip")} = {r.SkipBuffer}" + (r.Survival < 1 ? $", {Names.P(r, "Mask")} = {r.MaskBuffer}" : "");
     }
+
+    /// <summary>Both the branch's output gradient and the skip buffer's: backward adds dy into each.</summary>
+    public override IEnumerable<GradientBuffer> InputGradientBuffers(ResidualAddLayer r) =>
+        new[] { GradientBuffer.InputOf(r), new GradientBuffer(r.SkipBuffer, Names.P(r, "Skip"), Names.P(r, "Out")) };
 
     public override bool HasForward(ResidualAddLayer layer) => true;
 

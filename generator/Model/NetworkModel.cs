@@ -59,6 +59,12 @@ internal abstract record LayerModel
     public int ParameterCount { get; init; }
 
     public LocationInfo? Location { get; init; }
+
+    /// <summary>
+    /// Whether the backward pass reaches this layer's input gradient buffer before any other layer writes it (set by
+    /// <c>GradientWrites.Mark</c> when the network is emitted): the layer's kernel may then overwrite the buffer.
+    /// </summary>
+    public bool FirstGradientWrite { get; init; }
 }
 
 /// <summary>

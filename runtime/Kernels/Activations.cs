@@ -46,9 +46,9 @@ public static class Activations
     internal static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
         where T : struct, IElementFunction => LaneLoop.Map(f, x, y);
 
-    /// <summary>dx += dy·f'(x, y) through <see cref="LaneLoop.MapBackward"/>.</summary>
-    internal static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-        where T : struct, IElementFunction => LaneLoop.MapBackward(f, x, y, dy, dx);
+    /// <summary>dx += dy·f'(x, y) (or dx = dy·f'(x, y)) through <see cref="LaneLoop.MapBackward"/>.</summary>
+    internal static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx)
+        where T : struct, IElementFunction => LaneLoop.MapBackward(f, x, y, dy, dx, overwriteDx);
 
     /// <summary>The scalar loop of every reference forward: <c>y[i] = f(x[i])</c>.</summary>
     internal static void ReferenceMap(string kernel, ReadOnlySpan<float> x, Span<float> y, Func<float, float> f)
@@ -153,8 +153,9 @@ public static class Relu
     /// <param name="y">The forward output.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Activations.MapBackward(new Activations.ReluFn(), x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Activations.MapBackward(new Activations.ReluFn(), x, y, dy, dx, overwriteDx);
 
     /// <summary>The plain scalar twin of <see cref="Relu"/>, same signatures: what the vector kernel must equal.</summary>
     public static class Reference
@@ -191,8 +192,9 @@ public static class LeakyRelu
     /// <param name="y">The forward output.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Activations.MapBackward(new Activations.LeakyReluFn(alpha), x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Activations.MapBackward(new Activations.LeakyReluFn(alpha), x, y, dy, dx, overwriteDx);
 
     /// <summary>The plain scalar twin of <see cref="LeakyRelu"/>, same signatures: what the vector kernel must equal.</summary>
     public static class Reference
@@ -231,8 +233,9 @@ public static class Elu
     /// <param name="y">The forward output.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Activations.MapBackward(new Activations.EluFn(alpha), x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(float alpha, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Activations.MapBackward(new Activations.EluFn(alpha), x, y, dy, dx, overwriteDx);
 
     /// <summary>The plain scalar twin of <see cref="Elu"/>, same signatures: what the vector kernel must equal.</summary>
     public static class Reference
@@ -269,8 +272,9 @@ public static class Sigmoid
     /// <param name="y">The forward output.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Activations.MapBackward(new Activations.SigmoidFn(), x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Activations.MapBackward(new Activations.SigmoidFn(), x, y, dy, dx, overwriteDx);
 
     /// <summary>The plain scalar twin of <see cref="Sigmoid"/>, same signatures: what the vector kernel must equal.</summary>
     public static class Reference
@@ -305,8 +309,9 @@ public static class Tanh
     /// <param name="y">The forward output.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Activations.MapBackward(new Activations.TanhFn(), x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Activations.MapBackward(new Activations.TanhFn(), x, y, dy, dx, overwriteDx);
 
     /// <summary>The plain scalar twin of <see cref="Tanh"/>, same signatures: what the vector kernel must equal.</summary>
     public static class Reference

@@ -147,8 +147,13 @@ public static partial class Conv2D
     /// <param name="dWeights">The weight gradient (added to), outC×inC×k×k.</param>
     /// <param name="dBias">The bias gradient (added to), or empty for a convolution without bias.</param>
     /// <param name="scratch">Temporary memory, at least <see cref="ScratchSize"/> with one thread.</param>
+    /// <param name="overwriteDx">
+    /// Write dx instead of adding to it (generated code passes true where no other layer has written dx yet): each
+    /// sample's dx is cleared just before its col2im, while it is in cache, instead of the whole buffer beforehand.
+    /// </param>
     public static unsafe void Backward(int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding,
-        ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, Span<float> scratch)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, Span<float> scratch,
+        bool overwriteDx = false)
     {
         var s = new ConvShape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
         Guard.AtLeast("Conv2D", x.Length, (long)batch * s.InputSize, nameof(x));
@@ -181,6 +186,7 @@ public static partial class Conv2D
                 W = pw,
                 Y = pdy,
                 DX = dx.IsEmpty ? null : pdx,
+                OverwriteDx = overwriteDx,
                 DW = pdw,
                 DBias = dBias.IsEmpty ? null : pdb,
                 Scratch = ps,
@@ -377,11 +383,16 @@ public static partial class Conv2D
             float* dx = job.DX + (nint)b * s.InputSize;
             if (s.Pointwise)
             {
-                // dx_b[inC × P] += Wᵀ · dy_b
-                Gemm.MultiplyAtB(s.K, s.P, s.OutChannels, weights, dySpan, new Span<float>(dx, s.InputSize), accumulate: true);
+                // dx_b[inC × P] (+)= Wᵀ · dy_b
+                Gemm.MultiplyAtB(s.K, s.P, s.OutChannels, weights, dySpan, new Span<float>(dx, s.InputSize), accumulate: !job.OverwriteDx);
             }
             else
             {
+                if (job.OverwriteDx)
+                {
+                    new Span<float>(dx, s.InputSize).Clear();
+                }
+
                 // dcol[K × P] = Wᵀ[K × outC] · dy_b[outC × P], over col (no longer needed), then back to image positions.
                 Gemm.MultiplyAtB(s.K, s.P, s.OutChannels, weights, dySpan, new Span<float>(slot, kp), accumulate: false);
                 if (ConvDirect.AppliesCol2Im(in s))
@@ -482,6 +493,9 @@ internal unsafe struct ConvJob
     /// <summary>The output (forward) or its gradient (backward).</summary>
     public float* Y;
     public float* DX;
+
+    /// <summary>Backward: each sample's dx is written (cleared before its col2im) instead of added to.</summary>
+    public bool OverwriteDx;
     public float* DW;
     public float* DBias;
     public float* Scratch;

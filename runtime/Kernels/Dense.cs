@@ -54,7 +54,11 @@ public static partial class Dense
     /// <param name="dx">The gradient of the input (added to), or empty to skip it.</param>
     /// <param name="dWeights">The weight gradient (added to), outputs×inputs.</param>
     /// <param name="dBias">The bias gradient (added to), or empty for a layer without bias.</param>
-    public static void Backward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias)
+    /// <param name="overwriteDx">
+    /// Write <c>dx = dy·W</c> instead of adding to dx (generated code passes true where no other layer has written dx
+    /// yet, which saves clearing and re-reading it); the parameter gradients are always added to.
+    /// </param>
+    public static void Backward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, bool overwriteDx = false)
     {
         Gemm.MultiplyAtB(outputs, inputs, batch, dy, x, dWeights, accumulate: true);
         if (!dBias.IsEmpty)
@@ -67,7 +71,7 @@ public static partial class Dense
 
         if (!dx.IsEmpty)
         {
-            Gemm.MultiplyAB(batch, inputs, outputs, dy, weights, dx, accumulate: true);
+            Gemm.MultiplyAB(batch, inputs, outputs, dy, weights, dx, accumulate: !overwriteDx);
         }
     }
 

@@ -54,7 +54,8 @@ public static class Dropout
     /// <param name="mask">The forward's mask, or empty if the forward was the identity.</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
-    public static void Backward(ReadOnlySpan<float> mask, ReadOnlySpan<float> dy, Span<float> dx)
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(ReadOnlySpan<float> mask, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false)
     {
         if (dx.IsEmpty)
         {
@@ -66,11 +67,26 @@ public static class Dropout
 
         if (mask.IsEmpty)
         {
-            Elementwise.Add(dy, dx);
+            if (overwriteDx)
+            {
+                dy.CopyTo(dx);
+            }
+            else
+            {
+                Elementwise.Add(dy, dx);
+            }
+
             return;
         }
 
-        Elementwise.MultiplyAdd(dy, mask, dx);
+        if (overwriteDx)
+        {
+            Elementwise.Multiply(dy, mask, dx);
+        }
+        else
+        {
+            Elementwise.MultiplyAdd(dy, mask, dx);
+        }
     }
 }
 

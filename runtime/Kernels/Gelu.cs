@@ -46,15 +46,16 @@ public static class Gelu
     /// <param name="y">The forward output (unused; Φ is recomputed from x).</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(GeluApproximation approximation, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(GeluApproximation approximation, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false)
     {
         if (approximation == GeluApproximation.Tanh)
         {
-            LaneLoop.MapBackward(default(SigmoidGate<TanhArgument>), x, y, dy, dx);
+            LaneLoop.MapBackward(default(SigmoidGate<TanhArgument>), x, y, dy, dx, overwriteDx);
         }
         else
         {
-            LaneLoop.MapBackward(default(ErfForm), x, y, dy, dx);
+            LaneLoop.MapBackward(default(ErfForm), x, y, dy, dx, overwriteDx);
         }
     }
 

@@ -259,16 +259,29 @@ internal static class LaneLoop
         }
     }
 
-    /// <summary>dx += dy·f'(x), the derivative computed from x and the forward output y; the tail as in <see cref="Map"/>.</summary>
-    public static void MapBackward<TF>(TF f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    /// <summary>
+    /// dx += dy·f'(x) (or dx = dy·f'(x) with <paramref name="overwriteDx"/>), the derivative computed from x and the
+    /// forward output y; the tail as in <see cref="Map"/>.
+    /// </summary>
+    public static void MapBackward<TF>(TF f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false)
         where TF : struct, IElementFunction
     {
         int n = x.Length;
         Guard.Length("Activation", y.Length, n, nameof(y));
         Guard.Length("Activation", dy.Length, n, nameof(dy));
         Guard.Length("Activation", dx.Length, n, nameof(dx));
-        var body = new MapBackwardBody<TF>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
-        int i = MapWidest(ref body, n);
+        int i;
+        if (overwriteDx)
+        {
+            var body = new MapBackwardBody<TF, Overwrite>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            i = MapWidest(ref body, n);
+        }
+        else
+        {
+            var body = new MapBackwardBody<TF, Accumulate>(f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx));
+            i = MapWidest(ref body, n);
+        }
+
         if (i < n)
         {
             int w = Width;
@@ -279,7 +292,7 @@ internal static class LaneLoop
             y.Slice(i).CopyTo(ty);
             dy.Slice(i).CopyTo(tdy);
             dx.Slice(i).CopyTo(tdx);
-            MapBackward(f, tx, ty, tdy, tdx); // one whole vector
+            MapBackward(f, tx, ty, tdy, tdx, overwriteDx); // one whole vector
             tdx.Slice(0, n - i).CopyTo(dx.Slice(i));
         }
     }
@@ -398,8 +411,32 @@ internal static class LaneLoop
             where T : struct, ILanes<T> => _f.Forward(T.Load(ref _x, i)).Store(ref _y, i);
     }
 
-    private readonly ref struct MapBackwardBody<TF> : ILaneSums
+    /// <summary>How a backward map stores dx: added to it, or overwriting it.</summary>
+    private interface IDxStore
+    {
+        static abstract T Store<T>(T dy, T derivative, T dx)
+            where T : struct, ILanes<T>;
+    }
+
+    /// <summary><c>dx + dy·f'</c> (one rounding on the fused widths).</summary>
+    private readonly struct Accumulate : IDxStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Store<T>(T dy, T derivative, T dx)
+            where T : struct, ILanes<T> => T.MultiplyAdd(dy, derivative, dx);
+    }
+
+    /// <summary><c>dy·f'</c>: what <see cref="Accumulate"/> gives on a zeroed dx, without reading dx.</summary>
+    private readonly struct Overwrite : IDxStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Store<T>(T dy, T derivative, T dx)
+            where T : struct, ILanes<T> => dy * derivative;
+    }
+
+    private readonly ref struct MapBackwardBody<TF, TStore> : ILaneSums
         where TF : struct, IElementFunction
+        where TStore : struct, IDxStore
     {
         private readonly TF _f;
         private readonly ref float _x;
@@ -421,7 +458,8 @@ internal static class LaneLoop
             where T : struct, ILanes<T>
         {
             T d = _f.Derivative(T.Load(ref _x, i), T.Load(ref _y, i));
-            T.MultiplyAdd(T.Load(ref _dy, i), d, T.Load(ref _dx, i)).Store(ref _dx, i);
+            T dx = typeof(TStore) == typeof(Overwrite) ? T.Zero : T.Load(ref _dx, i);
+            TStore.Store(T.Load(ref _dy, i), d, dx).Store(ref _dx, i);
         }
     }
 }

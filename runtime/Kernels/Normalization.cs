@@ -161,10 +161,14 @@ public static partial class BatchNorm
     /// <param name="dx">The input gradient (added to), or empty to skip it.</param>
     /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
     /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
+    /// <param name="overwriteDx">
+    /// Write dx instead of adding to it (generated code passes true where no other layer has written dx yet): each
+    /// plane of dx is cleared, while in cache, just before its gradient is added.
+    /// </param>
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     public static void Backward(
         int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
-        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta)
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta, bool overwriteDx = false)
     {
         int size = TensorSize(batch, channels, spatial);
         CheckBackward(Kernel, size, channels, channels, x.Length, gamma.Length, saveMean.Length, saveInvStd.Length, dy.Length, dx.Length, dGamma.Length, dBeta.Length);
@@ -175,7 +179,7 @@ public static partial class BatchNorm
                 var job = new BatchNormJob
                 {
                     Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Mean = pm, InvStd = ps,
-                    Dy = pdy, Dx = dx.IsEmpty ? null : pdx, DGamma = pdg, DBeta = pdb,
+                    Dy = pdy, Dx = dx.IsEmpty ? null : pdx, DGamma = pdg, DBeta = pdb, OverwriteDx = overwriteDx,
                 };
                 RunOverChannels(&job, &BackwardChannels, size);
             }
@@ -211,7 +215,13 @@ public static partial class BatchNorm
             float k0 = (float)(-gr * sumDy / n);
             for (int b = 0; b < batch; b++)
             {
-                AddInputGradientRow(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], kX, k0, Plane(g.Dx, b, c, channels, spatial));
+                Span<float> dx = Plane(g.Dx, b, c, channels, spatial);
+                if (g.OverwriteDx)
+                {
+                    dx.Clear();
+                }
+
+                AddInputGradientRow(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], kX, k0, dx);
             }
         }
     }
@@ -263,6 +273,9 @@ public static partial class BatchNorm
         public float* RunningVar;
         public float* Dy;
         public float* Dx;
+
+        /// <summary>Backward: each plane of dx is cleared before its gradient is added (dx is written, not added to).</summary>
+        public bool OverwriteDx;
         public float* DGamma;
         public float* DBeta;
         public float Momentum;

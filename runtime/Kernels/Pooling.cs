@@ -48,8 +48,9 @@ public static partial class MaxPool2D
     /// <param name="y">The forward output, batch×channels×outH×outW.</param>
     /// <param name="dy">The gradient of the output.</param>
     /// <param name="dx">The gradient of the input (added to).</param>
-    public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Pooling.Backward(Kernel, PoolKind.MaxBackward, batch, channels, height, width, size, stride, x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet): each plane of dx is cleared just before its gradients are added.</param>
+    public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Pooling.Backward(Kernel, PoolKind.MaxBackward, batch, channels, height, width, size, stride, x, y, dy, dx, overwriteDx);
 }
 
 /// <summary>
@@ -92,8 +93,9 @@ public static partial class AvgPool2D
     /// <param name="y">The forward output (unused).</param>
     /// <param name="dy">The gradient of the output, batch×channels×outH×outW.</param>
     /// <param name="dx">The gradient of the input (added to), batch×channels×H×W.</param>
-    public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Pooling.Backward(Kernel, PoolKind.AvgBackward, batch, channels, height, width, size, stride, x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet): each plane of dx is cleared just before its gradients are added.</param>
+    public static void Backward(int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        Pooling.Backward(Kernel, PoolKind.AvgBackward, batch, channels, height, width, size, stride, x, y, dy, dx, overwriteDx);
 }
 
 /// <summary>
@@ -240,7 +242,7 @@ internal static class Pooling
     }
 
     /// <summary>The backward of <see cref="MaxPool2D"/> or <see cref="AvgPool2D"/>; x and y are checked only where the kind reads them.</summary>
-    internal static unsafe void Backward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    internal static unsafe void Backward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
         if (kind == PoolKind.MaxBackward)
@@ -251,7 +253,7 @@ internal static class Pooling
         s.CheckGradients(kernel, dy.Length, dx.Length);
         fixed (float* px = x, py = y, pdy = dy, pdx = dx)
         {
-            var job = new PoolJob { Shape = s, Kind = kind, X = px, Y = py, DY = pdy, DX = pdx };
+            var job = new PoolJob { Shape = s, Kind = kind, X = px, Y = py, DY = pdy, DX = pdx, OverwriteDx = overwriteDx };
             Run(&job);
         }
     }
@@ -328,6 +330,11 @@ internal static class Pooling
         for (long p = p0; p < p1; p++)
         {
             nint inOffset = (nint)(p * s.InPlane), outOffset = (nint)(p * s.OutPlane);
+            if (job.OverwriteDx)
+            {
+                new Span<float>(job.DX + inOffset, (int)s.InPlane).Clear();
+            }
+
             switch (job.Kind)
             {
                 case PoolKind.MaxForward:
@@ -398,6 +405,9 @@ internal unsafe struct PoolJob
     public float* Y;
     public float* DY;
     public float* DX;
+
+    /// <summary>Backward: each plane of dx is cleared before its gradients are added (dx is written, not added to).</summary>
+    public bool OverwriteDx;
     public int* Rows;
     public int* Cols;
 }

@@ -21,8 +21,9 @@ public static class Silu
     /// <param name="y">The forward output (unused; σ(x) is recomputed from x).</param>
     /// <param name="dy">The output gradient.</param>
     /// <param name="dx">The input gradient (added to).</param>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
-        LaneLoop.MapBackward(default(SigmoidGate<Identity>), x, y, dy, dx);
+    /// <param name="overwriteDx">Write dx instead of adding to it (generated code passes true where no other layer has written dx yet).</param>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false) =>
+        LaneLoop.MapBackward(default(SigmoidGate<Identity>), x, y, dy, dx, overwriteDx);
 
     /// <summary>SiLU's gate argument: <c>a(x) = x</c>.</summary>
     private readonly struct Identity : IGateArgument

@@ -13,6 +13,9 @@ public class ReferenceTwinTests
 
     private delegate void MapBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx);
 
+    /// <summary>A fast backward kernel: adds to dx, or writes it with <paramref name="overwriteDx"/>.</summary>
+    private delegate void FastMapBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx);
+
     public static TheoryData<int> Lengths => [1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1027];
 
     [Theory]
@@ -24,13 +27,13 @@ public class ReferenceTwinTests
     [MemberData(nameof(Lengths))]
     public void LeakyRelu_matches_its_reference(int n) =>
         Check(n, (x, y) => LeakyRelu.Forward(0.1f, x, y), (x, y) => LeakyRelu.Reference.Forward(0.1f, x, y),
-            (x, y, dy, dx) => LeakyRelu.Backward(0.1f, x, y, dy, dx), (x, y, dy, dx) => LeakyRelu.Reference.Backward(0.1f, x, y, dy, dx), 0, 1e-6);
+            (x, y, dy, dx, o) => LeakyRelu.Backward(0.1f, x, y, dy, dx, o), (x, y, dy, dx) => LeakyRelu.Reference.Backward(0.1f, x, y, dy, dx), 0, 1e-6);
 
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Elu_matches_its_reference(int n) =>
         Check(n, (x, y) => Elu.Forward(0.7f, x, y), (x, y) => Elu.Reference.Forward(0.7f, x, y),
-            (x, y, dy, dx) => Elu.Backward(0.7f, x, y, dy, dx), (x, y, dy, dx) => Elu.Reference.Backward(0.7f, x, y, dy, dx), 2e-6, 2e-6);
+            (x, y, dy, dx, o) => Elu.Backward(0.7f, x, y, dy, dx, o), (x, y, dy, dx) => Elu.Reference.Backward(0.7f, x, y, dy, dx), 2e-6, 2e-6);
 
     [Theory]
     [MemberData(nameof(Lengths))]
@@ -292,7 +295,7 @@ public class ReferenceTwinTests
         return max;
     }
 
-    private static void Check(int n, Map fast, Map reference, MapBackward fastBackward, MapBackward referenceBackward, double forwardTolerance, double backwardTolerance)
+    private static void Check(int n, Map fast, Map reference, FastMapBackward fastBackward, MapBackward referenceBackward, double forwardTolerance, double backwardTolerance)
     {
         var rng = new Rng(n + 17);
         float[] x = Random(rng, n, 6f), dy = Random(rng, n, 1f), dx0 = Random(rng, n, 1f);
@@ -303,9 +306,15 @@ public class ReferenceTwinTests
 
         // Both backwards read the same forward output and add into the same starting dx.
         float[] dx = (float[])dx0.Clone(), dxRef = (float[])dx0.Clone();
-        fastBackward(x, yRef, dy, dx);
+        fastBackward(x, yRef, dy, dx, false);
         referenceBackward(x, yRef, dy, dxRef);
         TensorAssert.AllClose(dxRef, dx, backwardTolerance, backwardTolerance, "dx");
+
+        // Overwriting ignores what dx held (NaN here) and equals adding into zeros.
+        float[] written = Enumerable.Repeat(float.NaN, n).ToArray(), fromZero = new float[n];
+        fastBackward(x, yRef, dy, written, true);
+        referenceBackward(x, yRef, dy, fromZero);
+        TensorAssert.AllClose(fromZero, written, backwardTolerance, backwardTolerance, "dx overwritten");
     }
 
     private static float[] Random(Rng rng, int n, float scale)

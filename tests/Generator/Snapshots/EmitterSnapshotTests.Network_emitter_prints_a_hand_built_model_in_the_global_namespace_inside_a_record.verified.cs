@@ -110,7 +110,8 @@ partial record Outer
         }
 
         /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact
-        /// reverse order.</summary>
+        /// reverse order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a
+        /// Clear just before its call); later writers add to it.</summary>
         protected override void Backpropagate(int batch)
         {
             Layer1Backward(batch); // sigmoid1
@@ -125,6 +126,9 @@ partial record Outer
             scratchFloats: ScratchFloats,
             forwardFlopsPerSample: ForwardFlopsPerSample,
             backwardFlopsPerSample: BackwardFlopsPerSample,
+            // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+            // only the loss head's.
+            backwardWritesGradients: true,
             // Layer 2 (softmax): the mean softmax cross-entropy of the logits at L2_X; backward writes dlogits =
             // (probabilities − targets) / batch.
             lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -215,14 +219,15 @@ partial record Outer
                 y: Activation(L1_Y, L1_Out, batch));
         }
 
-        /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
+        /// <summary>Layer 1 backward (sigmoid1): dx = dy · y·(1 − y).</summary>
         private void Layer1Backward(int batch)
         {
             global::NetGen.Kernels.Sigmoid.Backward(
                 x: Activation(L1_X, L1_In, batch),
                 y: Activation(L1_Y, L1_Out, batch),
                 dy: ActivationGradient(L1_Y, L1_Out, batch),
-                dx: ActivationGradient(L1_X, L1_In, batch));
+                dx: ActivationGradient(L1_X, L1_In, batch),
+                overwriteDx: true);
         }
 
         // ---- Layer 2: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

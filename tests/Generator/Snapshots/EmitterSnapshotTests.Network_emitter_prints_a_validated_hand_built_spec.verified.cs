@@ -112,7 +112,8 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layers0To2Backward(batch); // dense2 + elu1 + dense0
@@ -126,6 +127,9 @@ partial class Sensor : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 3 (mse): the mean squared error of the prediction at L3_X; backward writes dy = 2·(y − target) /
         // (batch·2).
         lossHead: global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError,
@@ -246,7 +250,7 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     // Layer 1: ELU(alpha 0.5) on 5
-    /// <summary>Layer 1 backward (elu1): dx += dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
+    /// <summary>Layer 1 backward (elu1): dx = dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
@@ -254,11 +258,12 @@ partial class Sensor : global::NetGen.NetworkBase
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 2: Dense 5 -> 2, weights [2 x 5] at params[20..30), no bias
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx += dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx = dy·W.</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -270,6 +275,7 @@ partial class Sensor : global::NetGen.NetworkBase
             dy: ActivationGradient(L2_Y, L2_Out, batch),
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: default);
+            dBias: default,
+            overwriteDx: true);
     }
 }

@@ -223,7 +223,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layer12Backward(batch); // dense12
@@ -249,6 +250,9 @@ partial class FashionCnn : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 13 (softmax): the mean softmax cross-entropy of the logits at L13_X; backward writes dlogits =
         // (probabilities − targets) / batch.
         lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -563,7 +567,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dy: ActivationGradient(L1_Y, L1_Out, batch),
             dx: ActivationGradient(L1_X, L1_In, batch),
             dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
-            dBeta: Gradients.Slice(L1_Beta, L1_Affine));
+            dBeta: Gradients.Slice(L1_Beta, L1_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 2: ReLU on 32×28×28 ----
@@ -573,14 +578,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
     }
 
-    /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 2 backward (relu2): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L2_X, L2_In, batch),
             y: Activation(L2_Y, L2_Out, batch),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch));
+            dx: ActivationGradient(L2_X, L2_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 3: MaxPool2D 32×28×28 -> 32×14×14, window 2 stride 2 ----
@@ -611,7 +617,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
-            dx: ActivationGradient(L3_X, L3_In, batch));
+            dx: ActivationGradient(L3_X, L3_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 4: Conv2D 32×14×14 -> 64×14×14, kernel 3 stride 1 padding 1, weights [64 x 32 x 3 x 3] at
@@ -635,7 +642,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dx = col⁻¹(Wᵀ·dy).</summary>
     private void Layer4Backward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Backward(
@@ -653,7 +660,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L4_X, L4_In, batch),
             dWeights: Gradients.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             dBias: default,
-            scratch: Scratch);
+            scratch: Scratch,
+            overwriteDx: true);
     }
 
     // ---- Layer 5: BatchNorm on 64×14×14, per channel over batch × 196, momentum 0.1, eps 1E-05, gamma/beta [64] at
@@ -711,7 +719,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dy: ActivationGradient(L5_Y, L5_Out, batch),
             dx: ActivationGradient(L5_X, L5_In, batch),
             dGamma: Gradients.Slice(L5_Gamma, L5_Affine),
-            dBeta: Gradients.Slice(L5_Beta, L5_Affine));
+            dBeta: Gradients.Slice(L5_Beta, L5_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 6: ReLU on 64×14×14 ----
@@ -721,14 +730,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L6_X, L6_In, batch), y: Activation(L6_Y, L6_Out, batch));
     }
 
-    /// <summary>Layer 6 backward (relu6): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 6 backward (relu6): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer6Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L6_X, L6_In, batch),
             y: Activation(L6_Y, L6_Out, batch),
             dy: ActivationGradient(L6_Y, L6_Out, batch),
-            dx: ActivationGradient(L6_X, L6_In, batch));
+            dx: ActivationGradient(L6_X, L6_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 7: MaxPool2D 64×14×14 -> 64×7×7, window 2 stride 2 ----
@@ -759,7 +769,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             x: Activation(L7_X, L7_In, batch),
             y: Activation(L7_Y, L7_Out, batch),
             dy: ActivationGradient(L7_Y, L7_Out, batch),
-            dx: ActivationGradient(L7_X, L7_In, batch));
+            dx: ActivationGradient(L7_X, L7_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 9: Dense 3136 -> 128, weights [128 x 3136] at params[18912..420320), bias [128] at
@@ -778,7 +789,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
             packed: PackedWeightsFor(9));
     }
 
-    /// <summary>Layer 9 backward (dense9): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 9 backward (dense9): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -790,7 +801,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dy: ActivationGradient(L9_Y, L9_Out, batch),
             dx: ActivationGradient(L9_X, L9_In, batch),
             dWeights: Gradients.Slice(L9_W, L9_Out * L9_In),
-            dBias: Gradients.Slice(L9_B, L9_Out));
+            dBias: Gradients.Slice(L9_B, L9_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 10: ReLU on 128 ----
@@ -800,14 +812,15 @@ partial class FashionCnn : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L10_X, L10_In, batch), y: Activation(L10_Y, L10_Out, batch));
     }
 
-    /// <summary>Layer 10 backward (relu10): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 10 backward (relu10): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L10_X, L10_In, batch),
             y: Activation(L10_Y, L10_Out, batch),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
-            dx: ActivationGradient(L10_X, L10_In, batch));
+            dx: ActivationGradient(L10_X, L10_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 11: Dropout p = 0.3 on 128 ----
@@ -835,8 +848,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
         }
     }
 
-    /// <summary>Layer 11 backward (dropout11): dx += dy ⊙ mask (dx += dy after an inference-mode forward
-    /// pass).</summary>
+    /// <summary>Layer 11 backward (dropout11): dx = dy ⊙ mask (dx = dy after an inference-mode forward pass).</summary>
     private void Layer11Backward(int batch)
     {
         if (TrainingForward)
@@ -844,13 +856,12 @@ partial class FashionCnn : global::NetGen.NetworkBase
             global::NetGen.Kernels.Dropout.Backward(
                 mask: Activation(L11_Mask, L11_In, batch),
                 dy: ActivationGradient(L11_Y, L11_Out, batch),
-                dx: ActivationGradient(L11_X, L11_In, batch));
+                dx: ActivationGradient(L11_X, L11_In, batch),
+                overwriteDx: true);
         }
         else
         {
-            global::NetGen.Kernels.Elementwise.Add(
-                x: ActivationGradient(L11_Y, L11_Out, batch),
-                y: ActivationGradient(L11_X, L11_In, batch));
+            ActivationGradient(L11_Y, L11_Out, batch).CopyTo(ActivationGradient(L11_X, L11_In, batch));
         }
     }
 
@@ -870,7 +881,7 @@ partial class FashionCnn : global::NetGen.NetworkBase
             packed: PackedWeightsFor(12));
     }
 
-    /// <summary>Layer 12 backward (dense12): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 12 backward (dense12): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer12Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -882,7 +893,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dy: ActivationGradient(L12_Y, L12_Out, batch),
             dx: ActivationGradient(L12_X, L12_In, batch),
             dWeights: Gradients.Slice(L12_W, L12_Out * L12_In),
-            dBias: Gradients.Slice(L12_B, L12_Out));
+            dBias: Gradients.Slice(L12_B, L12_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 13: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----

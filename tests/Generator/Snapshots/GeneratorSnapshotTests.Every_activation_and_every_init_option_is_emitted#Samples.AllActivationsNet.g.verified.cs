@@ -158,7 +158,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layers8To10Backward(batch); // dense10 + elu9 + dense8
@@ -176,6 +177,9 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 11 (softmax): the mean softmax cross-entropy of the logits at L11_X; backward writes dlogits =
         // (probabilities − targets) / batch.
         lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -398,18 +402,19 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 1: Sigmoid on 8
-    /// <summary>Layer 1 backward (sigmoid1): dx += dy · y·(1 − y).</summary>
+    /// <summary>Layer 1 backward (sigmoid1): dx = dy · y·(1 − y).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Sigmoid.Backward(
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 2: Dense 8 -> 8, weights [8 x 8] at params[56..120), bias [8] at params[120..128)
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -421,7 +426,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L2_Y, L2_Out, batch),
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: Gradients.Slice(L2_B, L2_Out));
+            dBias: Gradients.Slice(L2_B, L2_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 3: Tanh on 8 ----
@@ -431,14 +437,15 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         global::NetGen.Kernels.Tanh.Forward(x: Activation(L3_X, L3_In, batch), y: Activation(L3_Y, L3_Out, batch));
     }
 
-    /// <summary>Layer 3 backward (tanh3): dx += dy · (1 − y²).</summary>
+    /// <summary>Layer 3 backward (tanh3): dx = dy · (1 − y²).</summary>
     private void Layer3Backward(int batch)
     {
         global::NetGen.Kernels.Tanh.Backward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
-            dx: ActivationGradient(L3_X, L3_In, batch));
+            dx: ActivationGradient(L3_X, L3_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layers 4–6: dense group (dense4, relu5, dense6) ----
@@ -475,7 +482,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 4: Dense 8 -> 7, weights [7 x 8] at params[128..184), bias [7] at params[184..191)
-    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer4Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -487,22 +494,24 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L4_Y, L4_Out, batch),
             dx: ActivationGradient(L4_X, L4_In, batch),
             dWeights: Gradients.Slice(L4_W, L4_Out * L4_In),
-            dBias: Gradients.Slice(L4_B, L4_Out));
+            dBias: Gradients.Slice(L4_B, L4_Out),
+            overwriteDx: true);
     }
 
     // Layer 5: ReLU on 7
-    /// <summary>Layer 5 backward (relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 5 backward (relu5): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer5Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L5_X, L5_In, batch),
             y: Activation(L5_Y, L5_Out, batch),
             dy: ActivationGradient(L5_Y, L5_Out, batch),
-            dx: ActivationGradient(L5_X, L5_In, batch));
+            dx: ActivationGradient(L5_X, L5_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 6: Dense 7 -> 6, weights [6 x 7] at params[191..233), bias [6] at params[233..239)
-    /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer6Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -514,7 +523,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L6_Y, L6_Out, batch),
             dx: ActivationGradient(L6_X, L6_In, batch),
             dWeights: Gradients.Slice(L6_W, L6_Out * L6_In),
-            dBias: Gradients.Slice(L6_B, L6_Out));
+            dBias: Gradients.Slice(L6_B, L6_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 7: LeakyReLU(alpha 0.2) on 6 ----
@@ -527,7 +537,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             y: Activation(L7_Y, L7_Out, batch));
     }
 
-    /// <summary>Layer 7 backward (leakyrelu7): dx += dy · (x &gt; 0 ? 1 : 0.2).</summary>
+    /// <summary>Layer 7 backward (leakyrelu7): dx = dy · (x &gt; 0 ? 1 : 0.2).</summary>
     private void Layer7Backward(int batch)
     {
         global::NetGen.Kernels.LeakyRelu.Backward(
@@ -535,7 +545,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             x: Activation(L7_X, L7_In, batch),
             y: Activation(L7_Y, L7_Out, batch),
             dy: ActivationGradient(L7_Y, L7_Out, batch),
-            dx: ActivationGradient(L7_X, L7_In, batch));
+            dx: ActivationGradient(L7_X, L7_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layers 8–10: dense group (dense8, elu9, dense10) ----
@@ -572,7 +583,7 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 8: Dense 6 -> 5, weights [5 x 6] at params[239..269), no bias
-    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx += dy·W.</summary>
+    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx = dy·W.</summary>
     private void Layer8Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -584,11 +595,12 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L8_Y, L8_Out, batch),
             dx: ActivationGradient(L8_X, L8_In, batch),
             dWeights: Gradients.Slice(L8_W, L8_Out * L8_In),
-            dBias: default);
+            dBias: default,
+            overwriteDx: true);
     }
 
     // Layer 9: ELU(alpha 0.5) on 5
-    /// <summary>Layer 9 backward (elu9): dx += dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
+    /// <summary>Layer 9 backward (elu9): dx = dy · (x &gt; 0 ? 1 : y + 0.5).</summary>
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
@@ -596,11 +608,12 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             x: Activation(L9_X, L9_In, batch),
             y: Activation(L9_Y, L9_Out, batch),
             dy: ActivationGradient(L9_Y, L9_Out, batch),
-            dx: ActivationGradient(L9_X, L9_In, batch));
+            dx: ActivationGradient(L9_X, L9_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 10: Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias
-    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx += dy·W.</summary>
+    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx = dy·W.</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -612,7 +625,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L10_Y, L10_Out, batch),
             dx: ActivationGradient(L10_X, L10_In, batch),
             dWeights: Gradients.Slice(L10_W, L10_Out * L10_In),
-            dBias: default);
+            dBias: default,
+            overwriteDx: true);
     }
 
     // ---- Layer 11: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

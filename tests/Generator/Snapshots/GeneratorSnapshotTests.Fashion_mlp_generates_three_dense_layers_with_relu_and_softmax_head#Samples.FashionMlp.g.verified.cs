@@ -128,7 +128,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layer4Backward(batch); // dense4
@@ -144,6 +145,9 @@ partial class FashionMlp : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 5 (softmax): the mean softmax cross-entropy of the logits at L5_X; backward writes dlogits =
         // (probabilities − targets) / batch.
         lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -299,18 +303,19 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     // Layer 1: ReLU on 256
-    /// <summary>Layer 1 backward (relu1): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 1 backward (relu1): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 2: Dense 256 -> 128, weights [128 x 256] at params[200960..233728), bias [128] at params[233728..233856)
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -322,7 +327,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dy: ActivationGradient(L2_Y, L2_Out, batch),
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: Gradients.Slice(L2_B, L2_Out));
+            dBias: Gradients.Slice(L2_B, L2_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 3: ReLU on 128 ----
@@ -332,14 +338,15 @@ partial class FashionMlp : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L3_X, L3_In, batch), y: Activation(L3_Y, L3_Out, batch));
     }
 
-    /// <summary>Layer 3 backward (relu3): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 3 backward (relu3): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer3Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
-            dx: ActivationGradient(L3_X, L3_In, batch));
+            dx: ActivationGradient(L3_X, L3_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 4: Dense 128 -> 10, weights [10 x 128] at params[233856..235136), bias [10] at params[235136..235146)
@@ -358,7 +365,7 @@ partial class FashionMlp : global::NetGen.NetworkBase
             packed: PackedWeightsFor(4));
     }
 
-    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer4Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -370,7 +377,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dy: ActivationGradient(L4_Y, L4_Out, batch),
             dx: ActivationGradient(L4_X, L4_In, batch),
             dWeights: Gradients.Slice(L4_W, L4_Out * L4_In),
-            dBias: Gradients.Slice(L4_B, L4_Out));
+            dBias: Gradients.Slice(L4_B, L4_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 5: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----

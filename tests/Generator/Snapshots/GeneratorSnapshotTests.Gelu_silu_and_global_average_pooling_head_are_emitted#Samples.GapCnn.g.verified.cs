@@ -153,10 +153,12 @@ partial class GapCnn : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layers5To7Backward(batch); // dense7 + gelu6 + dense5
+        ActivationGradient(L4_X, L4_In, batch).Clear(); // gap4 adds to it first
         Layer4Backward(batch); // gap4
         Layer3Backward(batch); // silu3
         Layer2Backward(batch); // conv2
@@ -172,6 +174,9 @@ partial class GapCnn : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 8 (softmax): the mean softmax cross-entropy of the logits at L8_X; backward writes dlogits =
         // (probabilities − targets) / batch.
         lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -372,7 +377,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             y: Activation(L1_Y, L1_Out, batch));
     }
 
-    /// <summary>Layer 1 backward (gelu1): dx += dy · (Φ(x) + x·φ(x)).</summary>
+    /// <summary>Layer 1 backward (gelu1): dx = dy · (Φ(x) + x·φ(x)).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Gelu.Backward(
@@ -380,7 +385,8 @@ partial class GapCnn : global::NetGen.NetworkBase
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 2: Conv2D 8×8×8 -> 16×4×4, kernel 3 stride 2 padding 1, weights [16 x 8 x 3 x 3] at params[224..1376),
@@ -404,7 +410,7 @@ partial class GapCnn : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 2 backward (conv2): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 2 backward (conv2): dW += dy·colᵀ, dbias += Σ dy, dx = col⁻¹(Wᵀ·dy).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Backward(
@@ -422,7 +428,8 @@ partial class GapCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_OutC * L2_InC * L2_K * L2_K),
             dBias: Gradients.Slice(L2_B, L2_OutC),
-            scratch: Scratch);
+            scratch: Scratch,
+            overwriteDx: true);
     }
 
     // ---- Layer 3: SiLU on 16×4×4 ----
@@ -432,14 +439,15 @@ partial class GapCnn : global::NetGen.NetworkBase
         global::NetGen.Kernels.Silu.Forward(x: Activation(L3_X, L3_In, batch), y: Activation(L3_Y, L3_Out, batch));
     }
 
-    /// <summary>Layer 3 backward (silu3): dx += dy · σ(x)·(1 + x·(1 − σ(x))).</summary>
+    /// <summary>Layer 3 backward (silu3): dx = dy · σ(x)·(1 + x·(1 − σ(x))).</summary>
     private void Layer3Backward(int batch)
     {
         global::NetGen.Kernels.Silu.Backward(
             x: Activation(L3_X, L3_In, batch),
             y: Activation(L3_Y, L3_Out, batch),
             dy: ActivationGradient(L3_Y, L3_Out, batch),
-            dx: ActivationGradient(L3_X, L3_In, batch));
+            dx: ActivationGradient(L3_X, L3_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 4: GlobalAvgPool2D 16×4×4 -> 16 ----
@@ -502,7 +510,7 @@ partial class GapCnn : global::NetGen.NetworkBase
     }
 
     // Layer 5: Dense 16 -> 32, weights [32 x 16] at params[1392..1904), bias [32] at params[1904..1936)
-    /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer5Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -514,11 +522,12 @@ partial class GapCnn : global::NetGen.NetworkBase
             dy: ActivationGradient(L5_Y, L5_Out, batch),
             dx: ActivationGradient(L5_X, L5_In, batch),
             dWeights: Gradients.Slice(L5_W, L5_Out * L5_In),
-            dBias: Gradients.Slice(L5_B, L5_Out));
+            dBias: Gradients.Slice(L5_B, L5_Out),
+            overwriteDx: true);
     }
 
     // Layer 6: GELU(tanh approximation) on 32
-    /// <summary>Layer 6 backward (gelu6): dx += dy · (σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′).</summary>
+    /// <summary>Layer 6 backward (gelu6): dx = dy · (σ(2u) + x·σ(2u)·(1 − σ(2u))·2u′).</summary>
     private void Layer6Backward(int batch)
     {
         global::NetGen.Kernels.Gelu.Backward(
@@ -526,11 +535,12 @@ partial class GapCnn : global::NetGen.NetworkBase
             x: Activation(L6_X, L6_In, batch),
             y: Activation(L6_Y, L6_Out, batch),
             dy: ActivationGradient(L6_Y, L6_Out, batch),
-            dx: ActivationGradient(L6_X, L6_In, batch));
+            dx: ActivationGradient(L6_X, L6_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 7: Dense 32 -> 10, weights [10 x 32] at params[1936..2256), bias [10] at params[2256..2266)
-    /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer7Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -542,7 +552,8 @@ partial class GapCnn : global::NetGen.NetworkBase
             dy: ActivationGradient(L7_Y, L7_Out, batch),
             dx: ActivationGradient(L7_X, L7_In, batch),
             dWeights: Gradients.Slice(L7_W, L7_Out * L7_In),
-            dBias: Gradients.Slice(L7_B, L7_Out));
+            dBias: Gradients.Slice(L7_B, L7_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 8: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----

@@ -113,7 +113,8 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layers0To2Backward(batch); // dense2 + tanh1 + dense0
@@ -127,6 +128,9 @@ partial class Regressor : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 3 (mse): the mean squared error of the prediction at L3_X; backward writes dy = 2·(y − target) /
         // (batch·2).
         lossHead: global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError,
@@ -255,18 +259,19 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     // Layer 1: Tanh on 16
-    /// <summary>Layer 1 backward (tanh1): dx += dy · (1 − y²).</summary>
+    /// <summary>Layer 1 backward (tanh1): dx = dy · (1 − y²).</summary>
     private void Layer1Backward(int batch)
     {
         global::NetGen.Kernels.Tanh.Backward(
             x: Activation(L1_X, L1_In, batch),
             y: Activation(L1_Y, L1_Out, batch),
             dy: ActivationGradient(L1_Y, L1_Out, batch),
-            dx: ActivationGradient(L1_X, L1_In, batch));
+            dx: ActivationGradient(L1_X, L1_In, batch),
+            overwriteDx: true);
     }
 
     // Layer 2: Dense 16 -> 2, weights [2 x 16] at params[80..112), bias [2] at params[112..114)
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -278,6 +283,7 @@ partial class Regressor : global::NetGen.NetworkBase
             dy: ActivationGradient(L2_Y, L2_Out, batch),
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-            dBias: Gradients.Slice(L2_B, L2_Out));
+            dBias: Gradients.Slice(L2_B, L2_Out),
+            overwriteDx: true);
     }
 }

@@ -121,7 +121,8 @@ static partial class Models
         }
 
         /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact
-        /// reverse order.</summary>
+        /// reverse order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a
+        /// Clear just before its call); later writers add to it.</summary>
         protected override void Backpropagate(int batch)
         {
             Layers1To3Backward(batch); // dense3 + relu2 + dense1
@@ -136,6 +137,9 @@ static partial class Models
             scratchFloats: ScratchFloats,
             forwardFlopsPerSample: ForwardFlopsPerSample,
             backwardFlopsPerSample: BackwardFlopsPerSample,
+            // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+            // only the loss head's.
+            backwardWritesGradients: true,
             // Layer 4 (softmax): the mean softmax cross-entropy of the logits at L4_X; backward writes dlogits =
             // (probabilities − targets) / batch.
             lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -264,18 +268,19 @@ static partial class Models
         }
 
         // Layer 2: ReLU on 4
-        /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+        /// <summary>Layer 2 backward (relu2): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
         private void Layer2Backward(int batch)
         {
             global::NetGen.Kernels.Relu.Backward(
                 x: Activation(L2_X, L2_In, batch),
                 y: Activation(L2_Y, L2_Out, batch),
                 dy: ActivationGradient(L2_Y, L2_Out, batch),
-                dx: ActivationGradient(L2_X, L2_In, batch));
+                dx: ActivationGradient(L2_X, L2_In, batch),
+                overwriteDx: true);
         }
 
         // Layer 3: Dense 4 -> 3, weights [3 x 4] at params[28..40), bias [3] at params[40..43)
-        /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+        /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
         private void Layer3Backward(int batch)
         {
             global::NetGen.Kernels.Dense.Backward(
@@ -287,7 +292,8 @@ static partial class Models
                 dy: ActivationGradient(L3_Y, L3_Out, batch),
                 dx: ActivationGradient(L3_X, L3_In, batch),
                 dWeights: Gradients.Slice(L3_W, L3_Out * L3_In),
-                dBias: Gradients.Slice(L3_B, L3_Out));
+                dBias: Gradients.Slice(L3_B, L3_Out),
+                overwriteDx: true);
         }
 
         // ---- Layer 4: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

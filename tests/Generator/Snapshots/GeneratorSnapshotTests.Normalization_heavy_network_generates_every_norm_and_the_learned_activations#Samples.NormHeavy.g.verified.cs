@@ -243,23 +243,32 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
+        ActivationGradient(L15_X, L15_In, batch).Clear(); // softmaxlayer15 adds to it first
         Layer15Backward(batch); // softmaxlayer15
         Layer14Backward(batch); // dense14
+        ActivationGradient(L13_X, L13_In, batch).Clear(); // maxout13 adds to it first
         Layer13Backward(batch); // maxout13
         Layer12Backward(batch); // bn12
         Layer11Backward(batch); // dense11
         Layer10Backward(batch); // elu10
+        ActivationGradient(L9_X, L9_In, batch).Clear(); // ln9 adds to it first
         Layer9Backward(batch); // ln9
         Layer8Backward(batch); // dense8
         // Layer 7 (flatten7) is a change of view: nothing to do.
+        ActivationGradient(L6_X, L6_In, batch).Clear(); // rrelu6 adds to it first
         Layer6Backward(batch); // rrelu6
+        ActivationGradient(L5_X, L5_In, batch).Clear(); // gn5 adds to it first
         Layer5Backward(batch); // gn5
         Layer4Backward(batch); // conv4
+        ActivationGradient(L3_X, L3_In, batch).Clear(); // fracpool3 adds to it first
         Layer3Backward(batch); // fracpool3
+        ActivationGradient(L2_X, L2_In, batch).Clear(); // prelu2 adds to it first
         Layer2Backward(batch); // prelu2
+        ActivationGradient(L1_X, L1_In, batch).Clear(); // in1 adds to it first
         Layer1Backward(batch); // in1
         Layer0Backward(batch); // conv0
     }
@@ -272,6 +281,9 @@ partial class NormHeavy : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 16 (mse): the mean squared error of the prediction at L16_X; backward writes dy = 2·(y − target) /
         // (batch·5).
         lossHead: global::NetGen.NetworkBase.LossHeadKind.MeanSquaredError,
@@ -759,7 +771,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dbias += Σ dy, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 4 backward (conv4): dW += dy·colᵀ, dbias += Σ dy, dx = col⁻¹(Wᵀ·dy).</summary>
     private void Layer4Backward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Backward(
@@ -777,7 +789,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dx: ActivationGradient(L4_X, L4_In, batch),
             dWeights: Gradients.Slice(L4_W, L4_OutC * L4_InC * L4_K * L4_K),
             dBias: Gradients.Slice(L4_B, L4_OutC),
-            scratch: Scratch);
+            scratch: Scratch,
+            overwriteDx: true);
     }
 
     // ---- Layer 5: GroupNorm on 6×4×4, per sample over 3 groups of 2 channels, eps 1E-05, gamma/beta [6] at
@@ -872,7 +885,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             packed: PackedWeightsFor(8));
     }
 
-    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer8Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -884,7 +897,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dy: ActivationGradient(L8_Y, L8_Out, batch),
             dx: ActivationGradient(L8_X, L8_In, batch),
             dWeights: Gradients.Slice(L8_W, L8_Out * L8_In),
-            dBias: Gradients.Slice(L8_B, L8_Out));
+            dBias: Gradients.Slice(L8_B, L8_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 9: LayerNorm on 32, over the 32 features of each sample, eps 1E-05, gamma/beta [32] at
@@ -931,7 +945,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             y: Activation(L10_Y, L10_Out, batch));
     }
 
-    /// <summary>Layer 10 backward (elu10): dx += dy · (x &gt; 0 ? 1 : y + 1).</summary>
+    /// <summary>Layer 10 backward (elu10): dx = dy · (x &gt; 0 ? 1 : y + 1).</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Elu.Backward(
@@ -939,7 +953,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             x: Activation(L10_X, L10_In, batch),
             y: Activation(L10_Y, L10_Out, batch),
             dy: ActivationGradient(L10_Y, L10_Out, batch),
-            dx: ActivationGradient(L10_X, L10_In, batch));
+            dx: ActivationGradient(L10_X, L10_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 11: Dense 32 -> 16, weights [16 x 32] at params[3696..4208), no bias, DropConnect p = 0.2 ----
@@ -969,7 +984,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             packed: PackedWeightsFor(11));
     }
 
-    /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx += dy·W; in training W is W ⊙ mask and dW is routed back
+    /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx = dy·W; in training W is W ⊙ mask and dW is routed back
     /// through the mask.</summary>
     private void Layer11Backward(int batch)
     {
@@ -986,7 +1001,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
                 dy: ActivationGradient(L11_Y, L11_Out, batch),
                 dx: ActivationGradient(L11_X, L11_In, batch),
                 dWeights: _l11dMaskedW,
-                dBias: default);
+                dBias: default,
+                overwriteDx: true);
             global::NetGen.Kernels.Elementwise.MultiplyAdd(
                 x: _l11dMaskedW,
                 y: _l11Mask,
@@ -1003,7 +1019,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dy: ActivationGradient(L11_Y, L11_Out, batch),
             dx: ActivationGradient(L11_X, L11_In, batch),
             dWeights: Gradients.Slice(L11_W, L11_Out * L11_In),
-            dBias: default);
+            dBias: default,
+            overwriteDx: true);
     }
 
     // ---- Layer 12: BatchNorm on 16, per channel over batch × 1, momentum 0.05, eps 1E-05, gamma/beta [16] at
@@ -1061,7 +1078,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dy: ActivationGradient(L12_Y, L12_Out, batch),
             dx: ActivationGradient(L12_X, L12_In, batch),
             dGamma: Gradients.Slice(L12_Gamma, L12_Affine),
-            dBeta: Gradients.Slice(L12_Beta, L12_Affine));
+            dBeta: Gradients.Slice(L12_Beta, L12_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 13: Maxout 16 -> 8, 2 pieces ----
@@ -1104,7 +1122,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
             packed: PackedWeightsFor(14));
     }
 
-    /// <summary>Layer 14 backward (dense14): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 14 backward (dense14): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer14Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -1116,7 +1134,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dy: ActivationGradient(L14_Y, L14_Out, batch),
             dx: ActivationGradient(L14_X, L14_In, batch),
             dWeights: Gradients.Slice(L14_W, L14_Out * L14_In),
-            dBias: Gradients.Slice(L14_B, L14_Out));
+            dBias: Gradients.Slice(L14_B, L14_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 15: Softmax on 5 ----

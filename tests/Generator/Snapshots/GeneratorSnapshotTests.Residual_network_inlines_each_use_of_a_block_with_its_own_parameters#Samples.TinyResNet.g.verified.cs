@@ -306,13 +306,16 @@ partial class TinyResNet : global::NetGen.NetworkBase
     }
 
     /// <summary>Back-propagates from the gradient of the loss head's input down to the first layer, in exact reverse
-    /// order.</summary>
+    /// order. The first layer to reach an activation-gradient buffer writes it (overwriteDx: true, or a Clear just
+    /// before its call); later writers add to it.</summary>
     protected override void Backpropagate(int batch)
     {
         Layer19Backward(batch); // dense19
         // Layer 18 (flatten18) is a change of view: nothing to do.
         Layer17Backward(batch); // avgpool17
         Layer16Backward(batch); // relu16
+        ActivationGradient(L15_X, L15_In, batch).Clear(); // res1.add adds to it first
+        ActivationGradient(L15_Skip, L15_Out, batch).Clear(); // res1.add adds to it first
         Layer15Backward(batch); // res1.add
         Layer14Backward(batch); // res1.bn14
         Layer13Backward(batch); // res1.conv13
@@ -320,6 +323,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer11Backward(batch); // res1.bn11
         Layer10Backward(batch); // res1.conv10
         Layer9Backward(batch); // relu9
+        ActivationGradient(L8_X, L8_In, batch).Clear(); // res0.add adds to it first
+        ActivationGradient(L8_Skip, L8_Out, batch).Clear(); // res0.add adds to it first
         Layer8Backward(batch); // res0.add
         Layer7Backward(batch); // res0.bn7
         Layer6Backward(batch); // res0.conv6
@@ -339,6 +344,9 @@ partial class TinyResNet : global::NetGen.NetworkBase
         scratchFloats: ScratchFloats,
         forwardFlopsPerSample: ForwardFlopsPerSample,
         backwardFlopsPerSample: BackwardFlopsPerSample,
+        // Backpropagate writes each activation gradient before adding to it (see its comment), so Backward clears
+        // only the loss head's.
+        backwardWritesGradients: true,
         // Layer 20 (softmax): the mean softmax cross-entropy of the logits at L20_X; backward writes dlogits =
         // (probabilities − targets) / batch.
         lossHead: global::NetGen.NetworkBase.LossHeadKind.SoftmaxCrossEntropy,
@@ -850,7 +858,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L1_Y, L1_Out, batch),
             dx: ActivationGradient(L1_X, L1_In, batch),
             dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
-            dBeta: Gradients.Slice(L1_Beta, L1_Affine));
+            dBeta: Gradients.Slice(L1_Beta, L1_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 2: ReLU on 8×8×8 ----
@@ -860,14 +869,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
     }
 
-    /// <summary>Layer 2 backward (relu2): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 2 backward (relu2): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L2_X, L2_In, batch),
             y: Activation(L2_Y, L2_Out, batch),
             dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch));
+            dx: ActivationGradient(L2_X, L2_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 3: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[232..808), no
@@ -967,7 +977,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L4_Y, L4_Out, batch),
             dx: ActivationGradient(L4_X, L4_In, batch),
             dGamma: Gradients.Slice(L4_Gamma, L4_Affine),
-            dBeta: Gradients.Slice(L4_Beta, L4_Affine));
+            dBeta: Gradients.Slice(L4_Beta, L4_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 5: ReLU on 8×8×8 ----
@@ -977,14 +988,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L5_X, L5_In, batch), y: Activation(L5_Y, L5_Out, batch));
     }
 
-    /// <summary>Layer 5 backward (res0.relu5): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 5 backward (res0.relu5): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer5Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L5_X, L5_In, batch),
             y: Activation(L5_Y, L5_Out, batch),
             dy: ActivationGradient(L5_Y, L5_Out, batch),
-            dx: ActivationGradient(L5_X, L5_In, batch));
+            dx: ActivationGradient(L5_X, L5_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 6: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[824..1400),
@@ -1008,7 +1020,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 6 backward (res0.conv6): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 6 backward (res0.conv6): dW += dy·colᵀ, dx = col⁻¹(Wᵀ·dy).</summary>
     private void Layer6Backward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Backward(
@@ -1026,7 +1038,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L6_X, L6_In, batch),
             dWeights: Gradients.Slice(L6_W, L6_OutC * L6_InC * L6_K * L6_K),
             dBias: default,
-            scratch: Scratch);
+            scratch: Scratch,
+            overwriteDx: true);
     }
 
     // ---- Layer 7: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
@@ -1084,7 +1097,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L7_Y, L7_Out, batch),
             dx: ActivationGradient(L7_X, L7_In, batch),
             dGamma: Gradients.Slice(L7_Gamma, L7_Affine),
-            dBeta: Gradients.Slice(L7_Beta, L7_Affine));
+            dBeta: Gradients.Slice(L7_Beta, L7_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 8: Residual add of block BasicBlock (layers 3..7) on 8×8×8 ----
@@ -1113,14 +1127,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L9_X, L9_In, batch), y: Activation(L9_Y, L9_Out, batch));
     }
 
-    /// <summary>Layer 9 backward (relu9): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 9 backward (relu9): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L9_X, L9_In, batch),
             y: Activation(L9_Y, L9_Out, batch),
             dy: ActivationGradient(L9_Y, L9_Out, batch),
-            dx: ActivationGradient(L9_X, L9_In, batch));
+            dx: ActivationGradient(L9_X, L9_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 10: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[1416..1992),
@@ -1220,7 +1235,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L11_Y, L11_Out, batch),
             dx: ActivationGradient(L11_X, L11_In, batch),
             dGamma: Gradients.Slice(L11_Gamma, L11_Affine),
-            dBeta: Gradients.Slice(L11_Beta, L11_Affine));
+            dBeta: Gradients.Slice(L11_Beta, L11_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 12: ReLU on 8×8×8 ----
@@ -1230,14 +1246,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L12_X, L12_In, batch), y: Activation(L12_Y, L12_Out, batch));
     }
 
-    /// <summary>Layer 12 backward (res1.relu12): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 12 backward (res1.relu12): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer12Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L12_X, L12_In, batch),
             y: Activation(L12_Y, L12_Out, batch),
             dy: ActivationGradient(L12_Y, L12_Out, batch),
-            dx: ActivationGradient(L12_X, L12_In, batch));
+            dx: ActivationGradient(L12_X, L12_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 13: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[2008..2584),
@@ -1261,7 +1278,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
             scratch: Scratch);
     }
 
-    /// <summary>Layer 13 backward (res1.conv13): dW += dy·colᵀ, dx += col⁻¹(Wᵀ·dy).</summary>
+    /// <summary>Layer 13 backward (res1.conv13): dW += dy·colᵀ, dx = col⁻¹(Wᵀ·dy).</summary>
     private void Layer13Backward(int batch)
     {
         global::NetGen.Kernels.Conv2D.Backward(
@@ -1279,7 +1296,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L13_X, L13_In, batch),
             dWeights: Gradients.Slice(L13_W, L13_OutC * L13_InC * L13_K * L13_K),
             dBias: default,
-            scratch: Scratch);
+            scratch: Scratch,
+            overwriteDx: true);
     }
 
     // ---- Layer 14: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
@@ -1337,7 +1355,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L14_Y, L14_Out, batch),
             dx: ActivationGradient(L14_X, L14_In, batch),
             dGamma: Gradients.Slice(L14_Gamma, L14_Affine),
-            dBeta: Gradients.Slice(L14_Beta, L14_Affine));
+            dBeta: Gradients.Slice(L14_Beta, L14_Affine),
+            overwriteDx: true);
     }
 
     // ---- Layer 15: Residual add of block BasicBlock (layers 10..14) on 8×8×8, stochastic depth survival 0.8 ----
@@ -1396,14 +1415,15 @@ partial class TinyResNet : global::NetGen.NetworkBase
         global::NetGen.Kernels.Relu.Forward(x: Activation(L16_X, L16_In, batch), y: Activation(L16_Y, L16_Out, batch));
     }
 
-    /// <summary>Layer 16 backward (relu16): dx += dy · (x &gt; 0 ? 1 : 0).</summary>
+    /// <summary>Layer 16 backward (relu16): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
     private void Layer16Backward(int batch)
     {
         global::NetGen.Kernels.Relu.Backward(
             x: Activation(L16_X, L16_In, batch),
             y: Activation(L16_Y, L16_Out, batch),
             dy: ActivationGradient(L16_Y, L16_Out, batch),
-            dx: ActivationGradient(L16_X, L16_In, batch));
+            dx: ActivationGradient(L16_X, L16_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 17: AvgPool2D 8×8×8 -> 8×1×1, window 8 stride 8 ----
@@ -1434,7 +1454,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             x: Activation(L17_X, L17_In, batch),
             y: Activation(L17_Y, L17_Out, batch),
             dy: ActivationGradient(L17_Y, L17_Out, batch),
-            dx: ActivationGradient(L17_X, L17_In, batch));
+            dx: ActivationGradient(L17_X, L17_In, batch),
+            overwriteDx: true);
     }
 
     // ---- Layer 19: Dense 8 -> 4, weights [4 x 8] at params[2600..2632), bias [4] at params[2632..2636) ----
@@ -1452,7 +1473,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
             packed: PackedWeightsFor(19));
     }
 
-    /// <summary>Layer 19 backward (dense19): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+    /// <summary>Layer 19 backward (dense19): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
     private void Layer19Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -1464,7 +1485,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L19_Y, L19_Out, batch),
             dx: ActivationGradient(L19_X, L19_In, batch),
             dWeights: Gradients.Slice(L19_W, L19_Out * L19_In),
-            dBias: Gradients.Slice(L19_B, L19_Out));
+            dBias: Gradients.Slice(L19_B, L19_Out),
+            overwriteDx: true);
     }
 
     // ---- Layer 20: SoftmaxCrossEntropy over 4 classes (output: probabilities) ----
