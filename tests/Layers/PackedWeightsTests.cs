@@ -2,6 +2,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using NetGen.Kernels;
 using NetGen.Optimizers;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 
 namespace NetGen.Tests.Layers;
@@ -83,16 +84,7 @@ public class PackedWeightsTests
         Check("SetState");
 
         TrainStep(other, adam, small, labels);
-        string path = Path.Combine(Path.GetTempPath(), $"netgen-packed-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            NetGen.Serialization.SafeTensors.Save(other, path);
-            NetGen.Serialization.SafeTensors.Load(net, path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        SafeTensorsFile.Copy(other, net);
 
         Check("loading safetensors");
 
