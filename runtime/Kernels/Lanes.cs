@@ -411,27 +411,27 @@ internal static class LaneLoop
             where T : struct, ILanes<T> => _f.Forward(T.Load(ref _x, i)).Store(ref _y, i);
     }
 
-    /// <summary>How a backward map stores dx: added to it, or overwriting it.</summary>
+    /// <summary>How a backward map stores <c>dy·f'</c> into dx at an index: added to it, or overwriting it.</summary>
     private interface IDxStore
     {
-        static abstract T Store<T>(T dy, T derivative, T dx)
+        static abstract void Store<T>(T dy, T derivative, ref float dx, nuint i)
             where T : struct, ILanes<T>;
     }
 
-    /// <summary><c>dx + dy·f'</c> (one rounding on the fused widths).</summary>
+    /// <summary><c>dx += dy·f'</c> (one rounding on the fused widths).</summary>
     private readonly struct Accumulate : IDxStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static T Store<T>(T dy, T derivative, T dx)
-            where T : struct, ILanes<T> => T.MultiplyAdd(dy, derivative, dx);
+        public static void Store<T>(T dy, T derivative, ref float dx, nuint i)
+            where T : struct, ILanes<T> => T.MultiplyAdd(dy, derivative, T.Load(ref dx, i)).Store(ref dx, i);
     }
 
-    /// <summary><c>dy·f'</c>: what <see cref="Accumulate"/> gives on a zeroed dx, without reading dx.</summary>
+    /// <summary><c>dx = dy·f'</c>: what <see cref="Accumulate"/> gives on a zeroed dx, without reading dx.</summary>
     private readonly struct Overwrite : IDxStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static T Store<T>(T dy, T derivative, T dx)
-            where T : struct, ILanes<T> => dy * derivative;
+        public static void Store<T>(T dy, T derivative, ref float dx, nuint i)
+            where T : struct, ILanes<T> => (dy * derivative).Store(ref dx, i);
     }
 
     private readonly ref struct MapBackwardBody<TF, TStore> : ILaneSums
@@ -458,8 +458,7 @@ internal static class LaneLoop
             where T : struct, ILanes<T>
         {
             T d = _f.Derivative(T.Load(ref _x, i), T.Load(ref _y, i));
-            T dx = typeof(TStore) == typeof(Overwrite) ? T.Zero : T.Load(ref _dx, i);
-            TStore.Store(T.Load(ref _dy, i), d, dx).Store(ref _dx, i);
+            TStore.Store(T.Load(ref _dy, i), d, ref _dx, i);
         }
     }
 }

@@ -242,7 +242,7 @@ internal static class Pooling
     }
 
     /// <summary>The backward of <see cref="MaxPool2D"/> or <see cref="AvgPool2D"/>; x and y are checked only where the kind reads them.</summary>
-    internal static unsafe void Backward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx = false)
+    internal static unsafe void Backward(string kernel, PoolKind kind, int batch, int channels, int height, int width, int size, int stride, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx)
     {
         var s = WindowShape(batch, channels, height, width, size, stride);
         if (kind == PoolKind.MaxBackward)
