@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Threading;
 
 namespace NetGen.Kernels;
 
@@ -39,7 +40,7 @@ public static class Gemm
             }
             else
             {
-                RunTransposed(m, n, k, a, b, c, accumulate);
+                RunTransposed(m, n, k, a, b, c, accumulate, default);
             }
 
             return;
@@ -73,6 +74,13 @@ public static class Gemm
         if ((UseTransposed(m, n, k) && n <= m) || UsePackedBWithoutAvx512(m, n, k))
         {
             RunPackedB(m, n, k, a, b, c, accumulate: false, bias, packed);
+            return;
+        }
+
+        if (UseTransposed(m, n, k))
+        {
+            // n > m: the bias is added as Cᵀ is transposed into C (no pass over C before the product).
+            RunTransposed(m, n, k, a, b, c, accumulate: false, bias.Slice(0, n));
             return;
         }
 
@@ -147,10 +155,17 @@ public static class Gemm
     /// operand (each element of B is read once per 64 rows of A), and adds Cᵀ transposed into C. Threads split n
     /// (rows of B and of Cᵀ) in 16-row units, so each reads only its rows of B and writes whole cache lines of C.
     /// </summary>
-    private static unsafe void RunTransposed(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
+    /// <remarks>
+    /// On several threads every thread transposes A into its own scratch (once per call, however many chunks it
+    /// claims) and keeps its rows of Cᵀ there too, instead of reading the caller's Aᵀ. A line one core wrote and another
+    /// reads costs a transfer between the cores, and on the 2-vCPU Zen 5 host that made sharing the caller's Aᵀ the
+    /// whole cost of the second thread: the training forward's 64×784→256 product measured 137 µs on one thread and
+    /// 116 µs on two, its chunks starting 30–70 µs late while the caller's transpose waited for the lines the worker
+    /// had read in the previous call, and the worker's first chunk taking twice as long as the caller's (Stopwatch
+    /// stamps per chunk). The duplicated transpose costs ~3 µs, in parallel.
+    /// </remarks>
+    private static unsafe void RunTransposed(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, ReadOnlySpan<float> bias)
     {
-        long packed = (long)k * m, needed = packed + (long)n * m;
-        float[] scratch = t_scratch is { } existing && existing.Length >= needed ? existing : t_scratch = new float[needed];
         long work = (long)m * n * k;
         int units = (n + 15) / 16;
         int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
@@ -159,15 +174,13 @@ public static class Gemm
         // Two chunks per thread when there are enough 16-row units, so a thread that starts late (or is descheduled
         // on a loaded machine) leaves its second chunk to the other.
         int chunks = threads <= 1 ? 1 : Math.Min(units, 2 * threads);
-        fixed (float* pa = a, pb = b, pc = c, ps = scratch)
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
-            Transpose(pa, m, k, ps, m);
             var job = new GemmJob
             {
                 Kind = GemmKind.ABtTransposed,
+                Bias = bias.IsEmpty ? null : pbias,
                 A = pb,
-                B = ps,
-                C = ps + packed,
                 M = n,
                 N = m,
                 K = k,
@@ -178,10 +191,45 @@ public static class Gemm
                 ColumnUnit = 16,
                 Target = pc,
                 AccumulateTarget = accumulate,
+                PackSource = pa,
+                Call = Interlocked.Increment(ref s_transposedCall),
             };
 
             // Chunks of contiguous rows of B (whole 16-row units, so whole cache lines of C).
             Run(&job, chunks, threads);
+        }
+    }
+
+    /// <summary>Numbers the calls of <see cref="RunTransposed"/>, so a thread knows whether its scratch holds this call's Aᵀ.</summary>
+    private static long s_transposedCall;
+
+    /// <summary>The call of <see cref="RunTransposed"/> whose Aᵀ this thread's <see cref="t_scratch"/> holds (0: none).</summary>
+    [ThreadStatic]
+    private static long t_transposedCall;
+
+    /// <summary>
+    /// Part <c>[i0, i1)</c> of a <see cref="GemmKind.ABtTransposed"/> job: transposes A into this thread's scratch unless
+    /// it already holds this call's Aᵀ, computes rows <c>[i0, i1)</c> of Cᵀ there and transposes them into C.
+    /// </summary>
+    private static unsafe void RunTransposedPart(in GemmJob g, int i0, int i1)
+    {
+        // g.M = n (rows of B), g.N = m (rows of the caller's A), g.K = k.
+        long packed = (long)g.K * g.N, needed = packed + ((long)g.M * g.N);
+        float[] scratch = t_scratch is { } existing && existing.Length >= needed ? existing : t_scratch = new float[needed];
+        fixed (float* ps = scratch)
+        {
+            if (t_transposedCall != g.Call)
+            {
+                Transpose(g.PackSource, g.N, g.K, ps, g.N);
+                t_transposedCall = g.Call;
+            }
+
+            GemmJob local = g;
+            local.B = ps;
+            local.C = ps + packed;
+            local.Bias = null; // added as Cᵀ is transposed into C, not where the tiles start
+            GemmOuter.Run(in local, i0, i1, 0, g.N);
+            TransposeBack(local.C, g.N, g.M, i0, i1, g.Target, g.AccumulateTarget, g.Bias);
         }
     }
 
@@ -345,26 +393,46 @@ public static class Gemm
         Avx.Permute2x128(u3, u7, 0x31).Store(t + 7 * (nint)lt);
     }
 
-    /// <summary>Adds (or writes) rows <c>[j0, j1)</c> of Cᵀ (n×m) as columns <c>[j0, j1)</c> of C (m×n).</summary>
-    private static unsafe void TransposeBack(float* ct, int m, int n, int j0, int j1, float* c, bool accumulate)
+    /// <summary>
+    /// Adds (or writes, plus <paramref name="bias"/>[j] when not null) rows <c>[j0, j1)</c> of Cᵀ (n×m) as columns
+    /// <c>[j0, j1)</c> of C (m×n).
+    /// </summary>
+    private static unsafe void TransposeBack(float* ct, int m, int n, int j0, int j1, float* c, bool accumulate, float* bias)
     {
+        // 8×8 blocks through registers (Cᵀ's rows are m floats apart, so a scalar sweep down a column of Cᵀ touches a
+        // new line for every element), then the columns past the last whole block and the rows past the last 8.
+        int i8 = 0, jEnd = j0;
+        if (Vector256.IsHardwareAccelerated && Avx.IsSupported)
+        {
+            i8 = m & ~7;
+            jEnd = j0 + ((j1 - j0) & ~7);
+            float* block = stackalloc float[64];
+            for (int j = j0; j < jEnd; j += 8)
+            {
+                Vector256<float> add = bias is not null ? Vector256.Load(bias + j) : Vector256<float>.Zero;
+                for (int i = 0; i < i8; i += 8)
+                {
+                    Transpose8x8(ct + ((nint)j * m) + i, m, block, 8);
+                    for (int r = 0; r < 8; r++)
+                    {
+                        float* cij = c + ((nint)(i + r) * n) + j;
+                        Vector256<float> v = Vector256.Load(block + (r * 8));
+                        v = accumulate ? Vector256.Load(cij) + v : bias is not null ? v + add : v;
+                        v.Store(cij);
+                    }
+                }
+            }
+        }
+
         for (int i = 0; i < m; i++)
         {
             float* ci = c + (nint)i * n;
             float* s = ct + i;
-            if (accumulate)
+            int from = i < i8 ? jEnd : j0;
+            for (int j = from; j < j1; j++)
             {
-                for (int j = j0; j < j1; j++)
-                {
-                    ci[j] += s[(nint)j * m];
-                }
-            }
-            else
-            {
-                for (int j = j0; j < j1; j++)
-                {
-                    ci[j] = s[(nint)j * m];
-                }
+                float v = s[(nint)j * m];
+                ci[j] = accumulate ? ci[j] + v : bias is not null ? v + bias[j] : v;
             }
         }
     }
@@ -494,8 +562,7 @@ public static class Gemm
         if (g.Kind == GemmKind.ABtTransposed)
         {
             // Rows [i0, i1) of Cᵀ = B·Aᵀ, then their transpose into columns [i0, i1) of C.
-            GemmOuter.Run(in g, i0, i1, 0, g.N);
-            TransposeBack(g.C, g.N, g.M, i0, i1, g.Target, g.AccumulateTarget);
+            RunTransposedPart(in g, i0, i1);
         }
         else if (g.Kind == GemmKind.OuterPackedB)
         {
@@ -574,12 +641,18 @@ internal unsafe struct GemmJob
     /// <summary>For <see cref="GemmKind.ABtTransposed"/>: add to <see cref="Target"/> instead of overwriting it.</summary>
     public bool AccumulateTarget;
 
-    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n, panel-major) part by part; null when <see cref="B"/> already holds it (a valid <see cref="PackedWeights"/>).</summary>
+    /// <summary>For <see cref="GemmKind.ABtTransposed"/>: the call's number (see <c>Gemm.RunTransposed</c>).</summary>
+    public long Call;
+
+    /// <summary>For <see cref="GemmKind.OuterPackedB"/>: the caller's B (n×k), packed into <see cref="B"/> (k×n, panel-major) part by part; null when <see cref="B"/> already holds it (a valid <see cref="PackedWeights"/>). For <see cref="GemmKind.ABtTransposed"/>: the caller's A (m×k), which each thread transposes into its own scratch.</summary>
     public float* PackSource;
 
     /// <summary>For <see cref="GemmKind.OuterPackedB"/>: columns per panel of the packed Bᵀ (64 for the 512-bit tiles, 16 for the 256-bit ones).</summary>
     public int PanelWidth;
 
-    /// <summary>For <see cref="GemmKind.OuterPackedB"/> without accumulation: the bias (one float per column of C) the tiles start from, or null.</summary>
+    /// <summary>
+    /// Without accumulation, the bias (one float per column of C) or null: for <see cref="GemmKind.OuterPackedB"/> the
+    /// tiles' starting value, for <see cref="GemmKind.ABtTransposed"/> added as Cᵀ is transposed into C.
+    /// </summary>
     public float* Bias;
 }

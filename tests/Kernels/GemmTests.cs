@@ -126,6 +126,8 @@ public class GemmTests
     [InlineData(128, 70, 64)]
     [InlineData(65, 37, 19)]
     [InlineData(64, 256, 784)]
+    [InlineData(71, 300, 785)] // A·Bᵀ as Cᵀ = B·Aᵀ: the bias added in the transpose back, with odd edges
+    [InlineData(64, 4, 16)]
     [InlineData(15, 33, 17)]
     [InlineData(1, 256, 784)]
     public void Product_with_bias_matches_reference_and_the_unfused_path(int m, int n, int k)
