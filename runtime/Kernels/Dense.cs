@@ -88,7 +88,9 @@ public static partial class Dense
     /// hidden units (its rows of W1, the bias and the activation) and then multiplies its own slice of <c>a1</c> by the
     /// matching columns of W2 (a split-k product), and the caller adds the threads' partial sums. Threads exchange
     /// data once per pair rather than once per layer, which matters when one hand-off between cores costs as much as
-    /// a tenth of the whole computation. Larger batches (or one thread) take the layer-by-layer path.
+    /// a tenth of the whole computation. Batches of 64 and more on AVX-512 hosts (where both products run on a packed
+    /// Bᵀ) are split by rows instead: each thread runs its samples through both layers, with a ReLU written by the
+    /// first product's stores. Other batches (or one thread) take the layer-by-layer path.
     /// </para>
     /// <para>
     /// The second layer's sums are grouped by thread, so its output can differ from the layer-by-layer result in the
@@ -131,6 +133,12 @@ public static partial class Dense
         PackedWeights? packed2 = null)
     {
         CheckPair(batch, inputs, hidden, outputs, x.Length, weights1.Length, bias1.Length, y1.Length, a1.Length, weights2.Length, bias2.Length, y2.Length);
+        if (UseRowPair(batch, inputs, hidden, outputs))
+        {
+            ForwardRowPair(batch, inputs, hidden, outputs, x, weights1, bias1, y1, activation, alpha, a1, weights2, bias2, y2);
+            return;
+        }
+
         int parts = PairParts(batch, inputs, hidden, outputs);
         if (parts <= 1)
         {

@@ -655,4 +655,7 @@ internal unsafe struct GemmJob
     /// tiles' starting value, for <see cref="GemmKind.ABtTransposed"/> added as Cᵀ is transposed into C.
     /// </summary>
     public float* Bias;
+
+    /// <summary>For <see cref="GemmKind.OuterPackedB"/> on AVX-512: where the last pass over k also writes <c>max(C, 0)</c> (same layout as <see cref="C"/>), or null.</summary>
+    public float* ReluOut;
 }

@@ -45,12 +45,15 @@ internal static unsafe class GemmOuter
                 // 6-row tiles for the gradients' products; the transposed A·Bᵀ (long k, B's rows broadcast) measured
                 // ~2 % faster with 4-row tiles.
                 nint panelStride = panels ? (nint)Gemm.PanelWidth * k : 0;
-                Block512(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null, sixRows: g.Kind != GemmKind.ABtTransposed);
+                // The last pass over k also writes max(C, 0) to ReluOut (same layout as C) when the job asks for it.
+                nint relu = g.ReluOut is not null && p0 + len >= k ? (nint)(g.ReluOut - g.C) : NoRelu;
+                Block512(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null, sixRows: g.Kind != GemmKind.ABtTransposed, relu);
             }
             else
             {
                 // Without AVX-512, B is row-major, or a panel-major packed Bᵀ (Gemm.UsePackedBWithoutAvx512) whose
                 // bias is written into C before the first pass.
+                Debug.Assert(g.ReluOut is null, "A fused ReLU needs the AVX-512 kernels.");
                 nint panelStride = panels ? (nint)g.PanelWidth * k : 0;
                 BlockVector(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null);
             }
@@ -58,6 +61,31 @@ internal static unsafe class GemmOuter
     }
 
     // ---- AVX-512 -------------------------------------------------------------------------------------------------
+
+    /// <summary>The <c>relu</c> argument of the tiles that asks for no second output.</summary>
+    private static readonly nint NoRelu = nint.MinValue;
+
+    /// <summary>Stores a vector of C and, unless <paramref name="relu"/> is <see cref="NoRelu"/>, its ReLU <paramref name="relu"/> floats further on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> v, float* c, nint relu)
+    {
+        v.Store(c);
+        if (relu != NoRelu)
+        {
+            Vector512.Max(v, Vector512<float>.Zero).Store(c + relu);
+        }
+    }
+
+    /// <summary>The masked form of <see cref="Store(Vector512{float}, float*, nint)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<float> v, float* c, Vector512<float> mask, nint relu)
+    {
+        Avx512F.MaskStore(c, mask, v);
+        if (relu != NoRelu)
+        {
+            Avx512F.MaskStore(c + relu, mask, Vector512.Max(v, Vector512<float>.Zero));
+        }
+    }
 
     /// <summary>
     /// One pass over <paramref name="len"/> steps of k: for each 64-column panel of B (reused from L1 by every row
@@ -69,7 +97,7 @@ internal static unsafe class GemmOuter
     /// not null, else from zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block512(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias, bool sixRows)
+    private static void Block512(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias, bool sixRows, nint relu)
     {
         // As many 6-row tiles as leave a remainder that 4-row tiles cover with at most one single row (8 rows are two
         // 4-row tiles, not a 6-row tile and two single rows, which would be load-bound).
@@ -96,7 +124,7 @@ internal static unsafe class GemmOuter
                         PrefetchTile(c + (nint)(i + 8) * ldc + j, ldc);
                     }
 
-                    Tile6x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ);
+                    Tile6x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu);
                 }
             }
 
@@ -109,12 +137,12 @@ internal static unsafe class GemmOuter
                     PrefetchTile(c + (nint)(i + 4) * ldc + j, ldc);
                 }
 
-                Tile4x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, blockSum: !sixRows);
+                Tile4x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu, blockSum: !sixRows);
             }
 
             for (; i < i1; i++)
             {
-                Tile1x64(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ);
+                Tile1x64(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu);
             }
         }
 
@@ -126,12 +154,12 @@ internal static unsafe class GemmOuter
             int i = i0;
             for (; i + 4 <= i1; i += 4)
             {
-                Tile4x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ);
+                Tile4x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu);
             }
 
             for (; i < i1; i++)
             {
-                Tile1x16(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ);
+                Tile1x16(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu);
             }
         }
     }
@@ -157,7 +185,7 @@ internal static unsafe class GemmOuter
 
     /// <summary>4 rows × 64 columns: <c>C[r, 0..64) (+)= Σₚ A[r, p]·B[p, 0..64)</c>, with rows of B <paramref name="ldb"/> and of C <paramref name="ld"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, bool blockSum = false)
+    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum = false)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -219,10 +247,10 @@ internal static unsafe class GemmOuter
             c30 += Vector512.Load(c3); c31 += Vector512.Load(c3 + 16); c32 += Vector512.Load(c3 + 32); c33 += Vector512.Load(c3 + 48);
         }
 
-        c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
-        c10.Store(c1); c11.Store(c1 + 16); c12.Store(c1 + 32); c13.Store(c1 + 48);
-        c20.Store(c2); c21.Store(c2 + 16); c22.Store(c2 + 32); c23.Store(c2 + 48);
-        c30.Store(c3); c31.Store(c3 + 16); c32.Store(c3 + 32); c33.Store(c3 + 48);
+        Store(c00, c, relu); Store(c01, c + 16, relu); Store(c02, c + 32, relu); Store(c03, c + 48, relu);
+        Store(c10, c1, relu); Store(c11, c1 + 16, relu); Store(c12, c1 + 32, relu); Store(c13, c1 + 48, relu);
+        Store(c20, c2, relu); Store(c21, c2 + 16, relu); Store(c22, c2 + 32, relu); Store(c23, c2 + 48, relu);
+        Store(c30, c3, relu); Store(c31, c3 + 16, relu); Store(c32, c3 + 32, relu); Store(c33, c3 + 48, relu);
     }
 
     /// <summary>
@@ -230,7 +258,7 @@ internal static unsafe class GemmOuter
     /// B, 28 of the 32 vector registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias)
+    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld, c4 = c3 + ld, c5 = c4 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -297,17 +325,17 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
-        c00.Store(c); c01.Store(c + 16); c02.Store(c + 32); c03.Store(c + 48);
-        c10.Store(c1); c11.Store(c1 + 16); c12.Store(c1 + 32); c13.Store(c1 + 48);
-        c20.Store(c2); c21.Store(c2 + 16); c22.Store(c2 + 32); c23.Store(c2 + 48);
-        c30.Store(c3); c31.Store(c3 + 16); c32.Store(c3 + 32); c33.Store(c3 + 48);
-        c40.Store(c4); c41.Store(c4 + 16); c42.Store(c4 + 32); c43.Store(c4 + 48);
-        c50.Store(c5); c51.Store(c5 + 16); c52.Store(c5 + 32); c53.Store(c5 + 48);
+        Store(c00, c, relu); Store(c01, c + 16, relu); Store(c02, c + 32, relu); Store(c03, c + 48, relu);
+        Store(c10, c1, relu); Store(c11, c1 + 16, relu); Store(c12, c1 + 32, relu); Store(c13, c1 + 48, relu);
+        Store(c20, c2, relu); Store(c21, c2 + 16, relu); Store(c22, c2 + 32, relu); Store(c23, c2 + 48, relu);
+        Store(c30, c3, relu); Store(c31, c3 + 16, relu); Store(c32, c3 + 32, relu); Store(c33, c3 + 48, relu);
+        Store(c40, c4, relu); Store(c41, c4 + 16, relu); Store(c42, c4 + 32, relu); Store(c43, c4 + 48, relu);
+        Store(c50, c5, relu); Store(c51, c5 + 16, relu); Store(c52, c5 + 32, relu); Store(c53, c5 + 48, relu);
     }
 
     /// <summary>1 row × 64 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias)
+    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         if (accumulate)
@@ -330,12 +358,12 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
-        c0.Store(c); c1.Store(c + 16); c2.Store(c + 32); c3.Store(c + 48);
+        Store(c0, c, relu); Store(c1, c + 16, relu); Store(c2, c + 32, relu); Store(c3, c + 48, relu);
     }
 
     /// <summary>4 rows × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias)
+    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> z = Vector512<float>.Zero;
@@ -364,15 +392,15 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
-        Avx512F.MaskStore(c, mask, c0v);
-        Avx512F.MaskStore(c1, mask, c1v);
-        Avx512F.MaskStore(c2, mask, c2v);
-        Avx512F.MaskStore(c3, mask, c3v);
+        Store(c0v, c, mask, relu);
+        Store(c1v, c1, mask, relu);
+        Store(c2v, c2, mask, relu);
+        Store(c3v, c3, mask, relu);
     }
 
     /// <summary>1 row × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias)
+    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu)
     {
         Vector512<float> z = Vector512<float>.Zero;
         Vector512<float> acc = accumulate ? Avx512F.MaskLoad(c, mask, z) : bias is not null ? Avx512F.MaskLoad(bias, mask, z) : z;
@@ -383,7 +411,7 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
-        Avx512F.MaskStore(c, mask, acc);
+        Store(acc, c, mask, relu);
     }
 
     // ---- Portable fallback (Vector<float>) -----------------------------------------------------------------------

@@ -28,6 +28,8 @@ public class DensePairTests
             (1, 5, 7, 3),       // too small to split: the layer-by-layer path
             (9, 200, 64, 32),   // above MaxPairBatch: the layer-by-layer path
             (4, 600, 1, 9),     // one hidden unit
+            (96, 300, 70, 40),  // large batch (row-split on AVX-512): a 64-unit panel plus masked tails in both layers
+            (130, 200, 128, 64), // row chunks of 32 and 33 rows: 6-, 4- and 1-row tiles
         };
         foreach (var (batch, inputs, hidden, outputs) in shapes)
         {
@@ -161,6 +163,52 @@ public class DensePairTests
 
             // On two threads the pair really took the split path (otherwise this test would compare a path with itself).
             Assert.True(anyDifferent, "the pair gave the layer-by-layer sums exactly: it did not split the second layer");
+        }
+        finally
+        {
+            saved.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Large_batches_match_the_layer_by_layer_path_bit_for_bit_and_see_new_weights()
+    {
+        // Batch 256 of the Fashion-MNIST MLP: on AVX-512 the pair splits the batch by rows and fuses the ReLU into the
+        // first product's stores; every element is computed as Dense.Forward computes it, so the results are the
+        // layer-by-layer path's exactly, on any thread count. Each thread caches its packed weights for one call
+        // only: a second call after changing the weights must see them.
+        const int batch = 256, inputs = 784, hidden = 256, outputs = 128;
+        var rng = new Random(21);
+        float[] x = Random(rng, batch * inputs), w1 = Random(rng, hidden * inputs), b1 = Random(rng, hidden);
+        float[] w2 = Random(rng, outputs * hidden), b2 = Random(rng, outputs);
+        var saved = new TestThreads();
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                saved.Set(threads);
+                for (int round = 0; round < 2; round++)
+                {
+                    float[] r1 = new float[batch * hidden], ra = new float[batch * hidden], r2 = new float[batch * outputs];
+                    Dense.Forward(batch, inputs, hidden, x, w1, b1, r1);
+                    Relu.Forward(r1, ra);
+                    Dense.Forward(batch, hidden, outputs, ra, w2, b2, r2);
+
+                    float[] y1 = Filled(batch * hidden), a1 = Filled(batch * hidden), y2 = Filled(batch * outputs);
+                    Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, y1, ActivationFunction.Relu, 0, a1, w2, b2, y2);
+                    string where = $"threads={threads} round={round}";
+                    Assert.True(r1.AsSpan().SequenceEqual(y1.AsSpan(0, r1.Length)), $"{where}: y1 differs from Dense.Forward");
+                    Assert.True(ra.AsSpan().SequenceEqual(a1.AsSpan(0, ra.Length)), $"{where}: a1 differs from Relu.Forward");
+                    Assert.True(r2.AsSpan().SequenceEqual(y2.AsSpan(0, r2.Length)), $"{where}: y2 differs from Dense.Forward");
+                    AssertSentinels(y1, batch * hidden, where);
+                    AssertSentinels(a1, batch * hidden, where);
+                    AssertSentinels(y2, batch * outputs, where);
+
+                    // New weights for the next round.
+                    w1[(round * 977) % w1.Length] += 0.5f;
+                    w2[(round * 331) % w2.Length] -= 0.5f;
+                }
+            }
         }
         finally
         {

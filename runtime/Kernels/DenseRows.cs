@@ -1,0 +1,174 @@
+using System;
+using System.Threading;
+
+namespace NetGen.Kernels;
+
+/// <summary>The large-batch form of <see cref="Dense.ForwardPair"/>: the batch's rows split across threads.</summary>
+public static partial class Dense
+{
+    /// <summary>Numbers the calls of the row-split pair, so a thread knows whether its packed weights are this call's.</summary>
+    private static long s_rowPairCall;
+
+    /// <summary>The thread's packed W1ᵀ and W2ᵀ for the row-split pair (grown, never shrunk).</summary>
+    [ThreadStatic]
+    private static float[]? t_rowPack;
+
+    /// <summary>The call whose weights <see cref="t_rowPack"/> holds (0: none).</summary>
+    [ThreadStatic]
+    private static long t_rowPackCall;
+
+    /// <summary>
+    /// Whether <see cref="ForwardPair"/> takes the row-split path: both layers would run on a packed Bᵀ anyway
+    /// (<see cref="Gemm.UseTransposed"/> with at most as many columns as rows: batches of 64 and more on AVX-512).
+    /// </summary>
+    private static bool UseRowPair(int batch, int inputs, int hidden, int outputs) =>
+        batch > MaxPairBatch && hidden <= batch && outputs <= batch
+        && Gemm.UseTransposed(batch, hidden, inputs) && Gemm.UseTransposed(batch, outputs, hidden);
+
+    /// <summary>
+    /// Both layers for large batches as one job split by rows of the batch: every chunk runs its samples through the
+    /// first product (bias first, the ReLU written by the same stores), the activation and the second product, so
+    /// the threads meet once per pair instead of after every layer, and no thread waits on a serial activation pass.
+    /// Each thread packs W1ᵀ and W2ᵀ (panel-major) once per call for itself: the duplicated packing (a few µs) runs
+    /// in parallel and needs no barrier. Every element is computed exactly as <see cref="Forward"/> computes it.
+    /// </summary>
+    private static unsafe void ForwardRowPair(
+        int batch,
+        int inputs,
+        int hidden,
+        int outputs,
+        ReadOnlySpan<float> x,
+        ReadOnlySpan<float> weights1,
+        ReadOnlySpan<float> bias1,
+        Span<float> y1,
+        ActivationFunction activation,
+        float alpha,
+        Span<float> a1,
+        ReadOnlySpan<float> weights2,
+        ReadOnlySpan<float> bias2,
+        Span<float> y2)
+    {
+        // Chunks of at least 32 rows, two per thread, claimed dynamically (a thread that starts late leaves its share).
+        int threads = Compute.ThreadCount;
+        int chunks = threads <= 1 ? 1 : Math.Clamp(batch / 32, 1, 2 * threads);
+        fixed (float* px = x, pw1 = weights1, pb1 = bias1, py1 = y1, pa1 = a1, pw2 = weights2, pb2 = bias2, py2 = y2)
+        {
+            var job = new RowPairJob
+            {
+                Call = Interlocked.Increment(ref s_rowPairCall),
+                Batch = batch,
+                Inputs = inputs,
+                Hidden = hidden,
+                Outputs = outputs,
+                X = px,
+                W1 = pw1,
+                B1 = bias1.IsEmpty ? null : pb1,
+                Y1 = py1,
+                Activation = activation,
+                Alpha = alpha,
+                A1 = pa1,
+                W2 = pw2,
+                B2 = bias2.IsEmpty ? null : pb2,
+                Y2 = py2,
+            };
+            if (chunks <= 1)
+            {
+                RowPairPart(&job, 0, 1);
+            }
+            else
+            {
+                Compute.For(chunks, threads, &RowPairPart, &job);
+            }
+        }
+    }
+
+    /// <summary>One chunk of the row-split pair: rows <c>[i0, i1)</c> of the batch through both layers.</summary>
+    private static unsafe void RowPairPart(void* state, int part, int parts)
+    {
+        ref readonly RowPairJob g = ref *(RowPairJob*)state;
+        int batch = g.Batch, inputs = g.Inputs, hidden = g.Hidden, outputs = g.Outputs;
+        int i0 = (int)((long)batch * part / parts), i1 = (int)((long)batch * (part + 1) / parts);
+        if (i0 >= i1)
+        {
+            return;
+        }
+
+        // This thread's Bᵀ of both layers, packed once per call; 16 floats of slack to start on a cache line.
+        int w = Gemm.PanelWidth;
+        long packed1 = (long)inputs * w * ((hidden + w - 1) / w), packed2 = (long)hidden * w * ((outputs + w - 1) / w);
+        float[] pack = t_rowPack is { } existing && existing.Length >= packed1 + packed2 + 16
+            ? existing
+            : t_rowPack = new float[packed1 + packed2 + 16];
+        fixed (float* pp = pack)
+        {
+            float* bt1 = (float*)(((nint)pp + 63) & ~(nint)63);
+            float* bt2 = bt1 + packed1;
+            if (t_rowPackCall != g.Call)
+            {
+                Gemm.PackPanels(g.W1, inputs, 0, hidden, bt1);
+                Gemm.PackPanels(g.W2, hidden, 0, outputs, bt2);
+                t_rowPackCall = g.Call;
+            }
+
+            int rows = i1 - i0;
+            bool relu = g.Activation == ActivationFunction.Relu;
+            var first = new GemmJob
+            {
+                Kind = GemmKind.OuterPackedB,
+                A = g.X + ((nint)i0 * inputs),
+                B = bt1,
+                C = g.Y1 + ((nint)i0 * hidden),
+                M = rows,
+                N = hidden,
+                K = inputs,
+                RowStrideA = inputs,
+                ColStrideA = 1,
+                ColumnUnit = 64,
+                Bias = g.B1,
+                ReluOut = relu ? g.A1 + ((nint)i0 * hidden) : null,
+            };
+            GemmOuter.Run(in first, 0, rows, 0, hidden);
+            if (!relu)
+            {
+                long offset = (long)i0 * hidden;
+                Activations.Forward(g.Activation, g.Alpha, new ReadOnlySpan<float>(g.Y1 + offset, rows * hidden), new Span<float>(g.A1 + offset, rows * hidden));
+            }
+
+            var second = new GemmJob
+            {
+                Kind = GemmKind.OuterPackedB,
+                A = g.A1 + ((nint)i0 * hidden),
+                B = bt2,
+                C = g.Y2 + ((nint)i0 * outputs),
+                M = rows,
+                N = outputs,
+                K = hidden,
+                RowStrideA = hidden,
+                ColStrideA = 1,
+                ColumnUnit = 64,
+                Bias = g.B2,
+            };
+            GemmOuter.Run(in second, 0, rows, 0, outputs);
+        }
+    }
+
+    /// <summary>A row-split pair as the threads see it.</summary>
+    private unsafe struct RowPairJob
+    {
+        public long Call;
+        public int Batch;
+        public int Inputs;
+        public int Hidden;
+        public int Outputs;
+        public float* X;
+        public float* W1;
+        public float* B1;
+        public float* Y1;
+        public ActivationFunction Activation;
+        public float Alpha;
+        public float* A1;
+        public float* W2;
+        public float* B2;
+        public float* Y2;
+    }
+}
