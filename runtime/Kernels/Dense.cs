@@ -135,7 +135,7 @@ public static partial class Dense
         CheckPair(batch, inputs, hidden, outputs, x.Length, weights1.Length, bias1.Length, y1.Length, a1.Length, weights2.Length, bias2.Length, y2.Length);
         if (UseRowPair(batch, inputs, hidden, outputs))
         {
-            ForwardRowPair(batch, inputs, hidden, outputs, x, weights1, bias1, y1, activation, alpha, a1, weights2, bias2, y2);
+            ForwardRowPair(batch, inputs, hidden, outputs, x, weights1, bias1, y1, activation, alpha, a1, weights2, bias2, y2, packed1, packed2);
             return;
         }
 

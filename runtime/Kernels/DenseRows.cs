@@ -29,8 +29,9 @@ public static partial class Dense
     /// Both layers for large batches as one job split by rows of the batch: every chunk runs its samples through the
     /// first product (bias first, the ReLU written by the same stores), the activation and the second product, so
     /// the threads meet once per pair instead of after every layer, and no thread waits on a serial activation pass.
-    /// Each thread packs W1ᵀ and W2ᵀ (panel-major) once per call for itself: the duplicated packing (a few µs) runs
-    /// in parallel and needs no barrier. Every element is computed exactly as <see cref="Forward"/> computes it.
+    /// With both layers' caches of packed weights (inference) the threads read those, packed by the caller when stale;
+    /// otherwise each thread packs W1ᵀ and W2ᵀ (panel-major) once per call for itself: the duplicated packing (a few
+    /// µs) runs in parallel and needs no barrier. Every element is computed exactly as <see cref="Forward"/> computes it.
     /// </summary>
     private static unsafe void ForwardRowPair(
         int batch,
@@ -46,7 +47,9 @@ public static partial class Dense
         Span<float> a1,
         ReadOnlySpan<float> weights2,
         ReadOnlySpan<float> bias2,
-        Span<float> y2)
+        Span<float> y2,
+        PackedWeights? packed1,
+        PackedWeights? packed2)
     {
         // Chunks of at least 32 rows, two per thread, claimed dynamically (a thread that starts late leaves its share).
         int threads = Compute.ThreadCount;
@@ -71,6 +74,12 @@ public static partial class Dense
                 B2 = bias2.IsEmpty ? null : pb2,
                 Y2 = py2,
             };
+            if (packed1 is not null && packed2 is not null)
+            {
+                job.Bt1 = Packed(packed1, pw1, hidden, inputs);
+                job.Bt2 = Packed(packed2, pw2, outputs, hidden);
+            }
+
             if (chunks <= 1)
             {
                 RowPairPart(&job, 0, 1);
@@ -79,6 +88,25 @@ public static partial class Dense
             {
                 Compute.For(chunks, threads, &RowPairPart, &job);
             }
+        }
+    }
+
+    /// <summary>
+    /// The cache's packed Bᵀ of <paramref name="w"/> (n×k), packed here first when stale. The cache's buffer is
+    /// unmanaged and stays put while the cache lives, so the pointer outlives the <c>fixed</c> block.
+    /// </summary>
+    private static unsafe float* Packed(PackedWeights cache, float* w, int n, int k)
+    {
+        Span<float> target = cache.Prepare(w, n, k, Gemm.PanelWidth, out bool ready);
+        fixed (float* pt = target)
+        {
+            if (!ready)
+            {
+                Gemm.PackPanels(w, k, 0, n, pt, Gemm.PanelWidth);
+                cache.MarkPacked();
+            }
+
+            return pt;
         }
     }
 
@@ -96,17 +124,17 @@ public static partial class Dense
         // This thread's Bᵀ of both layers, packed once per call; 16 floats of slack to start on a cache line.
         int w = Gemm.PanelWidth;
         long packed1 = (long)inputs * w * ((hidden + w - 1) / w), packed2 = (long)hidden * w * ((outputs + w - 1) / w);
-        float[] pack = t_rowPack is { } existing && existing.Length >= packed1 + packed2 + 16
-            ? existing
+        float[]? pack = g.Bt1 is not null ? null
+            : t_rowPack is { } existing && existing.Length >= packed1 + packed2 + 16 ? existing
             : t_rowPack = new float[packed1 + packed2 + 16];
         fixed (float* pp = pack)
         {
-            float* bt1 = (float*)(((nint)pp + 63) & ~(nint)63);
-            float* bt2 = bt1 + packed1;
-            if (t_rowPackCall != g.Call)
+            float* bt1 = g.Bt1 is not null ? g.Bt1 : (float*)(((nint)pp + 63) & ~(nint)63);
+            float* bt2 = g.Bt2 is not null ? g.Bt2 : bt1 + packed1;
+            if (g.Bt1 is null && t_rowPackCall != g.Call)
             {
-                Gemm.PackPanels(g.W1, inputs, 0, hidden, bt1);
-                Gemm.PackPanels(g.W2, hidden, 0, outputs, bt2);
+                Gemm.PackPanels(g.W1, inputs, 0, hidden, bt1, w);
+                Gemm.PackPanels(g.W2, hidden, 0, outputs, bt2, w);
                 t_rowPackCall = g.Call;
             }
 
@@ -124,6 +152,7 @@ public static partial class Dense
                 RowStrideA = inputs,
                 ColStrideA = 1,
                 ColumnUnit = 64,
+                PanelWidth = w,
                 Bias = g.B1,
                 ReluOut = relu ? g.A1 + ((nint)i0 * hidden) : null,
             };
@@ -146,6 +175,7 @@ public static partial class Dense
                 RowStrideA = hidden,
                 ColStrideA = 1,
                 ColumnUnit = 64,
+                PanelWidth = w,
                 Bias = g.B2,
             };
             GemmOuter.Run(in second, 0, rows, 0, outputs);
@@ -170,5 +200,11 @@ public static partial class Dense
         public float* W2;
         public float* B2;
         public float* Y2;
+
+        /// <summary>The first layer's packed W1ᵀ from its cache, or null (each thread packs its own).</summary>
+        public float* Bt1;
+
+        /// <summary>The second layer's packed W2ᵀ from its cache, or null.</summary>
+        public float* Bt2;
     }
 }

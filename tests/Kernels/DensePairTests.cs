@@ -176,11 +176,14 @@ public class DensePairTests
         // Batch 256 of the Fashion-MNIST MLP: on AVX-512 the pair splits the batch by rows and fuses the ReLU into the
         // first product's stores; every element is computed as Dense.Forward computes it, so the results are the
         // layer-by-layer path's exactly, on any thread count. Each thread caches its packed weights for one call
-        // only: a second call after changing the weights must see them.
+        // only: a second call after changing the weights must see them. With the layers' caches of packed weights
+        // the threads share the cached packing instead, repacked after the owner invalidates it.
         const int batch = 256, inputs = 784, hidden = 256, outputs = 128;
         var rng = new Random(21);
         float[] x = Random(rng, batch * inputs), w1 = Random(rng, hidden * inputs), b1 = Random(rng, hidden);
         float[] w2 = Random(rng, outputs * hidden), b2 = Random(rng, outputs);
+        var cache1 = new PackedWeights();
+        var cache2 = new PackedWeights();
         var saved = new TestThreads();
         try
         {
@@ -204,9 +207,24 @@ public class DensePairTests
                     AssertSentinels(a1, batch * hidden, where);
                     AssertSentinels(y2, batch * outputs, where);
 
-                    // New weights for the next round.
+                    // With the layers' caches of packed weights (an inference forward): packed on the first call of
+                    // the round, read as they are on the second.
+                    for (int call = 0; call < 2; call++)
+                    {
+                        float[] z1 = Filled(batch * hidden), za = Filled(batch * hidden), z2 = Filled(batch * outputs);
+                        Dense.ForwardPair(batch, inputs, hidden, outputs, x, w1, b1, z1, ActivationFunction.Relu, 0, za, w2, b2, z2, cache1, cache2);
+                        Assert.True(cache1.IsValid && cache2.IsValid, $"{where} call={call}: the caches were not marked packed");
+                        Assert.True(r1.AsSpan().SequenceEqual(z1.AsSpan(0, r1.Length)), $"{where} call={call}: cached y1 differs from Dense.Forward");
+                        Assert.True(ra.AsSpan().SequenceEqual(za.AsSpan(0, ra.Length)), $"{where} call={call}: cached a1 differs");
+                        Assert.True(r2.AsSpan().SequenceEqual(z2.AsSpan(0, r2.Length)), $"{where} call={call}: cached y2 differs");
+                        AssertSentinels(z2, batch * outputs, where);
+                    }
+
+                    // New weights for the next round; the caches' owner invalidates them (as a network does).
                     w1[(round * 977) % w1.Length] += 0.5f;
                     w2[(round * 331) % w2.Length] -= 0.5f;
+                    cache1.Invalidate();
+                    cache2.Invalidate();
                 }
             }
         }
