@@ -42,13 +42,104 @@ public static class Activations
         }
     }
 
-    /// <summary>y = f(x) through the one width dispatch of <see cref="LaneLoop.Map"/>.</summary>
-    internal static void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
-        where T : struct, IElementFunction => LaneLoop.Map(f, x, y);
+    /// <summary>
+    /// Spans of at least this many floats (1 MiB) are split into one contiguous range per compute thread. The range
+    /// of a thread is then the same samples the convolution and pooling kernels give it (contiguous halves of the
+    /// batch on two threads), so on a multi-core host it reads what its own core just wrote. One thread (the caller
+    /// alone, as before) read the other core's half of every such span: on the 2-vCPU Zen 5 the sample CNN's ReLU
+    /// after its first convolution (1.6 M floats) took 0.39 + 0.65 ms forward and backward on two threads, no less
+    /// than on one. Every element is computed as on one thread (<see cref="LaneLoop.Map"/> gives an element the same
+    /// value wherever it sits), so results do not depend on the thread count.
+    /// </summary>
+    internal const int ParallelMinFloats = 1 << 18;
 
-    /// <summary>dx += dy·f'(x, y) (or dx = dy·f'(x, y)) through <see cref="LaneLoop.MapBackward"/>.</summary>
-    internal static void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx)
-        where T : struct, IElementFunction => LaneLoop.MapBackward(f, x, y, dy, dx, overwriteDx);
+    /// <summary>y = f(x) through the one width dispatch of <see cref="LaneLoop.Map"/>; long spans split over the threads.</summary>
+    internal static unsafe void Map<T>(T f, ReadOnlySpan<float> x, Span<float> y)
+        where T : struct, IElementFunction
+    {
+        int parts = Parts(x.Length);
+        if (parts <= 1)
+        {
+            LaneLoop.Map(f, x, y);
+            return;
+        }
+
+        Guard.Length("Activation", y.Length, x.Length, nameof(y));
+        fixed (float* px = x, py = y)
+        {
+            var job = new MapJob<T> { F = f, X = px, Y = py, Length = x.Length };
+            Compute.For(parts, parts, &MapPart<T>, Unsafe.AsPointer(ref job));
+        }
+    }
+
+    /// <summary>
+    /// dx += dy·f'(x, y) (or dx = dy·f'(x, y)) through <see cref="LaneLoop.MapBackward"/>; long spans split over the
+    /// threads as in <see cref="Map"/>.
+    /// </summary>
+    internal static unsafe void MapBackward<T>(T f, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool overwriteDx)
+        where T : struct, IElementFunction
+    {
+        int parts = Parts(x.Length);
+        if (parts <= 1)
+        {
+            LaneLoop.MapBackward(f, x, y, dy, dx, overwriteDx);
+            return;
+        }
+
+        int n = x.Length;
+        Guard.Length("Activation", y.Length, n, nameof(y));
+        Guard.Length("Activation", dy.Length, n, nameof(dy));
+        Guard.Length("Activation", dx.Length, n, nameof(dx));
+        fixed (float* px = x, py = y, pdy = dy, pdx = dx)
+        {
+            var job = new MapJob<T> { F = f, X = px, Y = py, Dy = pdy, Dx = pdx, Length = n, OverwriteDx = overwriteDx };
+            Compute.For(parts, parts, &MapBackwardPart<T>, Unsafe.AsPointer(ref job));
+        }
+    }
+
+    /// <summary>How many contiguous ranges a span of <paramref name="length"/> floats is split into.</summary>
+    private static int Parts(int length) =>
+        length < ParallelMinFloats ? 1 : Math.Min(Compute.ThreadCount, Math.Max(1, length / (ParallelMinFloats / 2)));
+
+    /// <summary>Range <paramref name="part"/> of <paramref name="parts"/> over <paramref name="length"/> floats, split on 64-float boundaries.</summary>
+    private static (int Start, int End) Range(int length, int part, int parts) =>
+        ((int)((long)length * part / parts) & ~63, part == parts - 1 ? length : (int)((long)length * (part + 1) / parts) & ~63);
+
+    private static unsafe void MapPart<T>(void* state, int part, int parts)
+        where T : struct, IElementFunction
+    {
+        ref MapJob<T> job = ref Unsafe.AsRef<MapJob<T>>(state);
+        (int start, int end) = Range(job.Length, part, parts);
+        LaneLoop.Map(job.F, new ReadOnlySpan<float>(job.X + start, end - start), new Span<float>(job.Y + start, end - start));
+    }
+
+    private static unsafe void MapBackwardPart<T>(void* state, int part, int parts)
+        where T : struct, IElementFunction
+    {
+        ref MapJob<T> job = ref Unsafe.AsRef<MapJob<T>>(state);
+        (int start, int end) = Range(job.Length, part, parts);
+        int count = end - start;
+        LaneLoop.MapBackward(
+            job.F,
+            new ReadOnlySpan<float>(job.X + start, count),
+            new ReadOnlySpan<float>(job.Y + start, count),
+            new ReadOnlySpan<float>(job.Dy + start, count),
+            new Span<float>(job.Dx + start, count),
+            job.OverwriteDx);
+    }
+
+    /// <summary>A split element-wise map as the threads see it (pointers into the caller's pinned spans).</summary>
+    private unsafe struct MapJob<T>
+        where T : struct, IElementFunction
+    {
+        public T F;
+        public float* X;
+        public float* Y;
+        public float* Dy;
+        public float* Dx;
+        public int Length;
+        public bool OverwriteDx;
+    }
 
     /// <summary>The scalar loop of every reference forward: <c>y[i] = f(x[i])</c>.</summary>
     internal static void ReferenceMap(string kernel, ReadOnlySpan<float> x, Span<float> y, Func<float, float> f)
