@@ -58,12 +58,25 @@ public static partial class BatchNorm
                     Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py,
                     Mean = pm, InvStd = ps, RunningMean = prm, RunningVar = prv, Momentum = momentum, Epsilon = epsilon,
                 };
-                RunOverChannels(&job, &TrainingForwardChannels, size);
+                if (spatial < MinPlaneSpatial)
+                {
+                    RunOverChannels(&job, &TrainingForwardChannels, size);
+                    return;
+                }
+
+                // Plane statistics (any thread count), then the channel statistics in sample order, then the normalization.
+                fixed (double* sums = PlaneSums(batch * channels))
+                {
+                    job.PlaneSums = sums;
+                    RunOverSamples(&job, &PlaneStatisticsSamples, size);
+                    CombinePlaneStatistics(in job);
+                    RunOverSamples(&job, &NormalizeSamples, size);
+                }
             }
         }
     }
 
-    /// <summary>Training forward of channels [c0, c1): statistics, normalization, running averages.</summary>
+    /// <summary>Training forward of channels [c0, c1): statistics, normalization, running averages (short planes).</summary>
     private static unsafe void TrainingForwardChannels(in BatchNormJob g, int c0, int c1)
     {
         int batch = g.Batch, channels = g.Channels, spatial = g.Spatial, n = batch * spatial;
@@ -82,17 +95,84 @@ public static partial class BatchNorm
                 squares += SumSquaredDeviations(Plane(g.X, b, c, channels, spatial), mean);
             }
 
-            double variance = squares / n;
-            float invStd = (float)(1.0 / Math.Sqrt(variance + g.Epsilon));
-            g.Mean[c] = mean;
-            g.InvStd[c] = invStd;
+            SetStatistics(in g, c, mean, squares);
             for (int b = 0; b < batch; b++)
             {
-                NormalizeRow(Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, channels, spatial));
+                NormalizeRow(Plane(g.X, b, c, channels, spatial), mean, g.InvStd[c], g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, channels, spatial));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The statistics of every plane of samples [b0, b1): its sum, and the squared deviations from its own float mean
+    /// (the plane is still in L1 for that second pass), in <see cref="BatchNormJob.PlaneSums"/> as (sum, squares) pairs.
+    /// </summary>
+    private static unsafe void PlaneStatisticsSamples(in BatchNormJob g, int b0, int b1)
+    {
+        int channels = g.Channels, spatial = g.Spatial;
+        for (int b = b0; b < b1; b++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                Span<float> plane = Plane(g.X, b, c, channels, spatial);
+                double sum = DoubleSums.Sum(plane);
+                double* pair = g.PlaneSums + (2 * (((nint)b * channels) + c));
+                pair[0] = sum;
+                pair[1] = SumSquaredDeviations(plane, (float)(sum / spatial));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each channel's mean and variance from its planes' statistics, added in sample order (so on any thread count):
+    /// with k = spatial and a the float mean a plane's squares were taken around,
+    /// Σ(x − μ)² = Σ(x − a)² − 2k(μ − a)(m − a) + k(μ − a)² per plane, m its exact mean.
+    /// </summary>
+    private static unsafe void CombinePlaneStatistics(in BatchNormJob g)
+    {
+        int batch = g.Batch, channels = g.Channels;
+        double k = g.Spatial, n = (double)batch * g.Spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            double sum = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                sum += g.PlaneSums[2 * (((nint)b * channels) + c)];
             }
 
-            g.RunningMean[c] = ((1f - g.Momentum) * g.RunningMean[c]) + (g.Momentum * mean);
-            g.RunningVar[c] = ((1f - g.Momentum) * g.RunningVar[c]) + (g.Momentum * (float)(squares / (n - 1)));
+            double mu = sum / n;
+            double squares = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                double* pair = g.PlaneSums + (2 * (((nint)b * channels) + c));
+                double m = pair[0] / k, a = (float)m;
+                squares += pair[1] - (2 * k * (mu - a) * (m - a)) + (k * (mu - a) * (mu - a));
+            }
+
+            SetStatistics(in g, c, (float)mu, Math.Max(squares, 0));
+        }
+    }
+
+    /// <summary>Saves channel <paramref name="c"/>'s mean and 1/√(var + ε) and moves its running averages.</summary>
+    private static unsafe void SetStatistics(in BatchNormJob g, int c, float mean, double squares)
+    {
+        double n = (double)g.Batch * g.Spatial;
+        g.Mean[c] = mean;
+        g.InvStd[c] = (float)(1.0 / Math.Sqrt((squares / n) + g.Epsilon));
+        g.RunningMean[c] = ((1f - g.Momentum) * g.RunningMean[c]) + (g.Momentum * mean);
+        g.RunningVar[c] = ((1f - g.Momentum) * g.RunningVar[c]) + (g.Momentum * (float)(squares / (n - 1)));
+    }
+
+    /// <summary>y = (x − mean)·invStd·gamma + beta over every plane of samples [b0, b1), with the saved statistics.</summary>
+    private static unsafe void NormalizeSamples(in BatchNormJob g, int b0, int b1)
+    {
+        int channels = g.Channels, spatial = g.Spatial;
+        for (int b = b0; b < b1; b++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                NormalizeRow(Plane(g.X, b, c, channels, spatial), g.Mean[c], g.InvStd[c], g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, channels, spatial));
+            }
         }
     }
 
@@ -128,7 +208,14 @@ public static partial class BatchNorm
                     Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py,
                     RunningMean = prm, RunningVar = prv, Epsilon = epsilon,
                 };
-                RunOverChannels(&job, &InferenceForwardChannels, size);
+                if (spatial < MinPlaneSpatial)
+                {
+                    RunOverChannels(&job, &InferenceForwardChannels, size);
+                }
+                else
+                {
+                    RunOverSamples(&job, &InferenceForwardSamples, size);
+                }
             }
         }
     }
@@ -141,6 +228,19 @@ public static partial class BatchNorm
             float invStd = (float)(1.0 / Math.Sqrt((double)g.RunningVar[c] + g.Epsilon));
             for (int b = 0; b < g.Batch; b++)
             {
+                NormalizeRow(Plane(g.X, b, c, g.Channels, g.Spatial), g.RunningMean[c], invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, g.Channels, g.Spatial));
+            }
+        }
+    }
+
+    /// <summary>Inference forward of samples [b0, b1) with the running statistics.</summary>
+    private static unsafe void InferenceForwardSamples(in BatchNormJob g, int b0, int b1)
+    {
+        for (int b = b0; b < b1; b++)
+        {
+            for (int c = 0; c < g.Channels; c++)
+            {
+                float invStd = (float)(1.0 / Math.Sqrt((double)g.RunningVar[c] + g.Epsilon));
                 NormalizeRow(Plane(g.X, b, c, g.Channels, g.Spatial), g.RunningMean[c], invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, g.Channels, g.Spatial));
             }
         }
@@ -181,7 +281,23 @@ public static partial class BatchNorm
                     Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Mean = pm, InvStd = ps,
                     Dy = pdy, Dx = dx.IsEmpty ? null : pdx, DGamma = pdg, DBeta = pdb, OverwriteDx = overwriteDx,
                 };
-                RunOverChannels(&job, &BackwardChannels, size);
+                if (spatial < MinPlaneSpatial)
+                {
+                    RunOverChannels(&job, &BackwardChannels, size);
+                    return;
+                }
+
+                // Each plane's two sums (any thread count), the channel totals in sample order, then dx by samples.
+                fixed (double* sums = PlaneSums(batch * channels))
+                {
+                    job.PlaneSums = sums;
+                    RunOverSamples(&job, &PlaneGradientSamples, size);
+                    CombinePlaneGradients(in job);
+                    if (job.Dx is not null)
+                    {
+                        RunOverSamples(&job, &InputGradientSamples, size);
+                    }
+                }
             }
         }
     }
@@ -224,6 +340,119 @@ public static partial class BatchNorm
                 AddInputGradientRow(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], kX, k0, dx);
             }
         }
+    }
+
+    /// <summary>Σ dy and Σ dy·(x − mean) of every plane of samples [b0, b1), as pairs in <see cref="BatchNormJob.PlaneSums"/>.</summary>
+    private static unsafe void PlaneGradientSamples(in BatchNormJob g, int b0, int b1)
+    {
+        int channels = g.Channels, spatial = g.Spatial;
+        for (int b = b0; b < b1; b++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                var (sumDy, sumDyXc) = SumGradients(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), g.Mean[c]);
+                double* pair = g.PlaneSums + (2 * (((nint)b * channels) + c));
+                pair[0] = sumDy;
+                pair[1] = sumDyXc;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The channel sums from the planes' in sample order (the same additions as <see cref="BackwardChannels"/>):
+    /// dGamma and dBeta, and each channel's two input-gradient coefficients after the plane pairs (kX, k0).
+    /// </summary>
+    private static unsafe void CombinePlaneGradients(in BatchNormJob g)
+    {
+        int batch = g.Batch, channels = g.Channels;
+        double n = (double)batch * g.Spatial;
+        double* coefficients = g.PlaneSums + (2 * (nint)batch * channels);
+        for (int c = 0; c < channels; c++)
+        {
+            double sumDy = 0, sumDyXc = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                double* pair = g.PlaneSums + (2 * (((nint)b * channels) + c));
+                sumDy += pair[0];
+                sumDyXc += pair[1];
+            }
+
+            float invStd = g.InvStd[c];
+            g.DBeta[c] += (float)sumDy;
+            g.DGamma[c] += (float)(sumDyXc * invStd);
+            double gr = (double)g.Gamma[c] * invStd;
+            coefficients[2 * c] = (float)(-gr * invStd * invStd * sumDyXc / n);
+            coefficients[(2 * c) + 1] = (float)(-gr * sumDy / n);
+        }
+    }
+
+    /// <summary>dx of samples [b0, b1) with the coefficients <see cref="CombinePlaneGradients"/> left.</summary>
+    private static unsafe void InputGradientSamples(in BatchNormJob g, int b0, int b1)
+    {
+        int channels = g.Channels, spatial = g.Spatial;
+        double* coefficients = g.PlaneSums + (2 * (nint)g.Batch * channels);
+        for (int b = b0; b < b1; b++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                Span<float> dx = Plane(g.Dx, b, c, channels, spatial);
+                if (g.OverwriteDx)
+                {
+                    dx.Clear();
+                }
+
+                AddInputGradientRow(
+                    Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), g.Mean[c], g.InvStd[c], g.Gamma[c],
+                    (float)coefficients[2 * c], (float)coefficients[(2 * c) + 1], dx);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Planes shorter than this are normalized by channel ranges (each a loop over short rows); longer ones by sample
+    /// ranges, each thread on the samples the layers before gave it, the channel sums added from per-plane sums.
+    /// </summary>
+    private const int MinPlaneSpatial = 16;
+
+    /// <summary>Per-plane sums of the caller's current BatchNorm pass (grown, never shrunk).</summary>
+    [ThreadStatic]
+    private static double[]? t_planeSums;
+
+    /// <summary>Room for a (sum, sum) pair per plane plus two coefficients per channel.</summary>
+    private static double[] PlaneSums(int planes)
+    {
+        int needed = (2 * planes) + (2 * planes); // channels ≤ planes
+        double[]? sums = t_planeSums;
+        if (sums is null || sums.Length < needed)
+        {
+            t_planeSums = sums = new double[needed];
+        }
+
+        return sums;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="samplesBody"/> over all samples: contiguous sample ranges over
+    /// <see cref="Compute.ThreadCount"/> threads for large tensors. Bodies write only their own samples' values.
+    /// </summary>
+    private static unsafe void RunOverSamples(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> samplesBody, int size)
+    {
+        job->Body = samplesBody;
+        int parts = Math.Min(Math.Min(Compute.ThreadCount, job->Batch), Math.Max(1, size / MinParallelValues));
+        if (parts <= 1)
+        {
+            samplesBody(in *job, 0, job->Batch);
+            return;
+        }
+
+        Compute.For(parts, parts, &SampleRange, job);
+    }
+
+    private static unsafe void SampleRange(void* state, int part, int parts)
+    {
+        ref readonly BatchNormJob g = ref *(BatchNormJob*)state;
+        int b0 = (int)((long)g.Batch * part / parts), b1 = (int)((long)g.Batch * (part + 1) / parts);
+        g.Body(in g, b0, b1);
     }
 
     /// <summary>Below this many values a BatchNorm pass stays on the calling thread.</summary>
@@ -278,6 +507,8 @@ public static partial class BatchNorm
         public bool OverwriteDx;
         public float* DGamma;
         public float* DBeta;
+        /// <summary>Sample-split passes: a (sum, sum) pair of doubles per plane, [batch, channels], then per-channel coefficients.</summary>
+        public double* PlaneSums;
         public float Momentum;
         public float Epsilon;
         public delegate*<in BatchNormJob, int, int, void> Body;
