@@ -76,7 +76,10 @@ public abstract class AdamBase : Optimizer
 internal struct AdamRule : IUpdateRule
 {
     public float[] ExpAvg, ExpAvgSq, MaxExpAvgSq;
-    public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Epsilon, L2, DecoupledDecay, StepSize, SqrtBiasCorrection2;
+    public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, L2, DecoupledDecay;
+
+    /// <summary>lr·√bc₂/bc₁ and ε·√bc₂: torch's step with the division by √bc₂ moved into the constants.</summary>
+    public float ScaledStepSize, ScaledEpsilon;
     public bool AmsGrad;
 
     /// <summary>The state names, torch's: <c>exp_avg</c>, <c>exp_avg_sq</c> and, for AMSGrad, <c>max_exp_avg_sq</c>.</summary>
@@ -98,11 +101,10 @@ internal struct AdamRule : IUpdateRule
             OneMinusBeta1 = (float)(1.0 - beta1),
             Beta2 = beta2,
             OneMinusBeta2 = (float)(1.0 - beta2),
-            Epsilon = optimizer.Epsilon,
             L2 = l2,
             DecoupledDecay = decoupledDecay,
-            StepSize = (float)(optimizer.LearningRate / biasCorrection1),
-            SqrtBiasCorrection2 = (float)Math.Sqrt(biasCorrection2),
+            ScaledStepSize = (float)(optimizer.LearningRate * Math.Sqrt(biasCorrection2) / biasCorrection1),
+            ScaledEpsilon = (float)(optimizer.Epsilon * Math.Sqrt(biasCorrection2)),
             AmsGrad = amsGrad,
         };
     }
@@ -124,6 +126,8 @@ internal struct AdamRule : IUpdateRule
             expAvgSq = Store(MaxExpAvgSq, index, T.Max(Load<T>(MaxExpAvgSq, index), expAvgSq));
         }
 
-        return param - expAvg * StepSize / (T.Sqrt(expAvgSq) / SqrtBiasCorrection2 + Epsilon);
+        // torch: param − lr/bc₁ · m / (√v/√bc₂ + ε); the same value with one division per element instead of two
+        // (the divider bounds this loop: 235k parameters took 62 µs with two divisions and a square root, Zen 5).
+        return param - expAvg * ScaledStepSize / (T.Sqrt(expAvgSq) + ScaledEpsilon);
     }
 }
