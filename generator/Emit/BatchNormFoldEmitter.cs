@@ -93,18 +93,27 @@ internal static class BatchNormFoldEmitter
         }
     }
 
-    /// <summary>The lines in Forward for a foldable pair: the folded call at inference, the two layer forwards otherwise.</summary>
-    public static void EmitForwardCalls(CodeWriter w, Fold f)
+    /// <summary>
+    /// The lines in Forward for a foldable pair: the folded call at inference, the two layer forwards otherwise. A ReLU
+    /// the batch norm runs inside its own kernel (<paramref name="fusedRelu"/>) needs its own call only when folded.
+    /// </summary>
+    public static void EmitForwardCalls(CodeWriter w, Fold f, LayerModel? fusedRelu)
     {
         using (w.Block("if (folded)"))
         {
             w.Line($"{f.MethodName}(batchSize); // {f.Layer.Name} + {f.Norm.Name} folded: {f.Layer.InputShape} -> {f.Norm.OutputShape}");
+            if (fusedRelu is not null)
+            {
+                w.Line($"Layer{fusedRelu.Index}Forward(batchSize); // {fusedRelu.Name}: {fusedRelu.InputShape} -> {fusedRelu.OutputShape}");
+            }
         }
 
         using (w.Block("else"))
         {
             w.Line($"Layer{f.Layer.Index}Forward(batchSize); // {f.Layer.Name}: {f.Layer.InputShape} -> {f.Layer.OutputShape}");
-            w.Line($"Layer{f.Norm.Index}Forward(batchSize); // {f.Norm.Name}: {f.Norm.InputShape} -> {f.Norm.OutputShape}");
+            w.Line(fusedRelu is null
+                ? $"Layer{f.Norm.Index}Forward(batchSize); // {f.Norm.Name}: {f.Norm.InputShape} -> {f.Norm.OutputShape}"
+                : $"Layer{f.Norm.Index}Forward(batchSize); // {f.Norm.Name} + {fusedRelu.Name} in one pass: {f.Norm.InputShape} -> {fusedRelu.OutputShape}");
         }
     }
 

@@ -58,6 +58,7 @@ internal static class NetworkEmitter
     public static string Emit(NetworkModel model)
     {
         model = GradientWrites.Mark(model);
+        model = BatchNormReluFusion.Mark(model);
         var w = new CodeWriter();
         string version = typeof(NetworkEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0";
         var loss = (LossLayer)model.Last;
@@ -73,6 +74,12 @@ internal static class NetworkEmitter
         {
             w.Line("// Each Dense -> activation -> Dense run is one group: its forward is one Dense.ForwardPair call (small batches");
             w.Line("// run it as a single parallel job), its backward the three layer backwards in reverse; Profile times the group.");
+        }
+
+        if (model.Layers.Any(l => l is NormLayer { FusedRelu: >= 0 }))
+        {
+            w.Line("// Each BatchNorm that only a ReLU reads runs it inside its own kernels: one forward pass writes both outputs,");
+            w.Line("// and the backward forms the ReLU's mask from x instead of storing the gradient between the two.");
         }
 
         List<BatchNormFoldEmitter.Fold> folds = BatchNormFoldEmitter.Find(model, pairs);
@@ -107,7 +114,7 @@ internal static class NetworkEmitter
             EmitForwardAndBackward(w, model, pairs, folds);
             EmitLayout(w, model, loss, folds);
             EmitOnnxGraph(w, model);
-            EmitLayers(w, model, pairs);
+            EmitLayers(w, model, pairs, folds);
             BatchNormFoldEmitter.EmitMembers(w, folds);
         }
 
@@ -289,8 +296,15 @@ internal static class NetworkEmitter
 
                 if (foldsByFirst.TryGetValue(layer.Index, out BatchNormFoldEmitter.Fold? fold))
                 {
-                    BatchNormFoldEmitter.EmitForwardCalls(w, fold);
-                    i += 1;
+                    LayerModel? relu = fold.Norm.FusedRelu < 0 ? null : model.Layers[fold.Norm.FusedRelu];
+                    BatchNormFoldEmitter.EmitForwardCalls(w, fold, relu);
+                    i += relu is null ? 1 : 2;
+                    continue;
+                }
+
+                if (BatchNormReluFusion.FusedInto(model, layer) is NormLayer norm)
+                {
+                    w.Line($"// Layer {layer.Index} ({layer.Name}) ran inside {norm.Name}'s forward: one pass writes both outputs.");
                     continue;
                 }
 
@@ -326,6 +340,10 @@ internal static class NetworkEmitter
 
                     w.Line(DensePairEmitter.BackwardCall(pair));
                     i -= 2;
+                }
+                else if (BatchNormReluFusion.FusedInto(model, layer) is NormLayer norm)
+                {
+                    w.Line($"// Layer {layer.Index} ({layer.Name}) runs inside {norm.Name}'s backward, which reads its output gradient.");
                 }
                 else if (e.HasBackward(layer))
                 {
@@ -376,6 +394,10 @@ internal static class NetworkEmitter
                     {
                         w.Line($"case {layer.Index}: {(forward ? DensePairEmitter.ProfileForwardCall(pair) : DensePairEmitter.ProfileBackwardCall(pair))}");
                         i += 2;
+                    }
+                    else if (BatchNormReluFusion.FusedInto(model, layer) is not null)
+                    {
+                        continue; // runs (and is timed) inside the batch norm before it
                     }
                     else if (forward ? e.HasForward(layer) : e.HasBackward(layer))
                     {
@@ -486,8 +508,9 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitLayers(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs)
+    private static void EmitLayers(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs, List<BatchNormFoldEmitter.Fold> folds)
     {
+        var foldedNorms = new HashSet<int>(folds.Select(f => f.Norm.Index));
         var pairsByFirst = pairs.ToDictionary(p => p.First.Index);
         bool first = true;
         for (int i = 0; i < model.Layers.Count; i++)
@@ -519,6 +542,18 @@ internal static class NetworkEmitter
                 }
 
                 i += 2;
+                continue;
+            }
+
+            if (BatchNormReluFusion.FusedInto(model, layer) is NormLayer norm)
+            {
+                // Its forward and backward run inside the batch norm's kernels; its own forward only after a folded one.
+                w.Line($"// ---- Layer {layer.Index}: {e.Describe(layer)}, inside {norm.Name}'s kernels ----");
+                if (foldedNorms.Contains(norm.Index))
+                {
+                    e.EmitForward(w, layer);
+                }
+
                 continue;
             }
 

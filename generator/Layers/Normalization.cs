@@ -53,7 +53,11 @@ internal sealed record NormLayer(
     int AffineSize,
     int RunningMeanOffset,
     int RunningVarOffset,
-    int StatsBuffer) : LayerModel;
+    int StatsBuffer) : LayerModel
+{
+    /// <summary>The index of the ReLU this batch norm runs inside its own kernels (<c>BatchNormReluFusion</c>), or −1.</summary>
+    public int FusedRelu { get; init; } = -1;
+}
 
 /// <summary>What the four normalization kinds share: the emitter, transparency to weight init, the epsilon check.</summary>
 /// <typeparam name="TArguments">The attribute's arguments.</typeparam>
@@ -229,19 +233,26 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
         string epsilon = $"epsilon: {CodeWriter.Float(n.Epsilon)}";
         if (n.Norm == NormKind.BatchNorm)
         {
-            w.Summary($"Layer {n.Index} forward ({n.Name}): training normalizes with the mini-batch statistics and updates the running ones; inference uses the running statistics.");
+            w.Summary($"Layer {n.Index} forward ({n.Name}): training normalizes with the mini-batch statistics and updates the running ones; inference uses the running statistics."
+                + (n.FusedRelu < 0 ? "" : $" Also writes the output of layer {n.FusedRelu} (ReLU), a = max(0, y), in the same pass."));
             using (w.Block($"private void Layer{n.Index}Forward(int batch)"))
             {
                 string running = $"runningMean: {Running(n, "RunMean")}, runningVar: {Running(n, "RunVar")}, y: {Names.Y(n)}";
+                string relu = n.FusedRelu < 0 ? "" : "Relu";
+                if (n.FusedRelu >= 0)
+                {
+                    running += $", a: Activation(L{n.FusedRelu}_Y, L{n.FusedRelu}_Out, batch)";
+                }
+
                 using (w.Block("if (TrainingForward)"))
                 {
-                    w.Call($"{Names.Kernels}.BatchNorm.ForwardTraining", Dims(n), $"momentum: {CodeWriter.Float(n.Momentum)}, {epsilon}, x: {Names.X(n)}, {affine}",
+                    w.Call($"{Names.Kernels}.BatchNorm.ForwardTraining{relu}", Dims(n), $"momentum: {CodeWriter.Float(n.Momentum)}, {epsilon}, x: {Names.X(n)}, {affine}",
                         running, $"saveMean: _l{n.Index}Mean, saveInvStd: _l{n.Index}InvStd");
                 }
 
                 using (w.Block("else"))
                 {
-                    w.Call($"{Names.Kernels}.BatchNorm.ForwardInference", Dims(n), $"{epsilon}, x: {Names.X(n)}, {affine}", running);
+                    w.Call($"{Names.Kernels}.BatchNorm.ForwardInference{relu}", Dims(n), $"{epsilon}, x: {Names.X(n)}, {affine}", running);
                 }
             }
 
@@ -270,7 +281,7 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
         string grads = $"dy: {Names.DY(n)}, dx: {(n.InputIsNetworkInput ? "default" : Names.DX(n))}, dGamma: {Slice(n, "Gradients", "Gamma")}, dBeta: {Slice(n, "Gradients", "Beta")}";
         bool batchNorm = n.Norm == NormKind.BatchNorm;
         w.Summary(batchNorm
-            ? $"Layer {n.Index} backward ({n.Name}): the gradient through the mini-batch statistics (requires a training-mode forward pass)."
+            ? $"Layer {n.Index} backward ({n.Name}{(n.FusedRelu < 0 ? "" : $" with layer {n.FusedRelu}, ReLU")}): the gradient through the mini-batch statistics (requires a training-mode forward pass)."
             : $"Layer {n.Index} backward ({n.Name}): the gradient through each sample's statistics.");
         using (w.Block($"private void Layer{n.Index}Backward(int batch)"))
         {
@@ -280,6 +291,15 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
             }
 
             string overwrite = batchNorm && n.FirstGradientWrite ? ", overwriteDx: true" : "";
+            if (n.FusedRelu >= 0)
+            {
+                // From the ReLU's output gradient: its mask comes from x, so the gradient between the two is never stored.
+                grads = grads.Replace($"dy: {Names.DY(n)}", $"da: ActivationGradient(L{n.FusedRelu}_Y, L{n.FusedRelu}_Out, batch)");
+                w.Call($"{Names.Kernels}.BatchNorm.BackwardRelu", Dims(n),
+                    $"x: {Names.X(n)}, gamma: {Slice(n, "Parameters", "Gamma")}, beta: {Slice(n, "Parameters", "Beta")}", $"{SavedStatistics(n)}, {grads}{overwrite}");
+                return;
+            }
+
             w.Call($"{Names.Kernels}.{n.Norm}.Backward", Dims(n), $"x: {Names.X(n)}, gamma: {Slice(n, "Parameters", "Gamma")}", $"{SavedStatistics(n)}, {grads}{overwrite}");
         }
     }

@@ -37,12 +37,46 @@ public static partial class BatchNorm
     /// <exception cref="ArgumentException">A span has the wrong length, or batch×spatial is 1 (torch refuses that too: the unbiased variance is undefined).</exception>
     public static void ForwardTraining(
         int batch, int channels, int spatial, float momentum, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
+        Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> saveMean, Span<float> saveInvStd) =>
+        TrainingForward(batch, channels, spatial, momentum, epsilon, x, gamma, beta, runningMean, runningVar, y, default, saveMean, saveInvStd, relu: false);
+
+    /// <summary>
+    /// <see cref="ForwardTraining"/> and the ReLU after it in one pass: writes the batch norm's output y and the ReLU's
+    /// output <c>a = max(0, y)</c>, bit for bit what the two kernels write one after the other, reading x one time less.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels (features after a dense layer).</param>
+    /// <param name="spatial">Positions per channel: H·W, or 1 after a dense layer.</param>
+    /// <param name="momentum">The weight of the new statistic in the running average; torch's default is 0.1.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="beta">The shift, channels floats.</param>
+    /// <param name="runningMean">The running mean, channels floats (updated).</param>
+    /// <param name="runningVar">The running variance, channels floats (updated).</param>
+    /// <param name="y">The batch norm's output, batch×channels×spatial (overwritten).</param>
+    /// <param name="a">The ReLU's output, batch×channels×spatial (overwritten).</param>
+    /// <param name="saveMean">Receives each channel's batch mean: exactly channels floats.</param>
+    /// <param name="saveInvStd">Receives each channel's 1/√(biased var + ε): exactly channels floats.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length, or batch×spatial is 1.</exception>
+    public static void ForwardTrainingRelu(
+        int batch, int channels, int spatial, float momentum, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> a, Span<float> saveMean, Span<float> saveInvStd) =>
+        TrainingForward(batch, channels, spatial, momentum, epsilon, x, gamma, beta, runningMean, runningVar, y, a, saveMean, saveInvStd, relu: true);
+
+    private static void TrainingForward(
+        int batch, int channels, int spatial, float momentum, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> runningMean, Span<float> runningVar, Span<float> y, Span<float> a, Span<float> saveMean, Span<float> saveInvStd, bool relu)
     {
         int size = TensorSize(batch, channels, spatial);
         CheckForward(Kernel, size, channels, channels, x.Length, gamma.Length, beta.Length, y.Length, saveMean.Length, saveInvStd.Length);
         Guard.Length(Kernel, runningMean.Length, channels, nameof(runningMean));
         Guard.Length(Kernel, runningVar.Length, channels, nameof(runningVar));
+        if (relu)
+        {
+            Guard.Length(Kernel, a.Length, size, nameof(a));
+        }
+
         int n = batch * spatial;
         if (n < 2)
         {
@@ -51,11 +85,11 @@ public static partial class BatchNorm
 
         unsafe
         {
-            fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = saveMean, ps = saveInvStd, prm = runningMean, prv = runningVar)
+            fixed (float* px = x, pg = gamma, pb = beta, py = y, pa = a, pm = saveMean, ps = saveInvStd, prm = runningMean, prv = runningVar)
             {
                 var job = new BatchNormJob
                 {
-                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py,
+                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py, A = relu ? pa : null,
                     Mean = pm, InvStd = ps, RunningMean = prm, RunningVar = prv, Momentum = momentum, Epsilon = epsilon,
                 };
                 if (spatial < MinPlaneSpatial)
@@ -98,7 +132,7 @@ public static partial class BatchNorm
             SetStatistics(in g, c, mean, squares);
             for (int b = 0; b < batch; b++)
             {
-                NormalizeRow(Plane(g.X, b, c, channels, spatial), mean, g.InvStd[c], g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, channels, spatial));
+                Normalize(in g, b, c, mean, g.InvStd[c]);
             }
         }
     }
@@ -153,6 +187,49 @@ public static partial class BatchNorm
         }
     }
 
+    /// <summary>Writes y (and, behind a fused ReLU, a = max(0, y)) for plane (b, c) with the given statistics.</summary>
+    private static unsafe void Normalize(in BatchNormJob g, int b, int c, float mean, float invStd)
+    {
+        Span<float> x = Plane(g.X, b, c, g.Channels, g.Spatial), y = Plane(g.Y, b, c, g.Channels, g.Spatial);
+        if (g.A is null)
+        {
+            NormalizeRow(x, mean, invStd, g.Gamma[c], g.Beta[c], y);
+        }
+        else
+        {
+            NormalizeReluRow(x, mean, invStd, g.Gamma[c], g.Beta[c], y, Plane(g.A, b, c, g.Channels, g.Spatial));
+        }
+    }
+
+    /// <summary>Σ dy and Σ dy·(x − mean) of plane (b, c); behind a fused ReLU dy is da·relu′(y), y recomputed.</summary>
+    private static unsafe (double SumDy, double SumDyXc) PlaneGradientSums(in BatchNormJob g, int b, int c)
+    {
+        Span<float> x = Plane(g.X, b, c, g.Channels, g.Spatial), dy = Plane(g.Dy, b, c, g.Channels, g.Spatial);
+        return g.Relu
+            ? SumReluGradients(dy, x, g.Mean[c], g.InvStd[c], g.Gamma[c], g.Beta[c])
+            : SumGradients(dy, x, g.Mean[c]);
+    }
+
+    /// <summary>dx of plane (b, c) from the channel coefficients (clearing it first when overwriting).</summary>
+    private static unsafe void PlaneInputGradient(in BatchNormJob g, int b, int c, float kX, float k0)
+    {
+        Span<float> x = Plane(g.X, b, c, g.Channels, g.Spatial), dy = Plane(g.Dy, b, c, g.Channels, g.Spatial);
+        Span<float> dx = Plane(g.Dx, b, c, g.Channels, g.Spatial);
+        if (g.OverwriteDx)
+        {
+            dx.Clear();
+        }
+
+        if (g.Relu)
+        {
+            AddReluInputGradientRow(dy, x, g.Mean[c], g.InvStd[c], g.Gamma[c], g.Beta[c], kX, k0, dx);
+        }
+        else
+        {
+            AddInputGradientRow(dy, x, g.Mean[c], g.InvStd[c], g.Gamma[c], kX, k0, dx);
+        }
+    }
+
     /// <summary>Saves channel <paramref name="c"/>'s mean and 1/√(var + ε) and moves its running averages.</summary>
     private static unsafe void SetStatistics(in BatchNormJob g, int c, float mean, double squares)
     {
@@ -171,7 +248,7 @@ public static partial class BatchNorm
         {
             for (int c = 0; c < channels; c++)
             {
-                NormalizeRow(Plane(g.X, b, c, channels, spatial), g.Mean[c], g.InvStd[c], g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, channels, spatial));
+                Normalize(in g, b, c, g.Mean[c], g.InvStd[c]);
             }
         }
     }
@@ -193,19 +270,50 @@ public static partial class BatchNorm
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     public static void ForwardInference(
         int batch, int channels, int spatial, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y)
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y) =>
+        InferenceForward(batch, channels, spatial, epsilon, x, gamma, beta, runningMean, runningVar, y, default, relu: false);
+
+    /// <summary>
+    /// <see cref="ForwardInference"/> and the ReLU after it in one pass: writes y and <c>a = max(0, y)</c>, bit for bit
+    /// what the two kernels write one after the other.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel: H·W, or 1 after a dense layer.</param>
+    /// <param name="epsilon">Added to the variance; torch's default is 1e-5.</param>
+    /// <param name="x">The input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats.</param>
+    /// <param name="beta">The shift, channels floats.</param>
+    /// <param name="runningMean">The running mean, channels floats.</param>
+    /// <param name="runningVar">The running variance, channels floats.</param>
+    /// <param name="y">The batch norm's output, batch×channels×spatial (overwritten).</param>
+    /// <param name="a">The ReLU's output, batch×channels×spatial (overwritten).</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void ForwardInferenceRelu(
+        int batch, int channels, int spatial, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y, Span<float> a) =>
+        InferenceForward(batch, channels, spatial, epsilon, x, gamma, beta, runningMean, runningVar, y, a, relu: true);
+
+    private static void InferenceForward(
+        int batch, int channels, int spatial, float epsilon, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> y, Span<float> a, bool relu)
     {
         int size = TensorSize(batch, channels, spatial);
         Guard.Length(Kernel, x.Length, size, nameof(x));
         CheckStatistics(Kernel, channels, gamma.Length, beta.Length, runningMean.Length, runningVar.Length);
         Guard.Length(Kernel, y.Length, size, nameof(y));
+        if (relu)
+        {
+            Guard.Length(Kernel, a.Length, size, nameof(a));
+        }
+
         unsafe
         {
-            fixed (float* px = x, pg = gamma, pb = beta, py = y, prm = runningMean, prv = runningVar)
+            fixed (float* px = x, pg = gamma, pb = beta, py = y, pa = a, prm = runningMean, prv = runningVar)
             {
                 var job = new BatchNormJob
                 {
-                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py,
+                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Y = py, A = relu ? pa : null,
                     RunningMean = prm, RunningVar = prv, Epsilon = epsilon,
                 };
                 if (spatial < MinPlaneSpatial)
@@ -228,7 +336,7 @@ public static partial class BatchNorm
             float invStd = (float)(1.0 / Math.Sqrt((double)g.RunningVar[c] + g.Epsilon));
             for (int b = 0; b < g.Batch; b++)
             {
-                NormalizeRow(Plane(g.X, b, c, g.Channels, g.Spatial), g.RunningMean[c], invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, g.Channels, g.Spatial));
+                Normalize(in g, b, c, g.RunningMean[c], invStd);
             }
         }
     }
@@ -241,7 +349,7 @@ public static partial class BatchNorm
             for (int c = 0; c < g.Channels; c++)
             {
                 float invStd = (float)(1.0 / Math.Sqrt((double)g.RunningVar[c] + g.Epsilon));
-                NormalizeRow(Plane(g.X, b, c, g.Channels, g.Spatial), g.RunningMean[c], invStd, g.Gamma[c], g.Beta[c], Plane(g.Y, b, c, g.Channels, g.Spatial));
+                Normalize(in g, b, c, g.RunningMean[c], invStd);
             }
         }
     }
@@ -268,18 +376,53 @@ public static partial class BatchNorm
     /// <exception cref="ArgumentException">A span has the wrong length.</exception>
     public static void Backward(
         int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> saveMean,
-        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta, bool overwriteDx = false)
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta, bool overwriteDx = false) =>
+        BackwardCore(batch, channels, spatial, x, gamma, default, saveMean, saveInvStd, dy, dx, dGamma, dBeta, overwriteDx, relu: false);
+
+    /// <summary>
+    /// The backward of a batch norm and the ReLU after it, from the ReLU's output gradient: the batch norm's output
+    /// gradient <c>dy = da·(y &gt; 0 ? 1 : 0)</c> is formed on the fly, y recomputed from x with the saved statistics
+    /// exactly as <see cref="ForwardTrainingRelu"/> wrote it, so the results are bit for bit those of the ReLU backward
+    /// followed by <see cref="Backward"/>, without writing or reading dy.
+    /// </summary>
+    /// <param name="batch">The number of samples.</param>
+    /// <param name="channels">The number of channels.</param>
+    /// <param name="spatial">Positions per channel.</param>
+    /// <param name="x">The batch norm's forward input, batch×channels×spatial.</param>
+    /// <param name="gamma">The scale, channels floats (as in the forward pass).</param>
+    /// <param name="beta">The shift, channels floats (as in the forward pass).</param>
+    /// <param name="saveMean">The means the training forward saved, channels floats.</param>
+    /// <param name="saveInvStd">The inverse standard deviations the training forward saved, channels floats.</param>
+    /// <param name="da">The gradient of the ReLU's output, batch×channels×spatial.</param>
+    /// <param name="dx">The batch norm's input gradient (added to), or empty to skip it.</param>
+    /// <param name="dGamma">The scale gradient (added to), channels floats.</param>
+    /// <param name="dBeta">The shift gradient (added to), channels floats.</param>
+    /// <param name="overwriteDx">Write dx instead of adding to it, as for <see cref="Backward"/>.</param>
+    /// <exception cref="ArgumentException">A span has the wrong length.</exception>
+    public static void BackwardRelu(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> saveMean,
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> da, Span<float> dx, Span<float> dGamma, Span<float> dBeta, bool overwriteDx = false) =>
+        BackwardCore(batch, channels, spatial, x, gamma, beta, saveMean, saveInvStd, da, dx, dGamma, dBeta, overwriteDx, relu: true);
+
+    private static void BackwardCore(
+        int batch, int channels, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> saveMean,
+        ReadOnlySpan<float> saveInvStd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta, bool overwriteDx, bool relu)
     {
         int size = TensorSize(batch, channels, spatial);
         CheckBackward(Kernel, size, channels, channels, x.Length, gamma.Length, saveMean.Length, saveInvStd.Length, dy.Length, dx.Length, dGamma.Length, dBeta.Length);
+        if (relu)
+        {
+            Guard.Length(Kernel, beta.Length, channels, nameof(beta));
+        }
+
         unsafe
         {
-            fixed (float* px = x, pg = gamma, pm = saveMean, ps = saveInvStd, pdy = dy, pdx = dx, pdg = dGamma, pdb = dBeta)
+            fixed (float* px = x, pg = gamma, pb = beta, pm = saveMean, ps = saveInvStd, pdy = dy, pdx = dx, pdg = dGamma, pdb = dBeta)
             {
                 var job = new BatchNormJob
                 {
-                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Mean = pm, InvStd = ps,
-                    Dy = pdy, Dx = dx.IsEmpty ? null : pdx, DGamma = pdg, DBeta = pdb, OverwriteDx = overwriteDx,
+                    Batch = batch, Channels = channels, Spatial = spatial, X = px, Gamma = pg, Beta = pb, Mean = pm, InvStd = ps,
+                    Dy = pdy, Dx = dx.IsEmpty ? null : pdx, DGamma = pdg, DBeta = pdb, OverwriteDx = overwriteDx, Relu = relu,
                 };
                 if (spatial < MinPlaneSpatial)
                 {
@@ -313,7 +456,7 @@ public static partial class BatchNorm
             double sumDy = 0, sumDyXc = 0;
             for (int b = 0; b < batch; b++)
             {
-                var (planeDy, planeDyXc) = SumGradients(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean);
+                var (planeDy, planeDyXc) = PlaneGradientSums(in g, b, c);
                 sumDy += planeDy;
                 sumDyXc += planeDyXc;
             }
@@ -331,13 +474,7 @@ public static partial class BatchNorm
             float k0 = (float)(-gr * sumDy / n);
             for (int b = 0; b < batch; b++)
             {
-                Span<float> dx = Plane(g.Dx, b, c, channels, spatial);
-                if (g.OverwriteDx)
-                {
-                    dx.Clear();
-                }
-
-                AddInputGradientRow(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), mean, invStd, g.Gamma[c], kX, k0, dx);
+                PlaneInputGradient(in g, b, c, kX, k0);
             }
         }
     }
@@ -350,7 +487,7 @@ public static partial class BatchNorm
         {
             for (int c = 0; c < channels; c++)
             {
-                var (sumDy, sumDyXc) = SumGradients(Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), g.Mean[c]);
+                var (sumDy, sumDyXc) = PlaneGradientSums(in g, b, c);
                 double* pair = g.PlaneSums + (2 * (((nint)b * channels) + c));
                 pair[0] = sumDy;
                 pair[1] = sumDyXc;
@@ -395,15 +532,7 @@ public static partial class BatchNorm
         {
             for (int c = 0; c < channels; c++)
             {
-                Span<float> dx = Plane(g.Dx, b, c, channels, spatial);
-                if (g.OverwriteDx)
-                {
-                    dx.Clear();
-                }
-
-                AddInputGradientRow(
-                    Plane(g.Dy, b, c, channels, spatial), Plane(g.X, b, c, channels, spatial), g.Mean[c], g.InvStd[c], g.Gamma[c],
-                    (float)coefficients[2 * c], (float)coefficients[(2 * c) + 1], dx);
+                PlaneInputGradient(in g, b, c, (float)coefficients[2 * c], (float)coefficients[(2 * c) + 1]);
             }
         }
     }
@@ -496,6 +625,12 @@ public static partial class BatchNorm
         public float* Gamma;
         public float* Beta;
         public float* Y;
+
+        /// <summary>Forward behind a fused ReLU: its output max(0, y); null otherwise.</summary>
+        public float* A;
+
+        /// <summary>Backward behind a fused ReLU: <see cref="Dy"/> is the ReLU's output gradient.</summary>
+        public bool Relu;
         public float* Mean;
         public float* InvStd;
         public float* RunningMean;

@@ -62,6 +62,131 @@ internal static class NormalizationRows
     internal static void AddInputGradientRowElementwise(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> gamma, float kX, float k0, Span<float> dx) =>
         AddInputGradient(dy, x, mean, invStd, new Elements(gamma), kX, k0, dx);
 
+    /// <summary>
+    /// y = (x − mean)·invStd·gamma + beta and a = max(0, y), one gamma and beta for the row: a batch norm and the ReLU
+    /// after it in one pass, each output bit for bit what <see cref="NormalizeRow"/> and the ReLU kernel write.
+    /// </summary>
+    internal static void NormalizeReluRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y, Span<float> a)
+    {
+        var body = new NormalizeReluBody(ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(a));
+        LaneLoop.Run(ref body, (nuint)x.Length);
+    }
+
+    /// <summary>
+    /// <see cref="SumGradients"/> behind a ReLU: Σ g and Σ g·(x − mean) for g = da·(y &gt; 0 ? 1 : 0), the batch norm's
+    /// output y recomputed from x exactly as the forward wrote it (so g is the ReLU backward's dx, bit for bit).
+    /// </summary>
+    internal static (double SumDy, double SumDyXc) SumReluGradients(ReadOnlySpan<float> da, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta)
+    {
+        var body = new ReluGradientSums(ref MemoryMarshal.GetReference(da), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta);
+        return SumBlocks(ref body, x.Length);
+    }
+
+    /// <summary><see cref="AddInputGradientRow"/> behind a ReLU: dy = da·(y &gt; 0 ? 1 : 0) with y recomputed from x.</summary>
+    internal static void AddReluInputGradientRow(
+        ReadOnlySpan<float> da, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, float kX, float k0, Span<float> dx)
+    {
+        var body = new ReluInputGradientBody(ref MemoryMarshal.GetReference(da), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, kX, k0, ref MemoryMarshal.GetReference(dx));
+        LaneLoop.Run(ref body, (nuint)x.Length);
+    }
+
+    /// <summary>The batch norm's output as the forward computes it: ((x − mean)·invStd)·gamma + beta, no fused multiply-add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Normalized<T>(T x, float mean, float invStd, float gamma, float beta)
+        where T : struct, ILanes<T> =>
+        (((x - T.Create(mean)) * invStd) * T.Create(gamma)) + T.Create(beta);
+
+    /// <summary>y = ((x − mean)·invStd)·gamma + beta; a = max(y, 0).</summary>
+    private readonly ref struct NormalizeReluBody : ILaneLoop
+    {
+        private readonly ref float _x;
+        private readonly float _mean, _invStd, _gamma, _beta;
+        private readonly ref float _y;
+        private readonly ref float _a;
+
+        public NormalizeReluBody(ref float x, float mean, float invStd, float gamma, float beta, ref float y, ref float a)
+        {
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _beta = beta;
+            _y = ref y;
+            _a = ref a;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T y = Normalized(T.Load(ref _x, i), _mean, _invStd, _gamma, _beta);
+            y.Store(ref _y, i);
+            T.Max(y, T.Zero).Store(ref _a, i);
+            return acc;
+        }
+    }
+
+    /// <summary>Σ g and Σ g·(x − mean) for g = da·relu′(y), y recomputed.</summary>
+    private readonly ref struct ReluGradientSums : ILaneSums
+    {
+        private readonly ref float _da;
+        private readonly ref float _x;
+        private readonly float _mean, _invStd, _gamma, _beta;
+
+        public ReluGradientSums(ref float da, ref float x, float mean, float invStd, float gamma, float beta)
+        {
+            _da = ref da;
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _beta = beta;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<T>(nuint i, ref T first, ref T second)
+            where T : struct, ILanes<T>
+        {
+            T x = T.Load(ref _x, i);
+            T g = T.Load(ref _da, i) * T.IfGreater(Normalized(x, _mean, _invStd, _gamma, _beta), T.Zero, T.One, T.Zero);
+            first += g;
+            second += g * (x - T.Create(_mean));
+        }
+    }
+
+    /// <summary>dx += (((invStd·gamma)·g) + kX·(x − mean)) + k0 for g = da·relu′(y), y recomputed.</summary>
+    private readonly ref struct ReluInputGradientBody : ILaneLoop
+    {
+        private readonly ref float _da;
+        private readonly ref float _x;
+        private readonly float _mean, _invStd, _gamma, _beta, _kX, _k0;
+        private readonly ref float _dx;
+
+        public ReluInputGradientBody(ref float da, ref float x, float mean, float invStd, float gamma, float beta, float kX, float k0, ref float dx)
+        {
+            _da = ref da;
+            _x = ref x;
+            _mean = mean;
+            _invStd = invStd;
+            _gamma = gamma;
+            _beta = beta;
+            _kX = kX;
+            _k0 = k0;
+            _dx = ref dx;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Step<T>(nuint i, T acc)
+            where T : struct, ILanes<T>
+        {
+            T x = T.Load(ref _x, i);
+            T g = T.Load(ref _da, i) * T.IfGreater(Normalized(x, _mean, _invStd, _gamma, _beta), T.Zero, T.One, T.Zero);
+            T term = (((T.Create(_gamma) * _invStd) * g) + ((x - T.Create(_mean)) * _kX)) + T.Create(_k0);
+            (T.Load(ref _dx, i) + term).Store(ref _dx, i);
+            return acc;
+        }
+    }
+
     private static void Normalize<TG, TB>(ReadOnlySpan<float> x, float mean, float invStd, TG gamma, TB beta, Span<float> y)
         where TG : ILaneSource, allows ref struct
         where TB : ILaneSource, allows ref struct

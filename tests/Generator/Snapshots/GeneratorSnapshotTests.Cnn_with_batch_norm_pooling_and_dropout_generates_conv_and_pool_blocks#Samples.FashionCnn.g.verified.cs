@@ -7,6 +7,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Each BatchNorm that only a ReLU reads runs it inside its own kernels: one forward pass writes both outputs,
+// and the backward forms the ReLU's mask from x instead of storing the gradient between the two.
 // Inference folds each batch norm into the Dense or Conv2D layer right before it: that layer runs with
 // W' = W·γ/√(var + ε) and b' = (b − μ)·γ/√(var + ε) + β, the batch norm's pass is skipped, and the folded weights are
 // recomputed whenever the parameters or buffers may have changed (FoldBatchNormForInference = false turns it off).
@@ -151,24 +153,24 @@ partial class FashionCnn : global::NetGen.NetworkBase
         if (folded)
         {
             Layers0To1ForwardFolded(batchSize); // conv0 + bn1 folded: 1×28×28 -> 32×28×28
+            Layer2Forward(batchSize); // relu2: 32×28×28 -> 32×28×28
         }
         else
         {
             Layer0Forward(batchSize); // conv0: 1×28×28 -> 32×28×28
-            Layer1Forward(batchSize); // bn1: 32×28×28 -> 32×28×28
+            Layer1Forward(batchSize); // bn1 + relu2 in one pass: 32×28×28 -> 32×28×28
         }
-        Layer2Forward(batchSize); // relu2: 32×28×28 -> 32×28×28
         Layer3Forward(batchSize); // maxpool3: 32×28×28 -> 32×14×14
         if (folded)
         {
             Layers4To5ForwardFolded(batchSize); // conv4 + bn5 folded: 32×14×14 -> 64×14×14
+            Layer6Forward(batchSize); // relu6: 64×14×14 -> 64×14×14
         }
         else
         {
             Layer4Forward(batchSize); // conv4: 32×14×14 -> 64×14×14
-            Layer5Forward(batchSize); // bn5: 64×14×14 -> 64×14×14
+            Layer5Forward(batchSize); // bn5 + relu6 in one pass: 64×14×14 -> 64×14×14
         }
-        Layer6Forward(batchSize); // relu6: 64×14×14 -> 64×14×14
         Layer7Forward(batchSize); // maxpool7: 64×14×14 -> 64×7×7
         // Layer 8 (flatten8) has no forward work: its output is its input.
         Layer9Forward(batchSize); // dense9: 3136 -> 128
@@ -186,11 +188,9 @@ partial class FashionCnn : global::NetGen.NetworkBase
         {
             case 0: Layer0Forward(batch); break;
             case 1: Layer1Forward(batch); break;
-            case 2: Layer2Forward(batch); break;
             case 3: Layer3Forward(batch); break;
             case 4: Layer4Forward(batch); break;
             case 5: Layer5Forward(batch); break;
-            case 6: Layer6Forward(batch); break;
             case 7: Layer7Forward(batch); break;
             case 9: Layer9Forward(batch); break;
             case 10: Layer10Forward(batch); break;
@@ -208,11 +208,9 @@ partial class FashionCnn : global::NetGen.NetworkBase
         {
             case 0: Layer0Backward(batch); break;
             case 1: Layer1Backward(batch); break;
-            case 2: Layer2Backward(batch); break;
             case 3: Layer3Backward(batch); break;
             case 4: Layer4Backward(batch); break;
             case 5: Layer5Backward(batch); break;
-            case 6: Layer6Backward(batch); break;
             case 7: Layer7Backward(batch); break;
             case 9: Layer9Backward(batch); break;
             case 10: Layer10Backward(batch); break;
@@ -233,11 +231,11 @@ partial class FashionCnn : global::NetGen.NetworkBase
         Layer9Backward(batch); // dense9
         // Layer 8 (flatten8) is a change of view: nothing to do.
         Layer7Backward(batch); // maxpool7
-        Layer6Backward(batch); // relu6
+        // Layer 6 (relu6) runs inside bn5's backward, which reads its output gradient.
         Layer5Backward(batch); // bn5
         Layer4Backward(batch); // conv4
         Layer3Backward(batch); // maxpool3
-        Layer2Backward(batch); // relu2
+        // Layer 2 (relu2) runs inside bn1's backward, which reads its output gradient.
         Layer1Backward(batch); // bn1
         Layer0Backward(batch); // conv0
     }
@@ -515,12 +513,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     // ---- Layer 1: BatchNorm on 32×28×28, per channel over batch × 784, momentum 0.1, eps 1E-05, gamma/beta [32] at
     // params[288..352) ----
     /// <summary>Layer 1 forward (bn1): training normalizes with the mini-batch statistics and updates the running ones;
-    /// inference uses the running statistics.</summary>
+    /// inference uses the running statistics. Also writes the output of layer 2 (ReLU), a = max(0, y), in the same
+    /// pass.</summary>
     private void Layer1Forward(int batch)
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            global::NetGen.Kernels.BatchNorm.ForwardTrainingRelu(
                 batch: batch,
                 channels: L1_C,
                 spatial: L1_Spatial,
@@ -532,12 +531,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
                 runningMean: Buffers.Slice(L1_RunMean, L1_C),
                 runningVar: Buffers.Slice(L1_RunVar, L1_C),
                 y: Activation(L1_Y, L1_Out, batch),
+                a: Activation(L2_Y, L2_Out, batch),
                 saveMean: _l1Mean,
                 saveInvStd: _l1InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(
+            global::NetGen.Kernels.BatchNorm.ForwardInferenceRelu(
                 batch: batch,
                 channels: L1_C,
                 spatial: L1_Spatial,
@@ -547,46 +547,37 @@ partial class FashionCnn : global::NetGen.NetworkBase
                 beta: Parameters.Slice(L1_Beta, L1_Affine),
                 runningMean: Buffers.Slice(L1_RunMean, L1_C),
                 runningVar: Buffers.Slice(L1_RunVar, L1_C),
-                y: Activation(L1_Y, L1_Out, batch));
+                y: Activation(L1_Y, L1_Out, batch),
+                a: Activation(L2_Y, L2_Out, batch));
         }
     }
 
-    /// <summary>Layer 1 backward (bn1): the gradient through the mini-batch statistics (requires a training-mode
-    /// forward pass).</summary>
+    /// <summary>Layer 1 backward (bn1 with layer 2, ReLU): the gradient through the mini-batch statistics (requires a
+    /// training-mode forward pass).</summary>
     private void Layer1Backward(int batch)
     {
         RequireTrainingForward("bn1");
-        global::NetGen.Kernels.BatchNorm.Backward(
+        global::NetGen.Kernels.BatchNorm.BackwardRelu(
             batch: batch,
             channels: L1_C,
             spatial: L1_Spatial,
             x: Activation(L1_X, L1_In, batch),
             gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            beta: Parameters.Slice(L1_Beta, L1_Affine),
             saveMean: _l1Mean,
             saveInvStd: _l1InvStd,
-            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            da: ActivationGradient(L2_Y, L2_Out, batch),
             dx: ActivationGradient(L1_X, L1_In, batch),
             dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
             dBeta: Gradients.Slice(L1_Beta, L1_Affine),
             overwriteDx: true);
     }
 
-    // ---- Layer 2: ReLU on 32×28×28 ----
+    // ---- Layer 2: ReLU on 32×28×28, inside bn1's kernels ----
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
         global::NetGen.Kernels.Relu.Forward(x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
-    }
-
-    /// <summary>Layer 2 backward (relu2): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer2Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L2_X, L2_In, batch),
-            y: Activation(L2_Y, L2_Out, batch),
-            dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch),
-            overwriteDx: true);
     }
 
     // ---- Layer 3: MaxPool2D 32×28×28 -> 32×14×14, window 2 stride 2 ----
@@ -667,12 +658,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
     // ---- Layer 5: BatchNorm on 64×14×14, per channel over batch × 196, momentum 0.1, eps 1E-05, gamma/beta [64] at
     // params[18784..18912) ----
     /// <summary>Layer 5 forward (bn5): training normalizes with the mini-batch statistics and updates the running ones;
-    /// inference uses the running statistics.</summary>
+    /// inference uses the running statistics. Also writes the output of layer 6 (ReLU), a = max(0, y), in the same
+    /// pass.</summary>
     private void Layer5Forward(int batch)
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            global::NetGen.Kernels.BatchNorm.ForwardTrainingRelu(
                 batch: batch,
                 channels: L5_C,
                 spatial: L5_Spatial,
@@ -684,12 +676,13 @@ partial class FashionCnn : global::NetGen.NetworkBase
                 runningMean: Buffers.Slice(L5_RunMean, L5_C),
                 runningVar: Buffers.Slice(L5_RunVar, L5_C),
                 y: Activation(L5_Y, L5_Out, batch),
+                a: Activation(L6_Y, L6_Out, batch),
                 saveMean: _l5Mean,
                 saveInvStd: _l5InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(
+            global::NetGen.Kernels.BatchNorm.ForwardInferenceRelu(
                 batch: batch,
                 channels: L5_C,
                 spatial: L5_Spatial,
@@ -699,46 +692,37 @@ partial class FashionCnn : global::NetGen.NetworkBase
                 beta: Parameters.Slice(L5_Beta, L5_Affine),
                 runningMean: Buffers.Slice(L5_RunMean, L5_C),
                 runningVar: Buffers.Slice(L5_RunVar, L5_C),
-                y: Activation(L5_Y, L5_Out, batch));
+                y: Activation(L5_Y, L5_Out, batch),
+                a: Activation(L6_Y, L6_Out, batch));
         }
     }
 
-    /// <summary>Layer 5 backward (bn5): the gradient through the mini-batch statistics (requires a training-mode
-    /// forward pass).</summary>
+    /// <summary>Layer 5 backward (bn5 with layer 6, ReLU): the gradient through the mini-batch statistics (requires a
+    /// training-mode forward pass).</summary>
     private void Layer5Backward(int batch)
     {
         RequireTrainingForward("bn5");
-        global::NetGen.Kernels.BatchNorm.Backward(
+        global::NetGen.Kernels.BatchNorm.BackwardRelu(
             batch: batch,
             channels: L5_C,
             spatial: L5_Spatial,
             x: Activation(L5_X, L5_In, batch),
             gamma: Parameters.Slice(L5_Gamma, L5_Affine),
+            beta: Parameters.Slice(L5_Beta, L5_Affine),
             saveMean: _l5Mean,
             saveInvStd: _l5InvStd,
-            dy: ActivationGradient(L5_Y, L5_Out, batch),
+            da: ActivationGradient(L6_Y, L6_Out, batch),
             dx: ActivationGradient(L5_X, L5_In, batch),
             dGamma: Gradients.Slice(L5_Gamma, L5_Affine),
             dBeta: Gradients.Slice(L5_Beta, L5_Affine),
             overwriteDx: true);
     }
 
-    // ---- Layer 6: ReLU on 64×14×14 ----
+    // ---- Layer 6: ReLU on 64×14×14, inside bn5's kernels ----
     /// <summary>Layer 6 forward (relu6): y = max(0, x).</summary>
     private void Layer6Forward(int batch)
     {
         global::NetGen.Kernels.Relu.Forward(x: Activation(L6_X, L6_In, batch), y: Activation(L6_Y, L6_Out, batch));
-    }
-
-    /// <summary>Layer 6 backward (relu6): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer6Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L6_X, L6_In, batch),
-            y: Activation(L6_Y, L6_Out, batch),
-            dy: ActivationGradient(L6_Y, L6_Out, batch),
-            dx: ActivationGradient(L6_X, L6_In, batch),
-            overwriteDx: true);
     }
 
     // ---- Layer 7: MaxPool2D 64×14×14 -> 64×7×7, window 2 stride 2 ----

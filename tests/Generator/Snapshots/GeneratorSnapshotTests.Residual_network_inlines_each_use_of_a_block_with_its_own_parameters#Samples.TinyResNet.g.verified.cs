@@ -6,6 +6,8 @@
 //
 // Every shape and offset is a compile-time constant. Forward runs the layers in order; Backward runs their
 // mirrors in reverse, adding into one flat gradient buffer that has the layout of the parameter buffer.
+// Each BatchNorm that only a ReLU reads runs it inside its own kernels: one forward pass writes both outputs,
+// and the backward forms the ReLU's mask from x instead of storing the gradient between the two.
 // Inference folds each batch norm into the Dense or Conv2D layer right before it: that layer runs with
 // W' = W·γ/√(var + ε) and b' = (b − μ)·γ/√(var + ε) + β, the batch norm's pass is skipped, and the folded weights are
 // recomputed whenever the parameters or buffers may have changed (FoldBatchNormForInference = false turns it off).
@@ -192,23 +194,23 @@ partial class TinyResNet : global::NetGen.NetworkBase
         if (folded)
         {
             Layers0To1ForwardFolded(batchSize); // conv0 + bn1 folded: 3×8×8 -> 8×8×8
+            Layer2Forward(batchSize); // relu2: 8×8×8 -> 8×8×8
         }
         else
         {
             Layer0Forward(batchSize); // conv0: 3×8×8 -> 8×8×8
-            Layer1Forward(batchSize); // bn1: 8×8×8 -> 8×8×8
+            Layer1Forward(batchSize); // bn1 + relu2 in one pass: 8×8×8 -> 8×8×8
         }
-        Layer2Forward(batchSize); // relu2: 8×8×8 -> 8×8×8
         if (folded)
         {
             Layers3To4ForwardFolded(batchSize); // res0.conv3 + res0.bn4 folded: 8×8×8 -> 8×8×8
+            Layer5Forward(batchSize); // res0.relu5: 8×8×8 -> 8×8×8
         }
         else
         {
             Layer3Forward(batchSize); // res0.conv3: 8×8×8 -> 8×8×8
-            Layer4Forward(batchSize); // res0.bn4: 8×8×8 -> 8×8×8
+            Layer4Forward(batchSize); // res0.bn4 + res0.relu5 in one pass: 8×8×8 -> 8×8×8
         }
-        Layer5Forward(batchSize); // res0.relu5: 8×8×8 -> 8×8×8
         if (folded)
         {
             Layers6To7ForwardFolded(batchSize); // res0.conv6 + res0.bn7 folded: 8×8×8 -> 8×8×8
@@ -223,13 +225,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
         if (folded)
         {
             Layers10To11ForwardFolded(batchSize); // res1.conv10 + res1.bn11 folded: 8×8×8 -> 8×8×8
+            Layer12Forward(batchSize); // res1.relu12: 8×8×8 -> 8×8×8
         }
         else
         {
             Layer10Forward(batchSize); // res1.conv10: 8×8×8 -> 8×8×8
-            Layer11Forward(batchSize); // res1.bn11: 8×8×8 -> 8×8×8
+            Layer11Forward(batchSize); // res1.bn11 + res1.relu12 in one pass: 8×8×8 -> 8×8×8
         }
-        Layer12Forward(batchSize); // res1.relu12: 8×8×8 -> 8×8×8
         if (folded)
         {
             Layers13To14ForwardFolded(batchSize); // res1.conv13 + res1.bn14 folded: 8×8×8 -> 8×8×8
@@ -255,17 +257,14 @@ partial class TinyResNet : global::NetGen.NetworkBase
         {
             case 0: Layer0Forward(batch); break;
             case 1: Layer1Forward(batch); break;
-            case 2: Layer2Forward(batch); break;
             case 3: Layer3Forward(batch); break;
             case 4: Layer4Forward(batch); break;
-            case 5: Layer5Forward(batch); break;
             case 6: Layer6Forward(batch); break;
             case 7: Layer7Forward(batch); break;
             case 8: Layer8Forward(batch); break;
             case 9: Layer9Forward(batch); break;
             case 10: Layer10Forward(batch); break;
             case 11: Layer11Forward(batch); break;
-            case 12: Layer12Forward(batch); break;
             case 13: Layer13Forward(batch); break;
             case 14: Layer14Forward(batch); break;
             case 15: Layer15Forward(batch); break;
@@ -284,17 +283,14 @@ partial class TinyResNet : global::NetGen.NetworkBase
         {
             case 0: Layer0Backward(batch); break;
             case 1: Layer1Backward(batch); break;
-            case 2: Layer2Backward(batch); break;
             case 3: Layer3Backward(batch); break;
             case 4: Layer4Backward(batch); break;
-            case 5: Layer5Backward(batch); break;
             case 6: Layer6Backward(batch); break;
             case 7: Layer7Backward(batch); break;
             case 8: Layer8Backward(batch); break;
             case 9: Layer9Backward(batch); break;
             case 10: Layer10Backward(batch); break;
             case 11: Layer11Backward(batch); break;
-            case 12: Layer12Backward(batch); break;
             case 13: Layer13Backward(batch); break;
             case 14: Layer14Backward(batch); break;
             case 15: Layer15Backward(batch); break;
@@ -319,7 +315,7 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer15Backward(batch); // res1.add
         Layer14Backward(batch); // res1.bn14
         Layer13Backward(batch); // res1.conv13
-        Layer12Backward(batch); // res1.relu12
+        // Layer 12 (res1.relu12) runs inside res1.bn11's backward, which reads its output gradient.
         Layer11Backward(batch); // res1.bn11
         Layer10Backward(batch); // res1.conv10
         Layer9Backward(batch); // relu9
@@ -328,10 +324,10 @@ partial class TinyResNet : global::NetGen.NetworkBase
         Layer8Backward(batch); // res0.add
         Layer7Backward(batch); // res0.bn7
         Layer6Backward(batch); // res0.conv6
-        Layer5Backward(batch); // res0.relu5
+        // Layer 5 (res0.relu5) runs inside res0.bn4's backward, which reads its output gradient.
         Layer4Backward(batch); // res0.bn4
         Layer3Backward(batch); // res0.conv3
-        Layer2Backward(batch); // relu2
+        // Layer 2 (relu2) runs inside bn1's backward, which reads its output gradient.
         Layer1Backward(batch); // bn1
         Layer0Backward(batch); // conv0
     }
@@ -806,12 +802,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // ---- Layer 1: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[216..232) ----
     /// <summary>Layer 1 forward (bn1): training normalizes with the mini-batch statistics and updates the running ones;
-    /// inference uses the running statistics.</summary>
+    /// inference uses the running statistics. Also writes the output of layer 2 (ReLU), a = max(0, y), in the same
+    /// pass.</summary>
     private void Layer1Forward(int batch)
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            global::NetGen.Kernels.BatchNorm.ForwardTrainingRelu(
                 batch: batch,
                 channels: L1_C,
                 spatial: L1_Spatial,
@@ -823,12 +820,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 runningMean: Buffers.Slice(L1_RunMean, L1_C),
                 runningVar: Buffers.Slice(L1_RunVar, L1_C),
                 y: Activation(L1_Y, L1_Out, batch),
+                a: Activation(L2_Y, L2_Out, batch),
                 saveMean: _l1Mean,
                 saveInvStd: _l1InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(
+            global::NetGen.Kernels.BatchNorm.ForwardInferenceRelu(
                 batch: batch,
                 channels: L1_C,
                 spatial: L1_Spatial,
@@ -838,46 +836,37 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 beta: Parameters.Slice(L1_Beta, L1_Affine),
                 runningMean: Buffers.Slice(L1_RunMean, L1_C),
                 runningVar: Buffers.Slice(L1_RunVar, L1_C),
-                y: Activation(L1_Y, L1_Out, batch));
+                y: Activation(L1_Y, L1_Out, batch),
+                a: Activation(L2_Y, L2_Out, batch));
         }
     }
 
-    /// <summary>Layer 1 backward (bn1): the gradient through the mini-batch statistics (requires a training-mode
-    /// forward pass).</summary>
+    /// <summary>Layer 1 backward (bn1 with layer 2, ReLU): the gradient through the mini-batch statistics (requires a
+    /// training-mode forward pass).</summary>
     private void Layer1Backward(int batch)
     {
         RequireTrainingForward("bn1");
-        global::NetGen.Kernels.BatchNorm.Backward(
+        global::NetGen.Kernels.BatchNorm.BackwardRelu(
             batch: batch,
             channels: L1_C,
             spatial: L1_Spatial,
             x: Activation(L1_X, L1_In, batch),
             gamma: Parameters.Slice(L1_Gamma, L1_Affine),
+            beta: Parameters.Slice(L1_Beta, L1_Affine),
             saveMean: _l1Mean,
             saveInvStd: _l1InvStd,
-            dy: ActivationGradient(L1_Y, L1_Out, batch),
+            da: ActivationGradient(L2_Y, L2_Out, batch),
             dx: ActivationGradient(L1_X, L1_In, batch),
             dGamma: Gradients.Slice(L1_Gamma, L1_Affine),
             dBeta: Gradients.Slice(L1_Beta, L1_Affine),
             overwriteDx: true);
     }
 
-    // ---- Layer 2: ReLU on 8×8×8 ----
+    // ---- Layer 2: ReLU on 8×8×8, inside bn1's kernels ----
     /// <summary>Layer 2 forward (relu2): y = max(0, x).</summary>
     private void Layer2Forward(int batch)
     {
         global::NetGen.Kernels.Relu.Forward(x: Activation(L2_X, L2_In, batch), y: Activation(L2_Y, L2_Out, batch));
-    }
-
-    /// <summary>Layer 2 backward (relu2): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer2Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L2_X, L2_In, batch),
-            y: Activation(L2_Y, L2_Out, batch),
-            dy: ActivationGradient(L2_Y, L2_Out, batch),
-            dx: ActivationGradient(L2_X, L2_In, batch),
-            overwriteDx: true);
     }
 
     // ---- Layer 3: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[232..808), no
@@ -925,12 +914,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // ---- Layer 4: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[808..824) ----
     /// <summary>Layer 4 forward (res0.bn4): training normalizes with the mini-batch statistics and updates the running
-    /// ones; inference uses the running statistics.</summary>
+    /// ones; inference uses the running statistics. Also writes the output of layer 5 (ReLU), a = max(0, y), in the
+    /// same pass.</summary>
     private void Layer4Forward(int batch)
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            global::NetGen.Kernels.BatchNorm.ForwardTrainingRelu(
                 batch: batch,
                 channels: L4_C,
                 spatial: L4_Spatial,
@@ -942,12 +932,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 runningMean: Buffers.Slice(L4_RunMean, L4_C),
                 runningVar: Buffers.Slice(L4_RunVar, L4_C),
                 y: Activation(L4_Y, L4_Out, batch),
+                a: Activation(L5_Y, L5_Out, batch),
                 saveMean: _l4Mean,
                 saveInvStd: _l4InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(
+            global::NetGen.Kernels.BatchNorm.ForwardInferenceRelu(
                 batch: batch,
                 channels: L4_C,
                 spatial: L4_Spatial,
@@ -957,46 +948,37 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 beta: Parameters.Slice(L4_Beta, L4_Affine),
                 runningMean: Buffers.Slice(L4_RunMean, L4_C),
                 runningVar: Buffers.Slice(L4_RunVar, L4_C),
-                y: Activation(L4_Y, L4_Out, batch));
+                y: Activation(L4_Y, L4_Out, batch),
+                a: Activation(L5_Y, L5_Out, batch));
         }
     }
 
-    /// <summary>Layer 4 backward (res0.bn4): the gradient through the mini-batch statistics (requires a training-mode
-    /// forward pass).</summary>
+    /// <summary>Layer 4 backward (res0.bn4 with layer 5, ReLU): the gradient through the mini-batch statistics
+    /// (requires a training-mode forward pass).</summary>
     private void Layer4Backward(int batch)
     {
         RequireTrainingForward("res0.bn4");
-        global::NetGen.Kernels.BatchNorm.Backward(
+        global::NetGen.Kernels.BatchNorm.BackwardRelu(
             batch: batch,
             channels: L4_C,
             spatial: L4_Spatial,
             x: Activation(L4_X, L4_In, batch),
             gamma: Parameters.Slice(L4_Gamma, L4_Affine),
+            beta: Parameters.Slice(L4_Beta, L4_Affine),
             saveMean: _l4Mean,
             saveInvStd: _l4InvStd,
-            dy: ActivationGradient(L4_Y, L4_Out, batch),
+            da: ActivationGradient(L5_Y, L5_Out, batch),
             dx: ActivationGradient(L4_X, L4_In, batch),
             dGamma: Gradients.Slice(L4_Gamma, L4_Affine),
             dBeta: Gradients.Slice(L4_Beta, L4_Affine),
             overwriteDx: true);
     }
 
-    // ---- Layer 5: ReLU on 8×8×8 ----
+    // ---- Layer 5: ReLU on 8×8×8, inside res0.bn4's kernels ----
     /// <summary>Layer 5 forward (res0.relu5): y = max(0, x).</summary>
     private void Layer5Forward(int batch)
     {
         global::NetGen.Kernels.Relu.Forward(x: Activation(L5_X, L5_In, batch), y: Activation(L5_Y, L5_Out, batch));
-    }
-
-    /// <summary>Layer 5 backward (res0.relu5): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer5Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L5_X, L5_In, batch),
-            y: Activation(L5_Y, L5_Out, batch),
-            dy: ActivationGradient(L5_Y, L5_Out, batch),
-            dx: ActivationGradient(L5_X, L5_In, batch),
-            overwriteDx: true);
     }
 
     // ---- Layer 6: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[824..1400),
@@ -1183,12 +1165,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
     // ---- Layer 11: BatchNorm on 8×8×8, per channel over batch × 64, momentum 0.1, eps 1E-05, gamma/beta [8] at
     // params[1992..2008) ----
     /// <summary>Layer 11 forward (res1.bn11): training normalizes with the mini-batch statistics and updates the
-    /// running ones; inference uses the running statistics.</summary>
+    /// running ones; inference uses the running statistics. Also writes the output of layer 12 (ReLU), a = max(0, y),
+    /// in the same pass.</summary>
     private void Layer11Forward(int batch)
     {
         if (TrainingForward)
         {
-            global::NetGen.Kernels.BatchNorm.ForwardTraining(
+            global::NetGen.Kernels.BatchNorm.ForwardTrainingRelu(
                 batch: batch,
                 channels: L11_C,
                 spatial: L11_Spatial,
@@ -1200,12 +1183,13 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 runningMean: Buffers.Slice(L11_RunMean, L11_C),
                 runningVar: Buffers.Slice(L11_RunVar, L11_C),
                 y: Activation(L11_Y, L11_Out, batch),
+                a: Activation(L12_Y, L12_Out, batch),
                 saveMean: _l11Mean,
                 saveInvStd: _l11InvStd);
         }
         else
         {
-            global::NetGen.Kernels.BatchNorm.ForwardInference(
+            global::NetGen.Kernels.BatchNorm.ForwardInferenceRelu(
                 batch: batch,
                 channels: L11_C,
                 spatial: L11_Spatial,
@@ -1215,46 +1199,37 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 beta: Parameters.Slice(L11_Beta, L11_Affine),
                 runningMean: Buffers.Slice(L11_RunMean, L11_C),
                 runningVar: Buffers.Slice(L11_RunVar, L11_C),
-                y: Activation(L11_Y, L11_Out, batch));
+                y: Activation(L11_Y, L11_Out, batch),
+                a: Activation(L12_Y, L12_Out, batch));
         }
     }
 
-    /// <summary>Layer 11 backward (res1.bn11): the gradient through the mini-batch statistics (requires a training-mode
-    /// forward pass).</summary>
+    /// <summary>Layer 11 backward (res1.bn11 with layer 12, ReLU): the gradient through the mini-batch statistics
+    /// (requires a training-mode forward pass).</summary>
     private void Layer11Backward(int batch)
     {
         RequireTrainingForward("res1.bn11");
-        global::NetGen.Kernels.BatchNorm.Backward(
+        global::NetGen.Kernels.BatchNorm.BackwardRelu(
             batch: batch,
             channels: L11_C,
             spatial: L11_Spatial,
             x: Activation(L11_X, L11_In, batch),
             gamma: Parameters.Slice(L11_Gamma, L11_Affine),
+            beta: Parameters.Slice(L11_Beta, L11_Affine),
             saveMean: _l11Mean,
             saveInvStd: _l11InvStd,
-            dy: ActivationGradient(L11_Y, L11_Out, batch),
+            da: ActivationGradient(L12_Y, L12_Out, batch),
             dx: ActivationGradient(L11_X, L11_In, batch),
             dGamma: Gradients.Slice(L11_Gamma, L11_Affine),
             dBeta: Gradients.Slice(L11_Beta, L11_Affine),
             overwriteDx: true);
     }
 
-    // ---- Layer 12: ReLU on 8×8×8 ----
+    // ---- Layer 12: ReLU on 8×8×8, inside res1.bn11's kernels ----
     /// <summary>Layer 12 forward (res1.relu12): y = max(0, x).</summary>
     private void Layer12Forward(int batch)
     {
         global::NetGen.Kernels.Relu.Forward(x: Activation(L12_X, L12_In, batch), y: Activation(L12_Y, L12_Out, batch));
-    }
-
-    /// <summary>Layer 12 backward (res1.relu12): dx = dy · (x &gt; 0 ? 1 : 0).</summary>
-    private void Layer12Backward(int batch)
-    {
-        global::NetGen.Kernels.Relu.Backward(
-            x: Activation(L12_X, L12_In, batch),
-            y: Activation(L12_Y, L12_Out, batch),
-            dy: ActivationGradient(L12_Y, L12_Out, batch),
-            dx: ActivationGradient(L12_X, L12_In, batch),
-            overwriteDx: true);
     }
 
     // ---- Layer 13: Conv2D 8×8×8 -> 8×8×8, kernel 3 stride 1 padding 1, weights [8 x 8 x 3 x 3] at params[2008..2584),
