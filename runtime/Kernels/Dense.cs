@@ -172,6 +172,13 @@ public static partial class Dense
                 Y2 = py2,
                 Partials = pp,
             };
+            if (batch == 1 && packed1 is not null && packed2 is not null && GemmDot.HasInterleavedGemv)
+            {
+                // Batch-1 inference: both layers from the caches' interleaved rows, packed here (not by the threads).
+                job.Rows1 = packed1.InterleavedRows(pw1, hidden, inputs);
+                job.Rows2 = packed2.InterleavedRows(pw2, outputs, hidden);
+            }
+
             Compute.For(parts, parts, &PairPart, &job);
         }
 
@@ -213,7 +220,15 @@ public static partial class Dense
         int width = h1 - h0;
         StartRows(g.Y1 + h0, batch, hidden, g.B1 is null ? null : g.B1 + h0, width);
 
-        GemmDot.Run(g.X, g.W1, g.Y1, g.Inputs, hidden, g.Inputs, 0, batch, h0, h1, accumulateInto: true);
+        if (g.Rows1 is not null)
+        {
+            GemmDot.GemvInterleaved(g.X, g.Rows1, GemmDot.PaddedK(g.Inputs), 0, g.Inputs, h0, h1, g.Y1, accumulate: true);
+        }
+        else
+        {
+            GemmDot.Run(g.X, g.W1, g.Y1, g.Inputs, hidden, g.Inputs, 0, batch, h0, h1, accumulateInto: true);
+        }
+
         for (int b = 0; b < batch; b++)
         {
             nint offset = ((nint)b * hidden) + h0;
@@ -233,7 +248,14 @@ public static partial class Dense
             c = g.Partials + ((nint)(part - 1) * batch * outputs);
         }
 
-        GemmDot.Run(g.A1 + h0, g.W2 + h0, c, hidden, outputs, width, 0, batch, 0, outputs, accumulateInto: part == 0);
+        if (g.Rows2 is not null)
+        {
+            GemmDot.GemvInterleaved(g.A1 + h0, g.Rows2, GemmDot.PaddedK(hidden), h0, width, 0, outputs, c, accumulate: part == 0);
+        }
+        else
+        {
+            GemmDot.Run(g.A1 + h0, g.W2 + h0, c, hidden, outputs, width, 0, batch, 0, outputs, accumulateInto: part == 0);
+        }
     }
 
     /// <summary>Sets <paramref name="width"/> floats of each of <paramref name="rows"/> rows to the bias, or to zero without one.</summary>
@@ -295,5 +317,9 @@ public static partial class Dense
         public float* B2;
         public float* Y2;
         public float* Partials;
+
+        /// <summary>Batch 1 with caches: W1 and W2 in the interleaved-rows layout, else null.</summary>
+        public float* Rows1;
+        public float* Rows2;
     }
 }

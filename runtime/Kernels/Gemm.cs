@@ -32,6 +32,12 @@ public static class Gemm
     public static void MultiplyABt(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, PackedWeights? packed = null)
     {
         Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
+        if (m == 1 && packed is not null && GemmDot.HasInterleavedGemv)
+        {
+            RunInterleavedGemv(n, k, a, b, default, c, accumulate, packed);
+            return;
+        }
+
         if (UseTransposed(m, n, k))
         {
             if (n <= m)
@@ -71,6 +77,12 @@ public static class Gemm
     {
         Check(m, n, k, a.Length, b.Length, c.Length, (long)m * k, (long)n * k);
         Guard.AtLeast("Gemm", bias.Length, n, "bias");
+        if (m == 1 && packed is not null && GemmDot.HasInterleavedGemv)
+        {
+            RunInterleavedGemv(n, k, a, b, bias.Slice(0, n), c, accumulate: false, packed);
+            return;
+        }
+
         if ((UseTransposed(m, n, k) && n <= m) || UsePackedBWithoutAvx512(m, n, k))
         {
             RunPackedB(m, n, k, a, b, c, accumulate: false, bias, packed);
@@ -90,6 +102,52 @@ public static class Gemm
         }
 
         MultiplyABt(m, n, k, a, b, c, accumulate: true, packed);
+    }
+
+    /// <summary>
+    /// A single row of A against B (batch-1 inference with a weights cache): the cache's interleaved rows
+    /// (<see cref="GemmDot.PackInterleavedRows"/>), one sequential stream per group of four rows; long products split
+    /// into contiguous ranges of 16 rows over the threads. With a bias, c starts from it.
+    /// </summary>
+    private static unsafe void RunInterleavedGemv(int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, bool accumulate, PackedWeights packed)
+    {
+        if (!bias.IsEmpty)
+        {
+            bias.CopyTo(c);
+            accumulate = true;
+        }
+
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var job = new GemvJob { X = pa, Rows = packed.InterleavedRows(pb, n, k), Y = pc, N = n, K = k, Accumulate = accumulate };
+            int parts = Compute.WorkersBusy ? 1 : (int)Math.Clamp((long)n * k / MinWorkPerThread, 1, Math.Min(Compute.ThreadCount, (n + 15) / 16));
+            if (parts <= 1)
+            {
+                GemmDot.GemvInterleaved(pa, job.Rows, GemmDot.PaddedK(k), 0, k, 0, n, pc, accumulate);
+                return;
+            }
+
+            Compute.For(parts, parts, &GemvPart, &job);
+        }
+    }
+
+    private static unsafe void GemvPart(void* state, int part, int parts)
+    {
+        ref readonly GemvJob g = ref *(GemvJob*)state;
+        int tiles = (g.N + 15) / 16;
+        int j0 = Math.Min(g.N, tiles * part / parts * 16), j1 = Math.Min(g.N, tiles * (part + 1) / parts * 16);
+        GemmDot.GemvInterleaved(g.X, g.Rows, GemmDot.PaddedK(g.K), 0, g.K, j0, j1, g.Y, g.Accumulate);
+    }
+
+    /// <summary>A single-row product as the threads see it.</summary>
+    private unsafe struct GemvJob
+    {
+        public float* X;
+        public float* Rows;
+        public float* Y;
+        public int N;
+        public int K;
+        public bool Accumulate;
     }
 
     /// <summary><c>C[m×n] (+)= A[m×k] · B[k×n]</c> (dense input gradient).</summary>

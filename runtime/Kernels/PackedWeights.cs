@@ -23,14 +23,55 @@ public sealed class PackedWeights
     private int _k;
     private int _width;
 
+    // The second layout, for products with a single row of A (batch-1 inference): see GemmDot.PackInterleavedRows.
+    private AlignedBuffer _rows;
+    private unsafe float* _rowsSource;
+    private int _rowsN;
+    private int _rowsK;
+    private bool _rowsValid;
+
     /// <summary>Whether the buffer holds the packed weights of the last call (until <see cref="Invalidate"/>).</summary>
     public bool IsValid { get; private set; }
 
-    /// <summary>The number of floats the packed weights take (0 before the first packing).</summary>
-    public int Floats => _buffer.Length;
+    /// <summary>The number of floats the packed weights take, in both layouts (0 before the first packing).</summary>
+    public int Floats => _buffer.Length + _rows.Length;
 
-    /// <summary>Marks the packed weights as stale: the next product that uses them packs them again.</summary>
-    public void Invalidate() => IsValid = false;
+    /// <summary>Marks the packed weights as stale (both layouts): the next product that uses them packs them again.</summary>
+    public void Invalidate()
+    {
+        IsValid = false;
+        _rowsValid = false;
+    }
+
+    /// <summary>
+    /// <paramref name="source"/> (n×k) with every four rows interleaved in steps of 16 columns
+    /// (<see cref="GemmDot.PackInterleavedRows"/>), packed here when stale: the layout of the single-row product
+    /// <see cref="GemmDot.GemvInterleaved"/>. The buffer is pinned, so the pointer stays valid while the cache lives.
+    /// </summary>
+    internal unsafe float* InterleavedRows(float* source, int n, int k)
+    {
+        if (!(_rowsValid && _rowsSource == source && _rowsN == n && _rowsK == k))
+        {
+            long floats = GemmDot.InterleavedRowsFloats(n, k);
+            if (_rows.Length < floats)
+            {
+                _rows = new AlignedBuffer(checked((int)floats));
+            }
+
+            fixed (float* target = _rows.Span)
+            {
+                GemmDot.PackInterleavedRows(source, n, k, target);
+            }
+
+            _rowsSource = source;
+            (_rowsN, _rowsK, _rowsValid) = (n, k, true);
+        }
+
+        fixed (float* target = _rows.Span)
+        {
+            return target;
+        }
+    }
 
     /// <summary>
     /// The buffer for packing <paramref name="source"/> (n×k) into panels of <paramref name="width"/> columns, and whether
