@@ -15,6 +15,13 @@ trap 'rm -rf "$work"; dotnet build-server shutdown --vbcscompiler >/dev/null 2>&
 
 dotnet build "$repo/runtime/NetGen.csproj" -c Release -v q -nologo >/dev/null
 dotnet build "$repo/generator/NetGen.Generator.csproj" -c Release -v q -nologo >/dev/null
+# The generator as the package and the repository's projects load it: the ReadyToRun copy built for this host when
+# there is one (runtime/build/NetGen.ReadyToRun.targets), else the IL-only assembly. NETGEN_IL_ONLY=1 measures the latter.
+rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
+generator="$repo/generator/bin/Release/netstandard2.0/NetGen.Generator.dll"
+r2r="$repo/generator/bin/Release/netstandard2.0/r2r/$rid/NetGen.Generator.dll"
+if [ -f "$r2r" ] && [ "${NETGEN_IL_ONLY:-0}" != 1 ]; then generator=$r2r; fi
+echo "generator: ${generator#"$repo/"}"
 
 cat > "$work/Bench.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
@@ -29,7 +36,7 @@ cat > "$work/Bench.csproj" <<XML
     <Compile Remove="generated/**;plain/**" />
     <Compile Include="plain/*.cs" Condition="'\$(Plain)' == 'true'" />
     <Reference Include="$repo/runtime/bin/Release/net10.0/NetGen.dll" />
-    <Analyzer Include="$repo/generator/bin/Release/netstandard2.0/NetGen.Generator.dll" Condition="'\$(WithNetGen)' == 'true'" />
+    <Analyzer Include="$generator" Condition="'\$(WithNetGen)' == 'true'" />
   </ItemGroup>
 </Project>
 XML
