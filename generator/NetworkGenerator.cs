@@ -35,20 +35,23 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
         // Hint names are compared ignoring case, so each network's file name depends on the full names of all of them
         // (see NetworkEmitter.HintName). The list only changes when a network is added, removed or renamed.
-        IncrementalValueProvider<EquatableArray<string>> names = results
+        // Every value in the pipeline is a reference type (EquatableArray, a struct, travels inside a record): Roslyn's
+        // node and table code for reference types is shared (__Canon) and already compiled when the generator starts,
+        // while each struct in a node's type argument makes a cold compiler JIT a copy of that code (~400 methods).
+        IncrementalValueProvider<NetworkNames> names = results
             .Where(static r => r.Model is not null)
             .Select(static (r, _) => NetworkEmitter.FullName(r.Model!))
             .Collect()
-            .Select(static (all, _) => all.ToEquatableArray());
-        context.RegisterSourceOutput(results.Combine(names), static (spc, pair) => Execute(spc, pair.Left, pair.Right));
+            .Select(static (all, _) => new NetworkNames(all.ToEquatableArray()));
+        context.RegisterSourceOutput(results.Combine(names), static (spc, pair) => Execute(spc, pair.Left, pair.Right.All));
 
         // Diagnostics go out on their own branch, combined with the compilation so that each is reported on the real
         // syntax tree: only then do #pragma warning disable and [SuppressMessage] apply to it. This branch re-runs on
         // every edit but only maps locations; the model and the generated source stay cached.
-        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
-            .Select(static (result, _) => result.Diagnostics)
-            .Where(static d => d.Count > 0);
-        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left, pair.Right));
+        IncrementalValuesProvider<NetworkDiagnostics> diagnostics = results
+            .Where(static result => result.Diagnostics.Count > 0)
+            .Select(static (result, _) => new NetworkDiagnostics(result.Diagnostics));
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) => Report(spc, pair.Left.All, pair.Right));
     }
 
     private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)

@@ -122,7 +122,7 @@ internal sealed class BoundArguments<T>
     /// </summary>
     public TValue Check<TValue>(string property, TValue value, System.Func<TValue, bool> valid, string allowed)
     {
-        if (!_given.TryGetValue(property, out Given given))
+        if (!_given.TryGetValue(property, out Given? given))
         {
             return value;
         }
@@ -138,5 +138,5 @@ internal sealed class BoundArguments<T>
     }
 
     /// <summary>One declared argument: its name and value as written, and whether it parsed.</summary>
-    internal readonly record struct Given(string Name, string Text, bool Parsed);
+    internal sealed record Given(string Name, string Text, bool Parsed);
 }

@@ -98,3 +98,9 @@ internal sealed record NetworkModel(
 
 /// <summary>What validation produced: the model when the network is valid, and the diagnostics either way.</summary>
 internal sealed record ValidationResult(NetworkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>The full names of all valid networks, as one pipeline value (a record, so the pipeline holds no struct).</summary>
+internal sealed record NetworkNames(EquatableArray<string> All);
+
+/// <summary>One network's diagnostics, as one pipeline value (a record, so the pipeline holds no struct).</summary>
+internal sealed record NetworkDiagnostics(EquatableArray<DiagnosticInfo> All);

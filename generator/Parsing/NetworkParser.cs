@@ -162,9 +162,9 @@ internal static class NetworkParser
         return total;
     }
 
-    private static List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, Dictionary<string, BlockSpec> blocks, CancellationToken cancellationToken)
+    private static List<LayerSite> ReadLayers(INamedTypeSymbol symbol, HashSet<string> visiting, Dictionary<string, BlockSpec> blocks, CancellationToken cancellationToken)
     {
-        var layers = new List<(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec)>();
+        var layers = new List<LayerSite>();
         visiting.Add(symbol.ToDisplayString());
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
@@ -176,7 +176,7 @@ internal static class NetworkParser
                 // without it would silently change the architecture. The compiler reports it; generate nothing.
                 if (reference is not null)
                 {
-                    layers.Add((reference.SyntaxTree, reference.Span.Start, null, new LayerSpec(BrokenKind, EquatableArray<ArgumentSpec>.Empty, null)));
+                    layers.Add(new LayerSite(reference.SyntaxTree, reference.Span.Start, null, new LayerSpec(BrokenKind, EquatableArray<ArgumentSpec>.Empty, null)));
                 }
 
                 continue;
@@ -190,7 +190,7 @@ internal static class NetworkParser
             if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
             {
                 // Arguments of the wrong type: the compiler reports them; generate nothing rather than guess.
-                layers.Add((reference.SyntaxTree, reference.Span.Start, null, new LayerSpec(BrokenKind, EquatableArray<ArgumentSpec>.Empty, null)));
+                layers.Add(new LayerSite(reference.SyntaxTree, reference.Span.Start, null, new LayerSpec(BrokenKind, EquatableArray<ArgumentSpec>.Empty, null)));
                 continue;
             }
 
@@ -243,7 +243,7 @@ internal static class NetworkParser
                 ? kind + Regex.Replace(list.NormalizeWhitespace().ToFullString(), @"\s+", " ")
                 : kind;
             SyntaxNode? declaration = attributeSyntax.Parent?.Parent; // Attribute -> AttributeList -> ClassDeclaration
-            layers.Add((reference.SyntaxTree, reference.Span.Start, declaration, new LayerSpec(kind, args.ToEquatableArray(), location, block) { Source = source }));
+            layers.Add(new LayerSite(reference.SyntaxTree, reference.Span.Start, declaration, new LayerSpec(kind, args.ToEquatableArray(), location, block) { Source = source }));
         }
 
         return layers;
@@ -317,4 +317,8 @@ internal static class NetworkParser
         System.IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>A layer attribute and where it sits (a class, not a tuple: LINQ over a reference type runs code the
+    /// compiler has already compiled, a struct element makes a cold compiler JIT a copy of it).</summary>
+    private sealed record LayerSite(SyntaxTree Tree, int Position, SyntaxNode? Declaration, LayerSpec Spec);
 }
