@@ -560,56 +560,44 @@ public static partial class BatchNorm
         return sums;
     }
 
-    /// <summary>
-    /// Runs <paramref name="samplesBody"/> over all samples: contiguous sample ranges over
-    /// <see cref="Compute.ThreadCount"/> threads for large tensors. Bodies write only their own samples' values.
-    /// </summary>
-    private static unsafe void RunOverSamples(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> samplesBody, int size)
-    {
-        job->Body = samplesBody;
-        int parts = Math.Min(Math.Min(Compute.ThreadCount, job->Batch), Math.Max(1, size / MinParallelValues));
-        if (parts <= 1)
-        {
-            samplesBody(in *job, 0, job->Batch);
-            return;
-        }
-
-        Compute.For(parts, parts, &SampleRange, job);
-    }
-
-    private static unsafe void SampleRange(void* state, int part, int parts)
-    {
-        ref readonly BatchNormJob g = ref *(BatchNormJob*)state;
-        int b0 = (int)((long)g.Batch * part / parts), b1 = (int)((long)g.Batch * (part + 1) / parts);
-        g.Body(in g, b0, b1);
-    }
-
     /// <summary>Below this many values a BatchNorm pass stays on the calling thread.</summary>
     private const int MinParallelValues = 64 * 1024;
 
     /// <summary>
-    /// Runs <paramref name="channelsBody"/> over all channels: split into contiguous channel ranges over
+    /// Runs <paramref name="body"/> over all channels: split into contiguous channel ranges over
     /// <see cref="Compute.ThreadCount"/> threads for large tensors. Each channel is computed whole by one thread, in
     /// the same order as on one thread, so the results do not depend on the thread count.
     /// </summary>
-    private static unsafe void RunOverChannels(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> channelsBody, int size)
+    private static unsafe void RunOverChannels(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> body, int size) =>
+        RunOverRanges(job, body, size, job->Channels);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over all samples: contiguous sample ranges over <see cref="Compute.ThreadCount"/>
+    /// threads for large tensors. Bodies write only their own samples' values.
+    /// </summary>
+    private static unsafe void RunOverSamples(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> body, int size) =>
+        RunOverRanges(job, body, size, job->Batch);
+
+    /// <summary>Runs <paramref name="body"/> over [0, <paramref name="count"/>) in contiguous ranges, one per thread.</summary>
+    private static unsafe void RunOverRanges(BatchNormJob* job, delegate*<in BatchNormJob, int, int, void> body, int size, int count)
     {
-        job->Body = channelsBody;
-        int parts = Math.Min(Math.Min(Compute.ThreadCount, job->Channels), Math.Max(1, size / MinParallelValues));
+        job->Body = body;
+        job->RangeCount = count;
+        int parts = Math.Min(Math.Min(Compute.ThreadCount, count), Math.Max(1, size / MinParallelValues));
         if (parts <= 1)
         {
-            channelsBody(in *job, 0, job->Channels);
+            body(in *job, 0, count);
             return;
         }
 
-        Compute.For(parts, parts, &ChannelRange, job);
+        Compute.For(parts, parts, &Range, job);
     }
 
-    private static unsafe void ChannelRange(void* state, int part, int parts)
+    private static unsafe void Range(void* state, int part, int parts)
     {
         ref readonly BatchNormJob g = ref *(BatchNormJob*)state;
-        int c0 = (int)((long)g.Channels * part / parts), c1 = (int)((long)g.Channels * (part + 1) / parts);
-        g.Body(in g, c0, c1);
+        int start = (int)((long)g.RangeCount * part / parts), end = (int)((long)g.RangeCount * (part + 1) / parts);
+        g.Body(in g, start, end);
     }
 
     private static unsafe Span<float> Plane(float* tensor, int b, int c, int channels, int spatial) =>
@@ -647,6 +635,9 @@ public static partial class BatchNorm
         public float Momentum;
         public float Epsilon;
         public delegate*<in BatchNormJob, int, int, void> Body;
+
+        /// <summary>What <see cref="Body"/>'s ranges count: channels or samples.</summary>
+        public int RangeCount;
     }
 
 }

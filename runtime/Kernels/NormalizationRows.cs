@@ -19,14 +19,14 @@ internal static class NormalizationRows
     /// <summary>Σ (x − mean)², the second pass of a two-pass variance.</summary>
     internal static double SumSquaredDeviations(ReadOnlySpan<float> x, float mean)
     {
-        var body = new DeviationSums<Squares>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), mean);
+        var body = new SquaredDeviations(ref MemoryMarshal.GetReference(x), mean);
         return SumBlocks(ref body, x.Length).First;
     }
 
     /// <summary>The two sums a scalar-affine backward needs from one row: Σ dy and Σ dy·(x − mean).</summary>
     internal static (double SumDy, double SumDyXc) SumGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean)
     {
-        var body = new DeviationSums<GradientProducts>(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), mean);
+        var body = new GradientSums<StoredGradient>(new StoredGradient(ref MemoryMarshal.GetReference(dy)), ref MemoryMarshal.GetReference(x), mean);
         return SumBlocks(ref body, x.Length);
     }
 
@@ -78,7 +78,7 @@ internal static class NormalizationRows
     /// </summary>
     internal static (double SumDy, double SumDyXc) SumReluGradients(ReadOnlySpan<float> da, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta)
     {
-        var body = new ReluGradientSums(ref MemoryMarshal.GetReference(da), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta);
+        var body = new GradientSums<ReluGradient>(new ReluGradient(ref MemoryMarshal.GetReference(da), mean, invStd, gamma, beta), ref MemoryMarshal.GetReference(x), mean);
         return SumBlocks(ref body, x.Length);
     }
 
@@ -86,7 +86,9 @@ internal static class NormalizationRows
     internal static void AddReluInputGradientRow(
         ReadOnlySpan<float> da, ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, float kX, float k0, Span<float> dx)
     {
-        var body = new ReluInputGradientBody(ref MemoryMarshal.GetReference(da), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, kX, k0, ref MemoryMarshal.GetReference(dx));
+        var body = new InputGradientBody<Broadcast, ReluGradient>(
+            new ReluGradient(ref MemoryMarshal.GetReference(da), mean, invStd, gamma, beta), ref MemoryMarshal.GetReference(x), mean, invStd, new Broadcast(gamma), kX, k0,
+            ref MemoryMarshal.GetReference(dx));
         LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
@@ -126,65 +128,45 @@ internal static class NormalizationRows
         }
     }
 
-    /// <summary>Σ g and Σ g·(x − mean) for g = da·relu′(y), y recomputed.</summary>
-    private readonly ref struct ReluGradientSums : ILaneSums
+    /// <summary>A batch norm's output gradient at each element: stored, or formed from the ReLU after it.</summary>
+    private interface IOutputGradient
     {
-        private readonly ref float _da;
-        private readonly ref float _x;
-        private readonly float _mean, _invStd, _gamma, _beta;
-
-        public ReluGradientSums(ref float da, ref float x, float mean, float invStd, float gamma, float beta)
-        {
-            _da = ref da;
-            _x = ref x;
-            _mean = mean;
-            _invStd = invStd;
-            _gamma = gamma;
-            _beta = beta;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Step<T>(nuint i, ref T first, ref T second)
-            where T : struct, ILanes<T>
-        {
-            T x = T.Load(ref _x, i);
-            T g = T.Load(ref _da, i) * T.IfGreater(Normalized(x, _mean, _invStd, _gamma, _beta), T.Zero, T.One, T.Zero);
-            first += g;
-            second += g * (x - T.Create(_mean));
-        }
+        /// <summary>The gradient's lanes for the elements from <paramref name="i"/>, whose inputs are <paramref name="x"/>.</summary>
+        T At<T>(nuint i, T x)
+            where T : struct, ILanes<T>;
     }
 
-    /// <summary>dx += (((invStd·gamma)·g) + kX·(x − mean)) + k0 for g = da·relu′(y), y recomputed.</summary>
-    private readonly ref struct ReluInputGradientBody : ILaneLoop
+    /// <summary>dy as stored.</summary>
+    private readonly ref struct StoredGradient : IOutputGradient
+    {
+        private readonly ref float _dy;
+
+        public StoredGradient(ref float dy) => _dy = ref dy;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T At<T>(nuint i, T x)
+            where T : struct, ILanes<T> => T.Load(ref _dy, i);
+    }
+
+    /// <summary>da·(y &gt; 0 ? 1 : 0): the ReLU's backward, y recomputed from x as the forward computed it.</summary>
+    private readonly ref struct ReluGradient : IOutputGradient
     {
         private readonly ref float _da;
-        private readonly ref float _x;
-        private readonly float _mean, _invStd, _gamma, _beta, _kX, _k0;
-        private readonly ref float _dx;
+        private readonly float _mean, _invStd, _gamma, _beta;
 
-        public ReluInputGradientBody(ref float da, ref float x, float mean, float invStd, float gamma, float beta, float kX, float k0, ref float dx)
+        public ReluGradient(ref float da, float mean, float invStd, float gamma, float beta)
         {
             _da = ref da;
-            _x = ref x;
             _mean = mean;
             _invStd = invStd;
             _gamma = gamma;
             _beta = beta;
-            _kX = kX;
-            _k0 = k0;
-            _dx = ref dx;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public T Step<T>(nuint i, T acc)
-            where T : struct, ILanes<T>
-        {
-            T x = T.Load(ref _x, i);
-            T g = T.Load(ref _da, i) * T.IfGreater(Normalized(x, _mean, _invStd, _gamma, _beta), T.Zero, T.One, T.Zero);
-            T term = (((T.Create(_gamma) * _invStd) * g) + ((x - T.Create(_mean)) * _kX)) + T.Create(_k0);
-            (T.Load(ref _dx, i) + term).Store(ref _dx, i);
-            return acc;
-        }
+        public T At<T>(nuint i, T x)
+            where T : struct, ILanes<T> =>
+            T.Load(ref _da, i) * T.IfGreater(Normalized(x, _mean, _invStd, _gamma, _beta), T.Zero, T.One, T.Zero);
     }
 
     private static void Normalize<TG, TB>(ReadOnlySpan<float> x, float mean, float invStd, TG gamma, TB beta, Span<float> y)
@@ -198,7 +180,8 @@ internal static class NormalizationRows
     private static void AddInputGradient<TG>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, TG gamma, float kX, float k0, Span<float> dx)
         where TG : ILaneSource, allows ref struct
     {
-        var body = new InputGradientBody<TG>(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, kX, k0, ref MemoryMarshal.GetReference(dx));
+        var body = new InputGradientBody<TG, StoredGradient>(
+            new StoredGradient(ref MemoryMarshal.GetReference(dy)), ref MemoryMarshal.GetReference(x), mean, invStd, gamma, kX, k0, ref MemoryMarshal.GetReference(dx));
         LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
@@ -233,18 +216,19 @@ internal static class NormalizationRows
     }
 
     /// <summary>dx += (((invStd·gamma)·dy) + kX·(x − mean)) + k0.</summary>
-    private readonly ref struct InputGradientBody<TG> : ILaneLoop
+    private readonly ref struct InputGradientBody<TG, TDy> : ILaneLoop
         where TG : ILaneSource, allows ref struct
+        where TDy : IOutputGradient, allows ref struct
     {
-        private readonly ref float _dy;
+        private readonly TDy _dy;
         private readonly ref float _x;
         private readonly float _mean, _invStd, _kX, _k0;
         private readonly TG _gamma;
         private readonly ref float _dx;
 
-        public InputGradientBody(ref float dy, ref float x, float mean, float invStd, TG gamma, float kX, float k0, ref float dx)
+        public InputGradientBody(TDy dy, ref float x, float mean, float invStd, TG gamma, float kX, float k0, ref float dx)
         {
-            _dy = ref dy;
+            _dy = dy;
             _x = ref x;
             _mean = mean;
             _invStd = invStd;
@@ -258,7 +242,8 @@ internal static class NormalizationRows
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {
-            T term = ((((_gamma.At<T>(i) * _invStd) * T.Load(ref _dy, i)) + ((T.Load(ref _x, i) - T.Create(_mean)) * _kX)) + T.Create(_k0));
+            T x = T.Load(ref _x, i);
+            T term = (((_gamma.At<T>(i) * _invStd) * _dy.At(i, x)) + ((x - T.Create(_mean)) * _kX)) + T.Create(_k0);
             (T.Load(ref _dx, i) + term).Store(ref _dx, i);
             return acc;
         }
@@ -277,35 +262,14 @@ internal static class NormalizationRows
         return SumBlocks(ref body, x.Length);
     }
 
-    /// <summary>Which sums <see cref="DeviationSums{TMode}"/> takes; a type, so each loop compiles without the test.</summary>
-    private interface IDeviationMode
-    {
-        static abstract bool Squares { get; }
-    }
-
     /// <summary>Σ (x − mean)².</summary>
-    private readonly struct Squares : IDeviationMode
+    private readonly ref struct SquaredDeviations : ILaneSums
     {
-        static bool IDeviationMode.Squares => true;
-    }
-
-    /// <summary>Σ g and Σ g·(x − mean).</summary>
-    private readonly struct GradientProducts : IDeviationMode
-    {
-        static bool IDeviationMode.Squares => false;
-    }
-
-    /// <summary>Σ (x − mean)² (the first operand unused), or Σ g and Σ g·(x − mean) for a gradient row g.</summary>
-    private readonly ref struct DeviationSums<TMode> : ILaneSums
-        where TMode : struct, IDeviationMode
-    {
-        private readonly ref float _g;
         private readonly ref float _x;
         private readonly float _mean;
 
-        public DeviationSums(ref float g, ref float x, float mean)
+        public SquaredDeviations(ref float x, float mean)
         {
-            _g = ref g;
             _x = ref x;
             _mean = mean;
         }
@@ -315,16 +279,33 @@ internal static class NormalizationRows
             where T : struct, ILanes<T>
         {
             T xc = T.Load(ref _x, i) - T.Create(_mean);
-            if (TMode.Squares)
-            {
-                first += xc * xc;
-            }
-            else
-            {
-                T g = T.Load(ref _g, i);
-                first += g;
-                second += g * xc;
-            }
+            first += xc * xc;
+        }
+    }
+
+    /// <summary>Σ g and Σ g·(x − mean) for a batch norm's output gradient g.</summary>
+    private readonly ref struct GradientSums<TDy> : ILaneSums
+        where TDy : IOutputGradient, allows ref struct
+    {
+        private readonly TDy _dy;
+        private readonly ref float _x;
+        private readonly float _mean;
+
+        public GradientSums(TDy dy, ref float x, float mean)
+        {
+            _dy = dy;
+            _x = ref x;
+            _mean = mean;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<T>(nuint i, ref T first, ref T second)
+            where T : struct, ILanes<T>
+        {
+            T x = T.Load(ref _x, i);
+            T g = _dy.At(i, x);
+            first += g;
+            second += g * (x - T.Create(_mean));
         }
     }
 
