@@ -68,8 +68,7 @@ internal static class NormalizationRows
     /// </summary>
     internal static void NormalizeReluRow(ReadOnlySpan<float> x, float mean, float invStd, float gamma, float beta, Span<float> y, Span<float> a)
     {
-        var body = new NormalizeReluBody(ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(a));
-        LaneLoop.Run(ref body, (nuint)x.Length);
+        Normalize(x, mean, invStd, new Broadcast(gamma), new Broadcast(beta), new ReluOutputs(ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(a)));
     }
 
     /// <summary>
@@ -98,33 +97,44 @@ internal static class NormalizationRows
         where T : struct, ILanes<T> =>
         (((x - T.Create(mean)) * invStd) * T.Create(gamma)) + T.Create(beta);
 
-    /// <summary>y = ((x − mean)·invStd)·gamma + beta; a = max(y, 0).</summary>
-    private readonly ref struct NormalizeReluBody : ILaneLoop
+    /// <summary>Where a normalized row goes: y alone, or y and a ReLU's output.</summary>
+    private interface INormalizedOutput
     {
-        private readonly ref float _x;
-        private readonly float _mean, _invStd, _gamma, _beta;
+        /// <summary>Stores the normalized lanes <paramref name="y"/> of the elements from <paramref name="i"/>.</summary>
+        void Store<T>(nuint i, T y)
+            where T : struct, ILanes<T>;
+    }
+
+    /// <summary>y.</summary>
+    private readonly ref struct RowOutput : INormalizedOutput
+    {
+        private readonly ref float _y;
+
+        public RowOutput(ref float y) => _y = ref y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store<T>(nuint i, T y)
+            where T : struct, ILanes<T> => y.Store(ref _y, i);
+    }
+
+    /// <summary>y and a = max(y, 0).</summary>
+    private readonly ref struct ReluOutputs : INormalizedOutput
+    {
         private readonly ref float _y;
         private readonly ref float _a;
 
-        public NormalizeReluBody(ref float x, float mean, float invStd, float gamma, float beta, ref float y, ref float a)
+        public ReluOutputs(ref float y, ref float a)
         {
-            _x = ref x;
-            _mean = mean;
-            _invStd = invStd;
-            _gamma = gamma;
-            _beta = beta;
             _y = ref y;
             _a = ref a;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public T Step<T>(nuint i, T acc)
+        public void Store<T>(nuint i, T y)
             where T : struct, ILanes<T>
         {
-            T y = Normalized(T.Load(ref _x, i), _mean, _invStd, _gamma, _beta);
             y.Store(ref _y, i);
             T.Max(y, T.Zero).Store(ref _a, i);
-            return acc;
         }
     }
 
@@ -171,9 +181,15 @@ internal static class NormalizationRows
 
     private static void Normalize<TG, TB>(ReadOnlySpan<float> x, float mean, float invStd, TG gamma, TB beta, Span<float> y)
         where TG : ILaneSource, allows ref struct
+        where TB : ILaneSource, allows ref struct =>
+        Normalize(x, mean, invStd, gamma, beta, new RowOutput(ref MemoryMarshal.GetReference(y)));
+
+    private static void Normalize<TG, TB, TOut>(ReadOnlySpan<float> x, float mean, float invStd, TG gamma, TB beta, TOut output)
+        where TG : ILaneSource, allows ref struct
         where TB : ILaneSource, allows ref struct
+        where TOut : INormalizedOutput, allows ref struct
     {
-        var body = new NormalizeBody<TG, TB>(ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, ref MemoryMarshal.GetReference(y));
+        var body = new NormalizeBody<TG, TB, TOut>(ref MemoryMarshal.GetReference(x), mean, invStd, gamma, beta, output);
         LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
@@ -185,32 +201,33 @@ internal static class NormalizationRows
         LaneLoop.Run(ref body, (nuint)x.Length);
     }
 
-    /// <summary>y = ((x − mean)·invStd)·gamma + beta.</summary>
-    private readonly ref struct NormalizeBody<TG, TB> : ILaneLoop
+    /// <summary>y = ((x − mean)·invStd)·gamma + beta, stored by <typeparamref name="TOut"/>.</summary>
+    private readonly ref struct NormalizeBody<TG, TB, TOut> : ILaneLoop
         where TG : ILaneSource, allows ref struct
         where TB : ILaneSource, allows ref struct
+        where TOut : INormalizedOutput, allows ref struct
     {
         private readonly ref float _x;
         private readonly float _mean, _invStd;
         private readonly TG _gamma;
         private readonly TB _beta;
-        private readonly ref float _y;
+        private readonly TOut _output;
 
-        public NormalizeBody(ref float x, float mean, float invStd, TG gamma, TB beta, ref float y)
+        public NormalizeBody(ref float x, float mean, float invStd, TG gamma, TB beta, TOut output)
         {
             _x = ref x;
             _mean = mean;
             _invStd = invStd;
             _gamma = gamma;
             _beta = beta;
-            _y = ref y;
+            _output = output;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Step<T>(nuint i, T acc)
             where T : struct, ILanes<T>
         {
-            ((((T.Load(ref _x, i) - T.Create(_mean)) * _invStd) * _gamma.At<T>(i)) + _beta.At<T>(i)).Store(ref _y, i);
+            _output.Store(i, (((T.Load(ref _x, i) - T.Create(_mean)) * _invStd) * _gamma.At<T>(i)) + _beta.At<T>(i));
             return acc;
         }
     }
