@@ -99,7 +99,7 @@ public static partial class BatchNorm
                 }
 
                 // Plane statistics (any thread count), then the channel statistics in sample order, then the normalization.
-                fixed (double* sums = PlaneSums(batch * channels))
+                fixed (double* sums = PlaneSums(batch, channels))
                 {
                     job.PlaneSums = sums;
                     RunOverSamples(&job, &PlaneStatisticsSamples, size);
@@ -431,7 +431,7 @@ public static partial class BatchNorm
                 }
 
                 // Each plane's two sums (any thread count), the channel totals in sample order, then dx by samples.
-                fixed (double* sums = PlaneSums(batch * channels))
+                fixed (double* sums = PlaneSums(batch, channels))
                 {
                     job.PlaneSums = sums;
                     RunOverSamples(&job, &PlaneGradientSamples, size);
@@ -448,11 +448,9 @@ public static partial class BatchNorm
     /// <summary>Backward of channels [c0, c1): the parameter gradients, then (unless skipped) the input gradient.</summary>
     private static unsafe void BackwardChannels(in BatchNormJob g, int c0, int c1)
     {
-        int batch = g.Batch, channels = g.Channels, spatial = g.Spatial;
-        double n = (double)batch * spatial;
+        int batch = g.Batch;
         for (int c = c0; c < c1; c++)
         {
-            float mean = g.Mean[c], invStd = g.InvStd[c];
             double sumDy = 0, sumDyXc = 0;
             for (int b = 0; b < batch; b++)
             {
@@ -461,17 +459,12 @@ public static partial class BatchNorm
                 sumDyXc += planeDyXc;
             }
 
-            g.DBeta[c] += (float)sumDy;
-            g.DGamma[c] += (float)(sumDyXc * invStd);
+            var (kX, k0) = ChannelGradients(in g, c, sumDy, sumDyXc);
             if (g.Dx is null)
             {
                 continue;
             }
 
-            // dx = γr·dy − γr·Σdy/n − γr³·Σdy(x−μ)/n·(x−μ)
-            double gr = (double)g.Gamma[c] * invStd;
-            float kX = (float)(-gr * invStd * invStd * sumDyXc / n);
-            float k0 = (float)(-gr * sumDy / n);
             for (int b = 0; b < batch; b++)
             {
                 PlaneInputGradient(in g, b, c, kX, k0);
@@ -502,7 +495,6 @@ public static partial class BatchNorm
     private static unsafe void CombinePlaneGradients(in BatchNormJob g)
     {
         int batch = g.Batch, channels = g.Channels;
-        double n = (double)batch * g.Spatial;
         double* coefficients = g.PlaneSums + (2 * (nint)batch * channels);
         for (int c = 0; c < channels; c++)
         {
@@ -514,13 +506,22 @@ public static partial class BatchNorm
                 sumDyXc += pair[1];
             }
 
-            float invStd = g.InvStd[c];
-            g.DBeta[c] += (float)sumDy;
-            g.DGamma[c] += (float)(sumDyXc * invStd);
-            double gr = (double)g.Gamma[c] * invStd;
-            coefficients[2 * c] = (float)(-gr * invStd * invStd * sumDyXc / n);
-            coefficients[(2 * c) + 1] = (float)(-gr * sumDy / n);
+            (coefficients[2 * c], coefficients[(2 * c) + 1]) = ChannelGradients(in g, c, sumDy, sumDyXc);
         }
+    }
+
+    /// <summary>
+    /// Adds channel <paramref name="c"/>'s parameter gradients from its two sums and returns the coefficients of its
+    /// input gradient, dx = γr·dy − γr·Σdy/n − γr³·Σdy(x−μ)/n·(x−μ) with r = invStd: kX for (x − μ), k0 the constant.
+    /// </summary>
+    private static unsafe (float KX, float K0) ChannelGradients(in BatchNormJob g, int c, double sumDy, double sumDyXc)
+    {
+        double n = (double)g.Batch * g.Spatial;
+        float invStd = g.InvStd[c];
+        g.DBeta[c] += (float)sumDy;
+        g.DGamma[c] += (float)(sumDyXc * invStd);
+        double gr = (double)g.Gamma[c] * invStd;
+        return ((float)(-gr * invStd * invStd * sumDyXc / n), (float)(-gr * sumDy / n));
     }
 
     /// <summary>dx of samples [b0, b1) with the coefficients <see cref="CombinePlaneGradients"/> left.</summary>
@@ -548,9 +549,9 @@ public static partial class BatchNorm
     private static double[]? t_planeSums;
 
     /// <summary>Room for a (sum, sum) pair per plane plus two coefficients per channel.</summary>
-    private static double[] PlaneSums(int planes)
+    private static double[] PlaneSums(int batch, int channels)
     {
-        int needed = (2 * planes) + (2 * planes); // channels ≤ planes
+        int needed = checked((2 * batch * channels) + (2 * channels));
         double[]? sums = t_planeSums;
         if (sums is null || sums.Length < needed)
         {
