@@ -46,8 +46,8 @@ public abstract partial class NetworkBase
     protected sealed class NetworkLayout
     {
         private readonly Fold[] _folds;
-        private readonly Init[] _initialization;
-        private readonly Init[] _bufferInitialization;
+        private readonly Tensor[] _parameters;
+        private readonly Tensor[] _buffers;
 
         /// <summary>Describes a generated network; the arguments are the generator's compile-time constants.</summary>
         /// <param name="inputShape">The shape of one input sample.</param>
@@ -58,11 +58,9 @@ public abstract partial class NetworkBase
         /// <param name="lossHead">The kind of the last layer, the loss head.</param>
         /// <param name="lossHeadInputOffset">The per-sample arena offset of the loss head's input.</param>
         /// <param name="layers">The layers in order (the input is not a layer).</param>
-        /// <param name="parameterTensors">The named parameter tensors in buffer order.</param>
-        /// <param name="bufferTensors">The named tensors of the non-learned buffers, or null for none.</param>
+        /// <param name="parameters">The parameter tensors in buffer order: name, place, shape, role and how each starts.</param>
+        /// <param name="buffers">The tensors of the non-learned buffers likewise, or null for none.</param>
         /// <param name="folds">The batch-norm pairs folded for inference, or null for none.</param>
-        /// <param name="initialization">How each parameter tensor starts, in order, or null for none.</param>
-        /// <param name="bufferInitialization">The constant each buffer tensor starts at, or null for none.</param>
         /// <param name="backwardWritesGradients">See <see cref="BackwardWritesGradients"/>; false clears the whole activation-gradient arena before each backward pass.</param>
         public NetworkLayout(
             TensorShape inputShape,
@@ -73,15 +71,13 @@ public abstract partial class NetworkBase
             LossHeadKind lossHead,
             int lossHeadInputOffset,
             Layer[] layers,
-            ParameterTensor[] parameterTensors,
-            ParameterTensor[]? bufferTensors = null,
+            Tensor[] parameters,
+            Tensor[]? buffers = null,
             Fold[]? folds = null,
-            Init[]? initialization = null,
-            Init[]? bufferInitialization = null,
             bool backwardWritesGradients = false)
         {
             ArgumentNullException.ThrowIfNull(layers);
-            ArgumentNullException.ThrowIfNull(parameterTensors);
+            ArgumentNullException.ThrowIfNull(parameters);
             if (layers.Length == 0)
             {
                 throw new ArgumentException("A network has at least one layer.", nameof(layers));
@@ -98,13 +94,13 @@ public abstract partial class NetworkBase
             OutputSize = checked((int)last.OutputShape.ElementCount);
             OutputOffset = last.OutputOffset;
             LossHead = new LossHead(lossHead, lossHeadInputOffset, last.OutputOffset, OutputSize);
-            ParameterTensors = Array.AsReadOnly((ParameterTensor[])parameterTensors.Clone());
-            BufferTensors = Array.AsReadOnly((ParameterTensor[])(bufferTensors ?? []).Clone());
-            ParameterCount = End(parameterTensors);
-            BufferCount = End(bufferTensors ?? []);
+            _parameters = (Tensor[])parameters.Clone();
+            _buffers = (Tensor[])(buffers ?? []).Clone();
+            ParameterTensors = Array.AsReadOnly(Array.ConvertAll(_parameters, t => t.Describe()));
+            BufferTensors = Array.AsReadOnly(Array.ConvertAll(_buffers, t => t.Describe()));
+            ParameterCount = End(_parameters);
+            BufferCount = End(_buffers);
             _folds = (Fold[])(folds ?? []).Clone();
-            _initialization = (Init[])(initialization ?? []).Clone();
-            _bufferInitialization = (Init[])(bufferInitialization ?? []).Clone();
             foreach (Fold fold in _folds)
             {
                 FoldedFloats = Math.Max(FoldedFloats, fold.FoldedBias + fold.Channels);
@@ -117,9 +113,9 @@ public abstract partial class NetworkBase
             {
                 Layer layer = layers[i];
                 int count = 0;
-                foreach (ParameterTensor tensor in parameterTensors)
+                foreach (Tensor tensor in _parameters)
                 {
-                    count += tensor.LayerIndex == i ? tensor.Length : 0;
+                    count += tensor.Layer == i ? tensor.Length : 0;
                 }
 
                 infos[i] = new LayerInfo(i, layer.Name, layer.Kind, layer.OutputShape, count);
@@ -202,9 +198,9 @@ public abstract partial class NetworkBase
         public ReadOnlySpan<Fold> Folds => _folds;
 
         /// <summary>
-        /// Fills the parameters and buffers from the initialization tables: each weight row draws from its own random
-        /// stream (the layer's index), a scheme-drawn bias continues the stream of the weights before it (as PyTorch's
-        /// <c>reset_parameters</c> does), and constant rows fill.
+        /// Fills the parameters and buffers as their tensor rows say: each weight tensor draws from its own random stream
+        /// (the layer's index), a scheme-drawn bias continues the stream of the weights before it (as PyTorch's
+        /// <c>reset_parameters</c> does), and constant tensors fill.
         /// </summary>
         /// <param name="parameters">The network's parameters.</param>
         /// <param name="buffers">The network's buffers.</param>
@@ -212,7 +208,7 @@ public abstract partial class NetworkBase
         internal void Initialize(Span<float> parameters, Span<float> buffers, int seed)
         {
             Rng? rng = null;
-            foreach (Init row in _initialization)
+            foreach (Tensor row in _parameters)
             {
                 Span<float> target = parameters.Slice(row.Offset, row.Length);
                 if (row.SchemeBias)
@@ -226,16 +222,16 @@ public abstract partial class NetworkBase
                 }
             }
 
-            foreach (Init row in _bufferInitialization)
+            foreach (Tensor row in _buffers)
             {
                 buffers.Slice(row.Offset, row.Length).Fill(row.Value);
             }
         }
 
-        private static int End(ParameterTensor[] tensors)
+        private static int End(Tensor[] tensors)
         {
             int end = 0;
-            foreach (ParameterTensor tensor in tensors)
+            foreach (Tensor tensor in tensors)
             {
                 end = Math.Max(end, tensor.Offset + tensor.Length);
             }
@@ -266,32 +262,44 @@ public abstract partial class NetworkBase
         }
 
         /// <summary>
-        /// How one parameter (or buffer) tensor starts: filled by <see cref="Initializers.Fill"/> with the scheme, drawing
-        /// from the random stream numbered by the layer, or for a bias drawn by the scheme, by
+        /// One parameter (or buffer) tensor: its PyTorch <c>state_dict</c> name, the layer that owns it, where it lives in
+        /// the flat buffer, its shape and role, and how it starts: filled by <see cref="Initializers.Fill"/> with the
+        /// scheme, drawing from the random stream numbered by the layer, or for a bias drawn by the scheme, by
         /// <see cref="Initializers.FillBias"/> continuing the weights' stream. A constant is the scheme
-        /// <see cref="WeightInit.Constant"/> with <paramref name="value"/>.
+        /// <see cref="WeightInit.Constant"/> (the default) with <paramref name="value"/>.
         /// </summary>
+        /// <param name="name">The tensor's name, e.g. <c>dense0.weight</c>.</param>
         /// <param name="layer">The index of the layer the tensor belongs to (its random stream).</param>
         /// <param name="offset">Offset of the tensor in the flat buffer.</param>
-        /// <param name="length">Its length.</param>
+        /// <param name="shape">Its logical shape, outermost first; its length is the shape's element count.</param>
+        /// <param name="role">What kind of tensor it is.</param>
         /// <param name="scheme">The initialization scheme.</param>
         /// <param name="fanIn">Inputs feeding one output (for the schemes that scale by it).</param>
         /// <param name="fanOut">Outputs fed by one input.</param>
         /// <param name="std">The standard deviation of <see cref="WeightInit.Gaussian"/>.</param>
         /// <param name="value">The value of <see cref="WeightInit.Constant"/>.</param>
-        /// <param name="schemeBias">Whether this is a bias drawn by the scheme right after the row's weights.</param>
-        public sealed class Init(
-            int layer, int offset, int length, WeightInit scheme = WeightInit.Constant, int fanIn = 0, int fanOut = 0,
-            float std = 0.01f, float value = 0f, bool schemeBias = false)
+        /// <param name="schemeBias">Whether this is a bias drawn by the scheme right after the layer's weights.</param>
+        public sealed class Tensor(
+            string name, int layer, int offset, TensorShape shape, ParameterRole role, WeightInit scheme = WeightInit.Constant,
+            int fanIn = 0, int fanOut = 0, float std = 0.01f, float value = 0f, bool schemeBias = false)
         {
+            /// <summary>The tensor's name.</summary>
+            public string Name { get; } = name;
+
             /// <summary>The index of the layer the tensor belongs to.</summary>
             public int Layer { get; } = layer;
 
             /// <summary>Offset of the tensor in the flat buffer.</summary>
             public int Offset { get; } = offset;
 
-            /// <summary>The tensor's length.</summary>
-            public int Length { get; } = length;
+            /// <summary>The tensor's logical shape.</summary>
+            public TensorShape Shape { get; } = shape;
+
+            /// <summary>The tensor's length: the element count of its shape.</summary>
+            public int Length { get; } = checked((int)shape.ElementCount);
+
+            /// <summary>What kind of tensor it is.</summary>
+            public ParameterRole Role { get; } = role;
 
             /// <summary>The initialization scheme.</summary>
             public WeightInit Scheme { get; } = scheme;
@@ -310,6 +318,9 @@ public abstract partial class NetworkBase
 
             /// <summary>Whether this is a bias drawn by the scheme, continuing the weights' random stream.</summary>
             public bool SchemeBias { get; } = schemeBias;
+
+            /// <summary>The public description of the tensor (<see cref="NetworkBase.ParameterTensors"/>).</summary>
+            internal ParameterTensor Describe() => new(Name, Layer, Offset, Length, Shape, Role);
         }
 
         /// <summary>

@@ -50,10 +50,10 @@ internal interface ILayerEmitter
     /// <summary>Writes the layer's <c>Layer{i}Backward</c> method, the mirror of its forward.</summary>
     void EmitBackward(CodeWriter w, LayerModel layer);
 
-    /// <summary>Writes this layer's rows of the layout's initialization table (nothing for layers without parameters).</summary>
-    void EmitInitialization(CodeWriter w, LayerModel layer);
-
-    /// <summary>Writes this layer's entries of the parameter tensor table.</summary>
+    /// <summary>
+    /// Writes this layer's rows of the layout's parameter table, each tensor with how it starts (nothing for layers
+    /// without parameters).
+    /// </summary>
     void EmitParameterTensors(CodeWriter w, LayerModel layer);
 
     /// <summary>
@@ -65,10 +65,7 @@ internal interface ILayerEmitter
     /// <summary>Writes private fields the layer needs (allocated once with the network).</summary>
     void EmitFields(CodeWriter w, LayerModel layer);
 
-    /// <summary>Writes this layer's entries of the buffer tensor table.</summary>
+    /// <summary>Writes this layer's rows of the layout's buffer table, each tensor with the constant it starts at.</summary>
     void EmitBufferTensors(CodeWriter w, LayerModel layer);
-
-    /// <summary>Writes this layer's rows of the layout's buffer initialization table.</summary>
-    void EmitBufferInitialization(CodeWriter w, LayerModel layer);
 }
 

@@ -187,7 +187,7 @@ internal static class NetworkEmitter
     /// The names of a shape's dimensions as the layer's constants: a vector is <c>L{i}_Out</c> (or <c>L{i}_In</c>), a
     /// [channels, height, width] tensor <c>L{i}_OutC, L{i}_OutH, L{i}_OutW</c>, any other rank <c>L{i}_Out0, …</c>.
     /// </summary>
-    private static string[] DimensionNames(LayerModel layer, Shape shape, string prefix)
+    internal static string[] DimensionNames(LayerModel layer, Shape shape, string prefix)
         => shape.Rank == 1 ? new[] { Names.P(layer, prefix) }
             : shape.Rank == 3 ? new[] { Names.P(layer, prefix + "C"), Names.P(layer, prefix + "H"), Names.P(layer, prefix + "W") }
             : Enumerable.Range(0, shape.Rank).Select(d => Names.P(layer, prefix + d)).ToArray();
@@ -444,28 +444,10 @@ internal static class NetworkEmitter
                 }
             }
 
-            // How each tensor starts: NetworkBase.InitializeParameters walks these rows.
-            using (w.Block("initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]", "},"))
-            {
-                foreach (LayerModel layer in model.Layers)
-                {
-                    LayerDefinitions.EmitterFor(layer).EmitInitialization(w, layer);
-                }
-            }
-
-            if (model.BufferCount > 0)
-            {
-                using (w.Block("bufferInitialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]", "},"))
-                {
-                    foreach (LayerModel layer in model.Layers)
-                    {
-                        LayerDefinitions.EmitterFor(layer).EmitBufferInitialization(w, layer);
-                    }
-                }
-            }
-
+            // One row per tensor: its state_dict name, place, shape, role and how it starts (NetworkBase derives
+            // ParameterTensors and the totals from these rows, and InitializeParameters walks them).
             string last = model.BufferCount > 0 || folds.Count > 0 ? "}," : "});";
-            using (w.Block("parameterTensors: new global::NetGen.ParameterTensor[]", last))
+            using (w.Block("parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]", last))
             {
                 foreach (LayerModel layer in model.Layers)
                 {
@@ -475,7 +457,7 @@ internal static class NetworkEmitter
 
             if (model.BufferCount > 0)
             {
-                using (w.Block("bufferTensors: new global::NetGen.ParameterTensor[]", folds.Count > 0 ? "}," : "});"))
+                using (w.Block("buffers: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]", folds.Count > 0 ? "}," : "});"))
                 {
                     foreach (LayerModel layer in model.Layers)
                     {

@@ -52,10 +52,11 @@ internal sealed class WeightTensors
         => hasBias ? $", bias [{count}] at params[{offset}..{offset + count})" : ", no bias";
 
     /// <summary>
-    /// Writes the initialization table's rows: the weights (drawn from the random stream numbered by the layer) and the
-    /// bias, a constant or, for a scheme that draws biases, drawn right after the weights from the same stream.
+    /// Writes the parameter table's rows: <c>{name}.weight</c> (drawn from the random stream numbered by the layer), and
+    /// <c>{name}.bias</c> when there is one: a constant or, for a scheme that draws biases, drawn right after the weights
+    /// from the same stream.
     /// </summary>
-    public void EmitInitialization(CodeWriter w)
+    public void EmitParameterTensors(CodeWriter w)
     {
         bool schemeBias = _hasBias && _init.BiasFromScheme;
         string bias = !_hasBias ? "none" : schemeBias ? "U(±1/√fanIn)" : CodeWriter.Float(_biasInit).TrimEnd('f');
@@ -66,25 +67,15 @@ internal sealed class WeightTensors
             .Concat(kind == "Gaussian" ? new[] { $"std: {CodeWriter.Float(_init.Std)}" } : new string[0])
             .Concat(kind == "Constant" ? new[] { $"value: {CodeWriter.Float(_init.Value)}" } : new string[0])
             .ToArray();
-        TensorTable.InitRow(w, _layer, Names.P(_layer, "W"), _count, how);
+        TensorTable.Row(w, _layer, "weight", Names.P(_layer, "W"), "Weight", _shape, how);
         if (schemeBias)
         {
-            TensorTable.InitRow(w, _layer, Names.P(_layer, "B"), _biasCount, $"scheme: global::NetGen.WeightInit.{_init.Kind}",
-                $"fanIn: {_fanIn}", "schemeBias: true");
+            TensorTable.Row(w, _layer, "bias", Names.P(_layer, "B"), "Bias", [_biasCount],
+                $"scheme: global::NetGen.WeightInit.{kind}", $"fanIn: {_fanIn}", "schemeBias: true");
         }
         else if (_hasBias)
         {
-            TensorTable.InitRow(w, _layer, Names.P(_layer, "B"), _biasCount, $"value: {CodeWriter.Float(_biasInit)}");
-        }
-    }
-
-    /// <summary>Writes the parameter table's rows: <c>{name}.weight</c>, and <c>{name}.bias</c> when there is one.</summary>
-    public void EmitParameterTensors(CodeWriter w)
-    {
-        TensorTable.Row(w, _layer, "weight", Names.P(_layer, "W"), _count, "Weight", _shape);
-        if (_hasBias)
-        {
-            TensorTable.Row(w, _layer, "bias", Names.P(_layer, "B"), _biasCount, "Bias", _biasCount);
+            TensorTable.Row(w, _layer, "bias", Names.P(_layer, "B"), "Bias", [_biasCount], $"value: {CodeWriter.Float(_biasInit)}");
         }
     }
 
@@ -96,7 +87,7 @@ internal sealed class WeightTensors
     }
 }
 
-/// <summary>The rows of the generated <c>ParameterTensors</c> and <c>BufferTensors</c> tables.</summary>
+/// <summary>The rows of the network layout's <c>parameters</c> and <c>buffers</c> tables.</summary>
 internal static class TensorTable
 {
     /// <summary>
@@ -107,23 +98,15 @@ internal static class TensorTable
     /// <param name="layer">The layer the tensor belongs to.</param>
     /// <param name="suffix">The tensor's name after the layer's (PyTorch's <c>state_dict</c> key), e.g. <c>weight</c>.</param>
     /// <param name="offset">The named constant of its offset in the flat buffer.</param>
-    /// <param name="length">Its length as an expression of named constants.</param>
     /// <param name="role">The <c>ParameterRole</c> member.</param>
-    /// <param name="shape">Its dimensions as named constants.</param>
-    public static void Row(CodeWriter w, LayerModel layer, string suffix, string offset, string length, string role, params string[] shape)
+    /// <param name="shape">Its dimensions as named constants (its length is their product).</param>
+    /// <param name="how">How it starts: <c>value: 1f</c>, or a scheme with its fans.</param>
+    public static void Row(CodeWriter w, LayerModel layer, string suffix, string offset, string role, string[] shape, params string[] how)
         => w.ArgumentList(
             "new(",
             [
-                $"Name: \"{layer.Name}.{suffix}\"", $"LayerIndex: {layer.Index}", $"Offset: {offset}", $"Length: {length}",
-                $"Shape: new[] {{ {string.Join(", ", shape)} }}", $"Role: global::NetGen.ParameterRole.{role}",
+                $"name: \"{layer.Name}.{suffix}\"", $"layer: {layer.Index}", $"offset: {offset}",
+                $"shape: new({string.Join(", ", shape)})", $"role: global::NetGen.ParameterRole.{role}", .. how,
             ],
             "),");
-
-    /// <summary>
-    /// Writes one row of the layout's <c>initialization</c> (or <c>bufferInitialization</c>) table: the tensor at
-    /// <paramref name="offset"/> of <paramref name="length"/>, then how it starts (<c>value: 1f</c>, or a scheme with its
-    /// fans).
-    /// </summary>
-    public static void InitRow(CodeWriter w, LayerModel layer, string offset, string length, params string[] how)
-        => w.ArgumentList("new(", [$"layer: {layer.Index}", $"offset: {offset}", $"length: {length}", .. how], "),");
 }

@@ -143,8 +143,6 @@ internal sealed class Conv2DEmitter : LayerEmitter<Conv2DLayer>
     internal static void EmitForwardCall(CodeWriter w, Conv2DLayer c, string weights, string bias, string y)
         => w.Call($"{Names.Kernels}.Conv2D.Forward", Dims(c), $"x: {Names.X(c)}", $"weights: {weights}", $"bias: {bias}", $"y: {y}", "scratch: Scratch");
 
-    public override void EmitInitialization(CodeWriter w, Conv2DLayer c) => Tensors(c).EmitInitialization(w);
-
     public override void EmitParameterTensors(CodeWriter w, Conv2DLayer c) => Tensors(c).EmitParameterTensors(w);
 
     /// <summary>ONNX: <c>Conv(x, W, b)</c>, W as [filters, channels, k, k] like NetGen's layout.</summary>

@@ -182,8 +182,6 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
     /// <summary>The kernel's integer dimensions, named as its parameters are.</summary>
     private static string Dims(DenseLayer d) => $"batch: batch, inputs: {Names.P(d, "In")}, outputs: {Names.P(d, "Out")}";
 
-    public override void EmitInitialization(CodeWriter w, DenseLayer d) => Tensors(d).EmitInitialization(w);
-
     public override void EmitParameterTensors(CodeWriter w, DenseLayer d) => Tensors(d).EmitParameterTensors(w);
 
     /// <summary>ONNX: <c>Gemm(x, W, b)</c> with <c>transB = 1</c> (W is [out, in]); DropConnect keeps the full weights at inference.</summary>

@@ -50,12 +50,7 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     /// <summary>Writes the layer's <c>Layer{i}Backward</c> method, the mirror of its forward.</summary>
     public abstract void EmitBackward(CodeWriter w, TLayer layer);
 
-    /// <summary>Writes this layer's rows of the layout's initialization table.</summary>
-    public virtual void EmitInitialization(CodeWriter w, TLayer layer)
-    {
-    }
-
-    /// <summary>Writes this layer's entries of the parameter tensor table.</summary>
+    /// <summary>Writes this layer's rows of the layout's parameter table, each tensor with how it starts.</summary>
     public virtual void EmitParameterTensors(CodeWriter w, TLayer layer)
     {
     }
@@ -68,13 +63,8 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     {
     }
 
-    /// <summary>Writes this layer's entries of the buffer tensor table.</summary>
+    /// <summary>Writes this layer's rows of the layout's buffer table, each tensor with the constant it starts at.</summary>
     public virtual void EmitBufferTensors(CodeWriter w, TLayer layer)
-    {
-    }
-
-    /// <summary>Writes this layer's rows of the layout's buffer initialization table.</summary>
-    public virtual void EmitBufferInitialization(CodeWriter w, TLayer layer)
     {
     }
 
@@ -98,8 +88,6 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
 
     void ILayerEmitter.EmitBackward(CodeWriter w, LayerModel layer) => EmitBackward(w, (TLayer)layer);
 
-    void ILayerEmitter.EmitInitialization(CodeWriter w, LayerModel layer) => EmitInitialization(w, (TLayer)layer);
-
     void ILayerEmitter.EmitParameterTensors(CodeWriter w, LayerModel layer) => EmitParameterTensors(w, (TLayer)layer);
 
     string ILayerEmitter.EmitOnnx(CodeWriter w, LayerModel layer, OnnxTensors tensors) => EmitOnnx(w, (TLayer)layer, tensors);
@@ -107,6 +95,4 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     void ILayerEmitter.EmitFields(CodeWriter w, LayerModel layer) => EmitFields(w, (TLayer)layer);
 
     void ILayerEmitter.EmitBufferTensors(CodeWriter w, LayerModel layer) => EmitBufferTensors(w, (TLayer)layer);
-
-    void ILayerEmitter.EmitBufferInitialization(CodeWriter w, LayerModel layer) => EmitBufferInitialization(w, (TLayer)layer);
 }

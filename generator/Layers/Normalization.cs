@@ -212,18 +212,9 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
     {
         if (n.Norm == NormKind.BatchNorm)
         {
-            TensorTable.Row(w, n, "running_mean", Names.P(n, "RunMean"), Names.P(n, "C"), "Normalization", Names.P(n, "C"));
-            TensorTable.Row(w, n, "running_var", Names.P(n, "RunVar"), Names.P(n, "C"), "Normalization", Names.P(n, "C"));
-        }
-    }
-
-    public override void EmitBufferInitialization(CodeWriter w, NormLayer n)
-    {
-        if (n.Norm == NormKind.BatchNorm)
-        {
             w.Line($"// Layer {n.Index} ({n.Name}): running mean 0, running variance 1.");
-            TensorTable.InitRow(w, n, Names.P(n, "RunMean"), Names.P(n, "C"), "value: 0f");
-            TensorTable.InitRow(w, n, Names.P(n, "RunVar"), Names.P(n, "C"), "value: 1f");
+            TensorTable.Row(w, n, "running_mean", Names.P(n, "RunMean"), "Normalization", [Names.P(n, "C")], "value: 0f");
+            TensorTable.Row(w, n, "running_var", Names.P(n, "RunVar"), "Normalization", [Names.P(n, "C")], "value: 1f");
         }
     }
 
@@ -304,21 +295,15 @@ internal sealed class NormEmitter : LayerEmitter<NormLayer>
         }
     }
 
-    public override void EmitInitialization(CodeWriter w, NormLayer n)
-    {
-        w.Line($"// Layer {n.Index} ({n.Name}): gamma 1, beta 0.");
-        TensorTable.InitRow(w, n, Names.P(n, "Gamma"), Names.P(n, "Affine"), "value: 1f");
-        TensorTable.InitRow(w, n, Names.P(n, "Beta"), Names.P(n, "Affine"), "value: 0f");
-    }
-
     public override void EmitParameterTensors(CodeWriter w, NormLayer n)
     {
         // Layer norm's gamma and beta have the input's shape (a vector: its named size); the others' one per channel.
         string[] shape = n.Norm != NormKind.LayerNorm ? new[] { Names.P(n, "C") }
             : n.InputShape.Rank == 1 ? new[] { Names.P(n, "In") }
-            : n.InputShape.Dims.Select(CodeWriter.Int).ToArray();
-        TensorTable.Row(w, n, "weight", Names.P(n, "Gamma"), Names.P(n, "Affine"), "Normalization", shape);
-        TensorTable.Row(w, n, "bias", Names.P(n, "Beta"), Names.P(n, "Affine"), "Normalization", shape);
+            : NetworkEmitter.DimensionNames(n, n.OutputShape, "Out");
+        w.Line($"// Layer {n.Index} ({n.Name}): gamma 1, beta 0.");
+        TensorTable.Row(w, n, "weight", Names.P(n, "Gamma"), "Normalization", shape, "value: 1f");
+        TensorTable.Row(w, n, "bias", Names.P(n, "Beta"), "Normalization", shape, "value: 0f");
     }
 
     /// <summary>

@@ -74,15 +74,11 @@ internal sealed class PReluEmitter : LayerEmitter<PReluLayer>
     }
 
     /// <inheritdoc />
-    public override void EmitInitialization(CodeWriter w, PReluLayer p)
+    public override void EmitParameterTensors(CodeWriter w, PReluLayer p)
     {
         w.Line($"// Layer {p.Index} ({p.Name}): slopes {CodeWriter.Float(p.Init)}.");
-        TensorTable.InitRow(w, p, Names.P(p, "Alpha"), Names.P(p, "C"), $"value: {CodeWriter.Float(p.Init)}");
+        TensorTable.Row(w, p, "weight", Names.P(p, "Alpha"), "Other", [Names.P(p, "C")], $"value: {CodeWriter.Float(p.Init)}");
     }
-
-    /// <inheritdoc />
-    public override void EmitParameterTensors(CodeWriter w, PReluLayer p)
-        => TensorTable.Row(w, p, "weight", Names.P(p, "Alpha"), Names.P(p, "C"), "Other", Names.P(p, "C"));
 
     /// <summary>ONNX: <c>PRelu</c>, the slopes as [C, 1, 1] over images.</summary>
     public override string EmitOnnx(CodeWriter w, PReluLayer p, OnnxTensors tensors)

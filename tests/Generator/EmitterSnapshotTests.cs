@@ -247,8 +247,6 @@ public class EmitterSnapshotTests
         emitter.EmitFields(w, layer);
         w.Line("// EmitBufferTensors");
         emitter.EmitBufferTensors(w, layer);
-        w.Line("// EmitBufferInitialization");
-        emitter.EmitBufferInitialization(w, layer);
         w.Line("// EmitOnnx");
         var tensors = new OnnxTensors(0);
         foreach (LayerModel before in model.Layers.Take(model.Layers.Count - 2))
@@ -304,9 +302,6 @@ public class EmitterSnapshotTests
             emitter.EmitBackward(w, layer);
         }
 
-        w.Line();
-        w.Line("// EmitInitialization");
-        emitter.EmitInitialization(w, layer);
         w.Line();
         w.Line("// EmitParameterTensors");
         emitter.EmitParameterTensors(w, layer);

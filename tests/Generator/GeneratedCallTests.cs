@@ -7,7 +7,7 @@ namespace NetGen.Tests.Generator;
 
 /// <summary>
 /// Generated code calls the runtime with named arguments and named constants: every argument of a kernel or
-/// initializer call, and of a row of the parameter, buffer, layers and initialization tables, carries its parameter's
+/// initializer call, and of a row of the layout's layers, parameters and buffers tables, carries its parameter's
 /// name, and none is an integer literal (a size or offset has its <c>L{i}_…</c> constant; so do the layout's input and
 /// output shapes). Checked on every verified snapshot.
 /// </summary>
@@ -44,12 +44,6 @@ public class GeneratedCallTests
                     global::NetGen.Kernels.Relu.Forward(x: a, y: b);
                 }
 
-                static readonly global::NetGen.ParameterTensor[] s_parameterTensors =
-                {
-                    new(Name: "dense1.weight", LayerIndex: 1, Offset: L1_W, Length: 40, Shape: new[] { L1_Out, 4 }, Role: r),
-                    new("dense1.bias", 1, L1_B, L1_Out, new[] { L1_Out }, r),
-                };
-
                 static readonly Layout s_layout = new(
                     inputShape: new(1, L0_InH, L0_InW),
                     layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
@@ -58,13 +52,11 @@ public class GeneratedCallTests
                         new(name: "dense1", kind: "Dense", outputShape: new(256), outputOffset: L1_Y),
                         new("flatten2", "Flatten", outputShape: new(L2_Out), outputOffset: 40),
                     },
-                    initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+                    parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
                     {
-                        new(layer: 1, offset: L1_W, length: L1_Out * L1_In, scheme: s, fanIn: 256, fanOut: L1_Out),
-                    },
-                    parameterTensors: new global::NetGen.ParameterTensor[]
-                    {
-                        new(Name: "dense2.bias", LayerIndex: 2, Offset: L2_B, Length: 7, Shape: new[] { L2_Out }, Role: r),
+                        new(name: "dense1.weight", layer: 1, offset: L1_W, shape: new(L1_Out, 4), role: r, scheme: s, fanIn: 256),
+                        new("dense1.bias", 1, L1_B, new(L1_Out), role: r, value: 0f),
+                        new(name: "dense2.bias", layer: 2, offset: 7, shape: new(L2_Out), role: r),
                     });
             }
             """;
@@ -72,28 +64,25 @@ public class GeneratedCallTests
 
         int calls = Check(code, "sample", problems);
 
-        Assert.Equal(11, calls);
+        Assert.Equal(10, calls);
         Assert.Equal(
             [
                 "sample:5: Kernels.Dense.Forward: positional argument 'batch'",
                 "sample:5: Kernels.Dense.Forward: positional argument 'L1_In'",
                 "sample:5: Kernels.Dense.Forward: integer literal 'outputs: 10'",
                 "sample:6: Initializers.Fill: integer literal 'fanIn: L1_In * 3'",
-                "sample:12: ParameterTensor row: integer literal 'Length: 40'",
-                "sample:12: ParameterTensor row: integer literal 'Shape: new[] { L1_Out, 4 }'",
-                "sample:13: ParameterTensor row: positional argument '\"dense1.bias\"'",
-                "sample:13: ParameterTensor row: positional argument '1'",
-                "sample:13: ParameterTensor row: positional argument 'L1_B'",
-                "sample:13: ParameterTensor row: positional argument 'L1_Out'",
-                "sample:13: ParameterTensor row: positional argument 'new[] { L1_Out }'",
-                "sample:13: ParameterTensor row: positional argument 'r'",
-                "sample:30: ParameterTensor row: integer literal 'Length: 7'",
-                "sample:21: Layer row: integer literal 'outputShape: new(256)'",
-                "sample:22: Layer row: positional argument '\"flatten2\"'",
-                "sample:22: Layer row: positional argument '\"Flatten\"'",
-                "sample:22: Layer row: integer literal 'outputOffset: 40'",
-                "sample:26: Init row: integer literal 'fanIn: 256'",
-                "sample:17: layout: integer literal 'inputShape: new(1, L0_InH, L0_InW)'",
+                "sample:15: Layer row: integer literal 'outputShape: new(256)'",
+                "sample:16: Layer row: positional argument '\"flatten2\"'",
+                "sample:16: Layer row: positional argument '\"Flatten\"'",
+                "sample:16: Layer row: integer literal 'outputOffset: 40'",
+                "sample:20: Tensor row: integer literal 'shape: new(L1_Out, 4)'",
+                "sample:20: Tensor row: integer literal 'fanIn: 256'",
+                "sample:21: Tensor row: positional argument '\"dense1.bias\"'",
+                "sample:21: Tensor row: positional argument '1'",
+                "sample:21: Tensor row: positional argument 'L1_B'",
+                "sample:21: Tensor row: positional argument 'new(L1_Out)'",
+                "sample:22: Tensor row: integer literal 'offset: 7'",
+                "sample:11: layout: integer literal 'inputShape: new(1, L0_InH, L0_InW)'",
             ],
             problems);
     }
@@ -113,29 +102,11 @@ public class GeneratedCallTests
             }
         }
 
-        // A table is a field (`ParameterTensor[] s_x = { … }`) or an array argument (`new ParameterTensor[] { … }`, the
-        // network layout's form); its rows are the object creations directly in its initializer.
-        IEnumerable<InitializerExpressionSyntax> tables = root.DescendantNodes().OfType<VariableDeclarationSyntax>()
-            .Where(d => d.Type.ToString() == "global::NetGen.ParameterTensor[]")
-            .SelectMany(d => d.Variables)
-            .Select(v => v.Initializer?.Value as InitializerExpressionSyntax)
-            .Concat(root.DescendantNodes().OfType<ArrayCreationExpressionSyntax>()
-                .Where(a => a.Type.ElementType.ToString() == "global::NetGen.ParameterTensor")
-                .Select(a => a.Initializer))
-            .OfType<InitializerExpressionSyntax>();
-        foreach (InitializerExpressionSyntax table in tables)
-        {
-            foreach (BaseObjectCreationExpressionSyntax row in table.Expressions.OfType<BaseObjectCreationExpressionSyntax>())
-            {
-                seen++;
-                CheckArguments(row.ArgumentList!, file, "ParameterTensor row", lengthsOnly: true, problems);
-            }
-        }
-
         // The layers table of the network layout (`new NetworkLayout.Layer[] { new(name: …, outputShape: new(…), …) }`)
         // and the layout's input shape: every dimension and offset a named constant.
-        // The initialization tables (`new NetworkLayout.Init[] { new(layer: …, offset: …, length: …, fanIn: …) }`) likewise.
-        foreach (string kind in new[] { "Layer", "Init" })
+        // The parameters and buffers tables (`new NetworkLayout.Tensor[] { new(name: …, offset: …, shape: new(…), …) }`)
+        // likewise.
+        foreach (string kind in new[] { "Layer", "Tensor" })
         {
             IEnumerable<InitializerExpressionSyntax> layoutTables = root.DescendantNodes().OfType<ArrayCreationExpressionSyntax>()
                 .Where(a => a.Type.ElementType.ToString().EndsWith("NetworkLayout." + kind, StringComparison.Ordinal))
@@ -178,7 +149,7 @@ public class GeneratedCallTests
                 problems.Add($"{file}:{line}: {what}: positional argument '{argument}'");
             }
             else if ((!lengthsOnly || argument.NameColon.Name.Identifier.Text
-                    is "Offset" or "Length" or "Shape" or "outputShape" or "outputOffset" or "offset" or "length" or "fanIn" or "fanOut")
+                    is "outputShape" or "outputOffset" or "offset" or "shape" or "fanIn" or "fanOut")
                 && HoldsIntegerLiteral(argument.Expression))
             {
                 problems.Add($"{file}:{line}: {what}: integer literal '{argument}'");

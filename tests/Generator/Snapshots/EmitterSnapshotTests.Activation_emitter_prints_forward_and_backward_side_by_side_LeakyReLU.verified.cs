@@ -24,6 +24,4 @@ private void Layer1Backward(int batch)
         dx: ActivationGradient(L1_X, L1_In, batch));
 }
 
-// EmitInitialization
-
 // EmitParameterTensors

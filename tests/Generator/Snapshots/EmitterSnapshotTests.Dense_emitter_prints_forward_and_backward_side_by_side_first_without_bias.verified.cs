@@ -33,22 +33,15 @@ private void Layer0Backward(int batch)
         dBias: default);
 }
 
-// EmitInitialization
+// EmitParameterTensors
 // Layer 0 (dense0): weights Constant (as declared), bias none.
 new(
+    name: "dense0.weight",
     layer: 0,
     offset: L0_W,
-    length: L0_Out * L0_In,
+    shape: new(L0_Out, L0_In),
+    role: global::NetGen.ParameterRole.Weight,
     scheme: global::NetGen.WeightInit.Constant,
     fanIn: L0_In,
     fanOut: L0_Out,
     value: 0.25f),
-
-// EmitParameterTensors
-new(
-    Name: "dense0.weight",
-    LayerIndex: 0,
-    Offset: L0_W,
-    Length: L0_Out * L0_In,
-    Shape: new[] { L0_Out, L0_In },
-    Role: global::NetGen.ParameterRole.Weight),

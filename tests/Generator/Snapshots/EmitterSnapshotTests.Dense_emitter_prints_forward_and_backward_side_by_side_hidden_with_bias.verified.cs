@@ -33,23 +33,21 @@ private void Layer2Backward(int batch)
         dBias: Gradients.Slice(L2_B, L2_Out));
 }
 
-// EmitInitialization
-// Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01.
-new(layer: 2, offset: L2_W, length: L2_Out * L2_In, scheme: global::NetGen.WeightInit.He, fanIn: L2_In, fanOut: L2_Out),
-new(layer: 2, offset: L2_B, length: L2_Out, value: 0.01f),
-
 // EmitParameterTensors
+// Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.01.
 new(
-    Name: "dense2.weight",
-    LayerIndex: 2,
-    Offset: L2_W,
-    Length: L2_Out * L2_In,
-    Shape: new[] { L2_Out, L2_In },
-    Role: global::NetGen.ParameterRole.Weight),
+    name: "dense2.weight",
+    layer: 2,
+    offset: L2_W,
+    shape: new(L2_Out, L2_In),
+    role: global::NetGen.ParameterRole.Weight,
+    scheme: global::NetGen.WeightInit.He,
+    fanIn: L2_In,
+    fanOut: L2_Out),
 new(
-    Name: "dense2.bias",
-    LayerIndex: 2,
-    Offset: L2_B,
-    Length: L2_Out,
-    Shape: new[] { L2_Out },
-    Role: global::NetGen.ParameterRole.Bias),
+    name: "dense2.bias",
+    layer: 2,
+    offset: L2_B,
+    shape: new(L2_Out),
+    role: global::NetGen.ParameterRole.Bias,
+    value: 0.01f),

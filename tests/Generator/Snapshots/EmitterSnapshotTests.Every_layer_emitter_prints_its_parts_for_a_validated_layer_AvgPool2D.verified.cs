@@ -19,13 +19,10 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("AveragePool", "avgpool0", "input").Ints("kernel_shape", 3, 3).Ints("strides", 2, 2);
 // returns avgpool0

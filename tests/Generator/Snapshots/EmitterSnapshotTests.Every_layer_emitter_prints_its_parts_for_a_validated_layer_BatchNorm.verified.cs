@@ -60,49 +60,42 @@ private void Layer1Backward(int batch)
         dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 
-// EmitInitialization
-// Layer 1 (bn1): gamma 1, beta 0.
-new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
-new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
-
 // EmitParameterTensors
+// Layer 1 (bn1): gamma 1, beta 0.
 new(
-    Name: "bn1.weight",
-    LayerIndex: 1,
-    Offset: L1_Gamma,
-    Length: L1_Affine,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Normalization),
+    name: "bn1.weight",
+    layer: 1,
+    offset: L1_Gamma,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 1f),
 new(
-    Name: "bn1.bias",
-    LayerIndex: 1,
-    Offset: L1_Beta,
-    Length: L1_Affine,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Normalization),
+    name: "bn1.bias",
+    layer: 1,
+    offset: L1_Beta,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 0f),
 
 // EmitFields
 // Layer 1 (bn1): the mini-batch mean and 1/std of the last training forward pass, per channel.
 private readonly float[] _l1Mean = new float[L1_C], _l1InvStd = new float[L1_C];
 // EmitBufferTensors
-new(
-    Name: "bn1.running_mean",
-    LayerIndex: 1,
-    Offset: L1_RunMean,
-    Length: L1_C,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Normalization),
-new(
-    Name: "bn1.running_var",
-    LayerIndex: 1,
-    Offset: L1_RunVar,
-    Length: L1_C,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Normalization),
-// EmitBufferInitialization
 // Layer 1 (bn1): running mean 0, running variance 1.
-new(layer: 1, offset: L1_RunMean, length: L1_C, value: 0f),
-new(layer: 1, offset: L1_RunVar, length: L1_C, value: 1f),
+new(
+    name: "bn1.running_mean",
+    layer: 1,
+    offset: L1_RunMean,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 0f),
+new(
+    name: "bn1.running_var",
+    layer: 1,
+    offset: L1_RunVar,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 1f),
 // EmitOnnx
 g.Node("BatchNormalization", "bn1", "conv0", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var")
     .Float("epsilon", 1E-05f);

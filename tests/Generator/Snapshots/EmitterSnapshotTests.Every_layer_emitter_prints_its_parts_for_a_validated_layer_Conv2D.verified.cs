@@ -46,36 +46,27 @@ private void Layer0Backward(int batch)
         scratch: Scratch);
 }
 
-// EmitInitialization
+// EmitParameterTensors
 // Layer 0 (conv0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
 new(
+    name: "conv0.weight",
     layer: 0,
     offset: L0_W,
-    length: L0_OutC * L0_InC * L0_K * L0_K,
+    shape: new(L0_OutC, L0_InC, L0_K, L0_K),
+    role: global::NetGen.ParameterRole.Weight,
     scheme: global::NetGen.WeightInit.Xavier,
     fanIn: L0_InC * L0_K * L0_K,
     fanOut: L0_OutC * L0_K * L0_K),
-new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
-
-// EmitParameterTensors
 new(
-    Name: "conv0.weight",
-    LayerIndex: 0,
-    Offset: L0_W,
-    Length: L0_OutC * L0_InC * L0_K * L0_K,
-    Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
-    Role: global::NetGen.ParameterRole.Weight),
-new(
-    Name: "conv0.bias",
-    LayerIndex: 0,
-    Offset: L0_B,
-    Length: L0_OutC,
-    Shape: new[] { L0_OutC },
-    Role: global::NetGen.ParameterRole.Bias),
+    name: "conv0.bias",
+    layer: 0,
+    offset: L0_B,
+    shape: new(L0_OutC),
+    role: global::NetGen.ParameterRole.Bias,
+    value: 0f),
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("Conv", "conv0", "input", "conv0.weight", "conv0.bias")
     .Ints("kernel_shape", 3, 3)

@@ -67,39 +67,30 @@ private void Layer0Backward(int batch)
         dBias: Gradients.Slice(L0_B, L0_Out));
 }
 
-// EmitInitialization
+// EmitParameterTensors
 // Layer 0 (dense0): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
 new(
+    name: "dense0.weight",
     layer: 0,
     offset: L0_W,
-    length: L0_Out * L0_In,
+    shape: new(L0_Out, L0_In),
+    role: global::NetGen.ParameterRole.Weight,
     scheme: global::NetGen.WeightInit.Xavier,
     fanIn: L0_In,
     fanOut: L0_Out),
-new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
-
-// EmitParameterTensors
 new(
-    Name: "dense0.weight",
-    LayerIndex: 0,
-    Offset: L0_W,
-    Length: L0_Out * L0_In,
-    Shape: new[] { L0_Out, L0_In },
-    Role: global::NetGen.ParameterRole.Weight),
-new(
-    Name: "dense0.bias",
-    LayerIndex: 0,
-    Offset: L0_B,
-    Length: L0_Out,
-    Shape: new[] { L0_Out },
-    Role: global::NetGen.ParameterRole.Bias),
+    name: "dense0.bias",
+    layer: 0,
+    offset: L0_B,
+    shape: new(L0_Out),
+    role: global::NetGen.ParameterRole.Bias,
+    value: 0f),
 
 // EmitFields
 // Layer 0 (dense0) DropConnect: the mini-batch's weight mask, the masked weights and their gradient.
 private readonly float[] _l0Mask = new float[L0_Out * L0_In], _l0MaskedW = new float[L0_Out * L0_In],
     _l0dMaskedW = new float[L0_Out * L0_In];
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("Gemm", "dense0", "input", "dense0.weight", "dense0.bias").Int("transB", 1);
 // returns dense0

@@ -43,13 +43,10 @@ private void Layer1Backward(int batch)
     }
 }
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 // dropout1: the identity at inference (no node).
 // returns dense0

@@ -6,13 +6,10 @@
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("Flatten", "flatten0", "input").Int("axis", 1);
 // returns flatten0

@@ -33,15 +33,12 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // Layer 0 (fracpool0): the pooling region boundaries of the last forward pass (rows, columns).
 private readonly int[] _l0Rows = new int[L0_OutH + 1], _l0Cols = new int[L0_OutW + 1];
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 int[] rows0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InH, L0_OutH),
     cols0 = global::NetGen.Interop.OnnxIndices.FractionalInferenceBoundaries(L0_InW, L0_OutW);

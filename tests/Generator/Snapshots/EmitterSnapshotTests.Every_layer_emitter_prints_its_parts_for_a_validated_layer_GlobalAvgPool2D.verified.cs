@@ -17,13 +17,10 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("GlobalAveragePool", "gap0/pooled", "input");
 g.Node("Flatten", "gap0", "gap0/pooled").Int("axis", 1);

@@ -38,30 +38,25 @@ private void Layer1Backward(int batch)
         dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 
-// EmitInitialization
-// Layer 1 (in1): gamma 1, beta 0.
-new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
-new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
-
 // EmitParameterTensors
+// Layer 1 (in1): gamma 1, beta 0.
 new(
-    Name: "in1.weight",
-    LayerIndex: 1,
-    Offset: L1_Gamma,
-    Length: L1_Affine,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Normalization),
+    name: "in1.weight",
+    layer: 1,
+    offset: L1_Gamma,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 1f),
 new(
-    Name: "in1.bias",
-    LayerIndex: 1,
-    Offset: L1_Beta,
-    Length: L1_Affine,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Normalization),
+    name: "in1.bias",
+    layer: 1,
+    offset: L1_Beta,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 0f),
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("InstanceNormalization", "in1", "conv0", "in1.weight", "in1.bias").Float("epsilon", 1E-05f);
 // returns in1

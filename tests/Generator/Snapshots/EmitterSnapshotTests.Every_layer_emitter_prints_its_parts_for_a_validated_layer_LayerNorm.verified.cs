@@ -37,30 +37,25 @@ private void Layer1Backward(int batch)
         dBeta: Gradients.Slice(L1_Beta, L1_Affine));
 }
 
-// EmitInitialization
-// Layer 1 (ln1): gamma 1, beta 0.
-new(layer: 1, offset: L1_Gamma, length: L1_Affine, value: 1f),
-new(layer: 1, offset: L1_Beta, length: L1_Affine, value: 0f),
-
 // EmitParameterTensors
+// Layer 1 (ln1): gamma 1, beta 0.
 new(
-    Name: "ln1.weight",
-    LayerIndex: 1,
-    Offset: L1_Gamma,
-    Length: L1_Affine,
-    Shape: new[] { L1_In },
-    Role: global::NetGen.ParameterRole.Normalization),
+    name: "ln1.weight",
+    layer: 1,
+    offset: L1_Gamma,
+    shape: new(L1_In),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 1f),
 new(
-    Name: "ln1.bias",
-    LayerIndex: 1,
-    Offset: L1_Beta,
-    Length: L1_Affine,
-    Shape: new[] { L1_In },
-    Role: global::NetGen.ParameterRole.Normalization),
+    name: "ln1.bias",
+    layer: 1,
+    offset: L1_Beta,
+    shape: new(L1_In),
+    role: global::NetGen.ParameterRole.Normalization,
+    value: 0f),
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("LayerNormalization", "ln1", "dense0", "ln1.weight", "ln1.bias").Int("axis", 1).Float("epsilon", 1E-05f);
 // returns ln1

@@ -19,13 +19,10 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("MaxPool", "maxpool0", "input").Ints("kernel_shape", 2, 2).Ints("strides", 2, 2);
 // returns maxpool0

@@ -28,13 +28,10 @@ private void Layer1Backward(int batch)
         dx: ActivationGradient(L1_X, L1_In, batch));
 }
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("Reshape", "maxout1/pieces", "dense0", g.Int64s("maxout1/pieces_shape", 0, 2, 3));
 g.Node("MaxPool", "maxout1/max", "maxout1/pieces").Ints("kernel_shape", 3);

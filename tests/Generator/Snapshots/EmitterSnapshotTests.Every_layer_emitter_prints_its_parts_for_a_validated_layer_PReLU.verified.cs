@@ -30,22 +30,18 @@ private void Layer1Backward(int batch)
         dAlpha: Gradients.Slice(L1_Alpha, L1_C));
 }
 
-// EmitInitialization
-// Layer 1 (prelu1): slopes 0.25f.
-new(layer: 1, offset: L1_Alpha, length: L1_C, value: 0.25f),
-
 // EmitParameterTensors
+// Layer 1 (prelu1): slopes 0.25f.
 new(
-    Name: "prelu1.weight",
-    LayerIndex: 1,
-    Offset: L1_Alpha,
-    Length: L1_C,
-    Shape: new[] { L1_C },
-    Role: global::NetGen.ParameterRole.Other),
+    name: "prelu1.weight",
+    layer: 1,
+    offset: L1_Alpha,
+    shape: new(L1_C),
+    role: global::NetGen.ParameterRole.Other,
+    value: 0.25f),
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("PRelu", "prelu1", "conv0", g.Parameter("prelu1.weight", 2, 1, 1));
 // returns prelu1

@@ -42,13 +42,10 @@ private void Layer1Backward(int batch)
         dx: ActivationGradient(L1_X, L1_In, batch));
 }
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("LeakyRelu", "rrelu1", "dense0").Float("alpha", 0.22916667f);
 // returns rrelu1

@@ -52,13 +52,10 @@ private void Layer3Backward(int batch)
         dBranch: ActivationGradient(L3_X, L3_In, batch));
 }
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("Mul", "res0.add/scaled", "res0.relu2", g.Constant("res0.add/survival", 0.8f));
 g.Node("Add", "res0.add", "dense0", "res0.add/scaled");

@@ -25,13 +25,10 @@ private void Layer1Backward(int batch)
         dx: ActivationGradient(L1_X, L1_In, batch));
 }
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitFields
 // EmitBufferTensors
-// EmitBufferInitialization
 // EmitOnnx
 g.Node("Softmax", "softmaxlayer1", "dense0").Int("axis", 1);
 // returns softmaxlayer1

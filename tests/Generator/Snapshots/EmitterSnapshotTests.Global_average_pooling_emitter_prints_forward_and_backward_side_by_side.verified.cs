@@ -28,6 +28,4 @@ private void Layer3Backward(int batch)
         dx: ActivationGradient(L3_X, L3_In, batch));
 }
 
-// EmitInitialization
-
 // EmitParameterTensors

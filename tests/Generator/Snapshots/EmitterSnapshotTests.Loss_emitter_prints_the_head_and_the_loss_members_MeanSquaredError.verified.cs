@@ -6,8 +6,6 @@
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitLayoutArguments

@@ -16,8 +16,6 @@ private void Layer4Forward(int batch)
 
 // EmitBackward
 
-// EmitInitialization
-
 // EmitParameterTensors
 
 // EmitLayoutArguments

@@ -139,35 +139,26 @@ partial record Outer
                 new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
                 new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L2_Out), outputOffset: L2_Y),
             },
-            initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+            parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
             {
                 // Layer 0 (dense0): weights Gaussian (as declared), bias 0.5.
                 new(
+                    name: "dense0.weight",
                     layer: 0,
                     offset: L0_W,
-                    length: L0_Out * L0_In,
+                    shape: new(L0_Out, L0_In),
+                    role: global::NetGen.ParameterRole.Weight,
                     scheme: global::NetGen.WeightInit.Gaussian,
                     fanIn: L0_In,
                     fanOut: L0_Out,
                     std: 0.1f),
-                new(layer: 0, offset: L0_B, length: L0_Out, value: 0.5f),
-            },
-            parameterTensors: new global::NetGen.ParameterTensor[]
-            {
                 new(
-                    Name: "dense0.weight",
-                    LayerIndex: 0,
-                    Offset: L0_W,
-                    Length: L0_Out * L0_In,
-                    Shape: new[] { L0_Out, L0_In },
-                    Role: global::NetGen.ParameterRole.Weight),
-                new(
-                    Name: "dense0.bias",
-                    LayerIndex: 0,
-                    Offset: L0_B,
-                    Length: L0_Out,
-                    Shape: new[] { L0_Out },
-                    Role: global::NetGen.ParameterRole.Bias),
+                    name: "dense0.bias",
+                    layer: 0,
+                    offset: L0_B,
+                    shape: new(L0_Out),
+                    role: global::NetGen.ParameterRole.Bias,
+                    value: 0.5f),
             });
 
         /// <inheritdoc />

@@ -161,80 +161,59 @@ partial class FashionMlp : global::NetGen.NetworkBase
             new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L5_Out), outputOffset: L5_Y),
         },
-        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
         {
             // Layer 0 (dense0): weights He (He, chosen because ReLU follows), bias 0.
             new(
+                name: "dense0.weight",
                 layer: 0,
                 offset: L0_W,
-                length: L0_Out * L0_In,
+                shape: new(L0_Out, L0_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.He,
                 fanIn: L0_In,
                 fanOut: L0_Out),
-            new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
+            new(
+                name: "dense0.bias",
+                layer: 0,
+                offset: L0_B,
+                shape: new(L0_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
             // Layer 2 (dense2): weights He (He, chosen because ReLU follows), bias 0.
             new(
+                name: "dense2.weight",
                 layer: 2,
                 offset: L2_W,
-                length: L2_Out * L2_In,
+                shape: new(L2_Out, L2_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.He,
                 fanIn: L2_In,
                 fanOut: L2_Out),
-            new(layer: 2, offset: L2_B, length: L2_Out, value: 0f),
+            new(
+                name: "dense2.bias",
+                layer: 2,
+                offset: L2_B,
+                shape: new(L2_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
             // Layer 4 (dense4): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
             new(
+                name: "dense4.weight",
                 layer: 4,
                 offset: L4_W,
-                length: L4_Out * L4_In,
+                shape: new(L4_Out, L4_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.Xavier,
                 fanIn: L4_In,
                 fanOut: L4_Out),
-            new(layer: 4, offset: L4_B, length: L4_Out, value: 0f),
-        },
-        parameterTensors: new global::NetGen.ParameterTensor[]
-        {
             new(
-                Name: "dense0.weight",
-                LayerIndex: 0,
-                Offset: L0_W,
-                Length: L0_Out * L0_In,
-                Shape: new[] { L0_Out, L0_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense0.bias",
-                LayerIndex: 0,
-                Offset: L0_B,
-                Length: L0_Out,
-                Shape: new[] { L0_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "dense2.weight",
-                LayerIndex: 2,
-                Offset: L2_W,
-                Length: L2_Out * L2_In,
-                Shape: new[] { L2_Out, L2_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense2.bias",
-                LayerIndex: 2,
-                Offset: L2_B,
-                Length: L2_Out,
-                Shape: new[] { L2_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "dense4.weight",
-                LayerIndex: 4,
-                Offset: L4_W,
-                Length: L4_Out * L4_In,
-                Shape: new[] { L4_Out, L4_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense4.bias",
-                LayerIndex: 4,
-                Offset: L4_B,
-                Length: L4_Out,
-                Shape: new[] { L4_Out },
-                Role: global::NetGen.ParameterRole.Bias),
+                name: "dense4.bias",
+                layer: 4,
+                offset: L4_B,
+                shape: new(L4_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
         });
 
     /// <inheritdoc />

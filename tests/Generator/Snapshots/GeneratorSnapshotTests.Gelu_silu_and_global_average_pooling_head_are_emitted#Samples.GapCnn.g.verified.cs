@@ -193,103 +193,76 @@ partial class GapCnn : global::NetGen.NetworkBase
             new(name: "dense7", kind: "Dense", outputShape: new(L7_Out), outputOffset: L7_Y),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L8_Out), outputOffset: L8_Y),
         },
-        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
         {
             // Layer 0 (conv0): weights He (He, chosen because GELU follows), bias 0.
             new(
+                name: "conv0.weight",
                 layer: 0,
                 offset: L0_W,
-                length: L0_OutC * L0_InC * L0_K * L0_K,
+                shape: new(L0_OutC, L0_InC, L0_K, L0_K),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.He,
                 fanIn: L0_InC * L0_K * L0_K,
                 fanOut: L0_OutC * L0_K * L0_K),
-            new(layer: 0, offset: L0_B, length: L0_OutC, value: 0f),
+            new(
+                name: "conv0.bias",
+                layer: 0,
+                offset: L0_B,
+                shape: new(L0_OutC),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
             // Layer 2 (conv2): weights He (He, chosen because SiLU follows), bias 0.
             new(
+                name: "conv2.weight",
                 layer: 2,
                 offset: L2_W,
-                length: L2_OutC * L2_InC * L2_K * L2_K,
+                shape: new(L2_OutC, L2_InC, L2_K, L2_K),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.He,
                 fanIn: L2_InC * L2_K * L2_K,
                 fanOut: L2_OutC * L2_K * L2_K),
-            new(layer: 2, offset: L2_B, length: L2_OutC, value: 0f),
+            new(
+                name: "conv2.bias",
+                layer: 2,
+                offset: L2_B,
+                shape: new(L2_OutC),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
             // Layer 5 (dense5): weights He (He, chosen because GELU follows), bias 0.
             new(
+                name: "dense5.weight",
                 layer: 5,
                 offset: L5_W,
-                length: L5_Out * L5_In,
+                shape: new(L5_Out, L5_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.He,
                 fanIn: L5_In,
                 fanOut: L5_Out),
-            new(layer: 5, offset: L5_B, length: L5_Out, value: 0f),
+            new(
+                name: "dense5.bias",
+                layer: 5,
+                offset: L5_B,
+                shape: new(L5_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
             // Layer 7 (dense7): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
             new(
+                name: "dense7.weight",
                 layer: 7,
                 offset: L7_W,
-                length: L7_Out * L7_In,
+                shape: new(L7_Out, L7_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.Xavier,
                 fanIn: L7_In,
                 fanOut: L7_Out),
-            new(layer: 7, offset: L7_B, length: L7_Out, value: 0f),
-        },
-        parameterTensors: new global::NetGen.ParameterTensor[]
-        {
             new(
-                Name: "conv0.weight",
-                LayerIndex: 0,
-                Offset: L0_W,
-                Length: L0_OutC * L0_InC * L0_K * L0_K,
-                Shape: new[] { L0_OutC, L0_InC, L0_K, L0_K },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "conv0.bias",
-                LayerIndex: 0,
-                Offset: L0_B,
-                Length: L0_OutC,
-                Shape: new[] { L0_OutC },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "conv2.weight",
-                LayerIndex: 2,
-                Offset: L2_W,
-                Length: L2_OutC * L2_InC * L2_K * L2_K,
-                Shape: new[] { L2_OutC, L2_InC, L2_K, L2_K },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "conv2.bias",
-                LayerIndex: 2,
-                Offset: L2_B,
-                Length: L2_OutC,
-                Shape: new[] { L2_OutC },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "dense5.weight",
-                LayerIndex: 5,
-                Offset: L5_W,
-                Length: L5_Out * L5_In,
-                Shape: new[] { L5_Out, L5_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense5.bias",
-                LayerIndex: 5,
-                Offset: L5_B,
-                Length: L5_Out,
-                Shape: new[] { L5_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "dense7.weight",
-                LayerIndex: 7,
-                Offset: L7_W,
-                Length: L7_Out * L7_In,
-                Shape: new[] { L7_Out, L7_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense7.bias",
-                LayerIndex: 7,
-                Offset: L7_B,
-                Length: L7_Out,
-                Shape: new[] { L7_Out },
-                Role: global::NetGen.ParameterRole.Bias),
+                name: "dense7.bias",
+                layer: 7,
+                offset: L7_B,
+                shape: new(L7_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
         });
 
     /// <inheritdoc />

@@ -142,57 +142,42 @@ partial class Regressor : global::NetGen.NetworkBase
             new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
             new(name: "mse", kind: "MeanSquaredError", outputShape: new(L3_Out), outputOffset: L3_Y),
         },
-        initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+        parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
         {
             // Layer 0 (dense0): weights Xavier (Xavier, chosen because Tanh follows), bias 0.
             new(
+                name: "dense0.weight",
                 layer: 0,
                 offset: L0_W,
-                length: L0_Out * L0_In,
+                shape: new(L0_Out, L0_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.Xavier,
                 fanIn: L0_In,
                 fanOut: L0_Out),
-            new(layer: 0, offset: L0_B, length: L0_Out, value: 0f),
+            new(
+                name: "dense0.bias",
+                layer: 0,
+                offset: L0_B,
+                shape: new(L0_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
             // Layer 2 (dense2): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias 0.
             new(
+                name: "dense2.weight",
                 layer: 2,
                 offset: L2_W,
-                length: L2_Out * L2_In,
+                shape: new(L2_Out, L2_In),
+                role: global::NetGen.ParameterRole.Weight,
                 scheme: global::NetGen.WeightInit.Xavier,
                 fanIn: L2_In,
                 fanOut: L2_Out),
-            new(layer: 2, offset: L2_B, length: L2_Out, value: 0f),
-        },
-        parameterTensors: new global::NetGen.ParameterTensor[]
-        {
             new(
-                Name: "dense0.weight",
-                LayerIndex: 0,
-                Offset: L0_W,
-                Length: L0_Out * L0_In,
-                Shape: new[] { L0_Out, L0_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense0.bias",
-                LayerIndex: 0,
-                Offset: L0_B,
-                Length: L0_Out,
-                Shape: new[] { L0_Out },
-                Role: global::NetGen.ParameterRole.Bias),
-            new(
-                Name: "dense2.weight",
-                LayerIndex: 2,
-                Offset: L2_W,
-                Length: L2_Out * L2_In,
-                Shape: new[] { L2_Out, L2_In },
-                Role: global::NetGen.ParameterRole.Weight),
-            new(
-                Name: "dense2.bias",
-                LayerIndex: 2,
-                Offset: L2_B,
-                Length: L2_Out,
-                Shape: new[] { L2_Out },
-                Role: global::NetGen.ParameterRole.Bias),
+                name: "dense2.bias",
+                layer: 2,
+                offset: L2_B,
+                shape: new(L2_Out),
+                role: global::NetGen.ParameterRole.Bias,
+                value: 0f),
         });
 
     /// <inheritdoc />

@@ -152,58 +152,43 @@ static partial class Models
                 new(name: "dense3", kind: "Dense", outputShape: new(L3_Out), outputOffset: L3_Y),
                 new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L4_Out), outputOffset: L4_Y),
             },
-            initialization: new global::NetGen.NetworkBase.NetworkLayout.Init[]
+            parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
             {
                 // Layer 1 (dense1): weights He (He, chosen because ReLU follows), bias 0.
                 new(
+                    name: "dense1.weight",
                     layer: 1,
                     offset: L1_W,
-                    length: L1_Out * L1_In,
+                    shape: new(L1_Out, L1_In),
+                    role: global::NetGen.ParameterRole.Weight,
                     scheme: global::NetGen.WeightInit.He,
                     fanIn: L1_In,
                     fanOut: L1_Out),
-                new(layer: 1, offset: L1_B, length: L1_Out, value: 0f),
+                new(
+                    name: "dense1.bias",
+                    layer: 1,
+                    offset: L1_B,
+                    shape: new(L1_Out),
+                    role: global::NetGen.ParameterRole.Bias,
+                    value: 0f),
                 // Layer 3 (dense3): weights Xavier (Xavier, the default when no ReLU-family activation follows), bias
                 // 0.
                 new(
+                    name: "dense3.weight",
                     layer: 3,
                     offset: L3_W,
-                    length: L3_Out * L3_In,
+                    shape: new(L3_Out, L3_In),
+                    role: global::NetGen.ParameterRole.Weight,
                     scheme: global::NetGen.WeightInit.Xavier,
                     fanIn: L3_In,
                     fanOut: L3_Out),
-                new(layer: 3, offset: L3_B, length: L3_Out, value: 0f),
-            },
-            parameterTensors: new global::NetGen.ParameterTensor[]
-            {
                 new(
-                    Name: "dense1.weight",
-                    LayerIndex: 1,
-                    Offset: L1_W,
-                    Length: L1_Out * L1_In,
-                    Shape: new[] { L1_Out, L1_In },
-                    Role: global::NetGen.ParameterRole.Weight),
-                new(
-                    Name: "dense1.bias",
-                    LayerIndex: 1,
-                    Offset: L1_B,
-                    Length: L1_Out,
-                    Shape: new[] { L1_Out },
-                    Role: global::NetGen.ParameterRole.Bias),
-                new(
-                    Name: "dense3.weight",
-                    LayerIndex: 3,
-                    Offset: L3_W,
-                    Length: L3_Out * L3_In,
-                    Shape: new[] { L3_Out, L3_In },
-                    Role: global::NetGen.ParameterRole.Weight),
-                new(
-                    Name: "dense3.bias",
-                    LayerIndex: 3,
-                    Offset: L3_B,
-                    Length: L3_Out,
-                    Shape: new[] { L3_Out },
-                    Role: global::NetGen.ParameterRole.Bias),
+                    name: "dense3.bias",
+                    layer: 3,
+                    offset: L3_B,
+                    shape: new(L3_Out),
+                    role: global::NetGen.ParameterRole.Bias,
+                    value: 0f),
             });
 
         /// <inheritdoc />
