@@ -16,6 +16,19 @@ public static class Kern
         }
         return best;
     }
+    static double Median(Action a, int reps)
+    {
+        var w = Stopwatch.StartNew(); while (w.ElapsedMilliseconds < 300) a();
+        var all = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            a();
+            all[r] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        }
+        Array.Sort(all);
+        return all[reps / 2];
+    }
     static float[] R(int n) { var r = new Random(n); var a = new float[n]; for (int i = 0; i < n; i++) a[i] = r.NextSingle() - 0.5f; return a; }
     public static string Run(int batch, int threads, int reps)
     {
@@ -33,6 +46,13 @@ public static class Kern
         sb.Append($"fwd2 {Time(() => Dense.Forward(b, 256, 128, a1, w2, b2, y2), reps):F1} ");
         sb.Append($"pair {Time(() => Dense.ForwardPair(b, 784, 256, 128, x, w1, b1, y1, ActivationFunction.Relu, 0f, a1, w2, b2, y2), reps):F1} ");
         sb.Append($"fwd3 {Time(() => Dense.Forward(b, 128, 10, y2, w3, b2.AsSpan(0, 10), y3), reps):F1} ");
+        var p1 = new PackedWeights(); var p2 = new PackedWeights(); var p3 = new PackedWeights();
+        sb.Append($"pairP {Time(() => Dense.ForwardPair(b, 784, 256, 128, x, w1, b1, y1, ActivationFunction.Relu, 0f, a1, w2, b2, y2, p1, p2), reps):F1} ");
+        sb.Append($"fwd3P {Time(() => Dense.Forward(b, 128, 10, y2, w3, b2.AsSpan(0, 10), y3, p3), reps):F1} ");
+        sb.Append($"relu3 {Time(() => Relu.Forward(y2, y2), reps):F1} ");
+        sb.Append($"smax {Time(() => Softmax.Forward(b, 10, y3, y3), reps):F1} ");
+        var net = new Mlp(seed: 1) { Mode = NetworkMode.Inference }; var xs = x.AsSpan(0, b * 784).ToArray();
+        sb.Append($"net {Time(() => net.Forward(xs, b), reps):F1} netMed {Median(() => net.Forward(xs, b), reps):F1} ");
         sb.Append($"bwd3 {Time(() => Dense.Backward(b, 128, 10, y2, w3, dy3, dx2, dw3, db.AsSpan(0, 10)), reps):F1} ");
         sb.Append($"bwd2 {Time(() => Dense.Backward(b, 256, 128, a1, w2, dy2, dx1, dw2, db.AsSpan(0, 128)), reps):F1} ");
         sb.Append($"bwd1 {Time(() => Dense.Backward(b, 784, 256, x, w1, dy1, Span<float>.Empty, dw1, db), reps):F1}");
