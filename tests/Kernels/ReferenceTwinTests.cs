@@ -172,6 +172,29 @@ public class ReferenceTwinTests
     }
 
     [Theory]
+    [InlineData(1, 10, 0f)]
+    [InlineData(256, 10, 0f)]
+    [InlineData(3, 37, 0f)]
+    [InlineData(5, 1, 0f)]
+    [InlineData(2, 16, 0f)]
+    [InlineData(7, 17, 80f)] // far from zero both ways: the row maximum keeps exp finite
+    [InlineData(7, 17, -80f)]
+    public void Softmax_matches_its_reference_in_place_and_not(int batch, int classes, float offset)
+    {
+        var rng = new Rng((batch * 100) + classes);
+        int n = batch * classes;
+        float[] x = Random(rng, n, 8f).Select(v => v + offset).ToArray(), y = new float[n], expected = new float[n];
+        Softmax.Reference.Forward(batch, classes, x, expected);
+        Softmax.Forward(batch, classes, x, y);
+        float[] inPlace = (float[])x.Clone();
+        Softmax.Forward(batch, classes, inPlace, inPlace);
+
+        // Probabilities are at most 1: a few float ulps of 1 absolute.
+        Assert.True(TensorAssert.MaxAbsDiff(y, expected) <= 1e-6, $"max |diff| {TensorAssert.MaxAbsDiff(y, expected):E2}");
+        Assert.Equal(y, inPlace);
+    }
+
+    [Theory]
     [InlineData(1, 1, 1, 1)]
     [InlineData(3, 6, 5, 3)]
     [InlineData(2, 8, 49, 4)]
