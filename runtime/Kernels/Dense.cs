@@ -133,14 +133,9 @@ public static partial class Dense
         PackedWeights? packed2 = null)
     {
         CheckPair(batch, inputs, hidden, outputs, x.Length, weights1.Length, bias1.Length, y1.Length, a1.Length, weights2.Length, bias2.Length, y2.Length);
-        if (UseRowPair(batch, inputs, hidden, outputs))
-        {
-            ForwardRowPair(batch, inputs, hidden, outputs, x, weights1, bias1, y1, activation, alpha, a1, weights2, bias2, y2, packed1, packed2);
-            return;
-        }
-
-        int parts = PairParts(batch, inputs, hidden, outputs);
-        if (parts <= 1)
+        bool byRows = UseRowPair(batch, inputs, hidden, outputs);
+        int parts = byRows ? 0 : PairParts(batch, inputs, hidden, outputs);
+        if (!byRows && parts <= 1)
         {
             Forward(batch, inputs, hidden, x, weights1, bias1, y1, packed1);
             Activations.Forward(activation, alpha, y1.Slice(0, batch * hidden), a1.Slice(0, batch * hidden));
@@ -148,13 +143,9 @@ public static partial class Dense
             return;
         }
 
-        int partialFloats = batch * outputs;
-        float[] partials = t_partials is { } existing && existing.Length >= (parts - 1) * partialFloats
-            ? existing
-            : t_partials = new float[Math.Max((parts - 1) * partialFloats, 4096)];
-        fixed (float* px = x, pw1 = weights1, pb1 = bias1, py1 = y1, pa1 = a1, pw2 = weights2, pb2 = bias2, py2 = y2, pp = partials)
+        fixed (float* px = x, pw1 = weights1, pb1 = bias1, py1 = y1, pa1 = a1, pw2 = weights2, pb2 = bias2, py2 = y2)
         {
-            var job = new PairJob
+            var operands = new PairOperands
             {
                 Batch = batch,
                 Inputs = inputs,
@@ -170,20 +161,44 @@ public static partial class Dense
                 W2 = pw2,
                 B2 = bias2.IsEmpty ? null : pb2,
                 Y2 = py2,
-                Partials = pp,
             };
+            if (byRows)
+            {
+                ForwardRowPair(in operands, packed1, packed2);
+            }
+            else
+            {
+                ForwardUnitPair(in operands, parts, packed1, packed2);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A small batch's pair split by hidden units into <paramref name="parts"/> parts, each through both layers; the
+    /// second layer's sums of the parts after the first are added here in part order.
+    /// </summary>
+    private static unsafe void ForwardUnitPair(in PairOperands operands, int parts, PackedWeights? packed1, PackedWeights? packed2)
+    {
+        int batch = operands.Batch, inputs = operands.Inputs, hidden = operands.Hidden, outputs = operands.Outputs;
+        int partialFloats = batch * outputs;
+        float[] partials = t_partials is { } existing && existing.Length >= (parts - 1) * partialFloats
+            ? existing
+            : t_partials = new float[Math.Max((parts - 1) * partialFloats, 4096)];
+        fixed (float* pp = partials)
+        {
+            var job = new PairJob { Operands = operands, Partials = pp };
             if (batch == 1 && packed1 is not null && packed2 is not null && GemmDot.HasInterleavedGemv)
             {
                 // Batch-1 inference: both layers from the caches' interleaved rows, packed here (not by the threads).
-                job.Rows1 = packed1.InterleavedRows(pw1, hidden, inputs);
-                job.Rows2 = packed2.InterleavedRows(pw2, outputs, hidden);
+                job.Rows1 = packed1.InterleavedRows(operands.W1, hidden, inputs);
+                job.Rows2 = packed2.InterleavedRows(operands.W2, outputs, hidden);
             }
 
             Compute.For(parts, parts, &PairPart, &job);
         }
 
         // y2 already holds b2 plus part 0's sums; add the other parts' in part order (deterministic for a thread count).
-        Span<float> result = y2.Slice(0, partialFloats);
+        var result = new Span<float>(operands.Y2, partialFloats);
         for (int part = 1; part < parts; part++)
         {
             Elementwise.Add(partials.AsSpan((part - 1) * partialFloats, partialFloats), result);
@@ -209,7 +224,8 @@ public static partial class Dense
     /// <summary>One part of a pair: a range of hidden units through both layers.</summary>
     private static unsafe void PairPart(void* state, int part, int parts)
     {
-        ref readonly PairJob g = ref *(PairJob*)state;
+        ref readonly PairJob job = ref *(PairJob*)state;
+        ref readonly PairOperands g = ref job.Operands;
         int batch = g.Batch, hidden = g.Hidden, outputs = g.Outputs;
         int tiles = (hidden + 15) / 16;
         int h0 = Math.Min(hidden, tiles * part / parts * 16);
@@ -220,9 +236,9 @@ public static partial class Dense
         int width = h1 - h0;
         StartRows(g.Y1 + h0, batch, hidden, g.B1 is null ? null : g.B1 + h0, width);
 
-        if (g.Rows1 is not null)
+        if (job.Rows1 is not null)
         {
-            GemmDot.GemvInterleaved(g.X, g.Rows1, GemmDot.PaddedK(g.Inputs), 0, g.Inputs, h0, h1, g.Y1, accumulate: true);
+            GemmDot.GemvInterleaved(g.X, job.Rows1, GemmDot.PaddedK(g.Inputs), 0, g.Inputs, h0, h1, g.Y1, accumulate: true);
         }
         else
         {
@@ -245,12 +261,12 @@ public static partial class Dense
         }
         else
         {
-            c = g.Partials + ((nint)(part - 1) * batch * outputs);
+            c = job.Partials + ((nint)(part - 1) * batch * outputs);
         }
 
-        if (g.Rows2 is not null)
+        if (job.Rows2 is not null)
         {
-            GemmDot.GemvInterleaved(g.A1 + h0, g.Rows2, GemmDot.PaddedK(hidden), h0, width, 0, outputs, c, accumulate: part == 0);
+            GemmDot.GemvInterleaved(g.A1 + h0, job.Rows2, GemmDot.PaddedK(hidden), h0, width, 0, outputs, c, accumulate: part == 0);
         }
         else
         {
@@ -299,8 +315,8 @@ public static partial class Dense
         }
     }
 
-    /// <summary>A pair as the threads see it: pinned spans and shapes.</summary>
-    private unsafe struct PairJob
+    /// <summary>The operands of a dense pair, pinned by <see cref="ForwardPair"/>: what both of its parallel forms read.</summary>
+    private unsafe struct PairOperands
     {
         public int Batch;
         public int Inputs;
@@ -316,6 +332,14 @@ public static partial class Dense
         public float* W2;
         public float* B2;
         public float* Y2;
+    }
+
+    /// <summary>A pair split by hidden units as the threads see it.</summary>
+    private unsafe struct PairJob
+    {
+        public PairOperands Operands;
+
+        /// <summary>The second layer's sums of parts 1, 2, …, batch×outputs floats each.</summary>
         public float* Partials;
 
         /// <summary>Batch 1 with caches: W1 and W2 in the interleaved-rows layout, else null.</summary>

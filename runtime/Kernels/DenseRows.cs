@@ -33,61 +33,25 @@ public static partial class Dense
     /// otherwise each thread packs W1ᵀ and W2ᵀ (panel-major) once per call for itself: the duplicated packing (a few
     /// µs) runs in parallel and needs no barrier. Every element is computed exactly as <see cref="Forward"/> computes it.
     /// </summary>
-    private static unsafe void ForwardRowPair(
-        int batch,
-        int inputs,
-        int hidden,
-        int outputs,
-        ReadOnlySpan<float> x,
-        ReadOnlySpan<float> weights1,
-        ReadOnlySpan<float> bias1,
-        Span<float> y1,
-        ActivationFunction activation,
-        float alpha,
-        Span<float> a1,
-        ReadOnlySpan<float> weights2,
-        ReadOnlySpan<float> bias2,
-        Span<float> y2,
-        PackedWeights? packed1,
-        PackedWeights? packed2)
+    private static unsafe void ForwardRowPair(in PairOperands operands, PackedWeights? packed1, PackedWeights? packed2)
     {
         // Chunks of at least 32 rows, two per thread, claimed dynamically (a thread that starts late leaves its share).
         int threads = Compute.ThreadCount;
-        int chunks = threads <= 1 ? 1 : Math.Clamp(batch / 32, 1, 2 * threads);
-        fixed (float* px = x, pw1 = weights1, pb1 = bias1, py1 = y1, pa1 = a1, pw2 = weights2, pb2 = bias2, py2 = y2)
+        int chunks = threads <= 1 ? 1 : Math.Clamp(operands.Batch / 32, 1, 2 * threads);
+        var job = new RowPairJob { Call = Interlocked.Increment(ref s_rowPairCall), Operands = operands };
+        if (packed1 is not null && packed2 is not null)
         {
-            var job = new RowPairJob
-            {
-                Call = Interlocked.Increment(ref s_rowPairCall),
-                Batch = batch,
-                Inputs = inputs,
-                Hidden = hidden,
-                Outputs = outputs,
-                X = px,
-                W1 = pw1,
-                B1 = bias1.IsEmpty ? null : pb1,
-                Y1 = py1,
-                Activation = activation,
-                Alpha = alpha,
-                A1 = pa1,
-                W2 = pw2,
-                B2 = bias2.IsEmpty ? null : pb2,
-                Y2 = py2,
-            };
-            if (packed1 is not null && packed2 is not null)
-            {
-                job.Bt1 = Packed(packed1, pw1, hidden, inputs);
-                job.Bt2 = Packed(packed2, pw2, outputs, hidden);
-            }
+            job.Bt1 = Packed(packed1, operands.W1, operands.Hidden, operands.Inputs);
+            job.Bt2 = Packed(packed2, operands.W2, operands.Outputs, operands.Hidden);
+        }
 
-            if (chunks <= 1)
-            {
-                RowPairPart(&job, 0, 1);
-            }
-            else
-            {
-                Compute.For(chunks, threads, &RowPairPart, &job);
-            }
+        if (chunks <= 1)
+        {
+            RowPairPart(&job, 0, 1);
+        }
+        else
+        {
+            Compute.For(chunks, threads, &RowPairPart, &job);
         }
     }
 
@@ -113,7 +77,8 @@ public static partial class Dense
     /// <summary>One chunk of the row-split pair: rows <c>[i0, i1)</c> of the batch through both layers.</summary>
     private static unsafe void RowPairPart(void* state, int part, int parts)
     {
-        ref readonly RowPairJob g = ref *(RowPairJob*)state;
+        ref readonly RowPairJob job = ref *(RowPairJob*)state;
+        ref readonly PairOperands g = ref job.Operands;
         int batch = g.Batch, inputs = g.Inputs, hidden = g.Hidden, outputs = g.Outputs;
         int i0 = (int)((long)batch * part / parts), i1 = (int)((long)batch * (part + 1) / parts);
         if (i0 >= i1)
@@ -124,18 +89,18 @@ public static partial class Dense
         // This thread's Bᵀ of both layers, packed once per call; 16 floats of slack to start on a cache line.
         int w = Gemm.PanelWidth;
         long packed1 = (long)inputs * w * ((hidden + w - 1) / w), packed2 = (long)hidden * w * ((outputs + w - 1) / w);
-        float[]? pack = g.Bt1 is not null ? null
+        float[]? pack = job.Bt1 is not null ? null
             : t_rowPack is { } existing && existing.Length >= packed1 + packed2 + 16 ? existing
             : t_rowPack = new float[packed1 + packed2 + 16];
         fixed (float* pp = pack)
         {
-            float* bt1 = g.Bt1 is not null ? g.Bt1 : (float*)(((nint)pp + 63) & ~(nint)63);
-            float* bt2 = g.Bt2 is not null ? g.Bt2 : bt1 + packed1;
-            if (g.Bt1 is null && t_rowPackCall != g.Call)
+            float* bt1 = job.Bt1 is not null ? job.Bt1 : (float*)(((nint)pp + 63) & ~(nint)63);
+            float* bt2 = job.Bt2 is not null ? job.Bt2 : bt1 + packed1;
+            if (job.Bt1 is null && t_rowPackCall != job.Call)
             {
                 Gemm.PackPanels(g.W1, inputs, 0, hidden, bt1, w);
                 Gemm.PackPanels(g.W2, hidden, 0, outputs, bt2, w);
-                t_rowPackCall = g.Call;
+                t_rowPackCall = job.Call;
             }
 
             int rows = i1 - i0;
@@ -186,20 +151,7 @@ public static partial class Dense
     private unsafe struct RowPairJob
     {
         public long Call;
-        public int Batch;
-        public int Inputs;
-        public int Hidden;
-        public int Outputs;
-        public float* X;
-        public float* W1;
-        public float* B1;
-        public float* Y1;
-        public ActivationFunction Activation;
-        public float Alpha;
-        public float* A1;
-        public float* W2;
-        public float* B2;
-        public float* Y2;
+        public PairOperands Operands;
 
         /// <summary>The first layer's packed W1ᵀ from its cache, or null (each thread packs its own).</summary>
         public float* Bt1;
