@@ -330,7 +330,12 @@ public static class Gemm
         int columnUnit = n >= 64 ? 64 : 16;
         int tiles = (n + columnUnit - 1) / columnUnit;
         (int threads, int chunks) = Split(work, k);
-        chunks = Math.Min(chunks, tiles);
+
+        // Fewer column panels than threads (a narrow head such as 256×128→10): split the rows instead, Bᵀ packed here
+        // first. Each element is computed as in the column split, so the result does not depend on the split.
+        int rowTiles = (m + 3) / 4;
+        bool splitRows = tiles < threads && rowTiles >= threads;
+        chunks = Math.Min(chunks, splitRows ? rowTiles : tiles);
         threads = Math.Min(threads, chunks);
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
@@ -339,6 +344,12 @@ public static class Gemm
             fixed (float* ps = target)
             {
                 float* aligned = cache is null ? (float*)(((nint)ps + 63) & ~(nint)63) : ps;
+                if (splitRows && !ready)
+                {
+                    PackPanels(pb, k, 0, n, aligned, width);
+                    ready = true;
+                }
+
                 var job = new GemmJob
                 {
                     Kind = GemmKind.OuterPackedB,
@@ -351,7 +362,7 @@ public static class Gemm
                     RowStrideA = k,
                     ColStrideA = 1,
                     Accumulate = accumulate,
-                    SplitRows = false,
+                    SplitRows = splitRows,
                     ColumnUnit = columnUnit,
                     PackSource = ready ? null : pb,
                     PanelWidth = width,
@@ -360,7 +371,7 @@ public static class Gemm
                 Run(&job, chunks, threads);
             }
 
-            if (cache is not null && !ready)
+            if (cache is not null && !cache.IsValid)
             {
                 cache.MarkPacked();
             }

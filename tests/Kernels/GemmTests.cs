@@ -121,6 +121,7 @@ public class GemmTests
     [InlineData(256, 256, 784)]
     [InlineData(256, 128, 256)]
     [InlineData(256, 10, 128)]
+    [InlineData(301, 12, 130)]
     [InlineData(257, 100, 64)]
     [InlineData(300, 20, 1041)]
     [InlineData(128, 70, 64)]
@@ -180,6 +181,8 @@ public class GemmTests
     [InlineData(Product.ABt, 64, 256, 784)]
     [InlineData(Product.ABt, 71, 300, 785)]
     [InlineData(Product.ABt, 129, 33, 100)]
+    [InlineData(Product.ABt, 256, 10, 128)] // one column panel: split by rows on a Bᵀ packed before the split
+    [InlineData(Product.ABt, 301, 12, 130)]
     [InlineData(Product.AB, 64, 784, 256)]
     [InlineData(Product.AB, 67, 255, 130)]
     [InlineData(Product.AtB, 256, 784, 64)]
