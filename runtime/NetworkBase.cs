@@ -669,7 +669,7 @@ public abstract partial class NetworkBase
             _scratch = new AlignedBuffer(_scratchPerThread * Compute.ThreadCount); // grows only when the thread count does
         }
 
-        input.CopyTo(Activation(inputOffset, inputSize, batchSize));
+        Kernels.Elementwise.CopyAcross(input, Activation(inputOffset, inputSize, batchSize));
         _lastBatch = batchSize;
         TrainingForward = Mode == NetworkMode.Training;
         if (TrainingForward)

@@ -26,6 +26,49 @@ public static class Elementwise
     /// </summary>
     internal const int TensorPrimitivesBelow = 65_536;
 
+    /// <summary>From this many floats (512 KB) <see cref="CopyAcross"/> splits the copy between the threads.</summary>
+    internal const int CopyAcrossFrom = 131_072;
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to the start of <paramref name="target"/>, split between the compute threads from
+    /// <see cref="CopyAcrossFrom"/> floats on (one contiguous slice each), else on this thread. For the network input's
+    /// copy into the arena, which only a backward pass reads: at batch 256 of the Fashion MLP (784 KB) it was a serial
+    /// ~10 µs in a 2-thread inference call of ~330 µs.
+    /// </summary>
+    internal static unsafe void CopyAcross(ReadOnlySpan<float> source, Span<float> target)
+    {
+        int threads = Compute.ThreadCount;
+        if (threads <= 1 || source.Length < CopyAcrossFrom || Compute.WorkersBusy)
+        {
+            source.CopyTo(target);
+            return;
+        }
+
+        Guard.AtLeast("Elementwise.CopyAcross", target.Length, source.Length, "target");
+        fixed (float* ps = source, pt = target)
+        {
+            var job = new CopyJob { Source = ps, Target = pt, Length = source.Length };
+            Compute.For(threads, threads, &CopyPart, &job);
+        }
+    }
+
+    private static unsafe void CopyPart(void* state, int part, int parts)
+    {
+        ref readonly CopyJob g = ref *(CopyJob*)state;
+
+        // Slices in steps of 16 floats (a cache line when the target starts on one, as the arena does).
+        long lines = (g.Length + 15) / 16;
+        long start = Math.Min(g.Length, lines * part / parts * 16), end = Math.Min(g.Length, lines * (part + 1) / parts * 16);
+        Buffer.MemoryCopy(g.Source + start, g.Target + start, (end - start) * sizeof(float), (end - start) * sizeof(float));
+    }
+
+    private unsafe struct CopyJob
+    {
+        public float* Source;
+        public float* Target;
+        public long Length;
+    }
+
     /// <summary><c>y[i] += x[i]</c>.</summary>
     /// <param name="x">The addend.</param>
     /// <param name="y">The accumulator, at least as long as <paramref name="x"/>.</param>

@@ -16,6 +16,31 @@ public class ElementwiseTests
     // The hand loops fuse their multiply-adds on 512- and 256-bit lanes only (narrower hosts multiply, then add).
     private static readonly bool Fused = Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
 
+    /// <summary>
+    /// The network input's copy into the arena splits between threads from 128 Ki floats: every element lands in its
+    /// place, on 1–3 threads, at lengths on both sides of the switch and with uneven slices, and nothing past the end
+    /// of the source is written.
+    /// </summary>
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(131_071)]
+    [InlineData(131_072)]
+    [InlineData(200_705)]
+    public void CopyAcross_copies_every_element_on_any_thread_count(int n)
+    {
+        float[] source = Values(n, 3);
+        using var threads = new TestThreads();
+        foreach (int count in new[] { 1, 2, 3 })
+        {
+            threads.Set(count);
+            float[] target = new float[n + 5];
+            Array.Fill(target, -7f);
+            Elementwise.CopyAcross(source, target);
+            Assert.Equal(source, target.AsSpan(0, n).ToArray());
+            Assert.All(target.AsSpan(n).ToArray(), v => Assert.Equal(-7f, v));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Add_and_multiply_give_each_element_its_exactly_rounded_value(int n)
