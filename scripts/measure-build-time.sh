@@ -105,6 +105,12 @@ for server in false true; do
   echo "  with NetGen:    ${with} ms   (all:${times[with]})"
   echo "  generated code as plain sources, no generator: ${plain} ms   (all:${times[plain]})"
   echo "  generator adds: $((with - without)) ms (running it: $((with - plain)) ms, compiling its output: $((plain - without)) ms)"
+  # The same difference taken within each round (its builds ran back to back, so a drift of the machine's speed
+  # between rounds cancels), then the median over the rounds.
+  # shellcheck disable=SC2206
+  w=(${times[with]}); o=(${times[without]}); d=()
+  for i in "${!w[@]}"; do d+=($((w[i] - o[i]))); done
+  echo "  per round, with minus without: median $(median "${d[@]}") ms   (all: ${d[*]})"
   if [ -n "${NETGEN_COMPARE:-}" ]; then
     # shellcheck disable=SC2086
     compare=$(median ${times[compare]})
