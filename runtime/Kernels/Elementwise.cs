@@ -56,7 +56,7 @@ public static class Elementwise
     {
         ref readonly CopyJob g = ref *(CopyJob*)state;
 
-        // Slices in steps of 16 floats (a cache line when the target starts on one, as the arena does).
+        // Slices in steps of 16 floats: whole cache lines when the target starts on one.
         long lines = (g.Length + 15) / 16;
         long start = Math.Min(g.Length, lines * part / parts * 16), end = Math.Min(g.Length, lines * (part + 1) / parts * 16);
         Buffer.MemoryCopy(g.Source + start, g.Target + start, (end - start) * sizeof(float), (end - start) * sizeof(float));

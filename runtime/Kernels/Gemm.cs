@@ -344,10 +344,10 @@ public static class Gemm
             fixed (float* ps = target)
             {
                 float* aligned = cache is null ? (float*)(((nint)ps + 63) & ~(nint)63) : ps;
-                if (splitRows && !ready)
+                bool packFirst = splitRows && !ready;
+                if (packFirst)
                 {
                     PackPanels(pb, k, 0, n, aligned, width);
-                    ready = true;
                 }
 
                 var job = new GemmJob
@@ -364,14 +364,14 @@ public static class Gemm
                     Accumulate = accumulate,
                     SplitRows = splitRows,
                     ColumnUnit = columnUnit,
-                    PackSource = ready ? null : pb,
+                    PackSource = ready || packFirst ? null : pb,
                     PanelWidth = width,
                     Bias = bias.IsEmpty ? null : pbias,
                 };
                 Run(&job, chunks, threads);
             }
 
-            if (cache is not null && !cache.IsValid)
+            if (cache is not null && !ready)
             {
                 cache.MarkPacked();
             }
