@@ -407,7 +407,9 @@ public abstract partial class NetworkBase
     public void ZeroGradients()
     {
         using Claim claim = EnterTraining();
-        _gradients.Span.Clear();
+
+        // In the optimizers' slices, so each thread clears the gradients it read in the last update.
+        Kernels.FlatSplit.Clear(_gradients.Span);
     }
 
     /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>

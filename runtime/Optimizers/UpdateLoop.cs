@@ -23,26 +23,16 @@ internal interface IUpdateRule
 
 /// <summary>
 /// Runs an <see cref="IUpdateRule"/> over flat buffers through <see cref="LaneLoop"/>, split across
-/// <see cref="Compute.ThreadCount"/> threads when the buffers are large. Every element's update depends only on that
+/// <see cref="Compute.ThreadCount"/> threads when the buffers are large (<see cref="FlatSplit"/>). Every element's update depends only on that
 /// element (and the rule's scalars), so the result is bit for bit the same on any number of threads.
 /// </summary>
 internal static class UpdateLoop
 {
-    /// <summary>
-    /// Below this many floats per thread an update stays on one thread. An Adam step streams seven floats per parameter
-    /// (2.3 ns per 16 on one Zen 5 core at 235 K parameters: ~100 µs for the Fashion MLP), while handing a job to a
-    /// worker costs ~1 µs; at 32 Ki floats per thread the hand-off is under a tenth of the work.
-    /// </summary>
-    internal const int MinFloatsPerThread = 32 * 1024;
-
-    /// <summary>Chunks are whole multiples of this many floats (a cache line of each buffer, whole vectors of every width).</summary>
-    private const int ChunkUnit = 64;
-
     /// <summary><c>parameters[i] = rule.Update(parameters[i], gradients[i], i)</c> for every i; lengths are checked by the caller.</summary>
     public static unsafe void Run<TRule>(ref TRule rule, Span<float> parameters, ReadOnlySpan<float> gradients)
         where TRule : struct, IUpdateRule
     {
-        int threads = Math.Min(Compute.ThreadCount, parameters.Length / MinFloatsPerThread);
+        int threads = FlatSplit.Threads(parameters.Length);
         if (threads <= 1)
         {
             var body = new Body<TRule>(ref rule, ref MemoryMarshal.GetReference(parameters), ref MemoryMarshal.GetReference(gradients));
@@ -50,22 +40,21 @@ internal static class UpdateLoop
             return;
         }
 
-        // Two chunks per thread, so a thread that starts late leaves its second chunk to the others.
+        // FlatSplit's chunks, as ZeroGradients clears them: each thread updates the slices it will clear.
         fixed (float* p = parameters, g = gradients)
         {
             var job = new Job { Rule = Unsafe.AsPointer(ref rule), Parameters = p, Gradients = g, Length = parameters.Length };
-            Compute.For(2 * threads, threads, &RunChunk<TRule>, &job);
+            Compute.For(FlatSplit.Chunks(threads), threads, &RunChunk<TRule>, &job, blocks: true);
         }
     }
 
-    /// <summary>Updates chunk <paramref name="chunk"/> of <paramref name="chunks"/>: a range of whole <see cref="ChunkUnit"/>s.</summary>
+    /// <summary>Updates chunk <paramref name="chunk"/> of <paramref name="chunks"/> (<see cref="FlatSplit.Range"/>).</summary>
     private static unsafe void RunChunk<TRule>(void* state, int chunk, int chunks)
         where TRule : struct, IUpdateRule
     {
         ref readonly Job job = ref *(Job*)state;
-        long units = (job.Length + ChunkUnit - 1) / ChunkUnit;
-        nuint from = (nuint)Math.Min(job.Length, units * chunk / chunks * ChunkUnit);
-        nuint to = (nuint)Math.Min(job.Length, units * (chunk + 1) / chunks * ChunkUnit);
+        (long start, long end) = FlatSplit.Range(job.Length, chunk, chunks);
+        nuint from = (nuint)start, to = (nuint)end;
 
         // The rule lives on the caller's stack, which stays put until every chunk is done (Compute.For returns after).
         var body = new Body<TRule>(ref Unsafe.AsRef<TRule>(job.Rule), ref *job.Parameters, ref *job.Gradients);
