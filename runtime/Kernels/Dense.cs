@@ -60,7 +60,7 @@ public static partial class Dense
     /// </param>
     public static void Backward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, bool overwriteDx = false)
     {
-        Gemm.MultiplyAtB(outputs, inputs, batch, dy, x, dWeights, accumulate: true);
+        Gemm.WeightGradient(outputs, inputs, batch, dy, x, dWeights);
         if (!dBias.IsEmpty)
         {
             for (int b = 0; b < batch; b++)
@@ -89,8 +89,10 @@ public static partial class Dense
     /// matching columns of W2 (a split-k product), and the caller adds the threads' partial sums. Threads exchange
     /// data once per pair rather than once per layer, which matters when one hand-off between cores costs as much as
     /// a tenth of the whole computation. Batches of 64 and more on AVX-512 hosts (where both products run on a packed
-    /// Bᵀ) are split by rows instead: each thread runs its samples through both layers, with a ReLU written by the
-    /// first product's stores. Other batches (or one thread) take the layer-by-layer path.
+    /// Bᵀ) are split by rows instead when the weights come from caches (inference) or there is one thread: each thread
+    /// runs its samples through both layers, with a ReLU written by the first product's stores. Other batches, and
+    /// training on several threads (whose products split W's rows the way the weight gradient does, see
+    /// <see cref="Gemm.WeightGradient"/>), take the layer-by-layer path.
     /// </para>
     /// <para>
     /// The second layer's sums are grouped by thread, so its output can differ from the layer-by-layer result in the
@@ -133,7 +135,7 @@ public static partial class Dense
         PackedWeights? packed2 = null)
     {
         CheckPair(batch, inputs, hidden, outputs, x.Length, weights1.Length, bias1.Length, y1.Length, a1.Length, weights2.Length, bias2.Length, y2.Length);
-        bool byRows = UseRowPair(batch, inputs, hidden, outputs);
+        bool byRows = UseRowPair(batch, inputs, hidden, outputs, cached: packed1 is not null && packed2 is not null);
         int parts = byRows ? 0 : PairParts(batch, inputs, hidden, outputs);
         if (!byRows && parts <= 1)
         {

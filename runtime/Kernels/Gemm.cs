@@ -179,6 +179,20 @@ public static class Gemm
     }
 
     /// <summary>
+    /// <c>dW[m×n] += dy[k×m]ᵀ · x[k×n]</c>, a dense layer's weight gradient (<see cref="MultiplyAtB"/>), split on several
+    /// threads by rows of dW (output units) in per-thread blocks (<see cref="Compute.For"/>): each thread accumulates the
+    /// same rows every step, the rows of W it multiplies in a training forward on several threads (the transposed
+    /// product splits W's rows the same way) and about the rows the optimizer's update gives it
+    /// (<see cref="FlatSplit"/>). Split by columns, as <see cref="MultiplyAtB"/> prefers, every row of dW was written
+    /// half by each core and read by both in the update.
+    /// </summary>
+    internal static void WeightGradient(int m, int n, int k, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dWeights)
+    {
+        Check(m, n, k, dy.Length, x.Length, dWeights.Length, (long)k * m, (long)k * n);
+        Run(GemmKind.Outer, m, n, k, dy, x, dWeights, accumulate: true, rowStrideA: 1, colStrideA: m, rowBlocks: true);
+    }
+
+    /// <summary>
     /// The smallest m (batch) for which <see cref="MultiplyABt"/> runs as <c>Cᵀ = B·Aᵀ</c> on the broadcast kernels: at
     /// 64 rows Aᵀ fills a whole 64-column panel, and the 4×64 register tile (4 loads and 4 broadcasts per 16 FMA, B's
     /// panel in L1) runs near the FMA peak where the dot-product tiles stream A from L2 (~70 %).
@@ -253,8 +267,10 @@ public static class Gemm
                 Call = Interlocked.Increment(ref s_transposedCall),
             };
 
-            // Chunks of contiguous rows of B (whole 16-row units, so whole cache lines of C).
-            Run(&job, chunks, threads);
+            // Chunks of contiguous rows of B (whole 16-row units, so whole cache lines of C), in per-thread blocks: each
+            // thread multiplies the same rows of B (a dense layer's weights) every call, and in training the same rows
+            // it accumulates in the weight gradient (WeightGradient).
+            Run(&job, chunks, threads, blocks: true);
         }
     }
 
@@ -518,7 +534,8 @@ public static class Gemm
     /// </summary>
     private const long ChunkWork = 256 * 1024;
 
-    private static unsafe void Run(GemmKind kind, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, int rowStrideA, int colStrideA)
+    /// <summary>Runs a product split into whole tiles; <paramref name="rowBlocks"/> splits m into per-thread blocks (see <see cref="WeightGradient"/>).</summary>
+    private static unsafe void Run(GemmKind kind, int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, int rowStrideA, int colStrideA, bool rowBlocks = false)
     {
         if (m == 0 || n == 0)
         {
@@ -545,6 +562,14 @@ public static class Gemm
         int columnUnit = kind == GemmKind.Outer && n >= 64 ? 64 : 16;
         int columnTiles = (n + columnUnit - 1) / columnUnit, rowTiles = (m + 3) / 4;
         bool splitRows = columnTiles < chunks && (rowTiles >= chunks || rowTiles > columnTiles);
+        bool blocks = rowBlocks && threads > 1 && rowTiles >= 2 * threads;
+        if (blocks)
+        {
+            // Two chunks per thread: a thread that starts late leaves its second one to the others.
+            splitRows = true;
+            chunks = 2 * threads;
+        }
+
         chunks = Math.Min(chunks, splitRows ? rowTiles : columnTiles);
         threads = Math.Min(threads, chunks);
         fixed (float* pa = a, pb = b, pc = c)
@@ -564,7 +589,7 @@ public static class Gemm
                 SplitRows = splitRows,
                 ColumnUnit = columnUnit,
             };
-            Run(&job, chunks, threads);
+            Run(&job, chunks, threads, blocks);
         }
     }
 
@@ -589,8 +614,11 @@ public static class Gemm
         return (threads, threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4));
     }
 
-    /// <summary>Runs the job on this thread, or split into <paramref name="chunks"/> parts across <paramref name="threads"/> threads.</summary>
-    private static unsafe void Run(GemmJob* job, int chunks, int threads)
+    /// <summary>
+    /// Runs the job on this thread, or split into <paramref name="chunks"/> parts across <paramref name="threads"/>
+    /// threads, in per-thread blocks if <paramref name="blocks"/> (<see cref="Compute.For"/>).
+    /// </summary>
+    private static unsafe void Run(GemmJob* job, int chunks, int threads, bool blocks = false)
     {
         if (threads <= 1)
         {
@@ -598,7 +626,7 @@ public static class Gemm
         }
         else
         {
-            Compute.For(chunks, threads, &RunPart, job);
+            Compute.For(chunks, threads, &RunPart, job, blocks);
         }
     }
 

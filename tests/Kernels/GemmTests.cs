@@ -210,6 +210,34 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// The dense weight gradient, split by rows in per-thread blocks on several threads, adds exactly what
+    /// <see cref="Gemm.MultiplyAtB"/> adds on one thread (which the reference test checks), on any thread count, for
+    /// shapes with many row tiles per thread and with too few to split by rows.
+    /// </summary>
+    [Theory]
+    [InlineData(256, 784, 64)]
+    [InlineData(130, 259, 65)]
+    [InlineData(128, 256, 8)]
+    [InlineData(10, 128, 64)]
+    [InlineData(7, 300, 40)]
+    public void Weight_gradient_adds_the_bits_of_the_one_thread_product_on_any_thread_count(int m, int n, int k)
+    {
+        var rng = new Random(m * 7 + n + k);
+        float[] dy = Random(rng, k * m), x = Random(rng, k * n), start = Random(rng, m * n);
+        using var threads = new TestThreads();
+        threads.Set(1);
+        float[] expected = (float[])start.Clone();
+        Gemm.MultiplyAtB(m, n, k, dy, x, expected, accumulate: true);
+        foreach (int count in new[] { 1, 2, 3, 4 })
+        {
+            threads.Set(count);
+            float[] actual = (float[])start.Clone();
+            Gemm.WeightGradient(m, n, k, dy, x, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
