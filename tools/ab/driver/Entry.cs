@@ -61,6 +61,7 @@ public static class Entry
             Console.Error.WriteLine($"  {name,-20} vol {Field("voluntary_ctxt_switches"),8} nonvol {Field("nonvoluntary_ctxt_switches"),6} utime {stat[11]} stime {stat[12]} cpu {stat[36]}");
         }
         foreach (var a in all) Array.Sort(a);
+        Console.Error.WriteLine("adam p5..p95: " + string.Join(" ", new[] { 5, 25, 40, 50, 60, 75, 95 }.Select(q => all[3][q * reps / 100].ToString("F0"))));
         string Row(int q) => $"fwd {all[0][q]:F1} zero {all[1][q]:F1} bwd {all[2][q]:F1} adam {all[3][q]:F1}";
         return $"min: {Row(0)} | median: {Row(reps / 2)} us ({reps} steps)";
     }
