@@ -23,8 +23,9 @@ internal interface IUpdateRule
 
 /// <summary>
 /// Runs an <see cref="IUpdateRule"/> over flat buffers through <see cref="LaneLoop"/>, split across
-/// <see cref="Compute.ThreadCount"/> threads when the buffers are large (<see cref="FlatSplit"/>). Every element's update depends only on that
-/// element (and the rule's scalars), so the result is bit for bit the same on any number of threads.
+/// <see cref="Compute.ThreadCount"/> threads when the buffers are large (<see cref="FlatSplit"/>). Every element's
+/// update depends only on that element (and the rule's scalars), so the result is bit for bit the same on any number of
+/// threads.
 /// </summary>
 internal static class UpdateLoop
 {
