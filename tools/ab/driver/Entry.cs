@@ -51,6 +51,15 @@ public static class Entry
             windows.Append($" [{win[10]:F0} {win[50]:F0} {win[90]:F0}]");
         }
         Console.Error.WriteLine($"step p10/p50/p90 per 100:{windows}");
+        if (reps > 600)
+        {
+            var late = total[500..];
+            var sorted = (double[])late.Clone();
+            Array.Sort(sorted);
+            double med = sorted[sorted.Length / 2];
+            int slow = late.Count(t => t > 2 * med);
+            Console.Error.WriteLine($"after step 500: median {med:F0} us, mean {late.Average():F0} us, {slow} of {late.Length} steps over twice the median (their excess {late.Where(t => t > 2 * med).Sum(t => t - med) / late.Length:F0} us per step)");
+        }
         Console.Error.WriteLine($"gc0 {GC.CollectionCount(0)} allocated {GC.GetTotalAllocatedBytes()}");
         foreach (var task in System.IO.Directory.GetDirectories("/proc/self/task"))
         {
