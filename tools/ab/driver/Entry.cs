@@ -91,6 +91,15 @@ public static class Entry
         for (int i = 0; i < x.Length; i++) x[i] = rnd.NextSingle();
         var labels = new int[n * batch];
         for (int i = 0; i < labels.Length; i++) labels[i] = rnd.Next(10);
+        // FASHION=<data/fashion-mnist directory>: the Fashion-MNIST test images and labels instead of noise (real data
+        // trains as real training does, e.g. dead units whose optimizer state decays).
+        if (Environment.GetEnvironmentVariable("FASHION") is { Length: > 0 } fashion)
+        {
+            var test = NetGen.Data.FashionMnist.LoadTest(fashion);
+            n = test.Count / batch;
+            x = test.Features[..(n * batch * net.InputSize)].ToArray();
+            labels = test.Labels[..(n * batch)].ToArray();
+        }
         var adam = new Adam(1e-3f);
         int k = 0;
         bool infer = what.StartsWith("infer");

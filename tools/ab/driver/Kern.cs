@@ -55,7 +55,9 @@ public static class Kern
         sb.Append($"net {Time(() => net.Forward(xs, b), reps):F1} netMed {Median(() => net.Forward(xs, b), reps):F1} ");
         sb.Append($"bwd3 {Time(() => Dense.Backward(b, 128, 10, y2, w3, dy3, dx2, dw3, db.AsSpan(0, 10)), reps):F1} ");
         sb.Append($"bwd2 {Time(() => Dense.Backward(b, 256, 128, a1, w2, dy2, dx1, dw2, db.AsSpan(0, 128)), reps):F1} ");
-        sb.Append($"bwd1 {Time(() => Dense.Backward(b, 784, 256, x, w1, dy1, Span<float>.Empty, dw1, db), reps):F1}");
+        sb.Append($"bwd1 {Time(() => Dense.Backward(b, 784, 256, x, w1, dy1, Span<float>.Empty, dw1, db), reps):F1} ");
+        var ap = R(235146); var ag = R(235146); var adam = new NetGen.Optimizers.Adam(1e-3f);
+        sb.Append($"adam {Time(() => adam.Step(ap, ag), reps):F1} adamMed {Median(() => adam.Step(ap, ag), reps):F1}");
         return sb.ToString();
     }
 }
