@@ -127,6 +127,27 @@ public abstract partial class NetworkBase
                 }
             }
 
+            // The gradient ranges ZeroGradients clears at once: the tensors of layers that only add to their gradients.
+            var added = new List<(int Start, int Length)>();
+            foreach (Tensor tensor in _parameters)
+            {
+                if (tensor.Length == 0 || (tensor.Layer >= 0 && tensor.Layer < layers.Length && layers[tensor.Layer].WritesParameterGradients))
+                {
+                    continue;
+                }
+
+                if (added.Count > 0 && added[^1].Start + added[^1].Length == tensor.Offset)
+                {
+                    added[^1] = (added[^1].Start, added[^1].Length + tensor.Length);
+                }
+                else
+                {
+                    added.Add((tensor.Offset, tensor.Length));
+                }
+            }
+
+            GradientsAddedTo = added.ToArray();
+            HasWrittenGradients = Array.Exists(layers, l => l.WritesParameterGradients);
             Layers = Array.AsReadOnly(infos);
             OutputOffsets = offsets;
             Architecture = architecture.ToString();
@@ -142,6 +163,15 @@ public abstract partial class NetworkBase
         /// the loss head's gradient, not the whole arena.
         /// </summary>
         public bool BackwardWritesGradients { get; }
+
+        /// <summary>
+        /// The ranges of the gradient buffer whose layers' backward passes only add to them (every tensor of a layer
+        /// without <see cref="Layer.WritesParameterGradients"/>), contiguous tensors merged.
+        /// </summary>
+        internal (int Start, int Length)[] GradientsAddedTo { get; }
+
+        /// <summary>Whether some layer writes its parameters' gradients after <see cref="ZeroGradients"/> (<see cref="Layer.WritesParameterGradients"/>).</summary>
+        internal bool HasWrittenGradients { get; }
 
         /// <summary>Floats in one input sample.</summary>
         public int InputSize { get; }
@@ -246,8 +276,16 @@ public abstract partial class NetworkBase
         /// <param name="kind">The layer kind as written in the declaration, e.g. <c>Dense</c>.</param>
         /// <param name="outputShape">The shape of one sample after the layer.</param>
         /// <param name="outputOffset">The per-sample arena offset of the layer's output.</param>
-        public sealed class Layer(string name, string kind, TensorShape outputShape, int outputOffset)
+        /// <param name="writesParameterGradients">
+        /// Whether the layer's generated backward writes its parameters' gradients, instead of adding to them, while
+        /// <see cref="OverwriteParameterGradients"/> is true (the first backward pass after
+        /// <see cref="ZeroGradients"/>), so that <see cref="ZeroGradients"/> need not clear them.
+        /// </param>
+        public sealed class Layer(string name, string kind, TensorShape outputShape, int outputOffset, bool writesParameterGradients = false)
         {
+            /// <summary>Whether the layer's backward writes its parameters' gradients after <see cref="ZeroGradients"/> (see the constructor).</summary>
+            public bool WritesParameterGradients { get; } = writesParameterGradients;
+
             /// <summary>The layer's name.</summary>
             public string Name { get; } = name;
 

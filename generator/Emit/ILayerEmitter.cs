@@ -44,6 +44,13 @@ internal interface ILayerEmitter
     /// </summary>
     bool OverwritesInputGradient(LayerModel layer);
 
+    /// <summary>
+    /// Whether the layer's backward writes its parameters' gradients instead of adding to them while the network's
+    /// <c>OverwriteParameterGradients</c> is true (the first backward pass after <c>ZeroGradients</c>, which then leaves
+    /// them uncleared); printed into the layout as <c>writesParameterGradients: true</c>.
+    /// </summary>
+    bool WritesParameterGradients(LayerModel layer);
+
     /// <summary>Writes the layer's <c>Layer{i}Forward</c> method.</summary>
     void EmitForward(CodeWriter w, LayerModel layer);
 

@@ -440,7 +440,8 @@ internal static class NetworkEmitter
                 foreach (LayerModel layer in model.Layers)
                 {
                     string shape = string.Join(", ", DimensionNames(layer, layer.OutputShape, "Out"));
-                    w.Line($"new(name: \"{layer.Name}\", kind: \"{layer.Kind}\", outputShape: new({shape}), outputOffset: {Names.P(layer, "Y")}),");
+                    string writes = LayerDefinitions.EmitterFor(layer).WritesParameterGradients(layer) ? ", writesParameterGradients: true" : "";
+                    w.Line($"new(name: \"{layer.Name}\", kind: \"{layer.Kind}\", outputShape: new({shape}), outputOffset: {Names.P(layer, "Y")}{writes}),");
                 }
             }
 

@@ -133,11 +133,14 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
         }
     }
 
+    /// <summary>The kernel writes dW and dbias on the first backward pass after <c>ZeroGradients</c> (<c>overwriteGradients</c>).</summary>
+    public override bool WritesParameterGradients(DenseLayer layer) => true;
+
     public override void EmitBackward(CodeWriter w, DenseLayer d)
     {
         string dx = d.InputIsNetworkInput ? "dx += dy·W is skipped: the input needs no gradient" : $"dx {GradientWrites.Operator(d)} dy·W";
         string dropConnect = d.DropConnectP > 0 ? "; in training W is W ⊙ mask and dW is routed back through the mask" : "";
-        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}{dropConnect}.");
+        w.Summary($"Layer {d.Index} backward ({d.Name}): dW += dyᵀ·x, {(d.HasBias ? "dbias += Σ_b dy, " : "")}{dx}{dropConnect}; the first pass after ZeroGradients writes dW{(d.HasBias ? " and dbias" : "")} instead (OverwriteParameterGradients).");
         using (w.Block($"private void Layer{d.Index}Backward(int batch)"))
         {
             if (d.DropConnectP > 0)
@@ -147,7 +150,16 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
                     w.Line($"// DropConnect: the gradient of the masked weights, routed through the mask into dW.");
                     w.Line($"global::System.Array.Clear(_l{d.Index}dMaskedW);");
                     EmitCall(w, d, $"_l{d.Index}MaskedW", $"_l{d.Index}dMaskedW");
-                    w.Call($"{Names.Kernels}.Elementwise.MultiplyAdd", $"x: _l{d.Index}dMaskedW", $"y: _l{d.Index}Mask", $"z: {Weights(d, "Gradients")}");
+                    using (w.Block("if (OverwriteParameterGradients)"))
+                    {
+                        w.Call($"{Names.Kernels}.Elementwise.Multiply", $"x: _l{d.Index}dMaskedW", $"y: _l{d.Index}Mask", $"z: {Weights(d, "Gradients")}");
+                    }
+
+                    using (w.Block("else"))
+                    {
+                        w.Call($"{Names.Kernels}.Elementwise.MultiplyAdd", $"x: _l{d.Index}dMaskedW", $"y: _l{d.Index}Mask", $"z: {Weights(d, "Gradients")}");
+                    }
+
                     w.Line("return;");
                 }
 
@@ -166,7 +178,7 @@ internal sealed class DenseEmitter : LayerEmitter<DenseLayer>
             {
                 Dims(d), $"x: {Names.X(d)}", $"weights: {weights}", $"dy: {Names.DY(d)}",
                 $"dx: {(d.InputIsNetworkInput ? "default" : Names.DX(d))}", $"dWeights: {dWeights}", $"dBias: {Bias(d, "Gradients")}",
-            }.Concat(GradientWrites.OverwriteArgument(d)).ToArray());
+            }.Concat(GradientWrites.OverwriteArgument(d)).Append("overwriteGradients: OverwriteParameterGradients").ToArray());
     }
 
     /// <summary>

@@ -44,6 +44,9 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     /// <summary>Whether the backward kernel takes <c>overwriteDx</c> (see <see cref="ILayerEmitter.OverwritesInputGradient"/>); false unless overridden.</summary>
     public virtual bool OverwritesInputGradient(TLayer layer) => false;
 
+    /// <summary>Whether the backward writes the parameters' gradients after <c>ZeroGradients</c> (see <see cref="ILayerEmitter.WritesParameterGradients"/>); false unless overridden.</summary>
+    public virtual bool WritesParameterGradients(TLayer layer) => false;
+
     /// <summary>Writes the layer's <c>Layer{i}Forward</c> method.</summary>
     public abstract void EmitForward(CodeWriter w, TLayer layer);
 
@@ -77,6 +80,8 @@ internal abstract class LayerEmitter<TLayer> : ILayerEmitter
     long ILayerEmitter.BackwardFlops(LayerModel layer) => BackwardFlops((TLayer)layer);
 
     bool ILayerEmitter.HasForward(LayerModel layer) => HasForward((TLayer)layer);
+
+    bool ILayerEmitter.WritesParameterGradients(LayerModel layer) => WritesParameterGradients((TLayer)layer);
 
     bool ILayerEmitter.HasBackward(LayerModel layer) => HasBackward((TLayer)layer);
 

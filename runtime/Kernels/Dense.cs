@@ -42,8 +42,8 @@ public static partial class Dense
     }
 
     /// <summary>
-    /// Accumulates the parameter gradients <c>dW += dyᵀ·x</c>, <c>dBias += Σ_b dy</c> and, unless <paramref name="dx"/> is
-    /// empty (first layer), the input gradient <c>dx += dy·W</c>.
+    /// Accumulates (or writes) the parameter gradients <c>dW += dyᵀ·x</c>, <c>dBias += Σ_b dy</c> and, unless
+    /// <paramref name="dx"/> is empty (first layer), the input gradient <c>dx += dy·W</c>.
     /// </summary>
     /// <param name="batch">The number of samples.</param>
     /// <param name="inputs">Input features per sample.</param>
@@ -52,18 +52,39 @@ public static partial class Dense
     /// <param name="weights">W, outputs×inputs.</param>
     /// <param name="dy">The gradient of the output, batch×outputs.</param>
     /// <param name="dx">The gradient of the input (added to), or empty to skip it.</param>
-    /// <param name="dWeights">The weight gradient (added to), outputs×inputs.</param>
-    /// <param name="dBias">The bias gradient (added to), or empty for a layer without bias.</param>
+    /// <param name="dWeights">The weight gradient (added to, or written: <paramref name="overwriteGradients"/>), outputs×inputs.</param>
+    /// <param name="dBias">The bias gradient (likewise), or empty for a layer without bias.</param>
     /// <param name="overwriteDx">
     /// Write <c>dx = dy·W</c> instead of adding to dx (generated code passes true where no other layer has written dx
-    /// yet, which saves clearing and re-reading it); the parameter gradients are always added to.
+    /// yet, which saves clearing and re-reading it).
     /// </param>
-    public static void Backward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, bool overwriteDx = false)
+    /// <param name="overwriteGradients">
+    /// Write <c>dW = dyᵀ·x</c> and <c>dBias = Σ_b dy</c> instead of adding to them (generated code passes true on the
+    /// first backward pass after <see cref="NetworkBase.ZeroGradients"/>, which then skips clearing them).
+    /// </param>
+    public static void Backward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeights, Span<float> dBias, bool overwriteDx = false, bool overwriteGradients = false)
     {
-        Gemm.WeightGradient(outputs, inputs, batch, dy, x, dWeights);
+        Gemm.WeightGradient(outputs, inputs, batch, dy, x, dWeights, accumulate: !overwriteGradients);
         if (!dBias.IsEmpty)
         {
-            for (int b = 0; b < batch; b++)
+            int first = 0;
+            if (overwriteGradients)
+            {
+                // The first row written, the rest added: the same bits as adding every row to zeros (but for the sign
+                // of a zero sum).
+                if (batch == 0)
+                {
+                    dBias.Slice(0, outputs).Clear();
+                }
+                else
+                {
+                    dy.Slice(0, outputs).CopyTo(dBias);
+                }
+
+                first = 1;
+            }
+
+            for (int b = first; b < batch; b++)
             {
                 Elementwise.Add(dy.Slice(b * outputs, outputs), dBias);
             }

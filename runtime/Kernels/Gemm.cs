@@ -179,17 +179,17 @@ public static class Gemm
     }
 
     /// <summary>
-    /// <c>dW[m×n] += dy[k×m]ᵀ · x[k×n]</c>, a dense layer's weight gradient (<see cref="MultiplyAtB"/>), split on several
+    /// <c>dW[m×n] (+)= dy[k×m]ᵀ · x[k×n]</c>, a dense layer's weight gradient (<see cref="MultiplyAtB"/>), split on several
     /// threads by rows of dW (output units) in per-thread blocks (<see cref="Compute.For"/>): each thread accumulates the
     /// same rows every step, the rows of W it multiplies in a training forward on several threads (the transposed
     /// product splits W's rows the same way) and about the rows the optimizer's update gives it
     /// (<see cref="FlatSplit"/>). Split by columns, as <see cref="MultiplyAtB"/> prefers, every row of dW was written
     /// half by each core and read by both in the update.
     /// </summary>
-    internal static void WeightGradient(int m, int n, int k, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dWeights)
+    internal static void WeightGradient(int m, int n, int k, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dWeights, bool accumulate = true)
     {
         Check(m, n, k, dy.Length, x.Length, dWeights.Length, (long)k * m, (long)k * n);
-        Run(GemmKind.Outer, m, n, k, dy, x, dWeights, accumulate: true, rowStrideA: 1, colStrideA: m, rowBlocks: true);
+        Run(GemmKind.Outer, m, n, k, dy, x, dWeights, accumulate, rowStrideA: 1, colStrideA: m, rowBlocks: true);
     }
 
     /// <summary>

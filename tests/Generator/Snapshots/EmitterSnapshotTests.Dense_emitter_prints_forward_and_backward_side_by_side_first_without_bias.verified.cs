@@ -18,7 +18,8 @@ private void Layer0Forward(int batch)
 }
 
 // EmitBackward
-/// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dx += dy·W is skipped: the input needs no gradient.</summary>
+/// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dx += dy·W is skipped: the input needs no gradient; the first pass
+/// after ZeroGradients writes dW instead (OverwriteParameterGradients).</summary>
 private void Layer0Backward(int batch)
 {
     global::NetGen.Kernels.Dense.Backward(
@@ -30,7 +31,8 @@ private void Layer0Backward(int batch)
         dy: ActivationGradient(L0_Y, L0_Out, batch),
         dx: default,
         dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-        dBias: default);
+        dBias: default,
+        overwriteGradients: OverwriteParameterGradients);
 }
 
 // EmitParameterTensors

@@ -18,7 +18,8 @@ private void Layer2Forward(int batch)
 }
 
 // EmitBackward
-/// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W.</summary>
+/// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W; the first pass after ZeroGradients
+/// writes dW and dbias instead (OverwriteParameterGradients).</summary>
 private void Layer2Backward(int batch)
 {
     global::NetGen.Kernels.Dense.Backward(
@@ -30,7 +31,8 @@ private void Layer2Backward(int batch)
         dy: ActivationGradient(L2_Y, L2_Out, batch),
         dx: ActivationGradient(L2_X, L2_In, batch),
         dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
-        dBias: Gradients.Slice(L2_B, L2_Out));
+        dBias: Gradients.Slice(L2_B, L2_Out),
+        overwriteGradients: OverwriteParameterGradients);
 }
 
 // EmitParameterTensors

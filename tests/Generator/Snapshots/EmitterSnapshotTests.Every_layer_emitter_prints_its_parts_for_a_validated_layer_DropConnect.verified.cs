@@ -31,7 +31,8 @@ private void Layer0Forward(int batch)
 
 // EmitBackward
 /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-/// gradient; in training W is W ⊙ mask and dW is routed back through the mask.</summary>
+/// gradient; in training W is W ⊙ mask and dW is routed back through the mask; the first pass after ZeroGradients
+/// writes dW and dbias instead (OverwriteParameterGradients).</summary>
 private void Layer0Backward(int batch)
 {
     if (TrainingForward)
@@ -47,11 +48,22 @@ private void Layer0Backward(int batch)
             dy: ActivationGradient(L0_Y, L0_Out, batch),
             dx: default,
             dWeights: _l0dMaskedW,
-            dBias: Gradients.Slice(L0_B, L0_Out));
-        global::NetGen.Kernels.Elementwise.MultiplyAdd(
-            x: _l0dMaskedW,
-            y: _l0Mask,
-            z: Gradients.Slice(L0_W, L0_Out * L0_In));
+            dBias: Gradients.Slice(L0_B, L0_Out),
+            overwriteGradients: OverwriteParameterGradients);
+        if (OverwriteParameterGradients)
+        {
+            global::NetGen.Kernels.Elementwise.Multiply(
+                x: _l0dMaskedW,
+                y: _l0Mask,
+                z: Gradients.Slice(L0_W, L0_Out * L0_In));
+        }
+        else
+        {
+            global::NetGen.Kernels.Elementwise.MultiplyAdd(
+                x: _l0dMaskedW,
+                y: _l0Mask,
+                z: Gradients.Slice(L0_W, L0_Out * L0_In));
+        }
         return;
     }
 
@@ -64,7 +76,8 @@ private void Layer0Backward(int batch)
         dy: ActivationGradient(L0_Y, L0_Out, batch),
         dx: default,
         dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-        dBias: Gradients.Slice(L0_B, L0_Out));
+        dBias: Gradients.Slice(L0_B, L0_Out),
+        overwriteGradients: OverwriteParameterGradients);
 }
 
 // EmitParameterTensors

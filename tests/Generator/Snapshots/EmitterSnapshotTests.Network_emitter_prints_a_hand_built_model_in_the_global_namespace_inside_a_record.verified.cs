@@ -135,7 +135,12 @@ partial record Outer
             lossHeadInputOffset: L2_X,
             layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
             {
-                new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+                new(
+                    name: "dense0",
+                    kind: "Dense",
+                    outputShape: new(L0_Out),
+                    outputOffset: L0_Y,
+                    writesParameterGradients: true),
                 new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
                 new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L2_Out), outputOffset: L2_Y),
             },
@@ -186,7 +191,8 @@ partial record Outer
         }
 
         /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-        /// gradient.</summary>
+        /// gradient; the first pass after ZeroGradients writes dW and dbias instead
+        /// (OverwriteParameterGradients).</summary>
         private void Layer0Backward(int batch)
         {
             global::NetGen.Kernels.Dense.Backward(
@@ -198,7 +204,8 @@ partial record Outer
                 dy: ActivationGradient(L0_Y, L0_Out, batch),
                 dx: default,
                 dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-                dBias: Gradients.Slice(L0_B, L0_Out));
+                dBias: Gradients.Slice(L0_B, L0_Out),
+                overwriteGradients: OverwriteParameterGradients);
         }
 
         // ---- Layer 1: Sigmoid on 3 ----

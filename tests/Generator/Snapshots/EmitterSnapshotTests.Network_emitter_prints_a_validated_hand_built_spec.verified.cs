@@ -136,9 +136,19 @@ partial class Sensor : global::NetGen.NetworkBase
         lossHeadInputOffset: L3_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(
+                name: "dense0",
+                kind: "Dense",
+                outputShape: new(L0_Out),
+                outputOffset: L0_Y,
+                writesParameterGradients: true),
             new(name: "elu1", kind: "ELU", outputShape: new(L1_Out), outputOffset: L1_Y),
-            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(
+                name: "dense2",
+                kind: "Dense",
+                outputShape: new(L2_Out),
+                outputOffset: L2_Y,
+                writesParameterGradients: true),
             new(name: "mse", kind: "MeanSquaredError", outputShape: new(L3_Out), outputOffset: L3_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -220,7 +230,8 @@ partial class Sensor : global::NetGen.NetworkBase
 
     // Layer 0: Dense 3 -> 5, weights [5 x 3] at params[0..15), bias [5] at params[15..20)
     /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-    /// gradient.</summary>
+    /// gradient; the first pass after ZeroGradients writes dW and dbias instead
+    /// (OverwriteParameterGradients).</summary>
     private void Layer0Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -232,7 +243,8 @@ partial class Sensor : global::NetGen.NetworkBase
             dy: ActivationGradient(L0_Y, L0_Out, batch),
             dx: default,
             dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
+            dBias: Gradients.Slice(L0_B, L0_Out),
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 1: ELU(alpha 0.5) on 5
@@ -249,7 +261,8 @@ partial class Sensor : global::NetGen.NetworkBase
     }
 
     // Layer 2: Dense 5 -> 2, weights [2 x 5] at params[20..30), no bias
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx = dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dx = dy·W; the first pass after ZeroGradients writes dW instead
+    /// (OverwriteParameterGradients).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -262,6 +275,7 @@ partial class Sensor : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
             dBias: default,
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 }

@@ -266,10 +266,20 @@ partial class FashionCnn : global::NetGen.NetworkBase
             new(name: "relu6", kind: "ReLU", outputShape: new(L6_OutC, L6_OutH, L6_OutW), outputOffset: L6_Y),
             new(name: "maxpool7", kind: "MaxPool2D", outputShape: new(L7_OutC, L7_OutH, L7_OutW), outputOffset: L7_Y),
             new(name: "flatten8", kind: "Flatten", outputShape: new(L8_Out), outputOffset: L8_Y),
-            new(name: "dense9", kind: "Dense", outputShape: new(L9_Out), outputOffset: L9_Y),
+            new(
+                name: "dense9",
+                kind: "Dense",
+                outputShape: new(L9_Out),
+                outputOffset: L9_Y,
+                writesParameterGradients: true),
             new(name: "relu10", kind: "ReLU", outputShape: new(L10_Out), outputOffset: L10_Y),
             new(name: "dropout11", kind: "Dropout", outputShape: new(L11_Out), outputOffset: L11_Y),
-            new(name: "dense12", kind: "Dense", outputShape: new(L12_Out), outputOffset: L12_Y),
+            new(
+                name: "dense12",
+                kind: "Dense",
+                outputShape: new(L12_Out),
+                outputOffset: L12_Y,
+                writesParameterGradients: true),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L13_Out), outputOffset: L13_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -737,7 +747,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             packed: PackedWeightsFor(9));
     }
 
-    /// <summary>Layer 9 backward (dense9): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 9 backward (dense9): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer9Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -750,7 +761,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L9_X, L9_In, batch),
             dWeights: Gradients.Slice(L9_W, L9_Out * L9_In),
             dBias: Gradients.Slice(L9_B, L9_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 10: ReLU on 128 ----
@@ -829,7 +841,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             packed: PackedWeightsFor(12));
     }
 
-    /// <summary>Layer 12 backward (dense12): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 12 backward (dense12): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after
+    /// ZeroGradients writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer12Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -842,7 +855,8 @@ partial class FashionCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L12_X, L12_In, batch),
             dWeights: Gradients.Slice(L12_W, L12_Out * L12_In),
             dBias: Gradients.Slice(L12_B, L12_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 13: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----

@@ -186,17 +186,47 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
         lossHeadInputOffset: L11_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(
+                name: "dense0",
+                kind: "Dense",
+                outputShape: new(L0_Out),
+                outputOffset: L0_Y,
+                writesParameterGradients: true),
             new(name: "sigmoid1", kind: "Sigmoid", outputShape: new(L1_Out), outputOffset: L1_Y),
-            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(
+                name: "dense2",
+                kind: "Dense",
+                outputShape: new(L2_Out),
+                outputOffset: L2_Y,
+                writesParameterGradients: true),
             new(name: "tanh3", kind: "Tanh", outputShape: new(L3_Out), outputOffset: L3_Y),
-            new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(
+                name: "dense4",
+                kind: "Dense",
+                outputShape: new(L4_Out),
+                outputOffset: L4_Y,
+                writesParameterGradients: true),
             new(name: "relu5", kind: "ReLU", outputShape: new(L5_Out), outputOffset: L5_Y),
-            new(name: "dense6", kind: "Dense", outputShape: new(L6_Out), outputOffset: L6_Y),
+            new(
+                name: "dense6",
+                kind: "Dense",
+                outputShape: new(L6_Out),
+                outputOffset: L6_Y,
+                writesParameterGradients: true),
             new(name: "leakyrelu7", kind: "LeakyReLU", outputShape: new(L7_Out), outputOffset: L7_Y),
-            new(name: "dense8", kind: "Dense", outputShape: new(L8_Out), outputOffset: L8_Y),
+            new(
+                name: "dense8",
+                kind: "Dense",
+                outputShape: new(L8_Out),
+                outputOffset: L8_Y,
+                writesParameterGradients: true),
             new(name: "elu9", kind: "ELU", outputShape: new(L9_Out), outputOffset: L9_Y),
-            new(name: "dense10", kind: "Dense", outputShape: new(L10_Out), outputOffset: L10_Y),
+            new(
+                name: "dense10",
+                kind: "Dense",
+                outputShape: new(L10_Out),
+                outputOffset: L10_Y,
+                writesParameterGradients: true),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L11_Out), outputOffset: L11_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -349,7 +379,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
 
     // Layer 0: Dense 6 -> 8, weights [8 x 6] at params[0..48), bias [8] at params[48..56)
     /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-    /// gradient.</summary>
+    /// gradient; the first pass after ZeroGradients writes dW and dbias instead
+    /// (OverwriteParameterGradients).</summary>
     private void Layer0Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -361,7 +392,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dy: ActivationGradient(L0_Y, L0_Out, batch),
             dx: default,
             dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
+            dBias: Gradients.Slice(L0_B, L0_Out),
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 1: Sigmoid on 8
@@ -377,7 +409,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 2: Dense 8 -> 8, weights [8 x 8] at params[56..120), bias [8] at params[120..128)
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -390,7 +423,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
             dBias: Gradients.Slice(L2_B, L2_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 3: Tanh on 8 ----
@@ -445,7 +479,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 4: Dense 8 -> 7, weights [7 x 8] at params[128..184), bias [7] at params[184..191)
-    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer4Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -458,7 +493,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L4_X, L4_In, batch),
             dWeights: Gradients.Slice(L4_W, L4_Out * L4_In),
             dBias: Gradients.Slice(L4_B, L4_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 5: ReLU on 7
@@ -474,7 +510,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 6: Dense 7 -> 6, weights [6 x 7] at params[191..233), bias [6] at params[233..239)
-    /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 6 backward (dense6): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer6Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -487,7 +524,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L6_X, L6_In, batch),
             dWeights: Gradients.Slice(L6_W, L6_Out * L6_In),
             dBias: Gradients.Slice(L6_B, L6_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 7: LeakyReLU(alpha 0.2) on 6 ----
@@ -546,7 +584,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 8: Dense 6 -> 5, weights [5 x 6] at params[239..269), no bias
-    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx = dy·W.</summary>
+    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dx = dy·W; the first pass after ZeroGradients writes dW instead
+    /// (OverwriteParameterGradients).</summary>
     private void Layer8Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -559,7 +598,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L8_X, L8_In, batch),
             dWeights: Gradients.Slice(L8_W, L8_Out * L8_In),
             dBias: default,
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 9: ELU(alpha 0.5) on 5
@@ -576,7 +616,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     }
 
     // Layer 10: Dense 5 -> 3, weights [3 x 5] at params[269..284), no bias
-    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx = dy·W.</summary>
+    /// <summary>Layer 10 backward (dense10): dW += dyᵀ·x, dx = dy·W; the first pass after ZeroGradients writes dW
+    /// instead (OverwriteParameterGradients).</summary>
     private void Layer10Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -589,7 +630,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L10_X, L10_In, batch),
             dWeights: Gradients.Slice(L10_W, L10_Out * L10_In),
             dBias: default,
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 11: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

@@ -154,11 +154,26 @@ partial class FashionMlp : global::NetGen.NetworkBase
         lossHeadInputOffset: L5_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(
+                name: "dense0",
+                kind: "Dense",
+                outputShape: new(L0_Out),
+                outputOffset: L0_Y,
+                writesParameterGradients: true),
             new(name: "relu1", kind: "ReLU", outputShape: new(L1_Out), outputOffset: L1_Y),
-            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(
+                name: "dense2",
+                kind: "Dense",
+                outputShape: new(L2_Out),
+                outputOffset: L2_Y,
+                writesParameterGradients: true),
             new(name: "relu3", kind: "ReLU", outputShape: new(L3_Out), outputOffset: L3_Y),
-            new(name: "dense4", kind: "Dense", outputShape: new(L4_Out), outputOffset: L4_Y),
+            new(
+                name: "dense4",
+                kind: "Dense",
+                outputShape: new(L4_Out),
+                outputOffset: L4_Y,
+                writesParameterGradients: true),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L5_Out), outputOffset: L5_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -266,7 +281,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
 
     // Layer 0: Dense 784 -> 256, weights [256 x 784] at params[0..200704), bias [256] at params[200704..200960)
     /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-    /// gradient.</summary>
+    /// gradient; the first pass after ZeroGradients writes dW and dbias instead
+    /// (OverwriteParameterGradients).</summary>
     private void Layer0Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -278,7 +294,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dy: ActivationGradient(L0_Y, L0_Out, batch),
             dx: default,
             dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
+            dBias: Gradients.Slice(L0_B, L0_Out),
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 1: ReLU on 256
@@ -294,7 +311,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
     }
 
     // Layer 2: Dense 256 -> 128, weights [128 x 256] at params[200960..233728), bias [128] at params[233728..233856)
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -307,7 +325,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
             dBias: Gradients.Slice(L2_B, L2_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 3: ReLU on 128 ----
@@ -344,7 +363,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             packed: PackedWeightsFor(4));
     }
 
-    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 4 backward (dense4): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer4Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -357,7 +377,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
             dx: ActivationGradient(L4_X, L4_In, batch),
             dWeights: Gradients.Slice(L4_W, L4_Out * L4_In),
             dBias: Gradients.Slice(L4_B, L4_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 5: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----

@@ -188,9 +188,19 @@ partial class GapCnn : global::NetGen.NetworkBase
             new(name: "conv2", kind: "Conv2D", outputShape: new(L2_OutC, L2_OutH, L2_OutW), outputOffset: L2_Y),
             new(name: "silu3", kind: "SiLU", outputShape: new(L3_OutC, L3_OutH, L3_OutW), outputOffset: L3_Y),
             new(name: "gap4", kind: "GlobalAvgPool2D", outputShape: new(L4_Out), outputOffset: L4_Y),
-            new(name: "dense5", kind: "Dense", outputShape: new(L5_Out), outputOffset: L5_Y),
+            new(
+                name: "dense5",
+                kind: "Dense",
+                outputShape: new(L5_Out),
+                outputOffset: L5_Y,
+                writesParameterGradients: true),
             new(name: "gelu6", kind: "GELU", outputShape: new(L6_Out), outputOffset: L6_Y),
-            new(name: "dense7", kind: "Dense", outputShape: new(L7_Out), outputOffset: L7_Y),
+            new(
+                name: "dense7",
+                kind: "Dense",
+                outputShape: new(L7_Out),
+                outputOffset: L7_Y,
+                writesParameterGradients: true),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L8_Out), outputOffset: L8_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -483,7 +493,8 @@ partial class GapCnn : global::NetGen.NetworkBase
     }
 
     // Layer 5: Dense 16 -> 32, weights [32 x 16] at params[1392..1904), bias [32] at params[1904..1936)
-    /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 5 backward (dense5): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer5Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -496,7 +507,8 @@ partial class GapCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L5_X, L5_In, batch),
             dWeights: Gradients.Slice(L5_W, L5_Out * L5_In),
             dBias: Gradients.Slice(L5_B, L5_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 6: GELU(tanh approximation) on 32
@@ -513,7 +525,8 @@ partial class GapCnn : global::NetGen.NetworkBase
     }
 
     // Layer 7: Dense 32 -> 10, weights [10 x 32] at params[1936..2256), bias [10] at params[2256..2266)
-    /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 7 backward (dense7): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer7Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -526,7 +539,8 @@ partial class GapCnn : global::NetGen.NetworkBase
             dx: ActivationGradient(L7_X, L7_In, batch),
             dWeights: Gradients.Slice(L7_W, L7_Out * L7_In),
             dBias: Gradients.Slice(L7_B, L7_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 8: SoftmaxCrossEntropy over 10 classes (output: probabilities) ----

@@ -137,9 +137,19 @@ partial class Regressor : global::NetGen.NetworkBase
         lossHeadInputOffset: L3_X,
         layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
         {
-            new(name: "dense0", kind: "Dense", outputShape: new(L0_Out), outputOffset: L0_Y),
+            new(
+                name: "dense0",
+                kind: "Dense",
+                outputShape: new(L0_Out),
+                outputOffset: L0_Y,
+                writesParameterGradients: true),
             new(name: "tanh1", kind: "Tanh", outputShape: new(L1_Out), outputOffset: L1_Y),
-            new(name: "dense2", kind: "Dense", outputShape: new(L2_Out), outputOffset: L2_Y),
+            new(
+                name: "dense2",
+                kind: "Dense",
+                outputShape: new(L2_Out),
+                outputOffset: L2_Y,
+                writesParameterGradients: true),
             new(name: "mse", kind: "MeanSquaredError", outputShape: new(L3_Out), outputOffset: L3_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -228,7 +238,8 @@ partial class Regressor : global::NetGen.NetworkBase
 
     // Layer 0: Dense 4 -> 16, weights [16 x 4] at params[0..64), bias [16] at params[64..80)
     /// <summary>Layer 0 backward (dense0): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-    /// gradient.</summary>
+    /// gradient; the first pass after ZeroGradients writes dW and dbias instead
+    /// (OverwriteParameterGradients).</summary>
     private void Layer0Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -240,7 +251,8 @@ partial class Regressor : global::NetGen.NetworkBase
             dy: ActivationGradient(L0_Y, L0_Out, batch),
             dx: default,
             dWeights: Gradients.Slice(L0_W, L0_Out * L0_In),
-            dBias: Gradients.Slice(L0_B, L0_Out));
+            dBias: Gradients.Slice(L0_B, L0_Out),
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // Layer 1: Tanh on 16
@@ -256,7 +268,8 @@ partial class Regressor : global::NetGen.NetworkBase
     }
 
     // Layer 2: Dense 16 -> 2, weights [2 x 16] at params[80..112), bias [2] at params[112..114)
-    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 2 backward (dense2): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer2Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -269,6 +282,7 @@ partial class Regressor : global::NetGen.NetworkBase
             dx: ActivationGradient(L2_X, L2_In, batch),
             dWeights: Gradients.Slice(L2_W, L2_Out * L2_In),
             dBias: Gradients.Slice(L2_B, L2_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 }

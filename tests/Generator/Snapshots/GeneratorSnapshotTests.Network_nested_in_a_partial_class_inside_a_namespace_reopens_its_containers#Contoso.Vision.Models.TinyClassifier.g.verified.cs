@@ -147,9 +147,19 @@ static partial class Models
             layers: new global::NetGen.NetworkBase.NetworkLayout.Layer[]
             {
                 new(name: "flatten0", kind: "Flatten", outputShape: new(L0_Out), outputOffset: L0_Y),
-                new(name: "dense1", kind: "Dense", outputShape: new(L1_Out), outputOffset: L1_Y),
+                new(
+                    name: "dense1",
+                    kind: "Dense",
+                    outputShape: new(L1_Out),
+                    outputOffset: L1_Y,
+                    writesParameterGradients: true),
                 new(name: "relu2", kind: "ReLU", outputShape: new(L2_Out), outputOffset: L2_Y),
-                new(name: "dense3", kind: "Dense", outputShape: new(L3_Out), outputOffset: L3_Y),
+                new(
+                    name: "dense3",
+                    kind: "Dense",
+                    outputShape: new(L3_Out),
+                    outputOffset: L3_Y,
+                    writesParameterGradients: true),
                 new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L4_Out), outputOffset: L4_Y),
             },
             parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -237,7 +247,8 @@ static partial class Models
 
         // Layer 1: Dense 6 -> 4, weights [4 x 6] at params[0..24), bias [4] at params[24..28)
         /// <summary>Layer 1 backward (dense1): dW += dyᵀ·x, dbias += Σ_b dy, dx += dy·W is skipped: the input needs no
-        /// gradient.</summary>
+        /// gradient; the first pass after ZeroGradients writes dW and dbias instead
+        /// (OverwriteParameterGradients).</summary>
         private void Layer1Backward(int batch)
         {
             global::NetGen.Kernels.Dense.Backward(
@@ -249,7 +260,8 @@ static partial class Models
                 dy: ActivationGradient(L1_Y, L1_Out, batch),
                 dx: default,
                 dWeights: Gradients.Slice(L1_W, L1_Out * L1_In),
-                dBias: Gradients.Slice(L1_B, L1_Out));
+                dBias: Gradients.Slice(L1_B, L1_Out),
+                overwriteGradients: OverwriteParameterGradients);
         }
 
         // Layer 2: ReLU on 4
@@ -265,7 +277,8 @@ static partial class Models
         }
 
         // Layer 3: Dense 4 -> 3, weights [3 x 4] at params[28..40), bias [3] at params[40..43)
-        /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+        /// <summary>Layer 3 backward (dense3): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after
+        /// ZeroGradients writes dW and dbias instead (OverwriteParameterGradients).</summary>
         private void Layer3Backward(int batch)
         {
             global::NetGen.Kernels.Dense.Backward(
@@ -278,7 +291,8 @@ static partial class Models
                 dx: ActivationGradient(L3_X, L3_In, batch),
                 dWeights: Gradients.Slice(L3_W, L3_Out * L3_In),
                 dBias: Gradients.Slice(L3_B, L3_Out),
-                overwriteDx: true);
+                overwriteDx: true,
+                overwriteGradients: OverwriteParameterGradients);
         }
 
         // ---- Layer 4: SoftmaxCrossEntropy over 3 classes (output: probabilities) ----

@@ -302,13 +302,28 @@ partial class NormHeavy : global::NetGen.NetworkBase
             new(name: "gn5", kind: "GroupNorm", outputShape: new(L5_OutC, L5_OutH, L5_OutW), outputOffset: L5_Y),
             new(name: "rrelu6", kind: "RReLU", outputShape: new(L6_OutC, L6_OutH, L6_OutW), outputOffset: L6_Y),
             new(name: "flatten7", kind: "Flatten", outputShape: new(L7_Out), outputOffset: L7_Y),
-            new(name: "dense8", kind: "Dense", outputShape: new(L8_Out), outputOffset: L8_Y),
+            new(
+                name: "dense8",
+                kind: "Dense",
+                outputShape: new(L8_Out),
+                outputOffset: L8_Y,
+                writesParameterGradients: true),
             new(name: "ln9", kind: "LayerNorm", outputShape: new(L9_Out), outputOffset: L9_Y),
             new(name: "elu10", kind: "ELU", outputShape: new(L10_Out), outputOffset: L10_Y),
-            new(name: "dense11", kind: "Dense", outputShape: new(L11_Out), outputOffset: L11_Y),
+            new(
+                name: "dense11",
+                kind: "Dense",
+                outputShape: new(L11_Out),
+                outputOffset: L11_Y,
+                writesParameterGradients: true),
             new(name: "bn12", kind: "BatchNorm", outputShape: new(L12_Out), outputOffset: L12_Y),
             new(name: "maxout13", kind: "Maxout", outputShape: new(L13_Out), outputOffset: L13_Y),
-            new(name: "dense14", kind: "Dense", outputShape: new(L14_Out), outputOffset: L14_Y),
+            new(
+                name: "dense14",
+                kind: "Dense",
+                outputShape: new(L14_Out),
+                outputOffset: L14_Y,
+                writesParameterGradients: true),
             new(name: "softmaxlayer15", kind: "Softmax", outputShape: new(L15_Out), outputOffset: L15_Y),
             new(name: "mse", kind: "MeanSquaredError", outputShape: new(L16_Out), outputOffset: L16_Y),
         },
@@ -839,7 +854,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             packed: PackedWeightsFor(8));
     }
 
-    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 8 backward (dense8): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after ZeroGradients
+    /// writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer8Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -852,7 +868,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dx: ActivationGradient(L8_X, L8_In, batch),
             dWeights: Gradients.Slice(L8_W, L8_Out * L8_In),
             dBias: Gradients.Slice(L8_B, L8_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 9: LayerNorm on 32, over the 32 features of each sample, eps 1E-05, gamma/beta [32] at
@@ -939,7 +956,7 @@ partial class NormHeavy : global::NetGen.NetworkBase
     }
 
     /// <summary>Layer 11 backward (dense11): dW += dyᵀ·x, dx = dy·W; in training W is W ⊙ mask and dW is routed back
-    /// through the mask.</summary>
+    /// through the mask; the first pass after ZeroGradients writes dW instead (OverwriteParameterGradients).</summary>
     private void Layer11Backward(int batch)
     {
         if (TrainingForward)
@@ -956,11 +973,22 @@ partial class NormHeavy : global::NetGen.NetworkBase
                 dx: ActivationGradient(L11_X, L11_In, batch),
                 dWeights: _l11dMaskedW,
                 dBias: default,
-                overwriteDx: true);
-            global::NetGen.Kernels.Elementwise.MultiplyAdd(
-                x: _l11dMaskedW,
-                y: _l11Mask,
-                z: Gradients.Slice(L11_W, L11_Out * L11_In));
+                overwriteDx: true,
+                overwriteGradients: OverwriteParameterGradients);
+            if (OverwriteParameterGradients)
+            {
+                global::NetGen.Kernels.Elementwise.Multiply(
+                    x: _l11dMaskedW,
+                    y: _l11Mask,
+                    z: Gradients.Slice(L11_W, L11_Out * L11_In));
+            }
+            else
+            {
+                global::NetGen.Kernels.Elementwise.MultiplyAdd(
+                    x: _l11dMaskedW,
+                    y: _l11Mask,
+                    z: Gradients.Slice(L11_W, L11_Out * L11_In));
+            }
             return;
         }
 
@@ -974,7 +1002,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dx: ActivationGradient(L11_X, L11_In, batch),
             dWeights: Gradients.Slice(L11_W, L11_Out * L11_In),
             dBias: default,
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 12: BatchNorm on 16, per channel over batch × 1, momentum 0.05, eps 1E-05, gamma/beta [16] at
@@ -1076,7 +1105,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             packed: PackedWeightsFor(14));
     }
 
-    /// <summary>Layer 14 backward (dense14): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 14 backward (dense14): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after
+    /// ZeroGradients writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer14Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -1089,7 +1119,8 @@ partial class NormHeavy : global::NetGen.NetworkBase
             dx: ActivationGradient(L14_X, L14_In, batch),
             dWeights: Gradients.Slice(L14_W, L14_Out * L14_In),
             dBias: Gradients.Slice(L14_B, L14_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 15: Softmax on 5 ----

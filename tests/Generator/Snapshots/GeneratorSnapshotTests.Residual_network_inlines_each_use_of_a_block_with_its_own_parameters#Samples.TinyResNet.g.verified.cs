@@ -392,7 +392,12 @@ partial class TinyResNet : global::NetGen.NetworkBase
                 outputShape: new(L17_OutC, L17_OutH, L17_OutW),
                 outputOffset: L17_Y),
             new(name: "flatten18", kind: "Flatten", outputShape: new(L18_Out), outputOffset: L18_Y),
-            new(name: "dense19", kind: "Dense", outputShape: new(L19_Out), outputOffset: L19_Y),
+            new(
+                name: "dense19",
+                kind: "Dense",
+                outputShape: new(L19_Out),
+                outputOffset: L19_Y,
+                writesParameterGradients: true),
             new(name: "softmax", kind: "SoftmaxCrossEntropy", outputShape: new(L20_Out), outputOffset: L20_Y),
         },
         parameters: new global::NetGen.NetworkBase.NetworkLayout.Tensor[]
@@ -1391,7 +1396,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             packed: PackedWeightsFor(19));
     }
 
-    /// <summary>Layer 19 backward (dense19): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W.</summary>
+    /// <summary>Layer 19 backward (dense19): dW += dyᵀ·x, dbias += Σ_b dy, dx = dy·W; the first pass after
+    /// ZeroGradients writes dW and dbias instead (OverwriteParameterGradients).</summary>
     private void Layer19Backward(int batch)
     {
         global::NetGen.Kernels.Dense.Backward(
@@ -1404,7 +1410,8 @@ partial class TinyResNet : global::NetGen.NetworkBase
             dx: ActivationGradient(L19_X, L19_In, batch),
             dWeights: Gradients.Slice(L19_W, L19_Out * L19_In),
             dBias: Gradients.Slice(L19_B, L19_Out),
-            overwriteDx: true);
+            overwriteDx: true,
+            overwriteGradients: OverwriteParameterGradients);
     }
 
     // ---- Layer 20: SoftmaxCrossEntropy over 4 classes (output: probabilities) ----
