@@ -47,6 +47,7 @@ public abstract partial class NetworkBase
     {
         private readonly Fold[] _folds;
         private readonly Tensor[] _parameters;
+        private readonly Layer[] _layers;
         private readonly Tensor[] _buffers;
 
         /// <summary>Describes a generated network; the arguments are the generator's compile-time constants.</summary>
@@ -148,6 +149,7 @@ public abstract partial class NetworkBase
 
             GradientsAddedTo = added.ToArray();
             HasWrittenGradients = Array.Exists(layers, l => l.WritesParameterGradients);
+            _layers = (Layer[])layers.Clone();
             Layers = Array.AsReadOnly(infos);
             OutputOffsets = offsets;
             Architecture = architecture.ToString();
@@ -172,6 +174,66 @@ public abstract partial class NetworkBase
 
         /// <summary>Whether some layer writes its parameters' gradients after <see cref="ZeroGradients"/> (<see cref="Layer.WritesParameterGradients"/>).</summary>
         internal bool HasWrittenGradients { get; }
+
+        /// <summary>
+        /// Each of <paramref name="threads"/> threads' ranges of the parameter buffer for the update after a backward pass
+        /// of <paramref name="batch"/> samples (<see cref="Kernels.UpdateSplit"/>): a dense layer's weight rows go to the
+        /// thread whose block of the weight gradient computed them (<see cref="Kernels.Gemm.WeightGradientRowBlocks"/>),
+        /// its bias to thread 0 (which sums it), and every other tensor (a weight whose gradient one thread computed
+        /// too) is cut evenly, in whole cache lines, so that the update still runs on every thread.
+        /// </summary>
+        internal List<(long From, long To)>[] UpdateRanges(int batch, int threads)
+        {
+            var ranges = new List<(long From, long To)>[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                ranges[t] = [];
+            }
+
+            foreach (Tensor tensor in _parameters)
+            {
+                bool written = tensor.Layer >= 0 && tensor.Layer < _layers.Length && _layers[tensor.Layer].WritesParameterGradients;
+                if (written && tensor.Role == ParameterRole.Weight && tensor.Shape.Rank == 2
+                    && Kernels.Gemm.WeightGradientRowBlocks(tensor.Shape[0], tensor.Shape[1], batch, threads) is { } rows)
+                {
+                    for (int t = 0; t < threads; t++)
+                    {
+                        Add(ranges[t], tensor.Offset + ((long)rows[t] * tensor.Shape[1]), tensor.Offset + ((long)rows[t + 1] * tensor.Shape[1]));
+                    }
+                }
+                else if (written && tensor.Role == ParameterRole.Bias)
+                {
+                    Add(ranges[0], tensor.Offset, tensor.Offset + tensor.Length);
+                }
+                else
+                {
+                    long lines = (tensor.Length + 15) / 16;
+                    for (int t = 0; t < threads; t++)
+                    {
+                        Add(ranges[t], tensor.Offset + Math.Min(tensor.Length, lines * t / threads * 16), tensor.Offset + Math.Min(tensor.Length, lines * (t + 1) / threads * 16));
+                    }
+                }
+            }
+
+            return ranges;
+
+            static void Add(List<(long From, long To)> list, long from, long to)
+            {
+                if (from >= to)
+                {
+                    return;
+                }
+
+                if (list.Count > 0 && list[^1].To == from)
+                {
+                    list[^1] = (list[^1].From, to);
+                }
+                else
+                {
+                    list.Add((from, to));
+                }
+            }
+        }
 
         /// <summary>Floats in one input sample.</summary>
         public int InputSize { get; }

@@ -89,6 +89,9 @@ public abstract partial class NetworkBase
 
     // The backward pass running now writes those gradients (OverwriteParameterGradients).
     private bool _overwriteParameterGradients;
+
+    // Which parameters each thread's share of the last backward pass wrote the gradients of (PublishUpdateSplit).
+    private Kernels.UpdateSplit? _updateSplit;
     private readonly AlignedBuffer _buffers;
     private int _owner; // the managed id of the thread inside a call, 0 when none (see Enter)
     private NetworkMode _mode;
@@ -499,6 +502,35 @@ public abstract partial class NetworkBase
     {
         _gradientsPendingZero = !succeeded && _overwriteParameterGradients;
         _overwriteParameterGradients = false;
+        if (succeeded)
+        {
+            PublishUpdateSplit();
+        }
+    }
+
+    /// <summary>
+    /// Tells the optimizers which parameters each thread's share of this backward pass wrote the gradients of
+    /// (<see cref="Kernels.UpdateSplit"/>), so that the update gives each thread the same ones. Built once per batch size
+    /// and thread count.
+    /// </summary>
+    private unsafe void PublishUpdateSplit()
+    {
+        int threads = Kernels.FlatSplit.Threads(_parameters.Length);
+        if (threads <= 1 || _layout is not { HasWrittenGradients: true } layout)
+        {
+            return;
+        }
+
+        if (_updateSplit is not { } split || split.Threads != threads || split.Batch != _lastBatch)
+        {
+            fixed (float* p = _parameters.Span, g = _gradients.Span)
+            {
+                // Both buffers are pinned (AlignedBuffer), so their addresses identify them for as long as they live.
+                _updateSplit = split = Kernels.UpdateSplit.Create((nint)p, (nint)g, _parameters.Length, _lastBatch, layout.UpdateRanges(_lastBatch, threads));
+            }
+        }
+
+        Kernels.UpdateSplit.Publish(split);
     }
 
     /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>

@@ -4,8 +4,9 @@ namespace NetGen.Kernels;
 
 /// <summary>
 /// How a flat buffer of the parameters' size (the parameters, their gradients, an optimizer's moments) is split
-/// between the compute threads: the optimizers' update (<see cref="Optimizers.UpdateLoop"/>) and
-/// <see cref="NetworkBase.ZeroGradients"/> both use it, so that <see cref="Compute.For"/>, which gives each thread the
+/// between the compute threads: the optimizers' update (<see cref="Optimizers.UpdateLoop"/>, unless the network's last
+/// backward pass published its own split, <see cref="UpdateSplit"/>) and <see cref="NetworkBase.ZeroGradients"/> both
+/// use it, so that <see cref="Compute.For"/>, which gives each thread the
 /// same block of chunks every time, hands each thread the slices it touched last: the gradients it just read stay in
 /// its cache to be cleared, and its moments never move between the cores.
 /// </summary>

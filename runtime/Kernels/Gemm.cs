@@ -562,7 +562,7 @@ public static class Gemm
         int columnUnit = kind == GemmKind.Outer && n >= 64 ? 64 : 16;
         int columnTiles = (n + columnUnit - 1) / columnUnit, rowTiles = (m + 3) / 4;
         bool splitRows = columnTiles < chunks && (rowTiles >= chunks || rowTiles > columnTiles);
-        bool blocks = rowBlocks && threads > 1 && rowTiles >= 2 * threads;
+        bool blocks = rowBlocks && InRowBlocks(rowTiles, threads);
         if (blocks)
         {
             // Two chunks per thread: a thread that starts late leaves its second one to the others.
@@ -608,10 +608,46 @@ public static class Gemm
     /// Zen 3). Run whole (one part, 6-row tiles), that forward measured 6.36 → 4.50 ms on two threads (min of 40
     /// interleaved samples; medians 6.89 → 4.92 ms).
     /// </remarks>
-    private static (int Threads, int Chunks) Split(long work, int k)
+    private static (int Threads, int Chunks) Split(long work, int k) => Split(work, k, Compute.WorkersBusy ? 1 : Compute.ThreadCount);
+
+    /// <summary><see cref="Split(long, int)"/> for <paramref name="available"/> threads.</summary>
+    private static (int Threads, int Chunks) Split(long work, int k, int available)
     {
-        int threads = k < 32 || Compute.WorkersBusy ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Compute.ThreadCount);
+        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, available);
         return (threads, threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4));
+    }
+
+    /// <summary>Whether a product of <paramref name="rowTiles"/> 4-row tiles with rowBlocks runs in per-thread blocks of rows on <paramref name="threads"/> threads.</summary>
+    private static bool InRowBlocks(int rowTiles, int threads) => threads > 1 && rowTiles >= 2 * threads;
+
+    /// <summary>
+    /// The rows of dW each of <paramref name="available"/> threads computes in its own block in
+    /// <see cref="WeightGradient"/>(m, n, k), as the product splits it: thread t's rows are
+    /// <c>[rows[t], rows[t + 1])</c>; or null when the product runs on one thread (too small, or k below 32) or is split
+    /// by columns, so that no thread but the caller owns a row. A network uses it to give the optimizer's update the same
+    /// split (<see cref="UpdateSplit"/>).
+    /// </summary>
+    internal static int[]? WeightGradientRowBlocks(int m, int n, int k, int available)
+    {
+        var rows = new int[available + 1];
+        (int threads, int chunks) = Split((long)m * n * k, k, available);
+        int rowTiles = (m + 3) / 4;
+        if (!InRowBlocks(rowTiles, threads))
+        {
+            return null;
+        }
+
+        // Run's chunks (two per thread, whole 4-row tiles, RunPart's rows) and Compute.For's blocks (thread t starts at
+        // chunk chunks·t/threads).
+        chunks = Math.Min(2 * threads, rowTiles);
+        threads = Math.Min(threads, chunks);
+        for (int t = 1; t <= available; t++)
+        {
+            int part = t >= threads ? chunks : (int)((long)chunks * t / threads);
+            rows[t] = Math.Min(m, rowTiles * part / chunks * 4);
+        }
+
+        return rows;
     }
 
     /// <summary>

@@ -41,11 +41,31 @@ internal static class UpdateLoop
             return;
         }
 
-        // FlatSplit's chunks, as ZeroGradients clears them: each thread updates the slices it will clear.
         fixed (float* p = parameters, g = gradients)
         {
             var job = new Job { Rule = Unsafe.AsPointer(ref rule), Parameters = p, Gradients = g, Length = parameters.Length };
+            if (UpdateSplit.Find((nint)p, (nint)g, parameters.Length, threads) is { } split)
+            {
+                // The network's last backward pass: each thread updates the parameters whose gradients it wrote.
+                split.Pinned(out job.Bounds, out job.Starts);
+                Compute.For(threads, threads, &RunSplitChunk<TRule>, &job, blocks: true);
+                return;
+            }
+
+            // FlatSplit's chunks, as ZeroGradients clears them: each thread updates the slices it will clear.
             Compute.For(FlatSplit.Chunks(threads), threads, &RunChunk<TRule>, &job, blocks: true);
+        }
+    }
+
+    /// <summary>Updates thread <paramref name="chunk"/>'s ranges of an <see cref="UpdateSplit"/>.</summary>
+    private static unsafe void RunSplitChunk<TRule>(void* state, int chunk, int chunks)
+        where TRule : struct, IUpdateRule
+    {
+        ref readonly Job job = ref *(Job*)state;
+        var body = new Body<TRule>(ref Unsafe.AsRef<TRule>(job.Rule), ref *job.Parameters, ref *job.Gradients);
+        for (int i = job.Starts[chunk]; i < job.Starts[chunk + 1]; i += 2)
+        {
+            LaneLoop.Run(ref body, (nuint)job.Bounds[i], (nuint)job.Bounds[i + 1]);
         }
     }
 
@@ -69,6 +89,8 @@ internal static class UpdateLoop
         public float* Parameters;
         public float* Gradients;
         public long Length;
+        public long* Bounds;
+        public int* Starts;
     }
 
     private readonly ref struct Body<TRule> : ILaneLoop
