@@ -92,6 +92,7 @@ public abstract partial class NetworkBase
 
     // Which parameters each thread's share of the last backward pass wrote the gradients of (PublishUpdateSplit).
     private Kernels.UpdateSplit? _updateSplit;
+    private Kernels.UpdateSplit? _previousUpdateSplit;
     private readonly AlignedBuffer _buffers;
     private int _owner; // the managed id of the thread inside a call, 0 when none (see Enter)
     private NetworkMode _mode;
@@ -515,7 +516,7 @@ public abstract partial class NetworkBase
     /// <summary>
     /// Tells the optimizers which parameters each thread's share of this backward pass wrote the gradients of
     /// (<see cref="Kernels.UpdateSplit"/>), so that the update gives each thread the same ones. Built once per batch size
-    /// and thread count.
+    /// and thread count; the last two are kept.
     /// </summary>
     private unsafe void PublishUpdateSplit()
     {
@@ -525,16 +526,26 @@ public abstract partial class NetworkBase
             return;
         }
 
-        if (_updateSplit is not { } split || split.Threads != threads || split.Batch != _lastBatch)
+        // Two kept: an epoch's last, smaller batch alternates with the full ones.
+        Kernels.UpdateSplit? split = Fits(_updateSplit) ? _updateSplit : Fits(_previousUpdateSplit) ? _previousUpdateSplit : null;
+        if (split is null)
         {
             fixed (float* p = _parameters.Span, g = _gradients.Span)
             {
                 // Both buffers are pinned (AlignedBuffer), so their addresses identify them for as long as they live.
-                _updateSplit = split = Kernels.UpdateSplit.Create((nint)p, (nint)g, _parameters.Length, _lastBatch, layout.UpdateRanges(_lastBatch, threads));
+                split = Kernels.UpdateSplit.Create((nint)p, (nint)g, _parameters.Length, _lastBatch, layout.UpdateRanges(_lastBatch, threads));
             }
         }
 
+        if (split != _updateSplit)
+        {
+            _previousUpdateSplit = _updateSplit;
+            _updateSplit = split;
+        }
+
         Kernels.UpdateSplit.Publish(split);
+
+        bool Fits(Kernels.UpdateSplit? candidate) => candidate is not null && candidate.Threads == threads && candidate.Batch == _lastBatch;
     }
 
     /// <summary>Makes sure the activation arena holds <paramref name="batchSize"/> samples, allocating only when it grows.</summary>

@@ -1,6 +1,7 @@
 using System;
 using NetGen.Kernels;
 using NetGen.Optimizers;
+using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Networks;
 
 namespace NetGen.Tests.Kernels;
@@ -105,6 +106,25 @@ public class UpdateSplitTests
             split.Forward(x, batch);
             even.Forward(x, batch);
         }
+    }
+
+    [Fact]
+    public void Backward_passes_alternating_a_full_and_a_last_smaller_batch_allocate_nothing_once_warm()
+    {
+        using var scope = new TestThreads();
+        scope.Set(2);
+        (NetworkBase net, int[] labels) = Prepare("FashionMlp", 64);
+        float[] full = Input(net, 64), last = Input(net, 40);
+        int[] lastLabels = labels[..40];
+        AllocationAssert.None(() =>
+        {
+            net.Forward(full, 64);
+            net.ZeroGradients();
+            net.Backward(labels);
+            net.Forward(last, 40);
+            net.ZeroGradients();
+            net.Backward(lastLabels);
+        });
     }
 
     private static (NetworkBase Net, int[] Labels) Prepare(string name, int batch)
