@@ -129,27 +129,18 @@ public abstract partial class NetworkBase
             }
 
             // The gradient ranges ZeroGradients clears at once: the tensors of layers that only add to their gradients.
-            var added = new List<(int Start, int Length)>();
+            _layers = (Layer[])layers.Clone();
+            var added = new List<(long From, long To)>();
             foreach (Tensor tensor in _parameters)
             {
-                if (tensor.Length == 0 || (tensor.Layer >= 0 && tensor.Layer < layers.Length && layers[tensor.Layer].WritesParameterGradients))
+                if (!WritesGradient(tensor))
                 {
-                    continue;
-                }
-
-                if (added.Count > 0 && added[^1].Start + added[^1].Length == tensor.Offset)
-                {
-                    added[^1] = (added[^1].Start, added[^1].Length + tensor.Length);
-                }
-                else
-                {
-                    added.Add((tensor.Offset, tensor.Length));
+                    AddRange(added, tensor.Offset, tensor.Offset + tensor.Length);
                 }
             }
 
             GradientsAddedTo = added.ToArray();
             HasWrittenGradients = Array.Exists(layers, l => l.WritesParameterGradients);
-            _layers = (Layer[])layers.Clone();
             Layers = Array.AsReadOnly(infos);
             OutputOffsets = offsets;
             Architecture = architecture.ToString();
@@ -170,7 +161,7 @@ public abstract partial class NetworkBase
         /// The ranges of the gradient buffer whose layers' backward passes only add to them (every tensor of a layer
         /// without <see cref="Layer.WritesParameterGradients"/>), contiguous tensors merged.
         /// </summary>
-        internal (int Start, int Length)[] GradientsAddedTo { get; }
+        internal (long From, long To)[] GradientsAddedTo { get; }
 
         /// <summary>Whether some layer writes its parameters' gradients after <see cref="ZeroGradients"/> (<see cref="Layer.WritesParameterGradients"/>).</summary>
         internal bool HasWrittenGradients { get; }
@@ -192,46 +183,51 @@ public abstract partial class NetworkBase
 
             foreach (Tensor tensor in _parameters)
             {
-                bool written = tensor.Layer >= 0 && tensor.Layer < _layers.Length && _layers[tensor.Layer].WritesParameterGradients;
+                bool written = WritesGradient(tensor);
                 if (written && tensor.Role == ParameterRole.Weight && tensor.Shape.Rank == 2
                     && Kernels.Gemm.WeightGradientRowBlocks(tensor.Shape[0], tensor.Shape[1], batch, threads) is { } rows)
                 {
                     for (int t = 0; t < threads; t++)
                     {
-                        Add(ranges[t], tensor.Offset + ((long)rows[t] * tensor.Shape[1]), tensor.Offset + ((long)rows[t + 1] * tensor.Shape[1]));
+                        AddRange(ranges[t], tensor.Offset + ((long)rows[t] * tensor.Shape[1]), tensor.Offset + ((long)rows[t + 1] * tensor.Shape[1]));
                     }
                 }
                 else if (written && tensor.Role == ParameterRole.Bias)
                 {
-                    Add(ranges[0], tensor.Offset, tensor.Offset + tensor.Length);
+                    AddRange(ranges[0], tensor.Offset, tensor.Offset + tensor.Length);
                 }
                 else
                 {
                     long lines = (tensor.Length + 15) / 16;
                     for (int t = 0; t < threads; t++)
                     {
-                        Add(ranges[t], tensor.Offset + Math.Min(tensor.Length, lines * t / threads * 16), tensor.Offset + Math.Min(tensor.Length, lines * (t + 1) / threads * 16));
+                        AddRange(ranges[t], tensor.Offset + Math.Min(tensor.Length, lines * t / threads * 16), tensor.Offset + Math.Min(tensor.Length, lines * (t + 1) / threads * 16));
                     }
                 }
             }
 
             return ranges;
+        }
 
-            static void Add(List<(long From, long To)> list, long from, long to)
+        /// <summary>Whether the layer owning <paramref name="tensor"/> writes its gradient after <see cref="ZeroGradients"/>.</summary>
+        private bool WritesGradient(Tensor tensor) =>
+            tensor.Layer >= 0 && tensor.Layer < _layers.Length && _layers[tensor.Layer].WritesParameterGradients;
+
+        /// <summary>Appends <c>[from, to)</c> to <paramref name="list"/>, merged with the last range where they touch; empty ranges are skipped.</summary>
+        private static void AddRange(List<(long From, long To)> list, long from, long to)
+        {
+            if (from >= to)
             {
-                if (from >= to)
-                {
-                    return;
-                }
+                return;
+            }
 
-                if (list.Count > 0 && list[^1].To == from)
-                {
-                    list[^1] = (list[^1].From, to);
-                }
-                else
-                {
-                    list.Add((from, to));
-                }
+            if (list.Count > 0 && list[^1].To == from)
+            {
+                list[^1] = (list[^1].From, to);
+            }
+            else
+            {
+                list.Add((from, to));
             }
         }
 

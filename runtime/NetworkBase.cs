@@ -468,9 +468,9 @@ public abstract partial class NetworkBase
         using Claim claim = EnterTraining();
         if (_layout is { HasWrittenGradients: true } layout)
         {
-            foreach ((int start, int length) in layout.GradientsAddedTo)
+            foreach ((long from, long to) in layout.GradientsAddedTo)
             {
-                Kernels.FlatSplit.Clear(_gradients.Span.Slice(start, length));
+                Kernels.FlatSplit.Clear(_gradients.Span[(int)from..(int)to]);
             }
 
             _gradientsPendingZero = true;
