@@ -34,7 +34,7 @@ public abstract partial class NetworkBase
     protected Span<float> FoldedParameters => _folded.Span;
 
     /// <summary>
-    /// Called by a generated forward pass right after <see cref="BeginForward"/>: true when this pass runs the folded
+    /// Called by a generated forward pass right after <see cref="BeginForward(ReadOnlySpan{float}, int, int)"/>: true when this pass runs the folded
     /// layers (inference mode with <see cref="FoldBatchNormForInference"/> on), in which case the folded weights are
     /// first recomputed if the parameters or buffers may have changed since the last fold.
     /// </summary>

@@ -166,7 +166,9 @@ public static class NetworkPrediction
         int inputSize = network.InputSize;
         int outputSize = network.OutputSize;
         NetworkMode mode = network.Mode;
+        bool predicting = network.Predicting;
         network.Mode = NetworkMode.Inference;
+        network.Predicting = true; // no backward pass follows: the forward passes need not copy their input
         try
         {
             for (int start = 0; start < samples; start += batchSize)
@@ -190,6 +192,7 @@ public static class NetworkPrediction
         finally
         {
             network.Mode = mode;
+            network.Predicting = predicting;
         }
     }
 }

@@ -63,7 +63,7 @@ internal static class DensePairEmitter
     /// <c>BeginForward</c> has just written (kept for the backward pass), so the worker threads read memory the caller
     /// did not just write — each of those cache lines would otherwise cross between cores on every call.
     /// </summary>
-    private static bool ReadsInput(Pair p) => p.First.Index == 0 && p.First.InputIsNetworkInput;
+    internal static bool ReadsInput(Pair p) => p.First.Index == 0 && p.First.InputIsNetworkInput;
 
     /// <summary>Writes the group's forward (one fused kernel call) and its backward (the layer backwards in reverse).</summary>
     public static void EmitMethods(CodeWriter w, Pair p)

@@ -275,12 +275,27 @@ internal static class NetworkEmitter
         return hash;
     }
 
+    /// <summary>
+    /// Whether the forward pass reads the network input only through the caller's span: the first layers form a dense
+    /// pair that is given the span (<see cref="DensePairEmitter.ReadsInput"/>), and no other layer reads the input
+    /// buffer (as its input, or as a residual's skip). Then <c>BeginForward</c> may leave the arena copy out when no
+    /// backward pass can follow.
+    /// </summary>
+    private static bool ForwardReadsCallerInputOnly(NetworkModel model, List<DensePairEmitter.Pair> pairs)
+    {
+        int input = model.Layers[0].InputBuffer;
+        return pairs.Exists(DensePairEmitter.ReadsInput)
+            && model.Layers.All(l => l.Index == 0 || (l.InputBuffer != input && !(l is ResidualAddLayer r && r.SkipBuffer == input)));
+    }
+
     private static void EmitForwardAndBackward(CodeWriter w, NetworkModel model, List<DensePairEmitter.Pair> pairs, List<BatchNormFoldEmitter.Fold> folds)
     {
         w.Line("/// <inheritdoc />");
         using (w.Block("protected override global::System.ReadOnlySpan<float> ForwardCore(global::System.ReadOnlySpan<float> input, int batchSize)"))
         {
-            w.Line($"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer});");
+            w.Line(ForwardReadsCallerInputOnly(model, pairs)
+                ? $"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer}, forwardReadsCallerInput: true); // nothing but the first pair reads the input: its arena copy serves only a backward pass"
+                : $"BeginForward(input, batchSize, inputOffset: {model.Layers[0].InputBuffer});");
             var pairsByFirst = pairs.ToDictionary(p => p.First.Index);
             var foldsByFirst = folds.ToDictionary(f => f.Layer.Index);
             BatchNormFoldEmitter.EmitUseFolded(w, folds);

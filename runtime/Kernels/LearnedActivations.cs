@@ -2,6 +2,8 @@ using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 using static NetGen.Kernels.LearnedActivations;
 
@@ -273,6 +275,11 @@ public static class Softmax
     {
         int n = CheckSoftmax(batch, classes, x.Length);
         Guard.Length(Kernel, y.Length, n, nameof(y));
+        if (classes is >= 8 and <= 16 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            ForwardRows512(batch, classes, x, y);
+            return;
+        }
 
         // Each row shifted by its maximum, then one vector exp over the whole block, then each row scaled by 1/Σ. A row
         // of 10 classes is shorter than a vector: with MathF.Exp row by row the 256 rows of a batch took 9.7 µs, with
@@ -305,6 +312,78 @@ public static class Softmax
                 p[c] *= inv;
             }
         }
+    }
+
+    /// <summary>
+    /// Rows of at most 16 classes, one row per 512-bit vector: a masked load (the lanes past the row read −∞), the
+    /// maximum and the sum across lanes, one vector exp, a masked store. The block path above spends its time in
+    /// scalar loops over 10-float rows (256 rows of 10 classes: 4.6 µs on Zen 5); here every step is a vector
+    /// instruction. x may be y: each row is read whole before it is written.
+    /// </summary>
+    private static unsafe void ForwardRows512(int batch, int classes, ReadOnlySpan<float> x, Span<float> y)
+    {
+        Vector512<float> mask = GemmDot.TailMask512(classes & 15);
+        Vector512<float> lowest = Vector512.Create(float.NegativeInfinity);
+        fixed (float* px = x, py = y)
+        {
+            // Each row is loaded two rows ahead of the store that ends its predecessor's predecessor: in place (x = y),
+            // a load that overlaps the 64 bytes of a masked store still in flight waits for it (9.6 µs for 256 rows of
+            // 10 instead of 2.1). Two rows of at least 8 classes span 64 bytes; shorter rows take the block path.
+            Vector512<float> next = Avx512F.MaskLoad(px, mask, lowest);
+            Vector512<float> afterNext = batch > 1 ? Avx512F.MaskLoad(px + classes, mask, lowest) : lowest;
+            for (int b = 0; b < batch; b++)
+            {
+                nint row = (nint)b * classes;
+                Vector512<float> z = next;
+                next = afterNext;
+                if (b + 2 < batch)
+                {
+                    afterNext = Avx512F.MaskLoad(px + row + (2 * classes), mask, lowest);
+                }
+
+                Vector256<float> half = Avx.Max(z.GetLower(), z.GetUpper());
+                Vector128<float> quarter = Sse.Max(half.GetLower(), half.GetUpper());
+                quarter = Sse.Max(quarter, Sse.Shuffle(quarter, quarter, 0b01_00_11_10));
+                quarter = Sse.Max(quarter, Sse.Shuffle(quarter, quarter, 0b10_11_00_01));
+
+                // The lanes past the row go into the exp as 0 (−∞ there sends every row down the exp's slow path for
+                // out-of-range lanes: 36 µs instead of ~1 for 256 rows) and come out cleared.
+                Vector512<float> e = ExpNonPositive512((z - Vector512.Create(quarter.ToScalar())) & mask) & mask;
+                Vector256<float> sum8 = Avx.Add(e.GetLower(), e.GetUpper());
+                Vector128<float> sum4 = Sse.Add(sum8.GetLower(), sum8.GetUpper());
+                sum4 = Sse.Add(sum4, Sse.Shuffle(sum4, sum4, 0b01_00_11_10));
+                sum4 = Sse.Add(sum4, Sse.Shuffle(sum4, sum4, 0b10_11_00_01));
+                Avx512F.MaskStore(py + row, mask, e * Vector512.Create(1f / sum4.ToScalar()));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>exp(x)</c> for the shifted logits <c>x ≤ 0</c> of a softmax, in single precision (within 2 ulp of the exact
+    /// value, checked in the tests): <c>x = n·ln 2 + r</c> with n the nearest integer to <c>x·log₂e</c> and
+    /// <c>|r| ≤ ln 2 / 2</c> (ln 2 in two parts, so that n·ln 2 is exact in its high part), <c>exp(r)</c> by its Taylor
+    /// series to r⁷ (the next term is below 6·10⁻⁹ relative), and the product with 2ⁿ by <c>vscalefps</c>. x is clamped
+    /// at −104, below which exp underflows past the smallest subnormal (−∞ gives 0 instead of NaN); NaN stays NaN.
+    /// <see cref="Vector512.Exp(Vector512{float})"/> computes in double and took ~3.4 µs for the 256 rows of a batch,
+    /// this ~0.5 µs (Zen 5).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> ExpNonPositive512(Vector512<float> x)
+    {
+        // maxps returns its second operand when either is NaN, so a NaN x passes through.
+        x = Avx512F.Max(Vector512.Create(-104f), x);
+        Vector512<float> n = Avx512F.RoundScale(x * Vector512.Create(1.44269504088896341f), 0); // to nearest, ties to even
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693145751953125f), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.428606820309417232e-6f), r);
+        Vector512<float> p = Vector512.Create(1f / 5040f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        return Avx512F.Scale(p, n);
     }
 
     /// <summary>The scalar twin of <see cref="Softmax.Forward"/>: each row as the formula reads, exp and sum in double.</summary>

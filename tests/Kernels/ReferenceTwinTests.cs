@@ -179,6 +179,11 @@ public class ReferenceTwinTests
     [InlineData(2, 16, 0f)]
     [InlineData(7, 17, 80f)] // far from zero both ways: the row maximum keeps exp finite
     [InlineData(7, 17, -80f)]
+    [InlineData(6, 7, 0f)] // below 8 classes: the block path on every host
+    [InlineData(9, 8, 0f)] // 8 to 16 classes: one row per 512-bit vector where AVX-512 runs
+    [InlineData(33, 12, -80f)]
+    [InlineData(4, 16, 80f)]
+    [InlineData(2, 9, 0f)]
     public void Softmax_matches_its_reference_in_place_and_not(int batch, int classes, float offset)
     {
         var rng = new Rng((batch * 100) + classes);
@@ -192,6 +197,91 @@ public class ReferenceTwinTests
         // Probabilities are at most 1: a few float ulps of 1 absolute.
         Assert.True(TensorAssert.MaxAbsDiff(y, expected) <= 1e-6, $"max |diff| {TensorAssert.MaxAbsDiff(y, expected):E2}");
         Assert.Equal(y, inPlace);
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(16)]
+    [InlineData(5)]
+    [InlineData(37)]
+    public void Softmax_gives_zero_for_minus_infinity_and_a_NaN_row_only_where_the_NaN_is(int classes)
+    {
+        var rng = new Rng(classes);
+        const int batch = 5;
+        float[] x = Random(rng, batch * classes, 4f);
+        x[(1 * classes) + 2] = float.NegativeInfinity; // row 1: one class ruled out
+        x[(3 * classes) + classes - 1] = float.NaN;    // row 3: a NaN logit
+        float[] y = new float[x.Length], expected = new float[x.Length];
+        Softmax.Reference.Forward(batch, classes, x, expected);
+        Softmax.Forward(batch, classes, x, y);
+
+        Assert.Equal(0f, y[(1 * classes) + 2]);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int c = 0; c < classes; c++)
+            {
+                int i = (b * classes) + c;
+                Assert.True(b == 3 ? float.IsNaN(y[i]) : Math.Abs(y[i] - expected[i]) <= 1e-6, $"row {b} class {c}: {y[i]} vs {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_softmax_exp_is_within_two_ulp_of_exp_on_every_non_positive_float_it_is_given()
+    {
+        if (!(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512F.IsSupported))
+        {
+            return; // the 512-bit exp runs only where AVX-512 does; the block path uses Vector512/256.Exp
+        }
+
+        // Every float from 0 down to −104 with a stride through the bit patterns, the range-reduction boundaries
+        // (x·log₂e at half-integers) and the clamp.
+        var xs = new List<float> { 0f, -0f, -1e-30f, -104f, -103.97f, -87.3f, float.NegativeInfinity, float.NaN };
+        for (uint bits = 0x80000000u; bits <= 0xC2D00000u; bits += 997)
+        {
+            xs.Add(BitConverter.UInt32BitsToSingle(bits));
+        }
+
+        for (int k = -150; k <= 0; k++)
+        {
+            xs.Add((float)((k + 0.5) * Math.Log(2)));
+        }
+
+        float[] input = xs.ToArray();
+        int padded = (input.Length + 15) & ~15;
+        Array.Resize(ref input, padded);
+        float[] output = new float[padded];
+        for (int i = 0; i < padded; i += 16)
+        {
+            var v = System.Runtime.Intrinsics.Vector512.Create(input, i);
+            System.Runtime.Intrinsics.Vector512.CopyTo(Softmax.ExpNonPositive512(v), output.AsSpan(i));
+        }
+
+        double worst = 0;
+        for (int i = 0; i < xs.Count; i++)
+        {
+            float x = input[i], got = output[i];
+            if (float.IsNaN(x))
+            {
+                Assert.True(float.IsNaN(got), "exp(NaN) must be NaN");
+                continue;
+            }
+
+            double exact = x < -104f ? 0 : Math.Exp(x);
+            if (exact < float.Epsilon)
+            {
+                Assert.True(got <= 2 * float.Epsilon, $"exp({x:R}) = {got:R}, expected ~0");
+                continue;
+            }
+
+            // Distance in units of the last place of the exact value (subnormal results: of the smallest subnormal).
+            double ulp = exact < 1.1754943508222875e-38 ? float.Epsilon : Math.Pow(2, Math.Floor(Math.Log2(exact)) - 23);
+            double error = Math.Abs(got - exact) / ulp;
+            worst = Math.Max(worst, error);
+            Assert.True(error <= 2, $"exp({x:R}) = {got:R}, exact {exact:R}: {error:F2} ulp");
+        }
+
+        Assert.True(worst > 0, "the comparison ran on no value that is not exactly representable");
     }
 
     [Theory]

@@ -85,7 +85,8 @@ partial class Sensor : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
-        BeginForward(input, batchSize, inputOffset: 0);
+        // nothing but the first pair reads the input: its arena copy serves only a backward pass
+        BeginForward(input, batchSize, inputOffset: 0, forwardReadsCallerInput: true);
         Layers0To2Forward(batchSize, input); // dense0 + elu1 + dense2: 3 -> 5 -> 2
         // Layer 3 (mse) has no forward work: its output is its input.
         return OutputCore(batchSize);

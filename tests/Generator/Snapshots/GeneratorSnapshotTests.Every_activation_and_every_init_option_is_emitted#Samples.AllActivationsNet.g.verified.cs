@@ -118,7 +118,8 @@ partial class AllActivationsNet : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
-        BeginForward(input, batchSize, inputOffset: 0);
+        // nothing but the first pair reads the input: its arena copy serves only a backward pass
+        BeginForward(input, batchSize, inputOffset: 0, forwardReadsCallerInput: true);
         Layers0To2Forward(batchSize, input); // dense0 + sigmoid1 + dense2: 6 -> 8 -> 8
         Layer3Forward(batchSize); // tanh3: 8 -> 8
         Layers4To6Forward(batchSize); // dense4 + relu5 + dense6: 8 -> 7 -> 6

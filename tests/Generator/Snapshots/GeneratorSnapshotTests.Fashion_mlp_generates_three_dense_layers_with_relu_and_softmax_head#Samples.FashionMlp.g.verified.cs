@@ -94,7 +94,8 @@ partial class FashionMlp : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
-        BeginForward(input, batchSize, inputOffset: 0);
+        // nothing but the first pair reads the input: its arena copy serves only a backward pass
+        BeginForward(input, batchSize, inputOffset: 0, forwardReadsCallerInput: true);
         Layers0To2Forward(batchSize, input); // dense0 + relu1 + dense2: 784 -> 256 -> 128
         Layer3Forward(batchSize); // relu3: 128 -> 128
         Layer4Forward(batchSize); // dense4: 128 -> 10

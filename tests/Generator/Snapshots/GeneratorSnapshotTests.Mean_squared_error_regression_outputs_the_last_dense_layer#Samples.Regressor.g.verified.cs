@@ -86,7 +86,8 @@ partial class Regressor : global::NetGen.NetworkBase
     protected override global::System.ReadOnlySpan<float> ForwardCore(
         global::System.ReadOnlySpan<float> input, int batchSize)
     {
-        BeginForward(input, batchSize, inputOffset: 0);
+        // nothing but the first pair reads the input: its arena copy serves only a backward pass
+        BeginForward(input, batchSize, inputOffset: 0, forwardReadsCallerInput: true);
         Layers0To2Forward(batchSize, input); // dense0 + tanh1 + dense2: 4 -> 16 -> 2
         // Layer 3 (mse) has no forward work: its output is its input.
         return OutputCore(batchSize);

@@ -104,6 +104,10 @@ public static class Entry
         int k = 0;
         bool infer = what.StartsWith("infer");
         net.Mode = infer ? NetworkMode.Inference : NetworkMode.Training;
+        // CLONE=1: inference on an inference clone (the serving path: NetworkPool, CloneForInference).
+        if (infer && Environment.GetEnvironmentVariable("CLONE") == "1") net = net.CloneForInference();
+        // SAME=1: every call on the same batch (in cache, as BenchmarkDotNet's inference rows run).
+        if (Environment.GetEnvironmentVariable("SAME") == "1") n = 1;
         return reps =>
         {
             Compute.ThreadCount = threads;
