@@ -226,6 +226,38 @@ public class ReferenceTwinTests
         }
     }
 
+    [Theory]
+    [InlineData(64, 10, 0f)]
+    [InlineData(9, 8, 30f)]
+    [InlineData(33, 16, -80f)]
+    [InlineData(5, 12, 0f)]
+    [InlineData(7, 7, 0f)] // below 8 classes: the scalar path
+    [InlineData(3, 17, 0f)] // above 16 classes: the scalar path
+    public void Softmax_cross_entropy_loss_matches_a_double_reference(int batch, int classes, float offset)
+    {
+        var rng = new Rng((batch * 1000) + classes);
+        float[] z = Random(rng, batch * classes, 6f).Select(v => v + offset).ToArray();
+        int[] labels = Enumerable.Range(0, batch).Select(b => (b * 7) % classes).ToArray();
+        double expected = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            double max = z.Skip(b * classes).Take(classes).Max();
+            double sum = z.Skip(b * classes).Take(classes).Sum(v => Math.Exp(v - max));
+            expected += max + Math.Log(sum) - z[(b * classes) + labels[b]];
+        }
+
+        expected /= batch;
+        float loss = SoftmaxCrossEntropy.Forward(batch, classes, z, labels);
+        Assert.True(Math.Abs(loss - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"loss {loss:R}, reference {expected:R}");
+
+        // A NaN logit makes the loss NaN; a label out of range names the sample.
+        z[classes + 1] = float.NaN;
+        Assert.True(float.IsNaN(SoftmaxCrossEntropy.Forward(batch, classes, z, labels)) || batch == 1);
+        labels[batch - 1] = classes;
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy.Forward(batch, classes, z, labels));
+        Assert.Contains($"{batch - 1}", ex.Message);
+    }
+
     [Fact]
     public void The_softmax_exp_is_within_two_ulp_of_exp_on_every_non_positive_float_it_is_given()
     {
