@@ -45,6 +45,9 @@ public static class Kern
         sb.Append($"relu1 {Time(() => Relu.Forward(y1, a1), reps):F1} ");
         sb.Append($"fwd2 {Time(() => Dense.Forward(b, 256, 128, a1, w2, b2, y2), reps):F1} ");
         sb.Append($"pair {Time(() => Dense.ForwardPair(b, 784, 256, 128, x, w1, b1, y1, ActivationFunction.Relu, 0f, a1, w2, b2, y2), reps):F1} ");
+        sb.Append($"chain {Time(() => { Dense.Forward(b, 784, 256, x, w1, b1, y1); Relu.Forward(y1, a1); Dense.Forward(b, 256, 128, a1, w2, b2, y2); }, reps):F1} ");
+        sb.Append($"f1relu {Time(() => { Dense.Forward(b, 784, 256, x, w1, b1, y1); Relu.Forward(y1, a1); }, reps):F1} ");
+        sb.Append($"relu2 {Time(() => { Relu.Forward(y1, a1); Dense.Forward(b, 256, 128, a1, w2, b2, y2); }, reps):F1} ");
         sb.Append($"fwd3 {Time(() => Dense.Forward(b, 128, 10, y2, w3, b2.AsSpan(0, 10), y3), reps):F1} ");
         var p1 = new PackedWeights(); var p2 = new PackedWeights(); var p3 = new PackedWeights();
         sb.Append($"pairP {Time(() => Dense.ForwardPair(b, 784, 256, 128, x, w1, b1, y1, ActivationFunction.Relu, 0f, a1, w2, b2, y2, p1, p2), reps):F1} ");
