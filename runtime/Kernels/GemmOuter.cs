@@ -43,12 +43,13 @@ internal static unsafe class GemmOuter
             float* b = g.B + ((nint)p0 * ldb);
             if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
             {
-                // 6-row tiles for the gradients' products; the transposed A·Bᵀ (long k, B's rows broadcast) measured
-                // ~2 % faster with 4-row tiles.
+                // 6-row tiles wherever there are six rows: the transposed A·Bᵀ (long k, B's rows broadcast) once measured
+                // ~2 % faster with 4-row tiles, but on Zen 5 its 64×784→256 training product took 126–131 µs with them
+                // against 138–139 (tools/ab kern 64 1). Its blocks of k are summed on their own and added to C once.
                 nint panelStride = panels ? (nint)Gemm.PanelWidth * k : 0;
                 // The last pass over k also writes max(C, 0) to ReluOut (same layout as C) when the job asks for it.
                 nint relu = g.ReluOut is not null && p0 + len >= k ? (nint)(g.ReluOut - g.C) : NoRelu;
-                Block512(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null, sixRows: g.Kind != GemmKind.ABtTransposed, relu);
+                Block512(a, g.RowStrideA, g.ColStrideA, b, ldb, panelStride, g.C, g.N, len, i0, i1, j0, j1, accumulate, p0 == 0 ? g.Bias : null, blockSum: g.Kind == GemmKind.ABtTransposed, relu);
             }
             else
             {
@@ -90,19 +91,20 @@ internal static unsafe class GemmOuter
 
     /// <summary>
     /// One pass over <paramref name="len"/> steps of k: for each 64-column panel of B (reused from L1 by every row
-    /// tile), every group of 6 rows (if <paramref name="sixRows"/>), then of 4, then single rows; then the remaining
+    /// tile), every group of 6 rows, then of 4, then single rows; then the remaining
     /// columns 16 at a time, the last one masked. The next tile's lines of C are prefetched. B's rows are
     /// <paramref name="ldb"/> floats apart; with a nonzero <paramref name="panelStride"/> B is panel-major (column j at
     /// panel <c>j / 64</c>, <paramref name="panelStride"/> floats per panel, offset <c>j % 64</c> in it). Unless
     /// <paramref name="accumulate"/>, the tiles start from <paramref name="bias"/> (one float per column of C) if it is
-    /// not null, else from zero.
+    /// not null, else from zero. With <paramref name="blockSum"/> the 64-column tiles sum this pass on their own and add
+    /// the sum to C once (a long k then rounds as k/len sums of len terms, not one sequential sum of k).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block512(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias, bool sixRows, nint relu)
+    private static void Block512(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias, bool blockSum, nint relu)
     {
         // As many 6-row tiles as leave a remainder that 4-row tiles cover with at most one single row (8 rows are two
         // 4-row tiles, not a 6-row tile and two single rows, which would be load-bound).
-        int sixes = sixRows ? (i1 - i0) / 6 : 0;
+        int sixes = (i1 - i0) / 6;
         if (sixes > 0 && (i1 - i0 - 6 * sixes) % 4 >= 2)
         {
             sixes--;
@@ -115,18 +117,15 @@ internal static unsafe class GemmOuter
             float* bj = ColumnOfB(b, panelStride, j);
             float* biasJ = bias is null ? null : bias + j;
             int i = i0;
-            if (sixRows)
+            for (; i < i6; i += 6)
             {
-                for (; i < i6; i += 6)
+                if (i + 12 <= i1 && Sse.IsSupported)
                 {
-                    if (i + 12 <= i1 && Sse.IsSupported)
-                    {
-                        PrefetchTile(c + (nint)(i + 6) * ldc + j, ldc);
-                        PrefetchTile(c + (nint)(i + 8) * ldc + j, ldc);
-                    }
-
-                    Tile6x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu);
+                    PrefetchTile(c + (nint)(i + 6) * ldc + j, ldc);
+                    PrefetchTile(c + (nint)(i + 8) * ldc + j, ldc);
                 }
+
+                Tile6x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu, blockSum);
             }
 
             for (; i + 4 <= i1; i += 4)
@@ -138,12 +137,12 @@ internal static unsafe class GemmOuter
                     PrefetchTile(c + (nint)(i + 4) * ldc + j, ldc);
                 }
 
-                Tile4x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu, blockSum: !sixRows);
+                Tile4x64(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu, blockSum);
             }
 
             for (; i < i1; i++)
             {
-                Tile1x64(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu);
+                Tile1x64(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, accumulate, biasJ, relu, blockSum);
             }
         }
 
@@ -155,17 +154,17 @@ internal static unsafe class GemmOuter
             int i = i0;
             for (; i + 8 <= i1; i += 8)
             {
-                Tile8x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu);
+                Tile8x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu, blockSum);
             }
 
             for (; i + 4 <= i1; i += 4)
             {
-                Tile4x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu);
+                Tile4x16(a + (nint)i * rsa, rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu, blockSum);
             }
 
             for (; i < i1; i++)
             {
-                Tile1x16(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu);
+                Tile1x16(a + (nint)i * rsa, csa, bj, ldb, ldc, c + (nint)i * ldc + j, len, mask, accumulate, biasJ, relu, blockSum);
             }
         }
     }
@@ -264,12 +263,12 @@ internal static unsafe class GemmOuter
     /// B, 28 of the 32 vector registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu)
+    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum = false)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld, c4 = c3 + ld, c5 = c4 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
         Vector512<float> c40, c41, c42, c43, c50, c51, c52, c53;
-        if (accumulate)
+        if (accumulate && !blockSum)
         {
             c00 = Vector512.Load(c); c01 = Vector512.Load(c + 16); c02 = Vector512.Load(c + 32); c03 = Vector512.Load(c + 48);
             c10 = Vector512.Load(c1); c11 = Vector512.Load(c1 + 16); c12 = Vector512.Load(c1 + 32); c13 = Vector512.Load(c1 + 48);
@@ -331,6 +330,17 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
+        if (accumulate && blockSum)
+        {
+            // As in Tile4x64: this block's sum added to C once.
+            c00 += Vector512.Load(c); c01 += Vector512.Load(c + 16); c02 += Vector512.Load(c + 32); c03 += Vector512.Load(c + 48);
+            c10 += Vector512.Load(c1); c11 += Vector512.Load(c1 + 16); c12 += Vector512.Load(c1 + 32); c13 += Vector512.Load(c1 + 48);
+            c20 += Vector512.Load(c2); c21 += Vector512.Load(c2 + 16); c22 += Vector512.Load(c2 + 32); c23 += Vector512.Load(c2 + 48);
+            c30 += Vector512.Load(c3); c31 += Vector512.Load(c3 + 16); c32 += Vector512.Load(c3 + 32); c33 += Vector512.Load(c3 + 48);
+            c40 += Vector512.Load(c4); c41 += Vector512.Load(c4 + 16); c42 += Vector512.Load(c4 + 32); c43 += Vector512.Load(c4 + 48);
+            c50 += Vector512.Load(c5); c51 += Vector512.Load(c5 + 16); c52 += Vector512.Load(c5 + 32); c53 += Vector512.Load(c5 + 48);
+        }
+
         Store(c00, c, relu); Store(c01, c + 16, relu); Store(c02, c + 32, relu); Store(c03, c + 48, relu);
         Store(c10, c1, relu); Store(c11, c1 + 16, relu); Store(c12, c1 + 32, relu); Store(c13, c1 + 48, relu);
         Store(c20, c2, relu); Store(c21, c2 + 16, relu); Store(c22, c2 + 32, relu); Store(c23, c2 + 48, relu);
@@ -341,10 +351,10 @@ internal static unsafe class GemmOuter
 
     /// <summary>1 row × 64 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu)
+    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum = false)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        if (accumulate)
+        if (accumulate && !blockSum)
         {
             c0 = Vector512.Load(c); c1 = Vector512.Load(c + 16); c2 = Vector512.Load(c + 32); c3 = Vector512.Load(c + 48);
         }
@@ -364,17 +374,22 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
+        if (accumulate && blockSum)
+        {
+            c0 += Vector512.Load(c); c1 += Vector512.Load(c + 16); c2 += Vector512.Load(c + 32); c3 += Vector512.Load(c + 48);
+        }
+
         Store(c0, c, relu); Store(c1, c + 16, relu); Store(c2, c + 32, relu); Store(c3, c + 48, relu);
     }
 
     /// <summary>4 rows × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu)
+    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum = false)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> z = Vector512<float>.Zero;
         Vector512<float> c0v = z, c1v = z, c2v = z, c3v = z;
-        if (accumulate)
+        if (accumulate && !blockSum)
         {
             c0v = Avx512F.MaskLoad(c, mask, z);
             c1v = Avx512F.MaskLoad(c1, mask, z);
@@ -398,6 +413,14 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
+        if (accumulate && blockSum)
+        {
+            c0v += Avx512F.MaskLoad(c, mask, z);
+            c1v += Avx512F.MaskLoad(c1, mask, z);
+            c2v += Avx512F.MaskLoad(c2, mask, z);
+            c3v += Avx512F.MaskLoad(c3, mask, z);
+        }
+
         Store(c0v, c, mask, relu);
         Store(c1v, c1, mask, relu);
         Store(c2v, c2, mask, relu);
@@ -411,11 +434,11 @@ internal static unsafe class GemmOuter
     /// feed 8 multiply-adds. Each element's sum runs over k in the same order as in the other tiles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile8x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu)
+    private static void Tile8x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum = false)
     {
         Vector512<float> z = Vector512<float>.Zero;
         Vector512<float> c0v = z, c1v = z, c2v = z, c3v = z, c4v = z, c5v = z, c6v = z, c7v = z;
-        if (accumulate)
+        if (accumulate && !blockSum)
         {
             c0v = Avx512F.MaskLoad(c, mask, z);
             c1v = Avx512F.MaskLoad(c + ld, mask, z);
@@ -447,6 +470,18 @@ internal static unsafe class GemmOuter
             b += ldb;
         }
 
+        if (accumulate && blockSum)
+        {
+            c0v += Avx512F.MaskLoad(c, mask, z);
+            c1v += Avx512F.MaskLoad(c + ld, mask, z);
+            c2v += Avx512F.MaskLoad(c + (2 * (nint)ld), mask, z);
+            c3v += Avx512F.MaskLoad(c + (3 * (nint)ld), mask, z);
+            c4v += Avx512F.MaskLoad(c + (4 * (nint)ld), mask, z);
+            c5v += Avx512F.MaskLoad(c + (5 * (nint)ld), mask, z);
+            c6v += Avx512F.MaskLoad(c + (6 * (nint)ld), mask, z);
+            c7v += Avx512F.MaskLoad(c + (7 * (nint)ld), mask, z);
+        }
+
         Store(c0v, c, mask, relu);
         Store(c1v, c + ld, mask, relu);
         Store(c2v, c + (2 * (nint)ld), mask, relu);
@@ -459,15 +494,20 @@ internal static unsafe class GemmOuter
 
     /// <summary>1 row × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu)
+    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum = false)
     {
         Vector512<float> z = Vector512<float>.Zero;
-        Vector512<float> acc = accumulate ? Avx512F.MaskLoad(c, mask, z) : bias is not null ? Avx512F.MaskLoad(bias, mask, z) : z;
+        Vector512<float> acc = accumulate && !blockSum ? Avx512F.MaskLoad(c, mask, z) : !accumulate && bias is not null ? Avx512F.MaskLoad(bias, mask, z) : z;
         for (int p = 0; p < len; p++)
         {
             acc = Vector512.FusedMultiplyAdd(Vector512.Create(*a), Avx512F.MaskLoad(b, mask, z), acc);
             a += csa;
             b += ldb;
+        }
+
+        if (accumulate && blockSum)
+        {
+            acc += Avx512F.MaskLoad(c, mask, z);
         }
 
         Store(acc, c, mask, relu);

@@ -174,6 +174,79 @@ public class GemmTests
     }
 
     /// <summary>
+    /// The transposed A·Bᵀ (Cᵀ = B·Aᵀ: the training forward's 64×784→256) sums each block of k on its own, in
+    /// sequential fused multiply-adds from zero, and adds each block's sum to the running total once; the bias, or the
+    /// C added to, comes in as Cᵀ is transposed back. A scalar model of exactly that gives the same bits for every
+    /// element, whichever register tile (6 or 4 rows of B, or single rows) computed it.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 256, 784, false, true)]
+    [InlineData(64, 256, 784, true, false)]
+    [InlineData(71, 250, 300, false, false)]
+    [InlineData(64, 128, 129, false, true)]
+    public void Transposed_product_sums_each_block_of_k_on_its_own_in_every_tile(int m, int n, int k, bool accumulate, bool withBias)
+    {
+        if (!Gemm.UseTransposed(m, n, k) || n <= m)
+        {
+            return; // the transposed path runs on AVX-512 hosts only
+        }
+
+        var rng = new Random((m * 7) + n + k);
+        float[] a = Random(rng, m * k), b = Random(rng, n * k), bias = Random(rng, n), start = Random(rng, m * n);
+        int blocks = (k + 127) / 128;
+        int kc = blocks <= 1 ? k : (k + blocks - 1) / blocks;
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float total = 0f;
+                for (int p0 = 0; p0 < k; p0 += kc)
+                {
+                    float block = 0f;
+                    for (int p = p0; p < Math.Min(k, p0 + kc); p++)
+                    {
+                        block = MathF.FusedMultiplyAdd(b[(j * k) + p], a[(i * k) + p], block);
+                    }
+
+                    total = p0 == 0 ? block : block + total;
+                }
+
+                expected[(i * n) + j] = accumulate ? start[(i * n) + j] + total : withBias ? total + bias[j] : total;
+            }
+        }
+
+        var saved = new TestThreads();
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                saved.Set(threads);
+                float[] c = (float[])start.Clone();
+                if (withBias)
+                {
+                    Gemm.MultiplyABtBias(m, n, k, a, b, bias, c);
+                }
+                else
+                {
+                    Gemm.MultiplyABt(m, n, k, a, b, c, accumulate);
+                }
+
+                for (int e = 0; e < m * n; e++)
+                {
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(expected[e]) == BitConverter.SingleToInt32Bits(c[e]),
+                        $"{m}×{n}×{k} threads={threads}: C[{e / n},{e % n}] = {c[e]:R}, the blocked sum gives {expected[e]:R}");
+                }
+            }
+        }
+        finally
+        {
+            saved.Dispose();
+        }
+    }
+
+    /// <summary>
     /// The split of a product between threads follows whole tiles, so every element is summed in the same order
     /// whatever the thread count: one and two threads give the same bits.
     /// </summary>
