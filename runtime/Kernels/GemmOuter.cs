@@ -96,8 +96,8 @@ internal static unsafe class GemmOuter
     /// <paramref name="ldb"/> floats apart; with a nonzero <paramref name="panelStride"/> B is panel-major (column j at
     /// panel <c>j / 64</c>, <paramref name="panelStride"/> floats per panel, offset <c>j % 64</c> in it). Unless
     /// <paramref name="accumulate"/>, the tiles start from <paramref name="bias"/> (one float per column of C) if it is
-    /// not null, else from zero. With <paramref name="blockSum"/> the 64-column tiles sum this pass on their own and add
-    /// the sum to C once (a long k then rounds as k/len sums of len terms, not one sequential sum of k).
+    /// not null, else from zero. With <paramref name="blockSum"/> every tile sums this pass on its own and adds the sum
+    /// to C once (a long k then rounds as k/len sums of len terms, not one sequential sum of k).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* a, int rsa, int csa, float* b, int ldb, nint panelStride, float* c, int ldc, int len, int i0, int i1, int j0, int j1, bool accumulate, float* bias, bool blockSum, nint relu)
@@ -190,7 +190,7 @@ internal static unsafe class GemmOuter
 
     /// <summary>4 rows × 64 columns: <c>C[r, 0..64) (+)= Σₚ A[r, p]·B[p, 0..64)</c>, with rows of B <paramref name="ldb"/> and of C <paramref name="ld"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum = false)
+    private static void Tile4x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -263,7 +263,7 @@ internal static unsafe class GemmOuter
     /// B, 28 of the 32 vector registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum = false)
+    private static void Tile6x64(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld, c4 = c3 + ld, c5 = c4 + ld;
         Vector512<float> c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -351,7 +351,7 @@ internal static unsafe class GemmOuter
 
     /// <summary>1 row × 64 columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum = false)
+    private static void Tile1x64(float* a, int csa, float* b, int ldb, int ld, float* c, int len, bool accumulate, float* bias, nint relu, bool blockSum)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         if (accumulate && !blockSum)
@@ -384,7 +384,7 @@ internal static unsafe class GemmOuter
 
     /// <summary>4 rows × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum = false)
+    private static void Tile4x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum)
     {
         float* c1 = c + ld, c2 = c1 + ld, c3 = c2 + ld;
         Vector512<float> z = Vector512<float>.Zero;
@@ -434,7 +434,7 @@ internal static unsafe class GemmOuter
     /// feed 8 multiply-adds. Each element's sum runs over k in the same order as in the other tiles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile8x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum = false)
+    private static void Tile8x16(float* a, int rsa, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum)
     {
         Vector512<float> z = Vector512<float>.Zero;
         Vector512<float> c0v = z, c1v = z, c2v = z, c3v = z, c4v = z, c5v = z, c6v = z, c7v = z;
@@ -494,7 +494,7 @@ internal static unsafe class GemmOuter
 
     /// <summary>1 row × up to 16 columns (the lanes set in <paramref name="mask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum = false)
+    private static void Tile1x16(float* a, int csa, float* b, int ldb, int ld, float* c, int len, Vector512<float> mask, bool accumulate, float* bias, nint relu, bool blockSum)
     {
         Vector512<float> z = Vector512<float>.Zero;
         Vector512<float> acc = accumulate && !blockSum ? Avx512F.MaskLoad(c, mask, z) : !accumulate && bias is not null ? Avx512F.MaskLoad(bias, mask, z) : z;
