@@ -17,14 +17,14 @@ public class ElementwiseTests
     private static readonly bool Fused = Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated;
 
     /// <summary>
-    /// The network input's copy into the arena splits between threads from 128 Ki floats: every element lands in its
+    /// The network input's copy into the arena splits between threads from 32 Ki floats: every element lands in its
     /// place, on 1–3 threads, at lengths on both sides of the switch and with uneven slices, and nothing past the end
     /// of the source is written.
     /// </summary>
     [Theory]
     [InlineData(1_000)]
-    [InlineData(131_071)]
-    [InlineData(131_072)]
+    [InlineData(32_767)]
+    [InlineData(32_768)]
     [InlineData(200_705)]
     public void CopyAcross_copies_every_element_on_any_thread_count(int n)
     {
