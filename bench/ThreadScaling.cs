@@ -65,7 +65,6 @@ public static class ThreadScaling
 
             if ((round + 1) % report == 0 || round + 1 == rounds)
             {
-                int probes = round + 1 - from, steps = probes * StepsPerBlock;
                 string Cell(string c, int per, int start) => Median(samples[c].GetRange(start * per, (round + 1 - start) * per)).ToString("F1", inv);
                 Console.WriteLine($"| {from + 1}–{round + 1} | {Cell("probe 1", 1, from)} | {Cell("NetGen 1", StepsPerBlock, from)} | {Cell("TorchSharp 1", StepsPerBlock, from)} | {Cell("probe 2", 1, from)} | {Cell("NetGen 2", StepsPerBlock, from)} | {Cell("TorchSharp 2", StepsPerBlock, from)} |");
                 from = round + 1;
