@@ -11,6 +11,11 @@ namespace NetGen.Tests.Kernels;
 /// the other, and within float rounding of a double-precision reference; and whole training steps of the Fashion MLP,
 /// whose 256→128 layer takes the tasks at batch 64, with the bits of one thread.
 /// </summary>
+/// <remarks>
+/// In the collection that runs alone: with another test's job holding the workers (<see cref="Compute.WorkersBusy"/>),
+/// <see cref="Dense.Backward"/> takes the one-thread path, and these tests would not see the tasks.
+/// </remarks>
+[Collection(ThreadCountCollection.Name)]
 public class DenseBackwardTasksTests
 {
     /// <summary>Shapes on which the tasks run on two threads: the Fashion MLP's hidden layer, and odd sizes with tails.</summary>
