@@ -553,7 +553,7 @@ public static class Gemm
         }
 
         long work = (long)m * n * k;
-        (int threads, int chunks) = Split(work, k);
+        (int threads, int chunks) = Split(work, k, rowBlocks ? WeightGradientMinK : 32);
 
         // Chunks hold whole tiles and at least 16 columns (a cache line of C: narrower column chunks would have both
         // threads writing the same lines of C): 16 columns (4 tiles) for A·Bᵀ, 64-column panels for the broadcast
@@ -597,7 +597,8 @@ public static class Gemm
     /// Threads and chunks for a product of <paramref name="work"/> multiply-adds before its tiles cap them: one thread per
     /// <see cref="MinWorkPerThread"/>, up to 4 chunks per thread by <see cref="ChunkWork"/>. With a short k the product
     /// is bound by reading and writing C, not by arithmetic, and a second thread mostly moves C between the cores'
-    /// caches (measured slower at k = 10); so only k ≥ 32 is split.
+    /// caches (measured slower at k = 10); so only k ≥ <paramref name="minK"/> is split: 32, or
+    /// <see cref="WeightGradientMinK"/> for the weight gradient, whose rows the update then finds in each thread's cache.
     /// </summary>
     /// <remarks>
     /// Nor is a product split when the workers are busy (<see cref="Compute.WorkersBusy"/>): Conv2D runs samples in
@@ -608,14 +609,23 @@ public static class Gemm
     /// Zen 3). Run whole (one part, 6-row tiles), that forward measured 6.36 → 4.50 ms on two threads (min of 40
     /// interleaved samples; medians 6.89 → 4.92 ms).
     /// </remarks>
-    private static (int Threads, int Chunks) Split(long work, int k) => Split(work, k, Compute.WorkersBusy ? 1 : Compute.ThreadCount);
+    private static (int Threads, int Chunks) Split(long work, int k, int minK = 32) => Split(work, k, Compute.WorkersBusy ? 1 : Compute.ThreadCount, minK);
 
-    /// <summary><see cref="Split(long, int)"/> for <paramref name="available"/> threads.</summary>
-    private static (int Threads, int Chunks) Split(long work, int k, int available)
+    /// <summary><see cref="Split(long, int, int)"/> for <paramref name="available"/> threads.</summary>
+    private static (int Threads, int Chunks) Split(long work, int k, int available, int minK)
     {
-        int threads = k < 32 ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, available);
+        int threads = k < minK ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, available);
         return (threads, threads * (int)Math.Clamp(work / (threads * ChunkWork), 1, 4));
     }
+
+    /// <summary>
+    /// The shortest k (the batch) from which <see cref="WeightGradient"/> is split between the threads in row blocks: 8,
+    /// against 32 for the other products. The update that follows gives each thread the rows of dW it computed
+    /// (<see cref="UpdateSplit"/>); computed on one thread, half of dW went to the other core in the update instead. The
+    /// Fashion MLP's batch-8 step on two threads (Zen 5, `tools/ab phases`, medians of 3,000 steps in alternating
+    /// processes): backward 87.6 → 52.1 and 86.1 → 52.7 µs, the whole step 221.6 → 180.5 and 210.2 → 175.6 µs.
+    /// </summary>
+    internal const int WeightGradientMinK = 8;
 
     /// <summary>Whether a product of <paramref name="rowTiles"/> 4-row tiles with rowBlocks runs in per-thread blocks of rows on <paramref name="threads"/> threads.</summary>
     private static bool InRowBlocks(int rowTiles, int threads) => threads > 1 && rowTiles >= 2 * threads;
@@ -630,7 +640,7 @@ public static class Gemm
     internal static int[]? WeightGradientRowBlocks(int m, int n, int k, int available)
     {
         var rows = new int[available + 1];
-        (int threads, int chunks) = Split((long)m * n * k, k, available);
+        (int threads, int chunks) = Split((long)m * n * k, k, available, WeightGradientMinK);
         int rowTiles = (m + 3) / 4;
         if (!InRowBlocks(rowTiles, threads))
         {
