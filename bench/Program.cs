@@ -9,7 +9,7 @@ namespace NetGen.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project bench -- --filter '*'</c> runs every benchmark;
 /// <c>-- --profile [text]</c> prints the per-kernel breakdown of <see cref="KernelProfile"/> (rows containing text) instead;
 /// <c>-- --stability [seconds]</c> prints <see cref="InferenceStability"/>'s time series of batch-1 inference;
-/// <c>-- --scaling [rounds]</c> times the MLP training step on one and two threads interleaved with TorchSharp and the FMA probe (<see cref="ThreadScaling"/>);
+/// <c>-- --scaling [rounds] [batch]</c> times the MLP training step on one and two threads interleaved with TorchSharp and the FMA probe (<see cref="ThreadScaling"/>);
 /// <c>-- --fold [rounds]</c> compares CNN inference with batch norm folded and unfolded (<see cref="BatchNormFoldComparison"/>);
 /// <c>-- --serving [requests] [clients]</c> runs <see cref="ServingLoad"/> against <c>samples/Serving</c>;
 /// <c>-- --elementwise [BenchmarkDotNet arguments]</c> times the hand element-wise kernels against TensorPrimitives (<see cref="ElementwiseBenchmarks"/>);
@@ -34,9 +34,10 @@ public static class Program
             return;
         }
 
-        if (args.Length is 1 or 2 && args[0] == "--scaling")
+        if (args.Length is >= 1 and <= 3 && args[0] == "--scaling")
         {
-            ThreadScaling.Run(args.Length == 2 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100);
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            ThreadScaling.Run(args.Length >= 2 ? int.Parse(args[1], inv) : 100, args.Length == 3 ? int.Parse(args[2], inv) : TrainingStepBenchmarks.DefaultBatch);
             return;
         }
 

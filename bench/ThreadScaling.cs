@@ -5,7 +5,8 @@ using TorchSharp;
 namespace NetGen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench -- --scaling [rounds]</c>: the MLP training step at batch 64 in NetGen and
+/// <c>dotnet run -c Release --project bench -- --scaling [rounds] [batch]</c>: the MLP training step (batch 64 unless
+/// given) in NetGen and
 /// in TorchSharp, and the FMA peak probe, on one and on two threads, interleaved in short blocks in one process, so that
 /// the one- and two-thread figures (and the percentage of the peak) come from the same minutes of the machine.
 /// </summary>
@@ -19,15 +20,15 @@ namespace NetGen.Benchmarks;
 /// </remarks>
 public static class ThreadScaling
 {
-    private const int Batch = TrainingStepBenchmarks.DefaultBatch;
     private const int StepsPerBlock = 15;
     private const int WarmSteps = 3;
 
-    /// <summary>Runs <paramref name="rounds"/> rounds (about 40 ms each) and prints the medians and ratios as markdown.</summary>
+    /// <summary>Runs <paramref name="rounds"/> rounds (about 40 ms each at batch 64) and prints the medians and ratios as markdown.</summary>
     /// <param name="rounds">How many rounds; each runs every case once.</param>
-    public static void Run(int rounds)
+    /// <param name="batch">The mini-batch size.</param>
+    public static void Run(int rounds, int batch = TrainingStepBenchmarks.DefaultBatch)
     {
-        using var pair = new TrainingPair(new FashionMlp(seed: 1), net => new TorchFashionMlp((FashionMlp)net), Batch, threads: 1);
+        using var pair = new TrainingPair(new FashionMlp(seed: 1), net => new TorchFashionMlp((FashionMlp)net), batch, threads: 1);
         var samples = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         string[] cases = ["probe 1", "NetGen 1", "TorchSharp 1", "probe 2", "NetGen 2", "TorchSharp 2"];
         foreach (string c in cases)
@@ -48,7 +49,7 @@ public static class ThreadScaling
         }
 
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{Environment.ProcessorCount} logical processors, {FmaPeak.VectorBits}-bit FMA probe; MLP 784-256-128-10, batch {Batch}, Adam; {rounds} rounds of {StepsPerBlock} steps per case");
+        Console.WriteLine($"{Environment.ProcessorCount} logical processors, {FmaPeak.VectorBits}-bit FMA probe; MLP 784-256-128-10, batch {batch}, Adam; {rounds} rounds of {StepsPerBlock} steps per case");
         Console.WriteLine();
         Console.WriteLine("| rounds | probe 1T GFLOP/s | NetGen 1T µs | TorchSharp 1T µs | probe 2T GFLOP/s | NetGen 2T µs | TorchSharp 2T µs |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -74,7 +75,7 @@ public static class ThreadScaling
         double p1 = Median(samples["probe 1"]), p2 = Median(samples["probe 2"]);
         double n1 = Median(samples["NetGen 1"]), n2 = Median(samples["NetGen 2"]);
         double t1 = Median(samples["TorchSharp 1"]), t2 = Median(samples["TorchSharp 2"]);
-        double gflop = FashionMlpFlops.TrainingStep / 1e9;
+        double gflop = FashionMlpFlops.TrainingStepPerSample * (double)batch / 1e9;
         Console.WriteLine();
         Console.WriteLine("| threads | probe GFLOP/s | NetGen µs | NetGen GFLOP/s | % of probe | TorchSharp µs | NetGen speed-up over TorchSharp |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
