@@ -633,7 +633,7 @@ public static class Gemm
     /// <summary>
     /// The rows of dW each of <paramref name="available"/> threads computes in its own block in
     /// <see cref="WeightGradient"/>(m, n, k), as the product splits it: thread t's rows are
-    /// <c>[rows[t], rows[t + 1])</c>; or null when the product runs on one thread (too small, or k below 32) or is split
+    /// <c>[rows[t], rows[t + 1])</c>; or null when the product runs on one thread (too small, or k below <see cref="WeightGradientMinK"/>) or is split
     /// by columns, so that no thread but the caller owns a row. A network uses it to give the optimizer's update the same
     /// split (<see cref="UpdateSplit"/>).
     /// </summary>
