@@ -26,28 +26,16 @@ public class DenseBackwardTasksTests
         { 128, 96, 80 },
     };
 
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new Rng(seed);
-        var values = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            values[i] = rng.NextGaussian();
-        }
-
-        return values;
-    }
-
     /// <summary>
     /// Runs one backward pass on <paramref name="threads"/> threads, from the same starting dx, dW and dBias, and returns
     /// them.
     /// </summary>
     private static (float[] Dx, float[] DWeights, float[] DBias) Run(int threads, int batch, int inputs, int outputs, bool overwrite)
     {
-        float[] x = Random(batch * inputs, 1), w = Random(outputs * inputs, 2), dy = Random(batch * outputs, 3);
-        float[] dx = overwrite ? Enumerable.Repeat(float.NaN, batch * inputs).ToArray() : Random(batch * inputs, 4);
-        float[] dw = overwrite ? Enumerable.Repeat(float.NaN, outputs * inputs).ToArray() : Random(outputs * inputs, 5);
-        float[] db = overwrite ? Enumerable.Repeat(float.NaN, outputs).ToArray() : Random(outputs, 6);
+        float[] x = TestData.Gaussian(batch * inputs, 1), w = TestData.Gaussian(outputs * inputs, 2), dy = TestData.Gaussian(batch * outputs, 3);
+        float[] dx = overwrite ? Enumerable.Repeat(float.NaN, batch * inputs).ToArray() : TestData.Gaussian(batch * inputs, 4);
+        float[] dw = overwrite ? Enumerable.Repeat(float.NaN, outputs * inputs).ToArray() : TestData.Gaussian(outputs * inputs, 5);
+        float[] db = overwrite ? Enumerable.Repeat(float.NaN, outputs).ToArray() : TestData.Gaussian(outputs, 6);
         using var scope = new TestThreads();
         scope.Set(threads);
         Dense.Backward(batch, inputs, outputs, x, w, dy, dx, dw, db, overwriteDx: overwrite, overwriteGradients: overwrite);
@@ -83,10 +71,10 @@ public class DenseBackwardTasksTests
             TensorAssert.AllClose(one.DBias, two.DBias, 0, 0, $"dBias (overwrite {overwrite})");
 
             // The reference: the same sums in double, from the same starting values.
-            float[] x = Random(batch * inputs, 1), w = Random(outputs * inputs, 2), dy = Random(batch * outputs, 3);
-            float[] dx0 = overwrite ? new float[batch * inputs] : Random(batch * inputs, 4);
-            float[] dw0 = overwrite ? new float[outputs * inputs] : Random(outputs * inputs, 5);
-            float[] db0 = overwrite ? new float[outputs] : Random(outputs, 6);
+            float[] x = TestData.Gaussian(batch * inputs, 1), w = TestData.Gaussian(outputs * inputs, 2), dy = TestData.Gaussian(batch * outputs, 3);
+            float[] dx0 = overwrite ? new float[batch * inputs] : TestData.Gaussian(batch * inputs, 4);
+            float[] dw0 = overwrite ? new float[outputs * inputs] : TestData.Gaussian(outputs * inputs, 5);
+            float[] db0 = overwrite ? new float[outputs] : TestData.Gaussian(outputs, 6);
             var dx = new double[batch * inputs];
             var dw = new double[outputs * inputs];
             var db = new double[outputs];
@@ -132,7 +120,7 @@ public class DenseBackwardTasksTests
     {
         const int batch = 64;
         Assert.True(Dense.BackwardRunsAsTasks(batch, 256, 128, threads: 2));
-        float[] x = Random(10 * batch * FashionMlp.InputFeatures, 7).Select(v => Math.Abs(v) * 0.3f).ToArray();
+        float[] x = TestData.Gaussian(10 * batch * FashionMlp.InputFeatures, 7).Select(v => Math.Abs(v) * 0.3f).ToArray();
         var rng = new Rng(8);
         int[] labels = Enumerable.Range(0, 10 * batch).Select(_ => rng.NextInt(10)).ToArray();
 

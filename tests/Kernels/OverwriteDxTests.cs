@@ -10,18 +10,6 @@ namespace NetGen.Tests.Kernels;
 /// </summary>
 public class OverwriteDxTests
 {
-    private static float[] Random(int n, int seed, float scale = 1f)
-    {
-        var rng = new Rng(seed);
-        var values = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            values[i] = rng.NextGaussian() * scale;
-        }
-
-        return values;
-    }
-
     private static float[] NaNs(int n) => Enumerable.Repeat(float.NaN, n).ToArray();
 
     /// <summary>
@@ -31,7 +19,7 @@ public class OverwriteDxTests
     /// </summary>
     private static void Check(int dxLength, int gradientLength, Action<float[], float[], bool> backward, int seed)
     {
-        float[] start = Random(gradientLength, seed + 1);
+        float[] start = TestData.Gaussian(gradientLength, seed + 1);
         float[] added = new float[dxLength], addedGrad = (float[])start.Clone();
         backward(added, addedGrad, false);
         float[] written = NaNs(dxLength), writtenGrad = (float[])start.Clone();
@@ -47,7 +35,7 @@ public class OverwriteDxTests
     [InlineData(8, 784, 256)]
     public void Dense_writes_dx_without_reading_it(int batch, int inputs, int outputs)
     {
-        float[] x = Random(batch * inputs, 1), w = Random(outputs * inputs, 2), dy = Random(batch * outputs, 3);
+        float[] x = TestData.Gaussian(batch * inputs, 1), w = TestData.Gaussian(outputs * inputs, 2), dy = TestData.Gaussian(batch * outputs, 3);
         Check(batch * inputs, outputs * inputs + outputs, (dx, grad, overwrite) =>
             Dense.Backward(batch, inputs, outputs, x, w, dy, dx, grad.AsSpan(0, outputs * inputs), grad.AsSpan(outputs * inputs), overwrite), batch);
     }
@@ -60,7 +48,7 @@ public class OverwriteDxTests
     public void Conv2D_writes_dx_without_reading_it(int batch, int inC, int h, int w, int outC, int k, int stride, int pad)
     {
         int outH = Conv2D.OutputSize(h, k, stride, pad), outW = Conv2D.OutputSize(w, k, stride, pad);
-        float[] x = Random(batch * inC * h * w, 4), weights = Random(outC * inC * k * k, 5), dy = Random(batch * outC * outH * outW, 6);
+        float[] x = TestData.Gaussian(batch * inC * h * w, 4), weights = TestData.Gaussian(outC * inC * k * k, 5), dy = TestData.Gaussian(batch * outC * outH * outW, 6);
         var scratch = new float[Conv2D.ScratchSize(inC, h, w, outC, k, stride, pad, Compute.ThreadCount)];
         int wc = outC * inC * k * k;
         Check(batch * inC * h * w, wc + outC, (dx, grad, overwrite) =>
@@ -75,7 +63,7 @@ public class OverwriteDxTests
     public void Pooling_writes_dx_without_reading_it(int batch, int channels, int h, int w, int size, int stride)
     {
         int outH = MaxPool2D.OutputSize(h, size, stride), outW = MaxPool2D.OutputSize(w, size, stride);
-        float[] x = Random(batch * channels * h * w, 7, 3f), dy = Random(batch * channels * outH * outW, 8);
+        float[] x = TestData.Gaussian(batch * channels * h * w, 7, 3f), dy = TestData.Gaussian(batch * channels * outH * outW, 8);
         var y = new float[dy.Length];
         MaxPool2D.Forward(batch, channels, h, w, size, stride, x, y);
         Check(x.Length, 0, (dx, _, overwrite) => MaxPool2D.Backward(batch, channels, h, w, size, stride, x, y, dy, dx, overwrite), 9);
@@ -88,7 +76,7 @@ public class OverwriteDxTests
     public void BatchNorm_writes_dx_without_reading_it(int batch, int channels, int spatial)
     {
         int n = batch * channels * spatial;
-        float[] x = Random(n, 18, 2f), dy = Random(n, 19), gamma = Random(channels, 20), beta = Random(channels, 21);
+        float[] x = TestData.Gaussian(n, 18, 2f), dy = TestData.Gaussian(n, 19), gamma = TestData.Gaussian(channels, 20), beta = TestData.Gaussian(channels, 21);
         float[] mean = new float[channels], invStd = new float[channels], runMean = new float[channels], runVar = new float[channels];
         BatchNorm.ForwardTraining(batch, channels, spatial, 0.1f, 1e-5f, x, gamma, beta, runMean, runVar, new float[n], mean, invStd);
         Check(n, 2 * channels, (dx, grad, overwrite) =>
@@ -101,8 +89,8 @@ public class OverwriteDxTests
     [InlineData(1000)]
     public void Dropout_and_gated_activations_write_dx_without_reading_it(int n)
     {
-        float[] x = Random(n, 11, 3f), dy = Random(n, 12), y = new float[n];
-        float[] mask = Random(n, 13).Select(v => v > 0 ? 2f : 0f).ToArray();
+        float[] x = TestData.Gaussian(n, 11, 3f), dy = TestData.Gaussian(n, 12), y = new float[n];
+        float[] mask = TestData.Gaussian(n, 13).Select(v => v > 0 ? 2f : 0f).ToArray();
         Check(n, 0, (dx, _, overwrite) => Dropout.Backward(mask, dy, dx, overwrite), 14);
         Check(n, 0, (dx, _, overwrite) => Dropout.Backward(default, dy, dx, overwrite), 15);
         Silu.Forward(x, y);

@@ -12,18 +12,6 @@ namespace NetGen.Tests.Kernels;
 [Collection(ThreadCountCollection.Name)]
 public class WeightGradientSplitTests
 {
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new Rng(seed);
-        var values = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            values[i] = rng.NextGaussian();
-        }
-
-        return values;
-    }
-
     [Fact]
     public void Row_blocks_start_at_the_minimum_k()
     {
@@ -42,7 +30,7 @@ public class WeightGradientSplitTests
     [InlineData(128, 256, 31, true)]
     public void Two_threads_give_the_bits_of_one_thread(int m, int n, int k, bool accumulate)
     {
-        float[] dy = Random(k * m, 1), x = Random(k * n, 2), start = Random(m * n, 3);
+        float[] dy = TestData.Gaussian(k * m, 1), x = TestData.Gaussian(k * n, 2), start = TestData.Gaussian(m * n, 3);
         float[] one = (float[])start.Clone(), two = (float[])start.Clone();
         using var scope = new TestThreads();
         scope.Set(1);
