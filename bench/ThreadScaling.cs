@@ -6,9 +6,9 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench -- --scaling [rounds] [batch]</c>: the MLP training step (batch 64 unless
-/// given) in NetGen and
-/// in TorchSharp, and the FMA peak probe, on one and on two threads, interleaved in short blocks in one process, so that
-/// the one- and two-thread figures (and the percentage of the peak) come from the same minutes of the machine.
+/// given) in NetGen and in TorchSharp, and the FMA peak probe, on one and on two threads, interleaved in short blocks in
+/// one process, so that the one- and two-thread figures (and the percentage of the peak) come from the same minutes of
+/// the machine.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs each case on its own for seconds, one after another: on the shared 2-vCPU virtual machine the
