@@ -309,7 +309,8 @@ public static class Gemm
 
     /// <summary>
     /// Columns per panel of a packed Bᵀ: the packed matrix is a sequence of k×64 panels, each contiguous, so the
-    /// broadcast kernels' working set (one k-block of one panel, 28 KiB at k-block 112) fits the L1 cache. Row-major,
+    /// broadcast kernels stream one panel (up to 256 KiB: one pass over k of up to 1,024 steps, see
+    /// <see cref="GemmOuter.PassLength"/>) from L2 through every tile of rows that reuses it. Row-major,
     /// Bᵀ's rows sit n floats apart (1 KiB for n = 256), so a panel's lines map onto a quarter of L1's sets and evict
     /// each other before the next row tile reuses them.
     /// </summary>
