@@ -8,7 +8,8 @@ namespace NetGen.Benchmarks;
 /// <summary>
 /// A "% FMA peak" column: the case's GFLOP/s (<see cref="GflopsColumn"/>) as a percentage of the FMA peak on the
 /// case's thread count, measured in the same run — the <see cref="FmaPeakBenchmarks"/> result of the summary when it
-/// holds one for that thread count, else <see cref="FmaPeak.Measure"/> in this process when the table is printed.
+/// holds one for that thread count, else <see cref="FmaPeak.Measure"/> in this process (Program measures one and two threads at
+/// start-up, before any benchmark runs, while no other library's threads are spinning).
 /// </summary>
 public sealed class PeakPercentColumn : IColumn
 {
