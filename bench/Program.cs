@@ -77,8 +77,8 @@ public static class Program
 
         // The fallback peaks of the "% FMA peak" column, for runs without FmaPeakBenchmarks: measured now, before any
         // benchmark has run. Measured when the table is printed, right after the TorchSharp cases, the two-thread
-        // probe once read 226 GFLOP/s, the one-thread figure (libtorch's worker threads still spinning on the second
-        // vCPU), and the two-thread rows' percentages came out twice too high.
+        // probe read ~226 GFLOP/s, the one-thread figure (the second vCPU busy, probably with libtorch's worker threads
+        // still spinning), and the two-thread rows' percentages came out twice too high.
         FmaPeak.Measure(1);
         FmaPeak.Measure(2);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
