@@ -66,15 +66,15 @@ public static class ThreadScaling
 
             if ((round + 1) % report == 0 || round + 1 == rounds)
             {
-                string Cell(string c, int per, int start) => Median(samples[c].GetRange(start * per, (round + 1 - start) * per)).ToString("F1", inv);
+                string Cell(string c, int per, int start) => Stats.Median(samples[c].GetRange(start * per, (round + 1 - start) * per)).ToString("F1", inv);
                 Console.WriteLine($"| {from + 1}–{round + 1} | {Cell("probe 1", 1, from)} | {Cell("NetGen 1", StepsPerBlock, from)} | {Cell("TorchSharp 1", StepsPerBlock, from)} | {Cell("probe 2", 1, from)} | {Cell("NetGen 2", StepsPerBlock, from)} | {Cell("TorchSharp 2", StepsPerBlock, from)} |");
                 from = round + 1;
             }
         }
 
-        double p1 = Median(samples["probe 1"]), p2 = Median(samples["probe 2"]);
-        double n1 = Median(samples["NetGen 1"]), n2 = Median(samples["NetGen 2"]);
-        double t1 = Median(samples["TorchSharp 1"]), t2 = Median(samples["TorchSharp 2"]);
+        double p1 = Stats.Median(samples["probe 1"]), p2 = Stats.Median(samples["probe 2"]);
+        double n1 = Stats.Median(samples["NetGen 1"]), n2 = Stats.Median(samples["NetGen 2"]);
+        double t1 = Stats.Median(samples["TorchSharp 1"]), t2 = Stats.Median(samples["TorchSharp 2"]);
         double gflop = FashionMlpFlops.TrainingStepPerSample * (double)batch / 1e9;
         Console.WriteLine();
         Console.WriteLine("| threads | probe GFLOP/s | NetGen µs | NetGen GFLOP/s | % of probe | TorchSharp µs | NetGen speed-up over TorchSharp |");
@@ -119,12 +119,5 @@ public static class ThreadScaling
             step();
             into.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -211,10 +211,10 @@ public static class TimeToAccuracy
         {
             RunResult[] mine = results.Where(r => r.Side == side).ToArray();
             medians[side] = (
-                Median(mine.Select(r => r.Epochs is int e ? e : double.PositiveInfinity)),
-                Median(mine.Select(r => r.Seconds ?? double.PositiveInfinity)),
-                Median(mine.Select(r => r.SecondsPerEpoch)),
-                Median(mine.Select(r => r.FinalAccuracy)));
+                Stats.Median(mine.Select(r => r.Epochs is int e ? e : double.PositiveInfinity)),
+                Stats.Median(mine.Select(r => r.Seconds ?? double.PositiveInfinity)),
+                Stats.Median(mine.Select(r => r.SecondsPerEpoch)),
+                Stats.Median(mine.Select(r => r.FinalAccuracy)));
             (double epochs, double seconds, double perEpoch, double accuracy) = medians[side];
             Console.WriteLine(string.Create(inv, $"| median | {side} | {ShowMedian(epochs, "F1")} | {ShowMedian(seconds, "F2")} | {perEpoch:F2} | {accuracy:F4} |"));
         }
@@ -230,13 +230,6 @@ public static class TimeToAccuracy
     private static string Show(double? seconds, string format) => seconds is double s ? s.ToString(format, CultureInfo.InvariantCulture) : "not reached";
 
     private static string ShowMedian(double value, string format) => double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "not reached";
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
-    }
 
     private sealed record RunResult(int Seed, string Side, int? Epochs, double? Seconds, double FinalAccuracy, double SecondsPerEpoch);
 

@@ -554,7 +554,7 @@ public static class Gemm
         }
 
         long work = (long)m * n * k;
-        (int threads, int chunks) = Split(work, k, rowBlocks ? WeightGradientMinK : 32);
+        (int threads, int chunks) = Split(work, k, rowBlocks ? WeightGradientMinK : MinK);
 
         // Chunks hold whole tiles and at least 16 columns (a cache line of C: narrower column chunks would have both
         // threads writing the same lines of C): 16 columns (4 tiles) for A·Bᵀ, 64-column panels for the broadcast
@@ -610,7 +610,7 @@ public static class Gemm
     /// Zen 3). Run whole (one part, 6-row tiles), that forward measured 6.36 → 4.50 ms on two threads (min of 40
     /// interleaved samples; medians 6.89 → 4.92 ms).
     /// </remarks>
-    private static (int Threads, int Chunks) Split(long work, int k, int minK = 32) => Split(work, k, Compute.WorkersBusy ? 1 : Compute.ThreadCount, minK);
+    private static (int Threads, int Chunks) Split(long work, int k, int minK = MinK) => Split(work, k, Compute.WorkersBusy ? 1 : Compute.ThreadCount, minK);
 
     /// <summary><see cref="Split(long, int, int)"/> for <paramref name="available"/> threads.</summary>
     private static (int Threads, int Chunks) Split(long work, int k, int available, int minK)
@@ -627,6 +627,9 @@ public static class Gemm
     /// processes): backward 87.6 → 52.1 and 86.1 → 52.7 µs, the whole step 221.6 → 180.5 and 210.2 → 175.6 µs.
     /// </summary>
     internal const int WeightGradientMinK = 8;
+
+    /// <summary>The shortest k from which the other products are split between the threads (see <see cref="Split(long, int, int)"/>).</summary>
+    private const int MinK = 32;
 
     /// <summary>Whether a product of <paramref name="rowTiles"/> 4-row tiles with rowBlocks runs in per-thread blocks of rows on <paramref name="threads"/> threads.</summary>
     private static bool InRowBlocks(int rowTiles, int threads) => threads > 1 && rowTiles >= 2 * threads;
